@@ -1,0 +1,113 @@
+//! Settings from the environment (and `.env`), PRODUCT.md section 8. clap reads them, so
+//! `--help` lists every variable with its default.
+
+use clap::Args;
+
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// sqlite://path or postgres://user@host/db
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/portal.db",
+        global = true
+    )]
+    pub database_url: String,
+
+    /// Address the web server listens on
+    #[arg(long, env = "BIND", default_value = "127.0.0.1:8080", global = true)]
+    pub bind: String,
+
+    /// smtp://user:pass@host:port; without it mail is written to data/mailbox/
+    #[arg(long, env = "SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// Sender address of the portal's mail
+    #[arg(
+        long,
+        env = "MAIL_FROM",
+        default_value = "Partner Portal <portal@localhost>",
+        global = true
+    )]
+    pub mail_from: String,
+
+    /// The portal's public address, e.g. https://partners.example.com (used in links and
+    /// for the Origin check)
+    #[arg(long, env = "BASE_URL", global = true)]
+    pub base_url: Option<String>,
+
+    /// At least 64 characters; signs the session cookie. Required outside demo mode.
+    #[arg(long, env = "SESSION_KEY", global = true, hide_env_values = true)]
+    pub session_key: Option<String>,
+}
+
+impl Settings {
+    /// The settings a test or demo uses when nothing else is given.
+    pub fn for_database(database_url: &str) -> Self {
+        Settings {
+            database_url: database_url.to_string(),
+            bind: "127.0.0.1:0".to_string(),
+            smtp_url: None,
+            mail_from: "Partner Portal <portal@localhost>".to_string(),
+            base_url: None,
+            session_key: None,
+        }
+    }
+
+    /// The cookie-signing key. Demo mode may use a fixed one; a real portal must be given one.
+    pub fn session_key_bytes(&self, demo: bool) -> Result<Vec<u8>, String> {
+        match (&self.session_key, demo) {
+            (Some(k), _) if k.len() >= 64 => Ok(k.as_bytes()[..64].to_vec()),
+            (Some(k), _) => Err(format!(
+                "SESSION_KEY must be at least 64 characters long (it has {}). \
+                 Generate one with: openssl rand -hex 32",
+                k.len()
+            )),
+            (None, true) => {
+                Ok(b"demo-only-session-key-never-use-this-outside-demo-mode-0123456789".to_vec())
+            }
+            (None, false) => Err(
+                "SESSION_KEY is required outside demo mode (at least 64 characters). \
+                                  Generate one with: openssl rand -hex 32, or run `serve --demo`."
+                    .to_string(),
+            ),
+        }
+    }
+
+    /// The origin (scheme://host[:port]) of BASE_URL, if set and valid.
+    pub fn base_origin(&self) -> Option<String> {
+        let url = url::Url::parse(self.base_url.as_deref()?).ok()?;
+        Some(url.origin().ascii_serialization())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_key_rules() {
+        let mut s = Settings::for_database("sqlite://x.db");
+        assert!(s.session_key_bytes(true).unwrap().len() == 64);
+        let err = s.session_key_bytes(false).unwrap_err();
+        assert!(err.contains("SESSION_KEY is required"), "{err}");
+        s.session_key = Some("short".into());
+        assert!(s
+            .session_key_bytes(true)
+            .unwrap_err()
+            .contains("at least 64"));
+        s.session_key = Some("k".repeat(80));
+        assert_eq!(s.session_key_bytes(false).unwrap().len(), 64);
+    }
+
+    #[test]
+    fn base_origin_drops_the_path() {
+        let mut s = Settings::for_database("sqlite://x.db");
+        assert_eq!(s.base_origin(), None);
+        s.base_url = Some("https://partners.example.com/portal/".into());
+        assert_eq!(
+            s.base_origin().as_deref(),
+            Some("https://partners.example.com")
+        );
+    }
+}

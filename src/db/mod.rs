@@ -1,0 +1,182 @@
+//! All data access. Each module owns the SQL of one aggregate; callers pass who is asking
+//! (an organisation id) so that scoping happens in the query.
+//!
+//! One code path serves both databases: sqlx's `Any` driver with `$n` placeholders, ids,
+//! flags and timestamps as 64-bit integers, dates as ISO text. The backend is chosen from
+//! the URL scheme.
+
+pub mod audit;
+pub mod orgs;
+pub mod sessions;
+pub mod users;
+
+use anyhow::{bail, Context};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> anyhow::Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Backend::Postgres)
+        } else {
+            bail!(
+                "DATABASE_URL must start with sqlite:// or postgres:// (got {:?})",
+                redact(url)
+            )
+        }
+    }
+}
+
+/// The URL without a password, for messages.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+impl Db {
+    pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let url = match backend {
+            Backend::Sqlite => prepare_sqlite_url(url)?,
+            Backend::Postgres => url.to_string(),
+        };
+        let options = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 16,
+            })
+            .acquire_timeout(Duration::from_secs(10));
+        let options = if backend == Backend::Sqlite {
+            options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // WAL lets readers work while one writer writes; the busy timeout makes a
+                    // second writer wait instead of failing at once.
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA busy_timeout = 5000").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    Ok(())
+                })
+            })
+        } else {
+            options
+        };
+        let pool = options
+            .connect(&url)
+            .await
+            .with_context(|| format!("could not open the database at {}", redact(&url)))?;
+        Ok(Db { pool, backend })
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("migrations/postgres"),
+        };
+        migrator
+            .run(&self.pool)
+            .await
+            .context("could not apply the database migrations")?;
+        Ok(())
+    }
+
+    /// Whether the database answers, for `/healthz`.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").fetch_one(&self.pool).await.is_ok()
+    }
+}
+
+/// SQLite: create the file (and its folder) on first use.
+fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let path = rest.split('?').next().unwrap_or("");
+    if !path.is_empty() && path != ":memory:" {
+        if let Some(parent) = std::path::Path::new(path).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("could not create the folder {}", parent.display()))?;
+            }
+        }
+    }
+    Ok(if url.contains("mode=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    })
+}
+
+/// True when the error is a unique-key violation (on either database).
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(|d| d.is_unique_violation())
+}
+
+/// Reads a 0/1 flag column (the `Any` driver has no portable boolean).
+pub fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+    use sqlx::Row;
+    Ok(row.try_get::<i64, _>(column)? != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_from_scheme() {
+        assert_eq!(
+            Backend::from_url("sqlite://data/portal.db").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(
+            Backend::from_url("postgres://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        let err = Backend::from_url("mysql://root:secret@h/db")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("sqlite:// or postgres://"), "{err}");
+        assert!(
+            !err.contains("secret"),
+            "passwords never reach messages: {err}"
+        );
+    }
+
+    #[test]
+    fn sqlite_url_gets_create_mode() {
+        let dir = std::env::temp_dir().join("pp-url-test");
+        let url = format!("sqlite://{}/x.db", dir.display());
+        assert!(prepare_sqlite_url(&url).unwrap().ends_with("x.db?mode=rwc"));
+        assert!(dir.is_dir());
+        assert_eq!(
+            prepare_sqlite_url("sqlite::memory:?mode=memory").unwrap(),
+            "sqlite::memory:?mode=memory"
+        );
+    }
+}

@@ -1,0 +1,206 @@
+//! Organisations and which distributors supply which reseller.
+
+use crate::domain::{OrgId, OrgKind, PageRequest, Paged, PartnerLevel, UserId};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AnyPool, Row};
+
+#[derive(Debug, Clone)]
+pub struct Org {
+    pub id: OrgId,
+    pub kind: OrgKind,
+    pub name: String,
+    pub partner_level: Option<PartnerLevel>,
+    pub cam_user_id: Option<UserId>,
+    pub cam_name: Option<String>,
+    pub is_msp: bool,
+    pub currency: String,
+    pub user_count: i64,
+}
+
+/// What the vendor admin enters for a new or changed distributor or reseller.
+#[derive(Debug, Clone)]
+pub struct OrgFields {
+    pub name: String,
+    pub partner_level: Option<PartnerLevel>,
+    pub cam_user_id: Option<UserId>,
+    pub is_msp: bool,
+}
+
+const SELECT_ORG: &str =
+    "SELECT o.id, o.kind, o.name, o.partner_level, o.cam_user_id, c.display_name AS cam_name, \
+       o.is_msp, o.currency, \
+       (SELECT COUNT(*) FROM users u WHERE u.org_id = o.id) AS user_count \
+     FROM organisations o LEFT JOIN users c ON c.id = o.cam_user_id";
+
+fn decode_err(what: &str, value: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("unknown {what} {value:?} in the database").into())
+}
+
+fn org_from_row(row: &AnyRow) -> Result<Org, sqlx::Error> {
+    let kind: String = row.try_get("kind")?;
+    let level: Option<String> = row.try_get("partner_level")?;
+    Ok(Org {
+        id: OrgId(row.try_get("id")?),
+        kind: OrgKind::parse(&kind).ok_or_else(|| decode_err("organisation kind", &kind))?,
+        name: row.try_get("name")?,
+        partner_level: match level {
+            Some(l) => {
+                Some(PartnerLevel::parse(&l).ok_or_else(|| decode_err("partner level", &l))?)
+            }
+            None => None,
+        },
+        cam_user_id: row.try_get::<Option<i64>, _>("cam_user_id")?.map(UserId),
+        cam_name: row.try_get("cam_name")?,
+        is_msp: super::flag(row, "is_msp")?,
+        currency: row.try_get("currency")?,
+        user_count: row.try_get("user_count")?,
+    })
+}
+
+pub async fn get(pool: &AnyPool, id: OrgId) -> Result<Option<Org>, sqlx::Error> {
+    let sql = format!("{SELECT_ORG} WHERE o.id = $1");
+    let row = sqlx::query(&sql).bind(id.0).fetch_optional(pool).await?;
+    row.as_ref().map(org_from_row).transpose()
+}
+
+pub async fn vendor(pool: &AnyPool) -> Result<Option<Org>, sqlx::Error> {
+    let sql = format!("{SELECT_ORG} WHERE o.kind = 'vendor'");
+    let row = sqlx::query(&sql).fetch_optional(pool).await?;
+    row.as_ref().map(org_from_row).transpose()
+}
+
+/// Distributors and resellers (never the vendor), optionally of one kind, searched by name.
+pub async fn list(
+    pool: &AnyPool,
+    kind: Option<OrgKind>,
+    req: &PageRequest,
+) -> Result<Paged<Org>, sqlx::Error> {
+    let kind = kind.map(|k| k.as_str()).unwrap_or("");
+    let filter =
+        "o.kind <> 'vendor' AND ($1 = '' OR o.kind = $1) AND LOWER(o.name) LIKE $2 ESCAPE '\\'";
+    let total: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM organisations o WHERE {filter}"
+    ))
+    .bind(kind)
+    .bind(req.like_pattern())
+    .fetch_one(pool)
+    .await?;
+    let page = Paged::<Org>::clamp_page(req.page(), total, crate::domain::paging::PER_PAGE);
+    let sql =
+        format!("{SELECT_ORG} WHERE {filter} ORDER BY LOWER(o.name), o.id LIMIT $3 OFFSET $4");
+    let rows = sqlx::query(&sql)
+        .bind(kind)
+        .bind(req.like_pattern())
+        .bind(crate::domain::paging::PER_PAGE)
+        .bind(Paged::<Org>::offset(page, crate::domain::paging::PER_PAGE))
+        .fetch_all(pool)
+        .await?;
+    Ok(Paged {
+        items: rows.iter().map(org_from_row).collect::<Result<_, _>>()?,
+        page,
+        total,
+        per_page: crate::domain::paging::PER_PAGE,
+    })
+}
+
+/// All distributors by name, for choosing a reseller's suppliers.
+pub async fn distributors(pool: &AnyPool) -> Result<Vec<(OrgId, String)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, name FROM organisations WHERE kind = 'distributor' ORDER BY LOWER(name)",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((OrgId(r.try_get("id")?), r.try_get("name")?)))
+        .collect()
+}
+
+pub async fn distributor_ids_of(
+    pool: &AnyPool,
+    reseller: OrgId,
+) -> Result<Vec<OrgId>, sqlx::Error> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT distributor_id FROM reseller_distributors WHERE reseller_id = $1 ORDER BY distributor_id",
+    )
+    .bind(reseller.0)
+    .fetch_all(pool)
+    .await?;
+    Ok(ids.into_iter().map(OrgId).collect())
+}
+
+pub async fn insert(
+    conn: &mut AnyConnection,
+    kind: OrgKind,
+    fields: &OrgFields,
+    now: i64,
+) -> Result<OrgId, sqlx::Error> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO organisations (kind, name, partner_level, cam_user_id, is_msp, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(kind.as_str())
+    .bind(&fields.name)
+    .bind(fields.partner_level.map(|l| l.as_str()))
+    .bind(fields.cam_user_id.map(|u| u.0))
+    .bind(i64::from(fields.is_msp))
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(OrgId(id))
+}
+
+pub async fn update(
+    conn: &mut AnyConnection,
+    id: OrgId,
+    fields: &OrgFields,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE organisations SET name = $1, partner_level = $2, cam_user_id = $3, is_msp = $4 \
+         WHERE id = $5 AND kind <> 'vendor'",
+    )
+    .bind(&fields.name)
+    .bind(fields.partner_level.map(|l| l.as_str()))
+    .bind(fields.cam_user_id.map(|u| u.0))
+    .bind(i64::from(fields.is_msp))
+    .bind(id.0)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_distributors(
+    conn: &mut AnyConnection,
+    reseller: OrgId,
+    distributors: &[OrgId],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM reseller_distributors WHERE reseller_id = $1")
+        .bind(reseller.0)
+        .execute(&mut *conn)
+        .await?;
+    for d in distributors {
+        sqlx::query(
+            "INSERT INTO reseller_distributors (reseller_id, distributor_id) VALUES ($1, $2)",
+        )
+        .bind(reseller.0)
+        .bind(d.0)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Whether another organisation has this name already (names are unique regardless of case).
+pub async fn name_taken(
+    pool: &AnyPool,
+    name: &str,
+    except: Option<OrgId>,
+) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM organisations WHERE LOWER(name) = LOWER($1) AND id <> $2",
+    )
+    .bind(name)
+    .bind(except.map(|o| o.0).unwrap_or(0))
+    .fetch_one(pool)
+    .await?;
+    Ok(n > 0)
+}

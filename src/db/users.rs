@@ -1,0 +1,243 @@
+//! People who sign in. Every query that an organisation's admin drives takes that
+//! organisation's id, so another organisation's user is simply not found.
+
+use crate::domain::{AccessRole, Email, OrgId, OrgKind, PageRequest, Paged, UserId};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AnyPool, Row};
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: UserId,
+    pub org_id: OrgId,
+    pub email: String,
+    pub display_name: String,
+    pub role: AccessRole,
+    pub disabled: bool,
+    pub last_login_at: Option<i64>,
+}
+
+/// A signed-in user with what every page needs to know about their organisation.
+#[derive(Debug, Clone)]
+pub struct UserWithOrg {
+    pub user: User,
+    pub org_kind: OrgKind,
+    pub org_name: String,
+}
+
+pub struct LoginCandidate {
+    pub id: UserId,
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+pub struct NewUser<'a> {
+    pub org_id: OrgId,
+    pub email: &'a Email,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub role: AccessRole,
+}
+
+const USER_COLUMNS: &str =
+    "u.id, u.org_id, u.email, u.display_name, u.role, u.disabled, u.last_login_at";
+
+fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
+    let role: String = row.try_get("role")?;
+    Ok(User {
+        id: UserId(row.try_get("id")?),
+        org_id: OrgId(row.try_get("org_id")?),
+        email: row.try_get("email")?,
+        display_name: row.try_get("display_name")?,
+        role: AccessRole::parse(&role)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown access role {role:?}").into()))?,
+        disabled: super::flag(row, "disabled")?,
+        last_login_at: row.try_get("last_login_at")?,
+    })
+}
+
+pub async fn find_for_login(
+    pool: &AnyPool,
+    email: &Email,
+) -> Result<Option<LoginCandidate>, sqlx::Error> {
+    let row = sqlx::query("SELECT id, password_hash, disabled FROM users WHERE email = $1")
+        .bind(email.as_str())
+        .fetch_optional(pool)
+        .await?;
+    row.map(|r| {
+        Ok(LoginCandidate {
+            id: UserId(r.try_get("id")?),
+            password_hash: r.try_get("password_hash")?,
+            disabled: super::flag(&r, "disabled")?,
+        })
+    })
+    .transpose()
+}
+
+pub async fn password_hash(pool: &AnyPool, id: UserId) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn get_with_org(pool: &AnyPool, id: UserId) -> Result<Option<UserWithOrg>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {USER_COLUMNS}, o.kind AS org_kind, o.name AS org_name \
+         FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.id = $1"
+    );
+    let row = sqlx::query(&sql).bind(id.0).fetch_optional(pool).await?;
+    row.map(|r| {
+        let kind: String = r.try_get("org_kind")?;
+        Ok(UserWithOrg {
+            user: user_from_row(&r)?,
+            org_kind: OrgKind::parse(&kind).ok_or_else(|| {
+                sqlx::Error::Decode(format!("unknown organisation kind {kind:?}").into())
+            })?,
+            org_name: r.try_get("org_name")?,
+        })
+    })
+    .transpose()
+}
+
+pub async fn get_in_org(
+    pool: &AnyPool,
+    org: OrgId,
+    id: UserId,
+) -> Result<Option<User>, sqlx::Error> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1 AND u.org_id = $2");
+    let row = sqlx::query(&sql)
+        .bind(id.0)
+        .bind(org.0)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+/// The users of one organisation, searched by name or e-mail.
+pub async fn list_in_org(
+    pool: &AnyPool,
+    org: OrgId,
+    req: &PageRequest,
+) -> Result<Paged<User>, sqlx::Error> {
+    use crate::domain::paging::PER_PAGE;
+    let filter = "u.org_id = $1 AND (LOWER(u.display_name) LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\')";
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users u WHERE {filter}"))
+        .bind(org.0)
+        .bind(req.like_pattern())
+        .fetch_one(pool)
+        .await?;
+    let page = Paged::<User>::clamp_page(req.page(), total, PER_PAGE);
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE {filter} \
+         ORDER BY u.disabled, LOWER(u.display_name), u.id LIMIT $3 OFFSET $4"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(org.0)
+        .bind(req.like_pattern())
+        .bind(PER_PAGE)
+        .bind(Paged::<User>::offset(page, PER_PAGE))
+        .fetch_all(pool)
+        .await?;
+    Ok(Paged {
+        items: rows.iter().map(user_from_row).collect::<Result<_, _>>()?,
+        page,
+        total,
+        per_page: PER_PAGE,
+    })
+}
+
+/// Active channel account managers, for assigning a reseller's CAM.
+pub async fn channel_managers(pool: &AnyPool) -> Result<Vec<(UserId, String)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, display_name FROM users WHERE role = 'channel_manager' AND disabled = 0 \
+         ORDER BY LOWER(display_name)",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((UserId(r.try_get("id")?), r.try_get("display_name")?)))
+        .collect()
+}
+
+pub async fn insert(
+    conn: &mut AnyConnection,
+    new: &NewUser<'_>,
+    now: i64,
+) -> Result<UserId, sqlx::Error> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (org_id, email, display_name, password_hash, role, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(new.org_id.0)
+    .bind(new.email.as_str())
+    .bind(new.display_name)
+    .bind(new.password_hash)
+    .bind(new.role.as_str())
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(UserId(id))
+}
+
+pub async fn update_in_org(
+    conn: &mut AnyConnection,
+    org: OrgId,
+    id: UserId,
+    display_name: &str,
+    role: AccessRole,
+) -> Result<bool, sqlx::Error> {
+    let done =
+        sqlx::query("UPDATE users SET display_name = $1, role = $2 WHERE id = $3 AND org_id = $4")
+            .bind(display_name)
+            .bind(role.as_str())
+            .bind(id.0)
+            .bind(org.0)
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Disables or re-enables a user; disabling also ends every session they have.
+pub async fn set_disabled_in_org(
+    conn: &mut AnyConnection,
+    org: OrgId,
+    id: UserId,
+    disabled: bool,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2 AND org_id = $3")
+        .bind(i64::from(disabled))
+        .bind(id.0)
+        .bind(org.0)
+        .execute(&mut *conn)
+        .await?;
+    if disabled && done.rows_affected() == 1 {
+        super::sessions::delete_for_user(&mut *conn, id).await?;
+    }
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_password(pool: &AnyPool, id: UserId, hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(id.0)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn record_login(pool: &AnyPool, id: UserId, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id.0)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn email_taken(pool: &AnyPool, email: &Email) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = $1")
+        .bind(email.as_str())
+        .fetch_one(pool)
+        .await?;
+    Ok(n > 0)
+}

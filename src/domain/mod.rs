@@ -1,0 +1,17 @@
+//! The pure core of the portal: values and rules of the partner world.
+//!
+//! Nothing in here knows about sqlx, actix or the clock. Functions that depend
+//! on the date take it as an argument, so tests pin dates instead of sleeping.
+
+pub mod email;
+pub mod ids;
+pub mod org;
+pub mod paging;
+pub mod password;
+pub mod role;
+
+pub use email::Email;
+pub use ids::{OrgId, UserId};
+pub use org::{OrgKind, PartnerLevel};
+pub use paging::{PageRequest, Paged};
+pub use role::AccessRole;

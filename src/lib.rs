@@ -1,0 +1,15 @@
+//! partner-portal: the web portal of a security vendor's sales channel.
+//!
+//! `main.rs` only parses the command line; everything else lives in this library so that
+//! the tests and benchmarks drive the same code as the binary.
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod password;
+pub mod seed;
+pub mod startup;
+pub mod telemetry;
+pub mod web;

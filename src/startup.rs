@@ -1,0 +1,138 @@
+//! Builds the application: database, migrations, the HTTP server and the background jobs,
+//! side by side in one process. Tests bind port 0 and read `port()`.
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::web::session::{DbSessionStore, IDLE_TIMEOUT_SECS};
+use crate::web::{self, AppState};
+use actix_session::config::{BrowserSession, TtlExtensionPolicy};
+use actix_session::SessionMiddleware;
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::{middleware, App, HttpServer};
+use anyhow::Context;
+use std::net::TcpListener;
+use std::time::Duration;
+use tracing::Span;
+use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder, TracingLogger};
+
+pub struct Application {
+    server: Server,
+    port: u16,
+    address: String,
+    pub db: Db,
+}
+
+/// Request spans carry the request id, method, route, status, latency, and the user and
+/// organisation once `CurrentUser` knows them.
+pub struct PortalSpan;
+
+impl RootSpanBuilder for PortalSpan {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        tracing_actix_web::root_span!(
+            request,
+            user_id = tracing::field::Empty,
+            org_id = tracing::field::Empty
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(
+        span: Span,
+        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
+    ) {
+        DefaultRootSpanBuilder::on_request_end(span, outcome);
+    }
+}
+
+impl Application {
+    pub async fn build(
+        settings: Settings,
+        demo: bool,
+        clock: Clock,
+    ) -> anyhow::Result<Application> {
+        let key = settings
+            .session_key_bytes(demo)
+            .map_err(anyhow::Error::msg)?;
+        let db = Db::connect(&settings.database_url).await?;
+        db.migrate().await?;
+        if demo && crate::seed::seed_demo(&db, clock.timestamp()).await? {
+            tracing::info!("demo data loaded");
+        }
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("could not listen on {} (BIND)", settings.bind))?;
+        let local = listener.local_addr()?;
+        let state = actix_web::web::Data::new(AppState {
+            db: db.clone(),
+            settings,
+            clock: clock.clone(),
+            demo,
+            login_limiter: Default::default(),
+        });
+        spawn_housekeeping(state.clone());
+        let key = Key::from(&key);
+        let store = DbSessionStore::new(db.clone(), clock);
+        let server = HttpServer::new(move || {
+            let sessions = SessionMiddleware::builder(store.clone(), key.clone())
+                .cookie_name("portal_session".to_string())
+                .cookie_http_only(true)
+                .cookie_same_site(SameSite::Lax)
+                .cookie_secure(!demo)
+                .session_lifecycle(
+                    BrowserSession::default()
+                        .state_ttl(actix_web::cookie::time::Duration::seconds(
+                            IDLE_TIMEOUT_SECS,
+                        ))
+                        .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+                )
+                .build();
+            App::new()
+                .app_data(state.clone())
+                .wrap(middleware::from_fn(web::csrf::check_origin))
+                .wrap(sessions)
+                .wrap(web::security::headers(demo))
+                .wrap(middleware::Compress::default())
+                .wrap(TracingLogger::<PortalSpan>::new())
+                .configure(web::configure)
+        })
+        .listen(listener)?
+        .shutdown_timeout(10)
+        .run();
+        Ok(Application {
+            server,
+            port: local.port(),
+            address: local.to_string(),
+            db,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Removes expired sessions and forgets recovered rate-limit keys, every ten minutes.
+fn spawn_housekeeping(state: actix_web::web::Data<AppState>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            match crate::db::sessions::delete_expired(&state.db.pool, state.clock.timestamp()).await
+            {
+                Ok(n) if n > 0 => tracing::debug!(removed = n, "expired sessions removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = ?e, "could not remove expired sessions"),
+            }
+            state.login_limiter.forget_idle();
+        }
+    });
+}

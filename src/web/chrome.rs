@@ -1,0 +1,98 @@
+//! What the application layout shows around every page: who is signed in, the menu they
+//! may use, the flash message, the CSRF token for htmx and the maintenance banner slot.
+
+use crate::domain::AccessRole;
+use crate::web::extractors::CurrentUser;
+use crate::web::session::Flash;
+use crate::web::AppError;
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+pub struct Chrome {
+    pub user_name: String,
+    pub org_name: String,
+    pub org_kind: &'static str,
+    pub role_label: &'static str,
+    pub nav: Vec<NavItem>,
+    pub csrf: String,
+    pub flash: Option<Flash>,
+    /// A maintenance window's message while one is in force.
+    pub banner: Option<String>,
+    pub demo: bool,
+    pub title: String,
+}
+
+/// The menu of a role: only what it may open, so there are no dead links.
+pub fn menu(role: AccessRole) -> Vec<(&'static str, &'static str)> {
+    let mut items = vec![("/", "Dashboard")];
+    if role.is_vendor_admin() {
+        items.push(("/admin/organisations", "Organisations"));
+    }
+    if role.manages_own_users() {
+        items.push(("/users", "Users"));
+    }
+    if role.is_vendor_admin() {
+        items.push(("/admin/audit", "Audit log"));
+    }
+    items.push(("/account", "My account"));
+    items
+}
+
+impl Chrome {
+    pub fn new(
+        user: &CurrentUser,
+        current: &str,
+        title: impl Into<String>,
+    ) -> Result<Chrome, AppError> {
+        Ok(Chrome {
+            user_name: user.name.clone(),
+            org_name: user.org_name.clone(),
+            org_kind: user.org_kind.label(),
+            role_label: user.role.label(),
+            nav: menu(user.role)
+                .into_iter()
+                .map(|(href, label)| NavItem {
+                    href,
+                    label,
+                    current: href == current,
+                })
+                .collect(),
+            csrf: user.session.csrf_token()?,
+            flash: user.session.take_flash(),
+            banner: None,
+            demo: user.state.demo,
+            title: title.into(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn menus_by_role() {
+        let hrefs = |r| menu(r).into_iter().map(|(h, _)| h).collect::<Vec<_>>();
+        assert_eq!(
+            hrefs(AccessRole::VendorAdmin),
+            [
+                "/",
+                "/admin/organisations",
+                "/users",
+                "/admin/audit",
+                "/account"
+            ]
+        );
+        assert_eq!(
+            hrefs(AccessRole::ResellerAdmin),
+            ["/", "/users", "/account"]
+        );
+        assert_eq!(hrefs(AccessRole::ResellerUser), ["/", "/account"]);
+        assert_eq!(hrefs(AccessRole::ChannelManager), ["/", "/account"]);
+        assert_eq!(hrefs(AccessRole::DistributorStaff), ["/", "/account"]);
+    }
+}

@@ -1,0 +1,120 @@
+//! One error type for every handler. A person sees a plain page that says what to do; the
+//! cause chain goes to the log, never to the page.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    /// Not signed in (or the session ended). htmx requests get `HX-Redirect`, since a 303
+    /// would be followed inside the XHR and the login page swapped into a fragment.
+    #[error("not signed in")]
+    Unauthenticated { htmx: bool },
+    #[error("the form's security token is missing or stale")]
+    Csrf,
+    #[error("the request came from another site")]
+    CrossOrigin,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::Unexpected(anyhow::Error::new(e))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/error.html")]
+pub struct ErrorPage<'a> {
+    pub status: u16,
+    pub title: &'a str,
+    pub message: &'a str,
+}
+
+impl AppError {
+    fn title_and_message(&self) -> (&'static str, String) {
+        match self {
+            AppError::NotFound => (
+                "Page not found",
+                "There is nothing here, or you have no access to it. Check the address, or go back to the dashboard."
+                    .into(),
+            ),
+            AppError::Forbidden => (
+                "Not allowed",
+                "Your access role does not allow this. Ask your organisation's portal administrator if you need it."
+                    .into(),
+            ),
+            AppError::Unauthenticated { .. } => ("Sign in", "Please sign in.".into()),
+            AppError::Csrf => (
+                "Form expired",
+                "This form has expired or was sent from elsewhere. Go back, reload the page and try again.".into(),
+            ),
+            AppError::CrossOrigin => (
+                "Request refused",
+                "This request came from another web site, so the portal refused it.".into(),
+            ),
+            AppError::BadRequest(m) => ("Bad request", m.clone()),
+            AppError::Conflict(m) => ("Changed meanwhile", m.clone()),
+            AppError::Unexpected(_) => (
+                "Something went wrong",
+                "The portal could not finish this request. Nothing was changed. Try again in a moment; if it keeps \
+                 happening, tell your vendor administrator the time it happened."
+                    .into(),
+            ),
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden | AppError::Csrf | AppError::CrossOrigin => StatusCode::FORBIDDEN,
+            AppError::Unauthenticated { htmx: true } => StatusCode::UNAUTHORIZED,
+            AppError::Unauthenticated { htmx: false } => StatusCode::SEE_OTHER,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            AppError::Unauthenticated { htmx: false } => {
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, "/login"))
+                    .finish();
+            }
+            AppError::Unauthenticated { htmx: true } => {
+                return HttpResponse::Unauthorized()
+                    .insert_header(("HX-Redirect", "/login"))
+                    .finish();
+            }
+            AppError::Unexpected(e) => tracing::error!(error = ?e, "request failed"),
+            _ => {}
+        }
+        let status = self.status_code();
+        let (title, message) = self.title_and_message();
+        let page = ErrorPage {
+            status: status.as_u16(),
+            title,
+            message: &message,
+        };
+        let body = page
+            .render()
+            .unwrap_or_else(|_| format!("{title}: {message}"));
+        HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(body)
+    }
+}

@@ -1,0 +1,155 @@
+//! Who is asking: the signed-in user, loaded fresh on every request, and htmx request info.
+
+use crate::db::audit::Actor;
+use crate::db::users;
+use crate::domain::{AccessRole, OrgId, OrgKind, UserId};
+use crate::web::session::{TypedSession, ABSOLUTE_TIMEOUT_SECS};
+use crate::web::{AppError, AppState};
+use actix_session::SessionExt;
+use actix_web::dev::Payload;
+use actix_web::web::Data;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use std::future::{ready, Future, Ready};
+use std::pin::Pin;
+use tracing_actix_web::RootSpan;
+
+/// What htmx told us about the request.
+#[derive(Debug, Clone, Copy)]
+pub struct Htmx {
+    pub request: bool,
+    pub boosted: bool,
+    pub history_restore: bool,
+}
+
+impl Htmx {
+    pub fn of(req: &HttpRequest) -> Self {
+        let has = |h: &str| {
+            req.headers()
+                .get(h)
+                .is_some_and(|v| v.as_bytes() == b"true")
+        };
+        Htmx {
+            request: has("HX-Request"),
+            boosted: has("HX-Boosted"),
+            history_restore: has("HX-History-Restore-Request"),
+        }
+    }
+
+    /// A plain htmx request wants just the fragment; boosted and history-restore requests,
+    /// and requests without htmx, want the whole page.
+    pub fn wants_fragment(&self) -> bool {
+        self.request && !self.boosted && !self.history_restore
+    }
+}
+
+impl FromRequest for Htmx {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Htmx::of(req)))
+    }
+}
+
+/// The signed-in user. Extracting it refuses a missing, expired or disabled sign-in.
+pub struct CurrentUser {
+    pub id: UserId,
+    pub org_id: OrgId,
+    pub org_kind: OrgKind,
+    pub org_name: String,
+    pub email: String,
+    pub name: String,
+    pub role: AccessRole,
+    pub session: TypedSession,
+    pub ip: Option<String>,
+    pub state: Data<AppState>,
+}
+
+impl CurrentUser {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: Some(self.id),
+            email: Some(self.email.clone()),
+            org_id: Some(self.org_id),
+            ip: self.ip.clone(),
+        }
+    }
+
+    pub fn now(&self) -> i64 {
+        self.state.clock.timestamp()
+    }
+
+    /// Refuses (403, written to the audit log) unless `allowed`.
+    pub async fn require(&self, allowed: bool, what: &str) -> Result<(), AppError> {
+        if allowed {
+            return Ok(());
+        }
+        let detail = format!("role {} may not {what}", self.role.as_str());
+        if let Err(e) = crate::db::audit::record(
+            &self.state.db.pool,
+            &self.actor(),
+            "permission_refused",
+            what,
+            &detail,
+            self.now(),
+        )
+        .await
+        {
+            tracing::error!(error = ?e, "could not write the audit log");
+        }
+        Err(AppError::Forbidden)
+    }
+}
+
+pub fn client_ip(req: &HttpRequest) -> Option<String> {
+    req.connection_info()
+        .realip_remote_addr()
+        .map(str::to_string)
+}
+
+impl FromRequest for CurrentUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let htmx = Htmx::of(&req).request;
+            let state = req.app_data::<Data<AppState>>().cloned().ok_or_else(|| {
+                AppError::Unexpected(anyhow::anyhow!("application state missing"))
+            })?;
+            let session = TypedSession(req.get_session());
+            let (Some(id), Some(login_at)) = (session.user_id(), session.login_at()) else {
+                return Err(AppError::Unauthenticated { htmx });
+            };
+            if state.clock.timestamp() - login_at > ABSOLUTE_TIMEOUT_SECS {
+                session.log_out();
+                return Err(AppError::Unauthenticated { htmx });
+            }
+            let Some(found) = users::get_with_org(&state.db.pool, id).await? else {
+                session.log_out();
+                return Err(AppError::Unauthenticated { htmx });
+            };
+            if found.user.disabled {
+                session.log_out();
+                return Err(AppError::Unauthenticated { htmx });
+            }
+            if let Some(span) = req.extensions().get::<RootSpan>() {
+                span.record("user_id", found.user.id.0);
+                span.record("org_id", found.user.org_id.0);
+            }
+            Ok(CurrentUser {
+                id: found.user.id,
+                org_id: found.user.org_id,
+                org_kind: found.org_kind,
+                org_name: found.org_name,
+                email: found.user.email,
+                name: found.user.display_name,
+                role: found.user.role,
+                session,
+                ip: client_ip(&req),
+                state,
+            })
+        })
+    }
+}

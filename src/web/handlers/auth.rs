@@ -1,0 +1,171 @@
+//! Signing in and out.
+
+use crate::db::audit::{self, Actor};
+use crate::db::users;
+use crate::domain::Email;
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::extractors::client_ip;
+use crate::web::session::TypedSession;
+use crate::web::{render, AppError, AppState};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "pages/login.html")]
+pub struct LoginPage {
+    pub csrf: String,
+    pub email: String,
+    pub error: Option<String>,
+    pub notice: Option<&'static str>,
+    pub demo_accounts: Vec<(&'static str, &'static str)>,
+    pub demo_password: &'static str,
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    signed_out: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+fn login_page_view(
+    state: &AppState,
+    session: &TypedSession,
+    email: &str,
+) -> Result<LoginPage, AppError> {
+    Ok(LoginPage {
+        csrf: session.csrf_token()?,
+        email: email.to_string(),
+        error: None,
+        notice: None,
+        demo_accounts: if state.demo {
+            crate::seed::DEMO_ACCOUNTS.to_vec()
+        } else {
+            vec![]
+        },
+        demo_password: crate::seed::DEMO_PASSWORD,
+    })
+}
+
+pub async fn login_page(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    query: web::Query<LoginQuery>,
+) -> Result<HttpResponse, AppError> {
+    if session.user_id().is_some() {
+        return Ok(render::see_other("/"));
+    }
+    let mut page = login_page_view(&state, &session, "")?;
+    if query.signed_out.is_some() {
+        page.notice = Some("You are signed out.");
+    }
+    render::page(&page)
+}
+
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: TypedSession,
+    form: CsrfForm<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.0;
+    let now = state.clock.timestamp();
+    let ip = client_ip(&req);
+    let peer = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let typed = form.email.trim().to_lowercase();
+    let actor = Actor {
+        email: Some(typed.clone()),
+        ip: ip.clone(),
+        ..Actor::default()
+    };
+    let mut page = login_page_view(&state, &session, form.email.trim())?;
+
+    if !state.login_limiter.attempt(&typed, &peer) {
+        audit::record(&state.db.pool, &actor, "login_throttled", &typed, "", now).await?;
+        page.error = Some("Too many sign-in attempts. Wait a minute, then try again.".into());
+        return render::html(StatusCode::TOO_MANY_REQUESTS, &page);
+    }
+
+    let candidate = match Email::parse(&form.email) {
+        Ok(email) => users::find_for_login(&state.db.pool, &email).await?,
+        Err(_) => None,
+    };
+    let (hash, known) = match &candidate {
+        Some(c) => (Some(c.password_hash.clone()), true),
+        None => (None, false),
+    };
+    let password_ok = crate::password::verify(form.password, hash).await && known;
+    let Some(user) = candidate.filter(|_| password_ok) else {
+        audit::record(
+            &state.db.pool,
+            &actor,
+            "login_failed",
+            &typed,
+            "wrong e-mail or password",
+            now,
+        )
+        .await?;
+        page.error = Some("The e-mail address or the password is wrong.".into());
+        return render::html(StatusCode::UNAUTHORIZED, &page);
+    };
+    if user.disabled {
+        audit::record(
+            &state.db.pool,
+            &actor,
+            "login_failed",
+            &typed,
+            "account disabled",
+            now,
+        )
+        .await?;
+        page.error =
+            Some("This account is disabled. Ask your organisation's portal administrator.".into());
+        return render::html(StatusCode::UNAUTHORIZED, &page);
+    }
+
+    session.log_in(user.id, now)?;
+    users::record_login(&state.db.pool, user.id, now).await?;
+    let actor = Actor {
+        user_id: Some(user.id),
+        ..actor
+    };
+    audit::record(&state.db.pool, &actor, "login", &typed, "", now).await?;
+    Ok(render::see_other("/"))
+}
+
+pub async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: TypedSession,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(user) = session.user_id() {
+        let actor = Actor {
+            user_id: Some(user),
+            ip: client_ip(&req),
+            ..Actor::default()
+        };
+        audit::record(
+            &state.db.pool,
+            &actor,
+            "logout",
+            "",
+            "",
+            state.clock.timestamp(),
+        )
+        .await?;
+    }
+    session.log_out();
+    Ok(render::see_other("/login?signed_out=1"))
+}

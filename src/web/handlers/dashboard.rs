@@ -1,0 +1,60 @@
+use crate::domain::{OrgKind, PartnerLevel};
+use crate::web::chrome::{menu, Chrome};
+use crate::web::extractors::CurrentUser;
+use crate::web::{render, AppError};
+use actix_web::HttpResponse;
+use askama::Template;
+
+#[derive(Template)]
+#[template(path = "pages/dashboard.html")]
+pub struct DashboardPage {
+    pub chrome: Chrome,
+    pub org_kind: &'static str,
+    pub partner_level: Option<PartnerLevel>,
+    pub cam_name: Option<String>,
+    pub is_msp: bool,
+    pub distributors: Vec<String>,
+    /// The menu, with a sentence each on what it is for.
+    pub cards: Vec<(&'static str, &'static str, &'static str)>,
+}
+
+fn describe(href: &str) -> &'static str {
+    match href {
+        "/admin/organisations" => "Create and edit distributors and resellers: partner level, channel account manager, supplying distributors, MSP.",
+        "/users" => "Add people to your organisation, set their access role, disable and re-enable them.",
+        "/admin/audit" => "Sign-ins, failed sign-ins, refusals and every administrative change.",
+        "/account" => "Your name, e-mail and password.",
+        _ => "",
+    }
+}
+
+pub async fn dashboard(user: CurrentUser) -> Result<HttpResponse, AppError> {
+    let org = crate::db::orgs::get(&user.state.db.pool, user.org_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let distributors = if org.kind == OrgKind::Reseller {
+        let ids = crate::db::orgs::distributor_ids_of(&user.state.db.pool, org.id).await?;
+        let all = crate::db::orgs::distributors(&user.state.db.pool).await?;
+        all.into_iter()
+            .filter(|(id, _)| ids.contains(id))
+            .map(|(_, n)| n)
+            .collect()
+    } else {
+        vec![]
+    };
+    let cards = menu(user.role)
+        .into_iter()
+        .filter(|(href, _)| *href != "/")
+        .map(|(href, label)| (href, label, describe(href)))
+        .collect();
+    let page = DashboardPage {
+        chrome: Chrome::new(&user, "/", "Dashboard")?,
+        org_kind: org.kind.label(),
+        partner_level: org.partner_level,
+        cam_name: org.cam_name,
+        is_msp: org.is_msp,
+        distributors,
+        cards,
+    };
+    render::page(&page)
+}

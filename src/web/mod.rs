@@ -1,0 +1,91 @@
+//! HTTP: routes, extractors, rendering, sessions and the security middleware.
+
+pub mod assets;
+pub mod chrome;
+pub mod csrf;
+pub mod error;
+pub mod extractors;
+pub mod forms;
+pub mod handlers;
+pub mod limits;
+pub mod render;
+pub mod security;
+pub mod session;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::Db;
+use actix_web::web::{self, ServiceConfig};
+use actix_web::Route;
+
+pub use error::AppError;
+
+/// What every handler may reach: the database, settings, the clock and the login limiter.
+pub struct AppState {
+    pub db: Db,
+    pub settings: Settings,
+    pub clock: Clock,
+    pub demo: bool,
+    pub login_limiter: limits::LoginLimiter,
+}
+
+/// Every route of the portal, in one table. The authorization test walks this list, so a
+/// route added here without an entry in that test's table fails the test.
+pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
+    use handlers::*;
+    vec![
+        ("GET", "/healthz", web::get().to(health::healthz)),
+        ("GET", "/static/{file:.*}", web::get().to(assets::asset)),
+        ("GET", "/login", web::get().to(auth::login_page)),
+        ("POST", "/login", web::post().to(auth::login)),
+        ("POST", "/logout", web::post().to(auth::logout)),
+        ("GET", "/", web::get().to(dashboard::dashboard)),
+        ("GET", "/account", web::get().to(account::account_page)),
+        (
+            "POST",
+            "/account/password",
+            web::post().to(account::change_password),
+        ),
+        ("GET", "/users", web::get().to(users::list)),
+        ("GET", "/users/new", web::get().to(users::new_form)),
+        ("POST", "/users", web::post().to(users::create)),
+        ("GET", "/users/{id}", web::get().to(users::edit_form)),
+        ("POST", "/users/{id}", web::post().to(users::update)),
+        (
+            "POST",
+            "/users/{id}/disable",
+            web::post().to(users::disable),
+        ),
+        ("POST", "/users/{id}/enable", web::post().to(users::enable)),
+        ("GET", "/admin/organisations", web::get().to(orgs::list)),
+        (
+            "GET",
+            "/admin/organisations/new",
+            web::get().to(orgs::new_form),
+        ),
+        ("POST", "/admin/organisations", web::post().to(orgs::create)),
+        (
+            "GET",
+            "/admin/organisations/{id}",
+            web::get().to(orgs::edit_form),
+        ),
+        (
+            "POST",
+            "/admin/organisations/{id}",
+            web::post().to(orgs::update),
+        ),
+        ("GET", "/admin/audit", web::get().to(audit::list)),
+    ]
+}
+
+/// (method, path) of every route, for tests.
+pub fn route_list() -> Vec<(&'static str, &'static str)> {
+    route_table().into_iter().map(|(m, p, _)| (m, p)).collect()
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    for (_, path, route) in route_table() {
+        cfg.route(path, route);
+    }
+    cfg.default_service(web::to(handlers::health::not_found));
+}

@@ -1,0 +1,33 @@
+//! Turning templates into responses.
+
+use crate::web::AppError;
+use actix_web::http::{header, StatusCode};
+use actix_web::HttpResponse;
+use askama::Template;
+
+pub fn html<T: Template>(status: StatusCode, template: &T) -> Result<HttpResponse, AppError> {
+    let body = template
+        .render()
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("could not render a page: {e}")))?;
+    // Pages and their htmx fragments share URLs: caches must tell them apart.
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::VARY, "HX-Request"))
+        .body(body))
+}
+
+pub fn page<T: Template>(template: &T) -> Result<HttpResponse, AppError> {
+    html(StatusCode::OK, template)
+}
+
+/// A form re-rendered with the messages next to the fields.
+pub fn invalid<T: Template>(template: &T) -> Result<HttpResponse, AppError> {
+    html(StatusCode::UNPROCESSABLE_ENTITY, template)
+}
+
+/// After a plain form post: go to a page (Post/Redirect/Get).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}

@@ -1,0 +1,215 @@
+//! Sessions: actix-session with the state kept in the portal's own database, so that logging
+//! out or disabling a user ends the session on every portal process at once.
+
+use crate::clock::Clock;
+use crate::db::{sessions, Db};
+use crate::domain::UserId;
+use crate::web::AppError;
+use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
+use actix_session::{Session, SessionExt};
+use actix_web::cookie::time::Duration;
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
+use rand::distributions::{Alphanumeric, DistString};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::future::{ready, Ready};
+
+const USER_ID: &str = "user_id";
+const LOGIN_AT: &str = "login_at";
+const CSRF: &str = "csrf";
+const FLASH: &str = "flash";
+
+/// Idle timeout: a session unused this long is gone (PRODUCT.md section 9).
+pub const IDLE_TIMEOUT_SECS: i64 = 30 * 60;
+/// Absolute timeout: a sign-in lasts at most this long, however busy.
+pub const ABSOLUTE_TIMEOUT_SECS: i64 = 12 * 60 * 60;
+
+type State = HashMap<String, String>;
+
+#[derive(Clone)]
+pub struct DbSessionStore {
+    db: Db,
+    clock: Clock,
+}
+
+impl DbSessionStore {
+    pub fn new(db: Db, clock: Clock) -> Self {
+        DbSessionStore { db, clock }
+    }
+
+    fn user_of(state: &State) -> Option<UserId> {
+        state
+            .get(USER_ID)
+            .and_then(|v| serde_json::from_str::<i64>(v).ok())
+            .map(UserId)
+    }
+
+    fn new_key() -> Result<SessionKey, anyhow::Error> {
+        SessionKey::try_from(Alphanumeric.sample_string(&mut rand::thread_rng(), 64))
+            .map_err(|e| anyhow::anyhow!("invalid session key: {e}"))
+    }
+
+    async fn insert(&self, state: &State, ttl: &Duration) -> Result<SessionKey, anyhow::Error> {
+        let json = serde_json::to_string(state)?;
+        let key = Self::new_key()?;
+        let now = self.clock.timestamp();
+        sessions::insert(
+            &self.db.pool,
+            key.as_ref(),
+            Self::user_of(state),
+            &json,
+            now + ttl.whole_seconds(),
+            now,
+        )
+        .await?;
+        Ok(key)
+    }
+}
+
+impl SessionStore for DbSessionStore {
+    async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
+        let stored = sessions::load(&self.db.pool, key.as_ref(), self.clock.timestamp())
+            .await
+            .map_err(|e| LoadError::Other(e.into()))?;
+        match stored {
+            None => Ok(None),
+            Some(json) => serde_json::from_str(&json)
+                .map(Some)
+                .map_err(|e| LoadError::Deserialization(e.into())),
+        }
+    }
+
+    async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
+        self.insert(&state, ttl).await.map_err(SaveError::Other)
+    }
+
+    async fn update(
+        &self,
+        key: SessionKey,
+        state: State,
+        ttl: &Duration,
+    ) -> Result<SessionKey, UpdateError> {
+        let json =
+            serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
+        let expires = self.clock.timestamp() + ttl.whole_seconds();
+        let found = sessions::update(
+            &self.db.pool,
+            key.as_ref(),
+            Self::user_of(&state),
+            &json,
+            expires,
+        )
+        .await
+        .map_err(|e| UpdateError::Other(e.into()))?;
+        if found {
+            return Ok(key);
+        }
+        // The record was deleted meanwhile (logout elsewhere, user disabled): never bring a
+        // sign-in back to life; keep only what an anonymous visitor may have.
+        let mut anonymous = state;
+        anonymous.remove(USER_ID);
+        anonymous.remove(LOGIN_AT);
+        self.insert(&anonymous, ttl)
+            .await
+            .map_err(UpdateError::Other)
+    }
+
+    async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
+        sessions::touch(
+            &self.db.pool,
+            key.as_ref(),
+            self.clock.timestamp() + ttl.whole_seconds(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
+        sessions::delete(&self.db.pool, key.as_ref()).await?;
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Flash {
+    /// `success` or `error`: a CSS class and the ARIA role of the message.
+    pub kind: String,
+    pub text: String,
+}
+
+/// The session with named, typed entries instead of string keys at every call site.
+pub struct TypedSession(pub(crate) Session);
+
+impl TypedSession {
+    fn insert<T: Serialize>(&self, key: &str, value: T) -> Result<(), AppError> {
+        self.0
+            .insert(key, value)
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("could not write the session: {e}")))
+    }
+
+    pub fn user_id(&self) -> Option<UserId> {
+        self.0.get::<i64>(USER_ID).ok().flatten().map(UserId)
+    }
+
+    pub fn login_at(&self) -> Option<i64> {
+        self.0.get::<i64>(LOGIN_AT).ok().flatten()
+    }
+
+    /// Signs a user in: a new session id (no fixation), a new CSRF token.
+    pub fn log_in(&self, user: UserId, now: i64) -> Result<(), AppError> {
+        self.0.renew();
+        self.insert(USER_ID, user.0)?;
+        self.insert(LOGIN_AT, now)?;
+        self.insert(CSRF, new_token())
+    }
+
+    pub fn log_out(&self) {
+        self.0.purge();
+    }
+
+    /// The session's CSRF token, created on first use.
+    pub fn csrf_token(&self) -> Result<String, AppError> {
+        if let Some(t) = self.0.get::<String>(CSRF).ok().flatten() {
+            return Ok(t);
+        }
+        let t = new_token();
+        self.insert(CSRF, &t)?;
+        Ok(t)
+    }
+
+    pub fn stored_csrf_token(&self) -> Option<String> {
+        self.0.get::<String>(CSRF).ok().flatten()
+    }
+
+    pub fn flash(&self, kind: &str, text: impl Into<String>) -> Result<(), AppError> {
+        self.insert(
+            FLASH,
+            Flash {
+                kind: kind.to_string(),
+                text: text.into(),
+            },
+        )
+    }
+
+    pub fn take_flash(&self) -> Option<Flash> {
+        let f = self.0.get::<Flash>(FLASH).ok().flatten();
+        if f.is_some() {
+            self.0.remove(FLASH);
+        }
+        f
+    }
+}
+
+fn new_token() -> String {
+    Alphanumeric.sample_string(&mut rand::thread_rng(), 43)
+}
+
+impl FromRequest for TypedSession {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(TypedSession(req.get_session())))
+    }
+}
