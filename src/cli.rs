@@ -99,6 +99,13 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             settings
                 .session_key_bytes(demo)
                 .map_err(CliError::BadInput)?;
+            if demo {
+                let db = open(&settings).await?;
+                if crate::seed::seed_demo(&db, chrono::Utc::now().timestamp()).await? {
+                    tracing::info!("demo data loaded");
+                }
+                db.pool.close().await;
+            }
             let app = Application::build(settings, demo, crate::clock::Clock::System).await?;
             tracing::info!(address = %app.address(), demo, "partner portal listening");
             app.run_until_stopped()

@@ -41,6 +41,9 @@ pub struct Settings {
     pub session_key: Option<String>,
 }
 
+/// Demo mode only; exactly 64 bytes, as the cookie key needs.
+const DEMO_SESSION_KEY: &str = "demo-mode-only-session-key--never-use-outside-demo--0123456789ab";
+
 impl Settings {
     /// The settings a test or demo uses when nothing else is given.
     pub fn for_database(database_url: &str) -> Self {
@@ -63,12 +66,10 @@ impl Settings {
                  Generate one with: openssl rand -hex 32",
                 k.len()
             )),
-            (None, true) => {
-                Ok(b"demo-only-session-key-never-use-this-outside-demo-mode-0123456789".to_vec())
-            }
+            (None, true) => Ok(DEMO_SESSION_KEY.as_bytes().to_vec()),
             (None, false) => Err(
                 "SESSION_KEY is required outside demo mode (at least 64 characters). \
-                                  Generate one with: openssl rand -hex 32, or run `serve --demo`."
+                 Generate one with: openssl rand -hex 32, or run `serve --demo`."
                     .to_string(),
             ),
         }
@@ -84,6 +85,11 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn demo_key_has_the_length_the_cookie_key_needs() {
+        assert_eq!(DEMO_SESSION_KEY.len(), 64);
+    }
 
     #[test]
     fn session_key_rules() {

@@ -57,9 +57,6 @@ impl Application {
             .map_err(anyhow::Error::msg)?;
         let db = Db::connect(&settings.database_url).await?;
         db.migrate().await?;
-        if demo && crate::seed::seed_demo(&db, clock.timestamp()).await? {
-            tracing::info!("demo data loaded");
-        }
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("could not listen on {} (BIND)", settings.bind))?;
         let local = listener.local_addr()?;

@@ -1,1 +1,12 @@
+//! One integration test binary. Each test gets a fresh database (SQLite by default,
+//! PostgreSQL when TEST_DATABASE_URL points at a server) and a portal on a random port.
 
+mod helpers;
+
+mod authorization;
+mod browser;
+mod cli;
+mod health;
+mod organisations;
+mod security;
+mod users;

@@ -1,0 +1,276 @@
+//! Every route × every access role (and an anonymous visitor) → the status each gets.
+//! A route added to the portal without a row here fails `every_route_is_in_the_table`.
+
+use crate::helpers::{spawn_app, TestApp, TestClient, Who};
+use std::collections::BTreeSet;
+
+/// Who asks, in the column order of the table below.
+const COLUMNS: [Option<Who>; 8] = [
+    None,
+    Some(Who::VendorAdmin),
+    Some(Who::ChannelManager),
+    Some(Who::DistributorAdmin),
+    Some(Who::DistributorStaff),
+    Some(Who::ResellerAdmin),
+    Some(Who::ResellerUser),
+    Some(Who::OtherResellerAdmin),
+];
+
+struct Row {
+    method: &'static str,
+    route: &'static str,
+    /// The concrete path; `{acme_user}` is a user of the reseller Acme Secure IT, `{acme}`
+    /// that reseller, `{cobalt_admin}` a user of an organisation no signed-in tester is in.
+    path: &'static str,
+    /// Form fields for POSTs (always sent with a valid CSRF token).
+    form: &'static [(&'static str, &'static str)],
+    //        anon vadm  cam  dadm dstf radm rusr other
+    expect: [u16; 8],
+}
+
+const fn row(
+    method: &'static str,
+    route: &'static str,
+    path: &'static str,
+    form: &'static [(&'static str, &'static str)],
+    expect: [u16; 8],
+) -> Row {
+    Row {
+        method,
+        route,
+        path,
+        form,
+        expect,
+    }
+}
+
+/// State-changing rows either aim at another organisation's record (404) or send an
+/// invalid form (422), so the table changes nothing; sign-out comes last.
+const TABLE: &[Row] = &[
+    row(
+        "GET",
+        "/healthz",
+        "/healthz",
+        &[],
+        [200, 200, 200, 200, 200, 200, 200, 200],
+    ),
+    row(
+        "GET",
+        "/static/{file:.*}",
+        "/static/app.css",
+        &[],
+        [200, 200, 200, 200, 200, 200, 200, 200],
+    ),
+    row(
+        "GET",
+        "/login",
+        "/login",
+        &[],
+        [200, 303, 303, 303, 303, 303, 303, 303],
+    ),
+    row(
+        "POST",
+        "/login",
+        "/login",
+        &[
+            ("email", "nobody-{col}@x.example"),
+            ("password", "wrong-password"),
+        ],
+        [401, 401, 401, 401, 401, 401, 401, 401],
+    ),
+    row(
+        "GET",
+        "/",
+        "/",
+        &[],
+        [303, 200, 200, 200, 200, 200, 200, 200],
+    ),
+    row(
+        "GET",
+        "/account",
+        "/account",
+        &[],
+        [303, 200, 200, 200, 200, 200, 200, 200],
+    ),
+    row(
+        "POST",
+        "/account/password",
+        "/account/password",
+        &[],
+        [303, 422, 422, 422, 422, 422, 422, 422],
+    ),
+    row(
+        "GET",
+        "/users",
+        "/users",
+        &[],
+        [303, 200, 403, 200, 403, 200, 403, 200],
+    ),
+    row(
+        "GET",
+        "/users/new",
+        "/users/new",
+        &[],
+        [303, 200, 403, 200, 403, 200, 403, 200],
+    ),
+    row(
+        "POST",
+        "/users",
+        "/users",
+        &[],
+        [303, 422, 403, 422, 403, 422, 403, 422],
+    ),
+    row(
+        "GET",
+        "/users/{id}",
+        "/users/{acme_user}",
+        &[],
+        [303, 404, 403, 404, 403, 200, 403, 404],
+    ),
+    row(
+        "POST",
+        "/users/{id}",
+        "/users/{acme_user}",
+        &[("display_name", "Changed"), ("role", "reseller_user")],
+        [303, 404, 403, 404, 403, 303, 403, 404],
+    ),
+    row(
+        "POST",
+        "/users/{id}/disable",
+        "/users/{cobalt_admin}/disable",
+        &[],
+        [303, 404, 403, 404, 403, 404, 403, 404],
+    ),
+    row(
+        "POST",
+        "/users/{id}/enable",
+        "/users/{acme_user}/enable",
+        &[],
+        [303, 404, 403, 404, 403, 303, 403, 404],
+    ),
+    row(
+        "GET",
+        "/admin/organisations",
+        "/admin/organisations",
+        &[],
+        [303, 200, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "GET",
+        "/admin/organisations/new",
+        "/admin/organisations/new",
+        &[],
+        [303, 200, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "POST",
+        "/admin/organisations",
+        "/admin/organisations",
+        &[],
+        [303, 422, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "GET",
+        "/admin/organisations/{id}",
+        "/admin/organisations/{acme}",
+        &[],
+        [303, 200, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "POST",
+        "/admin/organisations/{id}",
+        "/admin/organisations/{acme}",
+        &[],
+        [303, 422, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "GET",
+        "/admin/audit",
+        "/admin/audit",
+        &[],
+        [303, 200, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "POST",
+        "/logout",
+        "/logout",
+        &[],
+        [303, 303, 303, 303, 303, 303, 303, 303],
+    ),
+];
+
+#[test]
+fn every_route_is_in_the_table() {
+    let routes: BTreeSet<(&str, &str)> = partner_portal::web::route_list().into_iter().collect();
+    let table: BTreeSet<(&str, &str)> = TABLE.iter().map(|r| (r.method, r.route)).collect();
+    let missing: Vec<_> = routes.difference(&table).collect();
+    let stale: Vec<_> = table.difference(&routes).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without a row in the authorization table: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "rows for routes that no longer exist: {stale:?}"
+    );
+}
+
+async fn concrete(app: &TestApp, path: &str) -> String {
+    let acme_user = app.id_of_user("renewals@reseller.example").await;
+    let cobalt_admin = app.id_of_user("admin@cobalt.example").await;
+    let acme = app.id_of_org("Acme Secure IT").await;
+    path.replace("{acme_user}", &acme_user.to_string())
+        .replace("{cobalt_admin}", &cobalt_admin.to_string())
+        .replace("{acme}", &acme.to_string())
+}
+
+#[tokio::test]
+async fn every_route_answers_each_role_as_the_table_says() {
+    let app = spawn_app().await;
+    let mut failures = Vec::new();
+    for (col, who) in COLUMNS.iter().enumerate() {
+        let client: TestClient = match who {
+            Some(w) => app.login_as(*w).await,
+            None => app.client(),
+        };
+        for row in TABLE {
+            let path = concrete(&app, row.path).await;
+            let status = match row.method {
+                "GET" => client.get(&path).await.status().as_u16(),
+                _ => {
+                    // One unknown account per column, so the per-account throttle stays out of it.
+                    let form: Vec<(&str, String)> = row
+                        .form
+                        .iter()
+                        .map(|(k, v)| (*k, v.replace("{col}", &col.to_string())))
+                        .collect();
+                    let form: Vec<(&str, &str)> =
+                        form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    client.post(&path, &form).await.status().as_u16()
+                }
+            };
+            if status != row.expect[col] {
+                failures.push(format!(
+                    "{} {} as {:?}: got {status}, expected {}",
+                    row.method, path, who, row.expect[col]
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "authorization table mismatches:\n{}",
+        failures.join("\n")
+    );
+    // The table changed nobody's account: every demo user is still enabled.
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM users WHERE disabled <> 0")
+            .await,
+        0
+    );
+    // Role refusals are written to the audit log.
+    let refusals = app
+        .scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'permission_refused'")
+        .await;
+    assert!(refusals >= 30, "refusals audited: {refusals}");
+}

@@ -1,0 +1,97 @@
+//! The command line: exit 0 on success, 2 on bad input with the reason on stderr.
+
+use std::process::{Command, Output};
+
+fn portal(database_url: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_partner-portal"));
+    cmd.args(args)
+        .env("DATABASE_URL", database_url)
+        .env_remove("SESSION_KEY")
+        .env("RUST_LOG", "warn");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run partner-portal")
+}
+
+fn temp_sqlite() -> String {
+    let dir = std::env::temp_dir().join(format!("pp-cli-{}", rand::random::<u64>()));
+    format!("sqlite://{}/portal.db", dir.display())
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+#[test]
+fn migrate_seed_and_create_admin_on_a_fresh_database() {
+    let db = temp_sqlite();
+    let o = portal(&db, &["migrate"], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = portal(&db, &["seed-demo"], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("demo data loaded"));
+    let again = portal(&db, &["seed-demo"], &[]);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("nothing changed"));
+
+    let o = portal(
+        &db,
+        &["create-admin", "--email", "Root@Vendor.example"],
+        &[("PORTAL_ADMIN_PASSWORD", "a-strong-admin-password")],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout)
+        .contains("created vendor administrator root@vendor.example"));
+    let dup = portal(
+        &db,
+        &["create-admin", "--email", "root@vendor.example"],
+        &[("PORTAL_ADMIN_PASSWORD", "a-strong-admin-password")],
+    );
+    assert_eq!(dup.status.code(), Some(2));
+    assert!(stderr(&dup).contains("already exists"));
+}
+
+#[test]
+fn create_admin_generates_a_password_when_none_is_given() {
+    let db = temp_sqlite();
+    let o = portal(
+        &db,
+        &["create-admin", "--email", "first@vendor.example"],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("password (shown once): "))
+        .expect("password printed");
+    assert_eq!(line.trim_start_matches("password (shown once): ").len(), 20);
+}
+
+#[test]
+fn bad_input_exits_2_with_the_reason() {
+    let db = temp_sqlite();
+    let o = portal(&db, &["create-admin", "--email", "not-an-email"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--email"), "{}", stderr(&o));
+
+    let o = portal(
+        &db,
+        &["create-admin", "--email", "a@b.example"],
+        &[("PORTAL_ADMIN_PASSWORD", "short")],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("at least 12"));
+
+    let o = portal("mysql://root:secret@localhost/x", &["migrate"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("sqlite:// or postgres://"));
+    assert!(!stderr(&o).contains("secret"));
+
+    let o = portal(&db, &["serve"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("SESSION_KEY is required"));
+
+    let o = portal(&db, &["no-such-command"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -1,0 +1,282 @@
+//! `spawn_app` and typed helpers, so tests read as what a person does.
+
+use chrono::TimeZone;
+use partner_portal::clock::Clock;
+use partner_portal::config::Settings;
+use partner_portal::db::Db;
+use partner_portal::startup::Application;
+use rand::distributions::{Alphanumeric, DistString};
+use reqwest::header::HeaderMap;
+use reqwest::{Response, StatusCode};
+use std::sync::Mutex;
+
+/// The people of the demo data, one per access role, plus an admin of another reseller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    VendorAdmin,
+    ChannelManager,
+    DistributorAdmin,
+    DistributorStaff,
+    ResellerAdmin,
+    ResellerUser,
+    OtherResellerAdmin,
+}
+
+impl Who {
+    pub const ALL: [Who; 7] = [
+        Who::VendorAdmin,
+        Who::ChannelManager,
+        Who::DistributorAdmin,
+        Who::DistributorStaff,
+        Who::ResellerAdmin,
+        Who::ResellerUser,
+        Who::OtherResellerAdmin,
+    ];
+
+    pub fn email(self) -> &'static str {
+        match self {
+            Who::VendorAdmin => "admin@vendor.example",
+            Who::ChannelManager => "cam@vendor.example",
+            Who::DistributorAdmin => "admin@distributor.example",
+            Who::DistributorStaff => "staff@distributor.example",
+            Who::ResellerAdmin => "admin@reseller.example",
+            Who::ResellerUser => "sales@reseller.example",
+            Who::OtherResellerAdmin => "admin@other-reseller.example",
+        }
+    }
+}
+
+pub const PASSWORD: &str = "demo-password";
+
+pub struct TestApp {
+    pub address: String,
+    pub db: Db,
+    pub clock: Clock,
+    pub demo: bool,
+}
+
+/// 2026-03-02 09:00 UTC: tests move this clock; nothing sleeps.
+pub fn start_time() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()
+}
+
+async fn fresh_database_url() -> String {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            let name = format!(
+                "pp_test_{}",
+                Alphanumeric
+                    .sample_string(&mut rand::thread_rng(), 12)
+                    .to_lowercase()
+            );
+            let admin = Db::connect(&admin_url)
+                .await
+                .expect("connect to TEST_DATABASE_URL");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&admin.pool)
+                .await
+                .expect("create a test database");
+            admin.pool.close().await;
+            let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
+            url.set_path(&name);
+            url.to_string()
+        }
+        _ => {
+            let dir = std::env::temp_dir().join(format!(
+                "pp-test-{}",
+                Alphanumeric.sample_string(&mut rand::thread_rng(), 12)
+            ));
+            format!("sqlite://{}/portal.db", dir.display())
+        }
+    }
+}
+
+/// A portal in demo mode (plain-HTTP cookies) with the demo organisations and users.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(true).await
+}
+
+pub async fn spawn_app_with(demo: bool) -> TestApp {
+    let mut settings = Settings::for_database(&fresh_database_url().await);
+    settings.session_key = Some("t".repeat(64));
+    let clock = Clock::fixed(start_time());
+    let app = Application::build(settings, demo, clock.clone())
+        .await
+        .expect("build the app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let db = app.db.clone();
+    partner_portal::seed::seed_demo(&db, clock.timestamp())
+        .await
+        .expect("seed demo data");
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        db,
+        clock,
+        demo,
+    }
+}
+
+impl TestApp {
+    pub fn client(&self) -> TestClient {
+        TestClient {
+            base: self.address.clone(),
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            token: Mutex::new(None),
+        }
+    }
+
+    pub async fn login_as(&self, who: Who) -> TestClient {
+        let c = self.client();
+        let r = c.login(who.email(), PASSWORD).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{who:?} signs in");
+        c
+    }
+
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(&self.db.pool)
+            .await
+            .unwrap()
+    }
+
+    pub async fn id_of_user(&self, email: &str) -> i64 {
+        sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_one(&self.db.pool)
+            .await
+            .unwrap()
+    }
+
+    pub async fn id_of_org(&self, name: &str) -> i64 {
+        sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.db.pool)
+            .await
+            .unwrap()
+    }
+
+    pub async fn audit_actions(&self) -> Vec<String> {
+        sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id")
+            .fetch_all(&self.db.pool)
+            .await
+            .unwrap()
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects, knows its CSRF token.
+pub struct TestClient {
+    pub base: String,
+    pub http: reqwest::Client,
+    token: Mutex<Option<String>>,
+}
+
+pub fn csrf_in(html: &str) -> Option<String> {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
+
+impl TestClient {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.http.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_htmx(&self, path: &str) -> Response {
+        self.http
+            .get(self.url(path))
+            .header("HX-Request", "true")
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn text(&self, path: &str) -> String {
+        self.get(path).await.text().await.unwrap()
+    }
+
+    /// The session's CSRF token, read from a page the way a browser would see it.
+    pub async fn token(&self) -> String {
+        if let Some(t) = self.token.lock().unwrap().clone() {
+            return t;
+        }
+        let mut html = self.text("/account").await;
+        if csrf_in(&html).is_none() {
+            html = self.text("/login").await;
+        }
+        let t = csrf_in(&html).expect("a page with a CSRF token");
+        *self.token.lock().unwrap() = Some(t.clone());
+        t
+    }
+
+    pub fn forget_token(&self) {
+        *self.token.lock().unwrap() = None;
+    }
+
+    /// A plain form post with the CSRF token, as a browser without JavaScript sends it.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let token = self.token().await;
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("csrf_token", &token));
+        self.http
+            .post(self.url(path))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// An htmx post: the token in the header, `HX-Request: true`.
+    pub async fn post_htmx(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let token = self.token().await;
+        self.http
+            .post(self.url(path))
+            .header("HX-Request", "true")
+            .header("X-CSRF-Token", token)
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post_without_token(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        self.http
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.forget_token();
+        let r = self
+            .post("/login", &[("email", email), ("password", password)])
+            .await;
+        self.forget_token();
+        r
+    }
+}
+
+pub fn location(r: &Response) -> String {
+    r.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+pub fn header(headers: &HeaderMap, name: &str) -> String {
+    headers
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}

@@ -1,0 +1,297 @@
+//! CSRF, sessions, cookie flags, headers and sign-in throttling (PRODUCT.md section 9).
+
+use crate::helpers::{header, location, spawn_app, spawn_app_with, Who, PASSWORD};
+use chrono::Duration;
+
+#[tokio::test]
+async fn a_post_without_the_csrf_token_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Who::ResellerAdmin).await;
+    let before = app.scalar("SELECT COUNT(*) FROM users").await;
+    let form = [
+        ("display_name", "Mallory"),
+        ("email", "mallory@reseller.example"),
+        ("role", "reseller_user"),
+        ("password", "long-enough-password"),
+    ];
+    let r = admin.post_without_token("/users", &form).await;
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("Form expired"));
+    let mut wrong = form.to_vec();
+    wrong.push(("csrf_token", "not-the-token"));
+    assert_eq!(
+        admin.post_without_token("/users", &wrong).await.status(),
+        403
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM users").await, before);
+    // The same form with the token goes through.
+    assert_eq!(admin.post("/users", &form).await.status(), 303);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM users").await, before + 1);
+}
+
+#[tokio::test]
+async fn a_post_from_another_site_is_refused_even_with_the_token() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Who::ResellerAdmin).await;
+    let token = admin.token().await;
+    let r = admin
+        .http
+        .post(admin.url("/logout"))
+        .header("Origin", "https://evil.example")
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // Still signed in.
+    assert_eq!(admin.get("/").await.status(), 200);
+    // The portal's own origin is fine.
+    let own = admin
+        .http
+        .post(admin.url("/logout"))
+        .header("Origin", admin.base.clone())
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 303);
+}
+
+/// The whole `Set-Cookie` line of the session cookie, flags included.
+fn set_cookie(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("portal_session="))
+        .map(str::to_string)
+}
+
+/// `portal_session=...`, as a browser sends it back.
+fn session_cookie(r: &reqwest::Response) -> Option<String> {
+    set_cookie(r).map(|c| c.split(';').next().unwrap_or_default().to_string())
+}
+
+#[tokio::test]
+async fn the_session_id_changes_at_sign_in_and_is_gone_after_sign_out() {
+    let app = spawn_app().await;
+    let c = app.client();
+    let before = session_cookie(&c.get("/login").await).expect("a session for the login form");
+    let r = c.login(Who::ResellerUser.email(), PASSWORD).await;
+    let after = session_cookie(&r).expect("a new session cookie at sign-in");
+    assert_ne!(before, after, "session id renewed at sign-in");
+    assert_eq!(c.get("/").await.status(), 200);
+
+    let user = app.id_of_user(Who::ResellerUser.email()).await;
+    let out = c.post("/logout", &[]).await;
+    assert_eq!(out.status(), 303);
+    assert_eq!(location(&out), "/login?signed_out=1");
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM sessions WHERE user_id = {user}"
+        ))
+        .await,
+        0
+    );
+
+    // Replaying the old cookie from another client does not sign anybody in.
+    let replay = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = replay
+        .get(c.url("/"))
+        .header("Cookie", &after)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/login");
+}
+
+#[tokio::test]
+async fn disabling_a_user_ends_their_session_at_once() {
+    let app = spawn_app().await;
+    let sales = app.login_as(Who::ResellerUser).await;
+    assert_eq!(sales.get("/").await.status(), 200);
+    let admin = app.login_as(Who::ResellerAdmin).await;
+    let id = app.id_of_user(Who::ResellerUser.email()).await;
+    assert_eq!(
+        admin
+            .post(&format!("/users/{id}/disable"), &[])
+            .await
+            .status(),
+        303
+    );
+
+    let r = sales.get("/").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/login");
+    // And they cannot sign in again.
+    let again = app
+        .client()
+        .login(Who::ResellerUser.email(), PASSWORD)
+        .await;
+    assert_eq!(again.status(), 401);
+    assert!(again
+        .text()
+        .await
+        .unwrap()
+        .contains("This account is disabled"));
+    // Re-enabled, they can.
+    assert_eq!(
+        admin
+            .post(&format!("/users/{id}/enable"), &[])
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(
+        app.client()
+            .login(Who::ResellerUser.email(), PASSWORD)
+            .await
+            .status(),
+        303
+    );
+}
+
+#[tokio::test]
+async fn idle_sessions_end_after_30_minutes() {
+    let app = spawn_app().await;
+    let c = app.login_as(Who::ResellerUser).await;
+    app.clock.advance(Duration::minutes(29));
+    assert_eq!(c.get("/").await.status(), 200, "29 idle minutes are fine");
+    app.clock.advance(Duration::minutes(29));
+    assert_eq!(
+        c.get("/").await.status(),
+        200,
+        "the last request restarted the idle timer"
+    );
+    app.clock.advance(Duration::minutes(31));
+    let r = c.get("/").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/login");
+}
+
+#[tokio::test]
+async fn a_sign_in_lasts_at_most_12_hours_however_busy() {
+    let app = spawn_app().await;
+    let c = app.login_as(Who::ResellerUser).await;
+    for _ in 0..35 {
+        app.clock.advance(Duration::minutes(20));
+        assert_eq!(c.get("/").await.status(), 200);
+    }
+    // 11 h 40 min so far; 40 more minutes pass the 12 hours.
+    app.clock.advance(Duration::minutes(20));
+    assert_eq!(c.get("/").await.status(), 200);
+    app.clock.advance(Duration::minutes(21));
+    assert_eq!(c.get("/").await.status(), 303);
+}
+
+#[tokio::test]
+async fn htmx_requests_without_a_session_are_sent_to_the_login_page() {
+    let app = spawn_app().await;
+    let r = app.client().get_htmx("/users?q=x").await;
+    assert_eq!(r.status(), 401);
+    assert_eq!(header(r.headers(), "hx-redirect"), "/login");
+}
+
+#[tokio::test]
+async fn cookies_and_headers_outside_demo_mode() {
+    let app = spawn_app_with(false).await;
+    let r = app.client().get("/login").await;
+    let cookie = set_cookie(&r).expect("session cookie");
+    for flag in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+        assert!(cookie.contains(flag), "{flag} missing from {cookie}");
+    }
+    let h = r.headers();
+    let csp = header(h, "content-security-policy");
+    for part in [
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "script-src 'self'",
+    ] {
+        assert!(csp.contains(part), "{part} missing from CSP {csp}");
+    }
+    assert!(!csp.contains("unsafe-inline"));
+    assert_eq!(header(h, "x-content-type-options"), "nosniff");
+    assert_eq!(header(h, "referrer-policy"), "same-origin");
+    assert!(header(h, "strict-transport-security").contains("max-age="));
+    let body = r.text().await.unwrap();
+    assert!(
+        !body.contains("demo-password"),
+        "demo accounts are listed in demo mode only"
+    );
+}
+
+#[tokio::test]
+async fn demo_mode_lists_the_demo_accounts_and_sends_no_hsts() {
+    let app = spawn_app().await;
+    assert!(app.demo);
+    let r = app.client().get("/login").await;
+    assert_eq!(header(r.headers(), "strict-transport-security"), "");
+    let cookie = header(r.headers(), "set-cookie");
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    let body = r.text().await.unwrap();
+    for who in crate::helpers::Who::ALL {
+        assert!(body.contains(who.email()), "{} listed", who.email());
+    }
+    assert!(body.contains("demo-password"));
+}
+
+#[tokio::test]
+async fn wrong_passwords_and_unknown_accounts_get_the_same_answer_and_are_audited() {
+    let app = spawn_app().await;
+    let c = app.client();
+    let wrong = c.login(Who::ResellerUser.email(), "not-the-password").await;
+    assert_eq!(wrong.status(), 401);
+    let wrong = wrong.text().await.unwrap();
+    let unknown = c.login("nobody@reseller.example", "not-the-password").await;
+    assert_eq!(unknown.status(), 401);
+    let unknown = unknown.text().await.unwrap();
+    let message = "The e-mail address or the password is wrong.";
+    assert!(wrong.contains(message) && unknown.contains(message));
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'login_failed'")
+            .await,
+        2
+    );
+    c.login(Who::ResellerUser.email(), PASSWORD).await;
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'login'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn sign_in_is_throttled_after_five_attempts_on_one_account() {
+    let app = spawn_app().await;
+    let c = app.client();
+    for _ in 0..5 {
+        assert_eq!(
+            c.login(Who::ResellerUser.email(), "guess-guess-guess")
+                .await
+                .status(),
+            401
+        );
+    }
+    let r = c.login(Who::ResellerUser.email(), PASSWORD).await;
+    assert_eq!(r.status(), 429, "even the right password waits");
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Too many sign-in attempts"));
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'login_throttled'")
+            .await,
+        1
+    );
+    // Another account from the same address is not locked out.
+    assert_eq!(
+        c.login(Who::ResellerAdmin.email(), PASSWORD).await.status(),
+        303
+    );
+}
