@@ -29,7 +29,10 @@ struct Stats {
 }
 
 fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 async fn hammer(client: &reqwest::Client, url: &str, total: usize, concurrency: usize) -> Stats {
@@ -58,8 +61,17 @@ async fn hammer(client: &reqwest::Client, url: &str, total: usize, concurrency: 
     }
     let elapsed = started.elapsed();
     all.sort();
-    let pct = |p: f64| all[((all.len() as f64 * p).ceil() as usize).saturating_sub(1).min(all.len() - 1)];
-    Stats { rps: all.len() as f64 / elapsed.as_secs_f64(), p50: pct(0.50), p99: pct(0.99), max: all[all.len() - 1] }
+    let pct = |p: f64| {
+        all[((all.len() as f64 * p).ceil() as usize)
+            .saturating_sub(1)
+            .min(all.len() - 1)]
+    };
+    Stats {
+        rps: all.len() as f64 / elapsed.as_secs_f64(),
+        p50: pct(0.50),
+        p99: pct(0.99),
+        max: all[all.len() - 1],
+    }
 }
 
 fn ms(d: Duration) -> String {
@@ -74,21 +86,36 @@ async fn main() {
     let dir = std::env::temp_dir().join(format!("pp-load-{}", std::process::id()));
     let db_url = format!("sqlite://{}/portal.db", dir.display());
 
-    let status = Command::new(bin).arg("seed-demo").env("DATABASE_URL", &db_url).stdout(Stdio::null()).status();
-    assert!(status.expect("seed-demo runs").success(), "seed-demo failed");
+    let status = Command::new(bin)
+        .arg("seed-demo")
+        .env("DATABASE_URL", &db_url)
+        .stdout(Stdio::null())
+        .status();
+    assert!(
+        status.expect("seed-demo runs").success(),
+        "seed-demo failed"
+    );
     {
-        let db = partner_portal::db::Db::connect(&db_url).await.expect("open the bench database");
+        let db = partner_portal::db::Db::connect(&db_url)
+            .await
+            .expect("open the bench database");
         for i in 0..200 {
-            sqlx::query("INSERT INTO organisations (kind, name, created_at) VALUES ('distributor', $1, 0)")
-                .bind(format!("Load Distributor {i:03}"))
-                .execute(&db.pool)
-                .await
-                .expect("insert");
+            sqlx::query(
+                "INSERT INTO organisations (kind, name, created_at) VALUES ('distributor', $1, 0)",
+            )
+            .bind(format!("Load Distributor {i:03}"))
+            .execute(&db.pool)
+            .await
+            .expect("insert");
         }
         db.pool.close().await;
     }
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let base = format!("http://127.0.0.1:{port}");
     let _server = Server(
         Command::new(bin)
@@ -108,30 +135,58 @@ async fn main() {
         .unwrap();
     let ready = Instant::now();
     while client.get(format!("{base}/healthz")).send().await.is_err() {
-        assert!(ready.elapsed() < Duration::from_secs(20), "the portal did not start");
+        assert!(
+            ready.elapsed() < Duration::from_secs(20),
+            "the portal did not start"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     println!("start-up to first /healthz answer: {}", ms(ready.elapsed()));
 
-    let login_page = client.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
+    let login_page = client
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let marker = "name=\"csrf_token\" value=\"";
     let start = login_page.find(marker).expect("csrf field") + marker.len();
     let token = &login_page[start..start + login_page[start..].find('"').unwrap()];
     let r = client
         .post(format!("{base}/login"))
-        .form(&[("csrf_token", token), ("email", "admin@vendor.example"), ("password", "demo-password")])
+        .form(&[
+            ("csrf_token", token),
+            ("email", "admin@vendor.example"),
+            ("password", "demo-password"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 303, "sign-in for the benchmark");
     let list = format!("{base}/admin/organisations?kind=distributor");
-    let rows = client.get(&list).send().await.unwrap().text().await.unwrap().matches("<td><a href=").count();
+    let rows = client
+        .get(&list)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .matches("<td><a href=")
+        .count();
     assert_eq!(rows, 50, "the list page shows 50 rows");
 
-    println!("{total} requests per target, {concurrency} concurrent clients, SQLite, release build");
+    println!(
+        "{total} requests per target, {concurrency} concurrent clients, SQLite, release build"
+    );
     let health = hammer(&client, &format!("{base}/healthz"), total, concurrency).await;
     let page = hammer(&client, &list, total, concurrency).await;
-    for (name, s) in [("/healthz", &health), ("organisation list (50 rows, signed in)", &page)] {
+    for (name, s) in [
+        ("/healthz", &health),
+        ("organisation list (50 rows, signed in)", &page),
+    ] {
         println!(
             "{name:<40} {:>9.0} req/s   p50 {:>9}   p99 {:>9}   max {:>9}",
             s.rps,
@@ -141,10 +196,19 @@ async fn main() {
         );
     }
     let ratio = page.rps / health.rps;
-    println!("list throughput / healthz throughput: {:.1}%", ratio * 100.0);
+    println!(
+        "list throughput / healthz throughput: {:.1}%",
+        ratio * 100.0
+    );
     let p99_ok = page.p99 < Duration::from_millis(50);
     let ratio_ok = ratio >= 0.10;
-    println!("budget list p99 < 50 ms: {}", if p99_ok { "met" } else { "MISSED" });
-    println!("budget throughput >= 10% of /healthz: {}", if ratio_ok { "met" } else { "MISSED" });
+    println!(
+        "budget list p99 < 50 ms: {}",
+        if p99_ok { "met" } else { "MISSED" }
+    );
+    println!(
+        "budget throughput >= 10% of /healthz: {}",
+        if ratio_ok { "met" } else { "MISSED" }
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
