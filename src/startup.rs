@@ -16,7 +16,7 @@ use anyhow::Context;
 use std::net::TcpListener;
 use std::time::Duration;
 use tracing::Span;
-use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder, TracingLogger};
+use tracing_actix_web::{RootSpanBuilder, TracingLogger};
 
 pub struct Application {
     server: Server,
@@ -38,11 +38,23 @@ impl RootSpanBuilder for PortalSpan {
         )
     }
 
+    /// Records the status only: a redirect to the login page or a 404 is not an error worth a
+    /// log line, and unexpected failures are logged with their cause by `AppError` itself.
     fn on_request_end<B: MessageBody>(
         span: Span,
         outcome: &Result<ServiceResponse<B>, actix_web::Error>,
     ) {
-        DefaultRootSpanBuilder::on_request_end(span, outcome);
+        let status = match outcome {
+            Ok(response) => response.response().status(),
+            Err(error) => error.as_response_error().status_code(),
+        };
+        span.record("http.status_code", status.as_u16());
+        let otel = if status.is_server_error() {
+            "ERROR"
+        } else {
+            "OK"
+        };
+        span.record("otel.status_code", otel);
     }
 }
 

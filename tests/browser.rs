@@ -70,14 +70,23 @@ pub async fn browser() -> Browser {
     panic!("chromedriver did not answer: {last:?}");
 }
 
+/// `text` as an XPath string literal (XPath 1 has no escapes: pick the other quote).
+pub fn lit(text: &str) -> String {
+    if text.contains('\'') {
+        format!("\"{text}\"")
+    } else {
+        format!("'{text}'")
+    }
+}
+
 /// The form control whose `<label>` says `text`.
 pub fn by_label(text: &str) -> String {
-    format!("//*[@id=//label[normalize-space()='{text}']/@for]")
+    format!("//*[@id=//label[normalize-space()={}]/@for]", lit(text))
 }
 
 /// A button by its accessible text.
 pub fn button(text: &str) -> String {
-    format!("//button[normalize-space()='{text}']")
+    format!("//button[normalize-space()={}]", lit(text))
 }
 
 pub async fn fill(c: &Client, label: &str, value: &str) {
@@ -98,6 +107,16 @@ pub async fn click_button(c: &Client, text: &str) {
         .unwrap();
 }
 
+/// Opens the login page and signs in by the labelled fields, as a person does.
+pub async fn sign_in(c: &Client, base: &str, email: &str, password: &str) {
+    c.goto(&format!("{base}/login")).await.unwrap();
+    assert_eq!(heading(c).await, "Sign in to the Partner Portal");
+    snap(c, "01-login").await;
+    fill(c, "E-mail address", email).await;
+    fill(c, "Password", password).await;
+    click_button(c, "Sign in").await;
+}
+
 pub async fn heading(c: &Client) -> String {
     c.wait()
         .for_element(Locator::Css("h1"))
@@ -113,11 +132,7 @@ async fn sign_in_see_the_dashboard_and_sign_out_in_chromium() {
     let app = spawn_app().await;
     let b = browser().await;
     let c = &b.client;
-    c.goto(&format!("{}/login", app.address)).await.unwrap();
-    assert_eq!(heading(c).await, "Sign in to the Partner Portal");
-    fill(c, "E-mail address", Who::ResellerAdmin.email()).await;
-    fill(c, "Password", PASSWORD).await;
-    click_button(c, "Sign in").await;
+    sign_in(c, &app.address, Who::ResellerAdmin.email(), PASSWORD).await;
 
     c.wait()
         .for_url(&url::Url::parse(&format!("{}/", app.address)).unwrap())
@@ -165,10 +180,13 @@ async fn a_wrong_password_is_announced_in_the_browser() {
     let app = spawn_app().await;
     let b = browser().await;
     let c = &b.client;
-    c.goto(&format!("{}/login", app.address)).await.unwrap();
-    fill(c, "E-mail address", Who::ResellerUser.email()).await;
-    fill(c, "Password", "not-my-password").await;
-    click_button(c, "Sign in").await;
+    sign_in(
+        c,
+        &app.address,
+        Who::ResellerUser.email(),
+        "not-my-password",
+    )
+    .await;
     let alert = c
         .wait()
         .for_element(Locator::XPath("//*[@role='alert']"))
@@ -187,5 +205,160 @@ async fn a_wrong_password_is_announced_in_the_browser() {
         email.prop("value").await.unwrap().as_deref(),
         Some(Who::ResellerUser.email())
     );
+    b.client.clone().close().await.unwrap();
+}
+
+/// Saves a screenshot when SCREENSHOTS names a folder (for looking at pages during work).
+pub async fn snap(c: &Client, name: &str) {
+    if let Ok(dir) = std::env::var("SCREENSHOTS") {
+        let png = c.screenshot().await.unwrap();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
+    }
+}
+
+pub async fn check(c: &Client, label: &str) {
+    let xpath = format!("//label[normalize-space()={}]/input", lit(label));
+    c.find(Locator::XPath(&xpath))
+        .await
+        .unwrap_or_else(|_| panic!("checkbox labelled {label}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+pub async fn choose(c: &Client, label: &str, option: &str) {
+    let select = c
+        .find(Locator::XPath(&by_label(label)))
+        .await
+        .unwrap_or_else(|_| panic!("select {label}"));
+    select
+        .select_by_label(option)
+        .await
+        .unwrap_or_else(|_| panic!("option {option} in {label}"));
+}
+
+#[tokio::test]
+async fn the_vendor_admin_creates_a_reseller_in_the_browser_and_fixes_a_mistake() {
+    let app = spawn_app().await;
+    let b = browser().await;
+    let c = &b.client;
+    sign_in(c, &app.address, Who::VendorAdmin.email(), PASSWORD).await;
+    assert_eq!(heading(c).await, "Welcome, Avery Whitfield");
+    snap(c, "02-dashboard").await;
+
+    c.find(Locator::LinkText("Organisations"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(heading(c).await, "Distributors and resellers");
+    snap(c, "03-organisations").await;
+    c.find(Locator::LinkText("New organisation"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(heading(c).await, "New distributor or reseller");
+    check(c, "Reseller").await;
+    fill(c, "Organisation name", "Harbor Secure").await;
+    choose(c, "Partner level", "Gold").await;
+    check(c, "Northwind Distribution").await;
+    fill(c, "Administrator's name", "Hana Berg").await;
+    fill(c, "Administrator's e-mail address", "hana@harbor.example").await;
+    fill(c, "Initial password", "short").await;
+    click_button(c, "Create organisation").await;
+
+    // The form comes back with the messages next to the fields and the input kept.
+    let error = c
+        .wait()
+        .for_element(Locator::Css("#cam_user_id-error"))
+        .await
+        .unwrap();
+    assert_eq!(
+        error.text().await.unwrap(),
+        "Choose the reseller's channel account manager."
+    );
+    let pw_error = c.find(Locator::Css("#admin_password-error")).await.unwrap();
+    assert_eq!(
+        pw_error.text().await.unwrap(),
+        "Use at least 12 characters."
+    );
+    let name = c
+        .find(Locator::XPath(&by_label("Organisation name")))
+        .await
+        .unwrap();
+    assert_eq!(
+        name.prop("value").await.unwrap().as_deref(),
+        Some("Harbor Secure")
+    );
+    snap(c, "04-org-form-errors").await;
+
+    choose(c, "Channel account manager", "Casey Morgan").await;
+    fill(c, "Initial password", "harbor-initial-pw").await;
+    click_button(c, "Create organisation").await;
+    let status = c
+        .wait()
+        .for_element(Locator::Css("[role=status]"))
+        .await
+        .unwrap();
+    assert_eq!(
+        status.text().await.unwrap(),
+        "Harbor Secure created; hana@harbor.example can now sign in."
+    );
+    snap(c, "05-org-created").await;
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM organisations WHERE name = 'Harbor Secure'")
+            .await,
+        1
+    );
+    b.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_reseller_admin_disables_a_user_in_place_with_htmx() {
+    let app = spawn_app().await;
+    let b = browser().await;
+    let c = &b.client;
+    sign_in(c, &app.address, Who::ResellerAdmin.email(), PASSWORD).await;
+    heading(c).await;
+    c.goto(&format!("{}/users", app.address)).await.unwrap();
+    assert_eq!(heading(c).await, "Users of Acme Secure IT");
+    snap(c, "06-users").await;
+    let url_before = c.current_url().await.unwrap();
+    c.find(Locator::XPath(
+        "//button[normalize-space()='Disable Lee Fischer']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    // htmx swaps the row: the button becomes "Enable", the page stays where it was.
+    c.wait()
+        .for_element(Locator::XPath(
+            "//button[normalize-space()='Enable Lee Fischer']",
+        ))
+        .await
+        .expect("the row now offers Enable");
+    assert_eq!(c.current_url().await.unwrap(), url_before);
+    let lee = app.id_of_user(Who::ResellerUser.email()).await;
+    assert_eq!(
+        app.scalar(&format!("SELECT disabled FROM users WHERE id = {lee}"))
+            .await,
+        1
+    );
+
+    // Live search narrows the table as one types.
+    fill(c, "Search by name or e-mail", "priya").await;
+    c.wait()
+        .for_element(Locator::XPath(
+            "//tbody[not(contains(., 'Lee Fischer')) and contains(., 'Priya Nair')]",
+        ))
+        .await
+        .expect("the search narrowed the rows");
+    snap(c, "07-users-search").await;
     b.client.clone().close().await.unwrap();
 }

@@ -14,9 +14,11 @@ fn portal(database_url: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().expect("run partner-portal")
 }
 
-fn temp_sqlite() -> String {
-    let dir = std::env::temp_dir().join(format!("pp-cli-{}", rand::random::<u64>()));
-    format!("sqlite://{}/portal.db", dir.display())
+/// A fresh, empty database on the backend the suite runs on.
+fn temp_database() -> String {
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(crate::helpers::fresh_database_url())
 }
 
 fn stderr(o: &Output) -> String {
@@ -25,7 +27,7 @@ fn stderr(o: &Output) -> String {
 
 #[test]
 fn migrate_seed_and_create_admin_on_a_fresh_database() {
-    let db = temp_sqlite();
+    let db = temp_database();
     let o = portal(&db, &["migrate"], &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     let o = portal(&db, &["seed-demo"], &[]);
@@ -53,7 +55,7 @@ fn migrate_seed_and_create_admin_on_a_fresh_database() {
 
 #[test]
 fn create_admin_generates_a_password_when_none_is_given() {
-    let db = temp_sqlite();
+    let db = temp_database();
     let o = portal(
         &db,
         &["create-admin", "--email", "first@vendor.example"],
@@ -70,7 +72,7 @@ fn create_admin_generates_a_password_when_none_is_given() {
 
 #[test]
 fn bad_input_exits_2_with_the_reason() {
-    let db = temp_sqlite();
+    let db = temp_database();
     let o = portal(&db, &["create-admin", "--email", "not-an-email"], &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--email"), "{}", stderr(&o));

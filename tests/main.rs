@@ -6,6 +6,7 @@ mod helpers;
 mod authorization;
 mod browser;
 mod cli;
+mod database;
 mod health;
 mod organisations;
 mod security;

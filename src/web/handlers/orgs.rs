@@ -45,13 +45,19 @@ pub struct OrgFormPage {
     pub chrome: Chrome,
     /// None while creating.
     pub editing: Option<orgs::Org>,
-    pub members: Vec<users::User>,
+    pub members: Paged<users::User>,
     pub form: OrgForm,
     pub options: Options,
     pub errors: FieldErrors,
 }
 
 impl OrgFormPage {
+    /// Said when the organisation has more users than the page shows.
+    pub fn members_note(&self) -> Option<String> {
+        let shown = self.members.items.len() as i64;
+        (self.members.total > shown)
+            .then(|| format!("Showing the first {shown} of {} users.", self.members.total))
+    }
     pub fn is_reseller(&self) -> bool {
         self.form.kind == "reseller"
     }
@@ -147,7 +153,7 @@ pub async fn new_form(user: CurrentUser) -> Result<HttpResponse, AppError> {
     let page = OrgFormPage {
         chrome: Chrome::new(&user, "/admin/organisations", "New organisation")?,
         editing: None,
-        members: vec![],
+        members: no_members(),
         form,
         options: options(&user.state.db.pool).await?,
         errors: FieldErrors::default(),
@@ -270,7 +276,7 @@ pub async fn create(user: CurrentUser, form: CsrfForm<OrgForm>) -> Result<HttpRe
         let page = OrgFormPage {
             chrome: Chrome::new(&user, "/admin/organisations", "New organisation")?,
             editing: None,
-            members: vec![],
+            members: no_members(),
             form: OrgForm {
                 admin_password: String::new(),
                 ..form
@@ -357,10 +363,18 @@ async fn load_org(pool: &AnyPool, id: i64) -> Result<orgs::Org, AppError> {
         .ok_or(AppError::NotFound)
 }
 
-async fn members(pool: &AnyPool, org: OrgId) -> Result<Vec<users::User>, AppError> {
-    Ok(users::list_in_org(pool, org, &PageRequest::default())
-        .await?
-        .items)
+/// The organisation's users, first page (disabled ones last).
+async fn members(pool: &AnyPool, org: OrgId) -> Result<Paged<users::User>, AppError> {
+    Ok(users::list_in_org(pool, org, &PageRequest::default()).await?)
+}
+
+fn no_members() -> Paged<users::User> {
+    Paged {
+        items: vec![],
+        page: 1,
+        total: 0,
+        per_page: crate::domain::paging::PER_PAGE,
+    }
 }
 
 pub async fn edit_form(user: CurrentUser, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
