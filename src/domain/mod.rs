@@ -5,13 +5,18 @@
 
 pub mod email;
 pub mod ids;
+pub mod legacy;
+pub mod money;
 pub mod org;
 pub mod paging;
 pub mod password;
 pub mod role;
+pub mod sku;
 
 pub use email::Email;
 pub use ids::{OrgId, UserId};
+pub use money::Cents;
 pub use org::{OrgKind, PartnerLevel};
 pub use paging::{PageRequest, Paged};
 pub use role::AccessRole;
+pub use sku::{Sku, SkuError, SkuFields};

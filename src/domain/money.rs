@@ -1,0 +1,89 @@
+//! Money in integer minor units (cents), one currency per price book, and term prices.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Cents(pub i64);
+
+impl Cents {
+    /// `1,234.56` (no currency).
+    pub fn amount(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        let units = (abs / 100).to_string();
+        let mut grouped = String::new();
+        for (i, c) in units.chars().enumerate() {
+            if i > 0 && (units.len() - i).is_multiple_of(3) {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        format!("{sign}{grouped}.{:02}", abs % 100)
+    }
+
+    /// `USD 1,234.56`.
+    pub fn with_currency(self, currency: &str) -> String {
+        format!("{currency} {}", self.amount())
+    }
+}
+
+impl fmt::Display for Cents {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.amount())
+    }
+}
+
+/// `a * num / den`, rounded half up (for non-negative amounts), without floating point.
+pub fn mul_div_round_half_up(a: i64, num: i64, den: i64) -> i64 {
+    let product = i128::from(a) * i128::from(num);
+    let den = i128::from(den);
+    ((2 * product + den) / (2 * den)) as i64
+}
+
+/// The MSRP for a term (PRODUCT.md section 4): the price book's own figure for 12, 24 and 36
+/// months; any other term is `round_half_up(msrp_12 * term / 12)`.
+pub fn term_msrp(msrp_12: Cents, msrp_24: Cents, msrp_36: Cents, term: u8) -> Cents {
+    match term {
+        12 => msrp_12,
+        24 => msrp_24,
+        36 => msrp_36,
+        t => Cents(mul_div_round_half_up(msrp_12.0, i64::from(t), 12)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_amounts() {
+        assert_eq!(Cents(0).amount(), "0.00");
+        assert_eq!(Cents(5).amount(), "0.05");
+        assert_eq!(Cents(123_456_789).amount(), "1,234,567.89");
+        assert_eq!(Cents(100_000).with_currency("USD"), "USD 1,000.00");
+        assert_eq!(Cents(-1999).amount(), "-19.99");
+    }
+
+    #[test]
+    fn term_prices_at_the_tested_terms() {
+        // msrp_12 = 10.02: a twelfth is 0.835, so halves appear and round up.
+        let (m12, m24, m36) = (Cents(1002), Cents(1900), Cents(2700));
+        let cases = [
+            (1, 84),    // 83.5 -> 84
+            (11, 919),  // 918.5 -> 919
+            (12, 1002), // the price book's figure
+            (13, 1086), // 1085.5 -> 1086
+            (17, 1420), // 1419.5 -> 1420
+            (24, 1900), // the price book's figure, not 2004
+            (36, 2700),
+            (59, 4927), // 4926.5 -> 4927
+            (60, 5010),
+        ];
+        for (term, cents) in cases {
+            assert_eq!(term_msrp(m12, m24, m36, term), Cents(cents), "term {term}");
+        }
+        // Below a half rounds down.
+        assert_eq!(term_msrp(Cents(1000), Cents(0), Cents(0), 1), Cents(83)); // 83.33
+        assert_eq!(term_msrp(Cents(1000), Cents(0), Cents(0), 7), Cents(583)); // 583.33
+    }
+}
