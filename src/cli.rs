@@ -34,6 +34,11 @@ pub enum Command {
     Migrate,
     /// Load the demo organisations and users (does nothing if they are already there)
     SeedDemo,
+    /// Explain or translate SKUs
+    Sku {
+        #[command(subcommand)]
+        command: SkuCommand,
+    },
     /// Create a vendor administrator; the password is read from PORTAL_ADMIN_PASSWORD or,
     /// when that is unset, generated and printed once
     CreateAdmin {
@@ -42,6 +47,33 @@ pub enum Command {
         /// The name shown in the portal
         #[arg(long, default_value = "Vendor administrator")]
         name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SkuCommand {
+    /// Explain a 14-character SKU field by field, or say which position is wrong
+    Check { sku: String },
+    /// Translate a legacy SKU (or every line of a file) into the new SKU, with its MSRP and
+    /// whether it is accepted on a date
+    Translate {
+        /// The legacy SKU (leave out with --file)
+        legacy: Option<String>,
+        /// Months, for a 1-month legacy SKU
+        #[arg(long)]
+        months: Option<u32>,
+        /// The submission date, YYYY-MM-DD (default: today)
+        #[arg(long)]
+        on: Option<String>,
+        /// Print JSON instead of text (one object; a JSON array with --file)
+        #[arg(long)]
+        json: bool,
+        /// Translate every row of this CSV file (SKU, months); prints CSV unless --json
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+        /// The price book to show MSRP from
+        #[arg(long, default_value = "USD")]
+        currency: String,
     },
 }
 
@@ -55,6 +87,12 @@ pub enum CliError {
 impl From<anyhow::Error> for CliError {
     fn from(e: anyhow::Error) -> Self {
         CliError::Failed(e)
+    }
+}
+
+impl From<sqlx::Error> for CliError {
+    fn from(e: sqlx::Error) -> Self {
+        CliError::Failed(e.into())
     }
 }
 
@@ -128,6 +166,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 println!("demo data is already there; nothing changed");
             }
         }
+        Command::Sku { command } => sku_command(&settings, command).await?,
         Command::CreateAdmin { email, name } => {
             let email =
                 Email::parse(&email).map_err(|e| CliError::BadInput(format!("--email: {e}")))?;
@@ -164,4 +203,150 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+async fn sku_command(settings: &Settings, command: SkuCommand) -> Result<(), CliError> {
+    use crate::domain::catalogue::{LineInput, Status};
+    use crate::domain::Sku;
+    match command {
+        SkuCommand::Check { sku } => {
+            let parsed =
+                Sku::parse(&sku).map_err(|e| CliError::BadInput(format!("{}: {e}", sku.trim())))?;
+            let db = open(settings).await?;
+            let snapshot =
+                crate::translator::snapshot_for(&db, crate::db::catalogue::DEFAULT_CURRENCY)
+                    .await?;
+            print!("{}", explain(&parsed, snapshot.item_of(&parsed)));
+        }
+        SkuCommand::Translate {
+            legacy,
+            months,
+            on,
+            json,
+            file,
+            currency,
+        } => {
+            let on = match on {
+                Some(d) => chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| {
+                    CliError::BadInput(format!("--on: {d:?} is not a date (YYYY-MM-DD)"))
+                })?,
+                None => crate::clock::Clock::System.today(),
+            };
+            let inputs = match (&legacy, &file) {
+                (Some(sku), None) => vec![LineInput {
+                    line: 1,
+                    sku: sku.clone(),
+                    months,
+                }],
+                (None, Some(path)) => {
+                    let bytes = std::fs::read(path).map_err(|e| {
+                        CliError::BadInput(format!("cannot read {}: {e}", path.display()))
+                    })?;
+                    let (inputs, errors) = crate::translator::read_csv(&bytes);
+                    if let Some((line, e)) = errors.first() {
+                        return Err(CliError::BadInput(format!(
+                            "{} line {line}: {e}",
+                            path.display()
+                        )));
+                    }
+                    inputs
+                }
+                _ => {
+                    return Err(CliError::BadInput(
+                        "give either a legacy SKU or --file, not both".into(),
+                    ))
+                }
+            };
+            let db = open(settings).await?;
+            let snapshot = crate::translator::snapshot_for(&db, &currency).await?;
+            let rows: Vec<_> = inputs.iter().map(|i| snapshot.translate(i, on)).collect();
+            let out = std::io::stdout();
+            if file.is_some() {
+                if json {
+                    let all: Vec<_> = rows
+                        .iter()
+                        .map(|t| crate::translator::to_json(t, &snapshot.currency))
+                        .collect();
+                    serde_json::to_writer_pretty(out.lock(), &all).map_err(anyhow::Error::from)?;
+                    println!();
+                } else {
+                    use std::io::Write;
+                    out.lock()
+                        .write_all(&crate::translator::to_csv(&rows, &snapshot.currency)?)
+                        .map_err(anyhow::Error::from)?;
+                }
+                return Ok(());
+            }
+            let t = &rows[0];
+            if t.status == Status::Invalid {
+                return Err(CliError::BadInput(t.message.clone()));
+            }
+            if json {
+                let j = crate::translator::to_json(t, &snapshot.currency);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&j).map_err(anyhow::Error::from)?
+                );
+            } else {
+                let money = t
+                    .msrp
+                    .map(|c| c.with_currency(&snapshot.currency))
+                    .unwrap_or_else(|| "no price".into());
+                println!(
+                    "{} -> {}",
+                    t.input.sku.trim(),
+                    t.new_sku.as_deref().unwrap_or("-")
+                );
+                println!(
+                    "  {}",
+                    t.description.as_deref().unwrap_or("(not in the catalogue)")
+                );
+                println!("  MSRP {money} per unit");
+                println!("  {} on {on}: {}", t.status.as_str(), t.message);
+                if let Some(s) = &t.suggested {
+                    println!("  order instead: {s}");
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `sku check`: each field of a valid SKU with its meaning.
+fn explain(
+    sku: &crate::domain::Sku,
+    item: Option<&crate::domain::catalogue::CatalogueItem>,
+) -> String {
+    let f = sku.fields();
+    let s = sku.as_str();
+    let family = item
+        .map(|i| i.family_name.as_str())
+        .unwrap_or("not a family of the catalogue");
+    let band = match (item, f.band.as_str()) {
+        (Some(i), _) => i.description.clone(),
+        (None, "000") => "per appliance (no band)".into(),
+        (None, _) => "not a band of this family in the catalogue".into(),
+    };
+    let term = if f.term == 0 {
+        "none (hardware)".to_string()
+    } else {
+        format!("{} months", f.term)
+    };
+    format!(
+        "{s} is a valid SKU\n\
+         \x20 1-6    family       {}  {family}\n\
+         \x20 7-9    band         {}     {band}\n\
+         \x20 10     channel      {}       {}\n\
+         \x20 11     transaction  {}       {}\n\
+         \x20 12-13  term         {:02}      {term}\n\
+         \x20 14     check        {}       correct\n",
+        f.family,
+        f.band,
+        f.channel.code(),
+        f.channel.label(),
+        f.transaction.code(),
+        f.transaction.label(),
+        f.term,
+        &s[13..],
+    )
 }

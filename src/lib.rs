@@ -12,4 +12,5 @@ pub mod password;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;
+pub mod translator;
 pub mod web;

@@ -1,8 +1,12 @@
 //! Demo data (PRODUCT.md section 8) and the first vendor administrator.
 
-use crate::db::{orgs, users, Db};
-use crate::domain::{AccessRole, Email, OrgId, OrgKind, PartnerLevel, UserId};
+use crate::db::{catalogue, orgs, users, Db};
+use crate::domain::catalogue::{FamilyKind, Price};
+use crate::domain::legacy::legacy_key;
+use crate::domain::sku::{Channel, SkuFields, Transaction};
+use crate::domain::{AccessRole, Cents, Email, OrgId, OrgKind, PartnerLevel, Sku, UserId};
 use anyhow::Context;
+use chrono::NaiveDate;
 use rand::distributions::{Alphanumeric, DistString};
 
 pub const DEMO_PASSWORD: &str = "demo-password";
@@ -111,9 +115,15 @@ impl Seeder<'_> {
     }
 }
 
-/// Loads the demo organisations and users into an empty portal. Returns false (and changes
-/// nothing) when a vendor exists already.
+/// Loads the demo data into an empty portal: organisations and users, and the catalogue.
+/// Each part is loaded only when it is missing; returns whether anything was loaded.
 pub async fn seed_demo(db: &Db, now: i64) -> anyhow::Result<bool> {
+    let people = seed_people(db, now).await?;
+    let catalogue = seed_catalogue(db).await?;
+    Ok(people || catalogue)
+}
+
+async fn seed_people(db: &Db, now: i64) -> anyhow::Result<bool> {
     if orgs::vendor(&db.pool).await?.is_some() {
         return Ok(false);
     }
@@ -253,4 +263,217 @@ pub async fn seed_demo(db: &Db, now: i64) -> anyhow::Result<bool> {
 
     s.tx.commit().await?;
     Ok(true)
+}
+
+/// One product family of the demo catalogue.
+struct DemoFamily {
+    code: &'static str,
+    name: &'static str,
+    kind: FamilyKind,
+    unit: &'static str,
+    /// Legacy SKUs of this family start with this.
+    legacy_prefix: &'static str,
+    /// (band, what it covers, 12-month MSRP per unit in cents)
+    bands: &'static [(&'static str, &'static str, i64)],
+}
+
+const USER_BANDS: &[(&str, &str, i64)] = &[
+    ("B01", "1-9 users", 4800),
+    ("B10", "10-24 users", 4200),
+    ("B25", "25-49 users", 3800),
+    ("B50", "50-99 users", 3400),
+    ("C10", "100-199 users", 3000),
+    ("C20", "200-499 users", 2700),
+    ("C50", "500-999 users", 2400),
+    ("D10", "1000+ users", 2100),
+];
+
+const DEMO_FAMILIES: &[DemoFamily] = &[
+    DemoFamily {
+        code: "FWSTND",
+        name: "Firewall Standard Protection",
+        kind: FamilyKind::Subscription,
+        unit: "appliance",
+        legacy_prefix: "XGSTD",
+        bands: &[("000", "per appliance", 120_000)],
+    },
+    DemoFamily {
+        code: "FWXSTR",
+        name: "Firewall Xstream Protection",
+        kind: FamilyKind::Subscription,
+        unit: "appliance",
+        legacy_prefix: "XGXTR",
+        bands: &[("000", "per appliance", 200_000)],
+    },
+    DemoFamily {
+        code: "EPIXAD",
+        name: "Intercept X Advanced",
+        kind: FamilyKind::Subscription,
+        unit: "user",
+        legacy_prefix: "IXA",
+        bands: USER_BANDS,
+    },
+    DemoFamily {
+        code: "EPIXDR",
+        name: "Intercept X Advanced with XDR",
+        kind: FamilyKind::Subscription,
+        unit: "user",
+        legacy_prefix: "IXDR",
+        bands: &[
+            ("B10", "10-24 users", 5900),
+            ("B25", "25-49 users", 5300),
+            ("B50", "50-99 users", 4800),
+            ("C10", "100-199 users", 4200),
+            ("C20", "200-499 users", 3800),
+        ],
+    },
+    DemoFamily {
+        code: "MDRESS",
+        name: "MDR Essentials",
+        kind: FamilyKind::Subscription,
+        unit: "user",
+        legacy_prefix: "MDRE",
+        bands: &[
+            ("B10", "10-24 users", 9000),
+            ("B25", "25-49 users", 8200),
+            ("B50", "50-99 users", 7500),
+            ("C10", "100-199 users", 6800),
+        ],
+    },
+    DemoFamily {
+        code: "EMLADV",
+        name: "Email Advanced",
+        kind: FamilyKind::Subscription,
+        unit: "mailbox",
+        legacy_prefix: "EMA",
+        bands: &[
+            ("B01", "1-9 mailboxes", 3000),
+            ("B10", "10-24 mailboxes", 2600),
+            ("B25", "25-49 mailboxes", 2300),
+            ("B50", "50-99 mailboxes", 2000),
+        ],
+    },
+    DemoFamily {
+        code: "HWX310",
+        name: "XGS 3100 appliance",
+        kind: FamilyKind::Hardware,
+        unit: "appliance",
+        legacy_prefix: "XGS3100",
+        bands: &[("000", "firewall appliance", 349_900)],
+    },
+];
+
+/// The band part of a legacy SKU: the smallest seat count (`B10` → `-U10`, `C20` → `-U200`,
+/// `D10` → `-U1000`); appliances have none.
+fn legacy_band(band: &str) -> String {
+    let seats: u32 = band[1..].parse().unwrap_or(0);
+    match &band[..1] {
+        "B" => format!("-U{seats}"),
+        "C" => format!("-U{}", seats * 10),
+        "D" => format!("-U{}", seats * 100),
+        _ => String::new(),
+    }
+}
+
+/// Loads the demo catalogue, USD price book and legacy table into an empty catalogue.
+/// Returns false (and changes nothing) when a catalogue exists already.
+pub async fn seed_catalogue(db: &Db) -> anyhow::Result<bool> {
+    if catalogue::has_catalogue(&db.pool).await? {
+        return Ok(false);
+    }
+    let mut tx = db.pool.begin().await?;
+    catalogue::insert_price_book(&mut tx, "USD", "US dollar price book").await?;
+    let from = NaiveDate::from_ymd_opt(2023, 1, 1).context("date")?;
+    for f in DEMO_FAMILIES {
+        let warranty = (f.kind == FamilyKind::Hardware).then_some(12);
+        let new = catalogue::NewFamily {
+            code: f.code,
+            name: f.name,
+            kind: f.kind,
+            unit: f.unit,
+            warranty_months: warranty,
+        };
+        catalogue::insert_family(&mut tx, &new).await?;
+        for &(band, covers, msrp_12) in f.bands {
+            // Email Advanced for 1-9 mailboxes was retired in mid-2023: the demo shows a SKU
+            // that is no longer orderable.
+            let until = (f.code == "EMLADV" && band == "B01")
+                .then(|| NaiveDate::from_ymd_opt(2023, 6, 30))
+                .flatten();
+            catalogue::insert_item(
+                &mut tx,
+                f.code,
+                band,
+                &format!("{}, {covers}", f.name),
+                from,
+                until,
+            )
+            .await?;
+            let price = match f.kind {
+                FamilyKind::Hardware => Price {
+                    msrp_hardware: Some(Cents(msrp_12)),
+                    ..Price::default()
+                },
+                FamilyKind::Subscription => Price {
+                    msrp_12: Some(Cents(msrp_12)),
+                    msrp_24: Some(Cents(msrp_12 * 19 / 10)),
+                    msrp_36: Some(Cents(msrp_12 * 27 / 10)),
+                    // MSP monthly: a twelfth of the yearly price plus 10%, rounded half up.
+                    msrp_monthly: Some(Cents(crate::domain::money::mul_div_round_half_up(
+                        msrp_12, 11, 120,
+                    ))),
+                    msrp_hardware: None,
+                },
+            };
+            catalogue::insert_price(&mut tx, "USD", f.code, band, &price).await?;
+            seed_legacy(&mut tx, f, band).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+async fn seed_legacy(
+    conn: &mut sqlx::AnyConnection,
+    f: &DemoFamily,
+    band: &str,
+) -> anyhow::Result<()> {
+    let sku = |channel, transaction, term| {
+        Sku::build(SkuFields {
+            family: f.code.into(),
+            band: band.into(),
+            channel,
+            transaction,
+            term,
+        })
+        .map_err(|e| anyhow::anyhow!("demo SKU for {} {band}: {e}", f.code))
+    };
+    let base = format!("{}{}", f.legacy_prefix, legacy_band(band));
+    if f.kind == FamilyKind::Hardware {
+        let key = legacy_key(&format!("{base}-HW"));
+        catalogue::insert_legacy(
+            conn,
+            &key,
+            &sku(Channel::Standard, Transaction::Hardware, 0)?,
+            false,
+        )
+        .await?;
+        return Ok(());
+    }
+    for (tx_code, transaction) in [("N", Transaction::New), ("R", Transaction::Renewal)] {
+        for term in [12u8, 24, 36] {
+            let key = legacy_key(&format!("{base}-{tx_code}{term}M"));
+            catalogue::insert_legacy(
+                conn,
+                &key,
+                &sku(Channel::Standard, transaction, term)?,
+                false,
+            )
+            .await?;
+        }
+        let key = legacy_key(&format!("{base}-{tx_code}1M"));
+        catalogue::insert_legacy(conn, &key, &sku(Channel::Standard, transaction, 1)?, true)
+            .await?;
+    }
+    Ok(())
 }

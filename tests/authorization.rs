@@ -191,6 +191,28 @@ const TABLE: &[Row] = &[
         [303, 200, 403, 403, 403, 403, 403, 403],
     ),
     row(
+        "GET",
+        "/sku-translator",
+        "/sku-translator",
+        &[],
+        [303, 200, 200, 200, 200, 200, 200, 200],
+    ),
+    // The translator's form is multipart; a urlencoded post is refused as the wrong media type.
+    row(
+        "POST",
+        "/sku-translator",
+        "/sku-translator",
+        &[],
+        [303, 415, 415, 415, 415, 415, 415, 415],
+    ),
+    row(
+        "POST",
+        "/sku-translator/csv",
+        "/sku-translator/csv",
+        &[],
+        [303, 400, 400, 400, 400, 400, 400, 400],
+    ),
+    row(
         "POST",
         "/logout",
         "/logout",

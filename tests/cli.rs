@@ -2,7 +2,7 @@
 
 use std::process::{Command, Output};
 
-fn portal(database_url: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+pub fn portal(database_url: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_partner-portal"));
     cmd.args(args)
         .env("DATABASE_URL", database_url)
@@ -15,7 +15,7 @@ fn portal(database_url: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
 }
 
 /// A fresh, empty database on the backend the suite runs on.
-fn temp_database() -> String {
+pub fn temp_database() -> String {
     tokio::runtime::Runtime::new()
         .unwrap()
         .block_on(crate::helpers::fresh_database_url())

@@ -10,4 +10,5 @@ mod database;
 mod health;
 mod organisations;
 mod security;
+mod translator;
 mod users;

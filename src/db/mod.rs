@@ -6,6 +6,7 @@
 //! the URL scheme.
 
 pub mod audit;
+pub mod catalogue;
 pub mod orgs;
 pub mod sessions;
 pub mod users;

@@ -3,6 +3,7 @@
 //! Nothing in here knows about sqlx, actix or the clock. Functions that depend
 //! on the date take it as an argument, so tests pin dates instead of sleeping.
 
+pub mod catalogue;
 pub mod email;
 pub mod ids;
 pub mod legacy;

@@ -28,7 +28,7 @@ pub struct Chrome {
 
 /// The menu of a role: only what it may open, so there are no dead links.
 pub fn menu(role: AccessRole) -> Vec<(&'static str, &'static str)> {
-    let mut items = vec![("/", "Dashboard")];
+    let mut items = vec![("/", "Dashboard"), ("/sku-translator", "SKU translator")];
     if role.is_vendor_admin() {
         items.push(("/admin/organisations", "Organisations"));
     }
@@ -77,22 +77,22 @@ mod tests {
     #[test]
     fn menus_by_role() {
         let hrefs = |r| menu(r).into_iter().map(|(h, _)| h).collect::<Vec<_>>();
-        assert_eq!(
-            hrefs(AccessRole::VendorAdmin),
-            [
-                "/",
-                "/admin/organisations",
-                "/users",
-                "/admin/audit",
-                "/account"
-            ]
-        );
+        let t = "/sku-translator";
+        let vendor_admin = [
+            "/",
+            t,
+            "/admin/organisations",
+            "/users",
+            "/admin/audit",
+            "/account",
+        ];
+        assert_eq!(hrefs(AccessRole::VendorAdmin), vendor_admin);
         assert_eq!(
             hrefs(AccessRole::ResellerAdmin),
-            ["/", "/users", "/account"]
+            ["/", t, "/users", "/account"]
         );
-        assert_eq!(hrefs(AccessRole::ResellerUser), ["/", "/account"]);
-        assert_eq!(hrefs(AccessRole::ChannelManager), ["/", "/account"]);
-        assert_eq!(hrefs(AccessRole::DistributorStaff), ["/", "/account"]);
+        assert_eq!(hrefs(AccessRole::ResellerUser), ["/", t, "/account"]);
+        assert_eq!(hrefs(AccessRole::ChannelManager), ["/", t, "/account"]);
+        assert_eq!(hrefs(AccessRole::DistributorStaff), ["/", t, "/account"]);
     }
 }

@@ -51,22 +51,30 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             let body = body.await.map_err(|_| {
                 AppError::BadRequest("The form could not be read (is it too large?).".into())
             })?;
-            let header = req
-                .headers()
-                .get(HEADER)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string);
             let field = serde_html_form::from_bytes::<TokenField>(&body)
                 .ok()
                 .and_then(|t| t.csrf_token);
-            let expected = TypedSession(req.get_session()).stored_csrf_token();
-            if !token_matches(expected, header.or(field)) {
-                return Err(AppError::Csrf);
-            }
+            verify(&req, field)?;
             let form = serde_html_form::from_bytes::<T>(&body)
                 .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}.")))?;
             Ok(CsrfForm(form))
         })
+    }
+}
+
+/// Checks the token of a request: the `X-CSRF-Token` header, or else the form's field.
+/// Multipart handlers call this with their `csrf_token` part.
+pub fn verify(req: &HttpRequest, field: Option<String>) -> Result<(), AppError> {
+    let header = req
+        .headers()
+        .get(HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let expected = TypedSession(req.get_session()).stored_csrf_token();
+    if token_matches(expected, header.or(field)) {
+        Ok(())
+    } else {
+        Err(AppError::Csrf)
     }
 }
 

@@ -75,6 +75,17 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
             web::post().to(orgs::update),
         ),
         ("GET", "/admin/audit", web::get().to(audit::list)),
+        ("GET", "/sku-translator", web::get().to(translator::page)),
+        (
+            "POST",
+            "/sku-translator",
+            web::post().to(translator::submit),
+        ),
+        (
+            "POST",
+            "/sku-translator/csv",
+            web::post().to(translator::download_csv),
+        ),
     ]
 }
 

@@ -4,4 +4,5 @@ pub mod auth;
 pub mod dashboard;
 pub mod health;
 pub mod orgs;
+pub mod translator;
 pub mod users;

@@ -1,0 +1,206 @@
+//! The catalogue, price books, legacy table and the acceptance-date settings.
+
+use crate::domain::catalogue::{CatalogueItem, FamilyKind, Price, Snapshot};
+use crate::domain::legacy::{AcceptanceDates, LegacyMapping};
+use crate::domain::{Cents, Sku};
+use chrono::NaiveDate;
+use sqlx::{AnyConnection, AnyPool, Row};
+
+pub const DEFAULT_CURRENCY: &str = "USD";
+const LAST_LEGACY_DAY: &str = "legacy.last_day";
+const ODD_TERM_REFUSED_FROM: &str = "legacy.odd_term_refused_from";
+
+fn decode(what: &str, value: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("bad {what} {value:?} in the catalogue").into())
+}
+
+fn date(value: &str) -> Result<NaiveDate, sqlx::Error> {
+    NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| decode("date", value))
+}
+
+pub async fn setting(pool: &AnyPool, key: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+        .bind(key)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn acceptance_dates(pool: &AnyPool) -> Result<AcceptanceDates, sqlx::Error> {
+    let mut dates = AcceptanceDates::default();
+    if let Some(v) = setting(pool, LAST_LEGACY_DAY).await? {
+        dates.last_legacy_day = date(&v)?;
+    }
+    if let Some(v) = setting(pool, ODD_TERM_REFUSED_FROM).await? {
+        dates.odd_term_refused_from = date(&v)?;
+    }
+    Ok(dates)
+}
+
+fn cents(row: &sqlx::any::AnyRow, column: &str) -> Result<Option<Cents>, sqlx::Error> {
+    Ok(row.try_get::<Option<i64>, _>(column)?.map(Cents))
+}
+
+/// Everything the translator needs, read once (the catalogue is small; a 100,000-line
+/// translation must not query per line).
+pub async fn snapshot(pool: &AnyPool, currency: &str) -> Result<Snapshot, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT i.family, f.name AS family_name, f.kind, f.unit, f.warranty_months, i.band, i.description, \
+                i.active_from, i.active_until, p.currency, p.msrp_12, p.msrp_24, p.msrp_36, p.msrp_monthly, p.msrp_hardware \
+         FROM catalogue_items i JOIN product_families f ON f.code = i.family \
+         LEFT JOIN prices p ON p.family = i.family AND p.band = i.band AND p.currency = $1",
+    )
+    .bind(currency)
+    .fetch_all(pool)
+    .await?;
+    let mut snap = Snapshot {
+        currency: currency.to_string(),
+        dates: acceptance_dates(pool).await?,
+        ..Snapshot::default()
+    };
+    for r in &rows {
+        let kind: String = r.try_get("kind")?;
+        let has_price = r.try_get::<Option<String>, _>("currency")?.is_some();
+        let until: Option<String> = r.try_get("active_until")?;
+        let item = CatalogueItem {
+            family: r.try_get("family")?,
+            family_name: r.try_get("family_name")?,
+            kind: FamilyKind::parse(&kind).ok_or_else(|| decode("family kind", &kind))?,
+            unit: r.try_get("unit")?,
+            warranty_months: r
+                .try_get::<Option<i64>, _>("warranty_months")?
+                .map(|m| m as u32),
+            band: r.try_get("band")?,
+            description: r.try_get("description")?,
+            active_from: date(&r.try_get::<String, _>("active_from")?)?,
+            active_until: until.as_deref().map(date).transpose()?,
+            price: has_price
+                .then(|| -> Result<Price, sqlx::Error> {
+                    Ok(Price {
+                        msrp_12: cents(r, "msrp_12")?,
+                        msrp_24: cents(r, "msrp_24")?,
+                        msrp_36: cents(r, "msrp_36")?,
+                        msrp_monthly: cents(r, "msrp_monthly")?,
+                        msrp_hardware: cents(r, "msrp_hardware")?,
+                    })
+                })
+                .transpose()?,
+        };
+        snap.items
+            .insert((item.family.clone(), item.band.clone()), item);
+    }
+    let legacy = sqlx::query("SELECT legacy_sku, new_sku, one_month FROM legacy_skus")
+        .fetch_all(pool)
+        .await?;
+    for r in &legacy {
+        let key: String = r.try_get("legacy_sku")?;
+        let new: String = r.try_get("new_sku")?;
+        let new_sku = Sku::parse(&new).map_err(|_| decode("new SKU", &new))?;
+        let mapping = LegacyMapping {
+            legacy: key.clone(),
+            new_sku,
+            one_month: super::flag(r, "one_month")?,
+        };
+        snap.legacy.insert(key, mapping);
+    }
+    Ok(snap)
+}
+
+pub async fn has_catalogue(pool: &AnyPool) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM product_families")
+        .fetch_one(pool)
+        .await?;
+    Ok(n > 0)
+}
+
+pub struct NewFamily<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub kind: FamilyKind,
+    pub unit: &'a str,
+    pub warranty_months: Option<i64>,
+}
+
+pub async fn insert_family(conn: &mut AnyConnection, f: &NewFamily<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO product_families (code, name, kind, unit, warranty_months) VALUES ($1, $2, $3, $4, $5)")
+        .bind(f.code)
+        .bind(f.name)
+        .bind(f.kind.as_str())
+        .bind(f.unit)
+        .bind(f.warranty_months)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_item(
+    conn: &mut AnyConnection,
+    family: &str,
+    band: &str,
+    description: &str,
+    active_from: NaiveDate,
+    active_until: Option<NaiveDate>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO catalogue_items (family, band, description, active_from, active_until) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(family)
+    .bind(band)
+    .bind(description)
+    .bind(active_from.to_string())
+    .bind(active_until.map(|d| d.to_string()))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_price_book(
+    conn: &mut AnyConnection,
+    currency: &str,
+    name: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO price_books (currency, name) VALUES ($1, $2)")
+        .bind(currency)
+        .bind(name)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_price(
+    conn: &mut AnyConnection,
+    currency: &str,
+    family: &str,
+    band: &str,
+    p: &Price,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO prices (currency, family, band, msrp_12, msrp_24, msrp_36, msrp_monthly, msrp_hardware) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(currency)
+    .bind(family)
+    .bind(band)
+    .bind(p.msrp_12.map(|c| c.0))
+    .bind(p.msrp_24.map(|c| c.0))
+    .bind(p.msrp_36.map(|c| c.0))
+    .bind(p.msrp_monthly.map(|c| c.0))
+    .bind(p.msrp_hardware.map(|c| c.0))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_legacy(
+    conn: &mut AnyConnection,
+    legacy: &str,
+    new_sku: &Sku,
+    one_month: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO legacy_skus (legacy_sku, new_sku, one_month) VALUES ($1, $2, $3)")
+        .bind(legacy)
+        .bind(new_sku.as_str())
+        .bind(i64::from(one_month))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
