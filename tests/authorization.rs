@@ -20,7 +20,8 @@ struct Row {
     method: &'static str,
     route: &'static str,
     /// The concrete path; `{acme_user}` is a user of the reseller Acme Secure IT, `{acme}`
-    /// that reseller, `{cobalt_admin}` a user of an organisation no signed-in tester is in.
+    /// that reseller, `{cobalt_admin}` a user and `{cobalt_token}` an API token of an
+    /// organisation no signed-in tester is in.
     path: &'static str,
     /// Form fields for POSTs (always sent with a valid CSRF token).
     form: &'static [(&'static str, &'static str)],
@@ -213,6 +214,42 @@ const TABLE: &[Row] = &[
         [303, 400, 400, 400, 400, 400, 400, 400],
     ),
     row(
+        "GET",
+        "/api-tokens",
+        "/api-tokens",
+        &[],
+        [303, 200, 403, 200, 403, 200, 403, 200],
+    ),
+    row(
+        "POST",
+        "/api-tokens",
+        "/api-tokens",
+        &[],
+        [303, 422, 403, 422, 403, 422, 403, 422],
+    ),
+    row(
+        "POST",
+        "/api-tokens/{id}/revoke",
+        "/api-tokens/{cobalt_token}/revoke",
+        &[],
+        [303, 404, 403, 404, 403, 404, 403, 404],
+    ),
+    // The JSON API takes tokens only: a browser session is no credential.
+    row(
+        "GET",
+        "/api/v1/sku/translate",
+        "/api/v1/sku/translate?legacy=IXA-U10-N12M",
+        &[],
+        [401, 401, 401, 401, 401, 401, 401, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/sku/translate",
+        "/api/v1/sku/translate",
+        &[],
+        [401, 401, 401, 401, 401, 401, 401, 401],
+    ),
+    row(
         "POST",
         "/logout",
         "/logout",
@@ -241,9 +278,20 @@ async fn concrete(app: &TestApp, path: &str) -> String {
     let acme_user = app.id_of_user("renewals@reseller.example").await;
     let cobalt_admin = app.id_of_user("admin@cobalt.example").await;
     let acme = app.id_of_org("Acme Secure IT").await;
+    let cobalt = app.id_of_org("Cobalt Systems").await;
+    let cobalt_token: i64 = sqlx::query_scalar(
+        "INSERT INTO api_tokens (org_id, name, token_hash, prefix, created_at) \
+         VALUES ($1, 'cobalt', $2, 'pp_x', 0) ON CONFLICT (token_hash) DO UPDATE SET name = 'cobalt' RETURNING id",
+    )
+    .bind(cobalt)
+    .bind("hash-of-a-cobalt-token")
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
     path.replace("{acme_user}", &acme_user.to_string())
         .replace("{cobalt_admin}", &cobalt_admin.to_string())
         .replace("{acme}", &acme.to_string())
+        .replace("{cobalt_token}", &cobalt_token.to_string())
 }
 
 #[tokio::test]

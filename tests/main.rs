@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod api;
 mod authorization;
 mod browser;
 mod cli;

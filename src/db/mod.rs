@@ -5,6 +5,7 @@
 //! flags and timestamps as 64-bit integers, dates as ISO text. The backend is chosen from
 //! the URL scheme.
 
+pub mod api_tokens;
 pub mod audit;
 pub mod catalogue;
 pub mod orgs;

@@ -35,6 +35,9 @@ pub fn menu(role: AccessRole) -> Vec<(&'static str, &'static str)> {
     if role.manages_own_users() {
         items.push(("/users", "Users"));
     }
+    if role.manages_own_users() {
+        items.push(("/api-tokens", "API tokens"));
+    }
     if role.is_vendor_admin() {
         items.push(("/admin/audit", "Audit log"));
     }
@@ -77,20 +80,13 @@ mod tests {
     #[test]
     fn menus_by_role() {
         let hrefs = |r| menu(r).into_iter().map(|(h, _)| h).collect::<Vec<_>>();
-        let t = "/sku-translator";
-        let vendor_admin = [
-            "/",
-            t,
-            "/admin/organisations",
-            "/users",
-            "/admin/audit",
-            "/account",
-        ];
+        let (t, api) = ("/sku-translator", "/api-tokens");
+        let orgs = "/admin/organisations";
+        let vendor_admin = ["/", t, orgs, "/users", api, "/admin/audit", "/account"];
         assert_eq!(hrefs(AccessRole::VendorAdmin), vendor_admin);
-        assert_eq!(
-            hrefs(AccessRole::ResellerAdmin),
-            ["/", t, "/users", "/account"]
-        );
+        let reseller_admin = ["/", t, "/users", api, "/account"];
+        assert_eq!(hrefs(AccessRole::ResellerAdmin), reseller_admin);
+        assert_eq!(hrefs(AccessRole::DistributorAdmin), reseller_admin);
         assert_eq!(hrefs(AccessRole::ResellerUser), ["/", t, "/account"]);
         assert_eq!(hrefs(AccessRole::ChannelManager), ["/", t, "/account"]);
         assert_eq!(hrefs(AccessRole::DistributorStaff), ["/", t, "/account"]);

@@ -86,6 +86,23 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
             "/sku-translator/csv",
             web::post().to(translator::download_csv),
         ),
+        ("GET", "/api-tokens", web::get().to(api_tokens::page)),
+        ("POST", "/api-tokens", web::post().to(api_tokens::create)),
+        (
+            "POST",
+            "/api-tokens/{id}/revoke",
+            web::post().to(api_tokens::revoke),
+        ),
+        (
+            "GET",
+            "/api/v1/sku/translate",
+            web::get().to(api::translate_one),
+        ),
+        (
+            "POST",
+            "/api/v1/sku/translate",
+            web::post().to(api::translate_many),
+        ),
     ]
 }
 

@@ -1,4 +1,6 @@
 pub mod account;
+pub mod api;
+pub mod api_tokens;
 pub mod audit;
 pub mod auth;
 pub mod dashboard;

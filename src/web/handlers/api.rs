@@ -1,0 +1,223 @@
+//! The JSON API for distributors' systems (token auth): SKU translation.
+//!
+//! `Authorization: Bearer <token>`; a missing, unknown or revoked token gets 401.
+
+use crate::domain::catalogue::{LineInput, Status};
+use crate::domain::OrgId;
+use crate::translator::{snapshot_for, to_json, TranslationJson};
+use crate::web::AppState;
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::web::{Data, Json, Query};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::future::Future;
+use std::pin::Pin;
+
+/// The most items one POST may translate.
+pub const MAX_ITEMS: usize = 1000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("the request could not be completed")]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        ApiError::Unexpected(e.into())
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Unexpected(e) = self {
+            tracing::error!(error = ?e, "API request failed");
+        }
+        let mut r = HttpResponse::build(self.status_code());
+        if matches!(self, ApiError::Unauthorized(_)) {
+            r.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        r.json(ErrorBody {
+            error: &self.to_string(),
+        })
+    }
+}
+
+/// The organisation whose token signed the request.
+pub struct ApiClient {
+    pub org_id: OrgId,
+    pub state: Data<AppState>,
+}
+
+impl FromRequest for ApiClient {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req.app_data::<Data<AppState>>().cloned().ok_or_else(|| {
+                ApiError::Unexpected(anyhow::anyhow!("application state missing"))
+            })?;
+            let token = req
+                .headers()
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim)
+                .ok_or(ApiError::Unauthorized(
+                    "Send an API token: Authorization: Bearer <token>.",
+                ))?;
+            let hash = super::api_tokens::token_hash(token);
+            let org_id =
+                crate::db::api_tokens::authenticate(&state.db.pool, &hash, state.clock.timestamp())
+                    .await?
+                    .ok_or(ApiError::Unauthorized(
+                        "This API token is unknown or revoked.",
+                    ))?;
+            Ok(ApiClient { org_id, state })
+        })
+    }
+}
+
+fn parse_on(on: Option<&str>, client: &ApiClient) -> Result<NaiveDate, ApiError> {
+    match on {
+        None | Some("") => Ok(client.state.clock.today()),
+        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_err(|_| ApiError::BadRequest(format!("on: {d:?} is not a date (YYYY-MM-DD)."))),
+    }
+}
+
+async fn translate(
+    client: &ApiClient,
+    inputs: &[LineInput],
+    on: NaiveDate,
+) -> Result<Vec<TranslationJson>, ApiError> {
+    let org = crate::db::orgs::get(&client.state.db.pool, client.org_id)
+        .await?
+        .ok_or(ApiError::Unauthorized(
+            "This API token's organisation no longer exists.",
+        ))?;
+    let snapshot = snapshot_for(&client.state.db, &org.currency).await?;
+    Ok(inputs
+        .iter()
+        .map(|i| to_json(&snapshot.translate(i, on), &snapshot.currency))
+        .collect())
+}
+
+#[derive(Deserialize)]
+pub struct TranslateQuery {
+    legacy: Option<String>,
+    months: Option<String>,
+    on: Option<String>,
+}
+
+/// `GET /api/v1/sku/translate?legacy=...&months=...&on=...`: one SKU. An input that is not
+/// understood answers 400 with the same object, whose `reason` says what is wrong.
+pub async fn translate_one(
+    client: ApiClient,
+    query: Query<TranslateQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let legacy = query
+        .legacy
+        .clone()
+        .filter(|l| !l.trim().is_empty())
+        .ok_or_else(|| {
+            ApiError::BadRequest(
+                "legacy: give the SKU to translate, e.g. ?legacy=IXA-U10-N12M".into(),
+            )
+        })?;
+    let months = match query.months.as_deref() {
+        None | Some("") => None,
+        Some(m) => Some(
+            m.parse()
+                .map_err(|_| ApiError::BadRequest(format!("months: {m:?} is not a number.")))?,
+        ),
+    };
+    let on = parse_on(query.on.as_deref(), &client)?;
+    let mut result = translate(
+        &client,
+        &[LineInput {
+            line: 1,
+            sku: legacy,
+            months,
+        }],
+        on,
+    )
+    .await?;
+    let one = result.remove(0);
+    let status = if one.status == Status::Invalid.as_str() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    Ok(HttpResponse::build(status).json(one))
+}
+
+#[derive(Deserialize)]
+pub struct BatchItem {
+    legacy: String,
+    months: Option<u32>,
+}
+
+#[derive(Deserialize)]
+pub struct BatchRequest {
+    on: Option<String>,
+    items: Vec<BatchItem>,
+}
+
+#[derive(Serialize)]
+pub struct BatchResponse {
+    on: String,
+    results: Vec<TranslationJson>,
+}
+
+/// `POST /api/v1/sku/translate` with `{"on": "...", "items": [{"legacy": "...", "months": 17}]}`:
+/// up to 1,000 SKUs, each answered in `results` in order (line = position, from 1).
+pub async fn translate_many(
+    client: ApiClient,
+    body: Json<BatchRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    if body.items.is_empty() || body.items.len() > MAX_ITEMS {
+        return Err(ApiError::BadRequest(format!(
+            "items: send 1 to {MAX_ITEMS} SKUs per request (got {}).",
+            body.items.len()
+        )));
+    }
+    let on = parse_on(body.on.as_deref(), &client)?;
+    let inputs: Vec<LineInput> = body
+        .items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| LineInput {
+            line: i + 1,
+            sku: item.legacy,
+            months: item.months,
+        })
+        .collect();
+    let results = translate(&client, &inputs, on).await?;
+    Ok(HttpResponse::Ok().json(BatchResponse {
+        on: on.to_string(),
+        results,
+    }))
+}
