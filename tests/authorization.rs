@@ -50,6 +50,13 @@ const fn row(
 const TABLE: &[Row] = &[
     row(
         "GET",
+        "/catalogue",
+        "/catalogue?q=epixad&term=17",
+        &[],
+        [303, 200, 200, 200, 200, 200, 200, 200],
+    ),
+    row(
+        "GET",
         "/healthz",
         "/healthz",
         &[],

@@ -263,6 +263,69 @@ impl Snapshot {
     }
 }
 
+/// One row of the catalogue browser: an item's SKU and MSRP for the chosen term.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowseRow {
+    pub family: String,
+    pub family_name: String,
+    pub band: String,
+    pub description: String,
+    pub sku: String,
+    pub msrp: Option<Cents>,
+    pub unit: String,
+    pub orderable: bool,
+    pub note: String,
+}
+
+impl Snapshot {
+    /// Items matching `query` (family code, band or description, any case), with the new
+    /// standard SKU for `term` months (hardware: its H SKU), sorted by family and band.
+    pub fn browse(&self, query: &str, term: u8, on: NaiveDate) -> Vec<BrowseRow> {
+        let q = query.trim().to_lowercase();
+        let mut rows: Vec<BrowseRow> = self
+            .items
+            .values()
+            .filter(|i| {
+                q.is_empty()
+                    || i.family.to_lowercase().contains(&q)
+                    || i.band.to_lowercase() == q
+                    || i.description.to_lowercase().contains(&q)
+            })
+            .filter_map(|i| {
+                let (transaction, term) = match i.kind {
+                    FamilyKind::Hardware => (Transaction::Hardware, 0),
+                    FamilyKind::Subscription => (Transaction::New, term),
+                };
+                let fields = super::sku::SkuFields {
+                    family: i.family.clone(),
+                    band: i.band.clone(),
+                    channel: Channel::Standard,
+                    transaction,
+                    term,
+                };
+                let sku = Sku::build(fields).ok()?;
+                let (orderable, note) = match self.availability(&sku, on) {
+                    Availability::Orderable { .. } => (true, String::new()),
+                    Availability::NotOrderable { reason, .. } => (false, reason),
+                };
+                Some(BrowseRow {
+                    family: i.family.clone(),
+                    family_name: i.family_name.clone(),
+                    band: i.band.clone(),
+                    description: i.describe(&sku),
+                    msrp: i.msrp_for(Channel::Standard, transaction, term),
+                    sku: sku.to_string(),
+                    unit: i.unit.clone(),
+                    orderable,
+                    note,
+                })
+            })
+            .collect();
+        rows.sort_by(|a, b| (&a.family, &a.band).cmp(&(&b.family, &b.band)));
+        rows
+    }
+}
+
 /// One line a person typed or uploaded.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LineInput {
@@ -518,6 +581,39 @@ mod tests {
             .contains("not in the legacy translation table"));
         let missing = s.translate(&line("IXAU10N1M", None), on);
         assert!(missing.message.contains("give the number of months"));
+    }
+
+    #[test]
+    fn the_browser_shows_each_item_for_the_chosen_term() {
+        let s = snapshot();
+        let rows = s.browse("", 17, day("2024-02-01"));
+        let got: Vec<_> = rows
+            .iter()
+            .map(|r| (r.sku.as_str(), r.msrp, r.orderable))
+            .collect();
+        let ep17 = sku("EPIXAD", "B10", Channel::Standard, Transaction::New, 17);
+        let em17 = sku("EMLADV", "B01", Channel::Standard, Transaction::New, 17);
+        let hw = sku("HWX310", "000", Channel::Standard, Transaction::Hardware, 0);
+        assert_eq!(
+            got,
+            [
+                (em17.as_str(), Some(Cents(5950)), false),
+                (ep17.as_str(), Some(Cents(5950)), true),
+                (hw.as_str(), Some(Cents(349_900)), true),
+            ]
+        );
+        assert_eq!(s.browse("b10", 12, day("2024-02-01")).len(), 1, "by band");
+        assert_eq!(
+            s.browse("hwx", 12, day("2024-02-01")).len(),
+            1,
+            "by family code"
+        );
+        assert_eq!(
+            s.browse("EMLADV b01", 12, day("2024-02-01")).len(),
+            1,
+            "by description"
+        );
+        assert!(s.browse("nothing", 12, day("2024-02-01")).is_empty());
     }
 
     #[test]

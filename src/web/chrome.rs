@@ -28,7 +28,11 @@ pub struct Chrome {
 
 /// The menu of a role: only what it may open, so there are no dead links.
 pub fn menu(role: AccessRole) -> Vec<(&'static str, &'static str)> {
-    let mut items = vec![("/", "Dashboard"), ("/sku-translator", "SKU translator")];
+    let mut items = vec![
+        ("/", "Dashboard"),
+        ("/catalogue", "Catalogue"),
+        ("/sku-translator", "SKU translator"),
+    ];
     if role.is_vendor_admin() {
         items.push(("/admin/organisations", "Organisations"));
     }
@@ -80,15 +84,15 @@ mod tests {
     #[test]
     fn menus_by_role() {
         let hrefs = |r| menu(r).into_iter().map(|(h, _)| h).collect::<Vec<_>>();
-        let (t, api) = ("/sku-translator", "/api-tokens");
+        let (c, t, api) = ("/catalogue", "/sku-translator", "/api-tokens");
         let orgs = "/admin/organisations";
-        let vendor_admin = ["/", t, orgs, "/users", api, "/admin/audit", "/account"];
+        let vendor_admin = ["/", c, t, orgs, "/users", api, "/admin/audit", "/account"];
         assert_eq!(hrefs(AccessRole::VendorAdmin), vendor_admin);
-        let reseller_admin = ["/", t, "/users", api, "/account"];
+        let reseller_admin = ["/", c, t, "/users", api, "/account"];
         assert_eq!(hrefs(AccessRole::ResellerAdmin), reseller_admin);
         assert_eq!(hrefs(AccessRole::DistributorAdmin), reseller_admin);
-        assert_eq!(hrefs(AccessRole::ResellerUser), ["/", t, "/account"]);
-        assert_eq!(hrefs(AccessRole::ChannelManager), ["/", t, "/account"]);
-        assert_eq!(hrefs(AccessRole::DistributorStaff), ["/", t, "/account"]);
+        assert_eq!(hrefs(AccessRole::ResellerUser), ["/", c, t, "/account"]);
+        assert_eq!(hrefs(AccessRole::ChannelManager), ["/", c, t, "/account"]);
+        assert_eq!(hrefs(AccessRole::DistributorStaff), ["/", c, t, "/account"]);
     }
 }

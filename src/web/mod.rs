@@ -86,6 +86,7 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
             "/sku-translator/csv",
             web::post().to(translator::download_csv),
         ),
+        ("GET", "/catalogue", web::get().to(catalogue::browse)),
         ("GET", "/api-tokens", web::get().to(api_tokens::page)),
         ("POST", "/api-tokens", web::post().to(api_tokens::create)),
         (

@@ -3,6 +3,7 @@ pub mod api;
 pub mod api_tokens;
 pub mod audit;
 pub mod auth;
+pub mod catalogue;
 pub mod dashboard;
 pub mod health;
 pub mod orgs;
