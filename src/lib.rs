@@ -8,6 +8,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod import;
 pub mod password;
 pub mod seed;
 pub mod startup;

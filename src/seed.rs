@@ -425,7 +425,7 @@ pub async fn seed_catalogue(db: &Db) -> anyhow::Result<bool> {
                     msrp_hardware: None,
                 },
             };
-            catalogue::insert_price(&mut tx, "USD", f.code, band, &price).await?;
+            catalogue::upsert_price(&mut tx, "USD", f.code, band, &price).await?;
             seed_legacy(&mut tx, f, band).await?;
         }
     }

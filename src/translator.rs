@@ -118,10 +118,7 @@ pub fn to_csv(rows: &[Translation], currency: &str) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(CSV_HEADER)?;
     for t in rows {
-        let msrp = t
-            .msrp
-            .map(|c| format!("{}.{:02}", c.0 / 100, (c.0 % 100).abs()))
-            .unwrap_or_default();
+        let msrp = t.msrp.map(|c| c.decimal()).unwrap_or_default();
         w.write_record([
             t.input.line.to_string(),
             t.input.sku.clone(),

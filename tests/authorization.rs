@@ -50,6 +50,42 @@ const fn row(
 const TABLE: &[Row] = &[
     row(
         "GET",
+        "/admin/catalogue",
+        "/admin/catalogue",
+        &[],
+        [303, 200, 403, 403, 403, 403, 403, 403],
+    ),
+    // Multipart only: a urlencoded post is refused before anyone is asked.
+    row(
+        "POST",
+        "/admin/catalogue/import",
+        "/admin/catalogue/import",
+        &[],
+        [303, 415, 415, 415, 415, 415, 415, 415],
+    ),
+    row(
+        "POST",
+        "/admin/catalogue/settings",
+        "/admin/catalogue/settings",
+        &[],
+        [303, 422, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "GET",
+        "/admin/catalogue/items/{family}/{band}",
+        "/admin/catalogue/items/EPIXAD/B10",
+        &[],
+        [303, 200, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "POST",
+        "/admin/catalogue/items/{family}/{band}",
+        "/admin/catalogue/items/EPIXAD/B10",
+        &[],
+        [303, 422, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "GET",
         "/catalogue",
         "/catalogue?q=epixad&term=17",
         &[],

@@ -6,6 +6,7 @@ mod helpers;
 mod api;
 mod authorization;
 mod browser;
+mod catalogue_admin;
 mod cli;
 mod database;
 mod health;

@@ -166,7 +166,103 @@ pub async fn insert_price_book(
     Ok(())
 }
 
-pub async fn insert_price(
+pub async fn insert_legacy(
+    conn: &mut AnyConnection,
+    legacy: &str,
+    new_sku: &Sku,
+    one_month: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO legacy_skus (legacy_sku, new_sku, one_month) VALUES ($1, $2, $3)")
+        .bind(legacy)
+        .bind(new_sku.as_str())
+        .bind(i64::from(one_month))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_setting(
+    conn: &mut AnyConnection,
+    key: &str,
+    value: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(key)
+        .bind(value)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_acceptance_dates(
+    conn: &mut AnyConnection,
+    dates: &AcceptanceDates,
+) -> Result<(), sqlx::Error> {
+    set_setting(
+        &mut *conn,
+        LAST_LEGACY_DAY,
+        &dates.last_legacy_day.to_string(),
+    )
+    .await?;
+    set_setting(
+        &mut *conn,
+        ODD_TERM_REFUSED_FROM,
+        &dates.odd_term_refused_from.to_string(),
+    )
+    .await
+}
+
+/// Every (family, band) of the catalogue.
+pub async fn item_keys(pool: &AnyPool) -> Result<Vec<(String, String)>, sqlx::Error> {
+    let rows = sqlx::query("SELECT family, band FROM catalogue_items")
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("family")?, r.try_get("band")?)))
+        .collect()
+}
+
+/// Adds or replaces the rows of a checked catalogue import; call inside a transaction.
+pub async fn upsert_catalogue(
+    conn: &mut AnyConnection,
+    rows: &[crate::import::CatalogueRow],
+) -> Result<(), sqlx::Error> {
+    for r in rows {
+        sqlx::query(
+            "INSERT INTO product_families (code, name, kind, unit, warranty_months) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind, unit = excluded.unit, \
+             warranty_months = excluded.warranty_months",
+        )
+        .bind(&r.family)
+        .bind(&r.family_name)
+        .bind(r.kind.as_str())
+        .bind(&r.unit)
+        .bind(r.warranty_months.map(i64::from))
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query(
+            "INSERT INTO catalogue_items (family, band, description, active_from, active_until) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (family, band) DO UPDATE SET description = excluded.description, \
+             active_from = excluded.active_from, active_until = excluded.active_until",
+        )
+        .bind(&r.family)
+        .bind(&r.band)
+        .bind(&r.description)
+        .bind(r.active_from.to_string())
+        .bind(r.active_until.map(|d| d.to_string()))
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query("INSERT INTO price_books (currency, name) VALUES ($1, $2) ON CONFLICT (currency) DO NOTHING")
+            .bind(&r.currency)
+            .bind(format!("{} price book", r.currency))
+            .execute(&mut *conn)
+            .await?;
+        upsert_price(&mut *conn, &r.currency, &r.family, &r.band, &r.price).await?;
+    }
+    Ok(())
+}
+
+pub async fn upsert_price(
     conn: &mut AnyConnection,
     currency: &str,
     family: &str,
@@ -175,7 +271,9 @@ pub async fn insert_price(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO prices (currency, family, band, msrp_12, msrp_24, msrp_36, msrp_monthly, msrp_hardware) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (currency, family, band) DO UPDATE SET msrp_12 = excluded.msrp_12, msrp_24 = excluded.msrp_24, \
+         msrp_36 = excluded.msrp_36, msrp_monthly = excluded.msrp_monthly, msrp_hardware = excluded.msrp_hardware",
     )
     .bind(currency)
     .bind(family)
@@ -190,17 +288,42 @@ pub async fn insert_price(
     Ok(())
 }
 
-pub async fn insert_legacy(
+/// Adds or replaces the rows of a checked legacy import; call inside a transaction.
+pub async fn upsert_legacy(
     conn: &mut AnyConnection,
-    legacy: &str,
-    new_sku: &Sku,
-    one_month: bool,
+    rows: &[crate::import::LegacyRow],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO legacy_skus (legacy_sku, new_sku, one_month) VALUES ($1, $2, $3)")
-        .bind(legacy)
-        .bind(new_sku.as_str())
-        .bind(i64::from(one_month))
-        .execute(conn)
+    for r in rows {
+        sqlx::query(
+            "INSERT INTO legacy_skus (legacy_sku, new_sku, one_month) VALUES ($1, $2, $3) \
+             ON CONFLICT (legacy_sku) DO UPDATE SET new_sku = excluded.new_sku, one_month = excluded.one_month",
+        )
+        .bind(&r.legacy)
+        .bind(r.new_sku.as_str())
+        .bind(i64::from(r.one_month))
+        .execute(&mut *conn)
         .await?;
+    }
     Ok(())
+}
+
+pub async fn update_item(
+    conn: &mut AnyConnection,
+    family: &str,
+    band: &str,
+    description: &str,
+    active_from: NaiveDate,
+    active_until: Option<NaiveDate>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE catalogue_items SET description = $1, active_from = $2, active_until = $3 WHERE family = $4 AND band = $5",
+    )
+    .bind(description)
+    .bind(active_from.to_string())
+    .bind(active_until.map(|d| d.to_string()))
+    .bind(family)
+    .bind(band)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

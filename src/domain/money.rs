@@ -27,6 +27,44 @@ impl Cents {
     }
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    #[error(
+        "“{0}” is not an amount; write it like 1234.56 (at most two decimals, no currency sign)."
+    )]
+    Shape(String),
+    #[error("An amount cannot be negative.")]
+    Negative,
+}
+
+impl Cents {
+    /// Parses `1234.56`, `1,234.5` or `42` into cents exactly (no floating point).
+    pub fn parse(input: &str) -> Result<Cents, MoneyError> {
+        let text = input.trim().replace(',', "");
+        let shape = || MoneyError::Shape(input.trim().to_string());
+        if text.starts_with('-') {
+            return Err(MoneyError::Negative);
+        }
+        let (units, fraction) = text.split_once('.').unwrap_or((&text, ""));
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !digits(units) || fraction.len() > 2 || (!fraction.is_empty() && !digits(fraction)) {
+            return Err(shape());
+        }
+        let units: i64 = units.parse().map_err(|_| shape())?;
+        let fraction: i64 = format!("{fraction:0<2}").parse().map_err(|_| shape())?;
+        units
+            .checked_mul(100)
+            .and_then(|c| c.checked_add(fraction))
+            .map(Cents)
+            .ok_or_else(shape)
+    }
+
+    /// `1234.56`, as CSV files carry amounts.
+    pub fn decimal(self) -> String {
+        format!("{}.{:02}", self.0 / 100, (self.0 % 100).abs())
+    }
+}
+
 impl fmt::Display for Cents {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.amount())
@@ -62,6 +100,24 @@ mod tests {
         assert_eq!(Cents(123_456_789).amount(), "1,234,567.89");
         assert_eq!(Cents(100_000).with_currency("USD"), "USD 1,000.00");
         assert_eq!(Cents(-1999).amount(), "-19.99");
+    }
+
+    #[test]
+    fn parses_amounts_exactly() {
+        assert_eq!(Cents::parse("42"), Ok(Cents(4200)));
+        assert_eq!(Cents::parse(" 1,234.5 "), Ok(Cents(123_450)));
+        assert_eq!(Cents::parse("0.07"), Ok(Cents(7)));
+        assert_eq!(Cents::parse("3499.00"), Ok(Cents(349_900)));
+        assert_eq!(Cents::parse("-1"), Err(MoneyError::Negative));
+        for bad in ["", "1.234", "$5", "1.2.3", "abc", ".5"] {
+            assert!(Cents::parse(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            Cents::parse("5."),
+            Ok(Cents(500)),
+            "unambiguous, so accepted"
+        );
+        assert_eq!(Cents(123_450).decimal(), "1234.50");
     }
 
     #[test]

@@ -168,7 +168,7 @@ pub fn check_character(body: &str) -> char {
     ALPHABET[((n - sum % n) % n) as usize] as char
 }
 
-fn is_band(band: &str) -> bool {
+pub fn is_band(band: &str) -> bool {
     let b = band.as_bytes();
     band == "000"
         || (b.len() == 3

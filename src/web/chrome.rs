@@ -35,6 +35,7 @@ pub fn menu(role: AccessRole) -> Vec<(&'static str, &'static str)> {
     ];
     if role.is_vendor_admin() {
         items.push(("/admin/organisations", "Organisations"));
+        items.push(("/admin/catalogue", "Price book"));
     }
     if role.manages_own_users() {
         items.push(("/users", "Users"));
@@ -86,7 +87,17 @@ mod tests {
         let hrefs = |r| menu(r).into_iter().map(|(h, _)| h).collect::<Vec<_>>();
         let (c, t, api) = ("/catalogue", "/sku-translator", "/api-tokens");
         let orgs = "/admin/organisations";
-        let vendor_admin = ["/", c, t, orgs, "/users", api, "/admin/audit", "/account"];
+        let vendor_admin = [
+            "/",
+            c,
+            t,
+            orgs,
+            "/admin/catalogue",
+            "/users",
+            api,
+            "/admin/audit",
+            "/account",
+        ];
         assert_eq!(hrefs(AccessRole::VendorAdmin), vendor_admin);
         let reseller_admin = ["/", c, t, "/users", api, "/account"];
         assert_eq!(hrefs(AccessRole::ResellerAdmin), reseller_admin);

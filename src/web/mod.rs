@@ -87,6 +87,31 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
             web::post().to(translator::download_csv),
         ),
         ("GET", "/catalogue", web::get().to(catalogue::browse)),
+        (
+            "GET",
+            "/admin/catalogue",
+            web::get().to(admin_catalogue::page),
+        ),
+        (
+            "POST",
+            "/admin/catalogue/import",
+            web::post().to(admin_catalogue::import),
+        ),
+        (
+            "POST",
+            "/admin/catalogue/settings",
+            web::post().to(admin_catalogue::save_dates),
+        ),
+        (
+            "GET",
+            "/admin/catalogue/items/{family}/{band}",
+            web::get().to(admin_catalogue::item_form),
+        ),
+        (
+            "POST",
+            "/admin/catalogue/items/{family}/{band}",
+            web::post().to(admin_catalogue::update_item),
+        ),
         ("GET", "/api-tokens", web::get().to(api_tokens::page)),
         ("POST", "/api-tokens", web::post().to(api_tokens::create)),
         (

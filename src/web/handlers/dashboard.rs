@@ -24,6 +24,7 @@ fn describe(href: &str) -> &'static str {
         "/users" => "Add people to your organisation, set their access role, disable and re-enable them.",
         "/admin/audit" => "Sign-ins, failed sign-ins, refusals and every administrative change.",
         "/account" => "Your name, e-mail and password.",
+        "/admin/catalogue" => "Maintain the catalogue, the price book and the legacy SKU table; import them from CSV; set the legacy SKU dates.",
         "/catalogue" => "Find a product and see its SKU and MSRP for any term from 1 to 60 months.",
         "/api-tokens" => "Tokens that let your organisation's systems call the portal's JSON API.",
         "/sku-translator" => "Turn legacy SKUs into the new 14-character SKUs, with MSRP and whether they are accepted on a date.",

@@ -1,4 +1,5 @@
 pub mod account;
+pub mod admin_catalogue;
 pub mod api;
 pub mod api_tokens;
 pub mod audit;

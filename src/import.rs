@@ -1,0 +1,488 @@
+//! CSV imports of the catalogue with its prices, and of the legacy translation table.
+//! Checking is pure: every row is validated and every problem reported with its line
+//! number; nothing is written unless every row is valid (the database side applies all
+//! rows in one transaction).
+
+use crate::domain::catalogue::{FamilyKind, Price, Snapshot};
+use crate::domain::legacy::legacy_key;
+use crate::domain::sku::is_band;
+use crate::domain::{Cents, Sku};
+use chrono::NaiveDate;
+use std::collections::{HashMap, HashSet};
+
+pub const CATALOGUE_COLUMNS: [&str; 15] = [
+    "family",
+    "family_name",
+    "kind",
+    "unit",
+    "warranty_months",
+    "band",
+    "description",
+    "active_from",
+    "active_until",
+    "currency",
+    "msrp_12",
+    "msrp_24",
+    "msrp_36",
+    "msrp_monthly",
+    "msrp_hardware",
+];
+
+pub const LEGACY_COLUMNS: [&str; 3] = ["legacy_sku", "new_sku", "one_month"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogueRow {
+    pub line: usize,
+    pub family: String,
+    pub family_name: String,
+    pub kind: FamilyKind,
+    pub unit: String,
+    pub warranty_months: Option<u32>,
+    pub band: String,
+    pub description: String,
+    pub active_from: NaiveDate,
+    pub active_until: Option<NaiveDate>,
+    pub currency: String,
+    pub price: Price,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LegacyRow {
+    pub line: usize,
+    pub legacy: String,
+    pub new_sku: Sku,
+    pub one_month: bool,
+}
+
+pub type Problems = Vec<(usize, String)>;
+
+/// A CSV row by column name, with its line number.
+type Record = (usize, HashMap<String, String>);
+
+/// Reads a CSV with a header row into records keyed by column name. Line numbers count the
+/// header as line 1. Missing columns are reported against line 1.
+fn records(bytes: &[u8], columns: &[&str]) -> Result<Vec<Record>, Problems> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(bytes);
+    let header: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(|c| c.to_lowercase()).collect(),
+        Err(e) => return Err(vec![(1, format!("The file is not a CSV file: {e}."))]),
+    };
+    let missing: Vec<&str> = columns
+        .iter()
+        .copied()
+        .filter(|c| !header.iter().any(|h| h == c))
+        .collect();
+    if !missing.is_empty() {
+        return Err(vec![(
+            1,
+            format!(
+                "The header row lacks the column(s) {}; expected {}.",
+                missing.join(", "),
+                columns.join(",")
+            ),
+        )]);
+    }
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        match record {
+            Ok(r) if r.iter().all(str::is_empty) => {}
+            Ok(r) => {
+                let map = header
+                    .iter()
+                    .cloned()
+                    .zip(r.iter().map(str::to_string))
+                    .collect();
+                rows.push((line, map));
+            }
+            Err(e) => problems.push((line, format!("This line could not be read: {e}."))),
+        }
+    }
+    if rows.is_empty() && problems.is_empty() {
+        problems.push((1, "The file has a header but no rows.".into()));
+    }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(problems)
+    }
+}
+
+fn get<'a>(row: &'a HashMap<String, String>, column: &str) -> &'a str {
+    row.get(column).map(String::as_str).unwrap_or("")
+}
+
+fn date(value: &str, column: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map_err(|_| format!("{column}: “{value}” is not a date (YYYY-MM-DD)."))
+}
+
+fn amount(row: &HashMap<String, String>, column: &str) -> Result<Option<Cents>, String> {
+    match get(row, column) {
+        "" => Ok(None),
+        v => Cents::parse(v)
+            .map(Some)
+            .map_err(|e| format!("{column}: {e}")),
+    }
+}
+
+fn catalogue_row(line: usize, r: &HashMap<String, String>) -> Result<CatalogueRow, String> {
+    let family = get(r, "family").to_uppercase();
+    if family.len() != 6
+        || !family
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
+        return Err(format!(
+            "family: “{family}” is not a family code (6 characters, A-Z and 0-9)."
+        ));
+    }
+    let band = get(r, "band").to_uppercase();
+    if !is_band(&band) {
+        return Err(format!(
+            "band: “{band}” is not a band (a letter and two digits, or 000)."
+        ));
+    }
+    let kind = FamilyKind::parse(&get(r, "kind").to_lowercase()).ok_or_else(|| {
+        format!(
+            "kind: “{}” must be subscription or hardware.",
+            get(r, "kind")
+        )
+    })?;
+    let required = |column: &str| -> Result<String, String> {
+        let v = get(r, column);
+        if v.is_empty() {
+            Err(format!("{column}: this column must not be empty."))
+        } else {
+            Ok(v.to_string())
+        }
+    };
+    let (family_name, unit, description) = (
+        required("family_name")?,
+        required("unit")?,
+        required("description")?,
+    );
+    let warranty_months = match (kind, get(r, "warranty_months")) {
+        (FamilyKind::Hardware, "") => {
+            return Err("warranty_months: hardware needs its warranty in months.".into())
+        }
+        (FamilyKind::Hardware, w) => Some(
+            w.parse::<u32>()
+                .ok()
+                .filter(|m| (1..=120).contains(m))
+                .ok_or_else(|| {
+                    format!("warranty_months: “{w}” is not a number of months from 1 to 120.")
+                })?,
+        ),
+        (FamilyKind::Subscription, "") => None,
+        (FamilyKind::Subscription, _) => {
+            return Err("warranty_months: only hardware has a warranty.".into())
+        }
+    };
+    let active_from = date(&required("active_from")?, "active_from")?;
+    let active_until = match get(r, "active_until") {
+        "" => None,
+        v => Some(date(v, "active_until")?),
+    };
+    if active_until.is_some_and(|u| u < active_from) {
+        return Err("active_until: the item stops being orderable before it starts.".into());
+    }
+    let currency = get(r, "currency").to_uppercase();
+    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(format!(
+            "currency: “{currency}” is not a currency code such as USD."
+        ));
+    }
+    let price = Price {
+        msrp_12: amount(r, "msrp_12")?,
+        msrp_24: amount(r, "msrp_24")?,
+        msrp_36: amount(r, "msrp_36")?,
+        msrp_monthly: amount(r, "msrp_monthly")?,
+        msrp_hardware: amount(r, "msrp_hardware")?,
+    };
+    match kind {
+        FamilyKind::Subscription
+            if price.msrp_12.is_none() || price.msrp_24.is_none() || price.msrp_36.is_none() =>
+        {
+            return Err("msrp_12, msrp_24, msrp_36: a subscription needs all three.".into())
+        }
+        FamilyKind::Subscription if price.msrp_hardware.is_some() => {
+            return Err("msrp_hardware: only hardware has a hardware price.".into())
+        }
+        FamilyKind::Hardware if price.msrp_hardware.is_none() => {
+            return Err("msrp_hardware: hardware needs its price.".into())
+        }
+        FamilyKind::Hardware
+            if price
+                .msrp_12
+                .or(price.msrp_24)
+                .or(price.msrp_36)
+                .or(price.msrp_monthly)
+                .is_some() =>
+        {
+            return Err("msrp_12 to msrp_monthly: hardware has only msrp_hardware.".into())
+        }
+        _ => {}
+    }
+    Ok(CatalogueRow {
+        line,
+        family,
+        family_name,
+        kind,
+        unit,
+        warranty_months,
+        band,
+        description,
+        active_from,
+        active_until,
+        currency,
+        price,
+    })
+}
+
+/// Checks a catalogue CSV (columns: `CATALOGUE_COLUMNS`, any order).
+pub fn check_catalogue(bytes: &[u8]) -> Result<Vec<CatalogueRow>, Problems> {
+    let records = records(bytes, &CATALOGUE_COLUMNS)?;
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    let mut seen = HashMap::new();
+    let mut families: HashMap<String, (usize, String, FamilyKind, String, Option<u32>)> =
+        HashMap::new();
+    for (line, r) in &records {
+        match catalogue_row(*line, r) {
+            Ok(row) => {
+                let key = (row.family.clone(), row.band.clone(), row.currency.clone());
+                if let Some(first) = seen.insert(key, row.line) {
+                    problems.push((
+                        row.line,
+                        format!(
+                            "{} {} in {} is on line {first} already.",
+                            row.family, row.band, row.currency
+                        ),
+                    ));
+                    continue;
+                }
+                let described = (
+                    row.line,
+                    row.family_name.clone(),
+                    row.kind,
+                    row.unit.clone(),
+                    row.warranty_months,
+                );
+                match families.get(&row.family) {
+                    Some(f)
+                        if (&f.1, f.2, &f.3, f.4)
+                            != (&row.family_name, row.kind, &row.unit, row.warranty_months) =>
+                    {
+                        problems.push((row.line, format!(
+                            "family {}: name, kind, unit or warranty differ from line {}; a family is described the same way on every row.",
+                            row.family, f.0
+                        )));
+                        continue;
+                    }
+                    Some(_) => {}
+                    None => {
+                        families.insert(row.family.clone(), described);
+                    }
+                }
+                rows.push(row);
+            }
+            Err(e) => problems.push((*line, e)),
+        }
+    }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Checks a legacy table CSV; every new SKU must be an item of the catalogue (`known`:
+/// family and band pairs, including those the same import adds).
+pub fn check_legacy(
+    bytes: &[u8],
+    known: &HashSet<(String, String)>,
+) -> Result<Vec<LegacyRow>, Problems> {
+    let records = records(bytes, &LEGACY_COLUMNS)?;
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    let mut seen = HashMap::new();
+    for (line, r) in &records {
+        let legacy = legacy_key(get(r, "legacy_sku"));
+        let one_month = match get(r, "one_month").to_lowercase().as_str() {
+            "" | "no" | "false" | "0" => false,
+            "yes" | "true" | "1" => true,
+            other => {
+                problems.push((*line, format!("one_month: “{other}” must be yes or no.")));
+                continue;
+            }
+        };
+        if legacy.is_empty() {
+            problems.push((*line, "legacy_sku: this column must not be empty.".into()));
+            continue;
+        }
+        let new_sku = match Sku::parse(get(r, "new_sku")) {
+            Ok(s) => s,
+            Err(e) => {
+                problems.push((*line, format!("new_sku: {e}")));
+                continue;
+            }
+        };
+        let f = new_sku.fields();
+        if !known.contains(&(f.family.clone(), f.band.clone())) {
+            problems.push((
+                *line,
+                format!(
+                    "new_sku: {new_sku} is not an item of the catalogue ({} {}).",
+                    f.family, f.band
+                ),
+            ));
+            continue;
+        }
+        if one_month && f.term != 1 {
+            problems.push((
+                *line,
+                format!(
+                    "new_sku: a 1-month legacy SKU translates to the term-01 SKU, not term {:02}.",
+                    f.term
+                ),
+            ));
+            continue;
+        }
+        if let Some(first) = seen.insert(legacy.clone(), *line) {
+            problems.push((*line, format!("{legacy} is on line {first} already.")));
+            continue;
+        }
+        rows.push(LegacyRow {
+            line: *line,
+            legacy,
+            new_sku,
+            one_month,
+        });
+    }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(problems)
+    }
+}
+
+/// What importing a catalogue row would do, compared with what is there now.
+pub fn describe_change(row: &CatalogueRow, current: Option<&Snapshot>) -> String {
+    let Some(item) = current.and_then(|s| s.items.get(&(row.family.clone(), row.band.clone())))
+    else {
+        return "new item".into();
+    };
+    let mut changes = Vec::new();
+    if item.description != row.description {
+        changes.push(format!(
+            "description “{}” → “{}”",
+            item.description, row.description
+        ));
+    }
+    if item.active_from != row.active_from || item.active_until != row.active_until {
+        changes.push("orderable dates".into());
+    }
+    let price = item.price.clone().unwrap_or_default();
+    let money = |c: Option<Cents>| c.map(|c| c.decimal()).unwrap_or_else(|| "—".into());
+    for (name, old, new) in [
+        ("MSRP 12", price.msrp_12, row.price.msrp_12),
+        ("MSRP 24", price.msrp_24, row.price.msrp_24),
+        ("MSRP 36", price.msrp_36, row.price.msrp_36),
+        ("monthly", price.msrp_monthly, row.price.msrp_monthly),
+        ("hardware", price.msrp_hardware, row.price.msrp_hardware),
+    ] {
+        if old != new {
+            changes.push(format!("{name} {} → {}", money(old), money(new)));
+        }
+    }
+    if changes.is_empty() {
+        "unchanged".into()
+    } else {
+        changes.join("; ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "family,family_name,kind,unit,warranty_months,band,description,active_from,active_until,currency,msrp_12,msrp_24,msrp_36,msrp_monthly,msrp_hardware\n";
+
+    #[test]
+    fn a_valid_catalogue_file() {
+        let csv = format!(
+            "{HEADER}EPIXAD,Intercept X Advanced,subscription,user,,B10,\"Intercept X Advanced, 10-24 users\",2023-01-01,,usd,42.00,79.80,113.40,3.85,\n\
+             HWX310,XGS 3100 appliance,hardware,appliance,12,000,XGS 3100,2023-01-01,2026-12-31,USD,,,,,3499\n"
+        );
+        let rows = check_catalogue(csv.as_bytes()).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].price.msrp_12, Some(Cents(4200)));
+        assert_eq!(rows[0].currency, "USD");
+        assert_eq!(rows[1].line, 3);
+        assert_eq!(rows[1].warranty_months, Some(12));
+    }
+
+    #[test]
+    fn every_bad_row_is_named_by_its_line() {
+        let csv = format!(
+            "{HEADER}EPIX,X,subscription,user,,B10,d,2023-01-01,,USD,1,2,3,,\n\
+             EPIXAD,X,subscription,user,,B10,d,2023-01-01,,USD,1,,3,,\n\
+             EPIXAD,X,subscription,user,,B10,d,01/01/2023,,USD,1,2,3,,\n\
+             HWX310,H,hardware,appliance,,000,d,2023-01-01,,USD,,,,,10\n\
+             EPIXAD,X,subscription,user,,B25,d,2023-01-01,2022-01-01,USD,1,2,3,,\n\
+             EPIXAD,X,subscription,user,,B50,d,2023-01-01,,USD,1,2,3.999,,\n\
+             EPIXAD,X,subscription,user,,B01,d,2023-01-01,,USD,1,2,3,,\n\
+             EPIXAD,X,subscription,user,,B01,d,2023-01-01,,USD,1,2,3,,\n\
+             EPIXAD,Other name,subscription,user,,C10,d,2023-01-01,,USD,1,2,3,,\n"
+        );
+        let problems = check_catalogue(csv.as_bytes()).unwrap_err();
+        let lines: Vec<usize> = problems.iter().map(|(l, _)| *l).collect();
+        assert_eq!(lines, [2, 3, 4, 5, 6, 7, 9, 10], "{problems:#?}");
+        assert!(problems[0].1.starts_with("family:"));
+        assert!(problems[1].1.contains("needs all three"));
+        assert!(problems[2].1.contains("is not a date"));
+        assert!(problems[3].1.contains("warranty"));
+        assert!(problems[4]
+            .1
+            .contains("stops being orderable before it starts"));
+        assert!(problems[5].1.contains("at most two decimals"));
+        assert!(problems[6].1.contains("on line 8 already"));
+        assert!(problems[7].1.contains("differ from line 8"));
+    }
+
+    #[test]
+    fn a_missing_column_is_reported_on_the_header_line() {
+        let problems = check_catalogue(b"family,band\nEPIXAD,B10\n").unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].0, 1);
+        assert!(problems[0].1.contains("family_name"));
+    }
+
+    #[test]
+    fn legacy_rows_must_point_at_catalogue_items() {
+        let known: HashSet<_> = [("EPIXAD".to_string(), "B10".to_string())].into();
+        let csv = "legacy_sku,new_sku,one_month\nIXA-U10-N12M,EPIXADB10SN12T,no\nIXA-U10-N1M,EPIXADB10SN12T,yes\n\
+                   IXA-U25-N12M,EPIXADB25SN12I,\nixa-u10-n12m,EPIXADB10SN12T,\nX,EPIXADB10SN12X,\nY,EPIXADB10SN12T,maybe\n";
+        let problems = check_legacy(csv.as_bytes(), &known).unwrap_err();
+        let lines: Vec<usize> = problems.iter().map(|(l, _)| *l).collect();
+        assert_eq!(lines, [3, 4, 5, 6, 7], "{problems:#?}");
+        assert!(problems[0].1.contains("term-01 SKU"));
+        assert!(problems[1].1.contains("not an item of the catalogue"));
+        assert!(
+            problems[2].1.contains("on line 2 already"),
+            "keys are normalised"
+        );
+        assert!(problems[3].1.starts_with("new_sku: Position 14"));
+        let ok = check_legacy(
+            b"legacy_sku,new_sku,one_month\nIXA-U10-N12M,EPIXADB10SN12T,no\n",
+            &known,
+        )
+        .unwrap();
+        assert_eq!(ok[0].legacy, "IXAU10N12M");
+    }
+}
