@@ -369,3 +369,67 @@ async fn a_reseller_admin_disables_a_user_in_place_with_htmx() {
     snap(c, "07-users-search").await;
     b.client.clone().close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_reseller_translates_legacy_skus_in_the_browser() {
+    let app = spawn_app().await;
+    let b = browser().await;
+    let c = &b.client;
+    sign_in(c, &app.address, Who::ResellerUser.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Lee Fischer").await;
+    c.find(Locator::LinkText("SKU translator"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    expect_heading(c, "SKU translator").await;
+    fill(
+        c,
+        "Legacy SKUs, one a line",
+        "IXA-U10-N12M\nIXA-U10-N1M x 17\nEPIXADB10SN12X",
+    )
+    .await;
+    fill(c, "Accepted on", "").await;
+    // The date field takes the digits as a person types them.
+    let date = c
+        .find(Locator::XPath(&by_label("Accepted on")))
+        .await
+        .unwrap();
+    date.send_keys("10012023").await.unwrap();
+    click_button(c, "Translate").await;
+    let row = c
+        .wait()
+        .for_element(Locator::XPath("//tbody/tr[contains(., 'EPIXADB10SN17J')]"))
+        .await
+        .expect("the 17-month line");
+    let text = row.text().await.unwrap();
+    assert!(
+        text.contains("Rejected") && text.contains("USD 59.50"),
+        "{text}"
+    );
+    let summary = c
+        .find(Locator::XPath("//p[contains(., 'accepted ·')]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        summary,
+        "1 accepted · 1 rejected · 1 not understood. Prices are MSRP per unit in USD."
+    );
+    snap(c, "08-translator").await;
+    // htmx kept the text the person typed in the box.
+    let lines = c
+        .find(Locator::XPath(&by_label("Legacy SKUs, one a line")))
+        .await
+        .unwrap();
+    assert!(lines
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+        .contains("IXA-U10-N1M x 17"));
+    b.client.clone().close().await.unwrap();
+}
