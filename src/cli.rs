@@ -34,6 +34,11 @@ pub enum Command {
     Migrate,
     /// Load the demo organisations and users (does nothing if they are already there)
     SeedDemo,
+    /// Mail: `mail flush` delivers every due message of the outbox once (for cron)
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
     /// Explain or translate SKUs
     Sku {
         #[command(subcommand)]
@@ -48,6 +53,12 @@ pub enum Command {
         #[arg(long, default_value = "Vendor administrator")]
         name: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Deliver every due message of the outbox once, then exit
+    Flush,
 }
 
 #[derive(Debug, Subcommand)]
@@ -167,6 +178,20 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }
         }
         Command::Sku { command } => sku_command(&settings, command).await?,
+        Command::Mail {
+            command: MailCommand::Flush,
+        } => {
+            let db = open(&settings).await?;
+            let mailer = crate::mail::Mailer::from_settings(&settings)
+                .map_err(|e| CliError::BadInput(format!("{e:#}")))?;
+            let stats =
+                crate::mail::worker::try_run_once(&db, &mailer, chrono::Utc::now().timestamp())
+                    .await?;
+            println!(
+                "sent {}, to retry {}, dead {}",
+                stats.sent, stats.retrying, stats.dead
+            );
+        }
         Command::CreateAdmin { email, name } => {
             let email =
                 Email::parse(&email).map_err(|e| CliError::BadInput(format!("--email: {e}")))?;

@@ -36,6 +36,19 @@ pub struct Settings {
     #[arg(long, env = "BASE_URL", global = true)]
     pub base_url: Option<String>,
 
+    /// Where mail goes when SMTP_URL is not set (one .eml file per message)
+    #[arg(
+        long,
+        env = "MAILBOX_DIR",
+        default_value = "data/mailbox",
+        global = true
+    )]
+    pub mailbox_dir: String,
+
+    /// Seconds between runs of the mail delivery worker inside `serve` (0: do not run it)
+    #[arg(long, env = "MAIL_WORKER_SECS", default_value_t = 5, global = true)]
+    pub mail_worker_secs: u64,
+
     /// At least 64 characters; signs the session cookie. Required outside demo mode.
     #[arg(long, env = "SESSION_KEY", global = true, hide_env_values = true)]
     pub session_key: Option<String>,
@@ -54,6 +67,8 @@ impl Settings {
             mail_from: "Partner Portal <portal@localhost>".to_string(),
             base_url: None,
             session_key: None,
+            mailbox_dir: "data/mailbox".to_string(),
+            mail_worker_secs: 5,
         }
     }
 
@@ -72,6 +87,14 @@ impl Settings {
                  Generate one with: openssl rand -hex 32, or run `serve --demo`."
                     .to_string(),
             ),
+        }
+    }
+
+    /// The address links in mail point at: BASE_URL, or the bound address.
+    pub fn public_url(&self) -> String {
+        match &self.base_url {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.bind),
         }
     }
 

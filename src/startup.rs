@@ -72,12 +72,18 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("could not listen on {} (BIND)", settings.bind))?;
         let local = listener.local_addr()?;
+        let mailer = std::sync::Arc::new(crate::mail::Mailer::from_settings(&settings)?);
+        if settings.mail_worker_secs > 0 {
+            let every = Duration::from_secs(settings.mail_worker_secs);
+            crate::mail::worker::spawn(db.clone(), mailer.clone(), clock.clone(), every);
+        }
         let state = actix_web::web::Data::new(AppState {
             db: db.clone(),
             settings,
             clock: clock.clone(),
             demo,
             login_limiter: Default::default(),
+            mailer,
         });
         spawn_housekeeping(state.clone());
         let key = Key::from(&key);

@@ -50,6 +50,28 @@ const fn row(
 const TABLE: &[Row] = &[
     row(
         "GET",
+        "/contact-roles",
+        "/contact-roles",
+        &[],
+        [303, 404, 404, 200, 200, 200, 200, 200],
+    ),
+    // An empty form: stale (409) for admins, refused for other roles, none for the vendor.
+    row(
+        "POST",
+        "/contact-roles",
+        "/contact-roles",
+        &[],
+        [303, 404, 404, 409, 403, 409, 403, 409],
+    ),
+    row(
+        "POST",
+        "/contact-roles/cell",
+        "/contact-roles/cell",
+        &[],
+        [303, 404, 404, 400, 403, 400, 403, 400],
+    ),
+    row(
+        "GET",
         "/admin/catalogue",
         "/admin/catalogue",
         &[],

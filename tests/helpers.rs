@@ -99,6 +99,15 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(demo: bool) -> TestApp {
     let mut settings = Settings::for_database(&fresh_database_url().await);
     settings.session_key = Some("t".repeat(64));
+    // Tests deliver mail themselves (mail::worker::try_run_once), at the times they choose.
+    settings.mail_worker_secs = 0;
+    settings.mailbox_dir = std::env::temp_dir()
+        .join(format!(
+            "pp-mailbox-{}",
+            Alphanumeric.sample_string(&mut rand::thread_rng(), 12)
+        ))
+        .display()
+        .to_string();
     let clock = Clock::fixed(start_time());
     let app = Application::build(settings, demo, clock.clone())
         .await

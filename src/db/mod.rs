@@ -8,7 +8,9 @@
 pub mod api_tokens;
 pub mod audit;
 pub mod catalogue;
+pub mod contact_roles;
 pub mod orgs;
+pub mod outbox;
 pub mod sessions;
 pub mod users;
 

@@ -212,6 +212,8 @@ pub async fn set_disabled_in_org(
         .await?;
     if disabled && done.rows_affected() == 1 {
         super::sessions::delete_for_user(&mut *conn, id).await?;
+        // A disabled user holds no contact roles: their notices go to the others (or the admins).
+        super::contact_roles::remove_all(&mut *conn, id).await?;
     }
     Ok(done.rows_affected() == 1)
 }

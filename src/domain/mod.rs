@@ -4,6 +4,7 @@
 //! on the date take it as an argument, so tests pin dates instead of sleeping.
 
 pub mod catalogue;
+pub mod contact;
 pub mod email;
 pub mod ids;
 pub mod legacy;

@@ -40,6 +40,9 @@ pub fn menu(role: AccessRole) -> Vec<(&'static str, &'static str)> {
     if role.manages_own_users() {
         items.push(("/users", "Users"));
     }
+    if role.org_kind() != crate::domain::OrgKind::Vendor {
+        items.push(("/contact-roles", "Contact roles"));
+    }
     if role.manages_own_users() {
         items.push(("/api-tokens", "API tokens"));
     }
@@ -99,11 +102,17 @@ mod tests {
             "/account",
         ];
         assert_eq!(hrefs(AccessRole::VendorAdmin), vendor_admin);
-        let reseller_admin = ["/", c, t, "/users", api, "/account"];
+        let reseller_admin = ["/", c, t, "/users", "/contact-roles", api, "/account"];
         assert_eq!(hrefs(AccessRole::ResellerAdmin), reseller_admin);
         assert_eq!(hrefs(AccessRole::DistributorAdmin), reseller_admin);
-        assert_eq!(hrefs(AccessRole::ResellerUser), ["/", c, t, "/account"]);
+        assert_eq!(
+            hrefs(AccessRole::ResellerUser),
+            ["/", c, t, "/contact-roles", "/account"]
+        );
         assert_eq!(hrefs(AccessRole::ChannelManager), ["/", c, t, "/account"]);
-        assert_eq!(hrefs(AccessRole::DistributorStaff), ["/", c, t, "/account"]);
+        assert_eq!(
+            hrefs(AccessRole::DistributorStaff),
+            ["/", c, t, "/contact-roles", "/account"]
+        );
     }
 }

@@ -27,6 +27,7 @@ pub struct AppState {
     pub clock: Clock,
     pub demo: bool,
     pub login_limiter: limits::LoginLimiter,
+    pub mailer: std::sync::Arc<crate::mail::Mailer>,
 }
 
 /// Every route of the portal, in one table. The authorization test walks this list, so a
@@ -87,6 +88,17 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
             web::post().to(translator::download_csv),
         ),
         ("GET", "/catalogue", web::get().to(catalogue::browse)),
+        ("GET", "/contact-roles", web::get().to(contact_roles::page)),
+        (
+            "POST",
+            "/contact-roles",
+            web::post().to(contact_roles::save_matrix),
+        ),
+        (
+            "POST",
+            "/contact-roles/cell",
+            web::post().to(contact_roles::save_cell),
+        ),
         (
             "GET",
             "/admin/catalogue",

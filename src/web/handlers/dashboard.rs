@@ -25,6 +25,7 @@ fn describe(href: &str) -> &'static str {
         "/admin/audit" => "Sign-ins, failed sign-ins, refusals and every administrative change.",
         "/account" => "Your name, e-mail and password.",
         "/admin/catalogue" => "Maintain the catalogue, the price book and the legacy SKU table; import them from CSV; set the legacy SKU dates.",
+        "/contact-roles" => "Who in your organisation receives which e-mail: renewals, leads, deal registrations, partner program, marketing.",
         "/catalogue" => "Find a product and see its SKU and MSRP for any term from 1 to 60 months.",
         "/api-tokens" => "Tokens that let your organisation's systems call the portal's JSON API.",
         "/sku-translator" => "Turn legacy SKUs into the new 14-character SKUs, with MSRP and whether they are accepted on a date.",

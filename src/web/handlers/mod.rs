@@ -5,6 +5,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod auth;
 pub mod catalogue;
+pub mod contact_roles;
 pub mod dashboard;
 pub mod health;
 pub mod orgs;

@@ -1,0 +1,136 @@
+//! Turning an event into outbox rows: recipients through contact roles (with the fallback
+//! rule), rendered bodies, one dedupe key per event and recipient. Callers pass their own
+//! transaction, so the mail is queued exactly when the change that causes it commits.
+
+use crate::db::{contact_roles, outbox};
+use crate::domain::contact::{recipients, ContactRole, Person};
+use crate::domain::OrgId;
+use askama::Template;
+use rand::distributions::{Alphanumeric, DistString};
+use sqlx::AnyConnection;
+
+/// What a notice says; the greeting and footer are added around it.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub kind: String,
+    pub subject: String,
+    pub heading: String,
+    pub paragraphs: Vec<String>,
+    /// (label, absolute URL)
+    pub action: Option<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/notice.txt")]
+struct NoticeText<'a> {
+    name: &'a str,
+    paragraphs: &'a [String],
+    action: &'a Option<(String, String)>,
+    unsubscribe_url: &'a Option<String>,
+    role: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/notice.html")]
+struct NoticeHtml<'a> {
+    name: &'a str,
+    heading: &'a str,
+    paragraphs: &'a [String],
+    action: &'a Option<(String, String)>,
+    unsubscribe_url: &'a Option<String>,
+    role: &'a str,
+}
+
+pub fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Queues `notice` for one person. `event` identifies the event (with the recipient it makes
+/// the dedupe key). Marketing notices carry a single-use unsubscribe link for that one role.
+pub async fn queue_for(
+    conn: &mut AnyConnection,
+    person: &Person,
+    role: ContactRole,
+    event: &str,
+    notice: &Notice,
+    public_url: &str,
+    now: i64,
+) -> anyhow::Result<bool> {
+    let dedupe_key = format!("{event}:{}", person.email);
+    let already: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE dedupe_key = $1")
+        .bind(&dedupe_key)
+        .fetch_one(&mut *conn)
+        .await?;
+    if already > 0 {
+        return Ok(false);
+    }
+    let unsubscribe_url = if role == ContactRole::Marketing {
+        let token = Alphanumeric.sample_string(&mut rand::thread_rng(), 40);
+        sqlx::query("INSERT INTO unsubscribe_tokens (token_hash, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(token_hash(&token))
+            .bind(person.user_id)
+            .bind(role.as_str())
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+        Some(format!("{public_url}/unsubscribe?token={token}"))
+    } else {
+        None
+    };
+    let text = NoticeText {
+        name: &person.name,
+        paragraphs: &notice.paragraphs,
+        action: &notice.action,
+        unsubscribe_url: &unsubscribe_url,
+        role: role.label(),
+    }
+    .render()?;
+    let html = NoticeHtml {
+        name: &person.name,
+        heading: &notice.heading,
+        paragraphs: &notice.paragraphs,
+        action: &notice.action,
+        unsubscribe_url: &unsubscribe_url,
+        role: role.label(),
+    }
+    .render()?;
+    let mail = outbox::NewMail {
+        dedupe_key,
+        kind: notice.kind.clone(),
+        to_address: person.email.clone(),
+        to_name: person.name.clone(),
+        subject: notice.subject.clone(),
+        text_body: text,
+        html_body: html,
+        unsubscribe_url,
+    };
+    let queued = outbox::enqueue(&mut *conn, &mail, now).await?;
+    Ok(queued)
+}
+
+/// Queues `notice` for whoever receives `role`'s notices in the organisation; returns the
+/// people it was queued for (empty for marketing nobody holds).
+pub async fn notify_role(
+    conn: &mut AnyConnection,
+    org: OrgId,
+    role: ContactRole,
+    event: &str,
+    notice: &Notice,
+    public_url: &str,
+    now: i64,
+) -> anyhow::Result<Vec<Person>> {
+    let holders = contact_roles::holders(&mut *conn, org, role).await?;
+    let admins = contact_roles::admins(&mut *conn, org).await?;
+    let people = recipients(role, &holders, &admins);
+    let mut queued = Vec::new();
+    for p in people {
+        if queue_for(conn, &p, role, event, notice, public_url, now).await? {
+            queued.push(p);
+        }
+    }
+    Ok(queued)
+}

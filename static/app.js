@@ -1,0 +1,11 @@
+// Shows a failed save in the table cell whose checkbox htmx could not save.
+(function () {
+  function mark(event, text) {
+    var elt = event.detail && event.detail.elt;
+    var cell = elt && elt.closest ? elt.closest("td") : null;
+    var status = cell ? cell.querySelector(".cell-status") : null;
+    if (status) { status.textContent = text; status.classList.add("failed"); }
+  }
+  document.addEventListener("htmx:sendError", function (e) { mark(e, "Not saved: no connection"); });
+  document.addEventListener("htmx:responseError", function (e) { mark(e, "Not saved"); });
+})();
