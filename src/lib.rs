@@ -16,3 +16,10 @@ pub mod startup;
 pub mod telemetry;
 pub mod translator;
 pub mod web;
+
+/// Chooses rustls's cryptography (ring) for the whole process. Several crates enable
+/// different providers; without a choice, the first TLS connection (SMTP with STARTTLS,
+/// say) would fail. Safe to call more than once.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

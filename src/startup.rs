@@ -64,6 +64,7 @@ impl Application {
         demo: bool,
         clock: Clock,
     ) -> anyhow::Result<Application> {
+        crate::install_crypto_provider();
         let key = settings
             .session_key_bytes(demo)
             .map_err(anyhow::Error::msg)?;

@@ -9,9 +9,8 @@ async fn create_token(app: &TestApp, who: Who, name: &str) -> String {
     let r = admin.post("/api-tokens", &[("name", name)]).await;
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
-    let marker = "id=\"new-token\" type=\"text\" readonly value=\"";
-    let start = html.find(marker).expect("the new token is shown once") + marker.len();
-    html[start..start + html[start..].find('"').unwrap()].to_string()
+    crate::helpers::value_after(&html, "id=\"new-token\" type=\"text\" readonly value=\"")
+        .expect("the new token is shown once")
 }
 
 fn api(app: &TestApp) -> reqwest::Client {

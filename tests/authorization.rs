@@ -50,6 +50,63 @@ const fn row(
 const TABLE: &[Row] = &[
     row(
         "GET",
+        "/mailbox",
+        "/mailbox",
+        &[],
+        [303, 200, 200, 200, 200, 200, 200, 200],
+    ),
+    row(
+        "GET",
+        "/mailbox/{file}",
+        "/mailbox/1-000001.eml",
+        &[],
+        [303, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    // The unsubscribe link's token is its credential; without a valid one there is nothing.
+    row(
+        "GET",
+        "/unsubscribe",
+        "/unsubscribe?token=nope",
+        &[],
+        [404, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    row(
+        "POST",
+        "/unsubscribe",
+        "/unsubscribe?token=nope",
+        &[],
+        [404, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    row(
+        "GET",
+        "/admin/messages",
+        "/admin/messages",
+        &[],
+        [303, 200, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "POST",
+        "/admin/messages",
+        "/admin/messages",
+        &[],
+        [303, 422, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "GET",
+        "/admin/outbox",
+        "/admin/outbox",
+        &[],
+        [303, 200, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "POST",
+        "/admin/outbox/{id}/retry",
+        "/admin/outbox/999999/retry",
+        &[],
+        [303, 404, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "GET",
         "/contact-roles",
         "/contact-roles",
         &[],

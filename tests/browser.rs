@@ -28,6 +28,7 @@ fn free_port() -> u16 {
 }
 
 pub async fn browser() -> Browser {
+    partner_portal::install_crypto_provider();
     let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let port = free_port();
@@ -431,5 +432,72 @@ async fn a_reseller_translates_legacy_skus_in_the_browser() {
         .unwrap()
         .unwrap_or_default()
         .contains("IXA-U10-N1M x 17"));
+    b.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_reseller_admin_ticks_a_contact_role_and_it_stays_ticked() {
+    let app = spawn_app().await;
+    let b = browser().await;
+    let c = &b.client;
+    sign_in(c, &app.address, Who::ResellerAdmin.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Dana Ortiz").await;
+    c.find(Locator::LinkText("Contact roles"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    expect_heading(c, "Contact roles").await;
+    let label = "Renewals for Priya Nair";
+    let checkbox = c
+        .find(Locator::XPath(&by_label(label)))
+        .await
+        .expect("a checkbox labelled per person and role");
+    assert!(!checkbox.is_selected().await.unwrap());
+    checkbox.click().await.unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//span[@role='status' and normalize-space()='Saved: on']",
+        ))
+        .await
+        .expect("the cell says it saved");
+    // The warning about nobody holding Renewals is gone without a reload.
+    let warnings = c
+        .find(Locator::Id("role-warnings"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!warnings.contains("Nobody holds Renewals"), "{warnings}");
+    snap(c, "09-contact-roles").await;
+
+    c.refresh().await.unwrap();
+    expect_heading(c, "Contact roles").await;
+    let checkbox = c.find(Locator::XPath(&by_label(label))).await.unwrap();
+    assert!(
+        checkbox.is_selected().await.unwrap(),
+        "still ticked after a reload"
+    );
+    click_button(c, "Sign out").await;
+
+    sign_in(c, &app.address, Who::OtherResellerAdmin.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Alex Novak").await;
+    c.goto(&format!("{}/contact-roles", app.address))
+        .await
+        .unwrap();
+    expect_heading(c, "Contact roles").await;
+    let page = c
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !page.contains("Priya Nair") && page.contains("Kim Yamada"),
+        "{page}"
+    );
     b.client.clone().close().await.unwrap();
 }

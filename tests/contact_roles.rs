@@ -18,9 +18,7 @@ async fn roles_of(app: &TestApp, email: &str) -> Vec<String> {
 }
 
 fn version_in(html: &str) -> String {
-    let marker = "id=\"roles-version\" name=\"version\" value=\"";
-    let start = html.find(marker).unwrap() + marker.len();
-    html[start..start + html[start..].find('"').unwrap()].to_string()
+    crate::helpers::value_after(html, "id=\"roles-version\" name=\"version\" value=\"").unwrap()
 }
 
 #[tokio::test]
@@ -486,4 +484,300 @@ async fn without_smtp_mail_is_written_to_the_mailbox_folder() {
     assert!(eml.contains("To: \"Dana Ortiz\" <admin@reseller.example>"));
     assert!(eml.contains("Subject: Subject level-change"));
     assert!(eml.contains("Hello Dana Ortiz,"));
+}
+
+fn message_key(html: &str) -> String {
+    crate::helpers::value_after(html, "name=\"message_key\" value=\"").unwrap()
+}
+
+#[tokio::test]
+async fn a_marketing_message_reaches_exactly_the_marketing_holders_of_the_chosen_levels() {
+    let app = spawn_app().await;
+    grant(&app, "sales@reseller.example", "marketing").await; // Acme, Gold
+    grant(&app, "noc@other-reseller.example", "marketing").await; // Bluepeak, Platinum
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    let key = message_key(&vendor.text("/admin/messages").await);
+    let form = [
+        ("kind", "marketing"),
+        ("levels", "gold"),
+        ("levels", "silver"),
+        ("subject", "Spring promotion on Intercept X"),
+        (
+            "body",
+            "Twenty percent off new endpoint licenses.\n\nValid until the end of April.",
+        ),
+        ("message_key", key.as_str()),
+    ];
+    let r = vendor.post("/admin/messages", &form).await;
+    assert_eq!(r.status(), 303);
+    assert!(vendor
+        .text(&location(&r))
+        .await
+        .contains("Queued “Spring promotion on Intercept X” for 1 people at 2 resellers."));
+    // The same form sent twice mails once.
+    assert_eq!(vendor.post("/admin/messages", &form).await.status(), 303);
+
+    let sink = smtp_sink::start(0).await;
+    let mailer = Mailer::from_settings(&smtp_settings(sink.port)).unwrap();
+    worker::try_run_once(&app.db, &mailer, app.clock.timestamp())
+        .await
+        .unwrap();
+    let got = sink.messages();
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert_eq!(got[0].to, ["sales@reseller.example"]);
+    assert!(got[0]
+        .data
+        .contains("Subject: Spring promotion on Intercept X"));
+    assert!(got[0]
+        .data
+        .contains("Twenty percent off new endpoint licenses."));
+
+    // A partner program update to Platinum: nobody there holds the role, so the admin gets it.
+    let key = message_key(&vendor.text("/admin/messages").await);
+    let form = [
+        ("kind", "partner_program"),
+        ("levels", "platinum"),
+        ("subject", "New NFR allotments"),
+        ("body", "Your NFR allotment grows next quarter."),
+        ("message_key", key.as_str()),
+    ];
+    assert_eq!(vendor.post("/admin/messages", &form).await.status(), 303);
+    worker::try_run_once(&app.db, &mailer, app.clock.timestamp())
+        .await
+        .unwrap();
+    let got = sink.messages();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1].to, ["admin@other-reseller.example"]);
+
+    let bad = vendor
+        .post(
+            "/admin/messages",
+            &[
+                ("kind", "marketing"),
+                ("subject", ""),
+                ("body", ""),
+                ("message_key", key.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    let html = bad.text().await.unwrap();
+    assert!(
+        html.contains("Choose at least one partner level.")
+            && html.contains("id=\"subject-error\"")
+    );
+}
+
+#[tokio::test]
+async fn the_unsubscribe_link_removes_that_one_role_once_without_a_sign_in() {
+    let app = spawn_app().await;
+    grant(&app, "sales@reseller.example", "marketing").await;
+    grant(&app, "sales@reseller.example", "renewals").await;
+    let acme = app.id_of_org("Acme Secure IT").await;
+    notify(&app, acme, ContactRole::Marketing, "campaign-1").await;
+    let url: String =
+        sqlx::query_scalar("SELECT unsubscribe_url FROM outbox WHERE unsubscribe_url IS NOT NULL")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let path = url.trim_start_matches("http://portal.test");
+    let anonymous = app.client();
+    let page = anonymous.get(path).await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Stop sending Marketing e-mail to <strong>sales@reseller.example</strong>?")
+    );
+    assert_eq!(
+        roles_of(&app, "sales@reseller.example").await,
+        ["marketing", "renewals"],
+        "GET changes nothing"
+    );
+
+    // The mail client's one-click POST carries only the URL.
+    let r = anonymous
+        .http
+        .post(anonymous.url(path))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("no longer receives Marketing e-mail"));
+    assert_eq!(roles_of(&app, "sales@reseller.example").await, ["renewals"]);
+    // Single use.
+    assert_eq!(
+        anonymous
+            .http
+            .post(anonymous.url(path))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(anonymous.get(path).await.status(), 404);
+    assert_eq!(
+        anonymous.get("/unsubscribe?token=made-up").await.status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn the_vendor_admin_sees_dead_mail_and_retries_it() {
+    let app = spawn_app().await;
+    let acme = app.id_of_org("Acme Secure IT").await;
+    notify(&app, acme, ContactRole::Renewals, "renewal-dead").await;
+    sqlx::query("UPDATE outbox SET status = 'dead', attempts = 6, last_error = 'SMTP: 550 No such mailbox here'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let id: i64 = app.scalar("SELECT id FROM outbox").await;
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    let html = vendor.text("/admin/outbox?status=dead").await;
+    assert!(html.contains("SMTP: 550 No such mailbox here"));
+    assert!(html.contains(
+        "Retry<span class=\"visually-hidden\"> the message to admin@reseller.example</span>"
+    ));
+    let r = vendor.post(&format!("/admin/outbox/{id}/retry"), &[]).await;
+    assert_eq!(r.status(), 303);
+    let (status, attempts): (String, i64) = sqlx::query_as("SELECT status, attempts FROM outbox")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!((status.as_str(), attempts), ("queued", 0));
+    assert_eq!(
+        vendor
+            .post(&format!("/admin/outbox/{id}/retry"), &[])
+            .await
+            .status(),
+        404,
+        "only dead mail is retried"
+    );
+}
+
+#[tokio::test]
+async fn the_demo_mailbox_shows_each_person_their_mail() {
+    let app = spawn_app().await;
+    let acme = app.id_of_org("Acme Secure IT").await;
+    let bluepeak = app.id_of_org("Bluepeak Managed Services").await;
+    notify(&app, acme, ContactRole::Renewals, "renewal-a").await;
+    notify(&app, bluepeak, ContactRole::Renewals, "renewal-b").await;
+    // The portal's own mailer writes to the app's mailbox folder.
+    let dir: String = {
+        let c = app.login_as(Who::VendorAdmin).await;
+        let html = c.text("/mailbox").await;
+        assert!(html.contains("No mail yet."));
+        let marker = "is written to <code>";
+        let start = html.find(marker).unwrap() + marker.len();
+        html[start..start + html[start..].find('<').unwrap()].to_string()
+    };
+    let mut settings = Settings::for_database("sqlite://unused.db");
+    settings.mailbox_dir = dir;
+    let mailer = Mailer::from_settings(&settings).unwrap();
+    worker::try_run_once(&app.db, &mailer, app.clock.timestamp())
+        .await
+        .unwrap();
+
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    let all = vendor.text("/mailbox").await;
+    assert_eq!(all.matches("href=\"/mailbox/").count(), 2);
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let mine = dana.text("/mailbox").await;
+    assert_eq!(mine.matches("href=\"/mailbox/").count(), 1);
+    let marker = "href=\"/mailbox/";
+    let start = mine.find(marker).unwrap() + marker.len();
+    let file = &mine[start..start + mine[start..].find('"').unwrap()];
+    let message = dana.text(&format!("/mailbox/{file}")).await;
+    assert!(message.contains("<h1>Subject renewal-a</h1>"));
+    assert!(
+        message.contains("Hello Dana Ortiz,\n\nSomething happened."),
+        "{message}"
+    );
+    // Another reseller's admin cannot open it; nor can anybody outside the folder.
+    let alex = app.login_as(Who::OtherResellerAdmin).await;
+    assert_eq!(alex.get(&format!("/mailbox/{file}")).await.status(), 404);
+    assert_eq!(
+        alex.get("/mailbox/..%2F..%2Fetc%2Fpasswd").await.status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn there_is_no_mailbox_outside_demo_mode() {
+    let app = crate::helpers::spawn_app_with(false).await;
+    // Outside demo mode the cookie is Secure, which a client on plain HTTP keeps to itself:
+    // carry it by hand, as a browser behind HTTPS would.
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookie_of = |r: &reqwest::Response| {
+        r.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("portal_session="))
+            .map(|c| c.split(';').next().unwrap().to_string())
+    };
+    let login = http
+        .get(format!("{}/login", app.address))
+        .send()
+        .await
+        .unwrap();
+    let cookie = cookie_of(&login).unwrap();
+    let token = crate::helpers::csrf_in(&login.text().await.unwrap()).unwrap();
+    let r = http
+        .post(format!("{}/login", app.address))
+        .header("Cookie", &cookie)
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", Who::VendorAdmin.email()),
+            ("password", crate::helpers::PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let cookie = cookie_of(&r).unwrap();
+    let home = http
+        .get(format!("{}/", app.address))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(home.status(), 200, "signed in");
+    assert!(
+        !home.text().await.unwrap().contains("href=\"/mailbox\""),
+        "no mailbox in the menu"
+    );
+    let r = http
+        .get(format!("{}/mailbox", app.address))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn smtp_over_starttls_is_attempted_without_a_crypto_provider_panic() {
+    // A server that does not offer STARTTLS: with `tls=required` delivery must fail cleanly
+    // (kept for a retry), never panic for want of a TLS provider.
+    let app = spawn_app().await;
+    let sink = smtp_sink::start(0).await;
+    let mut settings = smtp_settings(sink.port);
+    settings.smtp_url = Some(format!("smtp://127.0.0.1:{}?tls=required", sink.port));
+    partner_portal::install_crypto_provider();
+    let mailer = Mailer::from_settings(&settings).unwrap();
+    let acme = app.id_of_org("Acme Secure IT").await;
+    notify(&app, acme, ContactRole::Renewals, "tls-check").await;
+    let stats = worker::try_run_once(&app.db, &mailer, app.clock.timestamp())
+        .await
+        .unwrap();
+    assert_eq!(stats.retrying, 1);
+    assert!(sink.messages().is_empty());
 }

@@ -184,11 +184,16 @@ pub struct TestClient {
     token: Mutex<Option<String>>,
 }
 
-pub fn csrf_in(html: &str) -> Option<String> {
-    let marker = "name=\"csrf_token\" value=\"";
+/// The text after `marker` up to the next `"` (an attribute value, when the marker ends
+/// with `value="`).
+pub fn value_after(html: &str, marker: &str) -> Option<String> {
     let start = html.find(marker)? + marker.len();
     let end = html[start..].find('"')? + start;
     Some(html[start..end].to_string())
+}
+
+pub fn csrf_in(html: &str) -> Option<String> {
+    value_after(html, "name=\"csrf_token\" value=\"")
 }
 
 impl TestClient {

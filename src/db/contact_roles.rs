@@ -115,3 +115,44 @@ pub async fn remove_all(conn: &mut AnyConnection, user: UserId) -> Result<u64, s
         .await?
         .rows_affected())
 }
+
+/// What an unused unsubscribe token stands for: (user id, e-mail, role).
+pub async fn unsubscribe_target(
+    pool: &AnyPool,
+    token_hash: &str,
+) -> Result<Option<(i64, String, ContactRole)>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT t.user_id, u.email, t.role FROM unsubscribe_tokens t JOIN users u ON u.id = t.user_id \
+         WHERE t.token_hash = $1 AND t.used_at IS NULL",
+    )
+    .bind(token_hash)
+    .fetch_optional(pool)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let role: String = r.try_get("role")?;
+    let Some(role) = ContactRole::parse(&role) else {
+        return Ok(None);
+    };
+    Ok(Some((r.try_get("user_id")?, r.try_get("email")?, role)))
+}
+
+/// Uses a token: the role is removed from that one user; false when already used.
+pub async fn unsubscribe(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query("UPDATE unsubscribe_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL RETURNING user_id, role")
+        .bind(now)
+        .bind(token_hash)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(r) = row else { return Ok(false) };
+    let (user, role): (i64, String) = (r.try_get("user_id")?, r.try_get("role")?);
+    sqlx::query("DELETE FROM contact_roles WHERE user_id = $1 AND role = $2")
+        .bind(user)
+        .bind(role)
+        .execute(&mut *conn)
+        .await?;
+    Ok(true)
+}

@@ -204,3 +204,20 @@ pub async fn name_taken(
     .await?;
     Ok(n > 0)
 }
+
+/// Resellers at any of these partner levels, for vendor messages.
+pub async fn resellers_at_levels(
+    pool: &AnyPool,
+    levels: &[PartnerLevel],
+) -> Result<Vec<OrgId>, sqlx::Error> {
+    let mut ids = Vec::new();
+    for level in levels {
+        let found: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM organisations WHERE kind = 'reseller' AND partner_level = $1 ORDER BY id")
+                .bind(level.as_str())
+                .fetch_all(pool)
+                .await?;
+        ids.extend(found.into_iter().map(OrgId));
+    }
+    Ok(ids)
+}

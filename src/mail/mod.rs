@@ -2,13 +2,16 @@
 //! `worker` over SMTP (lettre) when SMTP_URL is set, or else as `.eml` files in the mailbox
 //! folder that demo mode shows at /mailbox.
 
+pub mod eml;
 pub mod notify;
 pub mod worker;
 
 use crate::config::Settings;
 use crate::db::outbox::Mail;
 use anyhow::Context;
-use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::header::{
+    ContentTransferEncoding, ContentType, Header, HeaderName, HeaderValue,
+};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::path::PathBuf;
@@ -112,11 +115,13 @@ impl Mailer {
             .singlepart(
                 SinglePart::builder()
                     .header(ContentType::TEXT_PLAIN)
+                    .header(ContentTransferEncoding::QuotedPrintable)
                     .body(mail.text_body.clone()),
             )
             .singlepart(
                 SinglePart::builder()
                     .header(ContentType::TEXT_HTML)
+                    .header(ContentTransferEncoding::QuotedPrintable)
                     .body(mail.html_body.clone()),
             );
         let message = builder

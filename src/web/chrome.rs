@@ -47,6 +47,8 @@ pub fn menu(role: AccessRole) -> Vec<(&'static str, &'static str)> {
         items.push(("/api-tokens", "API tokens"));
     }
     if role.is_vendor_admin() {
+        items.push(("/admin/messages", "Messages"));
+        items.push(("/admin/outbox", "Outbox"));
         items.push(("/admin/audit", "Audit log"));
     }
     items.push(("/account", "My account"));
@@ -66,6 +68,12 @@ impl Chrome {
             role_label: user.role.label(),
             nav: menu(user.role)
                 .into_iter()
+                .flat_map(|item| {
+                    // Demo mode has a mailbox for the mail the portal "sent", before My account.
+                    let demo_mailbox = (user.state.demo && item.0 == "/account")
+                        .then_some(("/mailbox", "Mailbox"));
+                    demo_mailbox.into_iter().chain(std::iter::once(item))
+                })
                 .map(|(href, label)| NavItem {
                     href,
                     label,
@@ -98,6 +106,8 @@ mod tests {
             "/admin/catalogue",
             "/users",
             api,
+            "/admin/messages",
+            "/admin/outbox",
             "/admin/audit",
             "/account",
         ];

@@ -89,6 +89,26 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
         ),
         ("GET", "/catalogue", web::get().to(catalogue::browse)),
         ("GET", "/contact-roles", web::get().to(contact_roles::page)),
+        ("GET", "/unsubscribe", web::get().to(unsubscribe::confirm)),
+        ("GET", "/mailbox", web::get().to(mailbox::list)),
+        ("GET", "/mailbox/{file}", web::get().to(mailbox::message)),
+        (
+            "POST",
+            "/unsubscribe",
+            web::post().to(unsubscribe::unsubscribe),
+        ),
+        ("GET", "/admin/messages", web::get().to(mail_admin::form)),
+        ("POST", "/admin/messages", web::post().to(mail_admin::send)),
+        (
+            "GET",
+            "/admin/outbox",
+            web::get().to(mail_admin::outbox_page),
+        ),
+        (
+            "POST",
+            "/admin/outbox/{id}/retry",
+            web::post().to(mail_admin::retry),
+        ),
         (
             "POST",
             "/contact-roles",

@@ -1,0 +1,246 @@
+//! The vendor admin's mail pages: send a marketing message or a partner program update to
+//! resellers of chosen partner levels, and watch the outbox (retry dead messages).
+
+use crate::clock::format_timestamp;
+use crate::db::{audit, orgs, outbox};
+use crate::domain::contact::ContactRole;
+use crate::domain::{PageRequest, Paged, PartnerLevel};
+use crate::mail::notify::{notify_role, Notice};
+use crate::web::chrome::Chrome;
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::extractors::CurrentUser;
+use crate::web::forms::{required_text, FieldErrors};
+use crate::web::{render, AppError};
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use rand::distributions::{Alphanumeric, DistString};
+use serde::Deserialize;
+
+async fn require_vendor_admin(user: &CurrentUser) -> Result<(), AppError> {
+    user.require(
+        user.role.is_vendor_admin(),
+        "send messages or see the outbox",
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "pages/messages.html")]
+pub struct MessagesPage {
+    pub chrome: Chrome,
+    pub form: MessageForm,
+    pub levels: Vec<PartnerLevel>,
+    pub errors: FieldErrors,
+}
+
+impl MessagesPage {
+    pub fn level_checked(&self, l: &PartnerLevel) -> bool {
+        self.form.levels.iter().any(|x| x == l.as_str())
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct MessageForm {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub subject: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub levels: Vec<String>,
+    /// Made when the form is shown: sending the same form twice mails once.
+    #[serde(default)]
+    pub message_key: String,
+}
+
+pub async fn form(user: CurrentUser) -> Result<HttpResponse, AppError> {
+    require_vendor_admin(&user).await?;
+    let form = MessageForm {
+        kind: "marketing".into(),
+        levels: PartnerLevel::ALL
+            .iter()
+            .map(|l| l.as_str().to_string())
+            .collect(),
+        message_key: Alphanumeric.sample_string(&mut rand::thread_rng(), 24),
+        ..MessageForm::default()
+    };
+    let chrome = Chrome::new(&user, "/admin/messages", "Messages to resellers")?;
+    render::page(&MessagesPage {
+        chrome,
+        form,
+        levels: PartnerLevel::ALL.to_vec(),
+        errors: FieldErrors::default(),
+    })
+}
+
+pub async fn send(
+    user: CurrentUser,
+    form: CsrfForm<MessageForm>,
+) -> Result<HttpResponse, AppError> {
+    require_vendor_admin(&user).await?;
+    let form = form.0;
+    let mut errors = FieldErrors::default();
+    let role = match form.kind.as_str() {
+        "marketing" => Some(ContactRole::Marketing),
+        "partner_program" => Some(ContactRole::PartnerProgram),
+        _ => {
+            errors.add(
+                "kind",
+                "Choose a marketing message or a partner program update.",
+            );
+            None
+        }
+    };
+    let subject = required_text(&mut errors, "subject", &form.subject, "a subject", 150);
+    let body = required_text(&mut errors, "body", &form.body, "the message", 10_000);
+    let levels: Vec<PartnerLevel> = form
+        .levels
+        .iter()
+        .filter_map(|l| PartnerLevel::parse(l))
+        .collect();
+    if levels.is_empty() {
+        errors.add("levels", "Choose at least one partner level.");
+    }
+    if form.message_key.len() < 16 {
+        errors.add("kind", "This form is incomplete; reload the page.");
+    }
+    let (Some(role), true) = (role, errors.is_empty()) else {
+        let chrome = Chrome::new(&user, "/admin/messages", "Messages to resellers")?;
+        return render::invalid(&MessagesPage {
+            chrome,
+            form,
+            levels: PartnerLevel::ALL.to_vec(),
+            errors,
+        });
+    };
+    let resellers = orgs::resellers_at_levels(&user.state.db.pool, &levels).await?;
+    let notice = Notice {
+        kind: role.as_str().to_string(),
+        subject: subject.clone(),
+        heading: subject.clone(),
+        paragraphs: body
+            .split("\n\n")
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect(),
+        action: None,
+    };
+    let public_url = user.state.settings.public_url();
+    let event = format!("message:{}", form.message_key);
+    let mut tx = user.state.db.pool.begin().await?;
+    let mut people = 0;
+    for org in &resellers {
+        people += notify_role(
+            &mut tx,
+            *org,
+            role,
+            &event,
+            &notice,
+            &public_url,
+            user.now(),
+        )
+        .await?
+        .len();
+    }
+    let detail = format!(
+        "{}; {} resellers; {people} recipients",
+        role.as_str(),
+        resellers.len()
+    );
+    audit::record(
+        &mut *tx,
+        &user.actor(),
+        "message_sent",
+        &subject,
+        &detail,
+        user.now(),
+    )
+    .await?;
+    tx.commit().await?;
+    user.session.flash(
+        "success",
+        format!(
+            "Queued “{subject}” for {people} people at {} resellers. See the outbox for delivery.",
+            resellers.len()
+        ),
+    )?;
+    Ok(render::see_other("/admin/outbox"))
+}
+
+#[derive(Template)]
+#[template(path = "pages/outbox.html")]
+pub struct OutboxPage {
+    pub chrome: Chrome,
+    pub status: String,
+    pub q: String,
+    pub counts: Vec<(String, i64)>,
+    pub list: Paged<outbox::Mail>,
+}
+
+impl outbox::Mail {
+    pub fn created(&self) -> String {
+        format_timestamp(self.created_at)
+    }
+    pub fn next_try(&self) -> String {
+        match self.status.as_str() {
+            "queued" => format_timestamp(self.next_attempt_at),
+            _ => String::new(),
+        }
+    }
+    pub fn sent(&self) -> String {
+        self.sent_at.map(format_timestamp).unwrap_or_default()
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StatusFilter {
+    status: Option<String>,
+}
+
+pub async fn outbox_page(
+    user: CurrentUser,
+    query: web::Query<PageRequest>,
+    filter: web::Query<StatusFilter>,
+) -> Result<HttpResponse, AppError> {
+    require_vendor_admin(&user).await?;
+    let status = filter
+        .status
+        .clone()
+        .filter(|s| ["queued", "sending", "sent", "dead"].contains(&s.as_str()))
+        .unwrap_or_default();
+    let list = outbox::list(&user.state.db.pool, &status, &query).await?;
+    let page = OutboxPage {
+        chrome: Chrome::new(&user, "/admin/outbox", "Outbox")?,
+        q: query.query().unwrap_or("").to_string(),
+        counts: outbox::counts(&user.state.db.pool).await?,
+        status,
+        list,
+    };
+    render::page(&page)
+}
+
+pub async fn retry(
+    user: CurrentUser,
+    path: web::Path<i64>,
+    _f: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    require_vendor_admin(&user).await?;
+    if !outbox::retry(&user.state.db.pool, *path, user.now()).await? {
+        return Err(AppError::NotFound);
+    }
+    audit::record(
+        &user.state.db.pool,
+        &user.actor(),
+        "mail_retried",
+        &path.to_string(),
+        "",
+        user.now(),
+    )
+    .await?;
+    user.session.flash(
+        "success",
+        "The message is queued again and goes out with the next delivery run.",
+    )?;
+    Ok(render::see_other("/admin/outbox?status=queued"))
+}
