@@ -781,3 +781,70 @@ async fn smtp_over_starttls_is_attempted_without_a_crypto_provider_panic() {
     assert_eq!(stats.retrying, 1);
     assert!(sink.messages().is_empty());
 }
+
+#[tokio::test]
+async fn two_delivery_workers_at_once_send_every_message_exactly_once() {
+    let app = spawn_app().await;
+    let sink = smtp_sink::start(0).await;
+    let acme = app.id_of_org("Acme Secure IT").await;
+    for i in 0..40 {
+        notify(&app, acme, ContactRole::Renewals, &format!("bulk-{i}")).await;
+    }
+    // Two portal processes' workers, each with its own mailer, claiming side by side.
+    let (m1, m2) = (
+        Mailer::from_settings(&smtp_settings(sink.port)).unwrap(),
+        Mailer::from_settings(&smtp_settings(sink.port)).unwrap(),
+    );
+    let now = app.clock.timestamp();
+    let (a, b) = tokio::join!(
+        worker::try_run_once(&app.db, &m1, now),
+        worker::try_run_once(&app.db, &m2, now)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.sent + b.sent, 40, "{a:?} {b:?}");
+    assert_eq!(sink.messages().len(), 40);
+    let mut subjects: Vec<String> = sink
+        .messages()
+        .iter()
+        .map(|m| {
+            m.data
+                .lines()
+                .find(|l| l.starts_with("Subject:"))
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    subjects.sort();
+    subjects.dedup();
+    assert_eq!(subjects.len(), 40, "no message twice");
+}
+
+#[test]
+fn mail_flush_delivers_the_outbox_from_the_command_line() {
+    let db = crate::cli::temp_database();
+    assert!(crate::cli::portal(&db, &["seed-demo"], &[])
+        .status
+        .success());
+    let dir = std::env::temp_dir().join(format!("pp-flush-{}", rand::random::<u64>()));
+    let insert = "INSERT INTO outbox (dedupe_key, kind, to_address, to_name, subject, text_body, html_body, next_attempt_at, created_at) \
+                  VALUES ('cli-1', 'test', 'dana@reseller.example', 'Dana', 'From cron', 'Hello', '<p>Hello</p>', 0, 0)";
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let pool = partner_portal::db::Db::connect(&db).await.unwrap();
+        sqlx::query(insert).execute(&pool.pool).await.unwrap();
+    });
+    let out = crate::cli::portal(
+        &db,
+        &["mail", "flush"],
+        &[("MAILBOX_DIR", dir.to_str().unwrap())],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "sent 1, to retry 0, dead 0"
+    );
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+}
