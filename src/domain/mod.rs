@@ -12,8 +12,10 @@ pub mod money;
 pub mod org;
 pub mod paging;
 pub mod password;
+pub mod pricing;
 pub mod role;
 pub mod sku;
+pub mod status;
 
 pub use email::Email;
 pub use ids::{OrgId, UserId};

@@ -1,0 +1,498 @@
+//! Quote pricing (PRODUCT.md section 4): the only place prices are computed.
+//!
+//! A line's MSRP is its unit MSRP times its quantity. Three discount levels apply in a fixed
+//! order, each to the running price and each rounded half up to the cent:
+//! 1. partner program: a percentage by the reseller's partner level and the product family;
+//! 2. deal registration: the family's percentage, when an approved registration for the
+//!    end customer and family is valid on the quote date;
+//! 3. promotion: the best promotion for the family active on the quote date.
+//! Percentages are basis points (1250 = 12.50%). Staff may lower a proposed percentage, with a
+//! reason, but never raise it.
+
+use super::money::{mul_div_round_half_up, Cents};
+use super::PartnerLevel;
+use chrono::NaiveDate;
+use std::collections::HashMap;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Level {
+    Program,
+    DealRegistration,
+    Promotion,
+}
+
+impl Level {
+    pub const ORDER: [Level; 3] = [Level::Program, Level::DealRegistration, Level::Promotion];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Level::Program => "Partner program",
+            Level::DealRegistration => "Deal registration",
+            Level::Promotion => "Promotion",
+        }
+    }
+}
+
+/// Basis points: 1250 is 12.50%.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Bp(pub u32);
+
+impl fmt::Display for Bp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 % 100 == 0 {
+            write!(f, "{}%", self.0 / 100)
+        } else {
+            write!(f, "{}.{:02}%", self.0 / 100, self.0 % 100)
+        }
+    }
+}
+
+impl Bp {
+    /// Parses "12", "12.5" or "12.50" (percent) exactly.
+    pub fn parse_percent(text: &str) -> Option<Bp> {
+        let cents = Cents::parse(text.trim().trim_end_matches('%')).ok()?;
+        u32::try_from(cents.0)
+            .ok()
+            .filter(|bp| *bp <= 10_000)
+            .map(Bp)
+    }
+}
+
+/// A discount level that applies to a line, and the rule that gave it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discount {
+    pub level: Level,
+    pub bp: Bp,
+    /// "Gold partner, EPIXAD: 12%", "Deal registration DR-2026-0042 valid until ...".
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DealRegistrationTerms {
+    pub reference: String,
+    pub end_customer_id: i64,
+    pub families: Vec<String>,
+    pub valid_from: NaiveDate,
+    pub valid_until: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Promotion {
+    pub code: String,
+    /// Empty: every family.
+    pub families: Vec<String>,
+    pub bp: Bp,
+    pub starts: NaiveDate,
+    pub ends: NaiveDate,
+}
+
+/// The rules in force, as the vendor admin set them.
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    pub program: HashMap<(PartnerLevel, String), Bp>,
+    pub deal_registration: HashMap<String, Bp>,
+    pub promotions: Vec<Promotion>,
+}
+
+/// Who the quote is for and when.
+#[derive(Debug, Clone)]
+pub struct QuoteContext {
+    pub partner_level: PartnerLevel,
+    pub end_customer_id: i64,
+    pub registrations: Vec<DealRegistrationTerms>,
+    pub quote_date: NaiveDate,
+}
+
+/// The approved discount of each level for a family (absent levels do not apply).
+pub fn proposed(rules: &Rules, ctx: &QuoteContext, family: &str) -> Vec<Discount> {
+    let mut out = Vec::new();
+    if let Some(bp) = rules
+        .program
+        .get(&(ctx.partner_level, family.to_string()))
+        .filter(|b| b.0 > 0)
+    {
+        out.push(Discount {
+            level: Level::Program,
+            bp: *bp,
+            source: format!("{} partner, {family}: {bp}", ctx.partner_level),
+        });
+    }
+    let registration = ctx.registrations.iter().find(|r| {
+        r.end_customer_id == ctx.end_customer_id
+            && r.families.iter().any(|f| f == family)
+            && r.valid_from <= ctx.quote_date
+            && ctx.quote_date <= r.valid_until
+    });
+    if let (Some(r), Some(bp)) = (
+        registration,
+        rules.deal_registration.get(family).filter(|b| b.0 > 0),
+    ) {
+        out.push(Discount {
+            level: Level::DealRegistration,
+            bp: *bp,
+            source: format!(
+                "Deal registration {} valid until {}: {bp}",
+                r.reference, r.valid_until
+            ),
+        });
+    }
+    let best = rules
+        .promotions
+        .iter()
+        .filter(|p| p.starts <= ctx.quote_date && ctx.quote_date <= p.ends)
+        .filter(|p| p.families.is_empty() || p.families.iter().any(|f| f == family))
+        .max_by(|a, b| a.bp.cmp(&b.bp).then_with(|| b.code.cmp(&a.code)));
+    if let Some(p) = best {
+        out.push(Discount {
+            level: Level::Promotion,
+            bp: p.bp,
+            source: format!(
+                "Promotion {} ({} to {}): {}",
+                p.code, p.starts, p.ends, p.bp
+            ),
+        });
+    }
+    out
+}
+
+/// A change staff make to a proposed discount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Adjustment {
+    pub level: Level,
+    pub bp: Bp,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PricingError {
+    #[error("The quantity must be at least 1.")]
+    Quantity,
+    #[error("{level}: {asked} is above the approved {approved}; a discount can only be lowered.", level = .0.label(), asked = .1, approved = .2)]
+    AboveApproved(Level, Bp, Bp),
+    #[error("{}: no discount of this level applies to this line.", .0.label())]
+    NotApproved(Level),
+    #[error("{}: say why the discount is lowered.", .0.label())]
+    ReasonMissing(Level),
+}
+
+/// The discounts that apply after staff's adjustments: lowered ones keep their source and say
+/// why; raising one, or adding one that does not apply, is refused.
+pub fn adjust(
+    proposed: &[Discount],
+    adjustments: &[Adjustment],
+) -> Result<Vec<Discount>, PricingError> {
+    let mut out = proposed.to_vec();
+    for a in adjustments {
+        let Some(d) = out.iter_mut().find(|d| d.level == a.level) else {
+            return Err(PricingError::NotApproved(a.level));
+        };
+        if a.bp > d.bp {
+            return Err(PricingError::AboveApproved(a.level, a.bp, d.bp));
+        }
+        if a.bp < d.bp {
+            if a.reason.trim().is_empty() {
+                return Err(PricingError::ReasonMissing(a.level));
+            }
+            d.source = format!(
+                "{} — lowered from {} to {}: {}",
+                d.source,
+                d.bp,
+                a.bp,
+                a.reason.trim()
+            );
+            d.bp = a.bp;
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub level: Level,
+    pub bp: Bp,
+    pub source: String,
+    pub amount_off: Cents,
+    pub after: Cents,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PricedLine {
+    pub msrp: Cents,
+    pub steps: Vec<Step>,
+    pub net: Cents,
+}
+
+/// Prices one line: MSRP, then each discount in the fixed order on the running price.
+pub fn price_line(
+    unit_msrp: Cents,
+    quantity: u32,
+    discounts: &[Discount],
+) -> Result<PricedLine, PricingError> {
+    if quantity == 0 {
+        return Err(PricingError::Quantity);
+    }
+    let msrp = Cents(unit_msrp.0 * i64::from(quantity));
+    let mut running = msrp;
+    let mut steps = Vec::new();
+    for level in Level::ORDER {
+        if let Some(d) = discounts.iter().find(|d| d.level == level) {
+            let off = Cents(mul_div_round_half_up(running.0, i64::from(d.bp.0), 10_000));
+            running = Cents(running.0 - off.0);
+            steps.push(Step {
+                level,
+                bp: d.bp,
+                source: d.source.clone(),
+                amount_off: off,
+                after: running,
+            });
+        }
+    }
+    Ok(PricedLine {
+        msrp,
+        steps,
+        net: running,
+    })
+}
+
+/// Totals of priced lines: (MSRP, net).
+pub fn totals(lines: &[PricedLine]) -> (Cents, Cents) {
+    lines.iter().fold((Cents(0), Cents(0)), |(m, n), l| {
+        (Cents(m.0 + l.msrp.0), Cents(n.0 + l.net.0))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn rules() -> Rules {
+        let mut r = Rules::default();
+        r.program
+            .insert((PartnerLevel::Gold, "EPIXAD".into()), Bp(1200));
+        r.deal_registration.insert("EPIXAD".into(), Bp(1000));
+        r.promotions = vec![
+            Promotion {
+                code: "SPRING26".into(),
+                families: vec!["EPIXAD".into()],
+                bp: Bp(500),
+                starts: day("2026-03-01"),
+                ends: day("2026-04-30"),
+            },
+            Promotion {
+                code: "ENDPOINT7".into(),
+                families: vec![],
+                bp: Bp(700),
+                starts: day("2026-03-01"),
+                ends: day("2026-03-31"),
+            },
+            Promotion {
+                code: "OLD".into(),
+                families: vec![],
+                bp: Bp(3000),
+                starts: day("2025-01-01"),
+                ends: day("2025-12-31"),
+            },
+        ];
+        r
+    }
+
+    fn ctx(quote_date: &str, valid_until: &str) -> QuoteContext {
+        QuoteContext {
+            partner_level: PartnerLevel::Gold,
+            end_customer_id: 7,
+            registrations: vec![DealRegistrationTerms {
+                reference: "DR-2026-0042".into(),
+                end_customer_id: 7,
+                families: vec!["EPIXAD".into()],
+                valid_from: day("2026-01-15"),
+                valid_until: day(valid_until),
+            }],
+            quote_date: day(quote_date),
+        }
+    }
+
+    #[test]
+    fn stacked_discounts_round_half_up_at_each_step() {
+        let d = proposed(&rules(), &ctx("2026-03-02", "2026-04-14"), "EPIXAD");
+        let levels: Vec<_> = d.iter().map(|d| (d.level, d.bp)).collect();
+        assert_eq!(
+            levels,
+            [
+                (Level::Program, Bp(1200)),
+                (Level::DealRegistration, Bp(1000)),
+                (Level::Promotion, Bp(700))
+            ]
+        );
+        assert_eq!(d[0].source, "Gold partner, EPIXAD: 12%");
+        assert_eq!(
+            d[1].source,
+            "Deal registration DR-2026-0042 valid until 2026-04-14: 10%"
+        );
+        assert!(
+            d[2].source.starts_with("Promotion ENDPOINT7"),
+            "the best promotion wins: {}",
+            d[2].source
+        );
+        // 25 users x 42.00 = 1050.00
+        // program 12% of 1050.00 = 126.00 -> 924.00
+        // deal reg 10% of 924.00 = 92.40 -> 831.60
+        // promotion 7% of 831.60 = 58.212 -> 58.21 -> 773.39
+        let line = price_line(Cents(4200), 25, &d).unwrap();
+        assert_eq!(line.msrp, Cents(105_000));
+        let offs: Vec<_> = line
+            .steps
+            .iter()
+            .map(|s| (s.amount_off.0, s.after.0))
+            .collect();
+        assert_eq!(offs, [(12_600, 92_400), (9_240, 83_160), (5_821, 77_339)]);
+        assert_eq!(line.net, Cents(77_339));
+    }
+
+    #[test]
+    fn a_half_cent_rounds_up() {
+        // 3 x 0.35 = 1.05; 10% = 0.105 -> 0.11 (half up), leaving 0.94
+        let d = [Discount {
+            level: Level::Program,
+            bp: Bp(1000),
+            source: String::new(),
+        }];
+        let line = price_line(Cents(35), 3, &d).unwrap();
+        assert_eq!((line.steps[0].amount_off, line.net), (Cents(11), Cents(94)));
+        // 12.5% of 1.00 = 0.125 -> 0.13
+        let d = [Discount {
+            level: Level::Program,
+            bp: Bp(1250),
+            source: String::new(),
+        }];
+        assert_eq!(price_line(Cents(100), 1, &d).unwrap().net, Cents(87));
+    }
+
+    #[test]
+    fn a_registration_that_expired_the_day_before_does_not_apply() {
+        let d = proposed(&rules(), &ctx("2026-03-02", "2026-03-01"), "EPIXAD");
+        assert!(d.iter().all(|d| d.level != Level::DealRegistration));
+        let on_last_day = proposed(&rules(), &ctx("2026-03-01", "2026-03-01"), "EPIXAD");
+        assert!(
+            on_last_day
+                .iter()
+                .any(|d| d.level == Level::DealRegistration),
+            "valid through its last day"
+        );
+        // Another end customer's registration never applies.
+        let mut other = ctx("2026-03-02", "2026-04-14");
+        other.end_customer_id = 8;
+        assert!(proposed(&rules(), &other, "EPIXAD")
+            .iter()
+            .all(|d| d.level != Level::DealRegistration));
+    }
+
+    #[test]
+    fn the_best_of_two_promotions_wins_and_only_while_active() {
+        let in_april = proposed(&rules(), &ctx("2026-04-01", "2026-04-14"), "EPIXAD");
+        let promo = in_april
+            .iter()
+            .find(|d| d.level == Level::Promotion)
+            .unwrap();
+        assert!(
+            promo.source.starts_with("Promotion SPRING26"),
+            "ENDPOINT7 ended in March: {}",
+            promo.source
+        );
+        let other_family = proposed(&rules(), &ctx("2026-04-01", "2026-04-14"), "MDRESS");
+        assert!(
+            other_family.is_empty(),
+            "no program %, no registration, no promotion for MDRESS in April"
+        );
+    }
+
+    #[test]
+    fn staff_may_lower_with_a_reason_but_never_raise() {
+        let d = proposed(&rules(), &ctx("2026-03-02", "2026-04-14"), "EPIXAD");
+        let lowered = adjust(
+            &d,
+            &[Adjustment {
+                level: Level::Program,
+                bp: Bp(800),
+                reason: "price already agreed".into(),
+            }],
+        )
+        .unwrap();
+        assert_eq!(lowered[0].bp, Bp(800));
+        assert!(lowered[0]
+            .source
+            .ends_with("lowered from 12% to 8%: price already agreed"));
+        assert_eq!(
+            adjust(
+                &d,
+                &[Adjustment {
+                    level: Level::Program,
+                    bp: Bp(1300),
+                    reason: "x".into()
+                }]
+            ),
+            Err(PricingError::AboveApproved(
+                Level::Program,
+                Bp(1300),
+                Bp(1200)
+            ))
+        );
+        assert_eq!(
+            adjust(
+                &d,
+                &[Adjustment {
+                    level: Level::Program,
+                    bp: Bp(800),
+                    reason: " ".into()
+                }]
+            ),
+            Err(PricingError::ReasonMissing(Level::Program))
+        );
+        let none = proposed(&rules(), &ctx("2026-04-01", "2026-04-14"), "MDRESS");
+        assert_eq!(
+            adjust(
+                &none,
+                &[Adjustment {
+                    level: Level::Promotion,
+                    bp: Bp(100),
+                    reason: "x".into()
+                }]
+            ),
+            Err(PricingError::NotApproved(Level::Promotion))
+        );
+        // Keeping the approved figure needs no reason.
+        assert!(adjust(
+            &d,
+            &[Adjustment {
+                level: Level::Program,
+                bp: Bp(1200),
+                reason: String::new()
+            }]
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn a_zero_quantity_is_refused() {
+        assert_eq!(price_line(Cents(4200), 0, &[]), Err(PricingError::Quantity));
+        let (m, n) = totals(&[
+            price_line(Cents(100), 2, &[]).unwrap(),
+            price_line(Cents(50), 1, &[]).unwrap(),
+        ]);
+        assert_eq!((m, n), (Cents(250), Cents(250)));
+    }
+
+    #[test]
+    fn percentages_parse_exactly() {
+        assert_eq!(Bp::parse_percent("12.5"), Some(Bp(1250)));
+        assert_eq!(Bp::parse_percent("12%"), Some(Bp(1200)));
+        assert_eq!(Bp::parse_percent("100.01"), None);
+        assert_eq!(Bp::parse_percent("-1"), None);
+        assert_eq!(Bp(1250).to_string(), "12.50%");
+        assert_eq!(Bp(700).to_string(), "7%");
+    }
+}
