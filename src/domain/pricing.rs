@@ -6,6 +6,7 @@
 //! 2. deal registration: the family's percentage, when an approved registration for the
 //!    end customer and family is valid on the quote date;
 //! 3. promotion: the best promotion for the family active on the quote date.
+//!
 //! Percentages are basis points (1250 = 12.50%). Staff may lower a proposed percentage, with a
 //! reason, but never raise it.
 
