@@ -120,7 +120,8 @@ impl Seeder<'_> {
 pub async fn seed_demo(db: &Db, now: i64) -> anyhow::Result<bool> {
     let people = seed_people(db, now).await?;
     let catalogue = seed_catalogue(db).await?;
-    Ok(people || catalogue)
+    let deals = seed_deals(db, now).await?;
+    Ok(people || catalogue || deals)
 }
 
 async fn seed_people(db: &Db, now: i64) -> anyhow::Result<bool> {
@@ -476,4 +477,143 @@ async fn seed_legacy(
             .await?;
     }
     Ok(())
+}
+
+/// End customers, the discount rules, a promotion and one approved deal registration.
+/// Loaded only when there are no end customers yet.
+pub async fn seed_deals(db: &Db, now: i64) -> anyhow::Result<bool> {
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM end_customers")
+        .fetch_one(&db.pool)
+        .await?;
+    if existing > 0 || orgs::vendor(&db.pool).await?.is_none() {
+        return Ok(false);
+    }
+    let org = |name: &'static str| async move {
+        sqlx::query_scalar::<_, i64>("SELECT id FROM organisations WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&db.pool)
+            .await
+    };
+    let (Some(acme), Some(bluepeak), Some(cobalt), Some(northwind)) = (
+        org("Acme Secure IT").await?,
+        org("Bluepeak Managed Services").await?,
+        org("Cobalt Systems").await?,
+        org("Northwind Distribution").await?,
+    ) else {
+        return Ok(false);
+    };
+    let today = chrono::DateTime::from_timestamp(now, 0)
+        .map(|t| t.date_naive())
+        .context("date")?;
+    let mut tx = db.pool.begin().await?;
+    let mut customers = Vec::new();
+    for (reseller, name, contact, email) in [
+        (
+            acme,
+            "Harbour Logistics Ltd",
+            "Mia Jensen",
+            "it@harbour-logistics.example",
+        ),
+        (
+            acme,
+            "Greenfield Clinics",
+            "Omar Haddad",
+            "omar@greenfield-clinics.example",
+        ),
+        (
+            bluepeak,
+            "Northern Retail Group",
+            "Sara Lind",
+            "security@northern-retail.example",
+        ),
+        (
+            cobalt,
+            "Cobalt Legal LLP",
+            "Tom Price",
+            "tom@cobalt-legal.example",
+        ),
+    ] {
+        let id = crate::db::deals::insert_end_customer(
+            &mut tx,
+            OrgId(reseller),
+            name,
+            contact,
+            email,
+            now,
+        )
+        .await?;
+        customers.push(id);
+    }
+    for (level, bp) in [
+        ("authorized", 0),
+        ("silver", 500),
+        ("gold", 1200),
+        ("platinum", 1800),
+    ] {
+        for family in [
+            "FWSTND", "FWXSTR", "EPIXAD", "EPIXDR", "MDRESS", "EMLADV", "HWX310",
+        ] {
+            let bp = if family == "HWX310" { bp / 2 } else { bp };
+            sqlx::query(
+                "INSERT INTO program_discounts (partner_level, family, bp) VALUES ($1, $2, $3)",
+            )
+            .bind(level)
+            .bind(family)
+            .bind(i64::from(bp))
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    for family in ["FWSTND", "FWXSTR", "EPIXAD", "EPIXDR", "MDRESS", "EMLADV"] {
+        sqlx::query("INSERT INTO deal_registration_discounts (family, bp) VALUES ($1, 1000)")
+            .bind(family)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let promo_end = today
+        .checked_add_days(chrono::Days::new(90))
+        .unwrap_or(today);
+    sqlx::query("INSERT INTO promotions (code, families, bp, starts, ends) VALUES ('ENDPOINT-SPRING', 'EPIXAD,EPIXDR', 700, $1, $2)")
+        .bind(today.to_string())
+        .bind(promo_end.to_string())
+        .execute(&mut *tx)
+        .await?;
+    let cam: Option<i64> =
+        sqlx::query_scalar("SELECT cam_user_id FROM organisations WHERE id = $1")
+            .bind(acme)
+            .fetch_one(&mut *tx)
+            .await?;
+    let dana: i64 =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = 'admin@reseller.example'")
+            .fetch_one(&mut *tx)
+            .await?;
+    let families = vec!["EPIXAD".to_string()];
+    let new = crate::db::deals::NewDeal {
+        reseller: OrgId(acme),
+        end_customer: customers[0],
+        distributor: OrgId(northwind),
+        estimated_msrp: Cents(2_520_000),
+        expected_close: today
+            .checked_add_days(chrono::Days::new(45))
+            .unwrap_or(today),
+        notes: "Replacing a competitor's endpoint product at renewal.",
+        families: &families,
+        by: UserId(dana),
+    };
+    let (id, _) =
+        crate::db::deals::insert(&mut tx, &new, chrono::Datelike::year(&today), now).await?;
+    let until = crate::domain::status::valid_until(today, 90);
+    crate::db::deals::decide(
+        &mut tx,
+        id,
+        crate::domain::status::DealStatus::Submitted,
+        crate::domain::status::DealStatus::Approved,
+        UserId(cam.unwrap_or(0)),
+        now,
+        None,
+        Some((today, until)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }

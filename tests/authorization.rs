@@ -50,6 +50,56 @@ const fn row(
 const TABLE: &[Row] = &[
     row(
         "GET",
+        "/deals",
+        "/deals",
+        &[],
+        [303, 200, 200, 200, 200, 200, 200, 200],
+    ),
+    row(
+        "GET",
+        "/deals/new",
+        "/deals/new",
+        &[],
+        [303, 403, 403, 403, 403, 200, 200, 200],
+    ),
+    row(
+        "POST",
+        "/deals",
+        "/deals",
+        &[],
+        [303, 403, 403, 403, 403, 422, 422, 422],
+    ),
+    // {acme_deal}: the demo's approved registration of Acme (CAM Casey, distributor Northwind).
+    row(
+        "GET",
+        "/deals/{id}",
+        "/deals/{acme_deal}",
+        &[],
+        [303, 200, 200, 200, 200, 200, 200, 404],
+    ),
+    row(
+        "POST",
+        "/deals/{id}/approve",
+        "/deals/{acme_deal}/approve",
+        &[],
+        [303, 409, 409, 403, 403, 403, 403, 404],
+    ),
+    row(
+        "POST",
+        "/deals/{id}/reject",
+        "/deals/{acme_deal}/reject",
+        &[],
+        [303, 409, 409, 403, 403, 403, 403, 404],
+    ),
+    row(
+        "POST",
+        "/deals/{id}/extend",
+        "/deals/{acme_deal}/extend",
+        &[],
+        [303, 303, 303, 403, 403, 403, 403, 404],
+    ),
+    row(
+        "GET",
         "/mailbox",
         "/mailbox",
         &[],
@@ -414,6 +464,12 @@ async fn concrete(app: &TestApp, path: &str) -> String {
         .replace("{cobalt_admin}", &cobalt_admin.to_string())
         .replace("{acme}", &acme.to_string())
         .replace("{cobalt_token}", &cobalt_token.to_string())
+        .replace(
+            "{acme_deal}",
+            &app.scalar("SELECT MIN(id) FROM deal_registrations")
+                .await
+                .to_string(),
+        )
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ mod catalogue_admin;
 mod cli;
 mod contact_roles;
 mod database;
+mod deals;
 mod health;
 mod organisations;
 mod security;

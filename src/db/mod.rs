@@ -9,6 +9,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod catalogue;
 pub mod contact_roles;
+pub mod deals;
 pub mod orgs;
 pub mod outbox;
 pub mod sessions;

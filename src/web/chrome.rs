@@ -30,6 +30,7 @@ pub struct Chrome {
 pub fn menu(role: AccessRole) -> Vec<(&'static str, &'static str)> {
     let mut items = vec![
         ("/", "Dashboard"),
+        ("/deals", "Deal registrations"),
         ("/catalogue", "Catalogue"),
         ("/sku-translator", "SKU translator"),
     ];
@@ -96,10 +97,11 @@ mod tests {
     #[test]
     fn menus_by_role() {
         let hrefs = |r| menu(r).into_iter().map(|(h, _)| h).collect::<Vec<_>>();
-        let (c, t, api) = ("/catalogue", "/sku-translator", "/api-tokens");
+        let (d, c, t, api) = ("/deals", "/catalogue", "/sku-translator", "/api-tokens");
         let orgs = "/admin/organisations";
         let vendor_admin = [
             "/",
+            d,
             c,
             t,
             orgs,
@@ -112,17 +114,20 @@ mod tests {
             "/account",
         ];
         assert_eq!(hrefs(AccessRole::VendorAdmin), vendor_admin);
-        let reseller_admin = ["/", c, t, "/users", "/contact-roles", api, "/account"];
+        let reseller_admin = ["/", d, c, t, "/users", "/contact-roles", api, "/account"];
         assert_eq!(hrefs(AccessRole::ResellerAdmin), reseller_admin);
         assert_eq!(hrefs(AccessRole::DistributorAdmin), reseller_admin);
         assert_eq!(
             hrefs(AccessRole::ResellerUser),
-            ["/", c, t, "/contact-roles", "/account"]
+            ["/", d, c, t, "/contact-roles", "/account"]
         );
-        assert_eq!(hrefs(AccessRole::ChannelManager), ["/", c, t, "/account"]);
+        assert_eq!(
+            hrefs(AccessRole::ChannelManager),
+            ["/", d, c, t, "/account"]
+        );
         assert_eq!(
             hrefs(AccessRole::DistributorStaff),
-            ["/", c, t, "/contact-roles", "/account"]
+            ["/", d, c, t, "/contact-roles", "/account"]
         );
     }
 }

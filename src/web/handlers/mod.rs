@@ -7,6 +7,7 @@ pub mod auth;
 pub mod catalogue;
 pub mod contact_roles;
 pub mod dashboard;
+pub mod deals;
 pub mod health;
 pub mod mail_admin;
 pub mod mailbox;

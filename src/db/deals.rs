@@ -1,0 +1,369 @@
+//! End customers, deal registrations and the discount rules. Every read of a registration
+//! takes the caller's scope, so another organisation's registration is simply not found.
+
+use crate::domain::paging::PER_PAGE;
+use crate::domain::pricing::{Bp, Promotion, Rules};
+use crate::domain::status::DealStatus;
+use crate::domain::{Cents, OrgId, Paged, PartnerLevel, UserId};
+use chrono::NaiveDate;
+use sqlx::{AnyConnection, AnyPool, Row};
+
+/// Whose registrations a person may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The reseller's own.
+    Reseller(OrgId),
+    /// Those of the resellers this channel account manager looks after.
+    Cam(UserId),
+    /// Those naming this distributor.
+    Distributor(OrgId),
+    /// The vendor admin: all.
+    All,
+}
+
+impl Scope {
+    fn params(self) -> (&'static str, i64) {
+        match self {
+            Scope::Reseller(o) => ("reseller", o.0),
+            Scope::Cam(u) => ("cam", u.0),
+            Scope::Distributor(o) => ("distributor", o.0),
+            Scope::All => ("all", 0),
+        }
+    }
+}
+
+const SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND d.reseller_id = $2) OR ($1 = 'cam' AND r.cam_user_id = $2) \
+                     OR ($1 = 'distributor' AND d.distributor_id = $2))";
+
+#[derive(Debug, Clone)]
+pub struct Deal {
+    pub id: i64,
+    pub reference: String,
+    pub reseller_id: OrgId,
+    pub reseller_name: String,
+    pub cam_user_id: Option<UserId>,
+    pub end_customer_name: String,
+    pub distributor_name: String,
+    pub estimated_msrp: Cents,
+    pub expected_close: String,
+    pub notes: String,
+    pub status: DealStatus,
+    pub submitted_at: i64,
+    pub reason: Option<String>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_until: Option<NaiveDate>,
+    pub families: Vec<String>,
+    pub end_customer_id: i64,
+}
+
+impl Deal {
+    /// The status a person sees on `today`: an approved registration past its last day is
+    /// expired even before the nightly sweep records it.
+    pub fn status_on(&self, today: NaiveDate) -> DealStatus {
+        match (self.status, self.valid_until) {
+            (DealStatus::Approved, Some(until)) if until < today => DealStatus::Expired,
+            (s, _) => s,
+        }
+    }
+}
+
+const SELECT: &str = "SELECT d.id, d.reference, d.reseller_id, r.name AS reseller_name, r.cam_user_id, \
+       e.id AS end_customer_id, e.name AS end_customer_name, t.name AS distributor_name, d.estimated_msrp, d.expected_close, \
+       d.notes, d.status, d.submitted_at, d.reason, d.valid_from, d.valid_until \
+     FROM deal_registrations d JOIN organisations r ON r.id = d.reseller_id \
+     JOIN end_customers e ON e.id = d.end_customer_id JOIN organisations t ON t.id = d.distributor_id";
+
+fn date(v: Option<String>) -> Option<NaiveDate> {
+    v.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+}
+
+async fn deal(pool: &AnyPool, r: &sqlx::any::AnyRow) -> Result<Deal, sqlx::Error> {
+    let id: i64 = r.try_get("id")?;
+    let status: String = r.try_get("status")?;
+    let families: Vec<String> = sqlx::query_scalar(
+        "SELECT family FROM deal_registration_families WHERE deal_id = $1 ORDER BY family",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    Ok(Deal {
+        id,
+        reference: r.try_get("reference")?,
+        reseller_id: OrgId(r.try_get("reseller_id")?),
+        reseller_name: r.try_get("reseller_name")?,
+        cam_user_id: r.try_get::<Option<i64>, _>("cam_user_id")?.map(UserId),
+        end_customer_id: r.try_get("end_customer_id")?,
+        end_customer_name: r.try_get("end_customer_name")?,
+        distributor_name: r.try_get("distributor_name")?,
+        estimated_msrp: Cents(r.try_get("estimated_msrp")?),
+        expected_close: r.try_get("expected_close")?,
+        notes: r.try_get("notes")?,
+        status: DealStatus::parse(&status)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown deal status {status:?}").into()))?,
+        submitted_at: r.try_get("submitted_at")?,
+        reason: r.try_get("reason")?,
+        valid_from: date(r.try_get("valid_from")?),
+        valid_until: date(r.try_get("valid_until")?),
+        families,
+    })
+}
+
+pub async fn list(
+    pool: &AnyPool,
+    scope: Scope,
+    status: Option<DealStatus>,
+    page: i64,
+) -> Result<Paged<Deal>, sqlx::Error> {
+    let (kind, id) = scope.params();
+    let status = status.map(|s| s.as_str()).unwrap_or("");
+    let filter = format!("{SCOPE} AND ($3 = '' OR d.status = $3)");
+    let total: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM deal_registrations d JOIN organisations r ON r.id = d.reseller_id WHERE {filter}"
+    ))
+    .bind(kind)
+    .bind(id)
+    .bind(status)
+    .fetch_one(pool)
+    .await?;
+    let page = Paged::<Deal>::clamp_page(page, total, PER_PAGE);
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE {filter} ORDER BY d.id DESC LIMIT $4 OFFSET $5"
+    ))
+    .bind(kind)
+    .bind(id)
+    .bind(status)
+    .bind(PER_PAGE)
+    .bind(Paged::<Deal>::offset(page, PER_PAGE))
+    .fetch_all(pool)
+    .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for r in &rows {
+        items.push(deal(pool, r).await?);
+    }
+    Ok(Paged {
+        items,
+        page,
+        total,
+        per_page: PER_PAGE,
+    })
+}
+
+pub async fn get(pool: &AnyPool, scope: Scope, id: i64) -> Result<Option<Deal>, sqlx::Error> {
+    let (kind, org) = scope.params();
+    let row = sqlx::query(&format!("{SELECT} WHERE {SCOPE} AND d.id = $3"))
+        .bind(kind)
+        .bind(org)
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    match row {
+        Some(r) => Ok(Some(deal(pool, &r).await?)),
+        None => Ok(None),
+    }
+}
+
+/// A reseller's end customers: (id, name), by name.
+pub async fn end_customers(
+    pool: &AnyPool,
+    reseller: OrgId,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, name FROM end_customers WHERE reseller_id = $1 ORDER BY LOWER(name)",
+    )
+    .bind(reseller.0)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+        .collect()
+}
+
+pub async fn insert_end_customer(
+    conn: &mut AnyConnection,
+    reseller: OrgId,
+    name: &str,
+    contact_name: &str,
+    contact_email: &str,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO end_customers (reseller_id, name, contact_name, contact_email, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(reseller.0)
+    .bind(name)
+    .bind(contact_name)
+    .bind(contact_email)
+    .bind(now)
+    .fetch_one(conn)
+    .await
+}
+
+/// References of approved registrations for this end customer and any of these families
+/// that are still valid on `today` (the "one approved registration at a time" rule).
+pub async fn approved_conflicts(
+    conn: &mut AnyConnection,
+    end_customer: i64,
+    families: &[String],
+    today: NaiveDate,
+    except: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    let mut found = Vec::new();
+    for f in families {
+        let refs: Vec<String> = sqlx::query_scalar(
+            "SELECT d.reference FROM deal_registrations d JOIN deal_registration_families f ON f.deal_id = d.id \
+             WHERE d.end_customer_id = $1 AND f.family = $2 AND d.status = 'approved' AND d.valid_until >= $3 AND d.id <> $4",
+        )
+        .bind(end_customer)
+        .bind(f)
+        .bind(today.to_string())
+        .bind(except)
+        .fetch_all(&mut *conn)
+        .await?;
+        for r in refs {
+            if !found.contains(&r) {
+                found.push(r);
+            }
+        }
+    }
+    Ok(found)
+}
+
+pub struct NewDeal<'a> {
+    pub reseller: OrgId,
+    pub end_customer: i64,
+    pub distributor: OrgId,
+    pub estimated_msrp: Cents,
+    pub expected_close: NaiveDate,
+    pub notes: &'a str,
+    pub families: &'a [String],
+    pub by: UserId,
+}
+
+/// Inserts a submitted registration and gives it its reference, `DR-<year>-<id>`.
+pub async fn insert(
+    conn: &mut AnyConnection,
+    d: &NewDeal<'_>,
+    year: i32,
+    now: i64,
+) -> Result<(i64, String), sqlx::Error> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO deal_registrations (reference, reseller_id, end_customer_id, distributor_id, estimated_msrp, \
+         expected_close, notes, status, submitted_by, submitted_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'submitted', $8, $9) RETURNING id",
+    )
+    .bind(format!("pending-{now}-{}", d.by.0))
+    .bind(d.reseller.0)
+    .bind(d.end_customer)
+    .bind(d.distributor.0)
+    .bind(d.estimated_msrp.0)
+    .bind(d.expected_close.to_string())
+    .bind(d.notes)
+    .bind(d.by.0)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    let reference = format!("DR-{year}-{id:04}");
+    sqlx::query("UPDATE deal_registrations SET reference = $1 WHERE id = $2")
+        .bind(&reference)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for f in d.families {
+        sqlx::query("INSERT INTO deal_registration_families (deal_id, family) VALUES ($1, $2)")
+            .bind(id)
+            .bind(f)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok((id, reference))
+}
+
+/// Records a decision if the registration is still in `from` (a second, concurrent decision
+/// finds it changed and gets false).
+#[allow(clippy::too_many_arguments)]
+pub async fn decide(
+    conn: &mut AnyConnection,
+    id: i64,
+    from: DealStatus,
+    to: DealStatus,
+    by: UserId,
+    now: i64,
+    reason: Option<&str>,
+    valid: Option<(NaiveDate, NaiveDate)>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE deal_registrations SET status = $1, decided_by = $2, decided_at = $3, reason = COALESCE($4, reason), \
+         valid_from = COALESCE($5, valid_from), valid_until = COALESCE($6, valid_until) WHERE id = $7 AND status = $8",
+    )
+    .bind(to.as_str())
+    .bind(by.0)
+    .bind(now)
+    .bind(reason)
+    .bind(valid.map(|v| v.0.to_string()))
+    .bind(valid.map(|v| v.1.to_string()))
+    .bind(id)
+    .bind(from.as_str())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The discount rules in force (for quotes).
+pub async fn rules(pool: &AnyPool) -> Result<Rules, sqlx::Error> {
+    let mut rules = Rules::default();
+    for r in sqlx::query("SELECT partner_level, family, bp FROM program_discounts")
+        .fetch_all(pool)
+        .await?
+    {
+        let level: String = r.try_get("partner_level")?;
+        if let Some(level) = PartnerLevel::parse(&level) {
+            rules.program.insert(
+                (level, r.try_get("family")?),
+                Bp(r.try_get::<i64, _>("bp")? as u32),
+            );
+        }
+    }
+    for r in sqlx::query("SELECT family, bp FROM deal_registration_discounts")
+        .fetch_all(pool)
+        .await?
+    {
+        rules
+            .deal_registration
+            .insert(r.try_get("family")?, Bp(r.try_get::<i64, _>("bp")? as u32));
+    }
+    for r in sqlx::query("SELECT code, families, bp, starts, ends FROM promotions")
+        .fetch_all(pool)
+        .await?
+    {
+        let families: String = r.try_get("families")?;
+        let (Some(starts), Some(ends)) = (date(r.try_get("starts")?), date(r.try_get("ends")?))
+        else {
+            continue;
+        };
+        rules.promotions.push(Promotion {
+            code: r.try_get("code")?,
+            families: families
+                .split(',')
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+                .map(str::to_string)
+                .collect(),
+            bp: Bp(r.try_get::<i64, _>("bp")? as u32),
+            starts,
+            ends,
+        });
+    }
+    Ok(rules)
+}
+
+/// Settings of deal registrations: (minimum estimated MSRP, days of validity).
+pub async fn settings(pool: &AnyPool) -> Result<(Cents, u32), sqlx::Error> {
+    let min = super::catalogue::setting(pool, "deal_registration.minimum_cents")
+        .await?
+        .and_then(|v| v.parse().ok());
+    let days = super::catalogue::setting(pool, "deal_registration.validity_days")
+        .await?
+        .and_then(|v| v.parse().ok());
+    Ok((Cents(min.unwrap_or(500_000)), days.unwrap_or(90)))
+}

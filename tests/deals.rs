@@ -1,0 +1,247 @@
+//! Deal registrations: a reseller registers, its CAM approves or rejects, mail is queued,
+//! one approved registration per end customer and family at a time.
+
+use crate::helpers::{location, spawn_app, TestApp, TestClient, Who};
+use chrono::Duration;
+
+async fn register(c: &TestClient, customer: &str, family: &str, msrp: &str) -> reqwest::Response {
+    let distributor = c.text("/deals/new").await;
+    let marker = "<option value=\"";
+    let northwind = distributor
+        .split(marker)
+        .find(|s| s.contains(">Northwind Distribution<"))
+        .map(|s| s[..s.find('"').unwrap()].to_string())
+        .expect("Northwind supplies Acme");
+    c.post(
+        "/deals",
+        &[
+            ("end_customer", ""),
+            ("new_customer_name", customer),
+            ("new_customer_contact", "Ada Byrne"),
+            ("new_customer_email", "ada@customer.example"),
+            ("families", family),
+            ("estimated_msrp", msrp),
+            ("expected_close", "2026-05-15"),
+            ("distributor", &northwind),
+            ("notes", "Competitive replacement"),
+        ],
+    )
+    .await
+}
+
+async fn outbox_to(app: &TestApp, email: &str) -> Vec<String> {
+    sqlx::query_scalar("SELECT subject FROM outbox WHERE to_address = $1 ORDER BY id")
+        .bind(email)
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_reseller_registers_and_its_cam_approves_for_90_days() {
+    let app = spawn_app().await;
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let r = register(&dana, "Quayside Shipping", "MDRESS", "12,000.00").await;
+    assert_eq!(r.status(), 303);
+    let path = location(&r);
+    let page = dana.text(&path).await;
+    assert!(page.contains("is submitted to your channel account manager"));
+    assert!(page.contains("<strong>submitted</strong>"));
+    let reference = page.split("Deal registration ").nth(1).unwrap()[..12].to_string();
+    assert!(reference.starts_with("DR-2026-"), "{reference}");
+    // The CAM is told, and finds it in the queue.
+    assert_eq!(
+        outbox_to(&app, "cam@vendor.example").await,
+        [format!(
+            "Deal registration {reference} from Acme Secure IT waits for your decision"
+        )]
+    );
+    let cam = app.login_as(Who::ChannelManager).await;
+    assert!(
+        cam.text("/deals").await.contains(&reference),
+        "the queue opens on submitted registrations"
+    );
+    // The reseller cannot decide on its own registration.
+    assert_eq!(
+        dana.post(&format!("{path}/approve"), &[]).await.status(),
+        403
+    );
+
+    assert_eq!(
+        cam.post(&format!("{path}/approve"), &[]).await.status(),
+        303
+    );
+    let page = cam.text(&path).await;
+    assert!(page.contains("<strong>approved</strong>"));
+    assert!(
+        page.contains("2026-03-02 to 2026-05-30"),
+        "90 days counting the day of approval"
+    );
+    // Nobody at Acme holds the deal registration role: the admins are told.
+    assert!(outbox_to(&app, "admin@reseller.example")
+        .await
+        .contains(&format!("Deal registration {reference} approved")));
+    // Approving twice is refused.
+    assert_eq!(
+        cam.post(&format!("{path}/approve"), &[]).await.status(),
+        409
+    );
+
+    // Valid through 2026-05-30; expired from 2026-05-31.
+    app.clock.advance(Duration::days(89));
+    let dana = app.login_as(Who::ResellerAdmin).await; // the old session timed out meanwhile
+    assert!(dana.text(&path).await.contains("<strong>approved</strong>"));
+    app.clock.advance(Duration::days(1));
+    let cam = app.login_as(Who::ChannelManager).await;
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    assert!(dana.text(&path).await.contains("<strong>expired</strong>"));
+    assert_eq!(
+        cam.post(&format!("{path}/extend"), &[]).await.status(),
+        409,
+        "an expired registration is not extended"
+    );
+}
+
+#[tokio::test]
+async fn a_second_registration_for_the_same_customer_and_product_is_a_conflict() {
+    let app = spawn_app().await;
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let first = location(&register(&dana, "Quayside Shipping", "MDRESS", "12000").await);
+    let cam = app.login_as(Who::ChannelManager).await;
+    cam.post(&format!("{first}/approve"), &[]).await;
+    let customer = app
+        .scalar("SELECT id FROM end_customers WHERE name = 'Quayside Shipping'")
+        .await
+        .to_string();
+    let before = app.scalar("SELECT COUNT(*) FROM deal_registrations").await;
+    let html = dana.text("/deals/new").await;
+    let northwind = html
+        .split("<option value=\"")
+        .find(|s| s.contains(">Northwind"))
+        .map(|s| s[..s.find('"').unwrap()].to_string())
+        .unwrap();
+    let r = dana
+        .post(
+            "/deals",
+            &[
+                ("end_customer", customer.as_str()),
+                ("families", "MDRESS"),
+                ("estimated_msrp", "9000"),
+                ("expected_close", "2026-06-01"),
+                ("distributor", &northwind),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("already has an approved deal registration for this product"));
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM deal_registrations").await,
+        before
+    );
+    // Another product for the same customer is fine.
+    let r = dana
+        .post(
+            "/deals",
+            &[
+                ("end_customer", customer.as_str()),
+                ("families", "EMLADV"),
+                ("estimated_msrp", "9000"),
+                ("expected_close", "2026-06-01"),
+                ("distributor", &northwind),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+}
+
+#[tokio::test]
+async fn bad_registrations_are_explained_and_rejections_need_a_reason() {
+    let app = spawn_app().await;
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let r = dana
+        .post(
+            "/deals",
+            &[("estimated_msrp", "100"), ("expected_close", "2025-01-01")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    for message in [
+        "Choose the end customer, or enter a new one below.",
+        "Choose at least one product family.",
+        "at least USD 5,000.00",
+        "The expected close date has passed.",
+        "Choose the distributor that will quote this deal.",
+    ] {
+        assert!(html.contains(message), "missing {message:?}");
+    }
+    let path = location(&register(&dana, "Quayside Shipping", "MDRESS", "12000").await);
+    let cam = app.login_as(Who::ChannelManager).await;
+    let r = cam
+        .post(&format!("{path}/reject"), &[("reason", " ")])
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Give the reseller the reason for the rejection."));
+    assert_eq!(
+        cam.post(
+            &format!("{path}/reject"),
+            &[("reason", "Customer is a named account")]
+        )
+        .await
+        .status(),
+        303
+    );
+    assert!(dana
+        .text(&path)
+        .await
+        .contains("<strong>rejected</strong> — Customer is a named account"));
+}
+
+#[tokio::test]
+async fn registrations_are_seen_only_by_whom_they_concern() {
+    let app = spawn_app().await;
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let path = location(&register(&dana, "Quayside Shipping", "MDRESS", "12000").await);
+    // Jordan Lee manages Cobalt, not Acme; Alex is another reseller's admin.
+    let jordan = app.client();
+    assert_eq!(
+        jordan
+            .login("cam2@vendor.example", crate::helpers::PASSWORD)
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(jordan.get(&path).await.status(), 404);
+    assert_eq!(
+        jordan.post(&format!("{path}/approve"), &[]).await.status(),
+        404
+    );
+    assert!(!jordan.text("/deals?status=").await.contains("Quayside"));
+    let alex = app.login_as(Who::OtherResellerAdmin).await;
+    assert_eq!(alex.get(&path).await.status(), 404);
+    // The distributor named on it sees it; the vendor admin sees all.
+    assert_eq!(
+        app.login_as(Who::DistributorStaff)
+            .await
+            .get(&path)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.login_as(Who::VendorAdmin)
+            .await
+            .get(&path)
+            .await
+            .status(),
+        200
+    );
+}
