@@ -50,6 +50,63 @@ const fn row(
 const TABLE: &[Row] = &[
     row(
         "GET",
+        "/inquiries",
+        "/inquiries",
+        &[],
+        [303, 200, 403, 200, 200, 200, 200, 200],
+    ),
+    row(
+        "GET",
+        "/inquiries/new",
+        "/inquiries/new",
+        &[],
+        [303, 403, 403, 403, 403, 200, 200, 200],
+    ),
+    row(
+        "POST",
+        "/inquiries",
+        "/inquiries",
+        &[],
+        [303, 403, 403, 403, 403, 422, 422, 422],
+    ),
+    // {acme_inquiry}: a draft of Acme's; distributors never see drafts.
+    row(
+        "GET",
+        "/inquiries/{id}",
+        "/inquiries/{acme_inquiry}",
+        &[],
+        [303, 200, 403, 404, 404, 200, 200, 404],
+    ),
+    row(
+        "GET",
+        "/inquiries/{id}/preview",
+        "/inquiries/{acme_inquiry}/preview",
+        &[],
+        [303, 200, 403, 404, 404, 200, 200, 404],
+    ),
+    row(
+        "POST",
+        "/inquiries/{id}/lines",
+        "/inquiries/{acme_inquiry}/lines",
+        &[],
+        [303, 403, 403, 404, 404, 422, 422, 404],
+    ),
+    row(
+        "POST",
+        "/inquiries/{id}/lines/{line}/remove",
+        "/inquiries/{acme_inquiry}/lines/999999/remove",
+        &[],
+        [303, 403, 403, 404, 404, 409, 409, 404],
+    ),
+    row(
+        "POST",
+        "/inquiries/{id}/submit",
+        "/inquiries/{acme_inquiry}/submit",
+        &[],
+        [303, 403, 403, 404, 404, 422, 422, 404],
+    ),
+    row(
+        "GET",
         "/deals",
         "/deals",
         &[],
@@ -470,6 +527,7 @@ async fn concrete(app: &TestApp, path: &str) -> String {
                 .await
                 .to_string(),
         )
+        .replace("{acme_inquiry}", &acme_inquiry(app).await.to_string())
 }
 
 #[tokio::test]
@@ -521,4 +579,18 @@ async fn every_route_answers_each_role_as_the_table_says() {
         .scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'permission_refused'")
         .await;
     assert!(refusals >= 30, "refusals audited: {refusals}");
+}
+
+/// A draft inquiry of Acme's for Northwind (made once per app).
+async fn acme_inquiry(app: &TestApp) -> i64 {
+    sqlx::query_scalar(
+        "INSERT INTO inquiries (reference, reseller_id, end_customer_id, distributor_id, status, created_at) \
+         SELECT 'PI-TABLE-1', r.id, e.id, d.id, 'draft', 0 FROM organisations r \
+         JOIN end_customers e ON e.reseller_id = r.id JOIN organisations d ON d.name = 'Northwind Distribution' \
+         WHERE r.name = 'Acme Secure IT' AND e.name = 'Harbour Logistics Ltd' \
+         ON CONFLICT (reference) DO UPDATE SET status = 'draft' RETURNING id",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
 }

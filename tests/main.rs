@@ -12,6 +12,7 @@ mod contact_roles;
 mod database;
 mod deals;
 mod health;
+mod inquiries;
 mod organisations;
 mod security;
 mod smtp_sink;

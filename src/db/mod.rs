@@ -10,6 +10,7 @@ pub mod audit;
 pub mod catalogue;
 pub mod contact_roles;
 pub mod deals;
+pub mod inquiries;
 pub mod orgs;
 pub mod outbox;
 pub mod sessions;

@@ -34,6 +34,9 @@ pub fn menu(role: AccessRole) -> Vec<(&'static str, &'static str)> {
         ("/catalogue", "Catalogue"),
         ("/sku-translator", "SKU translator"),
     ];
+    if role != AccessRole::ChannelManager {
+        items.insert(1, ("/inquiries", "Pricing inquiries"));
+    }
     if role.is_vendor_admin() {
         items.push(("/admin/organisations", "Organisations"));
         items.push(("/admin/catalogue", "Price book"));
@@ -98,9 +101,11 @@ mod tests {
     fn menus_by_role() {
         let hrefs = |r| menu(r).into_iter().map(|(h, _)| h).collect::<Vec<_>>();
         let (d, c, t, api) = ("/deals", "/catalogue", "/sku-translator", "/api-tokens");
+        let i = "/inquiries";
         let orgs = "/admin/organisations";
         let vendor_admin = [
             "/",
+            i,
             d,
             c,
             t,
@@ -114,12 +119,12 @@ mod tests {
             "/account",
         ];
         assert_eq!(hrefs(AccessRole::VendorAdmin), vendor_admin);
-        let reseller_admin = ["/", d, c, t, "/users", "/contact-roles", api, "/account"];
+        let reseller_admin = ["/", i, d, c, t, "/users", "/contact-roles", api, "/account"];
         assert_eq!(hrefs(AccessRole::ResellerAdmin), reseller_admin);
         assert_eq!(hrefs(AccessRole::DistributorAdmin), reseller_admin);
         assert_eq!(
             hrefs(AccessRole::ResellerUser),
-            ["/", d, c, t, "/contact-roles", "/account"]
+            ["/", i, d, c, t, "/contact-roles", "/account"]
         );
         assert_eq!(
             hrefs(AccessRole::ChannelManager),
@@ -127,7 +132,7 @@ mod tests {
         );
         assert_eq!(
             hrefs(AccessRole::DistributorStaff),
-            ["/", d, c, t, "/contact-roles", "/account"]
+            ["/", i, d, c, t, "/contact-roles", "/account"]
         );
     }
 }

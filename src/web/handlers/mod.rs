@@ -9,6 +9,7 @@ pub mod contact_roles;
 pub mod dashboard;
 pub mod deals;
 pub mod health;
+pub mod inquiries;
 pub mod mail_admin;
 pub mod mailbox;
 pub mod orgs;

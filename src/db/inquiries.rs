@@ -1,0 +1,272 @@
+//! Pricing inquiries and their lines, read through the caller's scope: the reseller's own,
+//! or those sent to a distributor (never its drafts), or all for the vendor admin.
+
+use crate::domain::paging::PER_PAGE;
+use crate::domain::status::InquiryStatus;
+use crate::domain::{Cents, OrgId, Paged, UserId};
+use sqlx::{AnyConnection, AnyPool, Row};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Reseller(OrgId),
+    /// Sent to this distributor (drafts stay with the reseller).
+    Distributor(OrgId),
+    All,
+}
+
+impl Scope {
+    fn params(self) -> (&'static str, i64) {
+        match self {
+            Scope::Reseller(o) => ("reseller", o.0),
+            Scope::Distributor(o) => ("distributor", o.0),
+            Scope::All => ("all", 0),
+        }
+    }
+}
+
+const SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND i.reseller_id = $2) \
+                     OR ($1 = 'distributor' AND i.distributor_id = $2 AND i.status <> 'draft'))";
+
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub id: i64,
+    pub entered: String,
+    pub months: Option<i64>,
+    pub legacy_sku: Option<String>,
+    pub sku: String,
+    pub family: String,
+    pub description: String,
+    pub quantity: i64,
+    pub unit_msrp: Cents,
+}
+
+impl Line {
+    pub fn msrp(&self) -> Cents {
+        Cents(self.unit_msrp.0 * self.quantity)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Inquiry {
+    pub id: i64,
+    pub reference: String,
+    pub reseller_id: OrgId,
+    pub reseller_name: String,
+    pub end_customer_name: String,
+    pub distributor_id: OrgId,
+    pub distributor_name: String,
+    pub status: InquiryStatus,
+    pub created_at: i64,
+    pub submitted_on: Option<String>,
+    pub version: i64,
+    pub lines: Vec<Line>,
+}
+
+impl Inquiry {
+    pub fn total_msrp(&self) -> Cents {
+        Cents(self.lines.iter().map(|l| l.msrp().0).sum())
+    }
+}
+
+const SELECT: &str = "SELECT i.id, i.reference, i.reseller_id, r.name AS reseller_name, e.name AS end_customer_name, \
+       i.distributor_id, t.name AS distributor_name, i.status, i.created_at, i.submitted_on, i.version \
+     FROM inquiries i JOIN organisations r ON r.id = i.reseller_id JOIN end_customers e ON e.id = i.end_customer_id \
+     JOIN organisations t ON t.id = i.distributor_id";
+
+async fn inquiry(pool: &AnyPool, r: &sqlx::any::AnyRow) -> Result<Inquiry, sqlx::Error> {
+    let id: i64 = r.try_get("id")?;
+    let status: String = r.try_get("status")?;
+    let rows = sqlx::query(
+        "SELECT id, entered, months, legacy_sku, sku, family, description, quantity, unit_msrp FROM inquiry_lines \
+         WHERE inquiry_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    let lines = rows
+        .iter()
+        .map(|l| {
+            Ok(Line {
+                id: l.try_get("id")?,
+                entered: l.try_get("entered")?,
+                months: l.try_get("months")?,
+                legacy_sku: l.try_get("legacy_sku")?,
+                sku: l.try_get("sku")?,
+                family: l.try_get("family")?,
+                description: l.try_get("description")?,
+                quantity: l.try_get("quantity")?,
+                unit_msrp: Cents(l.try_get("unit_msrp")?),
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+    Ok(Inquiry {
+        id,
+        reference: r.try_get("reference")?,
+        reseller_id: OrgId(r.try_get("reseller_id")?),
+        reseller_name: r.try_get("reseller_name")?,
+        end_customer_name: r.try_get("end_customer_name")?,
+        distributor_id: OrgId(r.try_get("distributor_id")?),
+        distributor_name: r.try_get("distributor_name")?,
+        status: InquiryStatus::parse(&status).ok_or_else(|| {
+            sqlx::Error::Decode(format!("unknown inquiry status {status:?}").into())
+        })?,
+        created_at: r.try_get("created_at")?,
+        submitted_on: r.try_get("submitted_on")?,
+        version: r.try_get("version")?,
+        lines,
+    })
+}
+
+pub async fn list(pool: &AnyPool, scope: Scope, page: i64) -> Result<Paged<Inquiry>, sqlx::Error> {
+    let (kind, id) = scope.params();
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM inquiries i WHERE {SCOPE}"))
+        .bind(kind)
+        .bind(id)
+        .fetch_one(pool)
+        .await?;
+    let page = Paged::<Inquiry>::clamp_page(page, total, PER_PAGE);
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE {SCOPE} ORDER BY i.id DESC LIMIT $3 OFFSET $4"
+    ))
+    .bind(kind)
+    .bind(id)
+    .bind(PER_PAGE)
+    .bind(Paged::<Inquiry>::offset(page, PER_PAGE))
+    .fetch_all(pool)
+    .await?;
+    let mut items = Vec::new();
+    for r in &rows {
+        items.push(inquiry(pool, r).await?);
+    }
+    Ok(Paged {
+        items,
+        page,
+        total,
+        per_page: PER_PAGE,
+    })
+}
+
+pub async fn get(pool: &AnyPool, scope: Scope, id: i64) -> Result<Option<Inquiry>, sqlx::Error> {
+    let (kind, org) = scope.params();
+    let row = sqlx::query(&format!("{SELECT} WHERE {SCOPE} AND i.id = $3"))
+        .bind(kind)
+        .bind(org)
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    match row {
+        Some(r) => Ok(Some(inquiry(pool, &r).await?)),
+        None => Ok(None),
+    }
+}
+
+pub async fn insert(
+    conn: &mut AnyConnection,
+    reseller: OrgId,
+    end_customer: i64,
+    distributor: OrgId,
+    author: UserId,
+    year: i32,
+    now: i64,
+) -> Result<(i64, String), sqlx::Error> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO inquiries (reference, reseller_id, end_customer_id, distributor_id, status, author_id, created_at) \
+         VALUES ($1, $2, $3, $4, 'draft', $5, $6) RETURNING id",
+    )
+    .bind(format!("pending-{now}-{}", author.0))
+    .bind(reseller.0)
+    .bind(end_customer)
+    .bind(distributor.0)
+    .bind(author.0)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    let reference = format!("PI-{year}-{id:04}");
+    sqlx::query("UPDATE inquiries SET reference = $1 WHERE id = $2")
+        .bind(&reference)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok((id, reference))
+}
+
+/// Claims the inquiry at `version` for a change (and bumps the version). False: someone
+/// changed it meanwhile, or it is no longer in `status`.
+pub async fn bump(
+    conn: &mut AnyConnection,
+    id: i64,
+    version: i64,
+    status: InquiryStatus,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE inquiries SET version = version + 1 WHERE id = $1 AND version = $2 AND status = $3",
+    )
+    .bind(id)
+    .bind(version)
+    .bind(status.as_str())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub struct NewLine<'a> {
+    pub entered: &'a str,
+    pub months: Option<u32>,
+    pub legacy_sku: Option<&'a str>,
+    pub sku: &'a str,
+    pub family: &'a str,
+    pub description: &'a str,
+    pub quantity: u32,
+    pub unit_msrp: Cents,
+}
+
+pub async fn add_line(
+    conn: &mut AnyConnection,
+    inquiry: i64,
+    l: &NewLine<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO inquiry_lines (inquiry_id, entered, months, legacy_sku, sku, family, description, quantity, unit_msrp) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(inquiry)
+    .bind(l.entered)
+    .bind(l.months.map(i64::from))
+    .bind(l.legacy_sku)
+    .bind(l.sku)
+    .bind(l.family)
+    .bind(l.description)
+    .bind(i64::from(l.quantity))
+    .bind(l.unit_msrp.0)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn remove_line(
+    conn: &mut AnyConnection,
+    inquiry: i64,
+    line: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM inquiry_lines WHERE id = $1 AND inquiry_id = $2")
+        .bind(line)
+        .bind(inquiry)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn mark_submitted(
+    conn: &mut AnyConnection,
+    id: i64,
+    on: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE inquiries SET status = 'submitted', submitted_at = $1, submitted_on = $2 WHERE id = $3")
+        .bind(now)
+        .bind(on)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
