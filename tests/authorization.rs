@@ -49,6 +49,28 @@ const fn row(
 /// invalid form (422), so the table changes nothing; sign-out comes last.
 const TABLE: &[Row] = &[
     row(
+        "POST",
+        "/inquiries/{id}/quote",
+        "/inquiries/{acme_inquiry}/quote",
+        &[],
+        [303, 403, 403, 404, 404, 403, 403, 404],
+    ),
+    // A draft has no quote to answer (409) for its reseller.
+    row(
+        "POST",
+        "/inquiries/{id}/accept",
+        "/inquiries/{acme_inquiry}/accept",
+        &[],
+        [303, 403, 403, 404, 404, 409, 409, 404],
+    ),
+    row(
+        "POST",
+        "/inquiries/{id}/decline",
+        "/inquiries/{acme_inquiry}/decline",
+        &[],
+        [303, 403, 403, 404, 404, 409, 409, 404],
+    ),
+    row(
         "GET",
         "/inquiries",
         "/inquiries",

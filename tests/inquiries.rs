@@ -226,3 +226,168 @@ async fn two_people_changing_one_draft_do_not_overwrite_each_other() {
         .contains("was changed by someone else after you opened it"));
     assert_eq!(app.scalar("SELECT COUNT(*) FROM inquiry_lines").await, 1);
 }
+
+/// Acme's Harbour Logistics has the demo's approved deal registration for EPIXAD (valid from
+/// today), Acme is Gold (program 12%, hardware 6%), and ENDPOINT-SPRING gives 7% on EPIXAD.
+async fn submitted_inquiry(app: &TestApp) -> String {
+    let lee = app.login_as(Who::ResellerUser).await;
+    let path = new_inquiry(&lee).await;
+    assert_eq!(
+        add(&lee, &path, "EPIXADB10SN12T", "", "25").await.status(),
+        303
+    );
+    assert_eq!(
+        add(&lee, &path, "HWX310000SH00G", "", "2").await.status(),
+        303
+    );
+    let v = version(&lee.text(&path).await);
+    assert_eq!(
+        lee.post(&format!("{path}/submit"), &[("version", &v)])
+            .await
+            .status(),
+        303
+    );
+    path
+}
+
+#[tokio::test]
+async fn the_distributor_quotes_every_level_and_the_reseller_accepts() {
+    let app = spawn_app().await;
+    let path = submitted_inquiry(&app).await;
+    let staff = app.login_as(Who::DistributorStaff).await;
+    let page = staff.text(&path).await;
+    assert!(page.contains("Gold partner, EPIXAD: 12%"));
+    assert!(
+        page.contains("valid until 2026-05-30: 10%"),
+        "the demo registration"
+    );
+    assert!(page.contains("Promotion ENDPOINT-SPRING"));
+    assert!(page.contains("Gold partner, HWX310: 6%"));
+    let v = version(&page);
+    let epixad = crate::helpers::value_after(&page, "id=\"bp_").unwrap();
+    let line = epixad.split('_').next().unwrap().to_string();
+    let field = |level: &str| format!("bp_{line}_{level}");
+    let reason = |level: &str| format!("reason_{line}_{level}");
+
+    // Raising a discount is refused; lowering one needs a reason.
+    let r = staff
+        .post(
+            &format!("{path}/quote"),
+            &[("version", &v), (&field("promotion"), "8")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Promotion: 8% is above the approved 7%; a discount can only be lowered."));
+    let r = staff
+        .post(
+            &format!("{path}/quote"),
+            &[("version", &v), (&field("program"), "10")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Partner program: say why the discount is lowered."));
+
+    let r = staff
+        .post(
+            &format!("{path}/quote"),
+            &[
+                ("version", &v),
+                (&field("program"), "10"),
+                (&reason("program"), "price agreed with Harbour"),
+                ("note", "Thank you"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    // EPIXAD 25 x 42.00 = 1050.00; program 10%: -105.00 = 945.00; deal registration 10%:
+    // -94.50 = 850.50; promotion 7%: -59.535, rounded half up -59.54 = 790.96.
+    // HWX310 2 x 3499.00 = 6998.00; program 6%: -419.88 = 6578.12. Net 7369.08 of 8048.00.
+    let lee = app.login_as(Who::ResellerUser).await;
+    let page = lee.text(&path).await;
+    for expected in [
+        "<strong>Partner program 10%</strong>: −USD 105.00 → USD 945.00",
+        "lowered from 12% to 10%: price agreed with Harbour",
+        "<strong>Deal registration 10%</strong>: −USD 94.50 → USD 850.50",
+        "<strong>Promotion 7%</strong>: −USD 59.54 → USD 790.96",
+        "<strong>Partner program 6%</strong>: −USD 419.88 → USD 6,578.12",
+        "<strong>USD 7,369.08</strong>",
+        "valid until 2026-03-31",
+    ] {
+        assert!(page.contains(expected), "missing {expected:?}");
+    }
+    // The author and the reseller's admins are told.
+    let told: Vec<String> = sqlx::query_scalar(
+        "SELECT to_address FROM outbox WHERE kind = 'quote_sent' ORDER BY to_address",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(told, ["admin@reseller.example", "sales@reseller.example"]);
+
+    let v = version(&page);
+    let r = lee
+        .post(&format!("{path}/accept"), &[("version", &v)])
+        .await;
+    assert_eq!(r.status(), 303);
+    let page = lee.text(&location(&r)).await;
+    assert!(page.contains("order SO-2026-"), "the order is placed");
+    assert!(page.contains("<strong>accepted</strong>"));
+    let (status, total): (String, i64) = sqlx::query_as("SELECT status, total_net FROM orders")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!((status.as_str(), total), ("placed", 736_908));
+}
+
+#[tokio::test]
+async fn a_revised_quote_keeps_the_old_one_readable_and_an_expired_one_cannot_be_accepted() {
+    let app = spawn_app().await;
+    let path = submitted_inquiry(&app).await;
+    let staff = app.login_as(Who::DistributorStaff).await;
+    let v = version(&staff.text(&path).await);
+    assert_eq!(
+        staff
+            .post(&format!("{path}/quote"), &[("version", &v)])
+            .await
+            .status(),
+        303
+    );
+    let v = version(&staff.text(&path).await);
+    assert_eq!(
+        staff
+            .post(
+                &format!("{path}/quote"),
+                &[("version", &v), ("note", "Second thoughts")]
+            )
+            .await
+            .status(),
+        303
+    );
+    let lee = app.login_as(Who::ResellerUser).await;
+    let page = lee.text(&path).await;
+    assert!(page.contains("Quote version 2 of 2026-03-02"));
+    assert!(page.contains("Quote version 1 of 2026-03-02, valid until 2026-03-31 (replaced)"));
+    let v = version(&page);
+    // 30 days of validity count the quote's own day: 2026-04-01 is too late.
+    app.clock.advance(chrono::Duration::days(30));
+    let lee = app.login_as(Who::ResellerUser).await;
+    let r = lee
+        .post(&format!("{path}/accept"), &[("version", &v)])
+        .await;
+    assert_eq!(r.status(), 409);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("The quote expired on 2026-03-31"));
+    assert!(lee.text(&path).await.contains("<strong>expired</strong>"));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 0);
+}

@@ -13,6 +13,7 @@ pub mod deals;
 pub mod inquiries;
 pub mod orgs;
 pub mod outbox;
+pub mod quotes;
 pub mod sessions;
 pub mod users;
 

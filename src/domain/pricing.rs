@@ -16,7 +16,10 @@ use chrono::NaiveDate;
 use std::collections::HashMap;
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Level {
     Program,
     DealRegistration,
@@ -25,6 +28,14 @@ pub enum Level {
 
 impl Level {
     pub const ORDER: [Level; 3] = [Level::Program, Level::DealRegistration, Level::Promotion];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Level::Program => "program",
+            Level::DealRegistration => "deal_registration",
+            Level::Promotion => "promotion",
+        }
+    }
 
     pub fn label(self) -> &'static str {
         match self {
@@ -36,7 +47,19 @@ impl Level {
 }
 
 /// Basis points: 1250 is 12.50%.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Bp(pub u32);
 
 impl fmt::Display for Bp {
@@ -208,7 +231,7 @@ pub fn adjust(
     Ok(out)
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Step {
     pub level: Level,
     pub bp: Bp,

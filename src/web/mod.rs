@@ -112,6 +112,21 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
             "/inquiries/{id}/submit",
             web::post().to(inquiries::submit),
         ),
+        (
+            "POST",
+            "/inquiries/{id}/quote",
+            web::post().to(inquiries::send_quote),
+        ),
+        (
+            "POST",
+            "/inquiries/{id}/accept",
+            web::post().to(inquiries::accept),
+        ),
+        (
+            "POST",
+            "/inquiries/{id}/decline",
+            web::post().to(inquiries::decline),
+        ),
         ("GET", "/deals", web::get().to(deals::list)),
         ("GET", "/deals/new", web::get().to(deals::new_form)),
         ("POST", "/deals", web::post().to(deals::create)),

@@ -186,6 +186,20 @@ pub struct ShowPage {
     pub editable: bool,
     pub form: LineForm,
     pub errors: FieldErrors,
+    pub quotes: Vec<crate::db::quotes::Quote>,
+    pub proposal: Vec<ProposalLine>,
+    pub can_quote: bool,
+    pub can_answer: bool,
+    pub today: String,
+}
+
+impl ShowPage {
+    pub fn money<C: std::borrow::Borrow<Cents>>(&self, c: C) -> String {
+        c.borrow().with_currency(catalogue::DEFAULT_CURRENCY)
+    }
+    pub fn line_error(&self, line: &i64) -> Option<&str> {
+        self.errors.get(&format!("line_{line}"))
+    }
 }
 
 #[derive(Template)]
@@ -229,12 +243,37 @@ async fn show_page(
     form: LineForm,
     errors: FieldErrors,
 ) -> Result<ShowPage, AppError> {
+    full_page(user, inquiry, form, errors).await
+}
+
+async fn full_page(
+    user: &CurrentUser,
+    inquiry: Inquiry,
+    form: LineForm,
+    errors: FieldErrors,
+) -> Result<ShowPage, AppError> {
+    let quotes = crate::db::quotes::for_inquiry(&user.state.db.pool, inquiry.id).await?;
+    let can_quote = may_quote(user, &inquiry);
+    let proposal = if can_quote {
+        proposal(user, &inquiry).await?
+    } else {
+        vec![]
+    };
+    let today = user.state.clock.today();
+    let can_answer = inquiry.status == InquiryStatus::Quoted
+        && inquiry.reseller_id == user.org_id
+        && quotes.first().is_some_and(|q| today <= q.valid_until);
     Ok(ShowPage {
         chrome: Chrome::new(user, "/inquiries", inquiry.reference.clone())?,
         editable: editable(user, &inquiry),
         inquiry,
         form,
         errors,
+        quotes,
+        proposal,
+        can_quote,
+        can_answer,
+        today: today.to_string(),
     })
 }
 
@@ -505,4 +544,323 @@ pub async fn submit(
         ),
     )?;
     Ok(render::see_other(&format!("/inquiries/{}", inquiry.id)))
+}
+
+/// A line as distributor staff prepare its quote: the proposed (approved) discounts.
+pub struct ProposalLine {
+    pub line: inquiries::Line,
+    pub proposed: Vec<crate::domain::pricing::Discount>,
+}
+
+impl ProposalLine {
+    pub fn field(&self, d: &crate::domain::pricing::Discount) -> String {
+        format!("bp_{}_{}", self.line.id, d.level.key())
+    }
+    pub fn reason_field(&self, d: &crate::domain::pricing::Discount) -> String {
+        format!("reason_{}_{}", self.line.id, d.level.key())
+    }
+    pub fn percent(&self, d: &crate::domain::pricing::Discount) -> String {
+        format!("{}.{:02}", d.bp.0 / 100, d.bp.0 % 100)
+    }
+}
+
+async fn proposal(user: &CurrentUser, inquiry: &Inquiry) -> Result<Vec<ProposalLine>, AppError> {
+    let pool = &user.state.db.pool;
+    let rules = deals::rules(pool).await?;
+    let (end_customer, level) = crate::db::quotes::pricing_subject(pool, inquiry.id).await?;
+    let ctx = crate::domain::pricing::QuoteContext {
+        partner_level: level
+            .as_deref()
+            .and_then(crate::domain::PartnerLevel::parse)
+            .unwrap_or(crate::domain::PartnerLevel::Authorized),
+        end_customer_id: end_customer,
+        registrations: crate::db::quotes::registrations(pool, end_customer).await?,
+        quote_date: user.state.clock.today(),
+    };
+    Ok(inquiry
+        .lines
+        .iter()
+        .map(|l| ProposalLine {
+            proposed: crate::domain::pricing::proposed(&rules, &ctx, &l.family),
+            line: l.clone(),
+        })
+        .collect())
+}
+
+fn may_quote(user: &CurrentUser, inquiry: &Inquiry) -> bool {
+    matches!(
+        user.role,
+        AccessRole::DistributorAdmin | AccessRole::DistributorStaff
+    ) && inquiry.distributor_id == user.org_id
+        && matches!(
+            inquiry.status,
+            InquiryStatus::Submitted | InquiryStatus::Quoted
+        )
+}
+
+#[derive(Deserialize)]
+pub struct QuoteForm {
+    #[serde(flatten)]
+    fields: std::collections::HashMap<String, String>,
+}
+
+pub async fn send_quote(
+    user: CurrentUser,
+    path: web::Path<i64>,
+    form: CsrfForm<QuoteForm>,
+) -> Result<HttpResponse, AppError> {
+    use crate::domain::pricing::{adjust, price_line, Adjustment, Bp};
+    let inquiry = load(&user, *path).await?;
+    user.require(may_quote(&user, &inquiry), "quote this inquiry")
+        .await?;
+    let next = inquiry
+        .status
+        .next(InquiryEvent::SendQuote)
+        .map_err(|e| AppError::Conflict(e.to_string()))?;
+    let fields = form.0.fields;
+    let lines = proposal(&user, &inquiry).await?;
+    let mut errors = FieldErrors::default();
+    let mut priced = Vec::new();
+    for pl in &lines {
+        let mut adjustments = Vec::new();
+        for d in &pl.proposed {
+            let Some(text) = fields.get(&pl.field(d)) else {
+                continue;
+            };
+            match Bp::parse_percent(text) {
+                Some(bp) => adjustments.push(Adjustment {
+                    level: d.level,
+                    bp,
+                    reason: fields.get(&pl.reason_field(d)).cloned().unwrap_or_default(),
+                }),
+                None => errors.add(
+                    &format!("line_{}", pl.line.id),
+                    format!("{}: “{text}” is not a percentage.", d.level.label()),
+                ),
+            }
+        }
+        match adjust(&pl.proposed, &adjustments).and_then(|discounts| {
+            price_line(
+                pl.line.unit_msrp,
+                pl.line.quantity.max(0) as u32,
+                &discounts,
+            )
+        }) {
+            Ok(p) => priced.push(p),
+            Err(e) => errors.add(
+                &format!("line_{}", pl.line.id),
+                format!("{}: {e}", pl.line.sku),
+            ),
+        }
+    }
+    if !errors.is_empty() {
+        return render::invalid(&full_page(&user, inquiry, LineForm::default(), errors).await?);
+    }
+    let today = user.state.clock.today();
+    let valid = crate::domain::status::valid_until(today, 30);
+    let inputs: Vec<crate::db::quotes::PricedInput> = lines
+        .iter()
+        .zip(&priced)
+        .map(|(pl, p)| crate::db::quotes::PricedInput {
+            sku: &pl.line.sku,
+            description: &pl.line.description,
+            quantity: pl.line.quantity,
+            unit_msrp: pl.line.unit_msrp,
+            priced: p,
+        })
+        .collect();
+    let note = fields
+        .get("note")
+        .map(|n| n.trim().to_string())
+        .unwrap_or_default();
+    let mut tx = user.state.db.pool.begin().await?;
+    let seen = fields.get("version").and_then(|v| v.parse::<i64>().ok());
+    if seen != Some(inquiry.version)
+        || !inquiries::bump(&mut tx, inquiry.id, inquiry.version, inquiry.status).await?
+    {
+        return Err(stale(&inquiry));
+    }
+    let (_, version) = crate::db::quotes::insert(
+        &mut tx,
+        inquiry.id,
+        user.id,
+        user.now(),
+        today,
+        valid,
+        &note,
+        &inputs,
+    )
+    .await?;
+    crate::db::quotes::set_inquiry_status(&mut tx, inquiry.id, next.as_str()).await?;
+    let (_, total_net) = crate::domain::pricing::totals(&priced);
+    let detail = format!(
+        "version {version}; net {}",
+        total_net.with_currency(catalogue::DEFAULT_CURRENCY)
+    );
+    audit::record(
+        &mut *tx,
+        &user.actor(),
+        "quote_sent",
+        &inquiry.reference,
+        &detail,
+        user.now(),
+    )
+    .await?;
+    let what = if version == 1 { "sent" } else { "revised" };
+    let notice = Notice {
+        kind: format!("quote_{what}"),
+        subject: format!("Quote for {} {what} by {}", inquiry.reference, inquiry.distributor_name),
+        heading: format!("Quote for {}", inquiry.reference),
+        paragraphs: vec![format!(
+            "{} {what} the quote for {} (version {version}): net {} instead of MSRP {}, valid until {valid}.",
+            inquiry.distributor_name,
+            inquiry.end_customer_name,
+            total_net.with_currency(catalogue::DEFAULT_CURRENCY),
+            inquiry.total()
+        )],
+        action: Some(("See every discount and accept or decline".into(), format!("{}/inquiries/{}", user.state.settings.public_url(), inquiry.id))),
+    };
+    // The inquiry's author and the reseller's admins.
+    let mut people = crate::db::contact_roles::admins(&mut *tx, inquiry.reseller_id).await?;
+    let author: Option<(i64, String, String)> = sqlx::query_as(
+        "SELECT u.id, u.display_name, u.email FROM inquiries i JOIN users u ON u.id = i.author_id WHERE i.id = $1 AND u.disabled = 0",
+    )
+    .bind(inquiry.id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some((id, name, email)) = author {
+        people.push(crate::domain::contact::Person {
+            user_id: id,
+            name,
+            email,
+        });
+    }
+    people.sort();
+    people.dedup_by(|a, b| a.email == b.email);
+    let event = format!("inquiry:{}:quote:{version}", inquiry.id);
+    for p in &people {
+        crate::mail::notify::queue_for(
+            &mut tx,
+            p,
+            ContactRole::DealRegistration,
+            &event,
+            &notice,
+            &user.state.settings.public_url(),
+            user.now(),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    user.session.flash(
+        "success",
+        format!(
+            "Quote version {version} for {} is {what}; the reseller is told.",
+            inquiry.reference
+        ),
+    )?;
+    Ok(render::see_other(&format!("/inquiries/{}", inquiry.id)))
+}
+
+async fn answer(
+    user: CurrentUser,
+    id: i64,
+    accept: bool,
+    version: Option<i64>,
+) -> Result<HttpResponse, AppError> {
+    let inquiry = load(&user, id).await?;
+    user.require(inquiry.reseller_id == user.org_id, "answer this quote")
+        .await?;
+    let quotes = crate::db::quotes::for_inquiry(&user.state.db.pool, inquiry.id).await?;
+    let latest = quotes
+        .first()
+        .ok_or_else(|| AppError::Conflict("There is no quote to answer yet.".into()))?;
+    let today = user.state.clock.today();
+    let mut tx = user.state.db.pool.begin().await?;
+    if version != Some(inquiry.version)
+        || !inquiries::bump(&mut tx, inquiry.id, inquiry.version, inquiry.status).await?
+    {
+        return Err(stale(&inquiry));
+    }
+    if inquiry.status == InquiryStatus::Quoted && today > latest.valid_until {
+        let expired = inquiry
+            .status
+            .next(InquiryEvent::Lapse)
+            .map_err(|e| AppError::Conflict(e.to_string()))?;
+        crate::db::quotes::set_inquiry_status(&mut tx, inquiry.id, expired.as_str()).await?;
+        tx.commit().await?;
+        return Err(AppError::Conflict(format!(
+            "The quote expired on {}; it can no longer be accepted. Ask {} for a new one.",
+            latest.valid_until, inquiry.distributor_name
+        )));
+    }
+    let event = if accept {
+        InquiryEvent::Accept
+    } else {
+        InquiryEvent::Decline
+    };
+    let next = inquiry
+        .status
+        .next(event)
+        .map_err(|e| AppError::Conflict(e.to_string()))?;
+    crate::db::quotes::set_inquiry_status(&mut tx, inquiry.id, next.as_str()).await?;
+    let message = if accept {
+        let (end_customer, _) =
+            crate::db::quotes::pricing_subject(&user.state.db.pool, inquiry.id).await?;
+        let order = crate::db::quotes::place_order(
+            &mut tx,
+            inquiry.id,
+            latest.id,
+            inquiry.reseller_id,
+            inquiry.distributor_id,
+            end_customer,
+            latest.total_net,
+            user.id,
+            today.year(),
+            user.now(),
+        )
+        .await?;
+        audit::record(
+            &mut *tx,
+            &user.actor(),
+            "quote_accepted",
+            &inquiry.reference,
+            &order,
+            user.now(),
+        )
+        .await?;
+        format!(
+            "You accepted quote version {}: order {order} is placed with {}.",
+            latest.version, inquiry.distributor_name
+        )
+    } else {
+        audit::record(
+            &mut *tx,
+            &user.actor(),
+            "quote_declined",
+            &inquiry.reference,
+            "",
+            user.now(),
+        )
+        .await?;
+        format!("You declined the quote for {}.", inquiry.reference)
+    };
+    tx.commit().await?;
+    user.session.flash("success", message)?;
+    Ok(render::see_other(&format!("/inquiries/{}", inquiry.id)))
+}
+
+pub async fn accept(
+    user: CurrentUser,
+    path: web::Path<i64>,
+    form: CsrfForm<VersionForm>,
+) -> Result<HttpResponse, AppError> {
+    answer(user, *path, true, form.0.version.parse().ok()).await
+}
+
+pub async fn decline(
+    user: CurrentUser,
+    path: web::Path<i64>,
+    form: CsrfForm<VersionForm>,
+) -> Result<HttpResponse, AppError> {
+    answer(user, *path, false, form.0.version.parse().ok()).await
 }

@@ -1,0 +1,246 @@
+//! Quotes (each send is a new version; older ones stay readable) and orders.
+
+use crate::domain::pricing::{PricedLine, Step};
+use crate::domain::{Cents, OrgId, UserId};
+use chrono::NaiveDate;
+use sqlx::{AnyConnection, AnyPool, Row};
+
+#[derive(Debug, Clone)]
+pub struct QuoteLine {
+    pub line_no: i64,
+    pub sku: String,
+    pub description: String,
+    pub quantity: i64,
+    pub unit_msrp: Cents,
+    pub msrp: Cents,
+    pub steps: Vec<Step>,
+    pub net: Cents,
+}
+
+#[derive(Debug, Clone)]
+pub struct Quote {
+    pub id: i64,
+    pub version: i64,
+    pub quote_date: NaiveDate,
+    pub valid_until: NaiveDate,
+    pub note: String,
+    pub total_msrp: Cents,
+    pub total_net: Cents,
+    pub lines: Vec<QuoteLine>,
+}
+
+fn date(s: &str) -> Result<NaiveDate, sqlx::Error> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| sqlx::Error::Decode(format!("bad date {s:?}").into()))
+}
+
+/// Every version of the inquiry's quote, newest first.
+pub async fn for_inquiry(pool: &AnyPool, inquiry: i64) -> Result<Vec<Quote>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, version, quote_date, valid_until, note, total_msrp, total_net FROM quotes WHERE inquiry_id = $1 ORDER BY version DESC",
+    )
+    .bind(inquiry)
+    .fetch_all(pool)
+    .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let id: i64 = r.try_get("id")?;
+        let lines = sqlx::query(
+            "SELECT line_no, sku, description, quantity, unit_msrp, msrp, steps, net FROM quote_lines WHERE quote_id = $1 ORDER BY line_no",
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|l| {
+            let steps: String = l.try_get("steps")?;
+            Ok(QuoteLine {
+                line_no: l.try_get("line_no")?,
+                sku: l.try_get("sku")?,
+                description: l.try_get("description")?,
+                quantity: l.try_get("quantity")?,
+                unit_msrp: Cents(l.try_get("unit_msrp")?),
+                msrp: Cents(l.try_get("msrp")?),
+                steps: serde_json::from_str(&steps).map_err(|e| sqlx::Error::Decode(e.into()))?,
+                net: Cents(l.try_get("net")?),
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+        out.push(Quote {
+            id,
+            version: r.try_get("version")?,
+            quote_date: date(&r.try_get::<String, _>("quote_date")?)?,
+            valid_until: date(&r.try_get::<String, _>("valid_until")?)?,
+            note: r.try_get("note")?,
+            total_msrp: Cents(r.try_get("total_msrp")?),
+            total_net: Cents(r.try_get("total_net")?),
+            lines,
+        });
+    }
+    Ok(out)
+}
+
+pub struct PricedInput<'a> {
+    pub sku: &'a str,
+    pub description: &'a str,
+    pub quantity: i64,
+    pub unit_msrp: Cents,
+    pub priced: &'a PricedLine,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert(
+    conn: &mut AnyConnection,
+    inquiry: i64,
+    by: UserId,
+    now: i64,
+    quote_date: NaiveDate,
+    valid_until: NaiveDate,
+    note: &str,
+    lines: &[PricedInput<'_>],
+) -> Result<(i64, i64), sqlx::Error> {
+    let version: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(MAX(version), 0) + 1 FROM quotes WHERE inquiry_id = $1",
+    )
+    .bind(inquiry)
+    .fetch_one(&mut *conn)
+    .await?;
+    let total_msrp: i64 = lines.iter().map(|l| l.priced.msrp.0).sum();
+    let total_net: i64 = lines.iter().map(|l| l.priced.net.0).sum();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO quotes (inquiry_id, version, created_by, created_at, quote_date, valid_until, note, total_msrp, total_net) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(inquiry)
+    .bind(version)
+    .bind(by.0)
+    .bind(now)
+    .bind(quote_date.to_string())
+    .bind(valid_until.to_string())
+    .bind(note)
+    .bind(total_msrp)
+    .bind(total_net)
+    .fetch_one(&mut *conn)
+    .await?;
+    for (i, l) in lines.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO quote_lines (quote_id, line_no, sku, description, quantity, unit_msrp, msrp, steps, net) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(id)
+        .bind(i as i64 + 1)
+        .bind(l.sku)
+        .bind(l.description)
+        .bind(l.quantity)
+        .bind(l.unit_msrp.0)
+        .bind(l.priced.msrp.0)
+        .bind(serde_json::to_string(&l.priced.steps).map_err(|e| sqlx::Error::Encode(e.into()))?)
+        .bind(l.priced.net.0)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok((id, version))
+}
+
+pub async fn set_inquiry_status(
+    conn: &mut AnyConnection,
+    inquiry: i64,
+    status: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE inquiries SET status = $1 WHERE id = $2")
+        .bind(status)
+        .bind(inquiry)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn place_order(
+    conn: &mut AnyConnection,
+    inquiry: i64,
+    quote: i64,
+    reseller: OrgId,
+    distributor: OrgId,
+    end_customer: i64,
+    total_net: Cents,
+    by: UserId,
+    year: i32,
+    now: i64,
+) -> Result<String, sqlx::Error> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO orders (reference, inquiry_id, quote_id, reseller_id, distributor_id, end_customer_id, status, total_net, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'placed', $7, $8, $9) RETURNING id",
+    )
+    .bind(format!("pending-{inquiry}-{quote}"))
+    .bind(inquiry)
+    .bind(quote)
+    .bind(reseller.0)
+    .bind(distributor.0)
+    .bind(end_customer)
+    .bind(total_net.0)
+    .bind(by.0)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    let reference = format!("SO-{year}-{id:05}");
+    sqlx::query("UPDATE orders SET reference = $1 WHERE id = $2")
+        .bind(&reference)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(reference)
+}
+
+/// The end customer of an inquiry and the reseller's partner level, for pricing.
+pub async fn pricing_subject(
+    pool: &AnyPool,
+    inquiry: i64,
+) -> Result<(i64, Option<String>), sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT i.end_customer_id, r.partner_level FROM inquiries i JOIN organisations r ON r.id = i.reseller_id WHERE i.id = $1",
+    )
+    .bind(inquiry)
+    .fetch_one(pool)
+    .await?;
+    Ok((
+        row.try_get("end_customer_id")?,
+        row.try_get("partner_level")?,
+    ))
+}
+
+/// Approved registrations of the end customer, for pricing (validity is checked by date).
+pub async fn registrations(
+    pool: &AnyPool,
+    end_customer: i64,
+) -> Result<Vec<crate::domain::pricing::DealRegistrationTerms>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, reference, valid_from, valid_until FROM deal_registrations WHERE end_customer_id = $1 AND status = 'approved'",
+    )
+    .bind(end_customer)
+    .fetch_all(pool)
+    .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let id: i64 = r.try_get("id")?;
+        let (Some(from), Some(until)) = (
+            r.try_get::<Option<String>, _>("valid_from")?,
+            r.try_get::<Option<String>, _>("valid_until")?,
+        ) else {
+            continue;
+        };
+        let families: Vec<String> =
+            sqlx::query_scalar("SELECT family FROM deal_registration_families WHERE deal_id = $1")
+                .bind(id)
+                .fetch_all(pool)
+                .await?;
+        out.push(crate::domain::pricing::DealRegistrationTerms {
+            reference: r.try_get("reference")?,
+            end_customer_id: end_customer,
+            families,
+            valid_from: date(&from)?,
+            valid_until: date(&until)?,
+        });
+    }
+    Ok(out)
+}
