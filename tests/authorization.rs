@@ -49,6 +49,34 @@ const fn row(
 /// invalid form (422), so the table changes nothing; sign-out comes last.
 const TABLE: &[Row] = &[
     row(
+        "GET",
+        "/admin/pricing",
+        "/admin/pricing",
+        &[],
+        [303, 200, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "POST",
+        "/admin/pricing",
+        "/admin/pricing",
+        &[],
+        [303, 422, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "POST",
+        "/admin/pricing/promotions",
+        "/admin/pricing/promotions",
+        &[],
+        [303, 422, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "POST",
+        "/admin/pricing/promotions/{code}/delete",
+        "/admin/pricing/promotions/NO-SUCH-CODE/delete",
+        &[],
+        [303, 404, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
         "POST",
         "/inquiries/{id}/quote",
         "/inquiries/{acme_inquiry}/quote",

@@ -391,3 +391,123 @@ async fn a_revised_quote_keeps_the_old_one_readable_and_an_expired_one_cannot_be
     assert!(lee.text(&path).await.contains("<strong>expired</strong>"));
     assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 0);
 }
+
+#[tokio::test]
+async fn the_vendor_admin_sets_the_rules_that_quotes_propose() {
+    let app = spawn_app().await;
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    let page = vendor.text("/admin/pricing").await;
+    assert!(page.contains("id=\"program_gold_EPIXAD\" name=\"program_gold_EPIXAD\" type=\"text\" inputmode=\"decimal\" value=\"12.00\""));
+    let r = vendor
+        .post(
+            "/admin/pricing",
+            &[
+                ("program_gold_EPIXAD", "15.5"),
+                ("deal_EPIXAD", "abc"),
+                ("quote_days", "30"),
+                ("deal_days", "90"),
+                ("minimum", "5000"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422, "nothing is saved when one figure is wrong");
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Deal registration EPIXAD: “abc” is not a percentage from 0 to 100."));
+    assert_eq!(
+        app.scalar(
+            "SELECT bp FROM program_discounts WHERE partner_level = 'gold' AND family = 'EPIXAD'"
+        )
+        .await,
+        1200
+    );
+    let r = vendor
+        .post(
+            "/admin/pricing",
+            &[
+                ("program_gold_EPIXAD", "15.5"),
+                ("quote_days", "14"),
+                ("deal_days", "60"),
+                ("minimum", "2,500"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        app.scalar(
+            "SELECT bp FROM program_discounts WHERE partner_level = 'gold' AND family = 'EPIXAD'"
+        )
+        .await,
+        1550
+    );
+
+    let promo = [
+        ("code", "summer-26"),
+        ("families", "EPIXAD"),
+        ("percent", "9"),
+        ("starts", "2026-03-01"),
+        ("ends", "2026-03-31"),
+    ];
+    assert_eq!(
+        vendor
+            .post("/admin/pricing/promotions", &promo)
+            .await
+            .status(),
+        303
+    );
+    let r = vendor.post("/admin/pricing/promotions", &promo).await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("A promotion with this code exists already."));
+    let bad = [
+        ("code", "X"),
+        ("families", "NOPE01"),
+        ("percent", "0"),
+        ("starts", "2026-04-01"),
+        ("ends", "2026-03-01"),
+    ];
+    let html = vendor
+        .post("/admin/pricing/promotions", &bad)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("NOPE01 is not a family of the catalogue.")
+            && html.contains("would end before it starts")
+    );
+
+    // The next quote proposes the new figures, valid 14 days.
+    let path = submitted_inquiry(&app).await;
+    let staff = app.login_as(Who::DistributorStaff).await;
+    let page = staff.text(&path).await;
+    assert!(page.contains("Gold partner, EPIXAD: 15.50%"));
+    assert!(
+        page.contains("Promotion SUMMER-26"),
+        "9% beats ENDPOINT-SPRING's 7%"
+    );
+    let v = version(&page);
+    staff
+        .post(&format!("{path}/quote"), &[("version", &v)])
+        .await;
+    assert!(staff.text(&path).await.contains("valid until 2026-03-15"));
+    assert_eq!(
+        vendor
+            .post("/admin/pricing/promotions/SUMMER-26/delete", &[])
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(
+        vendor
+            .post("/admin/pricing/promotions/SUMMER-26/delete", &[])
+            .await
+            .status(),
+        404
+    );
+}

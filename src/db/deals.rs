@@ -367,3 +367,67 @@ pub async fn settings(pool: &AnyPool) -> Result<(Cents, u32), sqlx::Error> {
         .and_then(|v| v.parse().ok());
     Ok((Cents(min.unwrap_or(500_000)), days.unwrap_or(90)))
 }
+
+pub async fn set_program(
+    conn: &mut AnyConnection,
+    level: PartnerLevel,
+    family: &str,
+    bp: Bp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO program_discounts (partner_level, family, bp) VALUES ($1, $2, $3) \
+         ON CONFLICT (partner_level, family) DO UPDATE SET bp = excluded.bp",
+    )
+    .bind(level.as_str())
+    .bind(family)
+    .bind(i64::from(bp.0))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_deal_registration_discount(
+    conn: &mut AnyConnection,
+    family: &str,
+    bp: Bp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO deal_registration_discounts (family, bp) VALUES ($1, $2) ON CONFLICT (family) DO UPDATE SET bp = excluded.bp",
+    )
+    .bind(family)
+    .bind(i64::from(bp.0))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn add_promotion(conn: &mut AnyConnection, p: &Promotion) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO promotions (code, families, bp, starts, ends) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&p.code)
+    .bind(p.families.join(","))
+    .bind(i64::from(p.bp.0))
+    .bind(p.starts.to_string())
+    .bind(p.ends.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_promotion(conn: &mut AnyConnection, code: &str) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM promotions WHERE code = $1")
+        .bind(code)
+        .execute(conn)
+        .await?
+        .rows_affected()
+        == 1)
+}
+
+/// Quote validity in days (30 unless set).
+pub async fn quote_validity_days(pool: &AnyPool) -> Result<u32, sqlx::Error> {
+    Ok(super::catalogue::setting(pool, "quote.validity_days")
+        .await?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30))
+}

@@ -40,6 +40,7 @@ pub fn menu(role: AccessRole) -> Vec<(&'static str, &'static str)> {
     if role.is_vendor_admin() {
         items.push(("/admin/organisations", "Organisations"));
         items.push(("/admin/catalogue", "Price book"));
+        items.push(("/admin/pricing", "Pricing rules"));
     }
     if role.manages_own_users() {
         items.push(("/users", "Users"));
@@ -111,6 +112,7 @@ mod tests {
             t,
             orgs,
             "/admin/catalogue",
+            "/admin/pricing",
             "/users",
             api,
             "/admin/messages",

@@ -27,6 +27,15 @@ impl FieldErrors {
     pub fn len(&self) -> usize {
         self.0.len()
     }
+
+    /// The messages of the fields whose names start with `prefix` (for tables of inputs).
+    pub fn matching(&self, prefix: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
 }
 
 /// An HTML checkbox: present (any value) when ticked, absent when not.
@@ -64,6 +73,8 @@ mod tests {
         assert_eq!(e.get("name"), Some("Enter a name."));
         assert!(e.has("name") && !e.has("email"));
         assert_eq!(e.len(), 1);
+        e.add("deal_EPIXAD", "bad");
+        assert_eq!(e.matching("deal_"), ["bad"]);
     }
 
     #[test]

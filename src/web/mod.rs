@@ -127,6 +127,22 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
             "/inquiries/{id}/decline",
             web::post().to(inquiries::decline),
         ),
+        ("GET", "/admin/pricing", web::get().to(pricing_rules::page)),
+        (
+            "POST",
+            "/admin/pricing",
+            web::post().to(pricing_rules::save),
+        ),
+        (
+            "POST",
+            "/admin/pricing/promotions",
+            web::post().to(pricing_rules::add_promotion),
+        ),
+        (
+            "POST",
+            "/admin/pricing/promotions/{code}/delete",
+            web::post().to(pricing_rules::delete_promotion),
+        ),
         ("GET", "/deals", web::get().to(deals::list)),
         ("GET", "/deals/new", web::get().to(deals::new_form)),
         ("POST", "/deals", web::post().to(deals::create)),

@@ -29,6 +29,7 @@ fn describe(href: &str) -> &'static str {
         "/admin/messages" => "Send a marketing message or a partner program update to resellers of chosen partner levels.",
         "/admin/outbox" => "Every e-mail of the portal: queued, sent, retrying and dead, with a retry button.",
         "/inquiries" => "Ask your distributor for a quote, or answer the inquiries sent to you.",
+        "/admin/pricing" => "Partner program and deal registration discounts, promotions, quote and registration validity.",
         "/deals" => "Register deals for your end customers, or decide on the registrations of your resellers.",
         "/catalogue" => "Find a product and see its SKU and MSRP for any term from 1 to 60 months.",
         "/api-tokens" => "Tokens that let your organisation's systems call the portal's JSON API.",

@@ -657,7 +657,10 @@ pub async fn send_quote(
         return render::invalid(&full_page(&user, inquiry, LineForm::default(), errors).await?);
     }
     let today = user.state.clock.today();
-    let valid = crate::domain::status::valid_until(today, 30);
+    let valid = crate::domain::status::valid_until(
+        today,
+        deals::quote_validity_days(&user.state.db.pool).await?,
+    );
     let inputs: Vec<crate::db::quotes::PricedInput> = lines
         .iter()
         .zip(&priced)

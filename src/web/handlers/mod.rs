@@ -13,6 +13,7 @@ pub mod inquiries;
 pub mod mail_admin;
 pub mod mailbox;
 pub mod orgs;
+pub mod pricing_rules;
 pub mod translator;
 pub mod unsubscribe;
 pub mod users;
