@@ -511,3 +511,85 @@ async fn the_vendor_admin_sets_the_rules_that_quotes_propose() {
         404
     );
 }
+
+#[tokio::test]
+async fn an_inquiry_can_be_for_a_new_end_customer() {
+    let app = spawn_app().await;
+    let lee = app.login_as(Who::ResellerUser).await;
+    let distributor = option_value(&lee, "/inquiries/new", "Northwind Distribution").await;
+    let r = lee
+        .post(
+            "/inquiries",
+            &[
+                ("end_customer", ""),
+                ("new_customer_name", "Fjord Fisheries"),
+                ("new_customer_contact", ""),
+                ("new_customer_email", "nope"),
+                ("distributor", &distributor),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("id=\"new_customer_contact-error\"")
+            && html.contains("id=\"new_customer_email-error\"")
+    );
+    assert!(
+        html.contains("value=\"Fjord Fisheries\""),
+        "what was typed stays"
+    );
+    let r = lee
+        .post(
+            "/inquiries",
+            &[
+                ("end_customer", ""),
+                ("new_customer_name", "Fjord Fisheries"),
+                ("new_customer_contact", "Ola Nordmann"),
+                ("new_customer_email", "ola@fjord.example"),
+                ("distributor", &distributor),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(lee.text(&location(&r)).await.contains("Fjord Fisheries"));
+    let email: String = sqlx::query_scalar(
+        "SELECT contact_email FROM end_customers WHERE name = 'Fjord Fisheries'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(email, "ola@fjord.example");
+}
+
+#[tokio::test]
+async fn distributors_filter_their_inquiries_by_status_reseller_and_age() {
+    let app = spawn_app().await;
+    let path = submitted_inquiry(&app).await;
+    let reference = path.rsplit('/').next().unwrap().to_string();
+    let staff = app.login_as(Who::DistributorStaff).await;
+    let acme = app.id_of_org("Acme Secure IT").await;
+    let bluepeak = app.id_of_org("Bluepeak Managed Services").await;
+    let row = format!("href=\"/inquiries/{reference}\"");
+    assert!(staff
+        .text("/inquiries?status=submitted")
+        .await
+        .contains(&row));
+    let quoted = staff.text("/inquiries?status=quoted").await;
+    assert!(!quoted.contains(&row), "{row} in {quoted}");
+    assert!(staff
+        .text(&format!("/inquiries?reseller={acme}"))
+        .await
+        .contains(&row));
+    assert!(!staff
+        .text(&format!("/inquiries?reseller={bluepeak}"))
+        .await
+        .contains(&row));
+    assert!(
+        !staff.text("/inquiries?older_than=3").await.contains(&row),
+        "submitted today"
+    );
+    app.clock.advance(chrono::Duration::days(4));
+    let staff = app.login_as(Who::DistributorStaff).await;
+    assert!(staff.text("/inquiries?older_than=3").await.contains(&row));
+}

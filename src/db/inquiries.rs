@@ -117,19 +117,45 @@ async fn inquiry(pool: &AnyPool, r: &sqlx::any::AnyRow) -> Result<Inquiry, sqlx:
     })
 }
 
-pub async fn list(pool: &AnyPool, scope: Scope, page: i64) -> Result<Paged<Inquiry>, sqlx::Error> {
+/// Narrowing a list: status, reseller, and submitted at or before a time (age).
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub status: Option<InquiryStatus>,
+    pub reseller: Option<OrgId>,
+    pub submitted_before: Option<i64>,
+}
+
+pub async fn list(
+    pool: &AnyPool,
+    scope: Scope,
+    filter: &Filter,
+    page: i64,
+) -> Result<Paged<Inquiry>, sqlx::Error> {
     let (kind, id) = scope.params();
-    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM inquiries i WHERE {SCOPE}"))
-        .bind(kind)
-        .bind(id)
-        .fetch_one(pool)
-        .await?;
-    let page = Paged::<Inquiry>::clamp_page(page, total, PER_PAGE);
-    let rows = sqlx::query(&format!(
-        "{SELECT} WHERE {SCOPE} ORDER BY i.id DESC LIMIT $3 OFFSET $4"
+    let narrow = "($3 = '' OR i.status = $3) AND ($4 = 0 OR i.reseller_id = $4) \
+                  AND ($5 = 0 OR (i.submitted_at IS NOT NULL AND i.submitted_at <= $5))";
+    let status = filter.status.map(|s| s.as_str()).unwrap_or("");
+    let reseller = filter.reseller.map(|o| o.0).unwrap_or(0);
+    let before = filter.submitted_before.unwrap_or(0);
+    let total: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM inquiries i WHERE {SCOPE} AND {narrow}"
     ))
     .bind(kind)
     .bind(id)
+    .bind(status)
+    .bind(reseller)
+    .bind(before)
+    .fetch_one(pool)
+    .await?;
+    let page = Paged::<Inquiry>::clamp_page(page, total, PER_PAGE);
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE {SCOPE} AND {narrow} ORDER BY i.id DESC LIMIT $6 OFFSET $7"
+    ))
+    .bind(kind)
+    .bind(id)
+    .bind(status)
+    .bind(reseller)
+    .bind(before)
     .bind(PER_PAGE)
     .bind(Paged::<Inquiry>::offset(page, PER_PAGE))
     .fetch_all(pool)

@@ -211,47 +211,14 @@ pub async fn create(user: CurrentUser, form: CsrfForm<DealForm>) -> Result<HttpR
     let page = new_page(&user, DealForm::default(), FieldErrors::default()).await?;
     let mut errors = FieldErrors::default();
 
-    let existing = form
-        .end_customer
-        .parse::<i64>()
-        .ok()
-        .filter(|id| page.customers.iter().any(|(c, _)| c == id));
-    let new_customer = form.new_customer_name.trim();
-    let mut new_email = None;
-    match (existing, new_customer.is_empty()) {
-        (Some(_), true) => {}
-        (None, false) => {
-            required_text(
-                &mut errors,
-                "new_customer_contact",
-                &form.new_customer_contact,
-                "the customer's license contact",
-                100,
-            );
-            match Email::parse(&form.new_customer_email) {
-                Ok(e) => new_email = Some(e),
-                Err(e) => errors.add("new_customer_email", e.to_string()),
-            }
-            if page
-                .customers
-                .iter()
-                .any(|(_, n)| n.eq_ignore_ascii_case(new_customer))
-            {
-                errors.add(
-                    "new_customer_name",
-                    "You have an end customer of this name: choose it from the list.",
-                );
-            }
-        }
-        (Some(_), false) => errors.add(
-            "end_customer",
-            "Choose an end customer or enter a new one, not both.",
-        ),
-        (None, true) => errors.add(
-            "end_customer",
-            "Choose the end customer, or enter a new one below.",
-        ),
-    }
+    let choice = check_end_customer(
+        &page.customers,
+        &form.end_customer,
+        &form.new_customer_name,
+        &form.new_customer_contact,
+        &form.new_customer_email,
+        &mut errors,
+    );
     let families: Vec<String> = form
         .families
         .iter()
@@ -305,21 +272,10 @@ pub async fn create(user: CurrentUser, form: CsrfForm<DealForm>) -> Result<HttpR
 
     let now = user.now();
     let mut tx = pool.begin().await?;
-    let end_customer = match (existing, new_email) {
-        (Some(id), _) => id,
-        (None, Some(email)) => {
-            deals::insert_end_customer(
-                &mut tx,
-                user.org_id,
-                new_customer,
-                form.new_customer_contact.trim(),
-                email.as_str(),
-                now,
-            )
-            .await?
-        }
-        (None, None) => return Err(AppError::BadRequest("The end customer is missing.".into())),
+    let Some(choice) = choice else {
+        return Err(AppError::BadRequest("The end customer is missing.".into()));
     };
+    let end_customer = resolve_end_customer(&mut tx, user.org_id, &choice, now).await?;
     let conflicts = deals::approved_conflicts(&mut tx, end_customer, &families, today, 0).await?;
     if !conflicts.is_empty() {
         errors.add(
@@ -375,7 +331,7 @@ pub async fn create(user: CurrentUser, form: CsrfForm<DealForm>) -> Result<HttpR
                     "{} registered a deal for {} ({}), estimated MSRP {}.",
                     org.name,
                     families.join(", "),
-                    new_customer_or(&page, existing, new_customer),
+                    choice.name(&page.customers),
                     estimated.with_currency(catalogue::DEFAULT_CURRENCY)
                 )],
                 action: Some(("Approve or reject it".into(), link)),
@@ -401,15 +357,102 @@ pub async fn create(user: CurrentUser, form: CsrfForm<DealForm>) -> Result<HttpR
     Ok(render::see_other(&format!("/deals/{id}")))
 }
 
-fn new_customer_or(page: &NewPage, existing: Option<i64>, new_name: &str) -> String {
-    existing
-        .and_then(|id| {
-            page.customers
+/// The end customer a form names: one of the reseller's, or a new one to create.
+#[derive(Debug, Clone)]
+pub enum EndCustomerChoice {
+    Existing(i64),
+    New {
+        name: String,
+        contact: String,
+        email: Email,
+    },
+}
+
+impl EndCustomerChoice {
+    pub fn name(&self, customers: &[(i64, String)]) -> String {
+        match self {
+            EndCustomerChoice::Existing(id) => customers
                 .iter()
-                .find(|(c, _)| *c == id)
+                .find(|(c, _)| c == id)
                 .map(|(_, n)| n.clone())
-        })
-        .unwrap_or_else(|| new_name.to_string())
+                .unwrap_or_default(),
+            EndCustomerChoice::New { name, .. } => name.clone(),
+        }
+    }
+}
+
+/// Checks the end-customer part of a form (the `end_customer` select, or the three
+/// `new_customer_*` fields), with messages next to the fields.
+pub fn check_end_customer(
+    customers: &[(i64, String)],
+    selected: &str,
+    new_name: &str,
+    new_contact: &str,
+    new_email: &str,
+    errors: &mut FieldErrors,
+) -> Option<EndCustomerChoice> {
+    let existing = selected
+        .parse::<i64>()
+        .ok()
+        .filter(|id| customers.iter().any(|(c, _)| c == id));
+    let name = new_name.trim();
+    match (existing, name.is_empty()) {
+        (Some(id), true) => Some(EndCustomerChoice::Existing(id)),
+        (None, false) => {
+            let contact = required_text(
+                errors,
+                "new_customer_contact",
+                new_contact,
+                "the customer's license contact",
+                100,
+            );
+            let email = Email::parse(new_email)
+                .map_err(|e| errors.add("new_customer_email", e.to_string()))
+                .ok();
+            if customers.iter().any(|(_, n)| n.eq_ignore_ascii_case(name)) {
+                errors.add(
+                    "new_customer_name",
+                    "You have an end customer of this name: choose it from the list.",
+                );
+            }
+            email.map(|email| EndCustomerChoice::New {
+                name: name.to_string(),
+                contact,
+                email,
+            })
+        }
+        (Some(_), false) => {
+            errors.add(
+                "end_customer",
+                "Choose an end customer or enter a new one, not both.",
+            );
+            None
+        }
+        (None, true) => {
+            errors.add(
+                "end_customer",
+                "Choose the end customer, or enter a new one below.",
+            );
+            None
+        }
+    }
+}
+
+/// The id of the chosen end customer, creating a new one in the caller's transaction.
+pub async fn resolve_end_customer(
+    conn: &mut sqlx::AnyConnection,
+    reseller: OrgId,
+    choice: &EndCustomerChoice,
+    now: i64,
+) -> Result<i64, AppError> {
+    Ok(match choice {
+        EndCustomerChoice::Existing(id) => *id,
+        EndCustomerChoice::New {
+            name,
+            contact,
+            email,
+        } => deals::insert_end_customer(conn, reseller, name, contact, email.as_str(), now).await?,
+    })
 }
 
 #[derive(Template)]

@@ -62,16 +62,69 @@ pub struct ListPage {
     pub items: Vec<Inquiry>,
     pub total: i64,
     pub can_create: bool,
+    pub resellers: Vec<(OrgId, String)>,
+    pub query: ListQuery,
 }
 
-pub async fn list(user: CurrentUser) -> Result<HttpResponse, AppError> {
+impl ListPage {
+    pub fn reseller_selected(&self, id: &OrgId) -> bool {
+        self.query.reseller.as_deref() == Some(id.0.to_string().as_str())
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub reseller: Option<String>,
+    /// Submitted at least this many days ago.
+    #[serde(default)]
+    pub older_than: Option<String>,
+}
+
+pub async fn list(
+    user: CurrentUser,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
     let scope = scope(&user).await?;
-    let list = inquiries::list(&user.state.db.pool, scope, 1).await?;
+    let query = query.into_inner();
+    let days = query
+        .older_than
+        .as_deref()
+        .and_then(|d| d.parse::<i64>().ok())
+        .filter(|d| *d > 0);
+    let filter = inquiries::Filter {
+        status: query.status.as_deref().and_then(InquiryStatus::parse),
+        reseller: query
+            .reseller
+            .as_deref()
+            .and_then(|r| r.parse().ok())
+            .map(OrgId),
+        submitted_before: days.map(|d| user.now() - d * 86_400),
+    };
+    let list = inquiries::list(&user.state.db.pool, scope, &filter, 1).await?;
+    // Distributors filter by the resellers they supply.
+    let resellers = match scope {
+        Scope::Distributor(d) => {
+            let rows: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT o.id, o.name FROM organisations o JOIN reseller_distributors rd ON rd.reseller_id = o.id \
+                 WHERE rd.distributor_id = $1 ORDER BY LOWER(o.name)",
+            )
+            .bind(d.0)
+            .fetch_all(&user.state.db.pool)
+            .await?;
+            rows.into_iter().map(|(id, n)| (OrgId(id), n)).collect()
+        }
+        _ => vec![],
+    };
     let page = ListPage {
         chrome: Chrome::new(&user, "/inquiries", "Pricing inquiries")?,
         total: list.total,
         items: list.items,
         can_create: user.org_kind == OrgKind::Reseller,
+        resellers,
+        query,
     };
     render::page(&page)
 }
@@ -82,6 +135,7 @@ pub struct NewPage {
     pub chrome: Chrome,
     pub customers: Vec<(i64, String)>,
     pub distributors: Vec<(OrgId, String)>,
+    pub form: NewForm,
     pub errors: FieldErrors,
 }
 
@@ -103,46 +157,53 @@ async fn suppliers(user: &CurrentUser) -> Result<Vec<(OrgId, String)>, AppError>
         .collect())
 }
 
-async fn new_page(user: &CurrentUser, errors: FieldErrors) -> Result<NewPage, AppError> {
+async fn new_page(
+    user: &CurrentUser,
+    form: NewForm,
+    errors: FieldErrors,
+) -> Result<NewPage, AppError> {
     Ok(NewPage {
         chrome: Chrome::new(user, "/inquiries", "New pricing inquiry")?,
         customers: deals::end_customers(&user.state.db.pool, user.org_id).await?,
         distributors: suppliers(user).await?,
+        form,
         errors,
     })
 }
 
 pub async fn new_form(user: CurrentUser) -> Result<HttpResponse, AppError> {
     require_reseller(&user).await?;
-    render::page(&new_page(&user, FieldErrors::default()).await?)
+    render::page(&new_page(&user, NewForm::default(), FieldErrors::default()).await?)
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct NewForm {
     #[serde(default)]
-    end_customer: String,
+    pub end_customer: String,
     #[serde(default)]
-    distributor: String,
+    pub new_customer_name: String,
+    #[serde(default)]
+    pub new_customer_contact: String,
+    #[serde(default)]
+    pub new_customer_email: String,
+    #[serde(default)]
+    pub distributor: String,
 }
 
 pub async fn create(user: CurrentUser, form: CsrfForm<NewForm>) -> Result<HttpResponse, AppError> {
     require_reseller(&user).await?;
-    let page = new_page(&user, FieldErrors::default()).await?;
+    let form = form.0;
+    let page = new_page(&user, NewForm::default(), FieldErrors::default()).await?;
     let mut errors = FieldErrors::default();
-    let customer = form
-        .0
-        .end_customer
-        .parse::<i64>()
-        .ok()
-        .filter(|id| page.customers.iter().any(|(c, _)| c == id));
-    if customer.is_none() {
-        errors.add(
-            "end_customer",
-            "Choose the end customer (add new ones with a deal registration).",
-        );
-    }
+    let choice = super::deals::check_end_customer(
+        &page.customers,
+        &form.end_customer,
+        &form.new_customer_name,
+        &form.new_customer_contact,
+        &form.new_customer_email,
+        &mut errors,
+    );
     let distributor = form
-        .0
         .distributor
         .parse::<i64>()
         .ok()
@@ -151,17 +212,20 @@ pub async fn create(user: CurrentUser, form: CsrfForm<NewForm>) -> Result<HttpRe
     if distributor.is_none() {
         errors.add("distributor", "Choose the distributor the inquiry goes to.");
     }
-    let (Some(customer), Some(distributor)) = (customer, distributor) else {
-        return render::invalid(&new_page(&user, errors).await?);
+    let (Some(choice), Some(distributor), true) = (choice, distributor, errors.is_empty()) else {
+        return render::invalid(&new_page(&user, form, errors).await?);
     };
     let mut tx = user.state.db.pool.begin().await?;
+    let customer =
+        super::deals::resolve_end_customer(&mut tx, user.org_id, &choice, user.now()).await?;
+    let year = user.state.clock.today().year();
     let (id, reference) = inquiries::insert(
         &mut tx,
         user.org_id,
         customer,
         distributor,
         user.id,
-        user.state.clock.today().year(),
+        year,
         user.now(),
     )
     .await?;
