@@ -501,3 +501,150 @@ async fn a_reseller_admin_ticks_a_contact_role_and_it_stays_ticked() {
     );
     b.client.clone().close().await.unwrap();
 }
+
+#[tokio::test]
+async fn inquiry_quote_and_acceptance_across_three_parties_in_chromium() {
+    use partner_portal::mail::{worker, Mailer};
+    let app = spawn_app().await;
+    let b = browser().await;
+    let c = &b.client;
+
+    // The reseller asks for a price.
+    sign_in(c, &app.address, Who::ResellerUser.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Lee Fischer").await;
+    c.find(Locator::LinkText("Pricing inquiries"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::LinkText("New pricing inquiry"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    expect_heading(c, "New pricing inquiry").await;
+    choose(c, "One of your end customers", "Harbour Logistics Ltd").await;
+    choose(c, "Distributor", "Northwind Distribution").await;
+    click_button(c, "Create the inquiry").await;
+    c.wait()
+        .for_element(Locator::XPath(
+            "//h1[starts-with(., 'Pricing inquiry PI-')]",
+        ))
+        .await
+        .unwrap();
+    fill(c, "SKU or legacy SKU", "EPIXADB10SN12T").await;
+    fill(c, "Quantity", "25").await;
+    c.wait()
+        .for_element(Locator::XPath(
+            "//*[@id='line-preview' and contains(., 'USD 1,050.00')]",
+        ))
+        .await
+        .expect("the preview shows the MSRP while typing");
+    click_button(c, "Add the line").await;
+    c.wait()
+        .for_element(Locator::XPath("//tfoot[contains(., 'USD 1,050.00')]"))
+        .await
+        .unwrap();
+    click_button(c, "Submit to Northwind Distribution").await;
+    c.wait()
+        .for_element(Locator::XPath(
+            "//*[@role='status' and contains(., 'is sent to Northwind Distribution')]",
+        ))
+        .await
+        .unwrap();
+    let inquiry_url = c.current_url().await.unwrap();
+    click_button(c, "Sign out").await;
+
+    // The distributor quotes, lowering the program discount with a reason.
+    sign_in(c, &app.address, Who::DistributorStaff.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Sam Patel").await;
+    c.goto(inquiry_url.as_str()).await.unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h2[.='Prepare the quote']"))
+        .await
+        .unwrap();
+    let program = c
+        .find(Locator::XPath(
+            "//input[starts-with(@id, 'bp_') and contains(@id, '_program')]",
+        ))
+        .await
+        .unwrap();
+    let label = program.attr("id").await.unwrap().unwrap();
+    let label_text = c
+        .find(Locator::XPath(&format!("//label[@for='{label}']")))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(label_text, "Partner program % for EPIXADB10SN12T");
+    fill(c, "Partner program % for EPIXADB10SN12T", "10").await;
+    fill(
+        c,
+        "Reason if lowered (Partner program, EPIXADB10SN12T)",
+        "price agreed",
+    )
+    .await;
+    click_button(c, "Send the quote").await;
+    c.wait()
+        .for_element(Locator::XPath(
+            "//*[@role='status' and contains(., 'Quote version 1')]",
+        ))
+        .await
+        .unwrap();
+    snap(c, "10-quote-sent").await;
+    click_button(c, "Sign out").await;
+
+    // The reseller sees every level with its source and accepts.
+    sign_in(c, &app.address, Who::ResellerUser.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Lee Fischer").await;
+    c.goto(inquiry_url.as_str()).await.unwrap();
+    let quote = c
+        .wait()
+        .for_element(Locator::XPath("//table[contains(., 'why this price')]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for expected in [
+        "Partner program 10%",
+        "price agreed",
+        "Deal registration 10%",
+        "Promotion 7%",
+        "USD 790.96",
+    ] {
+        assert!(quote.contains(expected), "{expected} missing in {quote}");
+    }
+    snap(c, "11-quote-seen").await;
+    click_button(c, "Accept and place the order").await;
+    c.wait()
+        .for_element(Locator::XPath(
+            "//*[@role='status' and contains(., 'is placed with Northwind Distribution')]",
+        ))
+        .await
+        .unwrap();
+    b.client.clone().close().await.unwrap();
+
+    // The mail of the flow lands in a real SMTP server.
+    let sink = crate::smtp_sink::start(0).await;
+    let mut settings = partner_portal::config::Settings::for_database("sqlite://unused.db");
+    settings.smtp_url = Some(format!("smtp://127.0.0.1:{}", sink.port));
+    let mailer = Mailer::from_settings(&settings).unwrap();
+    worker::try_run_once(&app.db, &mailer, app.clock.timestamp())
+        .await
+        .unwrap();
+    let mut to: Vec<String> = sink.messages().iter().flat_map(|m| m.to.clone()).collect();
+    to.sort();
+    assert_eq!(
+        to,
+        [
+            "admin@distributor.example",
+            "admin@reseller.example",
+            "sales@reseller.example"
+        ],
+        "inquiry to Northwind; quote to the author and Acme's admin"
+    );
+}
