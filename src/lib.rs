@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod import;
+pub mod jobs;
 pub mod mail;
 pub mod password;
 pub mod seed;

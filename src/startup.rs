@@ -136,7 +136,8 @@ impl Application {
     }
 }
 
-/// Removes expired sessions and forgets recovered rate-limit keys, every ten minutes.
+/// Every ten minutes: removes expired sessions, forgets recovered rate-limit keys, reminds
+/// of quotes about to end and records ended ones (idempotent, so the interval is harmless).
 fn spawn_housekeeping(state: actix_web::web::Data<AppState>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
@@ -149,6 +150,39 @@ fn spawn_housekeeping(state: actix_web::web::Data<AppState>) {
                 Err(e) => tracing::warn!(error = ?e, "could not remove expired sessions"),
             }
             state.login_limiter.forget_idle();
+            let public_url = state.settings.public_url();
+            let clock = &state.clock;
+            match crate::jobs::quote_expiry(
+                &state.db,
+                clock.today(),
+                &public_url,
+                clock.timestamp(),
+            )
+            .await
+            {
+                Ok(s) if s != Default::default() => {
+                    tracing::info!(
+                        reminded = s.reminded,
+                        expired = s.expired,
+                        "quote validity checked"
+                    )
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = ?e, "quote expiry job failed"),
+            }
+            match crate::jobs::deal_expiry(&state.db, clock.today(), &public_url, clock.timestamp())
+                .await
+            {
+                Ok(s) if s != Default::default() => {
+                    tracing::info!(
+                        reminded = s.reminded,
+                        expired = s.expired,
+                        "deal registrations checked"
+                    )
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = ?e, "deal registration expiry job failed"),
+            }
         }
     });
 }

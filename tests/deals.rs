@@ -245,3 +245,53 @@ async fn registrations_are_seen_only_by_whom_they_concern() {
         200
     );
 }
+
+#[tokio::test]
+async fn registrations_ending_soon_are_announced_once_and_ended_ones_expire() {
+    use partner_portal::jobs::deal_expiry;
+    let app = spawn_app().await;
+    // The demo registration of Acme is valid 2026-03-02 to 2026-05-30.
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    let run = |d: &'static str| {
+        let app = &app;
+        async move {
+            deal_expiry(&app.db, day(d), "http://portal.test", app.clock.timestamp())
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        run("2026-05-15").await,
+        Default::default(),
+        "fifteen days before: nothing yet"
+    );
+    assert_eq!(
+        run("2026-05-16").await.reminded,
+        1,
+        "Acme's admin, as nobody holds the role"
+    );
+    assert_eq!(run("2026-05-20").await.reminded, 0, "once only");
+    assert_eq!(
+        run("2026-05-30").await.expired,
+        0,
+        "valid through its last day"
+    );
+    assert_eq!(run("2026-05-31").await.expired, 1);
+    assert_eq!(run("2026-06-01").await.expired, 0, "recorded once");
+    let subjects: Vec<String> = sqlx::query_scalar(
+        "SELECT subject FROM outbox WHERE to_address = 'admin@reseller.example' ORDER BY id",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(subjects.len(), 2);
+    assert!(
+        subjects[0].ends_with("expiring") && subjects[1].ends_with("expired"),
+        "{subjects:?}"
+    );
+    let status: String = sqlx::query_scalar("SELECT status FROM deal_registrations")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "expired");
+}

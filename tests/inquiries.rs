@@ -593,3 +593,49 @@ async fn distributors_filter_their_inquiries_by_status_reseller_and_age() {
     let staff = app.login_as(Who::DistributorStaff).await;
     assert!(staff.text("/inquiries?older_than=3").await.contains(&row));
 }
+
+#[tokio::test]
+async fn quotes_ending_soon_are_reminded_once_and_ended_ones_expire() {
+    use partner_portal::jobs::quote_expiry;
+    let app = spawn_app().await;
+    let path = submitted_inquiry(&app).await;
+    let staff = app.login_as(Who::DistributorStaff).await;
+    let v = version(&staff.text(&path).await);
+    staff
+        .post(&format!("{path}/quote"), &[("version", &v)])
+        .await; // valid until 2026-03-31
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    let run = |d: &'static str| {
+        let app = &app;
+        async move {
+            quote_expiry(&app.db, day(d), "http://portal.test", app.clock.timestamp())
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        run("2026-03-27").await,
+        Default::default(),
+        "four days before: nothing yet"
+    );
+    let first = run("2026-03-28").await;
+    assert_eq!(first.reminded, 2, "the author and the reseller's admin");
+    assert_eq!(run("2026-03-29").await.reminded, 0, "once only");
+    let subjects: Vec<String> =
+        sqlx::query_scalar("SELECT subject FROM outbox WHERE kind = 'quote_expiring'")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert!(subjects.iter().all(|s| s.ends_with("ends on 2026-03-31")));
+    assert_eq!(
+        run("2026-03-31").await.expired,
+        0,
+        "valid through its last day"
+    );
+    assert_eq!(run("2026-04-01").await.expired, 1);
+    let status: String = sqlx::query_scalar("SELECT status FROM inquiries")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "expired");
+}

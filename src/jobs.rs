@@ -1,0 +1,174 @@
+//! Time-driven jobs. Each takes the date as an input, so tests pin it, and is idempotent:
+//! running it twice on a day changes nothing more and mails nobody twice (dedupe keys).
+
+use crate::db::{contact_roles, quotes, Db};
+use crate::domain::contact::{ContactRole, Person};
+use crate::mail::notify::{queue_for, Notice};
+use chrono::{Days, NaiveDate};
+use sqlx::Row;
+
+/// Quotes end their validity: reminders this many days before.
+pub const QUOTE_REMINDER_DAYS: u64 = 3;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct QuoteStats {
+    pub reminded: usize,
+    pub expired: usize,
+}
+
+/// Reminds the author and the reseller's admins of quotes ending within three days, and
+/// records quotes whose validity has passed as expired.
+pub async fn quote_expiry(
+    db: &Db,
+    today: NaiveDate,
+    public_url: &str,
+    now: i64,
+) -> anyhow::Result<QuoteStats> {
+    let mut stats = QuoteStats::default();
+    let rows = sqlx::query(
+        "SELECT i.id, i.reference, i.reseller_id, i.author_id, q.version, q.valid_until FROM inquiries i \
+         JOIN quotes q ON q.inquiry_id = i.id \
+         WHERE i.status = 'quoted' AND q.version = (SELECT MAX(version) FROM quotes WHERE inquiry_id = i.id)",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let soon = today
+        .checked_add_days(Days::new(QUOTE_REMINDER_DAYS))
+        .unwrap_or(today);
+    for r in &rows {
+        let id: i64 = r.try_get("id")?;
+        let reference: String = r.try_get("reference")?;
+        let version: i64 = r.try_get("version")?;
+        let until = NaiveDate::parse_from_str(&r.try_get::<String, _>("valid_until")?, "%Y-%m-%d")?;
+        let mut tx = db.pool.begin().await?;
+        if until < today {
+            quotes::set_inquiry_status(&mut tx, id, "expired").await?;
+            stats.expired += 1;
+        } else if until <= soon {
+            let mut people =
+                contact_roles::admins(&mut *tx, crate::domain::OrgId(r.try_get("reseller_id")?))
+                    .await?;
+            if let Some(author) = r.try_get::<Option<i64>, _>("author_id")? {
+                let found: Option<(String, String)> = sqlx::query_as(
+                    "SELECT display_name, email FROM users WHERE id = $1 AND disabled = 0",
+                )
+                .bind(author)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some((name, email)) = found {
+                    people.push(Person {
+                        user_id: author,
+                        name,
+                        email,
+                    });
+                }
+            }
+            people.sort();
+            people.dedup_by(|a, b| a.email == b.email);
+            let notice = Notice {
+                kind: "quote_expiring".into(),
+                subject: format!("The quote for {reference} ends on {until}"),
+                heading: format!("The quote for {reference} ends soon"),
+                paragraphs: vec![format!(
+                    "Quote version {version} for {reference} is valid until {until}. Accept or decline it before then; after that it can no longer be accepted."
+                )],
+                action: Some(("Open the quote".into(), format!("{public_url}/inquiries/{id}"))),
+            };
+            let event = format!("inquiry:{id}:quote:{version}:expiring");
+            for p in &people {
+                if queue_for(
+                    &mut tx,
+                    p,
+                    ContactRole::DealRegistration,
+                    &event,
+                    &notice,
+                    public_url,
+                    now,
+                )
+                .await?
+                {
+                    stats.reminded += 1;
+                }
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(stats)
+}
+
+/// Deal registrations: reminders this many days before the last valid day.
+pub const DEAL_REMINDER_DAYS: u64 = 14;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DealStats {
+    pub reminded: usize,
+    pub expired: usize,
+}
+
+/// Tells the reseller's deal registration role (or its admins) of approved registrations
+/// ending within 14 days, and records and tells of those that ended.
+pub async fn deal_expiry(
+    db: &Db,
+    today: NaiveDate,
+    public_url: &str,
+    now: i64,
+) -> anyhow::Result<DealStats> {
+    let mut stats = DealStats::default();
+    let rows = sqlx::query(
+        "SELECT d.id, d.reference, d.reseller_id, d.valid_until, e.name AS customer FROM deal_registrations d \
+         JOIN end_customers e ON e.id = d.end_customer_id WHERE d.status = 'approved' AND d.valid_until IS NOT NULL",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let soon = today
+        .checked_add_days(Days::new(DEAL_REMINDER_DAYS))
+        .unwrap_or(today);
+    for r in &rows {
+        let id: i64 = r.try_get("id")?;
+        let reference: String = r.try_get("reference")?;
+        let customer: String = r.try_get("customer")?;
+        let until = NaiveDate::parse_from_str(&r.try_get::<String, _>("valid_until")?, "%Y-%m-%d")?;
+        let reseller = crate::domain::OrgId(r.try_get("reseller_id")?);
+        let (what, paragraph) = if until < today {
+            ("expired", format!("Deal registration {reference} for {customer} ended on {until}; quotes no longer get its discount."))
+        } else if until <= soon {
+            ("expiring", format!("Deal registration {reference} for {customer} is valid until {until}. Ask your channel account manager to extend it if the deal is still open."))
+        } else {
+            continue;
+        };
+        let mut tx = db.pool.begin().await?;
+        if what == "expired" {
+            sqlx::query("UPDATE deal_registrations SET status = 'expired' WHERE id = $1 AND status = 'approved'")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            stats.expired += 1;
+        }
+        let notice = Notice {
+            kind: format!("deal_registration_{what}"),
+            subject: format!("Deal registration {reference} {what}"),
+            heading: format!("Deal registration {reference} {what}"),
+            paragraphs: vec![paragraph],
+            action: Some((
+                "See the registration".into(),
+                format!("{public_url}/deals/{id}"),
+            )),
+        };
+        let event = format!("deal:{id}:{what}:{until}");
+        let told = crate::mail::notify::notify_role(
+            &mut tx,
+            reseller,
+            ContactRole::DealRegistration,
+            &event,
+            &notice,
+            public_url,
+            now,
+        )
+        .await?;
+        if what == "expiring" {
+            stats.reminded += told.len();
+        }
+        tx.commit().await?;
+    }
+    Ok(stats)
+}
