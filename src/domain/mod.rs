@@ -14,6 +14,7 @@ pub mod paging;
 pub mod password;
 pub mod pricing;
 pub mod role;
+pub mod schedule;
 pub mod sku;
 pub mod status;
 
