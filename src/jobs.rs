@@ -172,3 +172,127 @@ pub async fn deal_expiry(
     }
     Ok(stats)
 }
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ProcessStats {
+    pub orders: usize,
+    pub entries: usize,
+}
+
+/// Processes every placed order not processed yet, with `completed_on` as the completion date
+/// that decides the dates of its entries (PRODUCT.md section 5). Each order is claimed once,
+/// so two portal processes never process it twice.
+///
+/// Orders from quotes carry no link to existing schedule entries: their renewal and
+/// upgrade lines start on the completion date like new terms. Linked renewals and co-termed
+/// upgrades come with the distributor's order form.
+pub async fn process_orders(
+    db: &Db,
+    completed_on: NaiveDate,
+    by: Option<i64>,
+    public_url: &str,
+    now: i64,
+) -> anyhow::Result<ProcessStats> {
+    use crate::domain::schedule::{hardware_warranty, new_subscription};
+    use crate::domain::sku::{Sku, Transaction};
+    let mut stats = ProcessStats::default();
+    let snapshot =
+        crate::db::catalogue::snapshot(&db.pool, crate::db::catalogue::DEFAULT_CURRENCY).await?;
+    for order in crate::db::orders::unprocessed(&db.pool).await? {
+        let mut tx = db.pool.begin().await?;
+        if !crate::db::orders::claim(&mut tx, order.id, completed_on, by, now).await? {
+            continue;
+        }
+        let mut issued = Vec::new();
+        for line in crate::db::orders::lines(&mut tx, order.id).await? {
+            let sku = Sku::parse(&line.sku)
+                .map_err(|e| anyhow::anyhow!("order {}: {}: {e}", order.reference, line.sku))?;
+            let f = sku.fields();
+            let period = match f.transaction {
+                Transaction::Hardware => {
+                    let months = snapshot
+                        .item_of(&sku)
+                        .and_then(|i| i.warranty_months)
+                        .unwrap_or(12);
+                    hardware_warranty(completed_on, months)
+                }
+                _ => new_subscription(completed_on, u32::from(f.term)),
+            };
+            let entry = crate::db::orders::NewEntry {
+                reseller: order.reseller_id,
+                end_customer: order.end_customer_id,
+                order: order.id,
+                order_reference: &order.reference,
+                sku: &line.sku,
+                description: &line.description,
+                quantity: line.quantity,
+                start: period.start,
+                end: period.end,
+            };
+            crate::db::orders::insert_entry(&mut tx, &entry, now).await?;
+            issued.push(format!(
+                "{} × {} ({}): {} to {}",
+                line.quantity, line.description, line.sku, period.start, period.end
+            ));
+            stats.entries += 1;
+        }
+        let mut paragraphs = vec![format!(
+            "Order {} is processed on {completed_on}. The license schedule of {} now has:",
+            order.reference, order.end_customer_name
+        )];
+        paragraphs.extend(issued);
+        paragraphs.push("There are no license keys: subscriptions are active from their start date, renewals and changes apply by themselves.".into());
+        let notice = Notice {
+            kind: "license_schedule_issued".into(),
+            subject: format!(
+                "License schedule for {}: order {}",
+                order.end_customer_name, order.reference
+            ),
+            heading: format!("License schedule for {}", order.end_customer_name),
+            paragraphs,
+            action: Some((
+                "See the license schedule".into(),
+                format!(
+                    "{public_url}/licenses?end_customer={}",
+                    order.end_customer_id
+                ),
+            )),
+        };
+        let event = format!("order:{}:issued", order.id);
+        let contact: Option<(String, String)> =
+            sqlx::query_as("SELECT contact_name, contact_email FROM end_customers WHERE id = $1")
+                .bind(order.end_customer_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some((name, email)) = contact {
+            let person = Person {
+                user_id: 0,
+                name,
+                email,
+            };
+            queue_for(
+                &mut tx,
+                &person,
+                ContactRole::Renewals,
+                &event,
+                &notice,
+                public_url,
+                now,
+            )
+            .await?;
+        }
+        crate::mail::notify::notify_role(
+            &mut tx,
+            order.reseller_id,
+            ContactRole::Renewals,
+            &event,
+            &notice,
+            public_url,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        stats.orders += 1;
+    }
+    Ok(stats)
+}

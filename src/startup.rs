@@ -183,6 +183,21 @@ fn spawn_housekeeping(state: actix_web::web::Data<AppState>) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = ?e, "deal registration expiry job failed"),
             }
+            match crate::jobs::process_orders(
+                &state.db,
+                clock.today(),
+                None,
+                &public_url,
+                clock.timestamp(),
+            )
+            .await
+            {
+                Ok(s) if s.orders > 0 => {
+                    tracing::info!(orders = s.orders, entries = s.entries, "orders processed")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = ?e, "order processing failed"),
+            }
         }
     });
 }

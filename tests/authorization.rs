@@ -50,6 +50,34 @@ const fn row(
 const TABLE: &[Row] = &[
     row(
         "GET",
+        "/orders",
+        "/orders",
+        &[],
+        [303, 200, 403, 200, 200, 200, 200, 200],
+    ),
+    row(
+        "POST",
+        "/orders/process",
+        "/orders/process",
+        &[],
+        [303, 303, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "GET",
+        "/licenses",
+        "/licenses",
+        &[],
+        [303, 200, 403, 200, 200, 200, 200, 200],
+    ),
+    row(
+        "GET",
+        "/licenses.csv",
+        "/licenses.csv",
+        &[],
+        [303, 200, 403, 200, 200, 200, 200, 200],
+    ),
+    row(
+        "GET",
         "/admin/pricing",
         "/admin/pricing",
         &[],

@@ -24,7 +24,7 @@ async fn new_inquiry(c: &TestClient) -> String {
     location(&r)
 }
 
-fn version(html: &str) -> String {
+pub fn version(html: &str) -> String {
     crate::helpers::value_after(html, "name=\"version\" value=\"")
         .unwrap_or_else(|| panic!("no version field in {html}"))
 }
@@ -229,7 +229,7 @@ async fn two_people_changing_one_draft_do_not_overwrite_each_other() {
 
 /// Acme's Harbour Logistics has the demo's approved deal registration for EPIXAD (valid from
 /// today), Acme is Gold (program 12%, hardware 6%), and ENDPOINT-SPRING gives 7% on EPIXAD.
-async fn submitted_inquiry(app: &TestApp) -> String {
+pub async fn submitted_inquiry(app: &TestApp) -> String {
     let lee = app.login_as(Who::ResellerUser).await;
     let path = new_inquiry(&lee).await;
     assert_eq!(

@@ -13,6 +13,7 @@ mod database;
 mod deals;
 mod health;
 mod inquiries;
+mod orders;
 mod organisations;
 mod security;
 mod smtp_sink;

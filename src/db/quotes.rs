@@ -187,8 +187,17 @@ pub async fn place_order(
     sqlx::query("UPDATE orders SET reference = $1 WHERE id = $2")
         .bind(&reference)
         .bind(id)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
+    // The order keeps what was quoted, line by line.
+    sqlx::query(
+        "INSERT INTO order_lines (order_id, line_no, sku, description, quantity) \
+         SELECT $1, line_no, sku, description, quantity FROM quote_lines WHERE quote_id = $2",
+    )
+    .bind(id)
+    .bind(quote)
+    .execute(&mut *conn)
+    .await?;
     Ok(reference)
 }
 

@@ -36,6 +36,8 @@ pub fn menu(role: AccessRole) -> Vec<(&'static str, &'static str)> {
     ];
     if role != AccessRole::ChannelManager {
         items.insert(1, ("/inquiries", "Pricing inquiries"));
+        items.insert(2, ("/orders", "Orders"));
+        items.insert(3, ("/licenses", "License schedules"));
     }
     if role.is_vendor_admin() {
         items.push(("/admin/organisations", "Organisations"));
@@ -103,10 +105,13 @@ mod tests {
         let hrefs = |r| menu(r).into_iter().map(|(h, _)| h).collect::<Vec<_>>();
         let (d, c, t, api) = ("/deals", "/catalogue", "/sku-translator", "/api-tokens");
         let i = "/inquiries";
+        let (o, l) = ("/orders", "/licenses");
         let orgs = "/admin/organisations";
         let vendor_admin = [
             "/",
             i,
+            o,
+            l,
             d,
             c,
             t,
@@ -121,12 +126,24 @@ mod tests {
             "/account",
         ];
         assert_eq!(hrefs(AccessRole::VendorAdmin), vendor_admin);
-        let reseller_admin = ["/", i, d, c, t, "/users", "/contact-roles", api, "/account"];
+        let reseller_admin = [
+            "/",
+            i,
+            o,
+            l,
+            d,
+            c,
+            t,
+            "/users",
+            "/contact-roles",
+            api,
+            "/account",
+        ];
         assert_eq!(hrefs(AccessRole::ResellerAdmin), reseller_admin);
         assert_eq!(hrefs(AccessRole::DistributorAdmin), reseller_admin);
         assert_eq!(
             hrefs(AccessRole::ResellerUser),
-            ["/", i, d, c, t, "/contact-roles", "/account"]
+            ["/", i, o, l, d, c, t, "/contact-roles", "/account"]
         );
         assert_eq!(
             hrefs(AccessRole::ChannelManager),
@@ -134,7 +151,7 @@ mod tests {
         );
         assert_eq!(
             hrefs(AccessRole::DistributorStaff),
-            ["/", i, d, c, t, "/contact-roles", "/account"]
+            ["/", i, o, l, d, c, t, "/contact-roles", "/account"]
         );
     }
 }

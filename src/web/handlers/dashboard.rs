@@ -30,6 +30,8 @@ fn describe(href: &str) -> &'static str {
         "/admin/outbox" => "Every e-mail of the portal: queued, sent, retrying and dead, with a retry button.",
         "/inquiries" => "Ask your distributor for a quote, or answer the inquiries sent to you.",
         "/admin/pricing" => "Partner program and deal registration discounts, promotions, quote and registration validity.",
+        "/orders" => "Orders placed from accepted quotes, and their processing.",
+        "/licenses" => "The license schedules of your end customers: what runs from when to when; CSV download.",
         "/deals" => "Register deals for your end customers, or decide on the registrations of your resellers.",
         "/catalogue" => "Find a product and see its SKU and MSRP for any term from 1 to 60 months.",
         "/api-tokens" => "Tokens that let your organisation's systems call the portal's JSON API.",

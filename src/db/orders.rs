@@ -1,0 +1,218 @@
+//! Orders, their processing, and the license schedule entries processing creates. Reads take
+//! the caller's scope: the reseller's own, a distributor's, or all for the vendor.
+
+use crate::domain::{Cents, OrgId};
+use chrono::NaiveDate;
+use sqlx::{AnyConnection, AnyPool, Row};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Reseller(OrgId),
+    Distributor(OrgId),
+    All,
+}
+
+impl Scope {
+    fn params(self) -> (&'static str, i64) {
+        match self {
+            Scope::Reseller(o) => ("reseller", o.0),
+            Scope::Distributor(o) => ("distributor", o.0),
+            Scope::All => ("all", 0),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Order {
+    pub id: i64,
+    pub reference: String,
+    pub reseller_id: OrgId,
+    pub reseller_name: String,
+    pub distributor_name: String,
+    pub end_customer_id: i64,
+    pub end_customer_name: String,
+    pub total_net: Cents,
+    pub created_at: i64,
+    pub completed_on: Option<String>,
+}
+
+const SELECT: &str = "SELECT o.id, o.reference, o.reseller_id, r.name AS reseller_name, d.name AS distributor_name, \
+       o.end_customer_id, e.name AS end_customer_name, o.total_net, o.created_at, p.completed_on \
+     FROM orders o JOIN organisations r ON r.id = o.reseller_id JOIN organisations d ON d.id = o.distributor_id \
+     JOIN end_customers e ON e.id = o.end_customer_id LEFT JOIN order_processing p ON p.order_id = o.id";
+
+const SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND o.reseller_id = $2) OR ($1 = 'distributor' AND o.distributor_id = $2))";
+
+fn order(r: &sqlx::any::AnyRow) -> Result<Order, sqlx::Error> {
+    Ok(Order {
+        id: r.try_get("id")?,
+        reference: r.try_get("reference")?,
+        reseller_id: OrgId(r.try_get("reseller_id")?),
+        reseller_name: r.try_get("reseller_name")?,
+        distributor_name: r.try_get("distributor_name")?,
+        end_customer_id: r.try_get("end_customer_id")?,
+        end_customer_name: r.try_get("end_customer_name")?,
+        total_net: Cents(r.try_get("total_net")?),
+        created_at: r.try_get("created_at")?,
+        completed_on: r.try_get("completed_on")?,
+    })
+}
+
+/// Newest first, at most 200 (the page says so when there are more).
+pub async fn list(pool: &AnyPool, scope: Scope) -> Result<Vec<Order>, sqlx::Error> {
+    let (kind, id) = scope.params();
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE {SCOPE} ORDER BY o.id DESC LIMIT 200"
+    ))
+    .bind(kind)
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(order).collect()
+}
+
+/// Placed orders not processed yet, oldest first.
+pub async fn unprocessed(pool: &AnyPool) -> Result<Vec<Order>, sqlx::Error> {
+    let rows = sqlx::query(&format!("{SELECT} WHERE p.order_id IS NULL ORDER BY o.id"))
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(order).collect()
+}
+
+pub struct OrderLine {
+    pub sku: String,
+    pub description: String,
+    pub quantity: i64,
+}
+
+pub async fn lines(conn: &mut AnyConnection, order: i64) -> Result<Vec<OrderLine>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT sku, description, quantity FROM order_lines WHERE order_id = $1 ORDER BY line_no",
+    )
+    .bind(order)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(OrderLine {
+                sku: r.try_get("sku")?,
+                description: r.try_get("description")?,
+                quantity: r.try_get("quantity")?,
+            })
+        })
+        .collect()
+}
+
+/// Marks the order processed; false if another process did it first.
+pub async fn claim(
+    conn: &mut AnyConnection,
+    order: i64,
+    completed_on: NaiveDate,
+    by: Option<i64>,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO order_processing (order_id, completed_on, processed_at, processed_by) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (order_id) DO NOTHING",
+    )
+    .bind(order)
+    .bind(completed_on.to_string())
+    .bind(now)
+    .bind(by)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub struct NewEntry<'a> {
+    pub reseller: OrgId,
+    pub end_customer: i64,
+    pub order: i64,
+    pub order_reference: &'a str,
+    pub sku: &'a str,
+    pub description: &'a str,
+    pub quantity: i64,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+pub async fn insert_entry(
+    conn: &mut AnyConnection,
+    e: &NewEntry<'_>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO license_entries (reseller_id, end_customer_id, order_id, order_reference, sku, description, quantity, \
+         start_date, end_date, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(e.reseller.0)
+    .bind(e.end_customer)
+    .bind(e.order)
+    .bind(e.order_reference)
+    .bind(e.sku)
+    .bind(e.description)
+    .bind(e.quantity)
+    .bind(e.start.to_string())
+    .bind(e.end.to_string())
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub id: i64,
+    pub reseller_name: String,
+    pub end_customer_id: i64,
+    pub end_customer_name: String,
+    pub order_reference: String,
+    pub sku: String,
+    pub description: String,
+    pub quantity: i64,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+/// License schedule entries in scope (distributors: of the resellers they supply), optionally
+/// of one end customer, by end customer and start date.
+pub async fn entries(
+    pool: &AnyPool,
+    scope: Scope,
+    end_customer: Option<i64>,
+) -> Result<Vec<Entry>, sqlx::Error> {
+    let (kind, id) = scope.params();
+    let rows = sqlx::query(
+        "SELECT l.id, r.name AS reseller_name, l.end_customer_id, e.name AS end_customer_name, l.order_reference, l.sku, \
+                l.description, l.quantity, l.start_date, l.end_date \
+         FROM license_entries l JOIN organisations r ON r.id = l.reseller_id JOIN end_customers e ON e.id = l.end_customer_id \
+         WHERE ($1 = 'all' OR ($1 = 'reseller' AND l.reseller_id = $2) \
+                OR ($1 = 'distributor' AND l.reseller_id IN (SELECT reseller_id FROM reseller_distributors WHERE distributor_id = $2))) \
+           AND ($3 = 0 OR l.end_customer_id = $3) \
+         ORDER BY LOWER(e.name), l.start_date, l.id LIMIT 5000",
+    )
+    .bind(kind)
+    .bind(id)
+    .bind(end_customer.unwrap_or(0))
+    .fetch_all(pool)
+    .await?;
+    let date = |s: String| {
+        NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|e| sqlx::Error::Decode(e.into()))
+    };
+    rows.iter()
+        .map(|r| {
+            Ok(Entry {
+                id: r.try_get("id")?,
+                reseller_name: r.try_get("reseller_name")?,
+                end_customer_id: r.try_get("end_customer_id")?,
+                end_customer_name: r.try_get("end_customer_name")?,
+                order_reference: r.try_get("order_reference")?,
+                sku: r.try_get("sku")?,
+                description: r.try_get("description")?,
+                quantity: r.try_get("quantity")?,
+                start: date(r.try_get("start_date")?)?,
+                end: date(r.try_get("end_date")?)?,
+            })
+        })
+        .collect()
+}

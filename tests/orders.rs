@@ -1,0 +1,139 @@
+//! Orders become license schedules: the completion date decides the dates, nothing is
+//! processed twice, and each organisation sees only its own schedules.
+
+use crate::helpers::{header, location, spawn_app, TestApp, Who};
+use crate::inquiries::{submitted_inquiry, version};
+
+/// A quote accepted as quoted: EPIXAD x 25 and XGS 3100 x 2 for Harbour Logistics (Acme).
+async fn placed_order(app: &TestApp) {
+    let path = submitted_inquiry(app).await;
+    let staff = app.login_as(Who::DistributorStaff).await;
+    let v = version(&staff.text(&path).await);
+    assert_eq!(
+        staff
+            .post(&format!("{path}/quote"), &[("version", &v)])
+            .await
+            .status(),
+        303
+    );
+    let lee = app.login_as(Who::ResellerUser).await;
+    let v = version(&lee.text(&path).await);
+    assert_eq!(
+        lee.post(&format!("{path}/accept"), &[("version", &v)])
+            .await
+            .status(),
+        303
+    );
+}
+
+#[tokio::test]
+async fn processing_issues_the_schedule_by_the_completion_date_and_mails_it() {
+    let app = spawn_app().await;
+    placed_order(&app).await;
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    assert!(vendor.text("/orders").await.contains("placed, waiting"));
+    app.clock.advance(chrono::Duration::days(3)); // processed on 2026-03-05
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    let r = vendor.post("/orders/process", &[]).await;
+    assert_eq!(r.status(), 303);
+    assert!(vendor.text(&location(&r)).await.contains(
+        "Processed 1 orders with completion date 2026-03-05: 2 license schedule entries"
+    ));
+    // Processing again does nothing.
+    vendor.post("/orders/process", &[]).await;
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM license_entries").await, 2);
+
+    let dates: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT sku, start_date, end_date FROM license_entries ORDER BY sku")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        dates,
+        [
+            (
+                "EPIXADB10SN12T".into(),
+                "2026-03-05".into(),
+                "2027-03-04".into()
+            ),
+            (
+                "HWX310000SH00G".into(),
+                "2026-03-05".into(),
+                "2027-03-04".into()
+            ),
+        ],
+        "12 months from the completion date; hardware warranty from the same day"
+    );
+    // The end customer's license contact and the reseller's renewals role (its admin) are told.
+    let mut to: Vec<String> =
+        sqlx::query_scalar("SELECT to_address FROM outbox WHERE kind = 'license_schedule_issued'")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    to.sort();
+    assert_eq!(
+        to,
+        ["admin@reseller.example", "it@harbour-logistics.example"]
+    );
+
+    let lee = app.login_as(Who::ResellerUser).await;
+    let page = lee.text("/licenses").await;
+    assert!(
+        page.contains("2026-03-05")
+            && page.contains("2027-03-04")
+            && page.contains("<td>active</td>")
+    );
+    let csv = lee.get("/licenses.csv?status=active").await;
+    assert_eq!(
+        header(csv.headers(), "content-type"),
+        "text/csv; charset=utf-8"
+    );
+    let body = csv.text().await.unwrap();
+    assert_eq!(body.lines().count(), 3);
+    assert!(body.contains("Harbour Logistics Ltd,Acme Secure IT,\"Intercept X Advanced, 10-24 users, 12 months\",EPIXADB10SN12T,25,2026-03-05,2027-03-04,SO-2026-00001,active"));
+    assert_eq!(
+        lee.get("/licenses.csv?status=expired")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .lines()
+            .count(),
+        1,
+        "header only"
+    );
+    // Northwind supplies Acme and sees it; another reseller does not.
+    assert!(app
+        .login_as(Who::DistributorStaff)
+        .await
+        .text("/licenses")
+        .await
+        .contains("EPIXADB10SN12T"));
+    let other = app
+        .login_as(Who::OtherResellerAdmin)
+        .await
+        .text("/licenses")
+        .await;
+    assert!(!other.contains("EPIXADB10SN12T") && other.contains("No license schedule entries"));
+    // Near the end the entry is expiring.
+    app.clock.advance(chrono::Duration::days(300));
+    let lee = app.login_as(Who::ResellerUser).await;
+    assert!(lee
+        .text("/licenses?status=expiring")
+        .await
+        .contains("EPIXADB10SN12T"));
+}
+
+#[tokio::test]
+async fn two_processors_at_once_issue_each_order_once() {
+    let app = spawn_app().await;
+    placed_order(&app).await;
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+    let now = app.clock.timestamp();
+    let (a, b) = tokio::join!(
+        partner_portal::jobs::process_orders(&app.db, day, None, "http://portal.test", now),
+        partner_portal::jobs::process_orders(&app.db, day, None, "http://portal.test", now)
+    );
+    assert_eq!(a.unwrap().orders + b.unwrap().orders, 1);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM license_entries").await, 2);
+}
