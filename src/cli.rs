@@ -34,6 +34,13 @@ pub enum Command {
     Migrate,
     /// Load the demo organisations and users (does nothing if they are already there)
     SeedDemo,
+    /// Apply the date-driven rules for a day: quotes and deal registrations that end,
+    /// renewal reminders (90, 60, 30 days). Idempotent; `serve` does this for today.
+    Sweep {
+        /// The day to apply the rules for, YYYY-MM-DD (default: today)
+        #[arg(long)]
+        as_of: Option<String>,
+    },
     /// Mail: `mail flush` delivers every due message of the outbox once (for cron)
     Mail {
         #[command(subcommand)]
@@ -179,6 +186,26 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }
         }
         Command::Sku { command } => sku_command(&settings, command).await?,
+        Command::Sweep { as_of } => {
+            let day = match as_of {
+                Some(d) => chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| {
+                    CliError::BadInput(format!("--as-of: {d:?} is not a date (YYYY-MM-DD)"))
+                })?,
+                None => crate::clock::Clock::System.today(),
+            };
+            let db = open(&settings).await?;
+            let s = crate::jobs::sweep(
+                &db,
+                day,
+                &settings.public_url(),
+                chrono::Utc::now().timestamp(),
+            )
+            .await?;
+            println!(
+                "sweep as of {day}: {} quote reminders, {} quotes expired, {} deal registration reminders, {} expired, {} renewal reminders",
+                s.quotes.reminded, s.quotes.expired, s.deals.reminded, s.deals.expired, s.renewal_reminders
+            );
+        }
         Command::Mail {
             command: MailCommand::Flush,
         } => {

@@ -296,3 +296,111 @@ pub async fn process_orders(
     }
     Ok(stats)
 }
+
+/// Renewal reminders 90, 60 and 30 days before a subscription entry ends (PRODUCT.md section 7;
+/// hardware warranties are not renewed),
+/// once each, to the reseller's renewals role and each supplying distributor's. Returns how
+/// many messages were queued. A day missed (the portal was down) is caught up: every reminder
+/// whose day has come and whose entry has not ended yet goes out once.
+pub async fn renewal_reminders(
+    db: &Db,
+    today: NaiveDate,
+    public_url: &str,
+    now: i64,
+) -> anyhow::Result<usize> {
+    use crate::domain::schedule::reminder_dates;
+    let horizon = today.checked_add_days(Days::new(90)).unwrap_or(today);
+    let rows = sqlx::query(
+        "SELECT l.id, l.reseller_id, l.sku, l.description, l.quantity, l.end_date, e.name AS customer FROM license_entries l \
+         JOIN end_customers e ON e.id = l.end_customer_id WHERE l.end_date >= $1 AND l.end_date <= $2 \
+         AND SUBSTR(l.sku, 11, 1) <> 'H'",
+    )
+    .bind(today.to_string())
+    .bind(horizon.to_string())
+    .fetch_all(&db.pool)
+    .await?;
+    let mut queued = 0;
+    for r in &rows {
+        let id: i64 = r.try_get("id")?;
+        let end = NaiveDate::parse_from_str(&r.try_get::<String, _>("end_date")?, "%Y-%m-%d")?;
+        // The nearest reminder whose day has come (30 before 60 before 90).
+        let Some((days, _)) = reminder_dates(end)
+            .into_iter()
+            .rev()
+            .find(|(_, on)| *on <= today)
+        else {
+            continue;
+        };
+        let reseller = crate::domain::OrgId(r.try_get("reseller_id")?);
+        let customer: String = r.try_get("customer")?;
+        let description: String = r.try_get("description")?;
+        let notice = Notice {
+            kind: "renewal_reminder".into(),
+            subject: format!("{customer}: {description} ends on {end}"),
+            heading: format!("Renewal due in {days} days"),
+            paragraphs: vec![format!(
+                "{} × {description} ({}) of {customer} ends on {end}. A renewal ordered before then continues it without a gap.",
+                r.try_get::<i64, _>("quantity")?,
+                r.try_get::<String, _>("sku")?
+            )],
+            action: Some(("See the license schedule".into(), format!("{public_url}/licenses?status=expiring"))),
+        };
+        let event = format!("entry:{id}:renewal:{days}");
+        let mut tx = db.pool.begin().await?;
+        queued += crate::mail::notify::notify_role(
+            &mut tx,
+            reseller,
+            ContactRole::Renewals,
+            &event,
+            &notice,
+            public_url,
+            now,
+        )
+        .await?
+        .len();
+        let distributors: Vec<i64> = sqlx::query_scalar(
+            "SELECT distributor_id FROM reseller_distributors WHERE reseller_id = $1",
+        )
+        .bind(reseller.0)
+        .fetch_all(&mut *tx)
+        .await?;
+        for d in distributors {
+            queued += crate::mail::notify::notify_role(
+                &mut tx,
+                crate::domain::OrgId(d),
+                ContactRole::Renewals,
+                &event,
+                &notice,
+                public_url,
+                now,
+            )
+            .await?
+            .len();
+        }
+        tx.commit().await?;
+    }
+    Ok(queued)
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SweepStats {
+    pub quotes: QuoteStats,
+    pub deals: DealStats,
+    pub renewal_reminders: usize,
+}
+
+/// Every date-driven rule for `today`: quote and deal registration expiry and renewal
+/// reminders. `partner-portal sweep --as-of DATE` runs it for any date; `serve` runs it for
+/// today every ten minutes. Idempotent.
+pub async fn sweep(
+    db: &Db,
+    today: NaiveDate,
+    public_url: &str,
+    now: i64,
+) -> anyhow::Result<SweepStats> {
+    Ok(SweepStats {
+        quotes: quote_expiry(db, today, public_url, now).await?,
+        deals: deal_expiry(db, today, public_url, now).await?,
+        renewal_reminders: renewal_reminders(db, today, public_url, now).await?,
+    })
+}

@@ -152,36 +152,11 @@ fn spawn_housekeeping(state: actix_web::web::Data<AppState>) {
             state.login_limiter.forget_idle();
             let public_url = state.settings.public_url();
             let clock = &state.clock;
-            match crate::jobs::quote_expiry(
-                &state.db,
-                clock.today(),
-                &public_url,
-                clock.timestamp(),
-            )
-            .await
+            match crate::jobs::sweep(&state.db, clock.today(), &public_url, clock.timestamp()).await
             {
-                Ok(s) if s != Default::default() => {
-                    tracing::info!(
-                        reminded = s.reminded,
-                        expired = s.expired,
-                        "quote validity checked"
-                    )
-                }
+                Ok(s) if s != Default::default() => tracing::info!(?s, "date-driven rules applied"),
                 Ok(_) => {}
-                Err(e) => tracing::warn!(error = ?e, "quote expiry job failed"),
-            }
-            match crate::jobs::deal_expiry(&state.db, clock.today(), &public_url, clock.timestamp())
-                .await
-            {
-                Ok(s) if s != Default::default() => {
-                    tracing::info!(
-                        reminded = s.reminded,
-                        expired = s.expired,
-                        "deal registrations checked"
-                    )
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = ?e, "deal registration expiry job failed"),
+                Err(e) => tracing::warn!(error = ?e, "sweep failed"),
             }
             match crate::jobs::process_orders(
                 &state.db,

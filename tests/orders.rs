@@ -137,3 +137,60 @@ async fn two_processors_at_once_issue_each_order_once() {
     assert_eq!(a.unwrap().orders + b.unwrap().orders, 1);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM license_entries").await, 2);
 }
+
+#[tokio::test]
+async fn renewal_reminders_go_out_90_60_and_30_days_before_once_each() {
+    use partner_portal::jobs::renewal_reminders;
+    let app = spawn_app().await;
+    placed_order(&app).await;
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    partner_portal::jobs::process_orders(&app.db, day("2026-03-05"), None, "http://portal.test", 0)
+        .await
+        .unwrap();
+    // The subscription ends 2027-03-04; the hardware warranty too, but it is not renewed.
+    let run = |d: &'static str| {
+        let app = &app;
+        async move {
+            renewal_reminders(&app.db, day(d), "http://portal.test", app.clock.timestamp())
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(run("2026-12-03").await, 0, "91 days before");
+    assert_eq!(
+        run("2026-12-04").await,
+        2,
+        "90 days: Acme's and Northwind's renewals (their admins)"
+    );
+    assert_eq!(run("2026-12-05").await, 0, "once each");
+    assert_eq!(run("2027-01-03").await, 2, "60 days");
+    assert_eq!(run("2027-02-02").await, 2, "30 days");
+    assert_eq!(run("2027-03-04").await, 0);
+    let subjects: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT subject FROM outbox WHERE kind = 'renewal_reminder'")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(subjects, ["Harbour Logistics Ltd: Intercept X Advanced, 10-24 users, 12 months ends on 2027-03-04"]);
+}
+
+#[test]
+fn sweep_runs_for_any_date_from_the_command_line() {
+    let db = crate::cli::temp_database();
+    assert!(crate::cli::portal(&db, &["seed-demo"], &[])
+        .status
+        .success());
+    // The demo's deal registration ends 90 days after it was seeded (today): far in the future
+    // of 2023-09-18, so nothing happens then.
+    let out = crate::cli::portal(&db, &["sweep", "--as-of", "2023-09-18"], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .starts_with("sweep as of 2023-09-18: 0 quote reminders"));
+    let bad = crate::cli::portal(&db, &["sweep", "--as-of", "18.09.2023"], &[]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--as-of"));
+}
