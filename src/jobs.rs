@@ -177,6 +177,8 @@ pub async fn deal_expiry(
 pub struct ProcessStats {
     pub orders: usize,
     pub entries: usize,
+    /// Orders left waiting because a maintenance window is in force.
+    pub waiting: usize,
 }
 
 /// Processes every placed order not processed yet, with `completed_on` as the completion date
@@ -196,6 +198,15 @@ pub async fn process_orders(
     use crate::domain::schedule::{hardware_warranty, new_subscription};
     use crate::domain::sku::{Sku, Transaction};
     let mut stats = ProcessStats::default();
+    // During a maintenance window orders are accepted and wait; after it they are processed
+    // with the real completion date.
+    if crate::db::maintenance::active(&db.pool, now)
+        .await?
+        .is_some()
+    {
+        stats.waiting = crate::db::orders::unprocessed(&db.pool).await?.len();
+        return Ok(stats);
+    }
     let snapshot =
         crate::db::catalogue::snapshot(&db.pool, crate::db::catalogue::DEFAULT_CURRENCY).await?;
     for order in crate::db::orders::unprocessed(&db.pool).await? {

@@ -121,7 +121,8 @@ pub async fn seed_demo(db: &Db, now: i64) -> anyhow::Result<bool> {
     let people = seed_people(db, now).await?;
     let catalogue = seed_catalogue(db).await?;
     let deals = seed_deals(db, now).await?;
-    Ok(people || catalogue || deals)
+    let windows = seed_maintenance(db, now).await?;
+    Ok(people || catalogue || deals || windows)
 }
 
 async fn seed_people(db: &Db, now: i64) -> anyhow::Result<bool> {
@@ -612,6 +613,38 @@ pub async fn seed_deals(db: &Db, now: i64) -> anyhow::Result<bool> {
         now,
         None,
         Some((today, until)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// The demo's past maintenance window, 2023-10-01 to 2023-10-12 (PRODUCT.md section 7).
+pub async fn seed_maintenance(db: &Db, now: i64) -> anyhow::Result<bool> {
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM maintenance_windows")
+        .fetch_one(&db.pool)
+        .await?;
+    if existing > 0 {
+        return Ok(false);
+    }
+    let at = |d: &str| -> anyhow::Result<i64> {
+        Ok(NaiveDate::parse_from_str(d, "%Y-%m-%d")?
+            .and_hms_opt(0, 0, 0)
+            .context("time")?
+            .and_utc()
+            .timestamp())
+    };
+    let sections = vec!["orders".to_string(), "licenses".to_string()];
+    let message = "Order system migration: orders are accepted and processed after the window.";
+    let mut tx = db.pool.begin().await?;
+    crate::db::maintenance::insert(
+        &mut tx,
+        at("2023-10-01")?,
+        at("2023-10-13")?,
+        message,
+        &sections,
+        None,
+        now,
     )
     .await?;
     tx.commit().await?;

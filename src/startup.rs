@@ -105,6 +105,7 @@ impl Application {
                 .build();
             App::new()
                 .app_data(state.clone())
+                .wrap(middleware::from_fn(web::maintenance::gate))
                 .wrap(middleware::from_fn(web::csrf::check_origin))
                 .wrap(sessions)
                 .wrap(web::security::headers(demo))

@@ -50,6 +50,27 @@ const fn row(
 const TABLE: &[Row] = &[
     row(
         "GET",
+        "/admin/maintenance",
+        "/admin/maintenance",
+        &[],
+        [303, 200, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "POST",
+        "/admin/maintenance",
+        "/admin/maintenance",
+        &[],
+        [303, 422, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "POST",
+        "/admin/maintenance/{id}/delete",
+        "/admin/maintenance/999999/delete",
+        &[],
+        [303, 404, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "GET",
         "/orders",
         "/orders",
         &[],

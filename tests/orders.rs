@@ -194,3 +194,116 @@ fn sweep_runs_for_any_date_from_the_command_line() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--as-of"));
 }
+
+#[tokio::test]
+async fn during_a_window_orders_wait_and_listed_sections_pause() {
+    let app = spawn_app().await;
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    // Now is 2026-03-02 09:00 UTC; the window runs to midnight and pauses license schedules.
+    let r = vendor
+        .post(
+            "/admin/maintenance",
+            &[
+                ("starts", "2026-03-02T08:00"),
+                ("ends", "2026-03-03T00:00"),
+                ("message", "Back-office upgrade."),
+                ("sections", "licenses"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let lee = app.login_as(Who::ResellerUser).await;
+    assert!(
+        lee.text("/")
+            .await
+            .contains("Maintenance until 2026-03-03 00:00 UTC: Back-office upgrade."),
+        "every page shows the banner"
+    );
+    let paused = lee.get("/licenses").await;
+    assert_eq!(paused.status(), 503);
+    assert!(paused.text().await.unwrap().contains(
+        "unavailable until 2026-03-03 00:00 UTC because of maintenance: Back-office upgrade."
+    ));
+    assert_eq!(lee.get("/licenses.csv").await.status(), 503);
+    assert_eq!(
+        lee.get("/catalogue").await.status(),
+        200,
+        "not listed, so it works"
+    );
+
+    // An order placed during the window is accepted and waits.
+    placed_order(&app).await;
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    let r = vendor.post("/orders/process", &[]).await;
+    let page = vendor.text(&location(&r)).await;
+    assert!(
+        page.contains("1 orders wait: a maintenance window is in force."),
+        "{page}"
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM license_entries").await, 0);
+
+    // After the window it is processed with that day's completion date.
+    app.clock.advance(chrono::Duration::hours(16)); // 2026-03-03 01:00
+    let stats = partner_portal::jobs::process_orders(
+        &app.db,
+        app.clock.today(),
+        None,
+        "http://portal.test",
+        app.clock.timestamp(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((stats.orders, stats.waiting), (1, 0));
+    let start: String = sqlx::query_scalar("SELECT MIN(start_date) FROM license_entries")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(start, "2026-03-03");
+    let lee = app.login_as(Who::ResellerUser).await;
+    assert_eq!(lee.get("/licenses").await.status(), 200);
+    assert!(!lee.text("/").await.contains("Maintenance until"));
+}
+
+#[tokio::test]
+async fn maintenance_windows_are_checked_and_the_demo_has_octobers() {
+    let app = spawn_app().await;
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    let page = vendor.text("/admin/maintenance").await;
+    assert!(
+        page.contains("2023-10-01 00:00 UTC") && page.contains("2023-10-13 00:00 UTC"),
+        "the demo's past window"
+    );
+    let r = vendor
+        .post(
+            "/admin/maintenance",
+            &[
+                ("starts", "2026-03-05 10:00"),
+                ("ends", "2026-03-05 09:00"),
+                ("message", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("The window must end after it starts."));
+    let r = vendor
+        .post(
+            "/admin/maintenance",
+            &[("starts", "soon"), ("ends", ""), ("message", "")],
+        )
+        .await;
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"starts-error\"") && html.contains("id=\"message-error\""));
+    // A finished window is the record of what happened: it cannot be cancelled.
+    let past = app.scalar("SELECT MIN(id) FROM maintenance_windows").await;
+    assert_eq!(
+        vendor
+            .post(&format!("/admin/maintenance/{past}/delete"), &[])
+            .await
+            .status(),
+        404
+    );
+}

@@ -56,6 +56,7 @@ pub fn menu(role: AccessRole) -> Vec<(&'static str, &'static str)> {
     if role.is_vendor_admin() {
         items.push(("/admin/messages", "Messages"));
         items.push(("/admin/outbox", "Outbox"));
+        items.push(("/admin/maintenance", "Maintenance"));
         items.push(("/admin/audit", "Audit log"));
     }
     items.push(("/account", "My account"));
@@ -89,7 +90,13 @@ impl Chrome {
                 .collect(),
             csrf: user.session.csrf_token()?,
             flash: user.session.take_flash(),
-            banner: None,
+            banner: user.maintenance.as_ref().map(|w| {
+                format!(
+                    "Maintenance until {}: {}",
+                    crate::clock::format_timestamp(w.ends_at),
+                    w.message
+                )
+            }),
             demo: user.state.demo,
             title: title.into(),
         })
@@ -122,6 +129,7 @@ mod tests {
             api,
             "/admin/messages",
             "/admin/outbox",
+            "/admin/maintenance",
             "/admin/audit",
             "/account",
         ];

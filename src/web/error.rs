@@ -23,6 +23,9 @@ pub enum AppError {
     BadRequest(String),
     #[error("{0}")]
     Conflict(String),
+    /// A section closed by a maintenance window; the message says until when.
+    #[error("{0}")]
+    Unavailable(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -65,6 +68,7 @@ impl AppError {
             ),
             AppError::BadRequest(m) => ("Bad request", m.clone()),
             AppError::Conflict(m) => ("Changed meanwhile", m.clone()),
+            AppError::Unavailable(m) => ("Unavailable during maintenance", m.clone()),
             AppError::Unexpected(_) => (
                 "Something went wrong",
                 "The portal could not finish this request. Nothing was changed. Try again in a moment; if it keeps \
@@ -84,6 +88,7 @@ impl ResponseError for AppError {
             AppError::Unauthenticated { htmx: false } => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

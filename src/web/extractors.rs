@@ -63,6 +63,8 @@ pub struct CurrentUser {
     pub session: TypedSession,
     pub ip: Option<String>,
     pub state: Data<AppState>,
+    /// The maintenance window in force, if any.
+    pub maintenance: Option<crate::db::maintenance::Window>,
 }
 
 impl CurrentUser {
@@ -138,7 +140,10 @@ impl FromRequest for CurrentUser {
                 span.record("user_id", found.user.id.0);
                 span.record("org_id", found.user.org_id.0);
             }
+            let maintenance =
+                crate::db::maintenance::active(&state.db.pool, state.clock.timestamp()).await?;
             Ok(CurrentUser {
+                maintenance,
                 id: found.user.id,
                 org_id: found.user.org_id,
                 org_kind: found.org_kind,

@@ -8,6 +8,7 @@ pub mod extractors;
 pub mod forms;
 pub mod handlers;
 pub mod limits;
+pub mod maintenance;
 pub mod render;
 pub mod security;
 pub mod session;
@@ -142,6 +143,21 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
             "POST",
             "/admin/pricing/promotions/{code}/delete",
             web::post().to(pricing_rules::delete_promotion),
+        ),
+        (
+            "GET",
+            "/admin/maintenance",
+            web::get().to(maintenance_admin::page),
+        ),
+        (
+            "POST",
+            "/admin/maintenance",
+            web::post().to(maintenance_admin::create),
+        ),
+        (
+            "POST",
+            "/admin/maintenance/{id}/delete",
+            web::post().to(maintenance_admin::delete),
         ),
         ("GET", "/orders", web::get().to(orders::list)),
         ("POST", "/orders/process", web::post().to(orders::process)),

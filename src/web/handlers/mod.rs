@@ -12,6 +12,7 @@ pub mod health;
 pub mod inquiries;
 pub mod mail_admin;
 pub mod mailbox;
+pub mod maintenance_admin;
 pub mod orders;
 pub mod orgs;
 pub mod pricing_rules;

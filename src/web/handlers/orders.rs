@@ -81,7 +81,9 @@ pub async fn process(user: CurrentUser, _f: CsrfForm<NoFields>) -> Result<HttpRe
         user.now(),
     )
     .await?;
-    let text = if stats.orders == 0 {
+    let text = if stats.waiting > 0 {
+        format!("{} orders wait: a maintenance window is in force. They are processed after it, with that day's completion date.", stats.waiting)
+    } else if stats.orders == 0 {
         "No placed order was waiting.".to_string()
     } else {
         format!("Processed {} orders with completion date {today}: {} license schedule entries issued and mailed.", stats.orders, stats.entries)
