@@ -130,28 +130,29 @@ mod tests {
     use super::*;
 
     fn day(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
     }
 
-    fn standard() -> LegacyMapping {
-        LegacyMapping {
+    fn standard() -> Result<LegacyMapping, SkuError> {
+        Ok(LegacyMapping {
             legacy: "EPXADV10U12M".into(),
-            new_sku: Sku::parse("EPIXADB10SN12T").unwrap(),
+            new_sku: Sku::parse("EPIXADB10SN12T")?,
             one_month: false,
-        }
+        })
     }
 
-    fn one_month() -> LegacyMapping {
-        let new_sku = Sku::parse("EPIXADB10SN12T").unwrap().with_term(1).unwrap();
-        LegacyMapping {
+    fn one_month() -> Result<LegacyMapping, SkuError> {
+        let new_sku = Sku::parse("EPIXADB10SN12T")?.with_term(1)?;
+        Ok(LegacyMapping {
             legacy: "EPXADV10U1M".into(),
             new_sku,
             one_month: true,
-        }
+        })
     }
 
     #[test]
-    fn standard_term_legacy_is_accepted_until_new_year_2024() {
+    fn standard_term_legacy_is_accepted_until_new_year_2024(
+    ) -> Result<(), Box<dyn std::error::Error>> {
         let d = AcceptanceDates::default();
         for (date, accepted) in [
             ("2023-09-30", true),
@@ -159,7 +160,7 @@ mod tests {
             ("2023-12-31", true),
             ("2024-01-01", false),
         ] {
-            let v = judge(&standard(), None, day(date), &d).unwrap();
+            let v = judge(&standard()?, None, day(date), &d)?;
             assert_eq!(v.is_accepted(), accepted, "{date}");
             assert_eq!(
                 v.sku().as_str(),
@@ -167,8 +168,7 @@ mod tests {
                 "{date}: the translation or the suggestion"
             );
         }
-        let Verdict::Rejected { reason, .. } =
-            judge(&standard(), None, day("2024-01-01"), &d).unwrap()
+        let Verdict::Rejected { reason, .. } = judge(&standard()?, None, day("2024-01-01"), &d)?
         else {
             panic!("refused")
         };
@@ -176,25 +176,27 @@ mod tests {
             reason,
             "Legacy SKUs are no longer accepted since 2024-01-01; order EPIXADB10SN12T instead."
         );
+        Ok(())
     }
 
     #[test]
-    fn one_month_legacy_for_an_odd_term_is_refused_from_october_2023() {
+    fn one_month_legacy_for_an_odd_term_is_refused_from_october_2023(
+    ) -> Result<(), Box<dyn std::error::Error>> {
         let d = AcceptanceDates::default();
-        let expected = Sku::parse("EPIXADB10SN12T").unwrap().with_term(17).unwrap();
+        let expected = Sku::parse("EPIXADB10SN12T")?.with_term(17)?;
         for (date, accepted) in [
             ("2023-09-30", true),
             ("2023-10-01", false),
             ("2023-12-31", false),
             ("2024-01-01", false),
         ] {
-            let v = judge(&one_month(), Some(17), day(date), &d).unwrap();
+            let v = judge(&one_month()?, Some(17), day(date), &d)?;
             assert_eq!(v.is_accepted(), accepted, "{date}");
             assert_eq!(v.sku(), &expected, "{date}: the exact 17-month SKU");
             assert_eq!(&v.sku().as_str()[11..13], "17");
         }
         let Verdict::Rejected { reason, .. } =
-            judge(&one_month(), Some(17), day("2023-10-01"), &d).unwrap()
+            judge(&one_month()?, Some(17), day("2023-10-01"), &d)?
         else {
             panic!("refused")
         };
@@ -203,10 +205,12 @@ mod tests {
             reason.ends_with(&format!("order the 17-month SKU {expected} instead.")),
             "{reason}"
         );
+        Ok(())
     }
 
     #[test]
-    fn one_month_on_its_own_follows_the_general_legacy_date() {
+    fn one_month_on_its_own_follows_the_general_legacy_date(
+    ) -> Result<(), Box<dyn std::error::Error>> {
         let d = AcceptanceDates::default();
         for (date, accepted) in [
             ("2023-09-30", true),
@@ -215,53 +219,51 @@ mod tests {
             ("2024-01-01", false),
         ] {
             assert_eq!(
-                judge(&one_month(), Some(1), day(date), &d)
-                    .unwrap()
-                    .is_accepted(),
+                judge(&one_month()?, Some(1), day(date), &d)?.is_accepted(),
                 accepted,
                 "{date}"
             );
         }
+        Ok(())
     }
 
     #[test]
-    fn months_go_with_one_month_skus_only() {
+    fn months_go_with_one_month_skus_only() -> Result<(), Box<dyn std::error::Error>> {
         let d = AcceptanceDates::default();
         let on = day("2023-06-01");
         assert!(matches!(
-            judge(&one_month(), None, on, &d),
+            judge(&one_month()?, None, on, &d),
             Err(LegacyInputError::MonthsMissing(_))
         ));
         assert!(matches!(
-            judge(&standard(), Some(3), on, &d),
+            judge(&standard()?, Some(3), on, &d),
             Err(LegacyInputError::MonthsNotAllowed(_))
         ));
         assert_eq!(
-            judge(&one_month(), Some(61), on, &d),
+            judge(&one_month()?, Some(61), on, &d),
             Err(LegacyInputError::MonthsOutOfRange(61))
         );
         assert_eq!(
-            judge(&one_month(), Some(0), on, &d),
+            judge(&one_month()?, Some(0), on, &d),
             Err(LegacyInputError::MonthsOutOfRange(0))
         );
+        Ok(())
     }
 
     #[test]
-    fn the_dates_are_settings() {
+    fn the_dates_are_settings() -> Result<(), Box<dyn std::error::Error>> {
         let d = AcceptanceDates {
             last_legacy_day: day("2024-06-30"),
             odd_term_refused_from: day("2024-03-01"),
         };
-        assert!(judge(&standard(), None, day("2024-01-01"), &d)
-            .unwrap()
-            .is_accepted());
-        assert!(!judge(&one_month(), Some(5), day("2024-03-01"), &d)
-            .unwrap()
-            .is_accepted());
+        assert!(judge(&standard()?, None, day("2024-01-01"), &d)?.is_accepted());
+        assert!(!judge(&one_month()?, Some(5), day("2024-03-01"), &d)?.is_accepted());
+        Ok(())
     }
 
     #[test]
-    fn legacy_keys_ignore_case_spaces_and_dashes() {
+    fn legacy_keys_ignore_case_spaces_and_dashes() -> Result<(), Box<dyn std::error::Error>> {
         assert_eq!(legacy_key(" epx-adv10 u12m "), "EPXADV10U12M");
+        Ok(())
     }
 }
