@@ -1,7 +1,7 @@
 //! Time-driven jobs. Each takes the date as an input, so tests pin it, and is idempotent:
 //! running it twice on a day changes nothing more and mails nobody twice (dedupe keys).
 
-use crate::db::{contact_roles, quotes, Db};
+use crate::db::{quotes, Db};
 use crate::domain::contact::{ContactRole, Person};
 use crate::mail::notify::{queue_for, Notice};
 use chrono::{Days, NaiveDate};
@@ -45,26 +45,7 @@ pub async fn quote_expiry(
             quotes::set_inquiry_status(&mut tx, id, "expired").await?;
             stats.expired += 1;
         } else if until <= soon {
-            let mut people =
-                contact_roles::admins(&mut *tx, crate::domain::OrgId(r.try_get("reseller_id")?))
-                    .await?;
-            if let Some(author) = r.try_get::<Option<i64>, _>("author_id")? {
-                let found: Option<(String, String)> = sqlx::query_as(
-                    "SELECT display_name, email FROM users WHERE id = $1 AND disabled = 0",
-                )
-                .bind(author)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if let Some((name, email)) = found {
-                    people.push(Person {
-                        user_id: author,
-                        name,
-                        email,
-                    });
-                }
-            }
-            people.sort();
-            people.dedup_by(|a, b| a.email == b.email);
+            let people = crate::db::inquiries::quote_recipients(&mut tx, id).await?;
             let notice = Notice {
                 kind: "quote_expiring".into(),
                 subject: format!("The quote for {reference} ends on {until}"),

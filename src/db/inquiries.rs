@@ -296,3 +296,32 @@ pub async fn mark_submitted(
         .await?;
     Ok(())
 }
+
+/// Who hears about an inquiry's quote: its author (while active) and the reseller's admins.
+pub async fn quote_recipients(
+    conn: &mut AnyConnection,
+    inquiry: i64,
+) -> Result<Vec<crate::domain::contact::Person>, sqlx::Error> {
+    let reseller: i64 = sqlx::query_scalar("SELECT reseller_id FROM inquiries WHERE id = $1")
+        .bind(inquiry)
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut people = super::contact_roles::admins(&mut *conn, OrgId(reseller)).await?;
+    let author: Option<(i64, String, String)> = sqlx::query_as(
+        "SELECT u.id, u.display_name, u.email FROM inquiries i JOIN users u ON u.id = i.author_id \
+         WHERE i.id = $1 AND u.disabled = 0",
+    )
+    .bind(inquiry)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some((user_id, name, email)) = author {
+        people.push(crate::domain::contact::Person {
+            user_id,
+            name,
+            email,
+        });
+    }
+    people.sort();
+    people.dedup_by(|a, b| a.email == b.email);
+    Ok(people)
+}

@@ -787,23 +787,7 @@ pub async fn send_quote(
         )],
         action: Some(("See every discount and accept or decline".into(), format!("{}/inquiries/{}", user.state.settings.public_url(), inquiry.id))),
     };
-    // The inquiry's author and the reseller's admins.
-    let mut people = crate::db::contact_roles::admins(&mut *tx, inquiry.reseller_id).await?;
-    let author: Option<(i64, String, String)> = sqlx::query_as(
-        "SELECT u.id, u.display_name, u.email FROM inquiries i JOIN users u ON u.id = i.author_id WHERE i.id = $1 AND u.disabled = 0",
-    )
-    .bind(inquiry.id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some((id, name, email)) = author {
-        people.push(crate::domain::contact::Person {
-            user_id: id,
-            name,
-            email,
-        });
-    }
-    people.sort();
-    people.dedup_by(|a, b| a.email == b.email);
+    let people = inquiries::quote_recipients(&mut tx, inquiry.id).await?;
     let event = format!("inquiry:{}:quote:{version}", inquiry.id);
     for p in &people {
         crate::mail::notify::queue_for(
