@@ -12,6 +12,7 @@ pub mod import;
 pub mod jobs;
 pub mod mail;
 pub mod password;
+pub mod pdf;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;

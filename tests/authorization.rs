@@ -48,6 +48,14 @@ const fn row(
 /// State-changing rows either aim at another organisation's record (404) or send an
 /// invalid form (422), so the table changes nothing; sign-out comes last.
 const TABLE: &[Row] = &[
+    // No schedule entries exist in the table's data, so every in-scope answer is 404 too.
+    row(
+        "GET",
+        "/licenses/{end_customer}/pdf",
+        "/licenses/1/pdf",
+        &[],
+        [303, 404, 403, 404, 404, 404, 404, 404],
+    ),
     row(
         "GET",
         "/admin/maintenance",

@@ -307,3 +307,67 @@ async fn maintenance_windows_are_checked_and_the_demo_has_octobers() {
         404
     );
 }
+
+#[tokio::test]
+async fn an_end_customers_schedule_downloads_as_pdf() {
+    let app = spawn_app().await;
+    placed_order(&app).await;
+    partner_portal::jobs::process_orders(
+        &app.db,
+        app.clock.today(),
+        None,
+        "http://portal.test",
+        app.clock.timestamp(),
+    )
+    .await
+    .unwrap();
+    let harbour = app
+        .scalar("SELECT id FROM end_customers WHERE name = 'Harbour Logistics Ltd'")
+        .await;
+    let lee = app.login_as(Who::ResellerUser).await;
+    let page = lee.text(&format!("/licenses?end_customer={harbour}")).await;
+    assert!(page.contains(&format!(
+        "href=\"/licenses/{harbour}/pdf\">Download it as PDF"
+    )));
+    let r = lee.get(&format!("/licenses/{harbour}/pdf")).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(header(r.headers(), "content-type"), "application/pdf");
+    assert!(header(r.headers(), "content-disposition")
+        .contains("license-schedule-Harbour-Logistics-Ltd.pdf"));
+    let bytes = r.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF-"), "a PDF file");
+    // Read it as a person's PDF reader does (pdftotext, poppler-utils, installed by scripts/test).
+    let file = std::env::temp_dir().join(format!("pp-schedule-{}.pdf", rand::random::<u64>()));
+    std::fs::write(&file, &bytes).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", file.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by scripts/test");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("License schedule - Harbour Logistics Ltd"),
+        "{text}"
+    );
+    assert!(text.contains("Reseller: Acme Secure IT"), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.contains("EPIXADB10SN12T"))
+        .unwrap_or_else(|| panic!("{text}"));
+    for part in [
+        "Intercept X Advanced, 10-24 users, 12 months",
+        "25",
+        "2026-03-02",
+        "2027-03-01",
+        "active",
+    ] {
+        assert!(line.contains(part), "{part} missing in {line:?}");
+    }
+    assert!(text.contains("Order SO-2026-00001"));
+    // Another reseller's admin gets nothing; so does an unknown customer.
+    let alex = app.login_as(Who::OtherResellerAdmin).await;
+    assert_eq!(
+        alex.get(&format!("/licenses/{harbour}/pdf")).await.status(),
+        404
+    );
+    assert_eq!(lee.get("/licenses/999999/pdf").await.status(), 404);
+}

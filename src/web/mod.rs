@@ -163,6 +163,11 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
         ("POST", "/orders/process", web::post().to(orders::process)),
         ("GET", "/licenses", web::get().to(orders::licenses)),
         ("GET", "/licenses.csv", web::get().to(orders::licenses_csv)),
+        (
+            "GET",
+            "/licenses/{end_customer}/pdf",
+            web::get().to(orders::licenses_pdf),
+        ),
         ("GET", "/deals", web::get().to(deals::list)),
         ("GET", "/deals/new", web::get().to(deals::new_form)),
         ("POST", "/deals", web::post().to(deals::create)),

@@ -108,6 +108,15 @@ pub struct LicensesPage {
 }
 
 impl LicensesPage {
+    /// The end customer shown alone, whose schedule can be downloaded as a PDF.
+    pub fn single_customer(&self) -> Option<i64> {
+        let id = self.query.end_customer.as_deref()?.parse::<i64>().ok()?;
+        self.rows
+            .first()
+            .filter(|r| r.entry.end_customer_id == id)
+            .map(|_| id)
+    }
+
     pub fn customer_selected(&self, id: &i64) -> bool {
         self.query.end_customer.as_deref() == Some(id.to_string().as_str())
     }
@@ -224,4 +233,27 @@ pub async fn licenses_csv(
             "attachment; filename=\"license-schedule.csv\"",
         ))
         .body(body))
+}
+
+/// One end customer's schedule as a PDF. Another organisation's end customer is not found.
+pub async fn licenses_pdf(
+    user: CurrentUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let scope = scope(&user).await?;
+    let entries = orders::entries(&user.state.db.pool, scope, Some(*path)).await?;
+    let first = entries.first().ok_or(AppError::NotFound)?;
+    let (customer, reseller) = (first.end_customer_name.clone(), first.reseller_name.clone());
+    let pdf = crate::pdf::schedule(&customer, &reseller, &entries, user.state.clock.today())?;
+    let file: String = customer
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"license-schedule-{file}.pdf\""),
+        ))
+        .body(pdf))
 }
