@@ -34,6 +34,14 @@ pub enum Command {
     Migrate,
     /// Load the demo organisations and users (does nothing if they are already there)
     SeedDemo,
+    /// Import licenses from the old system (CSV: license_key, reseller, end_customer, legacy_sku,
+    /// quantity, order_completion_date, activation_date). A dry run unless --commit.
+    ImportLicenses {
+        file: std::path::PathBuf,
+        /// Write the entries (all rows or none); without it nothing is written
+        #[arg(long)]
+        commit: bool,
+    },
     /// Apply the date-driven rules for a day: quotes and deal registrations that end,
     /// renewal reminders (90, 60, 30 days). Idempotent; `serve` does this for today.
     Sweep {
@@ -186,6 +194,62 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }
         }
         Command::Sku { command } => sku_command(&settings, command).await?,
+        Command::ImportLicenses { file, commit } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| CliError::BadInput(format!("cannot read {}: {e}", file.display())))?;
+            let db = open(&settings).await?;
+            let snapshot =
+                crate::db::catalogue::snapshot(&db.pool, crate::db::catalogue::DEFAULT_CURRENCY)
+                    .await?;
+            let resellers: std::collections::HashSet<String> = sqlx::query_scalar::<_, String>(
+                "SELECT LOWER(name) FROM organisations WHERE kind = 'reseller'",
+            )
+            .fetch_all(&db.pool)
+            .await?
+            .into_iter()
+            .collect();
+            let rows = crate::import::check_licenses(&bytes, &snapshot.legacy, &resellers)
+                .map_err(|problems| {
+                    let lines: Vec<String> = problems
+                        .iter()
+                        .map(|(l, m)| format!("line {l}: {m}"))
+                        .collect();
+                    CliError::BadInput(format!(
+                        "{} problem(s); nothing imported:\n{}",
+                        problems.len(),
+                        lines.join("\n")
+                    ))
+                })?;
+            let today = crate::clock::Clock::System.today();
+            let preview = crate::import::preview_licenses(
+                &rows,
+                &crate::db::orders::imported_keys(&db.pool).await?,
+                today,
+            );
+            for (line, key, start, activated, lost) in &preview.early {
+                println!("line {line}: {key} starts {start}, activated {activated}: {lost} days of term lost");
+            }
+            println!(
+                "{} rows: {} new, {} already imported; {} start before activation",
+                preview.rows,
+                preview.rows - preview.already,
+                preview.already,
+                preview.early.len()
+            );
+            if commit {
+                let mut tx = db.pool.begin().await?;
+                let added = crate::db::orders::import_licenses(
+                    &mut tx,
+                    &rows,
+                    chrono::Utc::now().timestamp(),
+                )
+                .await?;
+                tx.commit().await?;
+                println!("imported {added} license schedule entries");
+            } else {
+                println!("dry run: nothing was written; add --commit to import");
+            }
+        }
         Command::Sweep { as_of } => {
             let day = match as_of {
                 Some(d) => chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| {

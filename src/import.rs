@@ -486,3 +486,240 @@ mod tests {
         assert_eq!(ok[0].legacy, "IXAU10N12M");
     }
 }
+
+pub const LICENSE_COLUMNS: [&str; 7] = [
+    "license_key",
+    "reseller",
+    "end_customer",
+    "legacy_sku",
+    "quantity",
+    "order_completion_date",
+    "activation_date",
+];
+
+/// One row of a legacy license import, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LicenseRow {
+    pub line: usize,
+    pub license_key: String,
+    pub reseller: String,
+    pub end_customer: String,
+    pub legacy_sku: String,
+    pub new_sku: Sku,
+    pub quantity: u32,
+    pub completed: NaiveDate,
+    pub activated: Option<NaiveDate>,
+}
+
+impl LicenseRow {
+    /// The entry: it starts on the order completion date, activated or not (PRODUCT.md
+    /// section 5); a 1-month legacy SKU runs one month.
+    pub fn period(&self) -> crate::domain::schedule::Period {
+        crate::domain::schedule::new_subscription(
+            self.completed,
+            u32::from(self.new_sku.fields().term.max(1)),
+        )
+    }
+
+    /// Days of term the customer loses because the term starts before the license was
+    /// activated: up to the activation date, or up to `today` if it never was (at most the
+    /// whole term).
+    pub fn days_lost(&self, today: NaiveDate) -> i64 {
+        let period = self.period();
+        let until = match self.activated {
+            Some(a) => a,
+            None => today,
+        };
+        let term_days = (period.end - period.start).num_days() + 1;
+        (until - self.completed).num_days().clamp(0, term_days)
+    }
+}
+
+/// Checks a legacy license file. `legacy` is the translation table (key → mapping),
+/// `resellers` the reseller names the portal knows (any case).
+pub fn check_licenses(
+    bytes: &[u8],
+    legacy: &HashMap<String, crate::domain::legacy::LegacyMapping>,
+    resellers: &HashSet<String>,
+) -> Result<Vec<LicenseRow>, Problems> {
+    let records = records(bytes, &LICENSE_COLUMNS)?;
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    let mut seen = HashMap::new();
+    for (line, r) in &records {
+        let line = *line;
+        let key = get(r, "license_key").to_string();
+        let result = (|| -> Result<LicenseRow, String> {
+            if key.is_empty() {
+                return Err("license_key: this column must not be empty.".into());
+            }
+            let reseller = get(r, "reseller").to_string();
+            if !resellers.contains(&reseller.to_lowercase()) {
+                return Err(format!(
+                    "reseller: “{reseller}” is not a reseller of the portal."
+                ));
+            }
+            let end_customer = get(r, "end_customer").to_string();
+            if end_customer.is_empty() {
+                return Err("end_customer: this column must not be empty.".into());
+            }
+            let legacy_sku = get(r, "legacy_sku").to_string();
+            let mapping = legacy.get(&legacy_key(&legacy_sku)).ok_or_else(|| {
+                format!("legacy_sku: “{legacy_sku}” is not in the legacy translation table.")
+            })?;
+            let quantity = get(r, "quantity")
+                .parse::<u32>()
+                .ok()
+                .filter(|q| *q > 0)
+                .ok_or_else(|| {
+                    format!(
+                        "quantity: “{}” is not a quantity of 1 or more.",
+                        get(r, "quantity")
+                    )
+                })?;
+            let completed = date(get(r, "order_completion_date"), "order_completion_date")?;
+            let activated = match get(r, "activation_date") {
+                "" => None,
+                v => Some(date(v, "activation_date")?),
+            };
+            Ok(LicenseRow {
+                line,
+                license_key: key.clone(),
+                reseller,
+                end_customer,
+                legacy_sku,
+                new_sku: mapping.new_sku.clone(),
+                quantity,
+                completed,
+                activated,
+            })
+        })();
+        match result {
+            Ok(row) => {
+                if let Some(first) = seen.insert(row.license_key.clone(), line) {
+                    problems.push((
+                        line,
+                        format!(
+                            "license_key {} is on line {first} already.",
+                            row.license_key
+                        ),
+                    ));
+                } else {
+                    rows.push(row);
+                }
+            }
+            Err(e) => problems.push((line, e)),
+        }
+    }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod license_tests {
+    use super::*;
+    use crate::domain::legacy::LegacyMapping;
+
+    fn legacy() -> HashMap<String, LegacyMapping> {
+        let sku = Sku::parse("EPIXADB10SN12T").unwrap_or_else(|e| panic!("{e}"));
+        [(
+            "IXAU10N12M".to_string(),
+            LegacyMapping {
+                legacy: "IXAU10N12M".into(),
+                new_sku: sku,
+                one_month: false,
+            },
+        )]
+        .into()
+    }
+
+    #[test]
+    fn rows_start_on_the_completion_date_and_count_the_days_lost(
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let resellers: HashSet<String> = ["acme secure it".to_string()].into();
+        let csv = "license_key,reseller,end_customer,legacy_sku,quantity,order_completion_date,activation_date\n\
+                   K-1,Acme Secure IT,Harbour,IXA-U10-N12M,25,2023-05-01,2023-05-11\n\
+                   K-2,Acme Secure IT,Harbour,IXA-U10-N12M,5,2023-05-01,\n";
+        let rows =
+            check_licenses(csv.as_bytes(), &legacy(), &resellers).map_err(|p| format!("{p:?}"))?;
+        let today = NaiveDate::from_ymd_opt(2023, 6, 1).ok_or("date")?;
+        assert_eq!(
+            rows[0].period().start.to_string(),
+            "2023-05-01",
+            "not the activation date"
+        );
+        assert_eq!(rows[0].period().end.to_string(), "2024-04-30");
+        assert_eq!(rows[0].days_lost(today), 10, "activated ten days late");
+        assert_eq!(
+            rows[1].days_lost(today),
+            31,
+            "never activated: every day so far"
+        );
+        let far = NaiveDate::from_ymd_opt(2030, 1, 1).ok_or("date")?;
+        assert_eq!(rows[1].days_lost(far), 366, "at most the whole term");
+        Ok(())
+    }
+
+    #[test]
+    fn bad_rows_are_named_and_keys_are_unique() {
+        let resellers: HashSet<String> = ["acme secure it".to_string()].into();
+        let csv = "license_key,reseller,end_customer,legacy_sku,quantity,order_completion_date,activation_date\n\
+                   K-1,Acme Secure IT,Harbour,IXA-U10-N12M,25,2023-05-01,\n\
+                   K-1,Acme Secure IT,Harbour,IXA-U10-N12M,25,2023-05-01,\n\
+                   K-3,Nobody Ltd,Harbour,IXA-U10-N12M,25,2023-05-01,\n\
+                   K-4,Acme Secure IT,Harbour,NOPE,25,2023-05-01,\n\
+                   K-5,Acme Secure IT,Harbour,IXA-U10-N12M,0,2023-05-01,\n\
+                   K-6,Acme Secure IT,Harbour,IXA-U10-N12M,1,01.05.2023,\n";
+        let problems = check_licenses(csv.as_bytes(), &legacy(), &resellers)
+            .err()
+            .unwrap_or_default();
+        let lines: Vec<usize> = problems.iter().map(|(l, _)| *l).collect();
+        assert_eq!(lines, [3, 4, 5, 6, 7], "{problems:#?}");
+        assert!(problems[0].1.contains("on line 2 already"));
+        assert!(problems[1].1.contains("not a reseller"));
+    }
+}
+
+/// What a legacy license import would do, for the dry run and its preview.
+#[derive(Debug, Clone, Default)]
+pub struct LicensePreview {
+    pub rows: usize,
+    pub already: usize,
+    /// (line, license key, start, activation or "never", days lost) where the start comes first.
+    pub early: Vec<(usize, String, NaiveDate, String, i64)>,
+}
+
+pub fn preview_licenses(
+    rows: &[LicenseRow],
+    imported: &HashSet<String>,
+    today: NaiveDate,
+) -> LicensePreview {
+    let mut p = LicensePreview {
+        rows: rows.len(),
+        ..LicensePreview::default()
+    };
+    for r in rows {
+        if imported.contains(&r.license_key) {
+            p.already += 1;
+            continue;
+        }
+        let lost = r.days_lost(today);
+        if lost > 0 {
+            let activated = r
+                .activated
+                .map(|a| a.to_string())
+                .unwrap_or_else(|| "never".into());
+            p.early.push((
+                r.line,
+                r.license_key.clone(),
+                r.period().start,
+                activated,
+                lost,
+            ));
+        }
+    }
+    p
+}

@@ -371,3 +371,100 @@ async fn an_end_customers_schedule_downloads_as_pdf() {
     );
     assert_eq!(lee.get("/licenses/999999/pdf").await.status(), 404);
 }
+
+fn license_file(rows: usize, bad_line: Option<usize>) -> std::path::PathBuf {
+    let mut csv = String::from("license_key,reseller,end_customer,legacy_sku,quantity,order_completion_date,activation_date\n");
+    for i in 0..rows {
+        let line = i + 2;
+        let sku = if Some(line) == bad_line {
+            "NOT-A-LEGACY-SKU"
+        } else {
+            "IXA-U10-N12M"
+        };
+        let activated = match i % 3 {
+            0 => "2023-05-11",
+            1 => "",
+            _ => "2023-05-01",
+        };
+        csv.push_str(&format!(
+            "LK-{i:05},Acme Secure IT,Customer {},{sku},10,2023-05-01,{activated}\n",
+            i % 7
+        ));
+    }
+    let file = std::env::temp_dir().join(format!("pp-licenses-{}.csv", rand::random::<u64>()));
+    std::fs::write(&file, csv).unwrap();
+    file
+}
+
+#[test]
+fn legacy_licenses_import_all_or_nothing_and_only_once() {
+    let db = crate::cli::temp_database();
+    assert!(crate::cli::portal(&db, &["seed-demo"], &[])
+        .status
+        .success());
+    let count = || {
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let d = partner_portal::db::Db::connect(&db).await.unwrap();
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM license_entries")
+                .fetch_one(&d.pool)
+                .await
+                .unwrap()
+        })
+    };
+    // A bad row on line 500 of 1,000: nothing is imported, the line is named.
+    let bad = license_file(1000, Some(500));
+    let out = crate::cli::portal(
+        &db,
+        &["import-licenses", bad.to_str().unwrap(), "--commit"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("1 problem(s); nothing imported")
+            && err.contains("line 500: legacy_sku: “NOT-A-LEGACY-SKU”"),
+        "{err}"
+    );
+    assert_eq!(count(), 0);
+
+    let good = license_file(1000, None);
+    let dry = crate::cli::portal(&db, &["import-licenses", good.to_str().unwrap()], &[]);
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    let out = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        out.contains(
+            "line 2: LK-00000 starts 2023-05-01, activated 2023-05-11: 10 days of term lost"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("1000 rows: 1000 new, 0 already imported"),
+        "{out}"
+    );
+    assert!(out.ends_with("dry run: nothing was written; add --commit to import\n"));
+    assert_eq!(count(), 0);
+
+    let run = crate::cli::portal(
+        &db,
+        &["import-licenses", good.to_str().unwrap(), "--commit"],
+        &[],
+    );
+    assert!(String::from_utf8_lossy(&run.stdout).contains("imported 1000 license schedule entries"));
+    assert_eq!(count(), 1000);
+    let again = crate::cli::portal(
+        &db,
+        &["import-licenses", good.to_str().unwrap(), "--commit"],
+        &[],
+    );
+    let out = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        out.contains("1000 rows: 0 new, 1000 already imported")
+            && out.contains("imported 0 license schedule entries"),
+        "{out}"
+    );
+    assert_eq!(count(), 1000, "a second run changes nothing");
+}

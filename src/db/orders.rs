@@ -216,3 +216,75 @@ pub async fn entries(
         })
         .collect()
 }
+
+/// The license keys of these rows that were imported before.
+pub async fn imported_keys(
+    pool: &AnyPool,
+) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+    let keys: Vec<String> =
+        sqlx::query_scalar("SELECT license_key FROM license_entries WHERE license_key IS NOT NULL")
+            .fetch_all(pool)
+            .await?;
+    Ok(keys.into_iter().collect())
+}
+
+/// Imports checked legacy license rows in one transaction: all or nothing. End customers
+/// missing for their reseller are created (their license contact left to fill in). Rows whose
+/// license key was imported before are left alone. Returns how many entries were added.
+pub async fn import_licenses(
+    conn: &mut AnyConnection,
+    rows: &[crate::import::LicenseRow],
+    now: i64,
+) -> Result<usize, sqlx::Error> {
+    let mut added = 0;
+    for r in rows {
+        let reseller: i64 = sqlx::query_scalar(
+            "SELECT id FROM organisations WHERE kind = 'reseller' AND LOWER(name) = LOWER($1)",
+        )
+        .bind(&r.reseller)
+        .fetch_one(&mut *conn)
+        .await?;
+        let customer: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM end_customers WHERE reseller_id = $1 AND LOWER(name) = LOWER($2)",
+        )
+        .bind(reseller)
+        .bind(&r.end_customer)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let customer = match customer {
+            Some(id) => id,
+            None => {
+                crate::db::deals::insert_end_customer(
+                    conn,
+                    OrgId(reseller),
+                    &r.end_customer,
+                    "",
+                    "",
+                    now,
+                )
+                .await?
+            }
+        };
+        let period = r.period();
+        let sku = r.new_sku.to_string();
+        let done = sqlx::query(
+            "INSERT INTO license_entries (reseller_id, end_customer_id, order_id, order_reference, sku, description, quantity, \
+             start_date, end_date, created_at, license_key) VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10) \
+             ON CONFLICT (license_key) DO NOTHING",
+        )
+        .bind(reseller)
+        .bind(customer)
+        .bind(format!("legacy {}", r.license_key))
+        .bind(&sku)
+        .bind(format!("{} (legacy {})", sku, r.legacy_sku))
+        .bind(i64::from(r.quantity))
+        .bind(period.start.to_string())
+        .bind(period.end.to_string())
+        .bind(now)
+        .bind(&r.license_key)
+        .execute(&mut *conn)
+        .await?;
+        added += done.rows_affected() as usize;
+    }
+    Ok(added)
+}
