@@ -198,17 +198,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let bytes = std::fs::read(&file)
                 .map_err(|e| CliError::BadInput(format!("cannot read {}: {e}", file.display())))?;
             let db = open(&settings).await?;
-            let snapshot =
-                crate::db::catalogue::snapshot(&db.pool, crate::db::catalogue::DEFAULT_CURRENCY)
-                    .await?;
-            let resellers: std::collections::HashSet<String> = sqlx::query_scalar::<_, String>(
-                "SELECT LOWER(name) FROM organisations WHERE kind = 'reseller'",
-            )
-            .fetch_all(&db.pool)
-            .await?
-            .into_iter()
-            .collect();
-            let rows = crate::import::check_licenses(&bytes, &snapshot.legacy, &resellers)
+            let rows = crate::db::orders::check_license_file(&db.pool, &bytes)
+                .await?
                 .map_err(|problems| {
                     let lines: Vec<String> = problems
                         .iter()

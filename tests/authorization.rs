@@ -48,6 +48,20 @@ const fn row(
 /// State-changing rows either aim at another organisation's record (404) or send an
 /// invalid form (422), so the table changes nothing; sign-out comes last.
 const TABLE: &[Row] = &[
+    row(
+        "GET",
+        "/admin/licenses/import",
+        "/admin/licenses/import",
+        &[],
+        [303, 200, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "POST",
+        "/admin/licenses/import",
+        "/admin/licenses/import",
+        &[],
+        [303, 415, 415, 415, 415, 415, 415, 415],
+    ),
     // No schedule entries exist in the table's data, so every in-scope answer is 404 too.
     row(
         "GET",

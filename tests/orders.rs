@@ -468,3 +468,74 @@ fn legacy_licenses_import_all_or_nothing_and_only_once() {
     );
     assert_eq!(count(), 1000, "a second run changes nothing");
 }
+
+#[tokio::test]
+async fn the_vendor_admin_imports_legacy_licenses_on_the_page() {
+    use reqwest::multipart::{Form, Part};
+    let app = spawn_app().await;
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    let csv = "license_key,reseller,end_customer,legacy_sku,quantity,order_completion_date,activation_date\n\
+               OLD-1,Acme Secure IT,Harbour Logistics Ltd,IXA-U10-N12M,25,2025-06-01,2025-06-15\n\
+               OLD-2,acme secure it,Newcomer GmbH,MDRE-U25-R36M,30,2025-06-01,\n";
+    let upload = |form: Form| {
+        vendor
+            .http
+            .post(vendor.url("/admin/licenses/import"))
+            .multipart(form)
+            .send()
+    };
+    let file = Form::new().text("csrf_token", vendor.token().await).part(
+        "file",
+        Part::bytes(csv.as_bytes().to_vec())
+            .file_name("licenses.csv")
+            .mime_str("text/csv")
+            .unwrap(),
+    );
+    let r = upload(file).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("The file is valid: 2 rows, 2 new, 0 imported before."));
+    assert!(
+        html.contains(
+            "<td>OLD-1</td><td>2025-06-01</td><td>2025-06-15</td><td class=\"num\">14</td>"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td>OLD-2</td><td>2025-06-01</td><td>never</td><td class=\"num\">274</td>"),
+        "never activated: until today"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM license_entries").await,
+        0,
+        "the dry run wrote nothing"
+    );
+
+    let commit = Form::new()
+        .text("csrf_token", vendor.token().await)
+        .text("commit", "yes")
+        .text("csv", csv.to_string());
+    let r = upload(commit).await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(vendor
+        .text(&location(&r))
+        .await
+        .contains("Imported 2 license schedule entries"));
+    let (start, end): (String, String) = sqlx::query_as(
+        "SELECT start_date, end_date FROM license_entries WHERE license_key = 'OLD-2'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2025-06-01", "2028-05-31"),
+        "36 months from the completion date"
+    );
+    let lee = app.login_as(Who::ResellerUser).await;
+    let schedules = lee.text("/licenses").await;
+    assert!(schedules.contains("Newcomer GmbH") && schedules.contains("legacy OLD-1"));
+    // Only the vendor admin imports.
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    assert_eq!(dana.get("/admin/licenses/import").await.status(), 403);
+}

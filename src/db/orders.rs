@@ -288,3 +288,24 @@ pub async fn import_licenses(
     }
     Ok(added)
 }
+
+/// Checks a legacy license file against the portal's legacy table and resellers (the
+/// command line and the page use this alike).
+pub async fn check_license_file(
+    pool: &AnyPool,
+    bytes: &[u8],
+) -> Result<Result<Vec<crate::import::LicenseRow>, crate::import::Problems>, sqlx::Error> {
+    let snapshot = super::catalogue::snapshot(pool, super::catalogue::DEFAULT_CURRENCY).await?;
+    let resellers: std::collections::HashSet<String> = sqlx::query_scalar::<_, String>(
+        "SELECT LOWER(name) FROM organisations WHERE kind = 'reseller'",
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .collect();
+    Ok(crate::import::check_licenses(
+        bytes,
+        &snapshot.legacy,
+        &resellers,
+    ))
+}

@@ -57,6 +57,7 @@ pub fn menu(role: AccessRole) -> Vec<(&'static str, &'static str)> {
         items.push(("/admin/messages", "Messages"));
         items.push(("/admin/outbox", "Outbox"));
         items.push(("/admin/maintenance", "Maintenance"));
+        items.push(("/admin/licenses/import", "License import"));
         items.push(("/admin/audit", "Audit log"));
     }
     items.push(("/account", "My account"));
@@ -130,6 +131,7 @@ mod tests {
             "/admin/messages",
             "/admin/outbox",
             "/admin/maintenance",
+            "/admin/licenses/import",
             "/admin/audit",
             "/account",
         ];

@@ -159,6 +159,16 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
             "/admin/maintenance/{id}/delete",
             web::post().to(maintenance_admin::delete),
         ),
+        (
+            "GET",
+            "/admin/licenses/import",
+            web::get().to(license_import::page),
+        ),
+        (
+            "POST",
+            "/admin/licenses/import",
+            web::post().to(license_import::import),
+        ),
         ("GET", "/orders", web::get().to(orders::list)),
         ("POST", "/orders/process", web::post().to(orders::process)),
         ("GET", "/licenses", web::get().to(orders::licenses)),

@@ -31,6 +31,7 @@ fn describe(href: &str) -> &'static str {
         "/inquiries" => "Ask your distributor for a quote, or answer the inquiries sent to you.",
         "/admin/pricing" => "Partner program and deal registration discounts, promotions, quote and registration validity.",
         "/admin/maintenance" => "Schedule maintenance windows: a banner for everybody, orders wait, chosen sections pause.",
+        "/admin/licenses/import" => "Import licenses from the old system into license schedules, with a dry run first.",
         "/orders" => "Orders placed from accepted quotes, and their processing.",
         "/licenses" => "The license schedules of your end customers: what runs from when to when; CSV download.",
         "/deals" => "Register deals for your end customers, or decide on the registrations of your resellers.",

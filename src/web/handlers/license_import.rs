@@ -1,0 +1,119 @@
+//! The vendor admin imports licenses from the old system: a dry run first that lists every
+//! problem by line and the licenses whose term started before they were activated, then the
+//! import of all rows or none. Importing the same file again changes nothing.
+
+use crate::db::{audit, orders};
+use crate::import::{preview_licenses, LicensePreview, Problems};
+use crate::web::chrome::Chrome;
+use crate::web::csrf;
+use crate::web::extractors::CurrentUser;
+use crate::web::{render, AppError};
+use actix_multipart::form::{bytes::Bytes as FileBytes, text::Text, MultipartForm};
+use actix_web::{HttpRequest, HttpResponse};
+use askama::Template;
+
+#[derive(Template)]
+#[template(path = "pages/license_import.html")]
+pub struct ImportPage {
+    pub chrome: Chrome,
+    pub csv: String,
+    pub problems: Problems,
+    pub preview: Option<LicensePreview>,
+}
+
+async fn require_vendor_admin(user: &CurrentUser) -> Result<(), AppError> {
+    user.require(user.role.is_vendor_admin(), "import licenses")
+        .await
+}
+
+pub async fn page(user: CurrentUser) -> Result<HttpResponse, AppError> {
+    require_vendor_admin(&user).await?;
+    let chrome = Chrome::new(&user, "/admin/licenses/import", "Import licenses")?;
+    render::page(&ImportPage {
+        chrome,
+        csv: String::new(),
+        problems: vec![],
+        preview: None,
+    })
+}
+
+#[derive(MultipartForm)]
+pub struct ImportForm {
+    csrf_token: Option<Text<String>>,
+    #[multipart(limit = "64MB")]
+    file: Option<FileBytes>,
+    #[multipart(limit = "64MB")]
+    csv: Option<Text<String>>,
+    commit: Option<Text<String>>,
+}
+
+pub async fn import(
+    req: HttpRequest,
+    user: CurrentUser,
+    form: MultipartForm<ImportForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    csrf::verify(&req, form.csrf_token.map(|t| t.into_inner()))?;
+    require_vendor_admin(&user).await?;
+    let text = match (form.csv, form.file) {
+        (Some(csv), _) if !csv.is_empty() => csv.into_inner(),
+        (_, Some(file)) if !file.data.is_empty() => {
+            String::from_utf8(file.data.to_vec()).map_err(|_| {
+                AppError::BadRequest("The file is not UTF-8 text; save it as CSV (UTF-8).".into())
+            })?
+        }
+        _ => {
+            user.session
+                .flash("error", "Choose a CSV file to import.")?;
+            return Ok(render::see_other("/admin/licenses/import"));
+        }
+    };
+    let pool = &user.state.db.pool;
+    let checked = orders::check_license_file(pool, text.as_bytes()).await?;
+    let commit = form.commit.is_some_and(|c| c.as_str() == "yes");
+    let chrome = || Chrome::new(&user, "/admin/licenses/import", "Import licenses");
+    match (checked, commit) {
+        (Err(problems), _) => render::invalid(&ImportPage {
+            chrome: chrome()?,
+            csv: String::new(),
+            problems,
+            preview: None,
+        }),
+        (Ok(rows), false) => {
+            let preview = preview_licenses(
+                &rows,
+                &orders::imported_keys(pool).await?,
+                user.state.clock.today(),
+            );
+            render::page(&ImportPage {
+                chrome: chrome()?,
+                csv: text,
+                problems: vec![],
+                preview: Some(preview),
+            })
+        }
+        (Ok(rows), true) => {
+            let mut tx = pool.begin().await?;
+            let added = orders::import_licenses(&mut tx, &rows, user.now()).await?;
+            let detail = format!("{} rows, {added} new entries", rows.len());
+            audit::record(
+                &mut *tx,
+                &user.actor(),
+                "licenses_imported",
+                "legacy licenses",
+                &detail,
+                user.now(),
+            )
+            .await?;
+            tx.commit().await?;
+            user.session.flash(
+                "success",
+                format!(
+                    "Imported {added} license schedule entries ({} rows in the file).",
+                    rows.len()
+                ),
+            )?;
+            Ok(render::see_other("/licenses"))
+        }
+    }
+}
