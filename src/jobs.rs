@@ -256,7 +256,8 @@ pub async fn process_orders(
                 .bind(order.end_customer_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-        if let Some((name, email)) = contact {
+        // An end customer imported without a license contact has no address to write to.
+        if let Some((name, email)) = contact.filter(|(_, email)| !email.trim().is_empty()) {
             let person = Person {
                 user_id: 0,
                 name,

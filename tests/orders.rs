@@ -535,7 +535,48 @@ async fn the_vendor_admin_imports_legacy_licenses_on_the_page() {
     let lee = app.login_as(Who::ResellerUser).await;
     let schedules = lee.text("/licenses").await;
     assert!(schedules.contains("Newcomer GmbH") && schedules.contains("legacy OLD-1"));
+    // A later order for the imported end customer mails the reseller, and no mail goes to the
+    // missing license contact.
+    let newcomer = app
+        .scalar("SELECT id FROM end_customers WHERE name = 'Newcomer GmbH'")
+        .await;
+    let contact: String =
+        sqlx::query_scalar("SELECT contact_email FROM end_customers WHERE id = $1")
+            .bind(newcomer)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(contact, "");
     // Only the vendor admin imports.
     let dana = app.login_as(Who::ResellerAdmin).await;
     assert_eq!(dana.get("/admin/licenses/import").await.status(), 403);
+}
+
+#[tokio::test]
+async fn no_schedule_mail_goes_to_an_end_customer_without_an_address() {
+    let app = spawn_app().await;
+    placed_order(&app).await;
+    sqlx::query("UPDATE end_customers SET contact_email = '' WHERE name = 'Harbour Logistics Ltd'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    partner_portal::jobs::process_orders(
+        &app.db,
+        app.clock.today(),
+        None,
+        "http://portal.test",
+        app.clock.timestamp(),
+    )
+    .await
+    .unwrap();
+    let to: Vec<String> =
+        sqlx::query_scalar("SELECT to_address FROM outbox WHERE kind = 'license_schedule_issued'")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        to,
+        ["admin@reseller.example"],
+        "the reseller's renewals role only"
+    );
 }
