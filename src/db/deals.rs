@@ -1,36 +1,13 @@
 //! End customers, deal registrations and the discount rules. Every read of a registration
 //! takes the caller's scope, so another organisation's registration is simply not found.
 
+pub use super::Scope;
 use crate::domain::paging::PER_PAGE;
 use crate::domain::pricing::{Bp, Promotion, Rules};
 use crate::domain::status::DealStatus;
 use crate::domain::{Cents, OrgId, Paged, PartnerLevel, UserId};
 use chrono::NaiveDate;
 use sqlx::{AnyConnection, AnyPool, Row};
-
-/// Whose registrations a person may see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// The reseller's own.
-    Reseller(OrgId),
-    /// Those of the resellers this channel account manager looks after.
-    Cam(UserId),
-    /// Those naming this distributor.
-    Distributor(OrgId),
-    /// The vendor admin: all.
-    All,
-}
-
-impl Scope {
-    fn params(self) -> (&'static str, i64) {
-        match self {
-            Scope::Reseller(o) => ("reseller", o.0),
-            Scope::Cam(u) => ("cam", u.0),
-            Scope::Distributor(o) => ("distributor", o.0),
-            Scope::All => ("all", 0),
-        }
-    }
-}
 
 const SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND d.reseller_id = $2) OR ($1 = 'cam' AND r.cam_user_id = $2) \
                      OR ($1 = 'distributor' AND d.distributor_id = $2))";

@@ -1,28 +1,11 @@
 //! Pricing inquiries and their lines, read through the caller's scope: the reseller's own,
 //! or those sent to a distributor (never its drafts), or all for the vendor admin.
 
+pub use super::Scope;
 use crate::domain::paging::PER_PAGE;
 use crate::domain::status::InquiryStatus;
 use crate::domain::{Cents, OrgId, Paged, UserId};
 use sqlx::{AnyConnection, AnyPool, Row};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    Reseller(OrgId),
-    /// Sent to this distributor (drafts stay with the reseller).
-    Distributor(OrgId),
-    All,
-}
-
-impl Scope {
-    fn params(self) -> (&'static str, i64) {
-        match self {
-            Scope::Reseller(o) => ("reseller", o.0),
-            Scope::Distributor(o) => ("distributor", o.0),
-            Scope::All => ("all", 0),
-        }
-    }
-}
 
 const SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND i.reseller_id = $2) \
                      OR ($1 = 'distributor' AND i.distributor_id = $2 AND i.status <> 'draft'))";

@@ -56,6 +56,32 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// Whose records a person may read: scoping happens in the queries, which take this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// A reseller's own.
+    Reseller(crate::domain::OrgId),
+    /// Those of the resellers this channel account manager looks after.
+    Cam(crate::domain::UserId),
+    /// A distributor's: sent to it, naming it, or of the resellers it supplies.
+    Distributor(crate::domain::OrgId),
+    /// The vendor admin: all.
+    All,
+}
+
+impl Scope {
+    /// `(kind, id)` for the `$1`/`$2` of a scope filter; a query without a branch for a kind
+    /// matches nothing for it.
+    pub(crate) fn params(self) -> (&'static str, i64) {
+        match self {
+            Scope::Reseller(o) => ("reseller", o.0),
+            Scope::Cam(u) => ("cam", u.0),
+            Scope::Distributor(o) => ("distributor", o.0),
+            Scope::All => ("all", 0),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Db {
     pub pool: AnyPool,

@@ -1,26 +1,10 @@
 //! Orders, their processing, and the license schedule entries processing creates. Reads take
 //! the caller's scope: the reseller's own, a distributor's, or all for the vendor.
 
+pub use super::Scope;
 use crate::domain::{Cents, OrgId};
 use chrono::NaiveDate;
 use sqlx::{AnyConnection, AnyPool, Row};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    Reseller(OrgId),
-    Distributor(OrgId),
-    All,
-}
-
-impl Scope {
-    fn params(self) -> (&'static str, i64) {
-        match self {
-            Scope::Reseller(o) => ("reseller", o.0),
-            Scope::Distributor(o) => ("distributor", o.0),
-            Scope::All => ("all", 0),
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct Order {

@@ -81,6 +81,27 @@ impl CurrentUser {
         self.state.clock.timestamp()
     }
 
+    /// Whose records this person reads (queries filter by it).
+    pub fn scope(&self) -> crate::db::Scope {
+        use crate::db::Scope;
+        match self.role {
+            AccessRole::VendorAdmin => Scope::All,
+            AccessRole::ChannelManager => Scope::Cam(self.id),
+            AccessRole::DistributorAdmin | AccessRole::DistributorStaff => {
+                Scope::Distributor(self.org_id)
+            }
+            AccessRole::ResellerAdmin | AccessRole::ResellerUser => Scope::Reseller(self.org_id),
+        }
+    }
+
+    /// The scope for orders, inquiries and schedules, which channel account managers do not
+    /// see (403, audited).
+    pub async fn trade_scope(&self, what: &str) -> Result<crate::db::Scope, AppError> {
+        self.require(self.role != AccessRole::ChannelManager, what)
+            .await?;
+        Ok(self.scope())
+    }
+
     /// Refuses (403, written to the audit log) unless `allowed`.
     pub async fn require(&self, allowed: bool, what: &str) -> Result<(), AppError> {
         if allowed {

@@ -3,7 +3,7 @@
 //! registration per end customer and family at a time.
 
 use crate::clock::format_timestamp;
-use crate::db::deals::{self, Deal, Scope};
+use crate::db::deals::{self, Deal};
 use crate::db::{audit, catalogue, orgs};
 use crate::domain::contact::{ContactRole, Person};
 use crate::domain::status::{valid_until, DealEvent, DealStatus};
@@ -18,17 +18,6 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
-
-fn scope_of(user: &CurrentUser) -> Scope {
-    match user.role {
-        AccessRole::VendorAdmin => Scope::All,
-        AccessRole::ChannelManager => Scope::Cam(user.id),
-        AccessRole::DistributorAdmin | AccessRole::DistributorStaff => {
-            Scope::Distributor(user.org_id)
-        }
-        AccessRole::ResellerAdmin | AccessRole::ResellerUser => Scope::Reseller(user.org_id),
-    }
-}
 
 fn may_decide(user: &CurrentUser, deal: &Deal) -> bool {
     user.role.is_vendor_admin()
@@ -85,7 +74,7 @@ pub async fn list(
     };
     let list = deals::list(
         &user.state.db.pool,
-        scope_of(&user),
+        user.scope(),
         status,
         query.page.unwrap_or(1),
     )
@@ -466,7 +455,7 @@ pub struct ShowPage {
 }
 
 async fn load(user: &CurrentUser, id: i64) -> Result<Deal, AppError> {
-    deals::get(&user.state.db.pool, scope_of(user), id)
+    deals::get(&user.state.db.pool, user.scope(), id)
         .await?
         .ok_or(AppError::NotFound)
 }

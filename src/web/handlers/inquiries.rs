@@ -20,21 +20,8 @@ use askama::Template;
 use chrono::Datelike;
 use serde::Deserialize;
 
-fn scope_of(user: &CurrentUser) -> Option<Scope> {
-    match user.role {
-        AccessRole::VendorAdmin => Some(Scope::All),
-        AccessRole::DistributorAdmin | AccessRole::DistributorStaff => {
-            Some(Scope::Distributor(user.org_id))
-        }
-        AccessRole::ResellerAdmin | AccessRole::ResellerUser => Some(Scope::Reseller(user.org_id)),
-        AccessRole::ChannelManager => None,
-    }
-}
-
 async fn scope(user: &CurrentUser) -> Result<Scope, AppError> {
-    let s = scope_of(user);
-    user.require(s.is_some(), "see pricing inquiries").await?;
-    s.ok_or(AppError::Forbidden)
+    user.trade_scope("see pricing inquiries").await
 }
 
 impl Inquiry {

@@ -5,7 +5,6 @@ use crate::clock::format_timestamp;
 use crate::db::audit;
 use crate::db::orders::{self, Entry, Order, Scope};
 use crate::domain::schedule::{status_on, EntryStatus, Period};
-use crate::domain::AccessRole;
 use crate::web::chrome::Chrome;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::extractors::CurrentUser;
@@ -16,17 +15,7 @@ use askama::Template;
 use serde::Deserialize;
 
 async fn scope(user: &CurrentUser) -> Result<Scope, AppError> {
-    let s = match user.role {
-        AccessRole::VendorAdmin => Some(Scope::All),
-        AccessRole::DistributorAdmin | AccessRole::DistributorStaff => {
-            Some(Scope::Distributor(user.org_id))
-        }
-        AccessRole::ResellerAdmin | AccessRole::ResellerUser => Some(Scope::Reseller(user.org_id)),
-        AccessRole::ChannelManager => None,
-    };
-    user.require(s.is_some(), "see orders and license schedules")
-        .await?;
-    s.ok_or(AppError::Forbidden)
+    user.trade_scope("see orders and license schedules").await
 }
 
 impl Order {
