@@ -1,5 +1,6 @@
 //! The catalogue, price books, legacy table and the acceptance-date settings.
 
+use super::date;
 use crate::domain::catalogue::{CatalogueItem, FamilyKind, Price, Snapshot};
 use crate::domain::legacy::{AcceptanceDates, LegacyMapping};
 use crate::domain::{Cents, Sku};
@@ -12,10 +13,6 @@ const ODD_TERM_REFUSED_FROM: &str = "legacy.odd_term_refused_from";
 
 fn decode(what: &str, value: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("bad {what} {value:?} in the catalogue").into())
-}
-
-fn date(value: &str) -> Result<NaiveDate, sqlx::Error> {
-    NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| decode("date", value))
 }
 
 pub async fn setting(pool: &AnyPool, key: &str) -> Result<Option<String>, sqlx::Error> {

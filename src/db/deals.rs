@@ -50,8 +50,8 @@ const SELECT: &str = "SELECT d.id, d.reference, d.reseller_id, r.name AS reselle
      FROM deal_registrations d JOIN organisations r ON r.id = d.reseller_id \
      JOIN end_customers e ON e.id = d.end_customer_id JOIN organisations t ON t.id = d.distributor_id";
 
-fn date(v: Option<String>) -> Option<NaiveDate> {
-    v.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+fn date(v: Option<String>) -> Result<Option<NaiveDate>, sqlx::Error> {
+    v.as_deref().map(super::date).transpose()
 }
 
 async fn deal(pool: &AnyPool, r: &sqlx::any::AnyRow) -> Result<Deal, sqlx::Error> {
@@ -79,8 +79,8 @@ async fn deal(pool: &AnyPool, r: &sqlx::any::AnyRow) -> Result<Deal, sqlx::Error
             .ok_or_else(|| sqlx::Error::Decode(format!("unknown deal status {status:?}").into()))?,
         submitted_at: r.try_get("submitted_at")?,
         reason: r.try_get("reason")?,
-        valid_from: date(r.try_get("valid_from")?),
-        valid_until: date(r.try_get("valid_until")?),
+        valid_from: date(r.try_get("valid_from")?)?,
+        valid_until: date(r.try_get("valid_until")?)?,
         families,
     })
 }
@@ -314,10 +314,8 @@ pub async fn rules(pool: &AnyPool) -> Result<Rules, sqlx::Error> {
         .await?
     {
         let families: String = r.try_get("families")?;
-        let (Some(starts), Some(ends)) = (date(r.try_get("starts")?), date(r.try_get("ends")?))
-        else {
-            continue;
-        };
+        let starts = super::date(&r.try_get::<String, _>("starts")?)?;
+        let ends = super::date(&r.try_get::<String, _>("ends")?)?;
         rules.promotions.push(Promotion {
             code: r.try_get("code")?,
             families: families

@@ -163,6 +163,12 @@ fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
     })
 }
 
+/// A date as stored (ISO text); a malformed one is a decoding error, never silently skipped.
+pub fn date(value: &str) -> Result<chrono::NaiveDate, sqlx::Error> {
+    chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map_err(|_| sqlx::Error::Decode(format!("bad date {value:?} in the database").into()))
+}
+
 /// True when the error is a unique-key violation (on either database).
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     e.as_database_error()

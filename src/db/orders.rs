@@ -180,9 +180,6 @@ pub async fn entries(
     .bind(end_customer.unwrap_or(0))
     .fetch_all(pool)
     .await?;
-    let date = |s: String| {
-        NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|e| sqlx::Error::Decode(e.into()))
-    };
     rows.iter()
         .map(|r| {
             Ok(Entry {
@@ -194,8 +191,8 @@ pub async fn entries(
                 sku: r.try_get("sku")?,
                 description: r.try_get("description")?,
                 quantity: r.try_get("quantity")?,
-                start: date(r.try_get("start_date")?)?,
-                end: date(r.try_get("end_date")?)?,
+                start: super::date(&r.try_get::<String, _>("start_date")?)?,
+                end: super::date(&r.try_get::<String, _>("end_date")?)?,
             })
         })
         .collect()

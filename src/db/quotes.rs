@@ -1,5 +1,6 @@
 //! Quotes (each send is a new version; older ones stay readable) and orders.
 
+use super::date;
 use crate::domain::pricing::{PricedLine, Step};
 use crate::domain::{Cents, OrgId, UserId};
 use chrono::NaiveDate;
@@ -27,11 +28,6 @@ pub struct Quote {
     pub total_msrp: Cents,
     pub total_net: Cents,
     pub lines: Vec<QuoteLine>,
-}
-
-fn date(s: &str) -> Result<NaiveDate, sqlx::Error> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| sqlx::Error::Decode(format!("bad date {s:?}").into()))
 }
 
 /// Every version of the inquiry's quote, newest first.
