@@ -284,18 +284,10 @@ pub async fn import(
     } else {
         "Legacy SKU table"
     };
-    let text = match (form.csv, form.file) {
-        (Some(csv), _) if !csv.is_empty() => csv.into_inner(),
-        (_, Some(file)) if !file.data.is_empty() => {
-            String::from_utf8(file.data.to_vec()).map_err(|_| {
-                AppError::BadRequest("The file is not UTF-8 text; save it as CSV (UTF-8).".into())
-            })?
-        }
-        _ => {
-            user.session
-                .flash("error", "Choose a CSV file to import.")?;
-            return Ok(render::see_other("/admin/catalogue"));
-        }
+    let Some(text) = crate::web::forms::uploaded_csv(form.csv, form.file)? else {
+        user.session
+            .flash("error", "Choose a CSV file to import.")?;
+        return Ok(render::see_other("/admin/catalogue"));
     };
     let checked = check(&user, table, text.as_bytes()).await?;
     let commit = form.commit.is_some_and(|c| c.as_str() == "yes");

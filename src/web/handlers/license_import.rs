@@ -55,18 +55,10 @@ pub async fn import(
     let form = form.into_inner();
     csrf::verify(&req, form.csrf_token.map(|t| t.into_inner()))?;
     require_vendor_admin(&user).await?;
-    let text = match (form.csv, form.file) {
-        (Some(csv), _) if !csv.is_empty() => csv.into_inner(),
-        (_, Some(file)) if !file.data.is_empty() => {
-            String::from_utf8(file.data.to_vec()).map_err(|_| {
-                AppError::BadRequest("The file is not UTF-8 text; save it as CSV (UTF-8).".into())
-            })?
-        }
-        _ => {
-            user.session
-                .flash("error", "Choose a CSV file to import.")?;
-            return Ok(render::see_other("/admin/licenses/import"));
-        }
+    let Some(text) = crate::web::forms::uploaded_csv(form.csv, form.file)? else {
+        user.session
+            .flash("error", "Choose a CSV file to import.")?;
+        return Ok(render::see_other("/admin/licenses/import"));
     };
     let pool = &user.state.db.pool;
     let checked = orders::check_license_file(pool, text.as_bytes()).await?;
