@@ -179,18 +179,22 @@ pub async fn process_orders(
     use crate::domain::schedule::{hardware_warranty, new_subscription};
     use crate::domain::sku::{Sku, Transaction};
     let mut stats = ProcessStats::default();
+    let waiting = crate::db::orders::unprocessed(&db.pool).await?;
+    if waiting.is_empty() {
+        return Ok(stats);
+    }
     // During a maintenance window orders are accepted and wait; after it they are processed
     // with the real completion date.
     if crate::db::maintenance::active(&db.pool, now)
         .await?
         .is_some()
     {
-        stats.waiting = crate::db::orders::unprocessed(&db.pool).await?.len();
+        stats.waiting = waiting.len();
         return Ok(stats);
     }
     let snapshot =
         crate::db::catalogue::snapshot(&db.pool, crate::db::catalogue::DEFAULT_CURRENCY).await?;
-    for order in crate::db::orders::unprocessed(&db.pool).await? {
+    for order in waiting {
         let mut tx = db.pool.begin().await?;
         if !crate::db::orders::claim(&mut tx, order.id, completed_on, by, now).await? {
             continue;
