@@ -257,8 +257,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             )
             .await?;
             println!(
-                "sweep as of {day}: {} quote reminders, {} quotes expired, {} deal registration reminders, {} expired, {} renewal reminders",
-                s.quotes.reminded, s.quotes.expired, s.deals.reminded, s.deals.expired, s.renewal_reminders
+                "sweep as of {day}: {} quote reminders, {} quotes expired, {} deal registration reminders, {} expired, {} renewal reminders, {} leads expired, {} lead reminders",
+                s.quotes.reminded, s.quotes.expired, s.deals.reminded, s.deals.expired, s.renewal_reminders,
+                s.leads.expired, s.leads.reminded
             );
         }
         Command::Mail {

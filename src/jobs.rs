@@ -380,10 +380,93 @@ pub async fn renewal_reminders(
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct LeadStats {
+    /// Leads recorded as expired.
+    pub expired: u64,
+    /// Leads the reseller was reminded of (one message per reseller lists them all).
+    pub reminded: usize,
+}
+
+/// Expires every open lead without activity for 90 days on `today`, then reminds each
+/// reseller once of its leads that expire within 14 days. Safe with two processes: the
+/// expiry is one statement, and a lead's reminder is claimed before it is sent.
+pub async fn lead_expiry(
+    db: &Db,
+    today: NaiveDate,
+    public_url: &str,
+    now: i64,
+) -> anyhow::Result<LeadStats> {
+    use crate::db::leads;
+    let mut tx = db.pool.begin().await?;
+    let expired = leads::expire(&mut tx, today, now).await?;
+    tx.commit().await?;
+    let due = {
+        let mut conn = db.pool.acquire().await?;
+        leads::reminders_due(&mut conn, today).await?
+    };
+    let mut reminded = 0;
+    for group in due.chunk_by(|a, b| a.reseller_id == b.reseller_id) {
+        let mut tx = db.pool.begin().await?;
+        let mut claimed = Vec::new();
+        for l in group {
+            if leads::mark_reminded(&mut tx, l.id, &l.expires_on).await? {
+                claimed.push(l);
+            }
+        }
+        let Some(first) = claimed.first() else {
+            continue;
+        };
+        const LISTED: usize = 25;
+        let mut paragraphs: Vec<String> = claimed
+            .iter()
+            .take(LISTED)
+            .map(|l| format!("{} expires on {}.", l.company, l.expires_on))
+            .collect();
+        if claimed.len() > LISTED {
+            paragraphs.push(format!("… and {} more.", claimed.len() - LISTED));
+        }
+        paragraphs.push(
+            "Record any contact, a new status, notes or a next step to keep a lead open for another 90 days; an expired lead is read-only."
+                .into(),
+        );
+        let subject = if claimed.len() == 1 {
+            format!("Lead {} expires on {}", first.company, first.expires_on)
+        } else {
+            format!("{} leads expire within 14 days", claimed.len())
+        };
+        let notice = Notice {
+            kind: "lead_expiring".into(),
+            heading: subject.clone(),
+            subject,
+            paragraphs,
+            action: Some(("See your leads".into(), format!("{public_url}/leads"))),
+        };
+        let event = format!(
+            "leads:{}:expiring:{today}:{}",
+            first.reseller_id.0, first.id
+        );
+        crate::mail::notify::notify_role(
+            &mut tx,
+            first.reseller_id,
+            ContactRole::NewLeads,
+            &event,
+            &notice,
+            public_url,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        reminded += claimed.len();
+    }
+    Ok(LeadStats { expired, reminded })
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct SweepStats {
     pub quotes: QuoteStats,
     pub deals: DealStats,
     pub renewal_reminders: usize,
+    pub leads: LeadStats,
 }
 
 /// Every date-driven rule for `today`: quote and deal registration expiry and renewal
@@ -399,5 +482,6 @@ pub async fn sweep(
         quotes: quote_expiry(db, today, public_url, now).await?,
         deals: deal_expiry(db, today, public_url, now).await?,
         renewal_reminders: renewal_reminders(db, today, public_url, now).await?,
+        leads: lead_expiry(db, today, public_url, now).await?,
     })
 }

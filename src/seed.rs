@@ -122,7 +122,8 @@ pub async fn seed_demo(db: &Db, now: i64) -> anyhow::Result<bool> {
     let catalogue = seed_catalogue(db).await?;
     let deals = seed_deals(db, now).await?;
     let windows = seed_maintenance(db, now).await?;
-    Ok(people || catalogue || deals || windows)
+    let leads = seed_leads(db, now).await?;
+    Ok(people || catalogue || deals || windows || leads)
 }
 
 async fn seed_people(db: &Db, now: i64) -> anyhow::Result<bool> {
@@ -615,6 +616,88 @@ pub async fn seed_deals(db: &Db, now: i64) -> anyhow::Result<bool> {
         Some((today, until)),
     )
     .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Demo leads: assigned and partner-generated, one about to expire (its reminder is due), one
+/// expired, one won.
+pub async fn seed_leads(db: &Db, now: i64) -> anyhow::Result<bool> {
+    use crate::domain::lead::{self, LeadStatus};
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM leads")
+        .fetch_one(&db.pool)
+        .await?;
+    let ids: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, email FROM users WHERE email IN ('cam@vendor.example', 'admin@reseller.example', 'admin@other-reseller.example')",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let user = |email: &str| {
+        ids.iter()
+            .find(|(_, e)| e == email)
+            .map(|(id, _)| UserId(*id))
+    };
+    let org = |name: &'static str| async move {
+        sqlx::query_scalar::<_, i64>("SELECT id FROM organisations WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&db.pool)
+            .await
+    };
+    let (0, Some(cam), Some(dana), Some(alex), Some(acme), Some(bluepeak)) = (
+        existing,
+        user("cam@vendor.example"),
+        user("admin@reseller.example"),
+        user("admin@other-reseller.example"),
+        org("Acme Secure IT").await?,
+        org("Bluepeak Managed Services").await?,
+    ) else {
+        return Ok(false);
+    };
+    let today = chrono::DateTime::from_timestamp(now, 0)
+        .map(|t| t.date_naive())
+        .context("date")?;
+    #[rustfmt::skip]
+    let demo = [
+        (acme, cam, "vendor", "Northgate Freight", "Omar Haddad", "omar.haddad@northgate.example", "Firewalls for 12 depots", LeadStatus::New, "", 3),
+        (acme, dana, "partner", "Riverside Dental Group", "Lena Brooks", "lena@riverside-dental.example", "Endpoint protection, 80 seats", LeadStatus::Qualified, "Send the quote for the 36-month term", 80),
+        (acme, dana, "partner", "Old Mill Bakery", "Tom Fraser", "tom@oldmill.example", "Email security", LeadStatus::Contacted, "Call back after the holidays", 120),
+        (acme, cam, "vendor", "Summit Legal LLP", "Grace Kim", "grace.kim@summitlegal.example", "MDR service", LeadStatus::Won, "", 20),
+        (bluepeak, cam, "vendor", "Coastal Schools Trust", "Ravi Shah", "ravi.shah@coastal-schools.example", "Managed endpoint for 14 schools", LeadStatus::New, "", 10),
+        (bluepeak, alex, "partner", "Harbourview Hotels", "Nina Petrova", "nina@harbourview.example", "Firewall refresh", LeadStatus::Contacted, "Site survey on Tuesday", 30),
+    ];
+    let mut tx = db.pool.begin().await?;
+    for (reseller, by, source, company, contact, email, interest, status, next_step, days_ago) in
+        demo
+    {
+        let last = today
+            .checked_sub_days(chrono::Days::new(days_ago))
+            .unwrap_or(today);
+        let new = crate::db::leads::NewLead {
+            reseller: OrgId(reseller),
+            company,
+            contact_name: contact,
+            contact_email: email,
+            interest,
+            source,
+            notes: "",
+            next_step,
+            by,
+        };
+        let id = crate::db::leads::insert(&mut tx, &new, last, now).await?;
+        let stored = crate::domain::lead::status_on(status, last, today);
+        sqlx::query("UPDATE leads SET status = $1, closed_on = $2 WHERE id = $3")
+            .bind(stored.as_str())
+            .bind((!stored.is_open()).then(|| {
+                if stored == LeadStatus::Expired {
+                    lead::expires_on(last).to_string()
+                } else {
+                    last.to_string()
+                }
+            }))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
     tx.commit().await?;
     Ok(true)
 }

@@ -228,6 +228,42 @@ const TABLE: &[Row] = &[
     ),
     row(
         "GET",
+        "/leads",
+        "/leads",
+        &[],
+        [303, 200, 200, 403, 403, 200, 200, 200],
+    ),
+    row(
+        "GET",
+        "/leads/new",
+        "/leads/new",
+        &[],
+        [303, 200, 200, 403, 403, 200, 200, 200],
+    ),
+    row(
+        "POST",
+        "/leads",
+        "/leads",
+        &[],
+        [303, 422, 422, 403, 403, 422, 422, 422],
+    ),
+    // {acme_lead}: the demo's lead assigned to Acme (CAM Casey).
+    row(
+        "GET",
+        "/leads/{id}",
+        "/leads/{acme_lead}",
+        &[],
+        [303, 200, 200, 403, 403, 200, 200, 404],
+    ),
+    row(
+        "POST",
+        "/leads/{id}",
+        "/leads/{acme_lead}",
+        &[],
+        [303, 403, 403, 403, 403, 422, 422, 404],
+    ),
+    row(
+        "GET",
         "/deals",
         "/deals",
         &[],
@@ -649,6 +685,12 @@ async fn concrete(app: &TestApp, path: &str) -> String {
                 .to_string(),
         )
         .replace("{acme_inquiry}", &acme_inquiry(app).await.to_string())
+        .replace(
+            "{acme_lead}",
+            &app.scalar("SELECT id FROM leads WHERE company = 'Northgate Freight'")
+                .await
+                .to_string(),
+        )
 }
 
 #[tokio::test]

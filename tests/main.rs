@@ -13,6 +13,7 @@ mod database;
 mod deals;
 mod health;
 mod inquiries;
+mod leads;
 mod orders;
 mod organisations;
 mod security;

@@ -3,11 +3,12 @@
 use sqlx::{AnyConnection, AnyPool, Row};
 
 /// The portal sections a window can make unavailable (MSP licensing is never stopped).
-pub const SECTIONS: [(&str, &str); 6] = [
+pub const SECTIONS: [(&str, &str); 7] = [
     ("inquiries", "Pricing inquiries and quotes"),
     ("orders", "Orders"),
     ("licenses", "License schedules"),
     ("deals", "Deal registrations"),
+    ("leads", "Leads"),
     ("catalogue", "Catalogue"),
     ("sku-translator", "SKU translator"),
 ];

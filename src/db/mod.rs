@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod contact_roles;
 pub mod deals;
 pub mod inquiries;
+pub mod leads;
 pub mod maintenance;
 pub mod orders;
 pub mod orgs;

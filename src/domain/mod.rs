@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod contact;
 pub mod email;
 pub mod ids;
+pub mod lead;
 pub mod legacy;
 pub mod money;
 pub mod org;

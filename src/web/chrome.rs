@@ -39,6 +39,13 @@ pub fn menu(role: AccessRole) -> Vec<(&'static str, &'static str)> {
         items.insert(2, ("/orders", "Orders"));
         items.insert(3, ("/licenses", "License schedules"));
     }
+    if role.org_kind() != crate::domain::OrgKind::Distributor {
+        let after_deals = items
+            .iter()
+            .position(|(h, _)| *h == "/deals")
+            .map_or(1, |p| p + 1);
+        items.insert(after_deals, ("/leads", "Leads"));
+    }
     if role.is_vendor_admin() {
         items.push(("/admin/organisations", "Organisations"));
         items.push(("/admin/catalogue", "Price book"));
@@ -114,6 +121,7 @@ mod tests {
         let (d, c, t, api) = ("/deals", "/catalogue", "/sku-translator", "/api-tokens");
         let i = "/inquiries";
         let (o, l) = ("/orders", "/licenses");
+        let ld = "/leads";
         let orgs = "/admin/organisations";
         let vendor_admin = [
             "/",
@@ -121,6 +129,7 @@ mod tests {
             o,
             l,
             d,
+            ld,
             c,
             t,
             orgs,
@@ -142,6 +151,7 @@ mod tests {
             o,
             l,
             d,
+            ld,
             c,
             t,
             "/users",
@@ -150,14 +160,15 @@ mod tests {
             "/account",
         ];
         assert_eq!(hrefs(AccessRole::ResellerAdmin), reseller_admin);
-        assert_eq!(hrefs(AccessRole::DistributorAdmin), reseller_admin);
+        let distributor_admin: Vec<_> = reseller_admin.into_iter().filter(|h| *h != ld).collect();
+        assert_eq!(hrefs(AccessRole::DistributorAdmin), distributor_admin);
         assert_eq!(
             hrefs(AccessRole::ResellerUser),
-            ["/", i, o, l, d, c, t, "/contact-roles", "/account"]
+            ["/", i, o, l, d, ld, c, t, "/contact-roles", "/account"]
         );
         assert_eq!(
             hrefs(AccessRole::ChannelManager),
-            ["/", d, c, t, "/account"]
+            ["/", d, ld, c, t, "/account"]
         );
         assert_eq!(
             hrefs(AccessRole::DistributorStaff),

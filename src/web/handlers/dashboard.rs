@@ -34,6 +34,7 @@ fn describe(href: &str) -> &'static str {
         "/admin/licenses/import" => "Import licenses from the old system into license schedules, with a dry run first.",
         "/orders" => "Orders placed from accepted quotes, and their processing.",
         "/licenses" => "The license schedules of your end customers: what runs from when to when; CSV download.",
+        "/leads" => "Work the leads assigned to you or found yourself; 90 days without activity and a lead expires.",
         "/deals" => "Register deals for your end customers, or decide on the registrations of your resellers.",
         "/catalogue" => "Find a product and see its SKU and MSRP for any term from 1 to 60 months.",
         "/api-tokens" => "Tokens that let your organisation's systems call the portal's JSON API.",

@@ -55,10 +55,11 @@ pub struct ListPage {
     pub is_cam: bool,
 }
 
+/// `?status=...&page=...` of a list filtered by status (deal registrations, leads).
 #[derive(Deserialize)]
 pub struct ListQuery {
-    status: Option<String>,
-    page: Option<i64>,
+    pub status: Option<String>,
+    pub page: Option<i64>,
 }
 
 pub async fn list(

@@ -1,0 +1,350 @@
+//! Partner leads and their history. Reads take the caller's scope (a reseller its own, a
+//! channel account manager those of its resellers, the vendor admin all); the status shown
+//! is the one on the caller's date, so a lead past its inactivity limit reads as expired even
+//! before the sweep records it.
+
+pub use super::Scope;
+use crate::domain::lead::{self, LeadStatus};
+use crate::domain::paging::PER_PAGE;
+use crate::domain::{OrgId, Paged, UserId};
+use chrono::NaiveDate;
+use sqlx::{AnyConnection, AnyPool, Row};
+
+const SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND l.reseller_id = $2) OR ($1 = 'cam' AND r.cam_user_id = $2))";
+
+const SELECT: &str = "SELECT l.id, l.reseller_id, r.name AS reseller_name, l.company, l.contact_name, l.contact_email, \
+       l.interest, l.source, l.status, l.notes, l.next_step, l.created_at, l.last_activity_on, l.closed_on \
+     FROM leads l JOIN organisations r ON r.id = l.reseller_id";
+
+#[derive(Debug, Clone)]
+pub struct Lead {
+    pub id: i64,
+    pub reseller_id: OrgId,
+    pub reseller_name: String,
+    pub company: String,
+    pub contact_name: String,
+    pub contact_email: String,
+    pub interest: String,
+    /// `vendor` (assigned by the vendor or a channel account manager) or `partner`.
+    pub source: String,
+    /// As stored; see [`Lead::status_on`] for what a person sees.
+    pub stored_status: LeadStatus,
+    pub notes: String,
+    pub next_step: String,
+    pub created_at: i64,
+    pub last_activity_on: NaiveDate,
+    pub closed_on: Option<NaiveDate>,
+}
+
+impl Lead {
+    pub fn status_on(&self, today: NaiveDate) -> LeadStatus {
+        lead::status_on(self.stored_status, self.last_activity_on, today)
+    }
+    pub fn expires_on(&self) -> NaiveDate {
+        lead::expires_on(self.last_activity_on)
+    }
+}
+
+fn lead(r: &sqlx::any::AnyRow) -> Result<Lead, sqlx::Error> {
+    let status: String = r.try_get("status")?;
+    Ok(Lead {
+        id: r.try_get("id")?,
+        reseller_id: OrgId(r.try_get("reseller_id")?),
+        reseller_name: r.try_get("reseller_name")?,
+        company: r.try_get("company")?,
+        contact_name: r.try_get("contact_name")?,
+        contact_email: r.try_get("contact_email")?,
+        interest: r.try_get("interest")?,
+        source: r.try_get("source")?,
+        stored_status: LeadStatus::parse(&status)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown lead status {status:?}").into()))?,
+        notes: r.try_get("notes")?,
+        next_step: r.try_get("next_step")?,
+        created_at: r.try_get("created_at")?,
+        last_activity_on: super::date(&r.try_get::<String, _>("last_activity_on")?)?,
+        closed_on: r
+            .try_get::<Option<String>, _>("closed_on")?
+            .as_deref()
+            .map(super::date)
+            .transpose()?,
+    })
+}
+
+/// The SQL condition for "shows as `status` on date `$3`" (empty: any).
+fn status_filter(status: Option<LeadStatus>) -> String {
+    let open = LeadStatus::OPEN_SQL;
+    match status {
+        None => "1 = 1".into(),
+        Some(LeadStatus::Expired) => {
+            format!("(l.status = 'expired' OR (l.status IN {open} AND l.expires_on <= $3))")
+        }
+        Some(s) if s.is_open() => {
+            format!("(l.status = '{}' AND l.expires_on > $3)", s.as_str())
+        }
+        Some(s) => format!("l.status = '{}'", s.as_str()),
+    }
+}
+
+/// A page of leads in scope, most recently active first.
+pub async fn list(
+    pool: &AnyPool,
+    scope: Scope,
+    status: Option<LeadStatus>,
+    today: NaiveDate,
+    page: i64,
+) -> Result<Paged<Lead>, sqlx::Error> {
+    let (kind, id) = scope.params();
+    let filter = format!("{SCOPE} AND {}", status_filter(status));
+    let total: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM leads l JOIN organisations r ON r.id = l.reseller_id WHERE {filter} AND $3 = $3"
+    ))
+    .bind(kind)
+    .bind(id)
+    .bind(today.to_string())
+    .fetch_one(pool)
+    .await?;
+    let page = Paged::<Lead>::clamp_page(page, total, PER_PAGE);
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE {filter} AND $3 = $3 ORDER BY l.last_activity_on DESC, l.id DESC LIMIT $4 OFFSET $5"
+    ))
+    .bind(kind)
+    .bind(id)
+    .bind(today.to_string())
+    .bind(PER_PAGE)
+    .bind(Paged::<Lead>::offset(page, PER_PAGE))
+    .fetch_all(pool)
+    .await?;
+    Ok(Paged {
+        items: rows.iter().map(lead).collect::<Result<_, _>>()?,
+        page,
+        total,
+        per_page: PER_PAGE,
+    })
+}
+
+pub async fn get(pool: &AnyPool, scope: Scope, id: i64) -> Result<Option<Lead>, sqlx::Error> {
+    let (kind, org) = scope.params();
+    sqlx::query(&format!("{SELECT} WHERE {SCOPE} AND l.id = $3"))
+        .bind(kind)
+        .bind(org)
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .as_ref()
+        .map(lead)
+        .transpose()
+}
+
+pub struct NewLead<'a> {
+    pub reseller: OrgId,
+    pub company: &'a str,
+    pub contact_name: &'a str,
+    pub contact_email: &'a str,
+    pub interest: &'a str,
+    pub source: &'a str,
+    pub notes: &'a str,
+    pub next_step: &'a str,
+    pub by: UserId,
+}
+
+pub async fn insert(
+    conn: &mut AnyConnection,
+    l: &NewLead<'_>,
+    today: NaiveDate,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO leads (reseller_id, company, contact_name, contact_email, interest, source, status, notes, next_step, \
+         created_by, created_at, last_activity_on, expires_on) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, $8, $9, $10, $11, $12) RETURNING id",
+    )
+    .bind(l.reseller.0)
+    .bind(l.company)
+    .bind(l.contact_name)
+    .bind(l.contact_email)
+    .bind(l.interest)
+    .bind(l.source)
+    .bind(l.notes)
+    .bind(l.next_step)
+    .bind(l.by.0)
+    .bind(now)
+    .bind(today.to_string())
+    .bind(lead::expires_on(today).to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    let summary = if l.source == "vendor" {
+        "Assigned by the vendor"
+    } else {
+        "Created by the reseller"
+    };
+    add_event(conn, id, Some(l.by), summary, now).await?;
+    Ok(id)
+}
+
+pub async fn add_event(
+    conn: &mut AnyConnection,
+    lead: i64,
+    by: Option<UserId>,
+    summary: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO lead_events (lead_id, at, user_id, summary) VALUES ($1, $2, $3, $4)")
+        .bind(lead)
+        .bind(now)
+        .bind(by.map(|u| u.0))
+        .bind(summary)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records an update (activity on `today`) if the lead is not expired on `today`; false when
+/// it is (or was expired meanwhile), so nothing changes.
+pub async fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    status: LeadStatus,
+    notes: &str,
+    next_step: &str,
+    today: NaiveDate,
+) -> Result<bool, sqlx::Error> {
+    let closed = (!status.is_open()).then(|| today.to_string());
+    let done = sqlx::query(&format!(
+        "UPDATE leads SET status = $1, notes = $2, next_step = $3, last_activity_on = $4, expires_on = $5, \
+         reminded_for = NULL, closed_on = $6 \
+         WHERE id = $7 AND status <> 'expired' AND NOT (status IN {} AND expires_on <= $4)",
+        LeadStatus::OPEN_SQL
+    ))
+    .bind(status.as_str())
+    .bind(notes)
+    .bind(next_step)
+    .bind(today.to_string())
+    .bind(lead::expires_on(today).to_string())
+    .bind(closed)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A lead's history: (when, who, what), oldest first.
+pub async fn events(
+    pool: &AnyPool,
+    lead: i64,
+) -> Result<Vec<(i64, Option<String>, String)>, sqlx::Error> {
+    sqlx::query(
+        "SELECT e.at, u.display_name, e.summary FROM lead_events e LEFT JOIN users u ON u.id = e.user_id \
+         WHERE e.lead_id = $1 ORDER BY e.id",
+    )
+    .bind(lead)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("at")?, r.try_get("display_name")?, r.try_get("summary")?)))
+    .collect()
+}
+
+/// Records as expired every open lead whose inactivity limit is on or before `today`, with an
+/// event for each. One statement each, so it is quick over any number of leads and safe when
+/// two portal processes sweep at once (the second finds nothing left).
+pub async fn expire(
+    conn: &mut AnyConnection,
+    today: NaiveDate,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let day = today.to_string();
+    let open = LeadStatus::OPEN_SQL;
+    sqlx::query(&format!(
+        "INSERT INTO lead_events (lead_id, at, user_id, summary) \
+         SELECT id, $1, NULL, 'Expired after 90 days without activity (last activity ' || last_activity_on || ')' \
+         FROM leads WHERE status IN {open} AND expires_on <= $2"
+    ))
+    .bind(now)
+    .bind(&day)
+    .execute(&mut *conn)
+    .await?;
+    Ok(sqlx::query(&format!(
+        "UPDATE leads SET status = 'expired', closed_on = expires_on WHERE status IN {open} AND expires_on <= $1"
+    ))
+    .bind(&day)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
+}
+
+/// A lead whose 14-day reminder is due and not yet sent for this period of inactivity.
+#[derive(Debug, Clone)]
+pub struct DueReminder {
+    pub id: i64,
+    pub reseller_id: OrgId,
+    pub company: String,
+    pub expires_on: String,
+}
+
+/// Leads whose reminder day has come on `today`, not expired yet and not yet reminded, by
+/// reseller.
+pub async fn reminders_due(
+    conn: &mut AnyConnection,
+    today: NaiveDate,
+) -> Result<Vec<DueReminder>, sqlx::Error> {
+    let horizon = today
+        .checked_add_days(chrono::Days::new(lead::REMINDER_DAYS))
+        .unwrap_or(today);
+    sqlx::query(&format!(
+        "SELECT id, reseller_id, company, expires_on FROM leads \
+         WHERE status IN {} AND expires_on > $1 AND expires_on <= $2 \
+         AND (reminded_for IS NULL OR reminded_for <> expires_on) ORDER BY reseller_id, expires_on, id",
+        LeadStatus::OPEN_SQL
+    ))
+    .bind(today.to_string())
+    .bind(horizon.to_string())
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(DueReminder {
+            id: r.try_get("id")?,
+            reseller_id: OrgId(r.try_get("reseller_id")?),
+            company: r.try_get("company")?,
+            expires_on: r.try_get("expires_on")?,
+        })
+    })
+    .collect()
+}
+
+/// Marks a reminder sent; false if someone else (another process) marked it first.
+pub async fn mark_reminded(
+    conn: &mut AnyConnection,
+    id: i64,
+    expires_on: &str,
+) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE leads SET reminded_for = expires_on WHERE id = $1 AND expires_on = $2 \
+         AND (reminded_for IS NULL OR reminded_for <> expires_on)",
+    )
+    .bind(id)
+    .bind(expires_on)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// The resellers a person may assign leads to: all (vendor admin) or a CAM's own.
+pub async fn assignable_resellers(
+    pool: &AnyPool,
+    scope: Scope,
+) -> Result<Vec<(OrgId, String)>, sqlx::Error> {
+    let (kind, id) = scope.params();
+    sqlx::query(
+        "SELECT r.id, r.name FROM organisations r WHERE r.kind = 'reseller' \
+         AND ($1 = 'all' OR ($1 = 'cam' AND r.cam_user_id = $2)) ORDER BY LOWER(r.name)",
+    )
+    .bind(kind)
+    .bind(id)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|r| Ok((OrgId(r.try_get("id")?), r.try_get("name")?)))
+    .collect()
+}
