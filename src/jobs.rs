@@ -166,9 +166,9 @@ pub struct ProcessStats {
 /// that decides the dates of its entries (PRODUCT.md section 5). Each order is claimed once,
 /// so two portal processes never process it twice.
 ///
-/// Orders from quotes carry no link to existing schedule entries: their renewal and
-/// upgrade lines start on the completion date like new terms. Linked renewals and co-termed
-/// upgrades come with the distributor's order form.
+/// A renewal line that names the entry it renews is contiguous (the day after that entry
+/// ends, or the completion date if that has passed); a mid-term change that names its entry
+/// is co-termed with it. Lines from quotes name no entry and start on the completion date.
 pub async fn process_orders(
     db: &Db,
     completed_on: NaiveDate,
@@ -176,7 +176,7 @@ pub async fn process_orders(
     public_url: &str,
     now: i64,
 ) -> anyhow::Result<ProcessStats> {
-    use crate::domain::schedule::{hardware_warranty, new_subscription};
+    use crate::domain::schedule::{co_termed, hardware_warranty, new_subscription, renewal};
     use crate::domain::sku::{Sku, Transaction};
     let mut stats = ProcessStats::default();
     let waiting = crate::db::orders::unprocessed(&db.pool).await?;
@@ -204,13 +204,33 @@ pub async fn process_orders(
             let sku = Sku::parse(&line.sku)
                 .map_err(|e| anyhow::anyhow!("order {}: {}: {e}", order.reference, line.sku))?;
             let f = sku.fields();
-            let period = match f.transaction {
-                Transaction::Hardware => {
+            let period = match (f.transaction, line.changes_entry) {
+                (Transaction::Hardware, _) => {
                     let months = snapshot
                         .item_of(&sku)
                         .and_then(|i| i.warranty_months)
                         .unwrap_or(12);
                     hardware_warranty(completed_on, months)
+                }
+                (Transaction::Renewal | Transaction::Upgrade, Some(changed)) => {
+                    let end = crate::db::orders::entry_end(&mut tx, changed)
+                        .await?
+                        .ok_or_else(|| {
+                            anyhow::anyhow!(
+                                "order {}: entry {changed} is not on any schedule",
+                                order.reference
+                            )
+                        })?;
+                    let term = u32::from(f.term);
+                    if f.transaction == Transaction::Renewal {
+                        renewal(completed_on, end, term)
+                    } else {
+                        // A change of a subscription that ended meanwhile (the order waited
+                        // out a maintenance window) cannot be co-termed: it runs its own term.
+                        co_termed(completed_on, end)
+                            .map(|(period, _)| period)
+                            .unwrap_or_else(|_| new_subscription(completed_on, term))
+                    }
                 }
                 _ => new_subscription(completed_on, u32::from(f.term)),
             };

@@ -99,6 +99,20 @@ const TABLE: &[Row] = &[
         [303, 200, 403, 200, 200, 200, 200, 200],
     ),
     row(
+        "GET",
+        "/orders/new",
+        "/orders/new",
+        &[],
+        [303, 403, 403, 200, 200, 403, 403, 403],
+    ),
+    row(
+        "POST",
+        "/orders",
+        "/orders",
+        &[],
+        [303, 403, 403, 422, 422, 403, 403, 403],
+    ),
+    row(
         "POST",
         "/orders/process",
         "/orders/process",

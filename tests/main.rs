@@ -14,6 +14,7 @@ mod deals;
 mod health;
 mod inquiries;
 mod leads;
+mod order_form;
 mod orders;
 mod organisations;
 mod security;

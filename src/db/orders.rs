@@ -67,11 +67,13 @@ pub struct OrderLine {
     pub sku: String,
     pub description: String,
     pub quantity: i64,
+    /// The schedule entry a renewal or mid-term change continues.
+    pub changes_entry: Option<i64>,
 }
 
 pub async fn lines(conn: &mut AnyConnection, order: i64) -> Result<Vec<OrderLine>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT sku, description, quantity FROM order_lines WHERE order_id = $1 ORDER BY line_no",
+        "SELECT sku, description, quantity, changes_entry_id FROM order_lines WHERE order_id = $1 ORDER BY line_no",
     )
     .bind(order)
     .fetch_all(conn)
@@ -82,6 +84,7 @@ pub async fn lines(conn: &mut AnyConnection, order: i64) -> Result<Vec<OrderLine
                 sku: r.try_get("sku")?,
                 description: r.try_get("description")?,
                 quantity: r.try_get("quantity")?,
+                changes_entry: r.try_get("changes_entry_id")?,
             })
         })
         .collect()
@@ -289,4 +292,121 @@ pub async fn check_license_file(
         &snapshot.legacy,
         &resellers,
     ))
+}
+
+/// The resellers a distributor supplies: (id, name), by name.
+pub async fn resellers_of(
+    pool: &AnyPool,
+    distributor: OrgId,
+) -> Result<Vec<(OrgId, String)>, sqlx::Error> {
+    sqlx::query(
+        "SELECT r.id, r.name FROM organisations r JOIN reseller_distributors rd ON rd.reseller_id = r.id \
+         WHERE rd.distributor_id = $1 ORDER BY LOWER(r.name)",
+    )
+    .bind(distributor.0)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|r| Ok((OrgId(r.try_get("id")?), r.try_get("name")?)))
+    .collect()
+}
+
+/// Entries already renewed or changed by a placed order: entry id → order reference.
+pub async fn pending_changes(
+    pool: &AnyPool,
+    end_customer: i64,
+) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+    sqlx::query(
+        "SELECT l.changes_entry_id, l.sku, o.reference FROM order_lines l JOIN orders o ON o.id = l.order_id \
+         WHERE o.end_customer_id = $1 AND l.changes_entry_id IS NOT NULL",
+    )
+    .bind(end_customer)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("changes_entry_id")?, r.try_get("sku")?, r.try_get("reference")?)))
+    .collect()
+}
+
+pub struct NewOrderLine {
+    pub sku: String,
+    pub description: String,
+    pub quantity: i64,
+    pub changes_entry: Option<i64>,
+    pub unit_msrp: Cents,
+    pub net: Cents,
+}
+
+/// Places an order a distributor entered directly (no quote); returns (id, reference).
+#[allow(clippy::too_many_arguments)]
+pub async fn place_direct(
+    conn: &mut AnyConnection,
+    reseller: OrgId,
+    distributor: OrgId,
+    end_customer: i64,
+    lines: &[NewOrderLine],
+    by: crate::domain::UserId,
+    year: i32,
+    now: i64,
+) -> Result<(i64, String), sqlx::Error> {
+    let total: i64 = lines.iter().map(|l| l.net.0).sum();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO orders (reference, reseller_id, distributor_id, end_customer_id, status, total_net, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, 'placed', $5, $6, $7) RETURNING id",
+    )
+    .bind(format!("pending-direct-{now}-{}", by.0))
+    .bind(reseller.0)
+    .bind(distributor.0)
+    .bind(end_customer)
+    .bind(total)
+    .bind(by.0)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    let reference = set_reference(conn, id, year).await?;
+    for (n, l) in lines.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO order_lines (order_id, line_no, sku, description, quantity, changes_entry_id, unit_msrp, net) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id)
+        .bind(n as i64 + 1)
+        .bind(&l.sku)
+        .bind(&l.description)
+        .bind(l.quantity)
+        .bind(l.changes_entry)
+        .bind(l.unit_msrp.0)
+        .bind(l.net.0)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok((id, reference))
+}
+
+/// The end date of a schedule entry (for renewals and co-termed changes at processing).
+pub async fn entry_end(
+    conn: &mut AnyConnection,
+    entry: i64,
+) -> Result<Option<NaiveDate>, sqlx::Error> {
+    let end: Option<String> =
+        sqlx::query_scalar("SELECT end_date FROM license_entries WHERE id = $1")
+            .bind(entry)
+            .fetch_optional(conn)
+            .await?;
+    end.as_deref().map(super::date).transpose()
+}
+
+/// Gives a new order its reference, `SO-<year>-<id>`.
+pub async fn set_reference(
+    conn: &mut AnyConnection,
+    id: i64,
+    year: i32,
+) -> Result<String, sqlx::Error> {
+    let reference = format!("SO-{year}-{id:05}");
+    sqlx::query("UPDATE orders SET reference = $1 WHERE id = $2")
+        .bind(&reference)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(reference)
 }

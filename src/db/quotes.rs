@@ -179,12 +179,7 @@ pub async fn place_order(
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
-    let reference = format!("SO-{year}-{id:05}");
-    sqlx::query("UPDATE orders SET reference = $1 WHERE id = $2")
-        .bind(&reference)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    let reference = super::orders::set_reference(conn, id, year).await?;
     // The order keeps what was quoted, line by line.
     sqlx::query(
         "INSERT INTO order_lines (order_id, line_no, sku, description, quantity) \

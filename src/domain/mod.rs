@@ -10,6 +10,7 @@ pub mod ids;
 pub mod lead;
 pub mod legacy;
 pub mod money;
+pub mod order_line;
 pub mod org;
 pub mod paging;
 pub mod password;

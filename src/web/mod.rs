@@ -170,6 +170,8 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
             web::post().to(license_import::import),
         ),
         ("GET", "/orders", web::get().to(orders::list)),
+        ("GET", "/orders/new", web::get().to(order_form::new_form)),
+        ("POST", "/orders", web::post().to(order_form::submit)),
         ("POST", "/orders/process", web::post().to(orders::process)),
         ("GET", "/licenses", web::get().to(orders::licenses)),
         ("GET", "/licenses.csv", web::get().to(orders::licenses_csv)),

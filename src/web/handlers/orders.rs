@@ -30,6 +30,8 @@ pub struct OrdersPage {
     pub chrome: Chrome,
     pub orders: Vec<Order>,
     pub can_process: bool,
+    /// Distributors enter orders for the resellers they supply.
+    pub can_enter: bool,
     pub waiting: usize,
 }
 
@@ -40,6 +42,7 @@ pub async fn list(user: CurrentUser) -> Result<HttpResponse, AppError> {
         chrome: Chrome::new(&user, "/orders", "Orders")?,
         waiting: orders.iter().filter(|o| o.completed_on.is_none()).count(),
         can_process: user.role.is_vendor_admin(),
+        can_enter: user.org_kind == crate::domain::OrgKind::Distributor,
         orders,
     };
     render::page(&page)
