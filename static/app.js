@@ -9,3 +9,9 @@
   document.addEventListener("htmx:sendError", function (e) { mark(e, "Not saved: no connection"); });
   document.addEventListener("htmx:responseError", function (e) { mark(e, "Not saved"); });
 })();
+
+// "Print this schedule" buttons (no inline script: the CSP forbids it).
+document.addEventListener("click", function (e) {
+  var button = e.target && e.target.closest ? e.target.closest("[data-print]") : null;
+  if (button) { window.print(); }
+});

@@ -65,6 +65,13 @@ const TABLE: &[Row] = &[
     // No schedule entries exist in the table's data, so every in-scope answer is 404 too.
     row(
         "GET",
+        "/licenses/{end_customer}/print",
+        "/licenses/1/print",
+        &[],
+        [303, 404, 403, 404, 404, 404, 404, 404],
+    ),
+    row(
+        "GET",
         "/licenses/{end_customer}/pdf",
         "/licenses/1/pdf",
         &[],

@@ -90,6 +90,22 @@ async fn a_new_line_then_a_contiguous_renewal_then_a_co_termed_upgrade() {
         )]
     );
     let entry = first[0].0.to_string();
+    // The reseller and the distributor see the schedule and its printable view; another
+    // reseller does not.
+    let (_, customer) = ids(&app).await;
+    let print = format!("/licenses/{customer}/print");
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let page = dana.text(&print).await;
+    assert!(
+        page.contains("End customer</dt><dd>Harbour Logistics Ltd"),
+        "{page}"
+    );
+    assert!(page.contains("<td>2026-03-02</td><td>2027-03-01</td>"));
+    assert!(page.contains("Print this schedule"));
+    assert_eq!(staff.get(&print).await.status(), 200);
+    let other = app.login_as(Who::OtherResellerAdmin).await;
+    assert_eq!(other.get(&print).await.status(), 404);
+    assert!(!other.text("/licenses").await.contains("Harbour Logistics"));
 
     // A renewal: leaving the SKU empty proposes the entry's renewal SKU; placing it as
     // proposed renews from the day after the entry ends, although processed a month earlier.

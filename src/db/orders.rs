@@ -161,44 +161,114 @@ pub struct Entry {
     pub end: NaiveDate,
 }
 
-/// License schedule entries in scope (distributors: of the resellers they supply), optionally
-/// of one end customer, by end customer and start date.
+const ENTRY_SELECT: &str = "SELECT l.id, r.name AS reseller_name, l.end_customer_id, e.name AS end_customer_name, \
+        l.order_reference, l.sku, l.description, l.quantity, l.start_date, l.end_date \
+     FROM license_entries l JOIN organisations r ON r.id = l.reseller_id JOIN end_customers e ON e.id = l.end_customer_id";
+
+const ENTRY_SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND l.reseller_id = $2) \
+     OR ($1 = 'distributor' AND l.reseller_id IN (SELECT reseller_id FROM reseller_distributors WHERE distributor_id = $2)))";
+
+fn entry(r: &sqlx::any::AnyRow) -> Result<Entry, sqlx::Error> {
+    Ok(Entry {
+        id: r.try_get("id")?,
+        reseller_name: r.try_get("reseller_name")?,
+        end_customer_id: r.try_get("end_customer_id")?,
+        end_customer_name: r.try_get("end_customer_name")?,
+        order_reference: r.try_get("order_reference")?,
+        sku: r.try_get("sku")?,
+        description: r.try_get("description")?,
+        quantity: r.try_get("quantity")?,
+        start: super::date(&r.try_get::<String, _>("start_date")?)?,
+        end: super::date(&r.try_get::<String, _>("end_date")?)?,
+    })
+}
+
+/// One end customer's schedule in scope (distributors: of the resellers they supply), by
+/// start date: for the PDF, the printable view and the order form.
 pub async fn entries(
     pool: &AnyPool,
     scope: Scope,
     end_customer: Option<i64>,
 ) -> Result<Vec<Entry>, sqlx::Error> {
     let (kind, id) = scope.params();
-    let rows = sqlx::query(
-        "SELECT l.id, r.name AS reseller_name, l.end_customer_id, e.name AS end_customer_name, l.order_reference, l.sku, \
-                l.description, l.quantity, l.start_date, l.end_date \
-         FROM license_entries l JOIN organisations r ON r.id = l.reseller_id JOIN end_customers e ON e.id = l.end_customer_id \
-         WHERE ($1 = 'all' OR ($1 = 'reseller' AND l.reseller_id = $2) \
-                OR ($1 = 'distributor' AND l.reseller_id IN (SELECT reseller_id FROM reseller_distributors WHERE distributor_id = $2))) \
-           AND ($3 = 0 OR l.end_customer_id = $3) \
-         ORDER BY LOWER(e.name), l.start_date, l.id LIMIT 5000",
-    )
+    sqlx::query(&format!(
+        "{ENTRY_SELECT} WHERE {ENTRY_SCOPE} AND ($3 = 0 OR l.end_customer_id = $3) \
+         ORDER BY LOWER(e.name), l.start_date, l.id LIMIT 5000"
+    ))
     .bind(kind)
     .bind(id)
     .bind(end_customer.unwrap_or(0))
     .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Entry {
-                id: r.try_get("id")?,
-                reseller_name: r.try_get("reseller_name")?,
-                end_customer_id: r.try_get("end_customer_id")?,
-                end_customer_name: r.try_get("end_customer_name")?,
-                order_reference: r.try_get("order_reference")?,
-                sku: r.try_get("sku")?,
-                description: r.try_get("description")?,
-                quantity: r.try_get("quantity")?,
-                start: super::date(&r.try_get::<String, _>("start_date")?)?,
-                end: super::date(&r.try_get::<String, _>("end_date")?)?,
-            })
-        })
-        .collect()
+    .await?
+    .iter()
+    .map(entry)
+    .collect()
+}
+
+/// What a schedule list is narrowed to.
+#[derive(Debug, Clone, Default)]
+pub struct EntryFilter {
+    pub end_customer: Option<i64>,
+    /// Part of the end customer's name.
+    pub customer: String,
+    pub status: Option<crate::domain::schedule::EntryStatus>,
+    /// A product family code (the SKU's first six characters).
+    pub family: String,
+    pub ends_from: Option<NaiveDate>,
+    pub ends_to: Option<NaiveDate>,
+}
+
+/// Entries in scope matching `filter` on `today`, by end date: `limit` rows from `offset`.
+/// The status is a date range, so every filter is answered by the database.
+pub async fn schedule(
+    pool: &AnyPool,
+    scope: Scope,
+    filter: &EntryFilter,
+    today: NaiveDate,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Entry>, sqlx::Error> {
+    use crate::domain::schedule::EntryStatus;
+    let (kind, id) = scope.params();
+    let horizon = today
+        .checked_add_days(chrono::Days::new(90))
+        .unwrap_or(today);
+    let status = match filter.status {
+        None => "($4 = $4 AND $5 = $5)",
+        Some(EntryStatus::Upcoming) => "(l.start_date > $4 AND $5 = $5)",
+        Some(EntryStatus::Expired) => "(l.end_date < $4 AND $5 = $5)",
+        Some(EntryStatus::Expiring) => {
+            "(l.start_date <= $4 AND l.end_date >= $4 AND l.end_date < $5)"
+        }
+        Some(EntryStatus::Active) => "(l.start_date <= $4 AND l.end_date >= $5)",
+    };
+    let customer = crate::domain::PageRequest {
+        q: Some(filter.customer.clone()),
+        page: None,
+    }
+    .like_pattern();
+    sqlx::query(&format!(
+        "{ENTRY_SELECT} WHERE {ENTRY_SCOPE} AND ($3 = 0 OR l.end_customer_id = $3) AND {status} \
+           AND ($6 = '' OR SUBSTR(l.sku, 1, 6) = $6) AND ($7 = '' OR l.end_date >= $7) AND ($8 = '' OR l.end_date <= $8) \
+           AND ($9 = '%%%%' OR LOWER(e.name) LIKE $9 ESCAPE '\\') \
+         ORDER BY l.end_date, l.id LIMIT $10 OFFSET $11"
+    ))
+    .bind(kind)
+    .bind(id)
+    .bind(filter.end_customer.unwrap_or(0))
+    .bind(today.to_string())
+    .bind(horizon.to_string())
+    .bind(filter.family.trim().to_uppercase())
+    .bind(filter.ends_from.map(|d| d.to_string()).unwrap_or_default())
+    .bind(filter.ends_to.map(|d| d.to_string()).unwrap_or_default())
+    .bind(customer)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(entry)
+    .collect()
 }
 
 /// The license keys of these rows that were imported before.

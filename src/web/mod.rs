@@ -177,6 +177,11 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
         ("GET", "/licenses.csv", web::get().to(orders::licenses_csv)),
         (
             "GET",
+            "/licenses/{end_customer}/print",
+            web::get().to(orders::licenses_print),
+        ),
+        (
+            "GET",
             "/licenses/{end_customer}/pdf",
             web::get().to(orders::licenses_pdf),
         ),

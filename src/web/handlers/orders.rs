@@ -94,99 +94,203 @@ pub struct Row {
 pub struct LicensesPage {
     pub chrome: Chrome,
     pub rows: Vec<Row>,
-    pub customers: Vec<(i64, String)>,
+    pub families: Vec<(String, String)>,
+    /// The end customer shown alone (from a link), whose schedule can be printed and
+    /// downloaded as a PDF.
+    pub single: Option<(i64, String)>,
     pub query: LicenseQuery,
     pub query_string: String,
+    pub page: i64,
+    pub has_next: bool,
+    pub errors: crate::web::forms::FieldErrors,
 }
 
 impl LicensesPage {
-    /// The end customer shown alone, whose schedule can be downloaded as a PDF.
-    pub fn single_customer(&self) -> Option<i64> {
-        let id = self.query.end_customer.as_deref()?.parse::<i64>().ok()?;
-        self.rows
-            .first()
-            .filter(|r| r.entry.end_customer_id == id)
-            .map(|_| id)
+    pub fn family_selected(&self, code: &str) -> bool {
+        self.query.family.as_deref() == Some(code)
     }
-
-    pub fn customer_selected(&self, id: &i64) -> bool {
-        self.query.end_customer.as_deref() == Some(id.to_string().as_str())
+    pub fn filtered(&self) -> bool {
+        self.query_string.split('&').any(|kv| !kv.ends_with('='))
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
 pub struct LicenseQuery {
     #[serde(default)]
     pub end_customer: Option<String>,
     #[serde(default)]
+    pub customer: Option<String>,
+    #[serde(default)]
     pub status: Option<String>,
+    #[serde(default)]
+    pub family: Option<String>,
+    #[serde(default)]
+    pub ends_from: Option<String>,
+    #[serde(default)]
+    pub ends_to: Option<String>,
+    #[serde(skip_serializing)]
+    #[serde(default)]
+    pub page: Option<String>,
 }
 
-async fn rows(
-    user: &CurrentUser,
-    query: &LicenseQuery,
-) -> Result<(Vec<Row>, Vec<(i64, String)>), AppError> {
-    let scope = scope(user).await?;
-    let customer = query
-        .end_customer
-        .as_deref()
-        .and_then(|c| c.parse::<i64>().ok());
-    let all = orders::entries(&user.state.db.pool, scope, None).await?;
-    let mut customers: Vec<(i64, String)> = all
-        .iter()
-        .map(|e| (e.end_customer_id, e.end_customer_name.clone()))
-        .collect();
-    customers.sort_by_key(|a| a.1.to_lowercase());
-    customers.dedup();
-    let today = user.state.clock.today();
-    let status = query.status.as_deref().filter(|s| !s.is_empty());
-    let rows = all
-        .into_iter()
-        .filter(|e| customer.is_none_or(|c| e.end_customer_id == c))
-        .map(|e| Row {
-            status: status_on(
-                Period {
-                    start: e.start,
-                    end: e.end,
-                },
-                today,
-            ),
-            entry: e,
-        })
-        .filter(|r| status.is_none_or(|s| r.status.as_str() == s))
-        .collect();
-    Ok((rows, customers))
+const PER_PAGE: i64 = 50;
+/// The most rows one CSV download holds; narrow the filter for more.
+const CSV_MAX: i64 = 200_000;
+
+impl LicenseQuery {
+    /// The filter, with a message for each field that is not understood.
+    fn filter(&self) -> (orders::EntryFilter, crate::web::forms::FieldErrors) {
+        let mut errors = crate::web::forms::FieldErrors::default();
+        let text = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or("").to_string();
+        let mut date = |field: &str, v: &Option<String>| {
+            let t = text(v);
+            if t.is_empty() {
+                return None;
+            }
+            let d = chrono::NaiveDate::parse_from_str(&t, "%Y-%m-%d").ok();
+            if d.is_none() {
+                errors.add(field, "Enter the date as YYYY-MM-DD.");
+            }
+            d
+        };
+        let filter = orders::EntryFilter {
+            end_customer: text(&self.end_customer).parse().ok(),
+            customer: text(&self.customer),
+            status: match text(&self.status).as_str() {
+                "upcoming" => Some(EntryStatus::Upcoming),
+                "active" => Some(EntryStatus::Active),
+                "expiring" => Some(EntryStatus::Expiring),
+                "expired" => Some(EntryStatus::Expired),
+                _ => None,
+            },
+            family: text(&self.family),
+            ends_from: date("ends_from", &self.ends_from),
+            ends_to: date("ends_to", &self.ends_to),
+        };
+        (filter, errors)
+    }
+
+    fn page(&self) -> i64 {
+        self.page
+            .as_deref()
+            .and_then(|p| p.parse::<i64>().ok())
+            .unwrap_or(1)
+            .clamp(1, 100_000)
+    }
+}
+
+fn row(e: Entry, today: chrono::NaiveDate) -> Row {
+    Row {
+        status: status_on(
+            Period {
+                start: e.start,
+                end: e.end,
+            },
+            today,
+        ),
+        entry: e,
+    }
 }
 
 pub async fn licenses(
     user: CurrentUser,
     query: web::Query<LicenseQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let scope = scope(&user).await?;
     let query = query.into_inner();
-    let (rows, customers) = rows(&user, &query).await?;
-    let query_string = serde_html_form::to_string([
-        (
-            "end_customer",
-            query.end_customer.clone().unwrap_or_default(),
-        ),
-        ("status", query.status.clone().unwrap_or_default()),
-    ])
-    .unwrap_or_default();
+    let (filter, errors) = query.filter();
+    let today = user.state.clock.today();
+    let page = query.page();
+    let pool = &user.state.db.pool;
+    let mut entries = orders::schedule(
+        pool,
+        scope,
+        &filter,
+        today,
+        PER_PAGE + 1,
+        (page - 1) * PER_PAGE,
+    )
+    .await?;
+    let has_next = entries.len() as i64 > PER_PAGE;
+    entries.truncate(PER_PAGE as usize);
+    let single = match filter.end_customer {
+        Some(id) => orders::entries(pool, scope, Some(id))
+            .await?
+            .first()
+            .map(|e| (id, e.end_customer_name.clone())),
+        None => None,
+    };
+    let snapshot =
+        crate::db::catalogue::snapshot(pool, crate::db::catalogue::DEFAULT_CURRENCY).await?;
+    let mut families: Vec<(String, String)> = snapshot
+        .items
+        .values()
+        .map(|i| (i.family.clone(), i.family_name.clone()))
+        .collect();
+    families.sort();
+    families.dedup();
+    let query_string = serde_html_form::to_string(&query).unwrap_or_default();
     let page = LicensesPage {
         chrome: Chrome::new(&user, "/licenses", "License schedules")?,
-        rows,
-        customers,
+        rows: entries.into_iter().map(|e| row(e, today)).collect(),
+        families,
+        single,
         query,
         query_string,
+        page,
+        has_next,
+        errors,
     };
     render::page(&page)
+}
+
+/// The printable schedule of one end customer: the same entries as its PDF, on a page with
+/// nothing else, laid out for paper.
+#[derive(Template)]
+#[template(path = "pages/orders/print.html")]
+pub struct PrintPage {
+    pub title: String,
+    pub customer: String,
+    pub reseller: String,
+    pub today: String,
+    pub rows: Vec<Row>,
+}
+
+pub async fn licenses_print(
+    user: CurrentUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let scope = scope(&user).await?;
+    let entries = orders::entries(&user.state.db.pool, scope, Some(*path)).await?;
+    let first = entries.first().ok_or(AppError::NotFound)?;
+    let (customer, reseller) = (first.end_customer_name.clone(), first.reseller_name.clone());
+    let today = user.state.clock.today();
+    render::page(&PrintPage {
+        title: format!("License schedule of {customer}"),
+        customer,
+        reseller,
+        today: today.to_string(),
+        rows: entries.into_iter().map(|e| row(e, today)).collect(),
+    })
 }
 
 pub async fn licenses_csv(
     user: CurrentUser,
     query: web::Query<LicenseQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (rows, _) = rows(&user, &query).await?;
+    let scope = scope(&user).await?;
+    let (filter, errors) = query.filter();
+    if !errors.is_empty() {
+        return Err(AppError::BadRequest(
+            "A date of the filter is not a date (YYYY-MM-DD).".into(),
+        ));
+    }
+    let today = user.state.clock.today();
+    let rows: Vec<Row> = orders::schedule(&user.state.db.pool, scope, &filter, today, CSV_MAX, 0)
+        .await?
+        .into_iter()
+        .map(|e| row(e, today))
+        .collect();
     let mut w = csv::Writer::from_writer(Vec::new());
     let header = [
         "end_customer",
