@@ -326,16 +326,16 @@ async fn an_end_customers_schedule_downloads_as_pdf() {
         .await;
     let lee = app.login_as(Who::ResellerUser).await;
     let page = lee.text(&format!("/licenses?end_customer={harbour}")).await;
-    assert!(page.contains(&format!(
-        "href=\"/licenses/{harbour}/pdf\">Download as PDF"
-    )));
+    assert!(page.contains(&format!("href=\"/licenses/{harbour}/pdf\">Download as PDF")));
     // Filters by product and end date, answered by the database, and the same for the CSV.
     let only_epixad = lee.text("/licenses?family=EPIXAD").await;
     assert!(only_epixad.contains("EPIXADB10SN12T") && !only_epixad.contains("HWX310000SH00G"));
     let csv = lee.text("/licenses.csv?family=HWX310").await;
     assert_eq!(csv.lines().count(), 2, "{csv}");
     assert!(csv.contains("HWX310000SH00G"));
-    let ending = lee.text("/licenses?ends_from=2027-03-01&ends_to=2027-03-01").await;
+    let ending = lee
+        .text("/licenses?ends_from=2027-03-01&ends_to=2027-03-01")
+        .await;
     assert!(ending.contains("EPIXADB10SN12T"));
     assert!(lee
         .text("/licenses?ends_from=2030-01-01")

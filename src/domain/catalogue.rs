@@ -128,6 +128,18 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// The product families: (code, name), by code.
+    pub fn families(&self) -> Vec<(String, String)> {
+        let mut families: Vec<(String, String)> = self
+            .items
+            .values()
+            .map(|i| (i.family.clone(), i.family_name.clone()))
+            .collect();
+        families.sort();
+        families.dedup();
+        families
+    }
+
     pub fn item_of(&self, sku: &Sku) -> Option<&CatalogueItem> {
         let f = sku.fields();
         self.items.get(&(f.family.clone(), f.band.clone()))

@@ -159,13 +159,7 @@ async fn new_page(
 ) -> Result<NewPage, AppError> {
     let pool = &user.state.db.pool;
     let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
-    let mut families: Vec<(String, String)> = snapshot
-        .items
-        .values()
-        .map(|i| (i.family.clone(), i.family_name.clone()))
-        .collect();
-    families.sort();
-    families.dedup();
+    let families = snapshot.families();
     let suppliers = orgs::distributor_ids_of(pool, user.org_id).await?;
     let distributors = orgs::distributors(pool)
         .await?

@@ -222,13 +222,7 @@ pub async fn licenses(
     };
     let snapshot =
         crate::db::catalogue::snapshot(pool, crate::db::catalogue::DEFAULT_CURRENCY).await?;
-    let mut families: Vec<(String, String)> = snapshot
-        .items
-        .values()
-        .map(|i| (i.family.clone(), i.family_name.clone()))
-        .collect();
-    families.sort();
-    families.dedup();
+    let families = snapshot.families();
     let query_string = serde_html_form::to_string(&query).unwrap_or_default();
     let page = LicensesPage {
         chrome: Chrome::new(&user, "/licenses", "License schedules")?,
@@ -256,14 +250,24 @@ pub struct PrintPage {
     pub rows: Vec<Row>,
 }
 
+/// One end customer's entries with its name and its reseller's; another organisation's end
+/// customer (or one without entries) is not found.
+async fn one_schedule(
+    user: &CurrentUser,
+    end_customer: i64,
+) -> Result<(Vec<Entry>, String, String), AppError> {
+    let scope = scope(user).await?;
+    let entries = orders::entries(&user.state.db.pool, scope, Some(end_customer)).await?;
+    let first = entries.first().ok_or(AppError::NotFound)?;
+    let (customer, reseller) = (first.end_customer_name.clone(), first.reseller_name.clone());
+    Ok((entries, customer, reseller))
+}
+
 pub async fn licenses_print(
     user: CurrentUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = scope(&user).await?;
-    let entries = orders::entries(&user.state.db.pool, scope, Some(*path)).await?;
-    let first = entries.first().ok_or(AppError::NotFound)?;
-    let (customer, reseller) = (first.end_customer_name.clone(), first.reseller_name.clone());
+    let (entries, customer, reseller) = one_schedule(&user, *path).await?;
     let today = user.state.clock.today();
     render::page(&PrintPage {
         title: format!("License schedule of {customer}"),
@@ -336,10 +340,7 @@ pub async fn licenses_pdf(
     user: CurrentUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = scope(&user).await?;
-    let entries = orders::entries(&user.state.db.pool, scope, Some(*path)).await?;
-    let first = entries.first().ok_or(AppError::NotFound)?;
-    let (customer, reseller) = (first.end_customer_name.clone(), first.reseller_name.clone());
+    let (entries, customer, reseller) = one_schedule(&user, *path).await?;
     let pdf = crate::pdf::schedule(&customer, &reseller, &entries, user.state.clock.today())?;
     let file: String = customer
         .chars()
