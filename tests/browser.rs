@@ -648,3 +648,130 @@ async fn inquiry_quote_and_acceptance_across_three_parties_in_chromium() {
         "inquiry to Northwind; quote to the author and Acme's admin"
     );
 }
+
+/// Clicks the link whose text is `text`.
+async fn follow(c: &Client, text: &str) {
+    c.find(Locator::LinkText(text))
+        .await
+        .unwrap_or_else(|_| panic!("link {text}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Waits for a status message (flash) that contains `text`.
+async fn expect_status(c: &Client, text: &str) {
+    let xpath = format!("//*[@role='status' and contains(., {})]", lit(text));
+    if c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(&xpath))
+        .await
+        .is_err()
+    {
+        let body = c.source().await.unwrap_or_default();
+        panic!("no status saying {text:?} on the page:\n{body}");
+    }
+}
+
+#[tokio::test]
+async fn a_distributor_orders_the_vendor_processes_and_the_reseller_downloads_the_schedule() {
+    let app = spawn_app().await;
+    let b = browser().await;
+    let c = &b.client;
+
+    // The distributor enters the order.
+    sign_in(c, &app.address, Who::DistributorStaff.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Sam Patel").await;
+    follow(c, "Orders").await;
+    expect_heading(c, "Orders").await;
+    follow(c, "Enter an order").await;
+    expect_heading(c, "Enter an order").await;
+    choose(c, "Reseller", "Acme Secure IT").await;
+    click_button(c, "Continue").await;
+    c.wait()
+        .for_element(Locator::XPath(&by_label("End customer")))
+        .await
+        .unwrap();
+    choose(c, "End customer", "Harbour Logistics Ltd").await;
+    click_button(c, "Continue").await;
+    c.wait()
+        .for_element(Locator::XPath(&by_label("SKU, line 1")))
+        .await
+        .unwrap();
+    fill(c, "SKU, line 1", "EPIXADB10SN12T").await;
+    fill(c, "Quantity, line 1", "25").await;
+    click_button(c, "Check the order").await;
+    c.wait()
+        .for_element(Locator::XPath(
+            "//p[contains(., 'Net total with the approved discounts')]",
+        ))
+        .await
+        .unwrap();
+    snap(c, "order-checked").await;
+    click_button(c, "Place the order").await;
+    expect_status(c, "is placed").await;
+    click_button(c, "Sign out").await;
+
+    // The vendor processes it.
+    sign_in(c, &app.address, Who::VendorAdmin.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Avery Whitfield").await;
+    follow(c, "Orders").await;
+    click_button(c, "Process placed orders now").await;
+    expect_status(c, "Processed 1 orders with completion date 2026-03-02").await;
+    click_button(c, "Sign out").await;
+
+    // The reseller finds the entry and downloads the PDF.
+    sign_in(c, &app.address, Who::ResellerUser.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Lee Fischer").await;
+    follow(c, "License schedules").await;
+    expect_heading(c, "License schedules").await;
+    follow(c, "Harbour Logistics Ltd").await;
+    expect_heading(c, "License schedule of Harbour Logistics Ltd").await;
+    let row = c
+        .find(Locator::XPath("//tr[td/code[.='EPIXADB10SN12T']]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        row.contains("2026-03-02") && row.contains("2027-03-01"),
+        "{row}"
+    );
+    snap(c, "schedule").await;
+    let pdf = c
+        .find(Locator::LinkText("Download as PDF"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    // The download, with the browser's own session cookie.
+    let cookies = c.get_all_cookies().await.unwrap();
+    let cookie = cookies
+        .iter()
+        .map(|k| format!("{}={}", k.name(), k.value()))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let r = reqwest::Client::new()
+        .get(format!("{}{pdf}", app.address))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let text = crate::orders::pdf_text(&r.bytes().await.unwrap());
+    assert!(
+        text.contains("License schedule - Harbour Logistics Ltd"),
+        "{text}"
+    );
+    let line = text
+        .lines()
+        .find(|l| l.contains("EPIXADB10SN12T"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        line.contains("2026-03-02") && line.contains("2027-03-01"),
+        "{line}"
+    );
+}

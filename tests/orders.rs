@@ -352,14 +352,7 @@ async fn an_end_customers_schedule_downloads_as_pdf() {
         .contains("license-schedule-Harbour-Logistics-Ltd.pdf"));
     let bytes = r.bytes().await.unwrap();
     assert!(bytes.starts_with(b"%PDF-"), "a PDF file");
-    // Read it as a person's PDF reader does (pdftotext, poppler-utils, installed by scripts/test).
-    let file = std::env::temp_dir().join(format!("pp-schedule-{}.pdf", rand::random::<u64>()));
-    std::fs::write(&file, &bytes).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .args(["-layout", file.to_str().unwrap(), "-"])
-        .output()
-        .expect("pdftotext (poppler-utils) is installed by scripts/test");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = pdf_text(&bytes);
     assert!(
         text.contains("License schedule - Harbour Logistics Ltd"),
         "{text}"
@@ -595,4 +588,17 @@ async fn no_schedule_mail_goes_to_an_end_customer_without_an_address() {
         ["admin@reseller.example"],
         "the reseller's renewals role only"
     );
+}
+
+/// A PDF's text as a person's PDF reader shows it (pdftotext, from poppler-utils, which
+/// scripts/test installs).
+pub fn pdf_text(bytes: &[u8]) -> String {
+    let file = std::env::temp_dir().join(format!("pp-schedule-{}.pdf", rand::random::<u64>()));
+    std::fs::write(&file, bytes).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", file.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by scripts/test");
+    let _ = std::fs::remove_file(&file);
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
