@@ -21,6 +21,12 @@ pub struct Cli {
     pub command: Command,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scale {
+    Small,
+    Large,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the web portal (applies pending migrations first)
@@ -33,7 +39,12 @@ pub enum Command {
     /// Apply pending database migrations
     Migrate,
     /// Load the demo organisations and users (does nothing if they are already there)
-    SeedDemo,
+    SeedDemo {
+        /// `large` adds the volume of the performance budgets: 50 distributors, 5,000
+        /// resellers, 200,000 end customers, 1,000,000 schedule entries, 200,000 leads
+        #[arg(long, value_enum, default_value = "small")]
+        scale: Scale,
+    },
     /// Import licenses from the old system (CSV: license_key, reseller, end_customer, legacy_sku,
     /// quantity, order_completion_date, activation_date). A dry run unless --commit.
     ImportLicenses {
@@ -181,7 +192,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             open(&settings).await?;
             println!("database is up to date");
         }
-        Command::SeedDemo => {
+        Command::SeedDemo { scale } => {
             let db = open(&settings).await?;
             let now = chrono::Utc::now().timestamp();
             if crate::seed::seed_demo(&db, now).await? {
@@ -191,6 +202,18 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 );
             } else {
                 println!("demo data is already there; nothing changed");
+            }
+            if scale == Scale::Large {
+                let started = std::time::Instant::now();
+                let today = crate::clock::Clock::System.today();
+                match crate::seed_large::seed_large(&db, today, now).await? {
+                    Some(c) => println!(
+                        "large data set loaded in {:.1} s: {} distributors, {} resellers, {} end customers, {} schedule entries, {} leads",
+                        started.elapsed().as_secs_f64(),
+                        c.distributors, c.resellers, c.end_customers, c.entries, c.leads
+                    ),
+                    None => println!("the large data set is already there; nothing changed"),
+                }
             }
         }
         Command::Sku { command } => sku_command(&settings, command).await?,
@@ -261,6 +284,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 s.quotes.reminded, s.quotes.expired, s.deals.reminded, s.deals.expired, s.renewal_reminders,
                 s.leads.expired, s.leads.reminded
             );
+            let took: Vec<String> = s
+                .timings
+                .iter()
+                .map(|(what, d)| format!("{what} {:.2} s", d.as_secs_f64()))
+                .collect();
+            println!("took: {}", took.join(", "));
         }
         Command::Mail {
             command: MailCommand::Flush,

@@ -330,15 +330,26 @@ pub async fn renewal_reminders(
     let rows = sqlx::query(
         "SELECT l.id, l.reseller_id, l.sku, l.description, l.quantity, l.end_date, e.name AS customer FROM license_entries l \
          JOIN end_customers e ON e.id = l.end_customer_id WHERE l.end_date >= $1 AND l.end_date <= $2 \
-         AND SUBSTR(l.sku, 11, 1) <> 'H'",
+         AND SUBSTR(l.sku, 11, 1) <> 'H' \
+         AND (l.reminded_days IS NULL OR (l.end_date <= $3 AND l.reminded_days > 30) OR (l.end_date <= $4 AND l.reminded_days > 60)) \
+         ORDER BY l.reseller_id, l.end_date, l.id",
     )
     .bind(today.to_string())
     .bind(horizon.to_string())
+    .bind(today.checked_add_days(Days::new(30)).unwrap_or(today).to_string())
+    .bind(today.checked_add_days(Days::new(60)).unwrap_or(today).to_string())
     .fetch_all(&db.pool)
     .await?;
-    let mut queued = 0;
+    struct Due {
+        id: i64,
+        reseller: i64,
+        days: u32,
+        end: NaiveDate,
+        line: String,
+        subject: String,
+    }
+    let mut due = Vec::with_capacity(rows.len());
     for r in &rows {
-        let id: i64 = r.try_get("id")?;
         let end = NaiveDate::parse_from_str(&r.try_get::<String, _>("end_date")?, "%Y-%m-%d")?;
         // The nearest reminder whose day has come (30 before 60 before 90).
         let Some((days, _)) = reminder_dates(end)
@@ -348,43 +359,85 @@ pub async fn renewal_reminders(
         else {
             continue;
         };
-        let reseller = crate::domain::OrgId(r.try_get("reseller_id")?);
         let customer: String = r.try_get("customer")?;
         let description: String = r.try_get("description")?;
-        let notice = Notice {
-            kind: "renewal_reminder".into(),
-            subject: format!("{customer}: {description} ends on {end}"),
-            heading: format!("Renewal due in {days} days"),
-            paragraphs: vec![format!(
-                "{} × {description} ({}) of {customer} ends on {end}. A renewal ordered before then continues it without a gap.",
+        due.push(Due {
+            id: r.try_get("id")?,
+            reseller: r.try_get("reseller_id")?,
+            days,
+            end,
+            line: format!(
+                "{} × {description} ({}) of {customer} ends on {end}.",
                 r.try_get::<i64, _>("quantity")?,
                 r.try_get::<String, _>("sku")?
-            )],
-            action: Some(("See the license schedule".into(), format!("{public_url}/licenses?status=expiring"))),
-        };
-        let event = format!("entry:{id}:renewal:{days}");
+            ),
+            subject: format!("{customer}: {description} ends on {end}"),
+        });
+    }
+    // One message per reseller and day lists its entries; its distributors get the same.
+    let mut queued = 0;
+    for group in due.chunk_by(|a, b| a.reseller == b.reseller) {
+        let reseller = crate::domain::OrgId(group[0].reseller);
         let mut tx = db.pool.begin().await?;
-        queued += crate::mail::notify::notify_role(
-            &mut tx,
-            reseller,
-            ContactRole::Renewals,
-            &event,
-            &notice,
-            public_url,
-            now,
-        )
-        .await?
-        .len();
+        let mut claimed = Vec::new();
+        for d in group {
+            // Claimed first: another process sweeping at the same time finds it marked.
+            let done = sqlx::query(
+                "UPDATE license_entries SET reminded_days = $1 WHERE id = $2 AND (reminded_days IS NULL OR reminded_days > $1)",
+            )
+            .bind(i64::from(d.days))
+            .bind(d.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if done == 1 {
+                claimed.push(d);
+            }
+        }
+        let Some(first) = claimed.first() else {
+            continue;
+        };
+        let mut paragraphs = digest(claimed.iter().map(|d| d.line.clone()).collect());
+        paragraphs.push(
+            "A renewal ordered before the end continues a subscription without a gap.".into(),
+        );
+        let (subject, heading) = if claimed.len() == 1 {
+            (
+                first.subject.clone(),
+                format!("Renewal due in {} days", first.days),
+            )
+        } else {
+            let last = claimed.iter().map(|d| d.end).max().unwrap_or(first.end);
+            (
+                format!("{} subscriptions end by {last}", claimed.len()),
+                "Renewals due within 90 days".to_string(),
+            )
+        };
+        let notice = Notice {
+            kind: "renewal_reminder".into(),
+            subject,
+            heading,
+            paragraphs,
+            action: Some((
+                "See the license schedule".into(),
+                format!("{public_url}/licenses?status=expiring"),
+            )),
+        };
+        let event = if claimed.len() == 1 {
+            format!("entry:{}:renewal:{}", first.id, first.days)
+        } else {
+            format!("renewals:{}:{today}:{}", reseller.0, first.id)
+        };
         let distributors: Vec<i64> = sqlx::query_scalar(
             "SELECT distributor_id FROM reseller_distributors WHERE reseller_id = $1",
         )
         .bind(reseller.0)
         .fetch_all(&mut *tx)
         .await?;
-        for d in distributors {
+        for org in std::iter::once(reseller.0).chain(distributors) {
             queued += crate::mail::notify::notify_role(
                 &mut tx,
-                crate::domain::OrgId(d),
+                crate::domain::OrgId(org),
                 ContactRole::Renewals,
                 &event,
                 &notice,
@@ -397,6 +450,17 @@ pub async fn renewal_reminders(
         tx.commit().await?;
     }
     Ok(queued)
+}
+
+/// The lines of a reminder that lists many records: the first 25, then how many more.
+fn digest(lines: Vec<String>) -> Vec<String> {
+    const LISTED: usize = 25;
+    let more = lines.len().saturating_sub(LISTED);
+    let mut out: Vec<String> = lines.into_iter().take(LISTED).collect();
+    if more > 0 {
+        out.push(format!("… and {more} more."));
+    }
+    out
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -436,15 +500,12 @@ pub async fn lead_expiry(
         let Some(first) = claimed.first() else {
             continue;
         };
-        const LISTED: usize = 25;
-        let mut paragraphs: Vec<String> = claimed
-            .iter()
-            .take(LISTED)
-            .map(|l| format!("{} expires on {}.", l.company, l.expires_on))
-            .collect();
-        if claimed.len() > LISTED {
-            paragraphs.push(format!("… and {} more.", claimed.len() - LISTED));
-        }
+        let mut paragraphs = digest(
+            claimed
+                .iter()
+                .map(|l| format!("{} expires on {}.", l.company, l.expires_on))
+                .collect(),
+        );
         paragraphs.push(
             "Record any contact, a new status, notes or a next step to keep a lead open for another 90 days; an expired lead is read-only."
                 .into(),
@@ -487,6 +548,8 @@ pub struct SweepStats {
     pub deals: DealStats,
     pub renewal_reminders: usize,
     pub leads: LeadStats,
+    /// How long each part took, for operators and the benchmark.
+    pub timings: [(&'static str, std::time::Duration); 4],
 }
 
 /// Every date-driven rule for `today`: quote and deal registration expiry and renewal
@@ -498,10 +561,30 @@ pub async fn sweep(
     public_url: &str,
     now: i64,
 ) -> anyhow::Result<SweepStats> {
+    let mut clock = std::time::Instant::now();
+    let mut lap = || {
+        let took = clock.elapsed();
+        clock = std::time::Instant::now();
+        took
+    };
+    let quotes = quote_expiry(db, today, public_url, now).await?;
+    let quotes_took = lap();
+    let deals = deal_expiry(db, today, public_url, now).await?;
+    let deals_took = lap();
+    let renewal_reminders = renewal_reminders(db, today, public_url, now).await?;
+    let renewals_took = lap();
+    let leads = lead_expiry(db, today, public_url, now).await?;
+    let leads_took = lap();
     Ok(SweepStats {
-        quotes: quote_expiry(db, today, public_url, now).await?,
-        deals: deal_expiry(db, today, public_url, now).await?,
-        renewal_reminders: renewal_reminders(db, today, public_url, now).await?,
-        leads: lead_expiry(db, today, public_url, now).await?,
+        quotes,
+        deals,
+        renewal_reminders,
+        leads,
+        timings: [
+            ("quotes", quotes_took),
+            ("deal registrations", deals_took),
+            ("renewal reminders", renewals_took),
+            ("leads", leads_took),
+        ],
     })
 }

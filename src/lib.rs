@@ -14,6 +14,7 @@ pub mod mail;
 pub mod password;
 pub mod pdf;
 pub mod seed;
+pub mod seed_large;
 pub mod startup;
 pub mod telemetry;
 pub mod translator;

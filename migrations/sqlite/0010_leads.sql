@@ -21,6 +21,7 @@ CREATE TABLE leads (
 );
 CREATE INDEX leads_reseller ON leads (reseller_id, status, id);
 CREATE INDEX leads_expiry ON leads (status, expires_on);
+CREATE INDEX leads_activity ON leads (last_activity_on, id);
 
 -- Every change of a lead, newest last: who, when, what.
 CREATE TABLE lead_events (

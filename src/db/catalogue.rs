@@ -324,3 +324,10 @@ pub async fn update_item(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// The product families: (code, name), by code (one small query, for filters).
+pub async fn families(pool: &AnyPool) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT code, name FROM product_families ORDER BY code")
+        .fetch_all(pool)
+        .await
+}

@@ -5,8 +5,7 @@
 
 pub use super::Scope;
 use crate::domain::lead::{self, LeadStatus};
-use crate::domain::paging::PER_PAGE;
-use crate::domain::{OrgId, Paged, UserId};
+use crate::domain::{OrgId, UserId};
 use chrono::NaiveDate;
 use sqlx::{AnyConnection, AnyPool, Row};
 
@@ -85,41 +84,30 @@ fn status_filter(status: Option<LeadStatus>) -> String {
     }
 }
 
-/// A page of leads in scope, most recently active first.
+/// A page of leads in scope, most recently active first: `limit` rows from `offset` (the
+/// caller asks for one more than it shows to know whether a next page exists; counting every
+/// lead of the vendor's scope would cost more than the page).
 pub async fn list(
     pool: &AnyPool,
     scope: Scope,
     status: Option<LeadStatus>,
     today: NaiveDate,
-    page: i64,
-) -> Result<Paged<Lead>, sqlx::Error> {
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Lead>, sqlx::Error> {
     let (kind, id) = scope.params();
     let filter = format!("{SCOPE} AND {}", status_filter(status));
-    let total: i64 = sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM leads l JOIN organisations r ON r.id = l.reseller_id WHERE {filter} AND $3 = $3"
-    ))
-    .bind(kind)
-    .bind(id)
-    .bind(today.to_string())
-    .fetch_one(pool)
-    .await?;
-    let page = Paged::<Lead>::clamp_page(page, total, PER_PAGE);
     let rows = sqlx::query(&format!(
         "{SELECT} WHERE {filter} AND $3 = $3 ORDER BY l.last_activity_on DESC, l.id DESC LIMIT $4 OFFSET $5"
     ))
     .bind(kind)
     .bind(id)
     .bind(today.to_string())
-    .bind(PER_PAGE)
-    .bind(Paged::<Lead>::offset(page, PER_PAGE))
+    .bind(limit)
+    .bind(offset)
     .fetch_all(pool)
     .await?;
-    Ok(Paged {
-        items: rows.iter().map(lead).collect::<Result<_, _>>()?,
-        page,
-        total,
-        per_page: PER_PAGE,
-    })
+    rows.iter().map(lead).collect()
 }
 
 pub async fn get(pool: &AnyPool, scope: Scope, id: i64) -> Result<Option<Lead>, sqlx::Error> {

@@ -290,33 +290,53 @@ pub async fn import_licenses(
     rows: &[crate::import::LicenseRow],
     now: i64,
 ) -> Result<usize, sqlx::Error> {
+    use std::collections::HashMap;
+    // Names repeat across rows: each reseller and end customer is looked up once.
+    let mut resellers: HashMap<String, i64> = HashMap::new();
+    let mut customers: HashMap<(i64, String), i64> = HashMap::new();
     let mut added = 0;
     for r in rows {
-        let reseller: i64 = sqlx::query_scalar(
-            "SELECT id FROM organisations WHERE kind = 'reseller' AND LOWER(name) = LOWER($1)",
-        )
-        .bind(&r.reseller)
-        .fetch_one(&mut *conn)
-        .await?;
-        let customer: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM end_customers WHERE reseller_id = $1 AND LOWER(name) = LOWER($2)",
-        )
-        .bind(reseller)
-        .bind(&r.end_customer)
-        .fetch_optional(&mut *conn)
-        .await?;
-        let customer = match customer {
-            Some(id) => id,
+        let key = r.reseller.to_lowercase();
+        let reseller = match resellers.get(&key) {
+            Some(id) => *id,
             None => {
-                crate::db::deals::insert_end_customer(
-                    conn,
-                    OrgId(reseller),
-                    &r.end_customer,
-                    "",
-                    "",
-                    now,
+                let id: i64 = sqlx::query_scalar(
+                    "SELECT id FROM organisations WHERE kind = 'reseller' AND LOWER(name) = LOWER($1)",
                 )
-                .await?
+                .bind(&r.reseller)
+                .fetch_one(&mut *conn)
+                .await?;
+                resellers.insert(key, id);
+                id
+            }
+        };
+        let key = (reseller, r.end_customer.to_lowercase());
+        let customer = match customers.get(&key) {
+            Some(id) => *id,
+            None => {
+                let found: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM end_customers WHERE reseller_id = $1 AND LOWER(name) = LOWER($2)",
+                )
+                .bind(reseller)
+                .bind(&r.end_customer)
+                .fetch_optional(&mut *conn)
+                .await?;
+                let id = match found {
+                    Some(id) => id,
+                    None => {
+                        crate::db::deals::insert_end_customer(
+                            conn,
+                            OrgId(reseller),
+                            &r.end_customer,
+                            "",
+                            "",
+                            now,
+                        )
+                        .await?
+                    }
+                };
+                customers.insert(key, id);
+                id
             }
         };
         let period = r.period();

@@ -220,9 +220,7 @@ pub async fn licenses(
             .map(|e| (id, e.end_customer_name.clone())),
         None => None,
     };
-    let snapshot =
-        crate::db::catalogue::snapshot(pool, crate::db::catalogue::DEFAULT_CURRENCY).await?;
-    let families = snapshot.families();
+    let families = crate::db::catalogue::families(pool).await?;
     let query_string = serde_html_form::to_string(&query).unwrap_or_default();
     let page = LicensesPage {
         chrome: Chrome::new(&user, "/licenses", "License schedules")?,
