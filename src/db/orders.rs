@@ -211,6 +211,8 @@ pub struct EntryFilter {
     pub end_customer: Option<i64>,
     /// Part of the end customer's name.
     pub customer: String,
+    /// Part of the reseller's name (for distributors and the vendor).
+    pub reseller: String,
     pub status: Option<crate::domain::schedule::EntryStatus>,
     /// A product family code (the SKU's first six characters).
     pub family: String,
@@ -242,15 +244,17 @@ pub async fn schedule(
         }
         Some(EntryStatus::Active) => "(l.start_date <= $4 AND l.end_date >= $5)",
     };
-    let customer = crate::domain::PageRequest {
-        q: Some(filter.customer.clone()),
-        page: None,
-    }
-    .like_pattern();
+    let like = |text: &str| {
+        crate::domain::PageRequest {
+            q: Some(text.to_string()),
+            page: None,
+        }
+        .like_pattern()
+    };
     sqlx::query(&format!(
         "{ENTRY_SELECT} WHERE {ENTRY_SCOPE} AND ($3 = 0 OR l.end_customer_id = $3) AND {status} \
            AND ($6 = '' OR SUBSTR(l.sku, 1, 6) = $6) AND ($7 = '' OR l.end_date >= $7) AND ($8 = '' OR l.end_date <= $8) \
-           AND ($9 = '%%%%' OR LOWER(e.name) LIKE $9 ESCAPE '\\') \
+           AND ($9 = '%%%%' OR LOWER(e.name) LIKE $9 ESCAPE '\\') AND ($12 = '%%%%' OR LOWER(r.name) LIKE $12 ESCAPE '\\') \
          ORDER BY l.end_date, l.id LIMIT $10 OFFSET $11"
     ))
     .bind(kind)
@@ -261,9 +265,10 @@ pub async fn schedule(
     .bind(filter.family.trim().to_uppercase())
     .bind(filter.ends_from.map(|d| d.to_string()).unwrap_or_default())
     .bind(filter.ends_to.map(|d| d.to_string()).unwrap_or_default())
-    .bind(customer)
+    .bind(like(&filter.customer))
     .bind(limit)
     .bind(offset)
+    .bind(like(&filter.reseller))
     .fetch_all(pool)
     .await?
     .iter()

@@ -103,6 +103,8 @@ pub struct LicensesPage {
     pub page: i64,
     pub has_next: bool,
     pub errors: crate::web::forms::FieldErrors,
+    /// Distributors and the vendor see several resellers' schedules and filter by reseller.
+    pub many_resellers: bool,
 }
 
 impl LicensesPage {
@@ -120,6 +122,8 @@ pub struct LicenseQuery {
     pub end_customer: Option<String>,
     #[serde(default)]
     pub customer: Option<String>,
+    #[serde(default)]
+    pub reseller: Option<String>,
     #[serde(default)]
     pub status: Option<String>,
     #[serde(default)]
@@ -156,6 +160,7 @@ impl LicenseQuery {
         let filter = orders::EntryFilter {
             end_customer: text(&self.end_customer).parse().ok(),
             customer: text(&self.customer),
+            reseller: text(&self.reseller),
             status: match text(&self.status).as_str() {
                 "upcoming" => Some(EntryStatus::Upcoming),
                 "active" => Some(EntryStatus::Active),
@@ -232,6 +237,7 @@ pub async fn licenses(
         page,
         has_next,
         errors,
+        many_resellers: user.org_kind != crate::domain::OrgKind::Reseller,
     };
     render::page(&page)
 }
