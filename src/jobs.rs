@@ -176,10 +176,39 @@ pub async fn process_orders(
     public_url: &str,
     now: i64,
 ) -> anyhow::Result<ProcessStats> {
+    let waiting = crate::db::orders::unprocessed(&db.pool).await?;
+    process_these(db, waiting, completed_on, by, public_url, now).await
+}
+
+/// Processes one placed order now (an NFR order when it is issued); like [`process_orders`],
+/// it waits during a maintenance window and is never processed twice.
+pub async fn process_order(
+    db: &Db,
+    order: i64,
+    completed_on: NaiveDate,
+    by: Option<i64>,
+    public_url: &str,
+    now: i64,
+) -> anyhow::Result<ProcessStats> {
+    let waiting = crate::db::orders::unprocessed(&db.pool)
+        .await?
+        .into_iter()
+        .filter(|o| o.id == order)
+        .collect();
+    process_these(db, waiting, completed_on, by, public_url, now).await
+}
+
+async fn process_these(
+    db: &Db,
+    waiting: Vec<crate::db::orders::Order>,
+    completed_on: NaiveDate,
+    by: Option<i64>,
+    public_url: &str,
+    now: i64,
+) -> anyhow::Result<ProcessStats> {
     use crate::domain::schedule::{co_termed, hardware_warranty, new_subscription, renewal};
     use crate::domain::sku::{Sku, Transaction};
     let mut stats = ProcessStats::default();
-    let waiting = crate::db::orders::unprocessed(&db.pool).await?;
     if waiting.is_empty() {
         return Ok(stats);
     }

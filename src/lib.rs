@@ -11,6 +11,7 @@ pub mod domain;
 pub mod import;
 pub mod jobs;
 pub mod mail;
+pub mod nfr;
 pub mod password;
 pub mod pdf;
 pub mod seed;

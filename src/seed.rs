@@ -123,7 +123,8 @@ pub async fn seed_demo(db: &Db, now: i64) -> anyhow::Result<bool> {
     let deals = seed_deals(db, now).await?;
     let windows = seed_maintenance(db, now).await?;
     let leads = seed_leads(db, now).await?;
-    Ok(people || catalogue || deals || windows || leads)
+    let nfr = seed_nfr_allotments(db).await?;
+    Ok(people || catalogue || deals || windows || leads || nfr)
 }
 
 async fn seed_people(db: &Db, now: i64) -> anyhow::Result<bool> {
@@ -616,6 +617,42 @@ pub async fn seed_deals(db: &Db, now: i64) -> anyhow::Result<bool> {
         Some((today, until)),
     )
     .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// The demo NFR allotment table. The demo resellers joined before it, so they have no grant;
+/// a reseller the vendor admin creates (or gives its first level) gets its level's rows.
+pub async fn seed_nfr_allotments(db: &Db) -> anyhow::Result<bool> {
+    use crate::domain::nfr::AllotmentRow;
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM nfr_allotments")
+        .fetch_one(&db.pool)
+        .await?;
+    if existing > 0 {
+        return Ok(false);
+    }
+    #[rustfmt::skip]
+    let table = [
+        (PartnerLevel::Authorized, "EPIXAD", "B01", 5),
+        (PartnerLevel::Silver, "EPIXAD", "B10", 10),
+        (PartnerLevel::Silver, "EMLADV", "B01", 5),
+        (PartnerLevel::Gold, "EPIXAD", "B10", 25),
+        (PartnerLevel::Gold, "EMLADV", "B10", 10),
+        (PartnerLevel::Gold, "HWX310", "000", 1),
+        (PartnerLevel::Platinum, "EPIXAD", "B25", 50),
+        (PartnerLevel::Platinum, "EPIXDR", "B10", 10),
+        (PartnerLevel::Platinum, "EMLADV", "B25", 25),
+        (PartnerLevel::Platinum, "HWX310", "000", 2),
+    ];
+    let mut tx = db.pool.begin().await?;
+    for (level, family, band, quantity) in table {
+        let row = AllotmentRow {
+            family: family.into(),
+            band: band.into(),
+            quantity,
+        };
+        crate::db::nfr::set_allotment(&mut tx, level, &row).await?;
+    }
     tx.commit().await?;
     Ok(true)
 }

@@ -249,6 +249,63 @@ const TABLE: &[Row] = &[
     ),
     row(
         "GET",
+        "/nfr",
+        "/nfr",
+        &[],
+        [303, 200, 200, 200, 200, 200, 200, 200],
+    ),
+    row(
+        "GET",
+        "/nfr/new",
+        "/nfr/new",
+        &[],
+        [303, 403, 403, 200, 200, 200, 200, 200],
+    ),
+    row(
+        "POST",
+        "/nfr",
+        "/nfr",
+        &[],
+        [303, 403, 403, 422, 422, 422, 422, 422],
+    ),
+    // {acme_nfr}: a rejected NFR request of Acme's (so a decision answers 409 and changes nothing).
+    row(
+        "GET",
+        "/nfr/{id}",
+        "/nfr/{acme_nfr}",
+        &[],
+        [303, 200, 200, 200, 200, 200, 200, 404],
+    ),
+    row(
+        "POST",
+        "/nfr/{id}/approve",
+        "/nfr/{acme_nfr}/approve",
+        &[],
+        [303, 409, 409, 403, 403, 403, 403, 404],
+    ),
+    row(
+        "POST",
+        "/nfr/{id}/reject",
+        "/nfr/{acme_nfr}/reject",
+        &[],
+        [303, 409, 409, 403, 403, 403, 403, 404],
+    ),
+    row(
+        "GET",
+        "/admin/nfr",
+        "/admin/nfr",
+        &[],
+        [303, 200, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "POST",
+        "/admin/nfr",
+        "/admin/nfr",
+        &[],
+        [303, 422, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "GET",
         "/leads",
         "/leads",
         &[],
@@ -706,6 +763,7 @@ async fn concrete(app: &TestApp, path: &str) -> String {
                 .to_string(),
         )
         .replace("{acme_inquiry}", &acme_inquiry(app).await.to_string())
+        .replace("{acme_nfr}", &acme_nfr(app).await.to_string())
         .replace(
             "{acme_lead}",
             &app.scalar("SELECT id FROM leads WHERE company = 'Northgate Freight'")
@@ -773,6 +831,18 @@ async fn acme_inquiry(app: &TestApp) -> i64 {
          JOIN end_customers e ON e.reseller_id = r.id JOIN organisations d ON d.name = 'Northwind Distribution' \
          WHERE r.name = 'Acme Secure IT' AND e.name = 'Harbour Logistics Ltd' \
          ON CONFLICT (reference) DO UPDATE SET status = 'draft' RETURNING id",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+/// A rejected NFR request of Acme's (made once per app).
+async fn acme_nfr(app: &TestApp) -> i64 {
+    sqlx::query_scalar(
+        "INSERT INTO nfr_requests (reference, reseller_id, justification, status, reason, created_at) \
+         SELECT 'NFR-TABLE-1', id, 'Lab', 'rejected', 'No', 0 FROM organisations WHERE name = 'Acme Secure IT' \
+         ON CONFLICT (reference) DO UPDATE SET status = 'rejected' RETURNING id",
     )
     .fetch_one(&app.db.pool)
     .await

@@ -10,6 +10,8 @@ pub mod ids;
 pub mod lead;
 pub mod legacy;
 pub mod money;
+pub mod msp;
+pub mod nfr;
 pub mod order_line;
 pub mod org;
 pub mod paging;

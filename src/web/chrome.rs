@@ -39,17 +39,19 @@ pub fn menu(role: AccessRole) -> Vec<(&'static str, &'static str)> {
         items.insert(2, ("/orders", "Orders"));
         items.insert(3, ("/licenses", "License schedules"));
     }
+    let after_deals = items
+        .iter()
+        .position(|(h, _)| *h == "/deals")
+        .map_or(1, |p| p + 1);
+    items.insert(after_deals, ("/nfr", "NFR licenses"));
     if role.org_kind() != crate::domain::OrgKind::Distributor {
-        let after_deals = items
-            .iter()
-            .position(|(h, _)| *h == "/deals")
-            .map_or(1, |p| p + 1);
         items.insert(after_deals, ("/leads", "Leads"));
     }
     if role.is_vendor_admin() {
         items.push(("/admin/organisations", "Organisations"));
         items.push(("/admin/catalogue", "Price book"));
         items.push(("/admin/pricing", "Pricing rules"));
+        items.push(("/admin/nfr", "NFR allotments"));
     }
     if role.manages_own_users() {
         items.push(("/users", "Users"));
@@ -122,6 +124,7 @@ mod tests {
         let i = "/inquiries";
         let (o, l) = ("/orders", "/licenses");
         let ld = "/leads";
+        let nfr = "/nfr";
         let orgs = "/admin/organisations";
         let vendor_admin = [
             "/",
@@ -130,11 +133,13 @@ mod tests {
             l,
             d,
             ld,
+            nfr,
             c,
             t,
             orgs,
             "/admin/catalogue",
             "/admin/pricing",
+            "/admin/nfr",
             "/users",
             api,
             "/admin/messages",
@@ -152,6 +157,7 @@ mod tests {
             l,
             d,
             ld,
+            nfr,
             c,
             t,
             "/users",
@@ -164,15 +170,15 @@ mod tests {
         assert_eq!(hrefs(AccessRole::DistributorAdmin), distributor_admin);
         assert_eq!(
             hrefs(AccessRole::ResellerUser),
-            ["/", i, o, l, d, ld, c, t, "/contact-roles", "/account"]
+            ["/", i, o, l, d, ld, nfr, c, t, "/contact-roles", "/account"]
         );
         assert_eq!(
             hrefs(AccessRole::ChannelManager),
-            ["/", d, ld, c, t, "/account"]
+            ["/", d, ld, nfr, c, t, "/account"]
         );
         assert_eq!(
             hrefs(AccessRole::DistributorStaff),
-            ["/", i, o, l, d, c, t, "/contact-roles", "/account"]
+            ["/", i, o, l, d, nfr, c, t, "/contact-roles", "/account"]
         );
     }
 }

@@ -34,6 +34,8 @@ fn describe(href: &str) -> &'static str {
         "/admin/licenses/import" => "Import licenses from the old system into license schedules, with a dry run first.",
         "/orders" => "Orders placed from accepted quotes, and their processing.",
         "/licenses" => "The license schedules of your end customers: what runs from when to when; CSV download.",
+        "/nfr" => "Not-for-resale licenses: the allotment of a partner level, and requests for more, decided by the channel account manager.",
+        "/admin/nfr" => "The NFR allotment table: what each partner level gets when a reseller joins.",
         "/leads" => "Work the leads assigned to you or found yourself; 90 days without activity and a lead expires.",
         "/deals" => "Register deals for your end customers, or decide on the registrations of your resellers.",
         "/catalogue" => "Find a product and see its SKU and MSRP for any term from 1 to 60 months.",

@@ -126,6 +126,21 @@ async fn require_distributor(user: &CurrentUser) -> Result<(), AppError> {
     .await
 }
 
+/// The resellers the distributor supplies, and the one `chosen` names if it is one of them
+/// (another reseller's id is simply not chosen).
+pub async fn supplied_reseller(
+    user: &CurrentUser,
+    chosen: &str,
+) -> Result<(Vec<(OrgId, String)>, Option<OrgId>), AppError> {
+    let resellers = orders::resellers_of(&user.state.db.pool, user.org_id).await?;
+    let reseller = chosen
+        .parse::<i64>()
+        .ok()
+        .map(OrgId)
+        .filter(|id| resellers.iter().any(|(r, _)| r == id));
+    Ok((resellers, reseller))
+}
+
 /// The page for the chosen reseller and end customer (each ignored unless it is one the
 /// distributor may order for).
 async fn form_page(
@@ -136,12 +151,7 @@ async fn form_page(
     errors: FieldErrors,
 ) -> Result<OrderFormPage, AppError> {
     let pool = &user.state.db.pool;
-    let resellers = orders::resellers_of(pool, user.org_id).await?;
-    let reseller = reseller
-        .parse::<i64>()
-        .ok()
-        .map(OrgId)
-        .filter(|id| resellers.iter().any(|(r, _)| r == id));
+    let (resellers, reseller) = supplied_reseller(user, reseller).await?;
     let customers = match reseller {
         Some(r) => deals::end_customers(pool, r).await?,
         None => Vec::new(),

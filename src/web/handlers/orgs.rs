@@ -323,11 +323,49 @@ pub async fn create(user: CurrentUser, form: CsrfForm<OrgForm>) -> Result<HttpRe
     )
     .await?;
     tx.commit().await?;
+    let nfr = joined(&user, kind, id, None, fields.partner_level).await?;
     user.session.flash(
         "success",
-        format!("{} created; {admin_email} can now sign in.", fields.name),
+        format!(
+            "{} created; {admin_email} can now sign in.{nfr}",
+            fields.name
+        ),
     )?;
     Ok(render::see_other(&format!("/admin/organisations/{}", id.0)))
+}
+
+/// A reseller joins the partner program when it gets its first partner level (created with
+/// one, or given one): it receives its level's NFR allotment, once. Returns what to add to the
+/// confirmation.
+async fn joined(
+    user: &CurrentUser,
+    kind: OrgKind,
+    id: OrgId,
+    before: Option<crate::domain::PartnerLevel>,
+    after: Option<crate::domain::PartnerLevel>,
+) -> Result<String, AppError> {
+    let (OrgKind::Reseller, None, Some(level)) = (kind, before, after) else {
+        return Ok(String::new());
+    };
+    let grant = crate::nfr::grant_on_join(
+        &user.state.db,
+        id,
+        level,
+        user.state.clock.today(),
+        user.id,
+        &user.state.settings.public_url(),
+        user.now(),
+    )
+    .await?;
+    Ok(match grant {
+        crate::nfr::Grant::Issued { order, lines } => format!(
+            " Its NFR allotment ({lines} products, zero-dollar, 12 months) is issued as order {order}."
+        ),
+        crate::nfr::Grant::Nothing => {
+            " The allotment table has nothing for its level, so no NFR licenses were issued.".into()
+        }
+        crate::nfr::Grant::Already => String::new(),
+    })
 }
 
 /// A one-line summary for the audit log.
@@ -472,8 +510,18 @@ pub async fn update(
     )
     .await?;
     tx.commit().await?;
-    user.session
-        .flash("success", format!("Saved the changes to {}.", fields.name))?;
+    let nfr = joined(
+        &user,
+        org.kind,
+        org.id,
+        org.partner_level,
+        fields.partner_level,
+    )
+    .await?;
+    user.session.flash(
+        "success",
+        format!("Saved the changes to {}.{nfr}", fields.name),
+    )?;
     Ok(render::see_other(&format!(
         "/admin/organisations/{}",
         org.id.0

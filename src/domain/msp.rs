@@ -1,0 +1,198 @@
+//! MSP monthly licensing (PRODUCT.md section 7): the statement of a month, from the usage an
+//! MSP reported per end customer and product, priced at the unit MSRP less the MSP's partner
+//! program discount for the family.
+
+use crate::domain::money::mul_div_round_half_up;
+use crate::domain::pricing::Bp;
+use crate::domain::Cents;
+use chrono::{Datelike, NaiveDate};
+
+/// The first and last day of a month written `YYYY-MM`.
+pub fn month_bounds(month: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let (y, m) = month.trim().split_once('-')?;
+    if y.len() != 4 || m.len() != 2 {
+        return None;
+    }
+    let first = NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1)?;
+    let next = if first.month() == 12 {
+        NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)?
+    } else {
+        NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)?
+    };
+    Some((first, next.pred_opt()?))
+}
+
+/// The month (`YYYY-MM`) a date is in.
+pub fn month_of(date: NaiveDate) -> String {
+    date.format("%Y-%m").to_string()
+}
+
+/// One reported usage: an end customer, a product, a quantity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageLine {
+    pub end_user: String,
+    pub family: String,
+    pub sku: String,
+    pub description: String,
+    pub quantity: i64,
+    pub unit_msrp: Cents,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementRow {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub end_user: String,
+    pub sku: String,
+    pub description: String,
+    pub quantity: i64,
+    pub unit_msrp: Cents,
+    pub unit_price: Cents,
+    pub total_msrp: Cents,
+    pub total_price: Cents,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Statement {
+    pub rows: Vec<StatementRow>,
+    pub total_quantity: i64,
+    pub total_msrp: Cents,
+    pub total_price: Cents,
+}
+
+/// The unit price after the program discount, rounded half up to the cent.
+pub fn unit_price(unit_msrp: Cents, discount: Bp) -> Cents {
+    Cents(unit_msrp.0 - mul_div_round_half_up(unit_msrp.0, i64::from(discount.0), 10_000))
+}
+
+/// The statement of the month `start..=end`: one row per end user and SKU (quantities of the
+/// same pair added), ordered by end user and SKU, with totals.
+pub fn statement(
+    start: NaiveDate,
+    end: NaiveDate,
+    lines: &[UsageLine],
+    discount: impl Fn(&str) -> Bp,
+) -> Statement {
+    let mut sorted: Vec<&UsageLine> = lines.iter().collect();
+    sorted.sort_by(|a, b| (&a.end_user, &a.sku).cmp(&(&b.end_user, &b.sku)));
+    let mut out = Statement::default();
+    for l in sorted {
+        if let Some(last) = out
+            .rows
+            .last_mut()
+            .filter(|r| r.end_user == l.end_user && r.sku == l.sku)
+        {
+            last.quantity += l.quantity;
+            last.total_msrp = Cents(last.unit_msrp.0 * last.quantity);
+            last.total_price = Cents(last.unit_price.0 * last.quantity);
+            continue;
+        }
+        let price = unit_price(l.unit_msrp, discount(&l.family));
+        out.rows.push(StatementRow {
+            start,
+            end,
+            end_user: l.end_user.clone(),
+            sku: l.sku.clone(),
+            description: l.description.clone(),
+            quantity: l.quantity,
+            unit_msrp: l.unit_msrp,
+            unit_price: price,
+            total_msrp: Cents(l.unit_msrp.0 * l.quantity),
+            total_price: Cents(price.0 * l.quantity),
+        });
+    }
+    for r in &out.rows {
+        out.total_quantity += r.quantity;
+        out.total_msrp = Cents(out.total_msrp.0 + r.total_msrp.0);
+        out.total_price = Cents(out.total_price.0 + r.total_price.0);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn line(user: &str, family: &str, sku: &str, quantity: i64, msrp: i64) -> UsageLine {
+        UsageLine {
+            end_user: user.into(),
+            family: family.into(),
+            sku: sku.into(),
+            description: format!("{family} monthly"),
+            quantity,
+            unit_msrp: Cents(msrp),
+        }
+    }
+
+    #[test]
+    fn months_have_their_own_last_day() {
+        assert_eq!(
+            month_bounds("2024-02"),
+            Some((d("2024-02-01"), d("2024-02-29")))
+        );
+        assert_eq!(
+            month_bounds("2026-12"),
+            Some((d("2026-12-01"), d("2026-12-31")))
+        );
+        assert_eq!(month_bounds("2026-13"), None);
+        assert_eq!(month_bounds("26-1"), None);
+        assert_eq!(month_of(d("2026-03-02")), "2026-03");
+    }
+
+    #[test]
+    fn the_statement_prices_each_row_and_adds_up() {
+        // Unit MSRP 3.47 at 25% off: 3.47 - 0.8675 → 3.47 - 0.87 = 2.60.
+        let lines = [
+            line("Harbour Logistics Ltd", "EPIXAD", "EPIXADB10SM01A", 40, 347),
+            line("Greenfield Clinics", "EPIXAD", "EPIXADB10SM01A", 10, 347),
+            line("Greenfield Clinics", "MDRESS", "MDRESSB10SM01B", 3, 1_000),
+            line("Harbour Logistics Ltd", "EPIXAD", "EPIXADB10SM01A", 2, 347),
+        ];
+        let s = statement(d("2026-03-01"), d("2026-03-31"), &lines, |family| {
+            if family == "EPIXAD" {
+                Bp(2_500)
+            } else {
+                Bp(0)
+            }
+        });
+        let rows: Vec<(&str, &str, i64, i64, i64)> = s
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.end_user.as_str(),
+                    r.sku.as_str(),
+                    r.quantity,
+                    r.unit_price.0,
+                    r.total_price.0,
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("Greenfield Clinics", "EPIXADB10SM01A", 10, 260, 2_600),
+                ("Greenfield Clinics", "MDRESSB10SM01B", 3, 1_000, 3_000),
+                ("Harbour Logistics Ltd", "EPIXADB10SM01A", 42, 260, 10_920),
+            ]
+        );
+        assert_eq!(s.total_quantity, 55);
+        assert_eq!(s.total_msrp, Cents(347 * 52 + 3_000));
+        assert_eq!(s.total_price, Cents(2_600 + 3_000 + 10_920));
+        assert!(s
+            .rows
+            .iter()
+            .all(|r| r.start == d("2026-03-01") && r.end == d("2026-03-31")));
+    }
+
+    #[test]
+    fn an_empty_month_has_an_empty_statement() {
+        let s = statement(d("2026-03-01"), d("2026-03-31"), &[], |_| Bp(0));
+        assert!(s.rows.is_empty());
+        assert_eq!(s.total_price, Cents(0));
+    }
+}
