@@ -249,6 +249,42 @@ const TABLE: &[Row] = &[
     ),
     row(
         "GET",
+        "/msp",
+        "/msp",
+        &[],
+        [303, 200, 200, 200, 200, 403, 403, 200],
+    ),
+    row(
+        "POST",
+        "/msp/usage",
+        "/msp/usage",
+        &[],
+        [303, 403, 403, 403, 403, 403, 403, 422],
+    ),
+    // The upload form is multipart; a urlencoded post is refused as the wrong media type.
+    row(
+        "POST",
+        "/msp/upload",
+        "/msp/upload",
+        &[],
+        [303, 415, 415, 415, 415, 415, 415, 415],
+    ),
+    row(
+        "GET",
+        "/msp/statement.csv",
+        "/msp/statement.csv",
+        &[],
+        [303, 404, 404, 404, 404, 403, 403, 200],
+    ),
+    row(
+        "POST",
+        "/msp/close",
+        "/msp/close",
+        &[],
+        [303, 400, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "GET",
         "/nfr",
         "/nfr",
         &[],

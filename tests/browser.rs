@@ -312,10 +312,13 @@ async fn the_vendor_admin_creates_a_reseller_in_the_browser_and_fixes_a_mistake(
         .for_element(Locator::Css("[role=status]"))
         .await
         .unwrap();
-    assert_eq!(
-        status.text().await.unwrap(),
-        "Harbor Secure created; hana@harbor.example can now sign in."
+    let text = status.text().await.unwrap();
+    assert!(
+        text.starts_with("Harbor Secure created; hana@harbor.example can now sign in."),
+        "{text}"
     );
+    // A new reseller joins the partner program: its level's NFR allotment is issued.
+    assert!(text.contains("Its NFR allotment ("), "{text}");
     snap(c, "05-org-created").await;
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM organisations WHERE name = 'Harbor Secure'")
@@ -774,4 +777,76 @@ async fn a_distributor_orders_the_vendor_processes_and_the_reseller_downloads_th
         line.contains("2026-03-02") && line.contains("2027-03-01"),
         "{line}"
     );
+}
+
+#[tokio::test]
+async fn a_distributor_files_an_nfr_request_and_the_cam_approves_it() {
+    let app = spawn_app().await;
+    let b = browser().await;
+    let c = &b.client;
+
+    sign_in(c, &app.address, Who::DistributorStaff.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Sam Patel").await;
+    follow(c, "NFR licenses").await;
+    expect_heading(c, "NFR licenses").await;
+    follow(c, "Request NFR licenses").await;
+    expect_heading(c, "Request NFR licenses").await;
+    choose(c, "For the reseller", "Acme Secure IT").await;
+    click_button(c, "Continue").await;
+    c.wait()
+        .for_element(Locator::XPath(&by_label("SKU, line 1")))
+        .await
+        .unwrap();
+    fill(c, "SKU, line 1", "EPIXADB10SN12T").await;
+    fill(c, "Quantity, line 1", "5").await;
+    fill(c, "Justification", "A demo lab for Acme's sales engineers").await;
+    click_button(c, "Send the request").await;
+    expect_status(c, "is sent to its channel account manager for a decision").await;
+    let request_url = c.current_url().await.unwrap();
+    click_button(c, "Sign out").await;
+
+    sign_in(c, &app.address, Who::ChannelManager.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Casey Morgan").await;
+    follow(c, "NFR licenses").await;
+    c.find(Locator::XPath("//a[starts-with(., 'NFR-2026-')]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//h1[starts-with(., 'NFR request NFR-2026-')]",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(c.current_url().await.unwrap(), request_url);
+    let filed = c
+        .find(Locator::XPath(
+            "//dt[.='Filed by']/following-sibling::dd[1]",
+        ))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        filed,
+        "Sam Patel of Northwind Distribution, on behalf of Acme Secure IT"
+    );
+    snap(c, "nfr-request").await;
+    click_button(c, "Approve and issue the licenses").await;
+    expect_status(c, "is processed and on the reseller's schedule").await;
+    let status = c
+        .find(Locator::XPath("//dt[.='Status']/following-sibling::dd[1]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(status.starts_with("approved"), "{status}");
+    let entries = app
+        .scalar("SELECT COUNT(*) FROM license_entries e JOIN organisations r ON r.id = e.reseller_id WHERE r.name = 'Acme Secure IT' AND e.start_date = '2026-03-02' AND e.end_date = '2027-03-01' AND e.quantity = 5")
+        .await;
+    assert_eq!(entries, 1);
 }

@@ -14,6 +14,7 @@ mod deals;
 mod health;
 mod inquiries;
 mod leads;
+mod msp;
 mod nfr;
 mod order_form;
 mod orders;

@@ -13,6 +13,7 @@ pub mod deals;
 pub mod inquiries;
 pub mod leads;
 pub mod maintenance;
+pub mod msp;
 pub mod nfr;
 pub mod orders;
 pub mod orgs;

@@ -141,17 +141,7 @@ pub async fn own_use_customer(
     now: i64,
 ) -> Result<i64, sqlx::Error> {
     let name = format!("{reseller_name} (own use, NFR)");
-    let found: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM end_customers WHERE reseller_id = $1 AND LOWER(name) = LOWER($2)",
-    )
-    .bind(reseller.0)
-    .bind(&name)
-    .fetch_optional(&mut *conn)
-    .await?;
-    match found {
-        Some(id) => Ok(id),
-        None => super::deals::insert_end_customer(conn, reseller, &name, "", "", now).await,
-    }
+    super::msp::end_customer_named(conn, reseller, &name, now).await
 }
 
 #[derive(Debug, Clone)]

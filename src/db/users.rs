@@ -22,6 +22,8 @@ pub struct UserWithOrg {
     pub user: User,
     pub org_kind: OrgKind,
     pub org_name: String,
+    /// The reseller is a managed service provider (reports monthly usage).
+    pub org_is_msp: bool,
 }
 
 pub struct LoginCandidate {
@@ -82,7 +84,7 @@ pub async fn password_hash(pool: &AnyPool, id: UserId) -> Result<Option<String>,
 
 pub async fn get_with_org(pool: &AnyPool, id: UserId) -> Result<Option<UserWithOrg>, sqlx::Error> {
     let sql = format!(
-        "SELECT {USER_COLUMNS}, o.kind AS org_kind, o.name AS org_name \
+        "SELECT {USER_COLUMNS}, o.kind AS org_kind, o.name AS org_name, o.is_msp AS org_is_msp \
          FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.id = $1"
     );
     let row = sqlx::query(&sql).bind(id.0).fetch_optional(pool).await?;
@@ -94,6 +96,7 @@ pub async fn get_with_org(pool: &AnyPool, id: UserId) -> Result<Option<UserWithO
                 sqlx::Error::Decode(format!("unknown organisation kind {kind:?}").into())
             })?,
             org_name: r.try_get("org_name")?,
+            org_is_msp: r.try_get::<i64, _>("org_is_msp")? != 0,
         })
     })
     .transpose()

@@ -2,10 +2,132 @@
 //! MSP reported per end customer and product, priced at the unit MSRP less the MSP's partner
 //! program discount for the family.
 
+use crate::domain::catalogue::{Availability, Snapshot};
 use crate::domain::money::mul_div_round_half_up;
 use crate::domain::pricing::Bp;
-use crate::domain::Cents;
+use crate::domain::sku::Channel;
+use crate::domain::{Cents, Sku};
 use chrono::{Datelike, NaiveDate};
+
+/// One usage an MSP reports, checked against the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reported {
+    pub end_customer: String,
+    pub sku: Sku,
+    pub description: String,
+    pub unit_msrp: Cents,
+    pub quantity: i64,
+}
+
+/// Checks one usage: an end customer's name, an MSP-channel SKU orderable on `on` (the last
+/// day of the month reported), a quantity from 0 to 1,000,000 (0 corrects an earlier report).
+pub fn check_usage(
+    snapshot: &Snapshot,
+    end_customer: &str,
+    sku: &str,
+    quantity: &str,
+    on: NaiveDate,
+) -> Result<Reported, String> {
+    let end_customer = end_customer.trim();
+    if end_customer.is_empty() {
+        return Err("end_customer: enter the end customer's name.".into());
+    }
+    if end_customer.chars().count() > 200 {
+        return Err("end_customer: use at most 200 characters.".into());
+    }
+    let sku = Sku::parse(sku).map_err(|e| format!("sku: {e}"))?;
+    if sku.fields().channel != Channel::MspMonthly {
+        return Err(format!(
+            "sku: {sku} is not an MSP monthly SKU (M at position 10, term 01)."
+        ));
+    }
+    let (description, unit_msrp) = match snapshot.availability(&sku, on) {
+        Availability::Orderable { description, msrp } => (description, msrp),
+        Availability::NotOrderable { reason, .. } => return Err(format!("sku: {reason}")),
+    };
+    let quantity = quantity
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|q| (0..=1_000_000).contains(q))
+        .ok_or_else(|| {
+            format!(
+                "quantity: “{}” is not a whole number from 0 to 1,000,000.",
+                quantity.trim()
+            )
+        })?;
+    Ok(Reported {
+        end_customer: end_customer.to_string(),
+        sku,
+        description,
+        unit_msrp,
+        quantity,
+    })
+}
+
+/// A month's usage from CSV (columns `end_customer`, `sku`, `quantity`, with a header): every
+/// row or, when any row is wrong, the problems by line number (the header is line 1).
+pub fn parse_usage_csv(
+    text: &str,
+    snapshot: &Snapshot,
+    on: NaiveDate,
+) -> Result<Vec<Reported>, Vec<(usize, String)>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => return Err(vec![(1, format!("the file is not CSV: {e}"))]),
+    };
+    let column = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let (Some(c), Some(s), Some(q)) = (column("end_customer"), column("sku"), column("quantity"))
+    else {
+        return Err(vec![(
+            1,
+            "the header must name the columns end_customer, sku and quantity.".into(),
+        )]);
+    };
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    let mut seen = std::collections::HashMap::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push((line, format!("not readable: {e}")));
+                continue;
+            }
+        };
+        let get = |n: usize| record.get(n).unwrap_or("");
+        match check_usage(snapshot, get(c), get(s), get(q), on) {
+            Ok(r) => {
+                let key = (r.end_customer.to_lowercase(), r.sku.to_string());
+                if let Some(first) = seen.insert(key, line) {
+                    problems.push((
+                        line,
+                        format!(
+                            "{} for {} is on line {first} already.",
+                            r.sku, r.end_customer
+                        ),
+                    ));
+                } else {
+                    rows.push(r);
+                }
+            }
+            Err(e) => problems.push((line, e)),
+        }
+    }
+    if rows.is_empty() && problems.is_empty() {
+        problems.push((1, "the file has no rows.".into()));
+    }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(problems)
+    }
+}
 
 /// The first and last day of a month written `YYYY-MM`.
 pub fn month_bounds(month: &str) -> Option<(NaiveDate, NaiveDate)> {

@@ -26,6 +26,20 @@ pub struct Chrome {
     pub title: String,
 }
 
+/// The menu of a person: their role's, with MSP licensing for everyone but the resellers that
+/// are not MSPs.
+pub fn menu_for(role: AccessRole, is_msp: bool) -> Vec<(&'static str, &'static str)> {
+    let mut items = menu(role);
+    if role.org_kind() != crate::domain::OrgKind::Reseller || is_msp {
+        let after_nfr = items
+            .iter()
+            .position(|(h, _)| *h == "/nfr")
+            .map_or(1, |p| p + 1);
+        items.insert(after_nfr, ("/msp", "MSP licensing"));
+    }
+    items
+}
+
 /// The menu of a role: only what it may open, so there are no dead links.
 pub fn menu(role: AccessRole) -> Vec<(&'static str, &'static str)> {
     let mut items = vec![
@@ -84,7 +98,7 @@ impl Chrome {
             org_name: user.org_name.clone(),
             org_kind: user.org_kind.label(),
             role_label: user.role.label(),
-            nav: menu(user.role)
+            nav: menu_for(user.role, user.org_is_msp)
                 .into_iter()
                 .flat_map(|item| {
                     // Demo mode has a mailbox for the mail the portal "sent", before My account.
@@ -116,6 +130,16 @@ impl Chrome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn msp_licensing_is_in_the_menu_of_msps_and_of_those_who_see_them() {
+        let has = |r, msp| menu_for(r, msp).iter().any(|(h, _)| *h == "/msp");
+        assert!(has(AccessRole::ResellerUser, true));
+        assert!(!has(AccessRole::ResellerAdmin, false));
+        assert!(has(AccessRole::VendorAdmin, false));
+        assert!(has(AccessRole::DistributorStaff, false));
+        assert!(has(AccessRole::ChannelManager, false));
+    }
 
     #[test]
     fn menus_by_role() {

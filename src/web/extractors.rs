@@ -57,6 +57,8 @@ pub struct CurrentUser {
     pub org_id: OrgId,
     pub org_kind: OrgKind,
     pub org_name: String,
+    /// The user's organisation is an MSP reseller.
+    pub org_is_msp: bool,
     pub email: String,
     pub name: String,
     pub role: AccessRole,
@@ -168,6 +170,7 @@ impl FromRequest for CurrentUser {
                 id: found.user.id,
                 org_id: found.user.org_id,
                 org_kind: found.org_kind,
+                org_is_msp: found.org_is_msp,
                 org_name: found.org_name,
                 email: found.user.email,
                 name: found.user.display_name,

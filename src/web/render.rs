@@ -31,3 +31,20 @@ pub fn see_other(location: &str) -> HttpResponse {
         .insert_header((header::LOCATION, location))
         .finish()
 }
+
+/// A CSV file to download as `filename`.
+pub fn csv_download(body: impl Into<Vec<u8>>, filename: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .body(body.into())
+}
+
+/// The bytes of a finished CSV writer.
+pub fn csv_bytes(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, AppError> {
+    w.into_inner()
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("could not write the CSV: {e}")))
+}

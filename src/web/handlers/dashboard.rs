@@ -1,5 +1,5 @@
 use crate::domain::{OrgKind, PartnerLevel};
-use crate::web::chrome::{menu, Chrome};
+use crate::web::chrome::{menu_for, Chrome};
 use crate::web::extractors::CurrentUser;
 use crate::web::{render, AppError};
 use actix_web::HttpResponse;
@@ -34,6 +34,7 @@ fn describe(href: &str) -> &'static str {
         "/admin/licenses/import" => "Import licenses from the old system into license schedules, with a dry run first.",
         "/orders" => "Orders placed from accepted quotes, and their processing.",
         "/licenses" => "The license schedules of your end customers: what runs from when to when; CSV download.",
+        "/msp" => "MSP monthly licensing: usage per end customer and product, monthly statements as CSV; it never stops for maintenance.",
         "/nfr" => "Not-for-resale licenses: the allotment of a partner level, and requests for more, decided by the channel account manager.",
         "/admin/nfr" => "The NFR allotment table: what each partner level gets when a reseller joins.",
         "/leads" => "Work the leads assigned to you or found yourself; 90 days without activity and a lead expires.",
@@ -59,7 +60,7 @@ pub async fn dashboard(user: CurrentUser) -> Result<HttpResponse, AppError> {
     } else {
         vec![]
     };
-    let cards = menu(user.role)
+    let cards = menu_for(user.role, user.org_is_msp)
         .into_iter()
         .filter(|(href, _)| *href != "/")
         .map(|(href, label)| (href, label, describe(href)))

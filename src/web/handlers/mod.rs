@@ -15,6 +15,7 @@ pub mod license_import;
 pub mod mail_admin;
 pub mod mailbox;
 pub mod maintenance_admin;
+pub mod msp;
 pub mod nfr;
 pub mod order_form;
 pub mod orders;

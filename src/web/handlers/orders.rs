@@ -327,16 +327,10 @@ pub async fn licenses_csv(
         ])
         .map_err(anyhow::Error::from)?;
     }
-    let body = w
-        .into_inner()
-        .map_err(|e| anyhow::anyhow!("could not write the CSV: {e}"))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"license-schedule.csv\"",
-        ))
-        .body(body))
+    Ok(render::csv_download(
+        render::csv_bytes(w)?,
+        "license-schedule.csv",
+    ))
 }
 
 /// One end customer's schedule as a PDF. Another organisation's end customer is not found.

@@ -8,7 +8,6 @@ use crate::web::extractors::{CurrentUser, Htmx};
 use crate::web::forms::FieldErrors;
 use crate::web::{render, AppError};
 use actix_multipart::form::{bytes::Bytes as FileBytes, text::Text, MultipartForm};
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::NaiveDate;
@@ -218,11 +217,8 @@ pub async fn download_csv(
     let (inputs, _) = parse_lines(&form.lines);
     let (rows, currency) = translate(&user, &inputs, on).await?;
     let body = crate::translator::to_csv(&rows, &currency)?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"sku-translation-{on}.csv\""),
-        ))
-        .body(body))
+    Ok(render::csv_download(
+        body,
+        &format!("sku-translation-{on}.csv"),
+    ))
 }

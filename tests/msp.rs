@@ -1,0 +1,321 @@
+//! MSP monthly licensing: usage by form and CSV (all rows or none), the statement and its
+//! CSV, closing a month, who sees which MSP, and reporting during a maintenance window.
+
+use crate::helpers::{spawn_app, TestApp, TestClient, Who, PASSWORD};
+use partner_portal::domain::sku::{Channel, Transaction};
+use partner_portal::domain::{Sku, SkuFields};
+
+/// The MSP monthly SKU of a family and band (channel M, term 01).
+fn msp_sku(family: &str, band: &str) -> String {
+    Sku::build(SkuFields {
+        family: family.into(),
+        band: band.into(),
+        channel: Channel::MspMonthly,
+        transaction: Transaction::New,
+        term: 1,
+    })
+    .unwrap()
+    .to_string()
+}
+
+/// The statement's unit price: monthly MSRP less Bluepeak's (Platinum) program discount.
+async fn unit_prices(app: &TestApp, family: &str, band: &str) -> (i64, i64) {
+    let msrp = app
+        .scalar(&format!(
+            "SELECT msrp_monthly FROM prices WHERE family = '{family}' AND band = '{band}'"
+        ))
+        .await;
+    let bp: i64 = sqlx::query_scalar(
+        "SELECT bp FROM program_discounts WHERE partner_level = 'platinum' AND family = $1",
+    )
+    .bind(family)
+    .fetch_optional(&app.db.pool)
+    .await
+    .unwrap()
+    .unwrap_or(0);
+    let off = (2 * msrp * bp + 10_000) / 20_000;
+    (msrp, msrp - off)
+}
+
+async fn report(
+    c: &TestClient,
+    month: &str,
+    customer: &str,
+    sku: &str,
+    quantity: &str,
+) -> reqwest::Response {
+    c.post(
+        "/msp/usage",
+        &[
+            ("month", month),
+            ("end_customer", customer),
+            ("sku", sku),
+            ("quantity", quantity),
+        ],
+    )
+    .await
+}
+
+fn cents(c: i64) -> String {
+    format!("{}.{:02}", c / 100, c % 100)
+}
+
+#[tokio::test]
+async fn an_msp_reports_usage_and_downloads_its_statement() {
+    let app = spawn_app().await;
+    let alex = app.login_as(Who::OtherResellerAdmin).await;
+    let sku = msp_sku("EPIXAD", "B10");
+    // A standard SKU is refused next to its field.
+    let r = report(
+        &alex,
+        "2026-03",
+        "Harbourview Hotels",
+        "EPIXADB10SN12T",
+        "40",
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("is not an MSP monthly SKU"));
+    assert_eq!(
+        report(&alex, "2026-03", "Harbourview Hotels", &sku, "40")
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(
+        report(&alex, "2026-03", "Coastal Schools", &sku, "12")
+            .await
+            .status(),
+        303
+    );
+    // Reporting the same pair again replaces it.
+    assert_eq!(
+        report(&alex, "2026-03", "Coastal Schools", &sku, "15")
+            .await
+            .status(),
+        303
+    );
+    // Not a future month.
+    let r = report(&alex, "2026-04", "Coastal Schools", &sku, "1").await;
+    assert_eq!(r.status(), 422);
+
+    let page = alex.text("/msp?month=2026-03").await;
+    assert!(
+        page.contains("Statement of Bluepeak Managed Services, 2026-03"),
+        "{page}"
+    );
+    let (msrp, price) = unit_prices(&app, "EPIXAD", "B10").await;
+    assert!(price < msrp, "the Platinum program discount applies");
+    let bluepeak = app.id_of_org("Bluepeak Managed Services").await;
+    let csv = alex
+        .text(&format!(
+            "/msp/statement.csv?month=2026-03&reseller={bluepeak}"
+        ))
+        .await;
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Start Date,End Date,End User Identifier,Product Description,SKU,Total Quantity,Unit MSRP,Unit Price,Total Price"
+    );
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(
+        lines[1].starts_with("2026-03-01,2026-03-31,Coastal Schools,"),
+        "{csv}"
+    );
+    assert!(
+        lines[1].ends_with(&format!(
+            ",{sku},15,{},{},{}",
+            cents(msrp),
+            cents(price),
+            cents(price * 15)
+        )),
+        "{csv}"
+    );
+    assert!(lines[2].starts_with("2026-03-01,2026-03-31,Harbourview Hotels,"));
+    assert!(lines[2].ends_with(&format!(
+        ",40,{},{},{}",
+        cents(msrp),
+        cents(price),
+        cents(price * 40)
+    )));
+    assert_eq!(
+        lines[3],
+        format!("2026-03-01,2026-03-31,Total,,,55,,,{}", cents(price * 55))
+    );
+}
+
+#[tokio::test]
+async fn a_csv_with_a_bad_row_records_nothing_and_names_the_line() {
+    let app = spawn_app().await;
+    let alex = app.login_as(Who::OtherResellerAdmin).await;
+    let sku = msp_sku("EPIXAD", "B10");
+    let upload = |csv: String| {
+        let alex = &alex;
+        async move {
+            let token = alex.token().await;
+            let form = reqwest::multipart::Form::new()
+                .text("csrf_token", token)
+                .text("month", "2026-03")
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(csv.into_bytes())
+                        .file_name("usage.csv")
+                        .mime_str("text/csv")
+                        .unwrap(),
+                );
+            alex.http
+                .post(alex.url("/msp/upload"))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let bad = format!(
+        "end_customer,sku,quantity\nHarbourview Hotels,{sku},40\nCoastal Schools,{sku},lots\n"
+    );
+    let r = upload(bad).await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("Line 3: quantity: “lots” is not a whole number"),
+        "{body}"
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM msp_usage").await, 0);
+    let good = format!(
+        "end_customer,sku,quantity\nHarbourview Hotels,{sku},40\nCoastal Schools,{sku},12\n"
+    );
+    assert_eq!(upload(good).await.status(), 303);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM msp_usage").await, 2);
+}
+
+#[tokio::test]
+async fn usage_is_reported_during_a_maintenance_window_while_orders_wait() {
+    let app = spawn_app().await;
+    let now = app.clock.timestamp();
+    let mut tx = app.db.pool.begin().await.unwrap();
+    partner_portal::db::maintenance::insert(
+        &mut tx,
+        now - 3600,
+        now + 86_400,
+        "Order system migration",
+        &[
+            "orders".to_string(),
+            "licenses".to_string(),
+            "inquiries".to_string(),
+        ],
+        None,
+        now,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let alex = app.login_as(Who::OtherResellerAdmin).await;
+    assert_eq!(
+        alex.get("/licenses").await.status(),
+        503,
+        "a paused section"
+    );
+    let page = alex.text("/msp").await;
+    assert!(page.contains("Order system migration"), "the banner shows");
+    let sku = msp_sku("EPIXAD", "B10");
+    assert_eq!(
+        report(&alex, "2026-03", "Harbourview Hotels", &sku, "40")
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM msp_usage").await, 1);
+    let bluepeak = app.id_of_org("Bluepeak Managed Services").await;
+    let csv = alex
+        .text(&format!(
+            "/msp/statement.csv?month=2026-03&reseller={bluepeak}"
+        ))
+        .await;
+    assert!(csv.contains("Harbourview Hotels"));
+}
+
+#[tokio::test]
+async fn who_sees_which_msp_and_closing_a_month() {
+    let app = spawn_app().await;
+    let bluepeak = app.id_of_org("Bluepeak Managed Services").await;
+    let statement = format!("/msp?month=2026-03&reseller={bluepeak}");
+    // Acme is not an MSP; Bluepeak's CAM and its distributor see its statement.
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    assert_eq!(dana.get("/msp").await.status(), 403);
+    assert_eq!(
+        app.login_as(Who::ChannelManager)
+            .await
+            .get(&statement)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.login_as(Who::DistributorStaff)
+            .await
+            .get(&statement)
+            .await
+            .status(),
+        200
+    );
+    let jordan = app.client();
+    jordan.login("cam2@vendor.example", PASSWORD).await;
+    assert_eq!(jordan.get(&statement).await.status(), 404);
+    // Only the MSP reports.
+    let staff = app.login_as(Who::DistributorStaff).await;
+    let sku = msp_sku("EPIXAD", "B10");
+    assert_eq!(
+        report(&staff, "2026-03", "X", &sku, "1").await.status(),
+        403
+    );
+
+    let alex = app.login_as(Who::OtherResellerAdmin).await;
+    assert_eq!(
+        report(&alex, "2026-02", "Harbourview Hotels", &sku, "30")
+            .await
+            .status(),
+        303
+    );
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    assert_eq!(
+        vendor
+            .post("/msp/close", &[("month", "2026-03")])
+            .await
+            .status(),
+        409,
+        "not ended"
+    );
+    assert_eq!(
+        vendor
+            .post("/msp/close", &[("month", "2026-02")])
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(
+        vendor
+            .post("/msp/close", &[("month", "2026-02")])
+            .await
+            .status(),
+        409
+    );
+    let r = report(&alex, "2026-02", "Harbourview Hotels", &sku, "31").await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("2026-02 is closed: its statement is final."));
+    assert_eq!(app.scalar("SELECT quantity FROM msp_usage").await, 30);
+    assert_eq!(
+        alex.post("/msp/close", &[("month", "2026-01")])
+            .await
+            .status(),
+        403
+    );
+}
