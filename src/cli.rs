@@ -177,7 +177,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 .map_err(CliError::BadInput)?;
             if demo {
                 let db = open(&settings).await?;
-                if crate::seed::seed_demo(&db, chrono::Utc::now().timestamp()).await? {
+                if crate::seed::seed_demo_with_history(&db, chrono::Utc::now().timestamp()).await? {
                     tracing::info!("demo data loaded");
                 }
                 db.pool.close().await;
@@ -195,7 +195,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::SeedDemo { scale } => {
             let db = open(&settings).await?;
             let now = chrono::Utc::now().timestamp();
-            if crate::seed::seed_demo(&db, now).await? {
+            if crate::seed::seed_demo_with_history(&db, now).await? {
                 println!(
                     "demo data loaded; every demo account has the password {}",
                     crate::seed::DEMO_PASSWORD

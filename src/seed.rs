@@ -127,6 +127,15 @@ pub async fn seed_demo(db: &Db, now: i64) -> anyhow::Result<bool> {
     Ok(people || catalogue || deals || windows || leads || nfr)
 }
 
+/// The demo data and its history: processed orders (license schedules) and MSP usage, for
+/// `seed-demo` and `serve --demo`. (Tests start from [`seed_demo`] alone, without orders.)
+pub async fn seed_demo_with_history(db: &Db, now: i64) -> anyhow::Result<bool> {
+    let base = seed_demo(db, now).await?;
+    let schedules = seed_schedules(db, now).await?;
+    let msp = seed_msp_usage(db, now).await?;
+    Ok(base || schedules || msp)
+}
+
 async fn seed_people(db: &Db, now: i64) -> anyhow::Result<bool> {
     if orgs::vendor(&db.pool).await?.is_some() {
         return Ok(false);
@@ -617,6 +626,166 @@ pub async fn seed_deals(db: &Db, now: i64) -> anyhow::Result<bool> {
         Some((today, until)),
     )
     .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Builds a demo SKU: standard channel unless `channel` says otherwise.
+fn demo_sku(
+    family: &str,
+    band: &str,
+    channel: Channel,
+    transaction: Transaction,
+    term: u8,
+) -> anyhow::Result<Sku> {
+    Ok(Sku::build(SkuFields {
+        family: family.into(),
+        band: band.into(),
+        channel,
+        transaction,
+        term,
+    })?)
+}
+
+/// Demo license schedules: orders Northwind and Southbridge entered, processed on past days,
+/// so the schedules show active, expiring and expired entries and a hardware warranty.
+pub async fn seed_schedules(db: &Db, now: i64) -> anyhow::Result<bool> {
+    use crate::domain::catalogue::Availability;
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders")
+        .fetch_one(&db.pool)
+        .await?;
+    if existing > 0 {
+        return Ok(false);
+    }
+    let today = chrono::DateTime::from_timestamp(now, 0)
+        .map(|t| t.date_naive())
+        .context("date")?;
+    let snapshot = catalogue::snapshot(&db.pool, catalogue::DEFAULT_CURRENCY).await?;
+    #[rustfmt::skip]
+    let plan = [
+        ("Northwind Distribution", "Acme Secure IT", "Harbour Logistics Ltd", "EPIXAD", "B25", Transaction::New, 12, 40, 300),
+        ("Northwind Distribution", "Acme Secure IT", "Greenfield Clinics", "MDRESS", "B10", Transaction::New, 36, 15, 400),
+        ("Northwind Distribution", "Acme Secure IT", "Greenfield Clinics", "HWX310", "000", Transaction::Hardware, 0, 1, 400),
+        ("Northwind Distribution", "Bluepeak Managed Services", "Northern Retail Group", "EMLADV", "B50", Transaction::New, 24, 80, 30),
+        ("Southbridge Supply", "Cobalt Systems", "Cobalt Legal LLP", "FWSTND", "000", Transaction::New, 12, 2, 500),
+    ];
+    for (distributor, reseller, customer, family, band, transaction, term, quantity, days_ago) in
+        plan
+    {
+        let ids: Option<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT d.id, r.id, e.id FROM organisations d, organisations r JOIN end_customers e ON e.reseller_id = r.id \
+             WHERE d.name = $1 AND r.name = $2 AND e.name = $3",
+        )
+        .bind(distributor)
+        .bind(reseller)
+        .bind(customer)
+        .fetch_optional(&db.pool)
+        .await?;
+        let Some((distributor, reseller, customer)) = ids else {
+            continue;
+        };
+        let by: Option<i64> = sqlx::query_scalar("SELECT MIN(id) FROM users WHERE org_id = $1")
+            .bind(distributor)
+            .fetch_one(&db.pool)
+            .await?;
+        let Some(by) = by else {
+            continue;
+        };
+        let sku = demo_sku(family, band, Channel::Standard, transaction, term)?;
+        let completed = today
+            .checked_sub_days(chrono::Days::new(days_ago))
+            .unwrap_or(today);
+        let Availability::Orderable { description, msrp } = snapshot.availability(&sku, completed)
+        else {
+            continue;
+        };
+        let line = crate::db::orders::NewOrderLine {
+            sku: sku.to_string(),
+            description,
+            quantity,
+            changes_entry: None,
+            unit_msrp: msrp,
+            net: Cents(msrp.0 * quantity),
+        };
+        let mut tx = db.pool.begin().await?;
+        let (order, _) = crate::db::orders::place_direct(
+            &mut tx,
+            OrgId(reseller),
+            OrgId(distributor),
+            customer,
+            std::slice::from_ref(&line),
+            UserId(by),
+            chrono::Datelike::year(&completed),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        crate::jobs::process_order(db, order, completed, None, DEMO_URL, now).await?;
+    }
+    Ok(true)
+}
+
+/// Where the demo's mail links point (the default address of `serve`).
+const DEMO_URL: &str = "http://127.0.0.1:8080";
+
+/// Demo MSP usage of Bluepeak Managed Services: last month's and this month's so far.
+pub async fn seed_msp_usage(db: &Db, now: i64) -> anyhow::Result<bool> {
+    use crate::domain::catalogue::Availability;
+    use crate::domain::msp::{month_bounds, month_of};
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM msp_usage")
+        .fetch_one(&db.pool)
+        .await?;
+    let bluepeak: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM organisations WHERE name = 'Bluepeak Managed Services' AND is_msp <> 0",
+    )
+    .fetch_optional(&db.pool)
+    .await?;
+    let alex: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = 'admin@other-reseller.example'")
+            .fetch_optional(&db.pool)
+            .await?;
+    let (0, Some(bluepeak), Some(alex)) = (existing, bluepeak, alex) else {
+        return Ok(false);
+    };
+    let today = chrono::DateTime::from_timestamp(now, 0)
+        .map(|t| t.date_naive())
+        .context("date")?;
+    let this_month = month_of(today);
+    let (first, _) = month_bounds(&this_month).context("month")?;
+    let last_month = month_of(first.pred_opt().context("date")?);
+    let snapshot = catalogue::snapshot(&db.pool, catalogue::DEFAULT_CURRENCY).await?;
+    #[rustfmt::skip]
+    let usage = [
+        (&last_month, "Northern Retail Group", "EPIXAD", "B10", 120),
+        (&last_month, "Northern Retail Group", "EMLADV", "B25", 80),
+        (&last_month, "Harbourview Hotels", "EPIXAD", "B10", 35),
+        (&this_month, "Northern Retail Group", "EPIXAD", "B10", 118),
+    ];
+    let mut tx = db.pool.begin().await?;
+    for (month, customer, family, band, quantity) in usage {
+        let sku = demo_sku(family, band, Channel::MspMonthly, Transaction::New, 1)?;
+        let Availability::Orderable { description, msrp } = snapshot.availability(&sku, today)
+        else {
+            continue;
+        };
+        let end_customer =
+            crate::db::msp::end_customer_named(&mut tx, OrgId(bluepeak), customer, now).await?;
+        crate::db::msp::record(
+            &mut tx,
+            &crate::db::msp::NewUsage {
+                reseller: OrgId(bluepeak),
+                month,
+                end_customer,
+                sku: sku.as_str(),
+                description: &description,
+                quantity,
+                unit_msrp: msrp,
+                by: UserId(alex),
+            },
+            now,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(true)
 }

@@ -97,3 +97,41 @@ fn bad_input_exits_2_with_the_reason() {
     let o = portal(&db, &["no-such-command"], &[]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn seed_demo_brings_schedules_msp_usage_leads_and_nfr_allotments() {
+    let db = temp_database();
+    let o = portal(&db, &["seed-demo"], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let counts = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let pool = partner_portal::db::Db::connect(&db).await.unwrap().pool;
+        let mut out = Vec::new();
+        for sql in [
+            "SELECT COUNT(*) FROM license_entries",
+            "SELECT COUNT(*) FROM license_entries WHERE SUBSTR(sku, 11, 1) = 'H'",
+            "SELECT COUNT(*) FROM msp_usage",
+            "SELECT COUNT(*) FROM leads",
+            "SELECT COUNT(*) FROM nfr_allotments",
+            "SELECT COUNT(*) FROM orders o LEFT JOIN order_processing p ON p.order_id = o.id WHERE p.order_id IS NULL",
+        ] {
+            out.push(sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap());
+        }
+        out
+    });
+    assert_eq!(
+        counts,
+        [5, 1, 4, 6, 10, 0],
+        "entries, hardware, MSP usage, leads, allotment rows, unprocessed orders"
+    );
+    // The one-time lead cleanup of 2023-09-18 is the sweep for that day; the demo's leads are
+    // recent, so it expires none of them.
+    let o = portal(&db, &["sweep", "--as-of", "2023-09-18"], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.starts_with("sweep as of 2023-09-18:") && out.contains("0 leads expired"),
+        "{out}"
+    );
+    let bad = portal(&db, &["sweep", "--as-of", "18.09.2023"], &[]);
+    assert_eq!(bad.status.code(), Some(2));
+}
