@@ -65,6 +65,8 @@ async fn msp_in_scope(
     if shown.is_none() && !chosen.trim().is_empty() {
         return Err(AppError::NotFound);
     }
+    // With a single MSP to look at, there is nothing to choose.
+    let shown = shown.or_else(|| (msps.len() == 1).then(|| msps[0].0));
     Ok((msps, shown))
 }
 
