@@ -830,6 +830,11 @@ fn mail_flush_delivers_the_outbox_from_the_command_line() {
                   VALUES ('cli-1', 'test', 'dana@reseller.example', 'Dana', 'From cron', 'Hello', '<p>Hello</p>', 0, 0)";
     tokio::runtime::Runtime::new().unwrap().block_on(async {
         let pool = partner_portal::db::Db::connect(&db).await.unwrap();
+        // The demo's history queued its own mail; this test delivers one message of its own.
+        sqlx::query("DELETE FROM outbox")
+            .execute(&pool.pool)
+            .await
+            .unwrap();
         sqlx::query(insert).execute(&pool.pool).await.unwrap();
     });
     let out = crate::cli::portal(
