@@ -662,6 +662,20 @@ async fn follow(c: &Client, text: &str) {
         .unwrap();
 }
 
+/// Follows the link `text` and waits for the page headed `heading`.
+async fn open(c: &Client, text: &str, heading: &str) {
+    follow(c, text).await;
+    expect_heading(c, heading).await;
+}
+
+/// Waits until the page has a field labelled `label` (after a plain form's round trip).
+async fn wait_for_field(c: &Client, label: &str) {
+    c.wait()
+        .for_element(Locator::XPath(&by_label(label)))
+        .await
+        .unwrap_or_else(|_| panic!("a field labelled {label}"));
+}
+
 /// Waits for a status message (flash) that contains `text`.
 async fn expect_status(c: &Client, text: &str) {
     let xpath = format!("//*[@role='status' and contains(., {})]", lit(text));
@@ -685,22 +699,14 @@ async fn a_distributor_orders_the_vendor_processes_and_the_reseller_downloads_th
     // The distributor enters the order.
     sign_in(c, &app.address, Who::DistributorStaff.email(), PASSWORD).await;
     expect_heading(c, "Welcome, Sam Patel").await;
-    follow(c, "Orders").await;
-    expect_heading(c, "Orders").await;
-    follow(c, "Enter an order").await;
-    expect_heading(c, "Enter an order").await;
+    open(c, "Orders", "Orders").await;
+    open(c, "Enter an order", "Enter an order").await;
     choose(c, "Reseller", "Acme Secure IT").await;
     click_button(c, "Continue").await;
-    c.wait()
-        .for_element(Locator::XPath(&by_label("End customer")))
-        .await
-        .unwrap();
+    wait_for_field(c, "End customer").await;
     choose(c, "End customer", "Harbour Logistics Ltd").await;
     click_button(c, "Continue").await;
-    c.wait()
-        .for_element(Locator::XPath(&by_label("SKU, line 1")))
-        .await
-        .unwrap();
+    wait_for_field(c, "SKU, line 1").await;
     fill(c, "SKU, line 1", "EPIXADB10SN12T").await;
     fill(c, "Quantity, line 1", "25").await;
     click_button(c, "Check the order").await;
@@ -726,10 +732,13 @@ async fn a_distributor_orders_the_vendor_processes_and_the_reseller_downloads_th
     // The reseller finds the entry and downloads the PDF.
     sign_in(c, &app.address, Who::ResellerUser.email(), PASSWORD).await;
     expect_heading(c, "Welcome, Lee Fischer").await;
-    follow(c, "License schedules").await;
-    expect_heading(c, "License schedules").await;
-    follow(c, "Harbour Logistics Ltd").await;
-    expect_heading(c, "License schedule of Harbour Logistics Ltd").await;
+    open(c, "License schedules", "License schedules").await;
+    open(
+        c,
+        "Harbour Logistics Ltd",
+        "License schedule of Harbour Logistics Ltd",
+    )
+    .await;
     let row = c
         .find(Locator::XPath("//tr[td/code[.='EPIXADB10SN12T']]"))
         .await
@@ -787,16 +796,11 @@ async fn a_distributor_files_an_nfr_request_and_the_cam_approves_it() {
 
     sign_in(c, &app.address, Who::DistributorStaff.email(), PASSWORD).await;
     expect_heading(c, "Welcome, Sam Patel").await;
-    follow(c, "NFR licenses").await;
-    expect_heading(c, "NFR licenses").await;
-    follow(c, "Request NFR licenses").await;
-    expect_heading(c, "Request NFR licenses").await;
+    open(c, "NFR licenses", "NFR licenses").await;
+    open(c, "Request NFR licenses", "Request NFR licenses").await;
     choose(c, "For the reseller", "Acme Secure IT").await;
     click_button(c, "Continue").await;
-    c.wait()
-        .for_element(Locator::XPath(&by_label("SKU, line 1")))
-        .await
-        .unwrap();
+    wait_for_field(c, "SKU, line 1").await;
     fill(c, "SKU, line 1", "EPIXADB10SN12T").await;
     fill(c, "Quantity, line 1", "5").await;
     fill(c, "Justification", "A demo lab for Acme's sales engineers").await;
