@@ -769,7 +769,7 @@ pub async fn seed_msp_usage(db: &Db, now: i64) -> anyhow::Result<bool> {
             continue;
         };
         let end_customer =
-            crate::db::msp::end_customer_named(&mut tx, OrgId(bluepeak), customer, now).await?;
+            crate::db::deals::end_customer_named(&mut tx, OrgId(bluepeak), customer, now).await?;
         crate::db::msp::record(
             &mut tx,
             &crate::db::msp::NewUsage {

@@ -117,24 +117,3 @@ pub async fn close(
     .rows_affected()
         == 1)
 }
-
-/// The id of the reseller's end customer of this name, created (without a license contact)
-/// when missing.
-pub async fn end_customer_named(
-    conn: &mut AnyConnection,
-    reseller: OrgId,
-    name: &str,
-    now: i64,
-) -> Result<i64, sqlx::Error> {
-    let found: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM end_customers WHERE reseller_id = $1 AND LOWER(name) = LOWER($2)",
-    )
-    .bind(reseller.0)
-    .bind(name)
-    .fetch_optional(&mut *conn)
-    .await?;
-    match found {
-        Some(id) => Ok(id),
-        None => super::deals::insert_end_customer(conn, reseller, name, "", "", now).await,
-    }
-}

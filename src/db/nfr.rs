@@ -141,7 +141,7 @@ pub async fn own_use_customer(
     now: i64,
 ) -> Result<i64, sqlx::Error> {
     let name = format!("{reseller_name} (own use, NFR)");
-    super::msp::end_customer_named(conn, reseller, &name, now).await
+    super::deals::end_customer_named(conn, reseller, &name, now).await
 }
 
 #[derive(Debug, Clone)]

@@ -319,27 +319,9 @@ pub async fn import_licenses(
         let customer = match customers.get(&key) {
             Some(id) => *id,
             None => {
-                let found: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM end_customers WHERE reseller_id = $1 AND LOWER(name) = LOWER($2)",
-                )
-                .bind(reseller)
-                .bind(&r.end_customer)
-                .fetch_optional(&mut *conn)
-                .await?;
-                let id = match found {
-                    Some(id) => id,
-                    None => {
-                        crate::db::deals::insert_end_customer(
-                            conn,
-                            OrgId(reseller),
-                            &r.end_customer,
-                            "",
-                            "",
-                            now,
-                        )
-                        .await?
-                    }
-                };
+                let id =
+                    super::deals::end_customer_named(conn, OrgId(reseller), &r.end_customer, now)
+                        .await?;
                 customers.insert(key, id);
                 id
             }

@@ -218,7 +218,8 @@ async fn save(user: &CurrentUser, month: &str, rows: &[Reported]) -> Result<(), 
     let now = user.now();
     let mut tx = pool.begin().await?;
     for r in rows {
-        let customer = msp::end_customer_named(&mut tx, user.org_id, &r.end_customer, now).await?;
+        let customer =
+            deals::end_customer_named(&mut tx, user.org_id, &r.end_customer, now).await?;
         msp::record(
             &mut tx,
             &NewUsage {
