@@ -218,11 +218,22 @@ pub async fn licenses(
     .await?;
     let has_next = entries.len() as i64 > PER_PAGE;
     entries.truncate(PER_PAGE as usize);
+    // The end customer's name, from the page's first row, or (when the other filters leave
+    // no rows) from one entry of its schedule in scope.
     let single = match filter.end_customer {
-        Some(id) => orders::entries(pool, scope, Some(id))
-            .await?
-            .first()
-            .map(|e| (id, e.end_customer_name.clone())),
+        Some(id) => match entries.first() {
+            Some(e) => Some((id, e.end_customer_name.clone())),
+            None => {
+                let only = orders::EntryFilter {
+                    end_customer: Some(id),
+                    ..orders::EntryFilter::default()
+                };
+                orders::schedule(pool, scope, &only, today, 1, 0)
+                    .await?
+                    .first()
+                    .map(|e| (id, e.end_customer_name.clone()))
+            }
+        },
         None => None,
     };
     let families = crate::db::catalogue::families(pool).await?;
