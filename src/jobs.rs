@@ -2,10 +2,9 @@
 //! running it twice on a day changes nothing more and mails nobody twice (dedupe keys).
 
 use crate::db::{quotes, Db};
-use crate::domain::contact::{ContactRole, Person};
+use crate::domain::contact::ContactRole;
 use crate::mail::notify::{queue_for, Notice};
 use chrono::{Days, NaiveDate};
-use sqlx::Row;
 
 /// Quotes end their validity: reminders this many days before.
 pub const QUOTE_REMINDER_DAYS: u64 = 3;
@@ -25,21 +24,12 @@ pub async fn quote_expiry(
     now: i64,
 ) -> anyhow::Result<QuoteStats> {
     let mut stats = QuoteStats::default();
-    let rows = sqlx::query(
-        "SELECT i.id, i.reference, i.reseller_id, i.author_id, q.version, q.valid_until FROM inquiries i \
-         JOIN quotes q ON q.inquiry_id = i.id \
-         WHERE i.status = 'quoted' AND q.version = (SELECT MAX(version) FROM quotes WHERE inquiry_id = i.id)",
-    )
-    .fetch_all(&db.pool)
-    .await?;
+    let open = quotes::open_quotes(&db.pool).await?;
     let soon = today
         .checked_add_days(Days::new(QUOTE_REMINDER_DAYS))
         .unwrap_or(today);
-    for r in &rows {
-        let id: i64 = r.try_get("id")?;
-        let reference: String = r.try_get("reference")?;
-        let version: i64 = r.try_get("version")?;
-        let until = NaiveDate::parse_from_str(&r.try_get::<String, _>("valid_until")?, "%Y-%m-%d")?;
+    for q in &open {
+        let (id, reference, version, until) = (q.inquiry, &q.reference, q.version, q.valid_until);
         let mut tx = db.pool.begin().await?;
         if until < today {
             quotes::set_inquiry_status(&mut tx, id, "expired").await?;
@@ -95,21 +85,13 @@ pub async fn deal_expiry(
     now: i64,
 ) -> anyhow::Result<DealStats> {
     let mut stats = DealStats::default();
-    let rows = sqlx::query(
-        "SELECT d.id, d.reference, d.reseller_id, d.valid_until, e.name AS customer FROM deal_registrations d \
-         JOIN end_customers e ON e.id = d.end_customer_id WHERE d.status = 'approved' AND d.valid_until IS NOT NULL",
-    )
-    .fetch_all(&db.pool)
-    .await?;
+    let approved = crate::db::deals::approved(&db.pool).await?;
     let soon = today
         .checked_add_days(Days::new(DEAL_REMINDER_DAYS))
         .unwrap_or(today);
-    for r in &rows {
-        let id: i64 = r.try_get("id")?;
-        let reference: String = r.try_get("reference")?;
-        let customer: String = r.try_get("customer")?;
-        let until = NaiveDate::parse_from_str(&r.try_get::<String, _>("valid_until")?, "%Y-%m-%d")?;
-        let reseller = crate::domain::OrgId(r.try_get("reseller_id")?);
+    for d in &approved {
+        let (id, reference, customer) = (d.id, &d.reference, &d.end_customer_name);
+        let (until, reseller) = (d.valid_until, d.reseller);
         let (what, paragraph) = if until < today {
             ("expired", format!("Deal registration {reference} for {customer} ended on {until}; quotes no longer get its discount."))
         } else if until <= soon {
@@ -119,10 +101,7 @@ pub async fn deal_expiry(
         };
         let mut tx = db.pool.begin().await?;
         if what == "expired" {
-            sqlx::query("UPDATE deal_registrations SET status = 'expired' WHERE id = $1 AND status = 'approved'")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            crate::db::deals::mark_expired(&mut tx, id).await?;
             stats.expired += 1;
         }
         let notice = Notice {
@@ -154,21 +133,11 @@ pub async fn deal_expiry(
     Ok(stats)
 }
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct ProcessStats {
-    pub orders: usize,
-    pub entries: usize,
-    /// Orders left waiting because a maintenance window is in force.
-    pub waiting: usize,
-}
+pub use crate::app::orders::ProcessStats;
 
-/// Processes every placed order not processed yet, with `completed_on` as the completion date
-/// that decides the dates of its entries (PRODUCT.md section 5). Each order is claimed once,
-/// so two portal processes never process it twice.
-///
-/// A renewal line that names the entry it renews is contiguous (the day after that entry
-/// ends, or the completion date if that has passed); a mid-term change that names its entry
-/// is co-termed with it. Lines from quotes name no entry and start on the completion date.
+/// The order-processing timer: processes every waiting order with `completed_on` as the
+/// completion date (`app::orders::process_waiting`). `by` is the vendor admin who pressed
+/// the button, if any.
 pub async fn process_orders(
     db: &Db,
     completed_on: NaiveDate,
@@ -176,171 +145,9 @@ pub async fn process_orders(
     public_url: &str,
     now: i64,
 ) -> anyhow::Result<ProcessStats> {
-    let waiting = crate::db::orders::unprocessed(&db.pool).await?;
-    process_these(db, waiting, completed_on, by, public_url, now).await
-}
-
-/// Processes one placed order now (an NFR order when it is issued); like [`process_orders`],
-/// it waits during a maintenance window and is never processed twice.
-pub async fn process_order(
-    db: &Db,
-    order: i64,
-    completed_on: NaiveDate,
-    by: Option<i64>,
-    public_url: &str,
-    now: i64,
-) -> anyhow::Result<ProcessStats> {
-    let waiting = crate::db::orders::unprocessed(&db.pool)
-        .await?
-        .into_iter()
-        .filter(|o| o.id == order)
-        .collect();
-    process_these(db, waiting, completed_on, by, public_url, now).await
-}
-
-async fn process_these(
-    db: &Db,
-    waiting: Vec<crate::db::orders::Order>,
-    completed_on: NaiveDate,
-    by: Option<i64>,
-    public_url: &str,
-    now: i64,
-) -> anyhow::Result<ProcessStats> {
-    use crate::domain::schedule::{co_termed, hardware_warranty, new_subscription, renewal};
-    use crate::domain::sku::{Sku, Transaction};
-    let mut stats = ProcessStats::default();
-    if waiting.is_empty() {
-        return Ok(stats);
-    }
-    // During a maintenance window orders are accepted and wait; after it they are processed
-    // with the real completion date.
-    if crate::db::maintenance::active(&db.pool, now)
-        .await?
-        .is_some()
-    {
-        stats.waiting = waiting.len();
-        return Ok(stats);
-    }
-    let snapshot =
-        crate::db::catalogue::snapshot(&db.pool, crate::db::catalogue::DEFAULT_CURRENCY).await?;
-    for order in waiting {
-        let mut tx = db.pool.begin().await?;
-        if !crate::db::orders::claim(&mut tx, order.id, completed_on, by, now).await? {
-            continue;
-        }
-        let mut issued = Vec::new();
-        for line in crate::db::orders::lines(&mut tx, order.id).await? {
-            let sku = Sku::parse(&line.sku)
-                .map_err(|e| anyhow::anyhow!("order {}: {}: {e}", order.reference, line.sku))?;
-            let f = sku.fields();
-            let period = match (f.transaction, line.changes_entry) {
-                (Transaction::Hardware, _) => {
-                    let months = snapshot
-                        .item_of(&sku)
-                        .and_then(|i| i.warranty_months)
-                        .unwrap_or(12);
-                    hardware_warranty(completed_on, months)
-                }
-                (Transaction::Renewal | Transaction::Upgrade, Some(changed)) => {
-                    let end = crate::db::orders::entry_end(&mut tx, changed)
-                        .await?
-                        .ok_or_else(|| {
-                            anyhow::anyhow!(
-                                "order {}: entry {changed} is not on any schedule",
-                                order.reference
-                            )
-                        })?;
-                    let term = u32::from(f.term);
-                    if f.transaction == Transaction::Renewal {
-                        renewal(completed_on, end, term)
-                    } else {
-                        // A change of a subscription that ended meanwhile (the order waited
-                        // out a maintenance window) cannot be co-termed: it runs its own term.
-                        co_termed(completed_on, end)
-                            .map(|(period, _)| period)
-                            .unwrap_or_else(|_| new_subscription(completed_on, term))
-                    }
-                }
-                _ => new_subscription(completed_on, u32::from(f.term)),
-            };
-            let entry = crate::db::orders::NewEntry {
-                reseller: order.reseller_id,
-                end_customer: order.end_customer_id,
-                order: order.id,
-                order_reference: &order.reference,
-                sku: &line.sku,
-                description: &line.description,
-                quantity: line.quantity,
-                start: period.start,
-                end: period.end,
-            };
-            crate::db::orders::insert_entry(&mut tx, &entry, now).await?;
-            issued.push(format!(
-                "{} × {} ({}): {} to {}",
-                line.quantity, line.description, line.sku, period.start, period.end
-            ));
-            stats.entries += 1;
-        }
-        let mut paragraphs = vec![format!(
-            "Order {} is processed on {completed_on}. The license schedule of {} now has:",
-            order.reference, order.end_customer_name
-        )];
-        paragraphs.extend(issued);
-        paragraphs.push("There are no license keys: subscriptions are active from their start date, renewals and changes apply by themselves.".into());
-        let notice = Notice {
-            kind: "license_schedule_issued".into(),
-            subject: format!(
-                "License schedule for {}: order {}",
-                order.end_customer_name, order.reference
-            ),
-            heading: format!("License schedule for {}", order.end_customer_name),
-            paragraphs,
-            action: Some((
-                "See the license schedule".into(),
-                format!(
-                    "{public_url}/licenses?end_customer={}",
-                    order.end_customer_id
-                ),
-            )),
-        };
-        let event = format!("order:{}:issued", order.id);
-        let contact: Option<(String, String)> =
-            sqlx::query_as("SELECT contact_name, contact_email FROM end_customers WHERE id = $1")
-                .bind(order.end_customer_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        // An end customer imported without a license contact has no address to write to.
-        if let Some((name, email)) = contact.filter(|(_, email)| !email.trim().is_empty()) {
-            let person = Person {
-                user_id: 0,
-                name,
-                email,
-            };
-            queue_for(
-                &mut tx,
-                &person,
-                ContactRole::Renewals,
-                &event,
-                &notice,
-                public_url,
-                now,
-            )
-            .await?;
-        }
-        crate::mail::notify::notify_role(
-            &mut tx,
-            order.reseller_id,
-            ContactRole::Renewals,
-            &event,
-            &notice,
-            public_url,
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        stats.orders += 1;
-    }
-    Ok(stats)
+    let mut ctx = crate::app::Ctx::system(db.clone(), completed_on, now, public_url);
+    ctx.user = by.map(crate::domain::UserId);
+    crate::app::orders::process_waiting(&ctx, completed_on).await
 }
 
 /// Renewal reminders 90, 60 and 30 days before a subscription entry ends (PRODUCT.md section 7;
@@ -355,20 +162,7 @@ pub async fn renewal_reminders(
     now: i64,
 ) -> anyhow::Result<usize> {
     use crate::domain::schedule::reminder_dates;
-    let horizon = today.checked_add_days(Days::new(90)).unwrap_or(today);
-    let rows = sqlx::query(
-        "SELECT l.id, l.reseller_id, l.sku, l.description, l.quantity, l.end_date, e.name AS customer FROM license_entries l \
-         JOIN end_customers e ON e.id = l.end_customer_id WHERE l.end_date >= $1 AND l.end_date <= $2 \
-         AND SUBSTR(l.sku, 11, 1) <> 'H' \
-         AND (l.reminded_days IS NULL OR (l.end_date <= $3 AND l.reminded_days > 30) OR (l.end_date <= $4 AND l.reminded_days > 60)) \
-         ORDER BY l.reseller_id, l.end_date, l.id",
-    )
-    .bind(today.to_string())
-    .bind(horizon.to_string())
-    .bind(today.checked_add_days(Days::new(30)).unwrap_or(today).to_string())
-    .bind(today.checked_add_days(Days::new(60)).unwrap_or(today).to_string())
-    .fetch_all(&db.pool)
-    .await?;
+    let rows = crate::db::orders::reminder_candidates(&db.pool, today).await?;
     struct Due {
         id: i64,
         reseller: i64,
@@ -379,7 +173,7 @@ pub async fn renewal_reminders(
     }
     let mut due = Vec::with_capacity(rows.len());
     for r in &rows {
-        let end = NaiveDate::parse_from_str(&r.try_get::<String, _>("end_date")?, "%Y-%m-%d")?;
+        let end = r.end;
         // The nearest reminder whose day has come (30 before 60 before 90).
         let Some((days, _)) = reminder_dates(end)
             .into_iter()
@@ -388,17 +182,15 @@ pub async fn renewal_reminders(
         else {
             continue;
         };
-        let customer: String = r.try_get("customer")?;
-        let description: String = r.try_get("description")?;
+        let (customer, description) = (&r.end_customer_name, &r.description);
         due.push(Due {
-            id: r.try_get("id")?,
-            reseller: r.try_get("reseller_id")?,
+            id: r.id,
+            reseller: r.reseller.0,
             days,
             end,
             line: format!(
                 "{} × {description} ({}) of {customer} ends on {end}.",
-                r.try_get::<i64, _>("quantity")?,
-                r.try_get::<String, _>("sku")?
+                r.quantity, r.sku
             ),
             subject: format!("{customer}: {description} ends on {end}"),
         });
@@ -411,15 +203,7 @@ pub async fn renewal_reminders(
         let mut claimed = Vec::new();
         for d in group {
             // Claimed first: another process sweeping at the same time finds it marked.
-            let done = sqlx::query(
-                "UPDATE license_entries SET reminded_days = $1 WHERE id = $2 AND (reminded_days IS NULL OR reminded_days > $1)",
-            )
-            .bind(i64::from(d.days))
-            .bind(d.id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if done == 1 {
+            if crate::db::orders::claim_reminder(&mut tx, d.id, d.days).await? {
                 claimed.push(d);
             }
         }
@@ -457,16 +241,11 @@ pub async fn renewal_reminders(
         } else {
             format!("renewals:{}:{today}:{}", reseller.0, first.id)
         };
-        let distributors: Vec<i64> = sqlx::query_scalar(
-            "SELECT distributor_id FROM reseller_distributors WHERE reseller_id = $1",
-        )
-        .bind(reseller.0)
-        .fetch_all(&mut *tx)
-        .await?;
-        for org in std::iter::once(reseller.0).chain(distributors) {
+        let distributors = crate::db::orgs::distributor_ids_of(&db.pool, reseller).await?;
+        for org in std::iter::once(reseller).chain(distributors) {
             queued += crate::mail::notify::notify_role(
                 &mut tx,
-                crate::domain::OrgId(org),
+                org,
                 ContactRole::Renewals,
                 &event,
                 &notice,

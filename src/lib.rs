@@ -3,6 +3,7 @@
 //! `main.rs` only parses the command line; everything else lives in this library so that
 //! the tests and benchmarks drive the same code as the binary.
 
+pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -11,7 +12,6 @@ pub mod domain;
 pub mod import;
 pub mod jobs;
 pub mod mail;
-pub mod nfr;
 pub mod password;
 pub mod pdf;
 pub mod seed;

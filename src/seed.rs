@@ -707,20 +707,17 @@ pub async fn seed_schedules(db: &Db, now: i64) -> anyhow::Result<bool> {
             unit_msrp: msrp,
             net: Cents(msrp.0 * quantity),
         };
-        let mut tx = db.pool.begin().await?;
-        let (order, _) = crate::db::orders::place_direct(
-            &mut tx,
-            OrgId(reseller),
-            OrgId(distributor),
-            customer,
-            std::slice::from_ref(&line),
-            UserId(by),
-            chrono::Datelike::year(&completed),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        crate::jobs::process_order(db, order, completed, None, DEMO_URL, now).await?;
+        let mut ctx = crate::app::Ctx::system(db.clone(), completed, now, DEMO_URL);
+        ctx.user = Some(UserId(by));
+        let order = crate::app::orders::NewOrder {
+            origin: crate::app::orders::Origin::Direct,
+            reseller: OrgId(reseller),
+            distributor: OrgId(distributor),
+            end_customer: customer,
+            lines: vec![line],
+        };
+        let placed = crate::app::orders::place(&ctx, &order).await?;
+        crate::app::orders::process_one(&ctx, placed.id, completed).await?;
     }
     Ok(true)
 }

@@ -8,11 +8,7 @@ use serde::Serialize;
 /// The snapshot in the organisation's currency, or in the default price book when there is
 /// no price book in that currency.
 pub async fn snapshot_for(db: &Db, currency: &str) -> Result<Snapshot, sqlx::Error> {
-    let has_book: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM price_books WHERE currency = $1")
-        .bind(currency)
-        .fetch_one(&db.pool)
-        .await?;
-    let currency = if has_book > 0 {
+    let currency = if catalogue::has_price_book(&db.pool, currency).await? {
         currency
     } else {
         catalogue::DEFAULT_CURRENCY

@@ -88,3 +88,67 @@ async fn current_url(app: &crate::helpers::TestApp) -> String {
     url.set_path(&name);
     url.to_string()
 }
+
+/// Tables, columns (with whether they take NULL) and explicit indexes of a migrated
+/// database, as `table.column` / `index table.name` lines.
+async fn schema_of(db: &partner_portal::db::Db) -> std::collections::BTreeSet<String> {
+    let (columns, indexes) = match db.backend {
+        Backend::Sqlite => (
+            "SELECT m.name AS t, p.name AS c, CASE WHEN p.\"notnull\" = 1 OR p.pk > 0 THEN 1 ELSE 0 END AS required \
+             FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'",
+            // Explicit indexes have their SQL; those SQLite makes for UNIQUE and PRIMARY KEY
+            // constraints have none.
+            "SELECT tbl_name AS t, name AS i FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL",
+        ),
+        Backend::Postgres => (
+            "SELECT table_name::text AS t, column_name::text AS c, CASE WHEN is_nullable = 'NO' THEN 1 ELSE 0 END AS required \
+             FROM information_schema.columns WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations'",
+            "SELECT tablename::text AS t, indexname::text AS i FROM pg_indexes \
+             WHERE schemaname = current_schema() AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+        ),
+    };
+    let mut schema = std::collections::BTreeSet::new();
+    let rows: Vec<(String, String, i32)> =
+        sqlx::query_as(columns).fetch_all(&db.pool).await.unwrap();
+    for (table, column, required) in rows {
+        let null = if required == 1 { "NOT NULL" } else { "NULL" };
+        schema.insert(format!("{table}.{column} {null}"));
+    }
+    let rows: Vec<(String, String)> = sqlx::query_as(indexes).fetch_all(&db.pool).await.unwrap();
+    for (table, index) in rows {
+        schema.insert(format!("index {table}.{index}"));
+    }
+    schema
+}
+
+/// The two migration trees must describe the same schema: every table, column, nullability
+/// and index of one is in the other. Needs both databases, so it runs in the PostgreSQL pass
+/// of the suite (the SQLite pass has no server to compare with).
+#[tokio::test]
+async fn sqlite_and_postgres_migrations_describe_the_same_schema() {
+    let pg_url = crate::helpers::fresh_database_url().await;
+    if !pg_url.starts_with("postgres") {
+        eprintln!("no TEST_DATABASE_URL: the migration parity check runs in the PostgreSQL pass");
+        return;
+    }
+    let pg = partner_portal::db::Db::connect(&pg_url).await.unwrap();
+    pg.migrate().await.unwrap();
+    let dir = std::env::temp_dir().join(format!("pp-parity-{}", std::process::id()));
+    let lite = partner_portal::db::Db::connect(&format!("sqlite://{}/p.db", dir.display()))
+        .await
+        .unwrap();
+    lite.migrate().await.unwrap();
+    let (pg, lite) = (schema_of(&pg).await, schema_of(&lite).await);
+    assert!(
+        lite.len() > 100,
+        "the schema was read ({} lines)",
+        lite.len()
+    );
+    let only_pg: Vec<_> = pg.difference(&lite).collect();
+    let only_lite: Vec<_> = lite.difference(&pg).collect();
+    assert!(
+        only_pg.is_empty() && only_lite.is_empty(),
+        "migrations drifted apart:\n only in PostgreSQL: {only_pg:#?}\n only in SQLite: {only_lite:#?}"
+    );
+}

@@ -94,18 +94,20 @@ async fn a_joining_reseller_gets_its_levels_allotment_once() {
         )
         .await;
     assert_eq!(r.status(), 303);
-    let again = partner_portal::nfr::grant_on_join(
-        &app.db,
+    let ctx = partner_portal::app::Ctx::system(
+        app.db.clone(),
+        app.clock.today(),
+        app.clock.timestamp(),
+        "http://portal.test",
+    );
+    let again = partner_portal::app::nfr::grant_on_join(
+        &ctx,
         partner_portal::domain::OrgId(id),
         partner_portal::domain::PartnerLevel::Gold,
-        app.clock.today(),
-        partner_portal::domain::UserId(1),
-        "http://portal.test",
-        app.clock.timestamp(),
     )
     .await
     .unwrap();
-    assert_eq!(again, partner_portal::nfr::Grant::Already);
+    assert_eq!(again, partner_portal::app::nfr::Grant::Already);
     assert_eq!(entries_of(&app, id).await.len(), 3);
     // The reseller sees its allotment used and left.
     let quill = app.client();

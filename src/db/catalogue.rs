@@ -331,3 +331,12 @@ pub async fn families(pool: &AnyPool) -> Result<Vec<(String, String)>, sqlx::Err
         .fetch_all(pool)
         .await
 }
+
+/// Whether there is a price book in this currency.
+pub async fn has_price_book(pool: &AnyPool, currency: &str) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM price_books WHERE currency = $1")
+        .bind(currency)
+        .fetch_one(pool)
+        .await?;
+    Ok(n > 0)
+}

@@ -156,3 +156,21 @@ pub async fn unsubscribe(
         .await?;
     Ok(true)
 }
+
+/// Stores a new unsubscribe token (its hash) for one person's role.
+pub async fn insert_unsubscribe_token(
+    conn: &mut sqlx::AnyConnection,
+    token_hash: &str,
+    user_id: i64,
+    role: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO unsubscribe_tokens (token_hash, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(role)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

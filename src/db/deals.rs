@@ -427,3 +427,44 @@ pub async fn quote_validity_days(pool: &AnyPool) -> Result<u32, sqlx::Error> {
         .and_then(|v| v.parse().ok())
         .unwrap_or(30))
 }
+
+/// An approved registration with its last valid day, for the expiry job.
+pub struct Approved {
+    pub id: i64,
+    pub reference: String,
+    pub reseller: OrgId,
+    pub valid_until: chrono::NaiveDate,
+    pub end_customer_name: String,
+}
+
+/// Every approved registration with an end date.
+pub async fn approved(pool: &AnyPool) -> Result<Vec<Approved>, sqlx::Error> {
+    sqlx::query(
+        "SELECT d.id, d.reference, d.reseller_id, d.valid_until, e.name AS customer FROM deal_registrations d \
+         JOIN end_customers e ON e.id = d.end_customer_id WHERE d.status = 'approved' AND d.valid_until IS NOT NULL",
+    )
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Approved {
+            id: r.try_get("id")?,
+            reference: r.try_get("reference")?,
+            reseller: OrgId(r.try_get("reseller_id")?),
+            valid_until: super::date(&r.try_get::<String, _>("valid_until")?)?,
+            end_customer_name: r.try_get("customer")?,
+        })
+    })
+    .collect()
+}
+
+/// Records an approved registration as expired (once).
+pub async fn mark_expired(conn: &mut AnyConnection, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE deal_registrations SET status = 'expired' WHERE id = $1 AND status = 'approved'",
+    )
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -405,6 +405,7 @@ pub async fn pending_changes(
     .collect()
 }
 
+#[derive(Debug, Clone)]
 pub struct NewOrderLine {
     pub sku: String,
     pub description: String,
@@ -414,29 +415,43 @@ pub struct NewOrderLine {
     pub net: Cents,
 }
 
-/// Places an order a distributor entered directly (no quote); returns (id, reference).
+/// Where an order came from, for its record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderSource {
+    pub inquiry: Option<i64>,
+    pub quote: Option<i64>,
+}
+
+/// Inserts a placed order with its lines; returns (id, reference). `app::orders::place` is
+/// the only caller: it checks the rules first.
 #[allow(clippy::too_many_arguments)]
-pub async fn place_direct(
+pub async fn insert(
     conn: &mut AnyConnection,
+    source: OrderSource,
     reseller: OrgId,
     distributor: OrgId,
     end_customer: i64,
     lines: &[NewOrderLine],
-    by: crate::domain::UserId,
+    by: Option<i64>,
     year: i32,
     now: i64,
 ) -> Result<(i64, String), sqlx::Error> {
     let total: i64 = lines.iter().map(|l| l.net.0).sum();
+    // The reference needs the id; until it is set in this transaction the row carries a
+    // placeholder that no concurrent transaction can share.
+    let placeholder = format!("pending-{:016x}", rand::random::<u64>());
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO orders (reference, reseller_id, distributor_id, end_customer_id, status, total_net, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, 'placed', $5, $6, $7) RETURNING id",
+        "INSERT INTO orders (reference, inquiry_id, quote_id, reseller_id, distributor_id, end_customer_id, status, total_net, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'placed', $7, $8, $9) RETURNING id",
     )
-    .bind(format!("pending-direct-{now}-{}", by.0))
+    .bind(placeholder)
+    .bind(source.inquiry)
+    .bind(source.quote)
     .bind(reseller.0)
     .bind(distributor.0)
     .bind(end_customer)
     .bind(total)
-    .bind(by.0)
+    .bind(by)
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
@@ -458,6 +473,55 @@ pub async fn place_direct(
         .await?;
     }
     Ok((id, reference))
+}
+
+/// Of these entries, those of `end_customer`'s schedule: id → end date.
+pub async fn entries_of_customer(
+    conn: &mut AnyConnection,
+    end_customer: i64,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, NaiveDate>, sqlx::Error> {
+    let mut found = std::collections::HashMap::new();
+    for id in ids {
+        let end: Option<String> = sqlx::query_scalar(
+            "SELECT end_date FROM license_entries WHERE id = $1 AND end_customer_id = $2",
+        )
+        .bind(id)
+        .bind(end_customer)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(end) = end {
+            found.insert(*id, super::date(&end)?);
+        }
+    }
+    Ok(found)
+}
+
+/// The order that renews `entry` already, if any (an entry is renewed once).
+pub async fn renewed_by(
+    conn: &mut AnyConnection,
+    entry: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT o.reference FROM order_lines l JOIN orders o ON o.id = l.order_id \
+         WHERE l.changes_entry_id = $1 AND SUBSTR(l.sku, 11, 1) = 'R' ORDER BY o.id LIMIT 1",
+    )
+    .bind(entry)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The end customer's license contact (name, e-mail), if it has an address.
+pub async fn license_contact(
+    conn: &mut AnyConnection,
+    end_customer: i64,
+) -> Result<Option<(String, String)>, sqlx::Error> {
+    let contact: Option<(String, String)> =
+        sqlx::query_as("SELECT contact_name, contact_email FROM end_customers WHERE id = $1")
+            .bind(end_customer)
+            .fetch_optional(conn)
+            .await?;
+    Ok(contact.filter(|(_, email)| !email.trim().is_empty()))
 }
 
 /// The end date of a schedule entry (for renewals and co-termed changes at processing).
@@ -486,4 +550,72 @@ pub async fn set_reference(
         .execute(conn)
         .await?;
     Ok(reference)
+}
+
+/// A subscription entry that a renewal reminder may be due for.
+pub struct ReminderCandidate {
+    pub id: i64,
+    pub reseller: OrgId,
+    pub sku: String,
+    pub description: String,
+    pub quantity: i64,
+    pub end: NaiveDate,
+    pub end_customer_name: String,
+}
+
+/// Subscription entries (not hardware) ending from `today` to 90 days on whose nearest
+/// reminder may not have gone out yet (the entry records the nearest one sent), by reseller.
+pub async fn reminder_candidates(
+    pool: &AnyPool,
+    today: NaiveDate,
+) -> Result<Vec<ReminderCandidate>, sqlx::Error> {
+    let on = |days: u64| {
+        today
+            .checked_add_days(chrono::Days::new(days))
+            .unwrap_or(today)
+            .to_string()
+    };
+    sqlx::query(
+        "SELECT l.id, l.reseller_id, l.sku, l.description, l.quantity, l.end_date, e.name AS customer FROM license_entries l \
+         JOIN end_customers e ON e.id = l.end_customer_id WHERE l.end_date >= $1 AND l.end_date <= $2 \
+         AND SUBSTR(l.sku, 11, 1) <> 'H' \
+         AND (l.reminded_days IS NULL OR (l.end_date <= $3 AND l.reminded_days > 30) OR (l.end_date <= $4 AND l.reminded_days > 60)) \
+         ORDER BY l.reseller_id, l.end_date, l.id",
+    )
+    .bind(today.to_string())
+    .bind(on(90))
+    .bind(on(30))
+    .bind(on(60))
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(ReminderCandidate {
+            id: r.try_get("id")?,
+            reseller: OrgId(r.try_get("reseller_id")?),
+            sku: r.try_get("sku")?,
+            description: r.try_get("description")?,
+            quantity: r.try_get("quantity")?,
+            end: super::date(&r.try_get::<String, _>("end_date")?)?,
+            end_customer_name: r.try_get("customer")?,
+        })
+    })
+    .collect()
+}
+
+/// Records that the `days`-before reminder of an entry is sent; false when this or a nearer
+/// one was recorded already (another process sweeping at the same time).
+pub async fn claim_reminder(
+    conn: &mut AnyConnection,
+    entry: i64,
+    days: u32,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE license_entries SET reminded_days = $1 WHERE id = $2 AND (reminded_days IS NULL OR reminded_days > $1)",
+    )
+    .bind(i64::from(days))
+    .bind(entry)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -199,3 +199,15 @@ pub async fn counts(pool: &AnyPool) -> Result<Vec<(String, i64)>, sqlx::Error> {
         .map(|r| Ok((r.try_get("status")?, r.try_get("n")?)))
         .collect()
 }
+
+/// Whether a message with this dedupe key was queued before.
+pub async fn queued_before(
+    conn: &mut sqlx::AnyConnection,
+    dedupe_key: &str,
+) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE dedupe_key = $1")
+        .bind(dedupe_key)
+        .fetch_one(conn)
+        .await?;
+    Ok(n > 0)
+}

@@ -2,7 +2,7 @@
 
 use super::date;
 use crate::domain::pricing::{PricedLine, Step};
-use crate::domain::{Cents, OrgId, UserId};
+use crate::domain::{Cents, UserId};
 use chrono::NaiveDate;
 use sqlx::{AnyConnection, AnyPool, Row};
 
@@ -151,47 +151,6 @@ pub async fn set_inquiry_status(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-pub async fn place_order(
-    conn: &mut AnyConnection,
-    inquiry: i64,
-    quote: i64,
-    reseller: OrgId,
-    distributor: OrgId,
-    end_customer: i64,
-    total_net: Cents,
-    by: UserId,
-    year: i32,
-    now: i64,
-) -> Result<String, sqlx::Error> {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO orders (reference, inquiry_id, quote_id, reseller_id, distributor_id, end_customer_id, status, total_net, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'placed', $7, $8, $9) RETURNING id",
-    )
-    .bind(format!("pending-{inquiry}-{quote}"))
-    .bind(inquiry)
-    .bind(quote)
-    .bind(reseller.0)
-    .bind(distributor.0)
-    .bind(end_customer)
-    .bind(total_net.0)
-    .bind(by.0)
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
-    let reference = super::orders::set_reference(conn, id, year).await?;
-    // The order keeps what was quoted, line by line.
-    sqlx::query(
-        "INSERT INTO order_lines (order_id, line_no, sku, description, quantity) \
-         SELECT $1, line_no, sku, description, quantity FROM quote_lines WHERE quote_id = $2",
-    )
-    .bind(id)
-    .bind(quote)
-    .execute(&mut *conn)
-    .await?;
-    Ok(reference)
-}
-
 /// The end customer of an inquiry and the reseller's partner level, for pricing.
 pub async fn pricing_subject(
     pool: &AnyPool,
@@ -243,4 +202,33 @@ pub async fn registrations(
         });
     }
     Ok(out)
+}
+
+/// An inquiry whose latest quote waits for the reseller's answer.
+pub struct OpenQuote {
+    pub inquiry: i64,
+    pub reference: String,
+    pub version: i64,
+    pub valid_until: NaiveDate,
+}
+
+/// Every inquiry with a quote waiting for an answer, with its latest version.
+pub async fn open_quotes(pool: &AnyPool) -> Result<Vec<OpenQuote>, sqlx::Error> {
+    sqlx::query(
+        "SELECT i.id, i.reference, q.version, q.valid_until FROM inquiries i \
+         JOIN quotes q ON q.inquiry_id = i.id \
+         WHERE i.status = 'quoted' AND q.version = (SELECT MAX(version) FROM quotes WHERE inquiry_id = i.id)",
+    )
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(OpenQuote {
+            inquiry: r.try_get("id")?,
+            reference: r.try_get("reference")?,
+            version: r.try_get("version")?,
+            valid_until: date(&r.try_get::<String, _>("valid_until")?)?,
+        })
+    })
+    .collect()
 }

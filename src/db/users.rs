@@ -149,6 +149,26 @@ pub async fn list_in_org(
     })
 }
 
+/// The vendor's active administrators (who decide when a reseller has no CAM).
+pub async fn vendor_admins(
+    pool: &AnyPool,
+) -> Result<Vec<crate::domain::contact::Person>, sqlx::Error> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT u.id, u.display_name, u.email FROM users u JOIN organisations o ON o.id = u.org_id \
+         WHERE o.kind = 'vendor' AND u.role = 'vendor_admin' AND u.disabled = 0 ORDER BY u.id",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(user_id, name, email)| crate::domain::contact::Person {
+            user_id,
+            name,
+            email,
+        })
+        .collect())
+}
+
 /// Active channel account managers, for assigning a reseller's CAM.
 pub async fn channel_managers(pool: &AnyPool) -> Result<Vec<(UserId, String)>, sqlx::Error> {
     let rows = sqlx::query(

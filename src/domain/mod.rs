@@ -6,6 +6,7 @@
 pub mod catalogue;
 pub mod contact;
 pub mod email;
+pub mod field_errors;
 pub mod ids;
 pub mod lead;
 pub mod legacy;
@@ -23,6 +24,7 @@ pub mod sku;
 pub mod status;
 
 pub use email::Email;
+pub use field_errors::FieldErrors;
 pub use ids::{OrgId, UserId};
 pub use money::Cents;
 pub use org::{OrgKind, PartnerLevel};

@@ -71,9 +71,45 @@ impl Cents {
             .ok_or_else(shape)
     }
 
-    /// `1234.56`, as CSV files carry amounts.
+    /// `1234.56`, as CSV files carry amounts (`-0.50` for minus fifty cents).
     pub fn decimal(self) -> String {
-        format!("{}.{:02}", self.0 / 100, (self.0 % 100).abs())
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        format!("{sign}{}.{:02}", abs / 100, abs % 100)
+    }
+}
+
+impl std::ops::Add for Cents {
+    type Output = Cents;
+    fn add(self, other: Cents) -> Cents {
+        Cents(self.0 + other.0)
+    }
+}
+
+impl std::ops::AddAssign for Cents {
+    fn add_assign(&mut self, other: Cents) {
+        self.0 += other.0;
+    }
+}
+
+impl std::ops::Sub for Cents {
+    type Output = Cents;
+    fn sub(self, other: Cents) -> Cents {
+        Cents(self.0 - other.0)
+    }
+}
+
+/// A unit price times a quantity.
+impl std::ops::Mul<i64> for Cents {
+    type Output = Cents;
+    fn mul(self, quantity: i64) -> Cents {
+        Cents(self.0 * quantity)
+    }
+}
+
+impl std::iter::Sum for Cents {
+    fn sum<I: Iterator<Item = Cents>>(iter: I) -> Cents {
+        iter.fold(Cents(0), |a, b| a + b)
     }
 }
 
@@ -104,6 +140,26 @@ pub fn term_msrp(msrp_12: Cents, msrp_24: Cents, msrp_36: Cents, term: u8) -> Ce
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimal_keeps_the_sign_of_small_negative_amounts() {
+        assert_eq!(Cents(-50).decimal(), "-0.50");
+        assert_eq!(Cents(-12_345).decimal(), "-123.45");
+        assert_eq!(Cents(5).decimal(), "0.05");
+        assert_eq!(Cents(123_400).decimal(), "1234.00");
+    }
+
+    #[test]
+    fn arithmetic_on_amounts() {
+        assert_eq!(Cents(150) + Cents(275), Cents(425));
+        assert_eq!(Cents(150) - Cents(275), Cents(-125));
+        assert_eq!(Cents(1_999) * 3, Cents(5_997));
+        let total: Cents = [Cents(1), Cents(2), Cents(3)].into_iter().sum();
+        assert_eq!(total, Cents(6));
+        let mut running = Cents(10);
+        running += Cents(5);
+        assert_eq!(running, Cents(15));
+    }
 
     #[test]
     fn formats_amounts() {

@@ -61,22 +61,19 @@ pub async fn queue_for(
     now: i64,
 ) -> anyhow::Result<bool> {
     let dedupe_key = format!("{event}:{}", person.email);
-    let already: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE dedupe_key = $1")
-        .bind(&dedupe_key)
-        .fetch_one(&mut *conn)
-        .await?;
-    if already > 0 {
+    if crate::db::outbox::queued_before(conn, &dedupe_key).await? {
         return Ok(false);
     }
     let unsubscribe_url = if role == ContactRole::Marketing {
         let token = Alphanumeric.sample_string(&mut rand::thread_rng(), 40);
-        sqlx::query("INSERT INTO unsubscribe_tokens (token_hash, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(token_hash(&token))
-            .bind(person.user_id)
-            .bind(role.as_str())
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
+        crate::db::contact_roles::insert_unsubscribe_token(
+            conn,
+            &token_hash(&token),
+            person.user_id,
+            role.as_str(),
+            now,
+        )
+        .await?;
         Some(format!("{public_url}/unsubscribe?token={token}"))
     } else {
         None

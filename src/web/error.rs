@@ -36,6 +36,21 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+impl From<crate::app::Error> for AppError {
+    fn from(e: crate::app::Error) -> Self {
+        use crate::app::Error;
+        match e {
+            Error::NotFound => AppError::NotFound,
+            Error::Forbidden => AppError::Forbidden,
+            Error::Conflict(m) => AppError::Conflict(m),
+            // A handler that shows a form catches these and puts each message next to its
+            // field; elsewhere the messages are the answer.
+            Error::Invalid(errors) => AppError::BadRequest(errors.messages().join(" ")),
+            Error::Unexpected(e) => AppError::Unexpected(e),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "pages/error.html")]
 pub struct ErrorPage<'a> {

@@ -67,16 +67,13 @@ pub struct CurrentUser {
     pub state: Data<AppState>,
     /// The maintenance window in force, if any.
     pub maintenance: Option<crate::db::maintenance::Window>,
+    /// Who is asking and when, for the use cases and the reads of organisation data.
+    pub ctx: crate::app::Ctx,
 }
 
 impl CurrentUser {
     pub fn actor(&self) -> Actor {
-        Actor {
-            user_id: Some(self.id),
-            email: Some(self.email.clone()),
-            org_id: Some(self.org_id),
-            ip: self.ip.clone(),
-        }
+        self.ctx.actor.clone()
     }
 
     pub fn now(&self) -> i64 {
@@ -85,15 +82,7 @@ impl CurrentUser {
 
     /// Whose records this person reads (queries filter by it).
     pub fn scope(&self) -> crate::db::Scope {
-        use crate::db::Scope;
-        match self.role {
-            AccessRole::VendorAdmin => Scope::All,
-            AccessRole::ChannelManager => Scope::Cam(self.id),
-            AccessRole::DistributorAdmin | AccessRole::DistributorStaff => {
-                Scope::Distributor(self.org_id)
-            }
-            AccessRole::ResellerAdmin | AccessRole::ResellerUser => Scope::Reseller(self.org_id),
-        }
+        self.ctx.scope
     }
 
     /// The scope for orders, inquiries and schedules, which channel account managers do not
@@ -106,23 +95,7 @@ impl CurrentUser {
 
     /// Refuses (403, written to the audit log) unless `allowed`.
     pub async fn require(&self, allowed: bool, what: &str) -> Result<(), AppError> {
-        if allowed {
-            return Ok(());
-        }
-        let detail = format!("role {} may not {what}", self.role.as_str());
-        if let Err(e) = crate::db::audit::record(
-            &self.state.db.pool,
-            &self.actor(),
-            "permission_refused",
-            what,
-            &detail,
-            self.now(),
-        )
-        .await
-        {
-            tracing::error!(error = ?e, "could not write the audit log");
-        }
-        Err(AppError::Forbidden)
+        Ok(self.ctx.require(allowed, what).await?)
     }
 }
 
@@ -165,7 +138,24 @@ impl FromRequest for CurrentUser {
             }
             let maintenance =
                 crate::db::maintenance::active(&state.db.pool, state.clock.timestamp()).await?;
+            let ip = client_ip(&req);
+            let actor = Actor {
+                user_id: Some(found.user.id),
+                email: Some(found.user.email.clone()),
+                org_id: Some(found.user.org_id),
+                ip: ip.clone(),
+            };
+            let ctx = crate::app::Ctx::person(
+                state.db.clone(),
+                actor,
+                found.user.id,
+                found.user.org_id,
+                found.user.role,
+                &state.clock,
+                state.settings.public_url(),
+            );
             Ok(CurrentUser {
+                ctx,
                 maintenance,
                 id: found.user.id,
                 org_id: found.user.org_id,
@@ -176,7 +166,7 @@ impl FromRequest for CurrentUser {
                 name: found.user.display_name,
                 role: found.user.role,
                 session,
-                ip: client_ip(&req),
+                ip,
                 state,
             })
         })

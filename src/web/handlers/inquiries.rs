@@ -2,13 +2,15 @@
 //! sees the MSRP only, and submits it to one of its distributors. Legacy SKUs are translated
 //! on entry and judged again by the rule of the submission date.
 
+use crate::app;
+use crate::app::quotes::{Answer, Answered, ProposalLine};
 use crate::clock::format_timestamp;
 use crate::db::inquiries::{self, Inquiry, NewLine, Scope};
 use crate::db::{audit, catalogue, deals, orgs};
 use crate::domain::catalogue::{LineInput, Snapshot, Status, Translation};
 use crate::domain::contact::ContactRole;
 use crate::domain::status::{InquiryEvent, InquiryStatus};
-use crate::domain::{AccessRole, Cents, OrgId, OrgKind};
+use crate::domain::{Cents, OrgId, OrgKind};
 use crate::mail::notify::{notify_role, Notice};
 use crate::web::chrome::Chrome;
 use crate::web::csrf::CsrfForm;
@@ -93,16 +95,7 @@ pub async fn list(
     let list = inquiries::list(&user.state.db.pool, scope, &filter, 1).await?;
     // Distributors filter by the resellers they supply.
     let resellers = match scope {
-        Scope::Distributor(d) => {
-            let rows: Vec<(i64, String)> = sqlx::query_as(
-                "SELECT o.id, o.name FROM organisations o JOIN reseller_distributors rd ON rd.reseller_id = o.id \
-                 WHERE rd.distributor_id = $1 ORDER BY LOWER(o.name)",
-            )
-            .bind(d.0)
-            .fetch_all(&user.state.db.pool)
-            .await?;
-            rows.into_iter().map(|(id, n)| (OrgId(id), n)).collect()
-        }
+        Scope::Distributor(d) => crate::db::orders::resellers_of(&user.state.db.pool, d).await?,
         _ => vec![],
     };
     let page = ListPage {
@@ -276,10 +269,7 @@ pub struct LineForm {
 }
 
 async fn load(user: &CurrentUser, id: i64) -> Result<Inquiry, AppError> {
-    let scope = scope(user).await?;
-    inquiries::get(&user.state.db.pool, scope, id)
-        .await?
-        .ok_or(AppError::NotFound)
+    Ok(app::quotes::load(&user.ctx, id).await?)
 }
 
 fn editable(user: &CurrentUser, inquiry: &Inquiry) -> bool {
@@ -304,9 +294,9 @@ async fn full_page(
     errors: FieldErrors,
 ) -> Result<ShowPage, AppError> {
     let quotes = crate::db::quotes::for_inquiry(&user.state.db.pool, inquiry.id).await?;
-    let can_quote = may_quote(user, &inquiry);
+    let can_quote = app::quotes::may_quote(&user.ctx, &inquiry);
     let proposal = if can_quote {
-        proposal(user, &inquiry).await?
+        app::quotes::proposal(&user.ctx, &inquiry).await?
     } else {
         vec![]
     };
@@ -420,10 +410,7 @@ pub async fn preview(
 }
 
 fn stale(inquiry: &Inquiry) -> AppError {
-    AppError::Conflict(format!(
-        "{} was changed by someone else after you opened it. Nothing was saved; reload the page and make your change again.",
-        inquiry.reference
-    ))
+    app::quotes::stale(inquiry).into()
 }
 
 pub async fn add_line(
@@ -597,12 +584,6 @@ pub async fn submit(
     Ok(render::see_other(&format!("/inquiries/{}", inquiry.id)))
 }
 
-/// A line as distributor staff prepare its quote: the proposed (approved) discounts.
-pub struct ProposalLine {
-    pub line: inquiries::Line,
-    pub proposed: Vec<crate::domain::pricing::Discount>,
-}
-
 impl ProposalLine {
     pub fn field(&self, d: &crate::domain::pricing::Discount) -> String {
         format!("bp_{}_{}", self.line.id, d.level.key())
@@ -613,40 +594,6 @@ impl ProposalLine {
     pub fn percent(&self, d: &crate::domain::pricing::Discount) -> String {
         format!("{}.{:02}", d.bp.0 / 100, d.bp.0 % 100)
     }
-}
-
-async fn proposal(user: &CurrentUser, inquiry: &Inquiry) -> Result<Vec<ProposalLine>, AppError> {
-    let pool = &user.state.db.pool;
-    let rules = deals::rules(pool).await?;
-    let (end_customer, level) = crate::db::quotes::pricing_subject(pool, inquiry.id).await?;
-    let ctx = crate::domain::pricing::QuoteContext {
-        partner_level: level
-            .as_deref()
-            .and_then(crate::domain::PartnerLevel::parse)
-            .unwrap_or(crate::domain::PartnerLevel::Authorized),
-        end_customer_id: end_customer,
-        registrations: crate::db::quotes::registrations(pool, end_customer).await?,
-        quote_date: user.state.clock.today(),
-    };
-    Ok(inquiry
-        .lines
-        .iter()
-        .map(|l| ProposalLine {
-            proposed: crate::domain::pricing::proposed(&rules, &ctx, &l.family),
-            line: l.clone(),
-        })
-        .collect())
-}
-
-fn may_quote(user: &CurrentUser, inquiry: &Inquiry) -> bool {
-    matches!(
-        user.role,
-        AccessRole::DistributorAdmin | AccessRole::DistributorStaff
-    ) && inquiry.distributor_id == user.org_id
-        && matches!(
-            inquiry.status,
-            InquiryStatus::Submitted | InquiryStatus::Quoted
-        )
 }
 
 #[derive(Deserialize)]
@@ -660,231 +607,62 @@ pub async fn send_quote(
     path: web::Path<i64>,
     form: CsrfForm<QuoteForm>,
 ) -> Result<HttpResponse, AppError> {
-    use crate::domain::pricing::{adjust, price_line, Adjustment, Bp};
-    let inquiry = load(&user, *path).await?;
-    user.require(may_quote(&user, &inquiry), "quote this inquiry")
-        .await?;
-    let next = inquiry
-        .status
-        .next(InquiryEvent::SendQuote)
-        .map_err(|e| AppError::Conflict(e.to_string()))?;
     let fields = form.0.fields;
-    let lines = proposal(&user, &inquiry).await?;
-    let mut errors = FieldErrors::default();
-    let mut priced = Vec::new();
-    for pl in &lines {
-        let mut adjustments = Vec::new();
+    let inquiry = app::quotes::load(&user.ctx, *path).await?;
+    // The typed percentage of every approved discount, by the form's field names.
+    let mut input = app::quotes::QuoteInput {
+        version: fields.get("version").and_then(|v| v.parse().ok()),
+        note: fields.get("note").cloned().unwrap_or_default(),
+        discounts: Vec::new(),
+    };
+    for pl in app::quotes::proposal(&user.ctx, &inquiry).await? {
         for d in &pl.proposed {
-            let Some(text) = fields.get(&pl.field(d)) else {
-                continue;
-            };
-            match Bp::parse_percent(text) {
-                Some(bp) => adjustments.push(Adjustment {
+            if let Some(percent) = fields.get(&pl.field(d)) {
+                input.discounts.push(app::quotes::TypedDiscount {
+                    line: pl.line.id,
                     level: d.level,
-                    bp,
+                    percent: percent.clone(),
                     reason: fields.get(&pl.reason_field(d)).cloned().unwrap_or_default(),
-                }),
-                None => errors.add(
-                    &format!("line_{}", pl.line.id),
-                    format!("{}: “{text}” is not a percentage.", d.level.label()),
-                ),
+                });
             }
         }
-        match adjust(&pl.proposed, &adjustments).and_then(|discounts| {
-            price_line(
-                pl.line.unit_msrp,
-                pl.line.quantity.max(0) as u32,
-                &discounts,
-            )
-        }) {
-            Ok(p) => priced.push(p),
-            Err(e) => errors.add(
-                &format!("line_{}", pl.line.id),
-                format!("{}: {e}", pl.line.sku),
-            ),
+    }
+    match app::quotes::send(&user.ctx, inquiry.id, input).await {
+        Ok(sent) => {
+            user.session.flash(
+                "success",
+                format!(
+                    "Quote version {} for {} is {}; the reseller is told.",
+                    sent.version, inquiry.reference, sent.what
+                ),
+            )?;
+            Ok(render::see_other(&format!("/inquiries/{}", inquiry.id)))
         }
+        Err(app::Error::Invalid(errors)) => {
+            render::invalid(&full_page(&user, inquiry, LineForm::default(), errors).await?)
+        }
+        Err(e) => Err(e.into()),
     }
-    if !errors.is_empty() {
-        return render::invalid(&full_page(&user, inquiry, LineForm::default(), errors).await?);
-    }
-    let today = user.state.clock.today();
-    let valid = crate::domain::status::valid_until(
-        today,
-        deals::quote_validity_days(&user.state.db.pool).await?,
-    );
-    let inputs: Vec<crate::db::quotes::PricedInput> = lines
-        .iter()
-        .zip(&priced)
-        .map(|(pl, p)| crate::db::quotes::PricedInput {
-            sku: &pl.line.sku,
-            description: &pl.line.description,
-            quantity: pl.line.quantity,
-            unit_msrp: pl.line.unit_msrp,
-            priced: p,
-        })
-        .collect();
-    let note = fields
-        .get("note")
-        .map(|n| n.trim().to_string())
-        .unwrap_or_default();
-    let mut tx = user.state.db.pool.begin().await?;
-    let seen = fields.get("version").and_then(|v| v.parse::<i64>().ok());
-    if seen != Some(inquiry.version)
-        || !inquiries::bump(&mut tx, inquiry.id, inquiry.version, inquiry.status).await?
-    {
-        return Err(stale(&inquiry));
-    }
-    let (_, version) = crate::db::quotes::insert(
-        &mut tx,
-        inquiry.id,
-        user.id,
-        user.now(),
-        today,
-        valid,
-        &note,
-        &inputs,
-    )
-    .await?;
-    crate::db::quotes::set_inquiry_status(&mut tx, inquiry.id, next.as_str()).await?;
-    let (_, total_net) = crate::domain::pricing::totals(&priced);
-    let detail = format!(
-        "version {version}; net {}",
-        total_net.with_currency(catalogue::DEFAULT_CURRENCY)
-    );
-    audit::record(
-        &mut *tx,
-        &user.actor(),
-        "quote_sent",
-        &inquiry.reference,
-        &detail,
-        user.now(),
-    )
-    .await?;
-    let what = if version == 1 { "sent" } else { "revised" };
-    let notice = Notice {
-        kind: format!("quote_{what}"),
-        subject: format!("Quote for {} {what} by {}", inquiry.reference, inquiry.distributor_name),
-        heading: format!("Quote for {}", inquiry.reference),
-        paragraphs: vec![format!(
-            "{} {what} the quote for {} (version {version}): net {} instead of MSRP {}, valid until {valid}.",
-            inquiry.distributor_name,
-            inquiry.end_customer_name,
-            total_net.with_currency(catalogue::DEFAULT_CURRENCY),
-            inquiry.total()
-        )],
-        action: Some(("See every discount and accept or decline".into(), format!("{}/inquiries/{}", user.state.settings.public_url(), inquiry.id))),
-    };
-    let people = inquiries::quote_recipients(&mut tx, inquiry.id).await?;
-    let event = format!("inquiry:{}:quote:{version}", inquiry.id);
-    for p in &people {
-        crate::mail::notify::queue_for(
-            &mut tx,
-            p,
-            ContactRole::DealRegistration,
-            &event,
-            &notice,
-            &user.state.settings.public_url(),
-            user.now(),
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    user.session.flash(
-        "success",
-        format!(
-            "Quote version {version} for {} is {what}; the reseller is told.",
-            inquiry.reference
-        ),
-    )?;
-    Ok(render::see_other(&format!("/inquiries/{}", inquiry.id)))
 }
 
 async fn answer(
     user: CurrentUser,
     id: i64,
-    accept: bool,
+    answer: Answer,
     version: Option<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let inquiry = load(&user, id).await?;
-    user.require(inquiry.reseller_id == user.org_id, "answer this quote")
-        .await?;
-    let quotes = crate::db::quotes::for_inquiry(&user.state.db.pool, inquiry.id).await?;
-    let latest = quotes
-        .first()
-        .ok_or_else(|| AppError::Conflict("There is no quote to answer yet.".into()))?;
-    let today = user.state.clock.today();
-    let mut tx = user.state.db.pool.begin().await?;
-    if version != Some(inquiry.version)
-        || !inquiries::bump(&mut tx, inquiry.id, inquiry.version, inquiry.status).await?
-    {
-        return Err(stale(&inquiry));
-    }
-    if inquiry.status == InquiryStatus::Quoted && today > latest.valid_until {
-        let expired = inquiry
-            .status
-            .next(InquiryEvent::Lapse)
-            .map_err(|e| AppError::Conflict(e.to_string()))?;
-        crate::db::quotes::set_inquiry_status(&mut tx, inquiry.id, expired.as_str()).await?;
-        tx.commit().await?;
-        return Err(AppError::Conflict(format!(
-            "The quote expired on {}; it can no longer be accepted. Ask {} for a new one.",
-            latest.valid_until, inquiry.distributor_name
-        )));
-    }
-    let event = if accept {
-        InquiryEvent::Accept
-    } else {
-        InquiryEvent::Decline
+    let message = match app::quotes::answer(&user.ctx, id, answer, version).await? {
+        Answered::Accepted {
+            version,
+            order,
+            distributor,
+        } => format!(
+            "You accepted quote version {version}: order {order} is placed with {distributor}."
+        ),
+        Answered::Declined { reference } => format!("You declined the quote for {reference}."),
     };
-    let next = inquiry
-        .status
-        .next(event)
-        .map_err(|e| AppError::Conflict(e.to_string()))?;
-    crate::db::quotes::set_inquiry_status(&mut tx, inquiry.id, next.as_str()).await?;
-    let message = if accept {
-        let (end_customer, _) =
-            crate::db::quotes::pricing_subject(&user.state.db.pool, inquiry.id).await?;
-        let order = crate::db::quotes::place_order(
-            &mut tx,
-            inquiry.id,
-            latest.id,
-            inquiry.reseller_id,
-            inquiry.distributor_id,
-            end_customer,
-            latest.total_net,
-            user.id,
-            today.year(),
-            user.now(),
-        )
-        .await?;
-        audit::record(
-            &mut *tx,
-            &user.actor(),
-            "quote_accepted",
-            &inquiry.reference,
-            &order,
-            user.now(),
-        )
-        .await?;
-        format!(
-            "You accepted quote version {}: order {order} is placed with {}.",
-            latest.version, inquiry.distributor_name
-        )
-    } else {
-        audit::record(
-            &mut *tx,
-            &user.actor(),
-            "quote_declined",
-            &inquiry.reference,
-            "",
-            user.now(),
-        )
-        .await?;
-        format!("You declined the quote for {}.", inquiry.reference)
-    };
-    tx.commit().await?;
     user.session.flash("success", message)?;
-    Ok(render::see_other(&format!("/inquiries/{}", inquiry.id)))
+    Ok(render::see_other(&format!("/inquiries/{id}")))
 }
 
 pub async fn accept(
@@ -892,7 +670,7 @@ pub async fn accept(
     path: web::Path<i64>,
     form: CsrfForm<VersionForm>,
 ) -> Result<HttpResponse, AppError> {
-    answer(user, *path, true, form.0.version.parse().ok()).await
+    answer(user, *path, Answer::Accept, form.0.version.parse().ok()).await
 }
 
 pub async fn decline(
@@ -900,5 +678,5 @@ pub async fn decline(
     path: web::Path<i64>,
     form: CsrfForm<VersionForm>,
 ) -> Result<HttpResponse, AppError> {
-    answer(user, *path, false, form.0.version.parse().ok()).await
+    answer(user, *path, Answer::Decline, form.0.version.parse().ok()).await
 }

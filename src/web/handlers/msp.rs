@@ -366,7 +366,7 @@ pub async fn statement_csv(
     let (month, first, last) = month_or_current(&query.month, user.state.clock.today());
     let s = statement_of(&user, reseller, &month, first, last).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
-    let money = |c: crate::domain::Cents| format!("{}.{:02}", c.0 / 100, c.0 % 100);
+    let money = |c: crate::domain::Cents| c.decimal();
     w.write_record([
         "Start Date",
         "End Date",

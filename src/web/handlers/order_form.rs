@@ -4,14 +4,12 @@
 //! (rounded up). "Check the order" prices the lines with the approved discounts and shows
 //! the proposals; "Place the order" places it for the vendor to process.
 
-use crate::db::orders::{self, NewOrderLine};
-use crate::db::{audit, catalogue, deals, Scope};
-use crate::domain::catalogue::Availability;
-use crate::domain::order_line::{check, ChangedEntry, LineCheck};
-use crate::domain::pricing::{price_line, proposed, QuoteContext};
+use crate::app::{self, orders::DirectOrder, orders::TypedLine, orders::MAX_DIRECT_LINES};
+use crate::db::orders;
+use crate::db::{catalogue, deals, Scope};
 use crate::domain::schedule::{status_on, Period};
 use crate::domain::sku::Transaction;
-use crate::domain::{Cents, OrgId, OrgKind, PartnerLevel, Sku};
+use crate::domain::{OrgId, OrgKind};
 use crate::web::chrome::Chrome;
 use crate::web::csrf::CsrfForm;
 use crate::web::extractors::CurrentUser;
@@ -19,11 +17,9 @@ use crate::web::forms::FieldErrors;
 use crate::web::{render, AppError};
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use chrono::Datelike;
 use serde::Deserialize;
 
 const ROWS: usize = 5;
-const MAX_ROWS: usize = 40;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Choice {
@@ -244,203 +240,115 @@ pub async fn submit(
 ) -> Result<HttpResponse, AppError> {
     require_distributor(&user).await?;
     let form = form.0;
-    let pool = &user.state.db.pool;
-    let today = user.state.clock.today();
     let rows = form
         .sku
         .len()
         .max(form.quantity.len())
-        .max(form.entry.len())
-        .min(MAX_ROWS);
-    let cell =
-        |v: &Vec<String>, i: usize| v.get(i).map(|s| s.trim().to_string()).unwrap_or_default();
-    let mut lines: Vec<LineView> = (0..rows)
-        .map(|i| LineView {
+        .max(form.entry.len());
+    let cell = |v: &[String], i: usize| v.get(i).map(|s| s.trim().to_string()).unwrap_or_default();
+    let typed: Vec<TypedLine> = (0..rows.min(MAX_DIRECT_LINES))
+        .map(|i| TypedLine {
             sku: cell(&form.sku, i).to_uppercase(),
             quantity: cell(&form.quantity, i),
             entry: cell(&form.entry, i),
-            ..LineView::default()
         })
         .collect();
+    let as_typed = |t: &TypedLine| LineView {
+        sku: t.sku.clone(),
+        quantity: t.quantity.clone(),
+        entry: t.entry.clone(),
+        ..LineView::default()
+    };
+    let page = |lines, errors| form_page(&user, &form.reseller, &form.end_customer, lines, errors);
     let mut errors = FieldErrors::default();
-    let mut page = form_page(
-        &user,
-        &form.reseller,
-        &form.end_customer,
-        Vec::new(),
-        FieldErrors::default(),
-    )
-    .await?;
-    let (Some(reseller), Some(end_customer)) = (page.reseller, page.end_customer) else {
-        if page.reseller.is_none() {
+    let (reseller, end_customer) = match (form.reseller.parse(), form.end_customer.parse()) {
+        (Ok(r), Ok(c)) => (OrgId(r), c),
+        (Err(_), _) => {
             errors.add("reseller", "Choose one of the resellers you supply.");
-        } else {
-            errors.add("end_customer", "Choose the reseller's end customer.");
+            return render::invalid(&page(typed.iter().map(as_typed).collect(), errors).await?);
         }
-        page.errors = errors;
-        return render::invalid(&page);
+        (_, Err(_)) => {
+            errors.add("end_customer", "Choose the reseller's end customer.");
+            return render::invalid(&page(typed.iter().map(as_typed).collect(), errors).await?);
+        }
     };
     if form.action == "more" {
-        let extra = (lines.len() + 3).min(MAX_ROWS);
-        lines.resize_with(extra, LineView::default);
-        let page = form_page(&user, &form.reseller, &form.end_customer, lines, errors).await?;
-        return render::page(&page);
+        let mut lines: Vec<LineView> = typed.iter().map(as_typed).collect();
+        lines.resize_with((lines.len() + 3).min(MAX_DIRECT_LINES), LineView::default);
+        return render::page(&page(lines, errors).await?);
     }
-
-    let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
-    let rules = deals::rules(pool).await?;
-    let level = crate::db::orgs::get(pool, reseller)
-        .await?
-        .and_then(|o| o.partner_level)
-        .unwrap_or(PartnerLevel::Authorized);
-    let ctx = QuoteContext {
-        partner_level: level,
-        end_customer_id: end_customer,
-        registrations: crate::db::quotes::registrations(pool, end_customer).await?,
-        quote_date: today,
-    };
-    let mut placed = Vec::new();
-    let mut proposals = 0;
-    let mut total = Cents(0);
-    for line in lines.iter_mut() {
-        if line.sku.is_empty() && line.entry.is_empty() {
-            continue;
-        }
-        let entry_id = line.entry.parse::<i64>().ok();
-        let entry = match entry_id {
-            Some(id) => match page.entries.iter().find(|e| e.id == id) {
-                Some(e) => {
-                    if let Some(reference) = e
-                        .renewed_by
-                        .as_ref()
-                        // An empty SKU asks for the renewal; a typed one is a renewal by its R.
-                        .filter(|_| {
-                            line.sku.is_empty()
-                                || line.sku.chars().nth(10) == Some(Transaction::Renewal.code())
-                        })
-                    {
-                        line.error = format!("This entry is renewed by order {reference} already: renew the entry that order adds once it is processed.");
-                        continue;
-                    }
-                    match (Sku::parse(&e.sku), crate::db::date(&e.end)) {
-                        (Ok(sku), Ok(end)) => Some(ChangedEntry { sku, end }),
-                        _ => None,
-                    }
-                }
-                None => {
-                    line.error = "Choose an entry of this end customer's schedule.".into();
-                    continue;
-                }
-            },
-            None => None,
-        };
-        let sku = if line.sku.is_empty() {
-            None
-        } else {
-            match Sku::parse(&line.sku) {
-                Ok(s) => Some(s),
-                Err(e) => {
-                    line.error = e.to_string();
-                    continue;
-                }
-            }
-        };
-        let sku = match check(sku.as_ref(), entry.as_ref(), today) {
-            LineCheck::Fine(s) => s,
-            LineCheck::Proposed { sku, why } => {
-                line.sku = sku.to_string();
-                line.note = why;
-                proposals += 1;
-                sku
-            }
-            LineCheck::Refused(why) => {
-                line.error = why;
-                continue;
-            }
-        };
-        let (description, msrp) = match snapshot.availability(&sku, today) {
-            Availability::Orderable { description, msrp } => (description, msrp),
-            Availability::NotOrderable { reason, .. } => {
-                line.error = reason;
-                continue;
-            }
-        };
-        line.description = description.clone();
-        let quantity = match line.quantity.parse::<u32>() {
-            Ok(q) if (1..=100_000).contains(&q) => q,
-            _ => {
-                line.error = "Enter a quantity from 1 to 100,000.".into();
-                continue;
-            }
-        };
-        let discounts = proposed(&rules, &ctx, &sku.fields().family);
-        let priced = price_line(msrp, quantity, &discounts)
-            .map_err(|e| AppError::BadRequest(e.to_string()))?;
-        line.net = priced.net.with_currency(catalogue::DEFAULT_CURRENCY);
-        total = Cents(total.0 + priced.net.0);
-        placed.push(NewOrderLine {
-            sku: sku.to_string(),
-            description,
-            quantity: i64::from(quantity),
-            changes_entry: entry_id,
-            unit_msrp: msrp,
-            net: priced.net,
-        });
-    }
-    let failed = lines.iter().any(|l| !l.error.is_empty());
-    if placed.is_empty() && !failed {
-        errors.add("lines", "Enter at least one line: a SKU and a quantity.");
-    }
-    let ready = !failed && errors.is_empty() && proposals == 0;
-    if form.action != "place" || !ready {
-        if form.action == "place" && proposals > 0 {
-            errors.add(
-                "lines",
-                "The marked lines were changed as proposed: check them and place the order again.",
-            );
-        } else if failed {
-            errors.add("lines", "Correct the marked lines.");
-        }
-        let status_ok = errors.is_empty();
-        let mut page = form_page(&user, &form.reseller, &form.end_customer, lines, errors).await?;
-        page.total = total.with_currency(catalogue::DEFAULT_CURRENCY);
-        return if status_ok {
-            render::page(&page)
-        } else {
-            render::invalid(&page)
-        };
-    }
-
-    let now = user.now();
-    let mut tx = pool.begin().await?;
-    let (_, reference) = orders::place_direct(
-        &mut tx,
+    let order = DirectOrder {
         reseller,
-        user.org_id,
         end_customer,
-        &placed,
-        user.id,
-        today.year(),
-        now,
-    )
-    .await?;
-    audit::record(
-        &mut *tx,
-        &user.actor(),
-        "order_placed",
-        &reference,
-        &format!("{} lines, net {}", placed.len(), total.0),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
+        lines: typed.clone(),
+    };
+    let checked = if form.action == "place" {
+        match app::orders::place_direct(&user.ctx, &order).await {
+            Ok(Ok(placed)) => return placed_page(&user, &page(Vec::new(), errors).await?, placed),
+            Ok(Err(checked)) => checked,
+            Err(app::Error::Invalid(errors)) => {
+                return render::invalid(&page(typed.iter().map(as_typed).collect(), errors).await?)
+            }
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        match app::orders::check_direct(&user.ctx, &order).await {
+            Ok(checked) => checked,
+            Err(app::Error::Invalid(errors)) => {
+                return render::invalid(&page(typed.iter().map(as_typed).collect(), errors).await?)
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    if checked.failed() {
+        errors.add("lines", "Correct the marked lines.");
+    } else if checked.order_lines.is_empty() {
+        errors.add("lines", "Enter at least one line: a SKU and a quantity.");
+    } else if form.action == "place" && checked.proposals > 0 {
+        errors.add(
+            "lines",
+            "The marked lines were changed as proposed: check them and place the order again.",
+        );
+    }
+    let lines = checked
+        .lines
+        .iter()
+        .map(|l| LineView {
+            sku: l.sku.clone(),
+            description: l.description.clone(),
+            net: l
+                .net
+                .map(|n| n.with_currency(catalogue::DEFAULT_CURRENCY))
+                .unwrap_or_default(),
+            note: l.note.clone(),
+            error: l.error.clone(),
+            ..as_typed(&l.typed)
+        })
+        .collect();
+    let fine = errors.is_empty();
+    let mut shown = page(lines, errors).await?;
+    shown.total = checked.total.with_currency(catalogue::DEFAULT_CURRENCY);
+    if fine {
+        render::page(&shown)
+    } else {
+        render::invalid(&shown)
+    }
+}
+
+/// After placing: the confirmation, and back to the orders.
+fn placed_page(
+    user: &CurrentUser,
+    page: &OrderFormPage,
+    placed: app::orders::Placed,
+) -> Result<HttpResponse, AppError> {
     user.session.flash(
         "success",
         format!(
-            "Order {reference} for {} ({}) is placed, net {}. The vendor processes it; the license schedule is mailed then.",
+            "Order {} for {} ({}) is placed, net {}. The vendor processes it; the license schedule is mailed then.",
+            placed.reference,
             page.customer_name(),
             page.reseller_name(),
-            total.with_currency(catalogue::DEFAULT_CURRENCY)
+            placed.total.with_currency(catalogue::DEFAULT_CURRENCY)
         ),
     )?;
     Ok(render::see_other("/orders"))

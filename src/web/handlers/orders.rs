@@ -52,14 +52,7 @@ pub async fn process(user: CurrentUser, _f: CsrfForm<NoFields>) -> Result<HttpRe
     user.require(user.role.is_vendor_admin(), "process orders")
         .await?;
     let today = user.state.clock.today();
-    let stats = crate::jobs::process_orders(
-        &user.state.db,
-        today,
-        Some(user.id.0),
-        &user.state.settings.public_url(),
-        user.now(),
-    )
-    .await?;
+    let stats = crate::app::orders::process_waiting(&user.ctx, today).await?;
     let detail = format!(
         "{} orders, {} entries, completed {today}",
         stats.orders, stats.entries

@@ -347,24 +347,15 @@ async fn joined(
     let (OrgKind::Reseller, None, Some(level)) = (kind, before, after) else {
         return Ok(String::new());
     };
-    let grant = crate::nfr::grant_on_join(
-        &user.state.db,
-        id,
-        level,
-        user.state.clock.today(),
-        user.id,
-        &user.state.settings.public_url(),
-        user.now(),
-    )
-    .await?;
-    Ok(match grant {
-        crate::nfr::Grant::Issued { order, lines } => format!(
+    use crate::app::nfr::{grant_on_join, Grant};
+    Ok(match grant_on_join(&user.ctx, id, level).await? {
+        Grant::Issued { order, lines } => format!(
             " Its NFR allotment ({lines} products, zero-dollar, 12 months) is issued as order {order}."
         ),
-        crate::nfr::Grant::Nothing => {
+        Grant::Nothing => {
             " The allotment table has nothing for its level, so no NFR licenses were issued.".into()
         }
-        crate::nfr::Grant::Already => String::new(),
+        Grant::Already => String::new(),
     })
 }
 

@@ -1,0 +1,165 @@
+//! The use cases: one function per thing a person (or a job) does, whatever calls it: a
+//! page, the JSON API, a job or another use case. Each takes the request's [`Ctx`] and
+//! validated input, owns the transaction, asks `domain` for the rules, calls `db`, writes
+//! the audit entry and the notices, commits, and returns what happened.
+//!
+//! The arrows run `web → app → (domain, db, mail)`: nothing here knows HTTP.
+
+pub mod nfr;
+pub mod orders;
+pub mod quotes;
+
+use crate::clock::Clock;
+use crate::db::audit::Actor;
+use crate::db::{Db, Scope};
+use crate::domain::{AccessRole, FieldErrors, OrgId, UserId};
+use chrono::NaiveDate;
+
+/// Who is asking, and when: built once per request (by the `CurrentUser` extractor) or once
+/// per job run, and passed to every use case and every read of organisation data.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    pub db: Db,
+    /// For the audit log.
+    pub actor: Actor,
+    /// The signed-in person; `None` for a job or the command line.
+    pub user: Option<UserId>,
+    pub org: Option<OrgId>,
+    pub role: Option<AccessRole>,
+    /// Whose records this caller reads.
+    pub scope: Scope,
+    /// The calendar date every date rule uses.
+    pub today: NaiveDate,
+    /// Unix seconds, as timestamps are stored.
+    pub now: i64,
+    /// The portal's public address, for links in mail.
+    pub public_url: String,
+}
+
+impl Ctx {
+    /// A person's context.
+    #[allow(clippy::too_many_arguments)]
+    pub fn person(
+        db: Db,
+        actor: Actor,
+        user: UserId,
+        org: OrgId,
+        role: AccessRole,
+        clock: &Clock,
+        public_url: String,
+    ) -> Ctx {
+        let now = clock.now();
+        Ctx {
+            db,
+            actor,
+            user: Some(user),
+            org: Some(org),
+            role: Some(role),
+            scope: scope_of(role, user, org),
+            today: now.date_naive(),
+            now: now.timestamp(),
+            public_url,
+        }
+    }
+
+    /// The context of a job or a command: no person, every organisation in scope.
+    pub fn system(db: Db, today: NaiveDate, now: i64, public_url: &str) -> Ctx {
+        Ctx {
+            db,
+            actor: Actor::default(),
+            user: None,
+            org: None,
+            role: None,
+            scope: Scope::All,
+            today,
+            now,
+            public_url: public_url.to_string(),
+        }
+    }
+
+    /// The same caller on another day (a job run for a chosen date).
+    pub fn on(&self, today: NaiveDate) -> Ctx {
+        Ctx {
+            today,
+            ..self.clone()
+        }
+    }
+
+    /// Refuses (and writes the refusal to the audit log) unless `allowed`.
+    pub async fn require(&self, allowed: bool, what: &str) -> Result<(), Error> {
+        if allowed {
+            return Ok(());
+        }
+        let role = self.role.map(|r| r.as_str()).unwrap_or("system");
+        let detail = format!("role {role} may not {what}");
+        if let Err(e) = crate::db::audit::record(
+            &self.db.pool,
+            &self.actor,
+            "permission_refused",
+            what,
+            &detail,
+            self.now,
+        )
+        .await
+        {
+            tracing::error!(error = ?e, "could not write the audit log");
+        }
+        Err(Error::Forbidden)
+    }
+
+    /// The person's user id, for records that name who did something.
+    pub fn user_id(&self) -> Option<i64> {
+        self.user.map(|u| u.0)
+    }
+}
+
+/// Whose records a person of this role reads.
+pub fn scope_of(role: AccessRole, user: UserId, org: OrgId) -> Scope {
+    match role {
+        AccessRole::VendorAdmin => Scope::All,
+        AccessRole::ChannelManager => Scope::Cam(user),
+        AccessRole::DistributorAdmin | AccessRole::DistributorStaff => Scope::Distributor(org),
+        AccessRole::ResellerAdmin | AccessRole::ResellerUser => Scope::Reseller(org),
+    }
+}
+
+/// Why a use case did not happen. Nothing was changed in any of these cases.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Missing, or another organisation's (the two look the same).
+    #[error("not found")]
+    NotFound,
+    /// The caller's role may not do this (the refusal is in the audit log).
+    #[error("forbidden")]
+    Forbidden,
+    /// The record changed meanwhile, or its state does not allow this; the message says
+    /// what happened and what to do.
+    #[error("{0}")]
+    Conflict(String),
+    /// The input is wrong; each message belongs next to its field.
+    #[error("the input has {} problem(s)", .0.len())]
+    Invalid(FieldErrors),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Error::Unexpected(anyhow::Error::new(e))
+    }
+}
+
+impl From<crate::domain::status::IllegalTransition> for Error {
+    fn from(e: crate::domain::status::IllegalTransition) -> Self {
+        Error::Conflict(e.to_string())
+    }
+}
+
+impl Error {
+    /// One field's message.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Error {
+        let mut errors = FieldErrors::default();
+        errors.add(field, message);
+        Error::Invalid(errors)
+    }
+}

@@ -1,0 +1,536 @@
+//! NFR licenses (PRODUCT.md section 6): the allotment a reseller gets when it joins, NFR
+//! requests, and their decisions. Both the allotment and an approved request become
+//! zero-dollar orders supplied by the vendor, placed through [`orders::place_in`] and
+//! processed like any other order (so the dates follow section 5 and the schedule is
+//! mailed), onto the reseller's own-use schedule.
+
+use super::orders::{self, NewOrder, Origin, Placed};
+use super::{Ctx, Error};
+use crate::db::nfr::{self as store, Request, RequestLine};
+use crate::db::orders::NewOrderLine;
+use crate::db::{catalogue, orgs, users};
+use crate::domain::catalogue::{Availability, Snapshot};
+use crate::domain::contact::{ContactRole, Person};
+use crate::domain::sku::{Channel, Transaction};
+use crate::domain::{AccessRole, Cents, FieldErrors, OrgId, PartnerLevel, Sku, SkuFields, UserId};
+use crate::mail::notify::{notify_role, queue_for, Notice};
+use chrono::{Datelike, NaiveDate};
+use sqlx::AnyConnection;
+
+/// The most licenses of one product a request may ask for.
+pub const MAX_QUANTITY: i64 = 10_000;
+/// The most lines one request may have.
+pub const MAX_LINES: usize = 40;
+/// The longest justification.
+pub const MAX_JUSTIFICATION: usize = 2000;
+
+/// An NFR order's lines: (SKU, quantity) with the catalogue's description, at zero cost.
+pub fn zero_dollar_lines(snapshot: &Snapshot, lines: &[(Sku, i64)]) -> Vec<NewOrderLine> {
+    lines
+        .iter()
+        .map(|(sku, quantity)| {
+            let item = snapshot.item_of(sku);
+            NewOrderLine {
+                sku: sku.to_string(),
+                description: item
+                    .map(|i| format!("{} (NFR)", i.describe(sku)))
+                    .unwrap_or_else(|| format!("{sku} (NFR)")),
+                quantity: *quantity,
+                changes_entry: None,
+                unit_msrp: item
+                    .and_then(|i| {
+                        let f = sku.fields();
+                        i.msrp_for(f.channel, f.transaction, f.term)
+                    })
+                    .unwrap_or(Cents(0)),
+                net: Cents(0),
+            }
+        })
+        .collect()
+}
+
+/// Places an NFR order for the reseller (vendor-supplied, own-use end customer) in `tx`.
+async fn place_nfr_order(
+    tx: &mut AnyConnection,
+    ctx: &Ctx,
+    reseller: OrgId,
+    lines: Vec<NewOrderLine>,
+) -> Result<Placed, Error> {
+    let pool = &ctx.db.pool;
+    let vendor = orgs::vendor(pool)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("there is no vendor organisation"))?;
+    let org = orgs::get(pool, reseller).await?.ok_or(Error::NotFound)?;
+    let customer = store::own_use_customer(tx, reseller, &org.name, ctx.now).await?;
+    let order = NewOrder {
+        origin: Origin::Nfr,
+        reseller,
+        distributor: vendor.id,
+        end_customer: customer,
+        lines,
+    };
+    orders::place_in(tx, ctx, &order).await
+}
+
+/// What joining gave a reseller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grant {
+    /// It had its grant already: nothing changed.
+    Already,
+    /// Its level has no allotment: recorded as joined, nothing to issue.
+    Nothing,
+    /// An order of these many lines was placed and processed.
+    Issued { order: String, lines: usize },
+}
+
+/// Gives a reseller that joined at `level` its level's NFR allotment, once: a zero-dollar order
+/// processed on the joining date (`ctx.today`; after a maintenance window, on the day it is
+/// processed), and tells its partner program role.
+pub async fn grant_on_join(
+    ctx: &Ctx,
+    reseller: OrgId,
+    level: PartnerLevel,
+) -> Result<Grant, Error> {
+    let pool = &ctx.db.pool;
+    let joined_on = ctx.today;
+    let allotment = store::allotment_of(pool, level).await?;
+    let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
+    let mut skus = Vec::new();
+    for row in &allotment {
+        let hardware = snapshot
+            .items
+            .get(&(row.family.clone(), row.band.clone()))
+            .is_some_and(|i| i.kind == crate::domain::catalogue::FamilyKind::Hardware);
+        skus.push((
+            row.sku(hardware).map_err(anyhow::Error::from)?,
+            row.quantity,
+        ));
+    }
+    let lines = zero_dollar_lines(&snapshot, &skus);
+    let mut tx = pool.begin().await?;
+    if !store::grant_once(&mut tx, reseller, level, joined_on, ctx.now).await? {
+        return Ok(Grant::Already);
+    }
+    if lines.is_empty() {
+        tx.commit().await?;
+        return Ok(Grant::Nothing);
+    }
+    let mut paragraphs = vec![format!(
+        "Welcome to the {} partner program. Your not-for-resale (NFR) allotment is issued at no cost, for 12 months from {joined_on}:",
+        level.label()
+    )];
+    paragraphs.extend(
+        lines
+            .iter()
+            .map(|l| format!("{} × {} ({})", l.quantity, l.description, l.sku)),
+    );
+    paragraphs
+        .push("For anything more, ask your channel account manager with an NFR request.".into());
+    let count = lines.len();
+    let placed = place_nfr_order(&mut tx, ctx, reseller, lines).await?;
+    store::set_grant_order(&mut tx, reseller, placed.id).await?;
+    let notice = Notice {
+        kind: "nfr_allotment_issued".into(),
+        subject: "Your NFR allotment is issued".into(),
+        heading: "Your NFR allotment".into(),
+        paragraphs,
+        action: Some((
+            "See your NFR licenses".into(),
+            format!("{}/nfr", ctx.public_url),
+        )),
+    };
+    notify_role(
+        &mut tx,
+        reseller,
+        ContactRole::PartnerProgram,
+        &format!("nfr:grant:{}", reseller.0),
+        &notice,
+        &ctx.public_url,
+        ctx.now,
+    )
+    .await?;
+    tx.commit().await?;
+    orders::process_one(ctx, placed.id, joined_on).await?;
+    Ok(Grant::Issued {
+        order: placed.reference,
+        lines: count,
+    })
+}
+
+/// The NFR SKU a person meant: an NFR-channel SKU as typed, or a standard one turned into its
+/// NFR-channel twin (a new term of the same product).
+pub fn nfr_sku(typed: &str) -> Result<Sku, String> {
+    let sku = Sku::parse(typed).map_err(|e| e.to_string())?;
+    let f = sku.fields();
+    match f.channel {
+        Channel::NotForResale => Ok(sku),
+        Channel::MspMonthly => {
+            Err("MSP monthly SKUs (channel M) are reported as usage, not requested as NFR.".into())
+        }
+        Channel::Standard => {
+            let transaction = if f.transaction == Transaction::Hardware {
+                Transaction::Hardware
+            } else {
+                Transaction::New
+            };
+            Sku::build(SkuFields {
+                channel: Channel::NotForResale,
+                transaction,
+                ..f.clone()
+            })
+            .map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// One line of a request as typed.
+#[derive(Debug, Clone, Default)]
+pub struct TypedLine {
+    pub sku: String,
+    pub quantity: String,
+}
+
+/// A line checked against the catalogue on `today`: the NFR line, or why not.
+pub fn check_line(
+    snapshot: &Snapshot,
+    line: &TypedLine,
+    today: NaiveDate,
+) -> Result<RequestLine, String> {
+    let sku = nfr_sku(line.sku.trim())?;
+    let description = match snapshot.availability(&sku, today) {
+        Availability::NotOrderable { reason, .. } => return Err(reason),
+        Availability::Orderable { description, .. } => description,
+    };
+    match line.quantity.trim().parse::<i64>() {
+        Ok(q) if (1..=MAX_QUANTITY).contains(&q) => Ok(RequestLine {
+            sku: sku.to_string(),
+            description: format!("{description} (NFR)"),
+            quantity: q,
+        }),
+        _ => Err("Enter a quantity from 1 to 10,000.".into()),
+    }
+}
+
+/// An NFR request as the form sends it.
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    /// The reseller it is for (the requester's own, or one a distributor supplies).
+    pub reseller: OrgId,
+    /// A distributor filing on the reseller's behalf.
+    pub on_behalf_of: Option<OrgId>,
+    pub lines: Vec<TypedLine>,
+    pub justification: String,
+}
+
+/// A filed request.
+#[derive(Debug, Clone)]
+pub struct Filed {
+    pub id: i64,
+    pub reference: String,
+    pub reseller_name: String,
+    /// Whether the reseller has a CAM (else the vendor admins decide).
+    pub to_cam: bool,
+}
+
+/// Files an NFR request: checks each line (errors as `line_<n>`, `lines`, `justification`),
+/// records it, and asks the reseller's CAM (the vendor admins without one) to decide.
+pub async fn request(ctx: &Ctx, input: NewRequest) -> Result<Filed, Error> {
+    let user = ctx.user.ok_or(Error::Forbidden)?;
+    let pool = &ctx.db.pool;
+    let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
+    let mut errors = FieldErrors::default();
+    let mut lines = Vec::new();
+    for (n, typed) in input.lines.iter().take(MAX_LINES).enumerate() {
+        if typed.sku.trim().is_empty() && typed.quantity.trim().is_empty() {
+            continue;
+        }
+        match check_line(&snapshot, typed, ctx.today) {
+            Ok(line) => lines.push(line),
+            Err(why) => errors.add(&format!("line_{}", n + 1), why),
+        }
+    }
+    if lines.is_empty() && errors.is_empty() {
+        errors.add(
+            "lines",
+            "Enter at least one product: its SKU and a quantity.",
+        );
+    } else if !errors.is_empty() {
+        errors.add("lines", "Correct the marked lines.");
+    }
+    let justification = crate::domain::field_errors::required_text(
+        &mut errors,
+        "justification",
+        &input.justification,
+        "why the reseller needs these licenses",
+        MAX_JUSTIFICATION,
+    );
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let org = orgs::get(pool, input.reseller)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let mut tx = pool.begin().await?;
+    let (id, reference) = store::insert(
+        &mut tx,
+        &store::NewRequest {
+            reseller: input.reseller,
+            by: user,
+            on_behalf_of: input.on_behalf_of,
+            justification: &justification,
+            lines: &lines,
+        },
+        ctx.today.year(),
+        ctx.now,
+    )
+    .await?;
+    crate::db::audit::record(
+        &mut *tx,
+        &ctx.actor,
+        "nfr_requested",
+        &reference,
+        &format!("{} lines", lines.len()),
+        ctx.now,
+    )
+    .await?;
+    let by = match input.on_behalf_of {
+        Some(distributor) => {
+            let name = orgs::get(pool, distributor)
+                .await?
+                .map(|d| d.name)
+                .unwrap_or_default();
+            format!("{name} filed it on behalf of {}", org.name)
+        }
+        None => format!("{} filed it", org.name),
+    };
+    let mut paragraphs = vec![format!("{by}. Justification: {justification}")];
+    paragraphs.extend(
+        lines
+            .iter()
+            .map(|l| format!("{} × {} ({})", l.quantity, l.description, l.sku)),
+    );
+    let notice = Notice {
+        kind: "nfr_request_submitted".into(),
+        subject: format!(
+            "NFR request {reference} from {} waits for your decision",
+            org.name
+        ),
+        heading: format!("NFR request {reference}"),
+        paragraphs,
+        action: Some((
+            "Approve or reject it".into(),
+            format!("{}/nfr/{id}", ctx.public_url),
+        )),
+    };
+    for person in &deciders(ctx, org.cam_user_id).await? {
+        queue_for(
+            &mut tx,
+            person,
+            ContactRole::PartnerProgram,
+            &format!("nfr:{id}:submitted"),
+            &notice,
+            &ctx.public_url,
+            ctx.now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Filed {
+        id,
+        reference,
+        reseller_name: org.name,
+        to_cam: org.cam_user_id.is_some(),
+    })
+}
+
+/// Who decides on a reseller's requests: its CAM, or every active vendor admin without one.
+async fn deciders(ctx: &Ctx, cam: Option<UserId>) -> Result<Vec<Person>, Error> {
+    let pool = &ctx.db.pool;
+    if let Some(cam) = cam {
+        if let Some(u) = users::get_with_org(pool, cam)
+            .await?
+            .filter(|u| !u.user.disabled)
+        {
+            return Ok(vec![Person {
+                user_id: cam.0,
+                name: u.user.display_name,
+                email: u.user.email,
+            }]);
+        }
+    }
+    Ok(users::vendor_admins(pool).await?)
+}
+
+/// Whether the caller decides on this request: the vendor admins, and the reseller's CAM.
+pub fn may_decide(ctx: &Ctx, r: &Request) -> bool {
+    match ctx.role {
+        Some(AccessRole::VendorAdmin) => true,
+        Some(AccessRole::ChannelManager) => ctx.user.is_some() && r.cam_user_id == ctx.user,
+        _ => false,
+    }
+}
+
+/// A decision on a request.
+#[derive(Debug, Clone)]
+pub enum Decision {
+    Approve,
+    Reject { reason: String },
+}
+
+/// What a decision did.
+#[derive(Debug, Clone)]
+pub struct Decided {
+    pub reference: String,
+    /// The NFR order an approval placed, and whether it waits for a maintenance window.
+    pub order: Option<(String, bool)>,
+}
+
+/// Approves (places and processes the zero-dollar order) or rejects (with a reason) a
+/// request that waits for a decision, and tells the requester and the partner program role.
+pub async fn decide(ctx: &Ctx, id: i64, decision: Decision) -> Result<Decided, Error> {
+    let pool = &ctx.db.pool;
+    let request = store::get(pool, ctx.scope, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    ctx.require(may_decide(ctx, &request), "decide on NFR requests")
+        .await?;
+    let user = ctx.user.ok_or(Error::Forbidden)?;
+    if request.status != "submitted" {
+        return Err(Error::Conflict(format!(
+            "{} is {} already.",
+            request.reference, request.status
+        )));
+    }
+    let reason = match &decision {
+        Decision::Approve => String::new(),
+        Decision::Reject { reason } => reason.trim().to_string(),
+    };
+    if matches!(decision, Decision::Reject { .. }) && reason.is_empty() {
+        return Err(Error::invalid(
+            "reason",
+            "Give the reason for the rejection.",
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    let mut order = None;
+    if matches!(decision, Decision::Approve) {
+        let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
+        let mut skus = Vec::new();
+        for l in &request.lines {
+            let sku = Sku::parse(&l.sku).map_err(|e| anyhow::anyhow!("{}: {e}", l.sku))?;
+            skus.push((sku, l.quantity));
+        }
+        let lines = zero_dollar_lines(&snapshot, &skus);
+        order = Some(place_nfr_order(&mut tx, ctx, request.reseller_id, lines).await?);
+    }
+    let status = if order.is_some() {
+        "approved"
+    } else {
+        "rejected"
+    };
+    let decided = store::decide(
+        &mut tx,
+        request.id,
+        status,
+        user,
+        ctx.now,
+        (!reason.is_empty()).then_some(reason.as_str()),
+        order.as_ref().map(|o| o.id),
+    )
+    .await?;
+    if !decided {
+        return Err(Error::Conflict(format!(
+            "{} was decided by someone else meanwhile; reload the page.",
+            request.reference
+        )));
+    }
+    let detail = match &order {
+        Some(o) => format!("approved; order {}", o.reference),
+        None => format!("rejected: {reason}"),
+    };
+    crate::db::audit::record(
+        &mut *tx,
+        &ctx.actor,
+        "nfr_decided",
+        &request.reference,
+        &detail,
+        ctx.now,
+    )
+    .await?;
+    tell_decision(&mut tx, ctx, &request, status, &reason, order.as_ref()).await?;
+    tx.commit().await?;
+    let order = match order {
+        Some(placed) => {
+            let stats = orders::process_one(ctx, placed.id, ctx.today).await?;
+            Some((placed.reference, stats.waiting > 0))
+        }
+        None => None,
+    };
+    Ok(Decided {
+        reference: request.reference,
+        order,
+    })
+}
+
+/// Mails a decision to the requester and the reseller's partner program role.
+async fn tell_decision(
+    tx: &mut AnyConnection,
+    ctx: &Ctx,
+    request: &Request,
+    status: &str,
+    reason: &str,
+    order: Option<&Placed>,
+) -> Result<(), Error> {
+    let mut paragraphs = vec![match order {
+        Some(o) => format!(
+            "NFR request {} for {} is approved. Order {} puts the licenses on its schedule at no cost, for 12 months from the day it is processed.",
+            request.reference, request.reseller_name, o.reference
+        ),
+        None => format!("NFR request {} for {} is rejected.", request.reference, request.reseller_name),
+    }];
+    if !reason.is_empty() {
+        paragraphs.push(format!("Reason: {reason}"));
+    }
+    let notice = Notice {
+        kind: "nfr_request_decided".into(),
+        subject: format!("NFR request {} {status}", request.reference),
+        heading: format!("NFR request {} {status}", request.reference),
+        paragraphs,
+        action: Some((
+            "See the request".into(),
+            format!("{}/nfr/{}", ctx.public_url, request.id),
+        )),
+    };
+    let event = format!("nfr:{}:{status}", request.id);
+    if let Some(by) = request
+        .requested_by
+        .filter(|_| !request.requester_email.is_empty())
+    {
+        let person = Person {
+            user_id: by.0,
+            name: request.requester_name.clone(),
+            email: request.requester_email.clone(),
+        };
+        queue_for(
+            tx,
+            &person,
+            ContactRole::PartnerProgram,
+            &event,
+            &notice,
+            &ctx.public_url,
+            ctx.now,
+        )
+        .await?;
+    }
+    notify_role(
+        tx,
+        request.reseller_id,
+        ContactRole::PartnerProgram,
+        &event,
+        &notice,
+        &ctx.public_url,
+        ctx.now,
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,344 @@
+//! Quotes (PRODUCT.md section 4): distributor staff turn a submitted inquiry into a quote
+//! with the approved discounts (lowered, never raised, with a reason), and the reseller
+//! accepts it (an order is placed through [`orders::place_in`]) or declines it.
+
+use super::orders::{self, NewOrder, Origin};
+use super::{Ctx, Error};
+use crate::db::inquiries::{self, Inquiry};
+use crate::db::{catalogue, deals, quotes as store};
+use crate::domain::contact::ContactRole;
+use crate::domain::pricing::{
+    adjust, price_line, proposed, totals, Adjustment, Bp, Discount, Level, QuoteContext,
+};
+use crate::domain::status::{InquiryEvent, InquiryStatus};
+use crate::domain::{AccessRole, FieldErrors, PartnerLevel};
+use crate::mail::notify::{queue_for, Notice};
+
+/// An inquiry in the caller's scope (channel account managers see none: 403, audited).
+pub async fn load(ctx: &Ctx, id: i64) -> Result<Inquiry, Error> {
+    ctx.require(
+        ctx.role != Some(AccessRole::ChannelManager),
+        "see pricing inquiries",
+    )
+    .await?;
+    inquiries::get(&ctx.db.pool, ctx.scope, id)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+/// The conflict of a save made on a version someone else changed meanwhile.
+pub fn stale(inquiry: &Inquiry) -> Error {
+    Error::Conflict(format!(
+        "{} was changed by someone else after you opened it. Nothing was saved; reload the page and make your change again.",
+        inquiry.reference
+    ))
+}
+
+/// A line as distributor staff prepare its quote: the proposed (approved) discounts.
+pub struct ProposalLine {
+    pub line: inquiries::Line,
+    pub proposed: Vec<Discount>,
+}
+
+/// The approved discounts of each line of the inquiry, on `ctx.today`.
+pub async fn proposal(ctx: &Ctx, inquiry: &Inquiry) -> Result<Vec<ProposalLine>, Error> {
+    let pool = &ctx.db.pool;
+    let rules = deals::rules(pool).await?;
+    let (end_customer, level) = store::pricing_subject(pool, inquiry.id).await?;
+    let pricing = QuoteContext {
+        partner_level: level
+            .as_deref()
+            .and_then(PartnerLevel::parse)
+            .unwrap_or(PartnerLevel::Authorized),
+        end_customer_id: end_customer,
+        registrations: store::registrations(pool, end_customer).await?,
+        quote_date: ctx.today,
+    };
+    Ok(inquiry
+        .lines
+        .iter()
+        .map(|l| ProposalLine {
+            proposed: proposed(&rules, &pricing, &l.family),
+            line: l.clone(),
+        })
+        .collect())
+}
+
+/// Whether the caller may quote this inquiry: staff of the distributor it was sent to,
+/// while it waits for a quote or has one.
+pub fn may_quote(ctx: &Ctx, inquiry: &Inquiry) -> bool {
+    matches!(
+        ctx.role,
+        Some(AccessRole::DistributorAdmin | AccessRole::DistributorStaff)
+    ) && ctx.org == Some(inquiry.distributor_id)
+        && matches!(
+            inquiry.status,
+            InquiryStatus::Submitted | InquiryStatus::Quoted
+        )
+}
+
+/// A percentage staff typed for one discount level of one line.
+#[derive(Debug, Clone)]
+pub struct TypedDiscount {
+    pub line: i64,
+    pub level: Level,
+    pub percent: String,
+    pub reason: String,
+}
+
+/// A quote as the desk sends it.
+#[derive(Debug, Clone, Default)]
+pub struct QuoteInput {
+    /// The inquiry version the person saw.
+    pub version: Option<i64>,
+    pub discounts: Vec<TypedDiscount>,
+    pub note: String,
+}
+
+/// A sent quote.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub version: i64,
+    /// "sent" for the first version, "revised" after.
+    pub what: &'static str,
+}
+
+/// Sends (or revises) the quote of a submitted inquiry: every typed percentage at most the
+/// approved one, a reason for each lowered one (errors as `line_<id>`), priced through
+/// `domain::pricing`; the author and the reseller's admins are told.
+pub async fn send(ctx: &Ctx, id: i64, input: QuoteInput) -> Result<Sent, Error> {
+    let inquiry = load(ctx, id).await?;
+    ctx.require(may_quote(ctx, &inquiry), "quote this inquiry")
+        .await?;
+    let user = ctx.user.ok_or(Error::Forbidden)?;
+    let next = inquiry.status.next(InquiryEvent::SendQuote)?;
+    let lines = proposal(ctx, &inquiry).await?;
+    let mut errors = FieldErrors::default();
+    let mut priced = Vec::new();
+    for pl in &lines {
+        let field = format!("line_{}", pl.line.id);
+        let mut adjustments = Vec::new();
+        for d in &pl.proposed {
+            let Some(typed) = input
+                .discounts
+                .iter()
+                .find(|t| t.line == pl.line.id && t.level == d.level)
+            else {
+                continue;
+            };
+            match Bp::parse_percent(&typed.percent) {
+                Some(bp) => adjustments.push(Adjustment {
+                    level: d.level,
+                    bp,
+                    reason: typed.reason.clone(),
+                }),
+                None => errors.add(
+                    &field,
+                    format!(
+                        "{}: “{}” is not a percentage.",
+                        d.level.label(),
+                        typed.percent
+                    ),
+                ),
+            }
+        }
+        let quantity = u32::try_from(pl.line.quantity.max(0)).unwrap_or(u32::MAX);
+        match adjust(&pl.proposed, &adjustments)
+            .and_then(|discounts| price_line(pl.line.unit_msrp, quantity, &discounts))
+        {
+            Ok(p) => priced.push(p),
+            Err(e) => errors.add(&field, format!("{}: {e}", pl.line.sku)),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let pool = &ctx.db.pool;
+    let valid =
+        crate::domain::status::valid_until(ctx.today, deals::quote_validity_days(pool).await?);
+    let inputs: Vec<store::PricedInput> = lines
+        .iter()
+        .zip(&priced)
+        .map(|(pl, p)| store::PricedInput {
+            sku: &pl.line.sku,
+            description: &pl.line.description,
+            quantity: pl.line.quantity,
+            unit_msrp: pl.line.unit_msrp,
+            priced: p,
+        })
+        .collect();
+    let note = input.note.trim();
+    let mut tx = pool.begin().await?;
+    if input.version != Some(inquiry.version)
+        || !inquiries::bump(&mut tx, inquiry.id, inquiry.version, inquiry.status).await?
+    {
+        return Err(stale(&inquiry));
+    }
+    let (_, version) = store::insert(
+        &mut tx, inquiry.id, user, ctx.now, ctx.today, valid, note, &inputs,
+    )
+    .await?;
+    store::set_inquiry_status(&mut tx, inquiry.id, next.as_str()).await?;
+    let (_, total_net) = totals(&priced);
+    let net = total_net.with_currency(catalogue::DEFAULT_CURRENCY);
+    crate::db::audit::record(
+        &mut *tx,
+        &ctx.actor,
+        "quote_sent",
+        &inquiry.reference,
+        &format!("version {version}; net {net}"),
+        ctx.now,
+    )
+    .await?;
+    let what = if version == 1 { "sent" } else { "revised" };
+    let notice = Notice {
+        kind: format!("quote_{what}"),
+        subject: format!(
+            "Quote for {} {what} by {}",
+            inquiry.reference, inquiry.distributor_name
+        ),
+        heading: format!("Quote for {}", inquiry.reference),
+        paragraphs: vec![format!(
+            "{} {what} the quote for {} (version {version}): net {net} instead of MSRP {}, valid until {valid}.",
+            inquiry.distributor_name,
+            inquiry.end_customer_name,
+            inquiry.total_msrp().with_currency(catalogue::DEFAULT_CURRENCY)
+        )],
+        action: Some((
+            "See every discount and accept or decline".into(),
+            format!("{}/inquiries/{}", ctx.public_url, inquiry.id),
+        )),
+    };
+    let event = format!("inquiry:{}:quote:{version}", inquiry.id);
+    for p in &inquiries::quote_recipients(&mut tx, inquiry.id).await? {
+        queue_for(
+            &mut tx,
+            p,
+            ContactRole::DealRegistration,
+            &event,
+            &notice,
+            &ctx.public_url,
+            ctx.now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Sent { version, what })
+}
+
+/// The reseller's answer to the latest quote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Accept,
+    Decline,
+}
+
+/// What an answer did.
+#[derive(Debug, Clone)]
+pub enum Answered {
+    /// The quote of this version is accepted and this order placed with the distributor.
+    Accepted {
+        version: i64,
+        order: String,
+        distributor: String,
+    },
+    Declined {
+        reference: String,
+    },
+}
+
+/// Accepts (placing the order with the quoted lines and prices) or declines the latest quote
+/// of an inquiry. A quote past its validity lapses instead (the inquiry is recorded as
+/// expired) and the answer is refused.
+pub async fn answer(
+    ctx: &Ctx,
+    id: i64,
+    answer: Answer,
+    version: Option<i64>,
+) -> Result<Answered, Error> {
+    let inquiry = load(ctx, id).await?;
+    ctx.require(ctx.org == Some(inquiry.reseller_id), "answer this quote")
+        .await?;
+    let pool = &ctx.db.pool;
+    let quotes = store::for_inquiry(pool, inquiry.id).await?;
+    let latest = quotes
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::Conflict("There is no quote to answer yet.".into()))?;
+    let mut tx = pool.begin().await?;
+    if version != Some(inquiry.version)
+        || !inquiries::bump(&mut tx, inquiry.id, inquiry.version, inquiry.status).await?
+    {
+        return Err(stale(&inquiry));
+    }
+    if inquiry.status == InquiryStatus::Quoted && ctx.today > latest.valid_until {
+        let expired = inquiry.status.next(InquiryEvent::Lapse)?;
+        store::set_inquiry_status(&mut tx, inquiry.id, expired.as_str()).await?;
+        tx.commit().await?;
+        return Err(Error::Conflict(format!(
+            "The quote expired on {}; it can no longer be accepted. Ask {} for a new one.",
+            latest.valid_until, inquiry.distributor_name
+        )));
+    }
+    let event = match answer {
+        Answer::Accept => InquiryEvent::Accept,
+        Answer::Decline => InquiryEvent::Decline,
+    };
+    let next = inquiry.status.next(event)?;
+    store::set_inquiry_status(&mut tx, inquiry.id, next.as_str()).await?;
+    let answered = if answer == Answer::Accept {
+        let (end_customer, _) = store::pricing_subject(pool, inquiry.id).await?;
+        let order = NewOrder {
+            origin: Origin::Quote {
+                inquiry: inquiry.id,
+                quote: latest.id,
+            },
+            reseller: inquiry.reseller_id,
+            distributor: inquiry.distributor_id,
+            end_customer,
+            // The order keeps what was quoted, line by line.
+            lines: latest
+                .lines
+                .iter()
+                .map(|l| crate::db::orders::NewOrderLine {
+                    sku: l.sku.clone(),
+                    description: l.description.clone(),
+                    quantity: l.quantity,
+                    changes_entry: None,
+                    unit_msrp: l.unit_msrp,
+                    net: l.net,
+                })
+                .collect(),
+        };
+        let placed = orders::place_in(&mut tx, ctx, &order).await?;
+        crate::db::audit::record(
+            &mut *tx,
+            &ctx.actor,
+            "quote_accepted",
+            &inquiry.reference,
+            &placed.reference,
+            ctx.now,
+        )
+        .await?;
+        Answered::Accepted {
+            version: latest.version,
+            order: placed.reference,
+            distributor: inquiry.distributor_name.clone(),
+        }
+    } else {
+        crate::db::audit::record(
+            &mut *tx,
+            &ctx.actor,
+            "quote_declined",
+            &inquiry.reference,
+            "",
+            ctx.now,
+        )
+        .await?;
+        Answered::Declined {
+            reference: inquiry.reference.clone(),
+        }
+    };
+    tx.commit().await?;
+    Ok(answered)
+}
