@@ -78,7 +78,7 @@ async fn a_reseller_builds_an_inquiry_at_msrp_and_submits_it() {
         .text()
         .await
         .unwrap()
-        .contains("Enter a quantity of 1 or more."));
+        .contains("Enter a quantity from 1 to 100,000."));
 
     // The live preview shows the line's MSRP and the new total before adding.
     let preview = lee

@@ -5,6 +5,9 @@
 //!
 //! The arrows run `web → app → (domain, db, mail)`: nothing here knows HTTP.
 
+pub mod deals;
+pub mod inquiries;
+pub mod leads;
 pub mod nfr;
 pub mod orders;
 pub mod quotes;

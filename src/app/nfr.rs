@@ -17,8 +17,6 @@ use crate::mail::notify::{notify_role, queue_for, Notice};
 use chrono::{Datelike, NaiveDate};
 use sqlx::AnyConnection;
 
-/// The most licenses of one product a request may ask for.
-pub const MAX_QUANTITY: i64 = 10_000;
 /// The most lines one request may have.
 pub const MAX_LINES: usize = 40;
 /// The longest justification.
@@ -201,14 +199,12 @@ pub fn check_line(
         Availability::NotOrderable { reason, .. } => return Err(reason),
         Availability::Orderable { description, .. } => description,
     };
-    match line.quantity.trim().parse::<i64>() {
-        Ok(q) if (1..=MAX_QUANTITY).contains(&q) => Ok(RequestLine {
-            sku: sku.to_string(),
-            description: format!("{description} (NFR)"),
-            quantity: q,
-        }),
-        _ => Err("Enter a quantity from 1 to 10,000.".into()),
-    }
+    let quantity = crate::domain::order_line::parse_quantity(&line.quantity)?;
+    Ok(RequestLine {
+        sku: sku.to_string(),
+        description: format!("{description} (NFR)"),
+        quantity: i64::from(quantity),
+    })
 }
 
 /// An NFR request as the form sends it.

@@ -312,8 +312,6 @@ async fn schedule_issued(
 
 /// The most lines a directly entered order may have.
 pub const MAX_DIRECT_LINES: usize = 40;
-/// The most units one order line may have.
-pub const MAX_QUANTITY: u32 = 100_000;
 
 /// One line of the distributor's order form as typed: a SKU (empty asks for the renewal of
 /// the entry), a quantity, and the schedule entry a renewal or change continues.
@@ -492,10 +490,10 @@ pub async fn check_direct(ctx: &Ctx, order: &DirectOrder) -> Result<Checked, Err
             }
         };
         line.description = description.clone();
-        let quantity = match typed.quantity.parse::<u32>() {
-            Ok(q) if (1..=MAX_QUANTITY).contains(&q) => q,
-            _ => {
-                line.error = "Enter a quantity from 1 to 100,000.".into();
+        let quantity = match crate::domain::order_line::parse_quantity(&typed.quantity) {
+            Ok(q) => q,
+            Err(why) => {
+                line.error = why;
                 checked.lines.push(line);
                 continue;
             }

@@ -8,6 +8,19 @@ use crate::domain::sku::{Channel, Transaction};
 use crate::domain::{Sku, SkuFields};
 use chrono::NaiveDate;
 
+/// The most units of one product on one line of an inquiry, an order or an NFR request.
+pub const MAX_QUANTITY: u32 = 100_000;
+
+/// A line's quantity as typed: a whole number from 1 to [`MAX_QUANTITY`].
+pub fn parse_quantity(typed: &str) -> Result<u32, String> {
+    typed
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|q| (1..=MAX_QUANTITY).contains(q))
+        .ok_or_else(|| "Enter a quantity from 1 to 100,000.".to_string())
+}
+
 /// The schedule entry a line renews or changes.
 #[derive(Debug, Clone)]
 pub struct ChangedEntry {
@@ -126,6 +139,19 @@ pub fn check(sku: Option<&Sku>, entry: Option<&ChangedEntry>, today: NaiveDate) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantities_from_one_to_the_maximum() {
+        assert_eq!(parse_quantity(" 7 "), Ok(7));
+        assert_eq!(parse_quantity("100000"), Ok(100_000));
+        for bad in ["0", "100001", "-1", "1.5", "", "ten", "７"] {
+            assert_eq!(
+                parse_quantity(bad),
+                Err("Enter a quantity from 1 to 100,000.".to_string()),
+                "{bad}"
+            );
+        }
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

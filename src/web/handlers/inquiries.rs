@@ -5,13 +5,11 @@
 use crate::app;
 use crate::app::quotes::{Answer, Answered, ProposalLine};
 use crate::clock::format_timestamp;
-use crate::db::inquiries::{self, Inquiry, NewLine, Scope};
-use crate::db::{audit, catalogue, deals, orgs};
-use crate::domain::catalogue::{LineInput, Snapshot, Status, Translation};
-use crate::domain::contact::ContactRole;
-use crate::domain::status::{InquiryEvent, InquiryStatus};
+use crate::db::inquiries::{self, Inquiry, Scope};
+use crate::db::{catalogue, deals, orgs};
+use crate::domain::catalogue::Translation;
+use crate::domain::status::InquiryStatus;
 use crate::domain::{Cents, OrgId, OrgKind};
-use crate::mail::notify::{notify_role, Notice};
 use crate::web::chrome::Chrome;
 use crate::web::csrf::CsrfForm;
 use crate::web::extractors::CurrentUser;
@@ -19,7 +17,6 @@ use crate::web::forms::FieldErrors;
 use crate::web::{render, AppError};
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use chrono::Datelike;
 use serde::Deserialize;
 
 async fn scope(user: &CurrentUser) -> Result<Scope, AppError> {
@@ -173,53 +170,20 @@ pub struct NewForm {
 pub async fn create(user: CurrentUser, form: CsrfForm<NewForm>) -> Result<HttpResponse, AppError> {
     require_reseller(&user).await?;
     let form = form.0;
-    let page = new_page(&user, NewForm::default(), FieldErrors::default()).await?;
-    let mut errors = FieldErrors::default();
-    let choice = super::deals::check_end_customer(
-        &page.customers,
-        &form.end_customer,
-        &form.new_customer_name,
-        &form.new_customer_contact,
-        &form.new_customer_email,
-        &mut errors,
-    );
-    let distributor = form
-        .distributor
-        .parse::<i64>()
-        .ok()
-        .map(OrgId)
-        .filter(|id| page.distributors.iter().any(|(d, _)| d == id));
-    if distributor.is_none() {
-        errors.add("distributor", "Choose the distributor the inquiry goes to.");
-    }
-    let (Some(choice), Some(distributor), true) = (choice, distributor, errors.is_empty()) else {
-        return render::invalid(&new_page(&user, form, errors).await?);
+    let input = app::inquiries::NewInquiry {
+        end_customer: app::deals::TypedEndCustomer {
+            selected: form.end_customer.clone(),
+            new_name: form.new_customer_name.clone(),
+            new_contact: form.new_customer_contact.clone(),
+            new_email: form.new_customer_email.clone(),
+        },
+        distributor: form.distributor.clone(),
     };
-    let mut tx = user.state.db.pool.begin().await?;
-    let customer =
-        super::deals::resolve_end_customer(&mut tx, user.org_id, &choice, user.now()).await?;
-    let year = user.state.clock.today().year();
-    let (id, reference) = inquiries::insert(
-        &mut tx,
-        user.org_id,
-        customer,
-        distributor,
-        user.id,
-        year,
-        user.now(),
-    )
-    .await?;
-    audit::record(
-        &mut *tx,
-        &user.actor(),
-        "inquiry_created",
-        &reference,
-        "",
-        user.now(),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(render::see_other(&format!("/inquiries/{id}")))
+    match app::inquiries::create(&user.ctx, input).await {
+        Ok(id) => Ok(render::see_other(&format!("/inquiries/{id}"))),
+        Err(app::Error::Invalid(errors)) => render::invalid(&new_page(&user, form, errors).await?),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Template)]
@@ -323,55 +287,14 @@ pub async fn show(user: CurrentUser, path: web::Path<i64>) -> Result<HttpRespons
     render::page(&show_page(&user, inquiry, LineForm::default(), FieldErrors::default()).await?)
 }
 
-/// Reads a line as typed; the translation is judged on `today`.
-fn judge(
-    snapshot: &Snapshot,
-    form: &LineForm,
-    today: chrono::NaiveDate,
-    errors: &mut FieldErrors,
-) -> Option<(Translation, u32)> {
-    let months = match form.months.trim() {
-        "" => None,
-        m => match m.parse::<u32>() {
-            Ok(m) => Some(m),
-            Err(_) => {
-                errors.add("months", "Enter the number of months, 1 to 60.");
-                None
-            }
-        },
-    };
-    let quantity = match form.quantity.trim().parse::<u32>() {
-        Ok(q) if q > 0 => Some(q),
-        _ => {
-            errors.add("quantity", "Enter a quantity of 1 or more.");
-            None
+impl LineForm {
+    fn typed(&self) -> app::inquiries::TypedLine {
+        app::inquiries::TypedLine {
+            sku: self.sku.clone(),
+            months: self.months.clone(),
+            quantity: self.quantity.clone(),
         }
-    };
-    if form.sku.trim().is_empty() {
-        errors.add("sku", "Enter a SKU or a legacy SKU.");
-        return None;
     }
-    let t = snapshot.translate(
-        &LineInput {
-            line: 1,
-            sku: form.sku.clone(),
-            months,
-        },
-        today,
-    );
-    match t.status {
-        Status::Accepted => {}
-        Status::Rejected => {
-            let suggestion = t
-                .suggested
-                .as_ref()
-                .map(|s| format!(" Use {s}."))
-                .unwrap_or_default();
-            errors.add("sku", format!("{}{suggestion}", t.message));
-        }
-        Status::Invalid => errors.add("sku", t.message.clone()),
-    }
-    Some((t, quantity?)).filter(|_| errors.is_empty())
 }
 
 pub async fn preview(
@@ -382,7 +305,7 @@ pub async fn preview(
     let inquiry = load(&user, *path).await?;
     let snapshot = catalogue::snapshot(&user.state.db.pool, catalogue::DEFAULT_CURRENCY).await?;
     let mut errors = FieldErrors::default();
-    let judged = judge(&snapshot, &query, user.state.clock.today(), &mut errors);
+    let judged = app::inquiries::judge(&snapshot, &query.typed(), user.ctx.today, &mut errors);
     let preview = match judged {
         Some((t, q)) => {
             let line = Cents(t.msrp.unwrap_or_default().0 * i64::from(q));
@@ -409,44 +332,21 @@ pub async fn preview(
     render::page(&preview)
 }
 
-fn stale(inquiry: &Inquiry) -> AppError {
-    app::quotes::stale(inquiry).into()
-}
-
 pub async fn add_line(
     user: CurrentUser,
     path: web::Path<i64>,
     form: CsrfForm<LineForm>,
 ) -> Result<HttpResponse, AppError> {
-    let inquiry = load(&user, *path).await?;
-    user.require(editable(&user, &inquiry), "change this inquiry")
-        .await?;
     let form = form.0;
-    let snapshot = catalogue::snapshot(&user.state.db.pool, catalogue::DEFAULT_CURRENCY).await?;
-    let mut errors = FieldErrors::default();
-    let Some((t, quantity)) = judge(&snapshot, &form, user.state.clock.today(), &mut errors) else {
-        return render::invalid(&show_page(&user, inquiry, form, errors).await?);
-    };
-    let mut tx = user.state.db.pool.begin().await?;
-    if form.version.parse::<i64>().ok() != Some(inquiry.version)
-        || !inquiries::bump(&mut tx, inquiry.id, inquiry.version, InquiryStatus::Draft).await?
-    {
-        return Err(stale(&inquiry));
+    let seen = form.version.parse().ok();
+    match app::inquiries::add_line(&user.ctx, *path, &form.typed(), seen).await {
+        Ok(()) => Ok(render::see_other(&format!("/inquiries/{}", *path))),
+        Err(app::Error::Invalid(errors)) => {
+            let inquiry = load(&user, *path).await?;
+            render::invalid(&show_page(&user, inquiry, form, errors).await?)
+        }
+        Err(e) => Err(e.into()),
     }
-    let sku = t.new_sku.clone().unwrap_or_default();
-    let line = NewLine {
-        entered: form.sku.trim(),
-        months: t.input.months,
-        legacy_sku: t.legacy.as_deref(),
-        sku: &sku,
-        family: &sku[..6.min(sku.len())],
-        description: t.description.as_deref().unwrap_or(""),
-        quantity,
-        unit_msrp: t.msrp.unwrap_or_default(),
-    };
-    inquiries::add_line(&mut tx, inquiry.id, &line).await?;
-    tx.commit().await?;
-    Ok(render::see_other(&format!("/inquiries/{}", inquiry.id)))
 }
 
 #[derive(Deserialize)]
@@ -461,20 +361,8 @@ pub async fn remove_line(
     form: CsrfForm<VersionForm>,
 ) -> Result<HttpResponse, AppError> {
     let (id, line) = path.into_inner();
-    let inquiry = load(&user, id).await?;
-    user.require(editable(&user, &inquiry), "change this inquiry")
-        .await?;
-    let mut tx = user.state.db.pool.begin().await?;
-    if form.0.version.parse::<i64>().ok() != Some(inquiry.version)
-        || !inquiries::bump(&mut tx, inquiry.id, inquiry.version, InquiryStatus::Draft).await?
-    {
-        return Err(stale(&inquiry));
-    }
-    if !inquiries::remove_line(&mut tx, inquiry.id, line).await? {
-        return Err(AppError::NotFound);
-    }
-    tx.commit().await?;
-    Ok(render::see_other(&format!("/inquiries/{}", inquiry.id)))
+    app::inquiries::remove_line(&user.ctx, id, line, form.0.version.parse().ok()).await?;
+    Ok(render::see_other(&format!("/inquiries/{id}")))
 }
 
 pub async fn submit(
@@ -482,106 +370,23 @@ pub async fn submit(
     path: web::Path<i64>,
     form: CsrfForm<VersionForm>,
 ) -> Result<HttpResponse, AppError> {
-    let inquiry = load(&user, *path).await?;
-    user.require(inquiry.reseller_id == user.org_id, "submit this inquiry")
-        .await?;
-    inquiry
-        .status
-        .next(InquiryEvent::Submit)
-        .map_err(|e| AppError::Conflict(e.to_string()))?;
-    let today = user.state.clock.today();
-    let snapshot = catalogue::snapshot(&user.state.db.pool, catalogue::DEFAULT_CURRENCY).await?;
-    let mut errors = FieldErrors::default();
-    if inquiry.lines.is_empty() {
-        errors.add("sku", "Add at least one line before you submit.");
-    }
-    // The acceptance rules of the submission date decide, not those of the day a line was added.
-    for l in &inquiry.lines {
-        let months = l.months.map(|m| m as u32);
-        let t = snapshot.translate(
-            &LineInput {
-                line: 1,
-                sku: l.entered.clone(),
-                months,
-            },
-            today,
-        );
-        if t.status != Status::Accepted {
-            let suggestion = t
-                .suggested
-                .map(|s| format!(" Use {s}."))
-                .unwrap_or_default();
-            errors.add(
-                "sku",
+    match app::inquiries::submit(&user.ctx, *path, form.0.version.parse().ok()).await {
+        Ok(inquiry) => {
+            user.session.flash(
+                "success",
                 format!(
-                    "{}: {}{suggestion} Remove the line and add it again.",
-                    l.entered, t.message
+                    "{} is sent to {}; you will be told when the quote is ready.",
+                    inquiry.reference, inquiry.distributor_name
                 ),
-            );
+            )?;
+            Ok(render::see_other(&format!("/inquiries/{}", inquiry.id)))
         }
+        Err(app::Error::Invalid(errors)) => {
+            let inquiry = load(&user, *path).await?;
+            render::invalid(&show_page(&user, inquiry, LineForm::default(), errors).await?)
+        }
+        Err(e) => Err(e.into()),
     }
-    if !errors.is_empty() {
-        return render::invalid(&show_page(&user, inquiry, LineForm::default(), errors).await?);
-    }
-    let mut tx = user.state.db.pool.begin().await?;
-    if form.0.version.parse::<i64>().ok() != Some(inquiry.version)
-        || !inquiries::bump(&mut tx, inquiry.id, inquiry.version, InquiryStatus::Draft).await?
-    {
-        return Err(stale(&inquiry));
-    }
-    inquiries::mark_submitted(&mut tx, inquiry.id, &today.to_string(), user.now()).await?;
-    audit::record(
-        &mut *tx,
-        &user.actor(),
-        "inquiry_submitted",
-        &inquiry.reference,
-        &inquiry.distributor_name,
-        user.now(),
-    )
-    .await?;
-    let notice = Notice {
-        kind: "inquiry_submitted".into(),
-        subject: format!(
-            "Pricing inquiry {} from {}",
-            inquiry.reference, inquiry.reseller_name
-        ),
-        heading: format!("Pricing inquiry {}", inquiry.reference),
-        paragraphs: vec![format!(
-            "{} asks for a quote for {} ({} lines, MSRP {}).",
-            inquiry.reseller_name,
-            inquiry.end_customer_name,
-            inquiry.lines.len(),
-            inquiry.total()
-        )],
-        action: Some((
-            "Open the inquiry".into(),
-            format!(
-                "{}/inquiries/{}",
-                user.state.settings.public_url(),
-                inquiry.id
-            ),
-        )),
-    };
-    let event = format!("inquiry:{}:submitted", inquiry.id);
-    notify_role(
-        &mut tx,
-        inquiry.distributor_id,
-        ContactRole::Quotes,
-        &event,
-        &notice,
-        &user.state.settings.public_url(),
-        user.now(),
-    )
-    .await?;
-    tx.commit().await?;
-    user.session.flash(
-        "success",
-        format!(
-            "{} is sent to {}; you will be told when the quote is ready.",
-            inquiry.reference, inquiry.distributor_name
-        ),
-    )?;
-    Ok(render::see_other(&format!("/inquiries/{}", inquiry.id)))
 }
 
 impl ProposalLine {

@@ -1,0 +1,460 @@
+//! Deal registrations (PRODUCT.md section 6): a reseller registers an opportunity; its
+//! channel account manager (the vendor admins without one) approves it (valid for the
+//! configured days, extendable) or rejects it with a reason. Only one approved registration
+//! per end customer and family at a time.
+
+use super::{Ctx, Error};
+use crate::db::deals::{self as store, Deal};
+use crate::db::{catalogue, orgs, users};
+use crate::domain::contact::{ContactRole, Person};
+use crate::domain::field_errors::required_text;
+use crate::domain::status::{valid_until, DealEvent};
+use crate::domain::{AccessRole, Cents, Email, FieldErrors, OrgId};
+use crate::mail::notify::{notify_role, queue_for, Notice};
+use chrono::{Datelike, NaiveDate};
+
+/// The longest name, contact and notes a person may type.
+pub const MAX_NAME: usize = 200;
+pub const MAX_CONTACT: usize = 100;
+pub const MAX_NOTES: usize = 4000;
+
+/// The end customer a form names: one of the reseller's, or a new one to create.
+#[derive(Debug, Clone)]
+pub enum EndCustomerChoice {
+    Existing(i64),
+    New {
+        name: String,
+        contact: String,
+        email: Email,
+    },
+}
+
+impl EndCustomerChoice {
+    pub fn name(&self, customers: &[(i64, String)]) -> String {
+        match self {
+            EndCustomerChoice::Existing(id) => customers
+                .iter()
+                .find(|(c, _)| c == id)
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default(),
+            EndCustomerChoice::New { name, .. } => name.clone(),
+        }
+    }
+}
+
+/// The end-customer part of a form as typed: the `end_customer` select, or the three
+/// `new_customer_*` fields.
+#[derive(Debug, Clone, Default)]
+pub struct TypedEndCustomer {
+    pub selected: String,
+    pub new_name: String,
+    pub new_contact: String,
+    pub new_email: String,
+}
+
+/// Checks the end-customer part of a form against the reseller's `customers`, with messages
+/// next to the fields.
+pub fn check_end_customer(
+    customers: &[(i64, String)],
+    typed: &TypedEndCustomer,
+    errors: &mut FieldErrors,
+) -> Option<EndCustomerChoice> {
+    let existing = typed
+        .selected
+        .parse::<i64>()
+        .ok()
+        .filter(|id| customers.iter().any(|(c, _)| c == id));
+    let name = typed.new_name.trim();
+    match (existing, name.is_empty()) {
+        (Some(id), true) => Some(EndCustomerChoice::Existing(id)),
+        (None, false) => {
+            if name.chars().count() > MAX_NAME {
+                errors.add(
+                    "new_customer_name",
+                    format!("Use at most {MAX_NAME} characters."),
+                );
+            }
+            let contact = required_text(
+                errors,
+                "new_customer_contact",
+                &typed.new_contact,
+                "the customer's license contact",
+                MAX_CONTACT,
+            );
+            let email = Email::parse(&typed.new_email)
+                .map_err(|e| errors.add("new_customer_email", e.to_string()))
+                .ok();
+            if customers
+                .iter()
+                .any(|(_, n)| n.to_lowercase() == name.to_lowercase())
+            {
+                errors.add(
+                    "new_customer_name",
+                    "You have an end customer of this name: choose it from the list.",
+                );
+            }
+            email.map(|email| EndCustomerChoice::New {
+                name: name.to_string(),
+                contact,
+                email,
+            })
+        }
+        (Some(_), false) => {
+            errors.add(
+                "end_customer",
+                "Choose an end customer or enter a new one, not both.",
+            );
+            None
+        }
+        (None, true) => {
+            errors.add(
+                "end_customer",
+                "Choose the end customer, or enter a new one below.",
+            );
+            None
+        }
+    }
+}
+
+/// The id of the chosen end customer, creating a new one in the caller's transaction.
+pub async fn resolve_end_customer(
+    conn: &mut sqlx::AnyConnection,
+    reseller: OrgId,
+    choice: &EndCustomerChoice,
+    now: i64,
+) -> Result<i64, Error> {
+    Ok(match choice {
+        EndCustomerChoice::Existing(id) => *id,
+        EndCustomerChoice::New {
+            name,
+            contact,
+            email,
+        } => store::insert_end_customer(conn, reseller, name, contact, email.as_str(), now).await?,
+    })
+}
+
+/// A registration as the reseller's form sends it.
+#[derive(Debug, Clone, Default)]
+pub struct NewRegistration {
+    pub end_customer: TypedEndCustomer,
+    pub families: Vec<String>,
+    pub estimated_msrp: String,
+    pub expected_close: String,
+    pub distributor: String,
+    pub notes: String,
+}
+
+/// A submitted registration.
+#[derive(Debug, Clone)]
+pub struct Registered {
+    pub id: i64,
+    pub reference: String,
+}
+
+/// Registers a deal for the caller's reseller: an end customer of its own (or a new one),
+/// catalogue families, an estimated MSRP of at least the minimum, a close date not passed, one
+/// of its distributors; refused while another approved registration of the same end customer
+/// and family is valid. The CAM is told.
+pub async fn register(ctx: &Ctx, input: NewRegistration) -> Result<Registered, Error> {
+    let reseller = match (ctx.org, ctx.role) {
+        (Some(org), Some(AccessRole::ResellerAdmin | AccessRole::ResellerUser)) => org,
+        _ => {
+            ctx.require(false, "register deals").await?;
+            return Err(Error::Forbidden);
+        }
+    };
+    let user = ctx.user.ok_or(Error::Forbidden)?;
+    let pool = &ctx.db.pool;
+    let mut errors = FieldErrors::default();
+    let customers = store::end_customers(pool, reseller).await?;
+    let choice = check_end_customer(&customers, &input.end_customer, &mut errors);
+    let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
+    let known = snapshot.families();
+    let families: Vec<String> = input
+        .families
+        .iter()
+        .filter(|f| known.iter().any(|(c, _)| c == *f))
+        .cloned()
+        .collect();
+    if families.is_empty() {
+        errors.add("families", "Choose at least one product family.");
+    }
+    let (minimum, _) = store::settings(pool).await?;
+    let estimated = match Cents::parse(&input.estimated_msrp) {
+        Ok(v) if v < minimum => {
+            errors.add(
+                "estimated_msrp",
+                format!(
+                    "A deal registration needs an estimated MSRP value of at least {}.",
+                    minimum.with_currency(catalogue::DEFAULT_CURRENCY)
+                ),
+            );
+            None
+        }
+        Ok(v) => Some(v),
+        Err(e) => {
+            errors.add("estimated_msrp", e.to_string());
+            None
+        }
+    };
+    let close = match NaiveDate::parse_from_str(input.expected_close.trim(), "%Y-%m-%d") {
+        Err(_) => {
+            errors.add(
+                "expected_close",
+                "Enter the expected close date as YYYY-MM-DD.",
+            );
+            None
+        }
+        Ok(d) if d < ctx.today => {
+            errors.add("expected_close", "The expected close date has passed.");
+            None
+        }
+        Ok(d) => Some(d),
+    };
+    let suppliers = orgs::distributor_ids_of(pool, reseller).await?;
+    let distributor = input
+        .distributor
+        .parse::<i64>()
+        .ok()
+        .map(OrgId)
+        .filter(|id| suppliers.contains(id));
+    if distributor.is_none() {
+        errors.add(
+            "distributor",
+            "Choose the distributor that will quote this deal.",
+        );
+    }
+    if input.notes.trim().chars().count() > MAX_NOTES {
+        errors.add("notes", format!("Use at most {MAX_NOTES} characters."));
+    }
+    let (Some(choice), Some(estimated), Some(close), Some(distributor), true) =
+        (choice, estimated, close, distributor, errors.is_empty())
+    else {
+        return Err(Error::Invalid(errors));
+    };
+    let mut tx = pool.begin().await?;
+    let end_customer = resolve_end_customer(&mut tx, reseller, &choice, ctx.now).await?;
+    let conflicts =
+        store::approved_conflicts(&mut tx, end_customer, &families, ctx.today, 0).await?;
+    if !conflicts.is_empty() {
+        return Err(Error::invalid(
+            "families",
+            format!(
+                "This end customer already has an approved deal registration for this product ({}); a second one is not accepted while it is valid.",
+                conflicts.join(", ")
+            ),
+        ));
+    }
+    let new = store::NewDeal {
+        reseller,
+        end_customer,
+        distributor,
+        estimated_msrp: estimated,
+        expected_close: close,
+        notes: input.notes.trim(),
+        families: &families,
+        by: user,
+    };
+    let (id, reference) = store::insert(&mut tx, &new, ctx.today.year(), ctx.now).await?;
+    crate::db::audit::record(
+        &mut *tx,
+        &ctx.actor,
+        "deal_registration_submitted",
+        &reference,
+        &families.join(","),
+        ctx.now,
+    )
+    .await?;
+    // The reseller's channel account manager decides: tell them.
+    let org = orgs::get(pool, reseller).await?.ok_or(Error::NotFound)?;
+    if let Some(cam) = org.cam_user_id {
+        if let Some(cam_user) = users::get_with_org(pool, cam)
+            .await?
+            .filter(|c| !c.user.disabled)
+        {
+            let person = Person {
+                user_id: cam.0,
+                name: cam_user.user.display_name,
+                email: cam_user.user.email,
+            };
+            let notice = Notice {
+                kind: "deal_registration_submitted".into(),
+                subject: format!(
+                    "Deal registration {reference} from {} waits for your decision",
+                    org.name
+                ),
+                heading: format!("Deal registration {reference}"),
+                paragraphs: vec![format!(
+                    "{} registered a deal for {} ({}), estimated MSRP {}.",
+                    org.name,
+                    families.join(", "),
+                    choice.name(&customers),
+                    estimated.with_currency(catalogue::DEFAULT_CURRENCY)
+                )],
+                action: Some((
+                    "Approve or reject it".into(),
+                    format!("{}/deals/{id}", ctx.public_url),
+                )),
+            };
+            queue_for(
+                &mut tx,
+                &person,
+                ContactRole::DealRegistration,
+                &format!("deal:{id}:submitted"),
+                &notice,
+                &ctx.public_url,
+                ctx.now,
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(Registered { id, reference })
+}
+
+/// Whether the caller decides on this registration: the vendor admins, and its CAM.
+pub fn may_decide(ctx: &Ctx, deal: &Deal) -> bool {
+    match ctx.role {
+        Some(AccessRole::VendorAdmin) => true,
+        Some(AccessRole::ChannelManager) => ctx.user.is_some() && deal.cam_user_id == ctx.user,
+        _ => false,
+    }
+}
+
+/// A registration in the caller's scope.
+pub async fn load(ctx: &Ctx, id: i64) -> Result<Deal, Error> {
+    store::get(&ctx.db.pool, ctx.scope, id)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+/// Approves, rejects (with a reason) or extends a registration, and tells the reseller's
+/// deal registration role. Returns what happened in a word ("approved", …).
+pub async fn decide(
+    ctx: &Ctx,
+    id: i64,
+    event: DealEvent,
+    reason: &str,
+) -> Result<&'static str, Error> {
+    let deal = load(ctx, id).await?;
+    ctx.require(may_decide(ctx, &deal), "decide on deal registrations")
+        .await?;
+    let user = ctx.user.ok_or(Error::Forbidden)?;
+    let today = ctx.today;
+    let next = deal.status_on(today).next(event)?;
+    let reason = reason.trim();
+    if event == DealEvent::Reject && reason.is_empty() {
+        return Err(Error::invalid(
+            "reason",
+            "Give the reseller the reason for the rejection.",
+        ));
+    }
+    let pool = &ctx.db.pool;
+    let (_, days) = store::settings(pool).await?;
+    let mut tx = pool.begin().await?;
+    let valid = match event {
+        DealEvent::Approve => {
+            let conflicts = store::approved_conflicts(
+                &mut tx,
+                deal.end_customer_id,
+                &deal.families,
+                today,
+                deal.id,
+            )
+            .await?;
+            if !conflicts.is_empty() {
+                return Err(Error::Conflict(format!(
+                    "{} cannot be approved: {} is approved for this end customer and product and still valid. Reject this one as a conflict.",
+                    deal.reference,
+                    conflicts.join(", ")
+                )));
+            }
+            Some((today, valid_until(today, days)))
+        }
+        // Extending: another full validity from today, or from the current end if later.
+        DealEvent::Extend => {
+            let from = deal.valid_until.map(|u| u.max(today)).unwrap_or(today);
+            Some((
+                deal.valid_from.unwrap_or(today),
+                valid_until(from, days + 1),
+            ))
+        }
+        _ => None,
+    };
+    let reason = Some(reason).filter(|r| !r.is_empty());
+    if !store::decide(
+        &mut tx,
+        deal.id,
+        deal.status,
+        next,
+        user,
+        ctx.now,
+        reason,
+        valid,
+    )
+    .await?
+    {
+        return Err(Error::Conflict(format!(
+            "{} was decided by someone else meanwhile; reload the page.",
+            deal.reference
+        )));
+    }
+    let what = match event {
+        DealEvent::Approve => "approved",
+        DealEvent::Reject => "rejected",
+        DealEvent::Extend => "extended",
+        DealEvent::Lapse => "expired",
+    };
+    let detail = match valid {
+        Some((f, u)) => format!("{what}; valid {f} to {u}"),
+        None => format!("{what}; {}", reason.unwrap_or("")),
+    };
+    crate::db::audit::record(
+        &mut *tx,
+        &ctx.actor,
+        "deal_registration_decided",
+        &deal.reference,
+        &detail,
+        ctx.now,
+    )
+    .await?;
+    let mut paragraphs = vec![format!(
+        "Your deal registration {} for {} ({}) is {what}.",
+        deal.reference,
+        deal.end_customer_name,
+        deal.families.join(", ")
+    )];
+    if let Some((_, u)) = valid {
+        paragraphs.push(format!("It is valid until {u}; quotes for this end customer and product get the deal registration discount until then."));
+    }
+    if let Some(r) = reason {
+        paragraphs.push(format!("Reason: {r}"));
+    }
+    let notice = Notice {
+        kind: "deal_registration_status".into(),
+        subject: format!("Deal registration {} {what}", deal.reference),
+        heading: format!("Deal registration {} {what}", deal.reference),
+        paragraphs,
+        action: Some((
+            "See the registration".into(),
+            format!("{}/deals/{}", ctx.public_url, deal.id),
+        )),
+    };
+    let event_key = format!(
+        "deal:{}:{what}:{}",
+        deal.id,
+        valid.map(|v| v.1.to_string()).unwrap_or_default()
+    );
+    notify_role(
+        &mut tx,
+        deal.reseller_id,
+        ContactRole::DealRegistration,
+        &event_key,
+        &notice,
+        &ctx.public_url,
+        ctx.now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(what)
+}

@@ -1,0 +1,295 @@
+//! Pricing inquiries (PRODUCT.md section 4): a reseller builds one for an end customer from
+//! new or legacy SKUs (MSRP only) and submits it to one of its distributors. Legacy SKUs are
+//! translated on entry and judged again by the rule of the submission date. Every change
+//! carries the version the person saw; a stale one is refused.
+
+use super::deals::{check_end_customer, resolve_end_customer, TypedEndCustomer};
+use super::quotes::{load, stale};
+use super::{Ctx, Error};
+use crate::db::inquiries::{self as store, Inquiry, NewLine};
+use crate::db::{catalogue, orgs};
+use crate::domain::catalogue::{LineInput, Snapshot, Status, Translation};
+use crate::domain::contact::ContactRole;
+use crate::domain::order_line::parse_quantity;
+use crate::domain::status::{InquiryEvent, InquiryStatus};
+use crate::domain::{AccessRole, FieldErrors, OrgId, Sku};
+use crate::mail::notify::{notify_role, Notice};
+use chrono::{Datelike, NaiveDate};
+
+fn reseller_of(ctx: &Ctx) -> Option<OrgId> {
+    match ctx.role {
+        Some(AccessRole::ResellerAdmin | AccessRole::ResellerUser) => ctx.org,
+        _ => None,
+    }
+}
+
+/// An inquiry as the reseller's form starts it.
+#[derive(Debug, Clone, Default)]
+pub struct NewInquiry {
+    pub end_customer: TypedEndCustomer,
+    pub distributor: String,
+}
+
+/// Starts a draft inquiry of the caller's reseller for one of its end customers (or a new
+/// one), addressed to one of its distributors. Returns its id.
+pub async fn create(ctx: &Ctx, input: NewInquiry) -> Result<i64, Error> {
+    let Some(reseller) = reseller_of(ctx) else {
+        ctx.require(false, "ask for pricing").await?;
+        return Err(Error::Forbidden);
+    };
+    let user = ctx.user.ok_or(Error::Forbidden)?;
+    let pool = &ctx.db.pool;
+    let mut errors = FieldErrors::default();
+    let customers = crate::db::deals::end_customers(pool, reseller).await?;
+    let choice = check_end_customer(&customers, &input.end_customer, &mut errors);
+    let suppliers = orgs::distributor_ids_of(pool, reseller).await?;
+    let distributor = input
+        .distributor
+        .parse::<i64>()
+        .ok()
+        .map(OrgId)
+        .filter(|id| suppliers.contains(id));
+    if distributor.is_none() {
+        errors.add("distributor", "Choose the distributor the inquiry goes to.");
+    }
+    let (Some(choice), Some(distributor), true) = (choice, distributor, errors.is_empty()) else {
+        return Err(Error::Invalid(errors));
+    };
+    let mut tx = pool.begin().await?;
+    let customer = resolve_end_customer(&mut tx, reseller, &choice, ctx.now).await?;
+    let (id, reference) = store::insert(
+        &mut tx,
+        reseller,
+        customer,
+        distributor,
+        user,
+        ctx.today.year(),
+        ctx.now,
+    )
+    .await?;
+    crate::db::audit::record(
+        &mut *tx,
+        &ctx.actor,
+        "inquiry_created",
+        &reference,
+        "",
+        ctx.now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A line as typed: a new or legacy SKU, the months of a 1-month legacy SKU, a quantity.
+#[derive(Debug, Clone, Default)]
+pub struct TypedLine {
+    pub sku: String,
+    pub months: String,
+    pub quantity: String,
+}
+
+/// Reads a line as typed; the translation is judged on `today`. Messages go to the `sku`,
+/// `months` and `quantity` fields.
+pub fn judge(
+    snapshot: &Snapshot,
+    typed: &TypedLine,
+    today: NaiveDate,
+    errors: &mut FieldErrors,
+) -> Option<(Translation, u32)> {
+    let months = match typed.months.trim() {
+        "" => None,
+        m => match m.parse::<u32>() {
+            Ok(m) => Some(m),
+            Err(_) => {
+                errors.add("months", "Enter the number of months, 1 to 60.");
+                None
+            }
+        },
+    };
+    let quantity = parse_quantity(&typed.quantity)
+        .map_err(|why| errors.add("quantity", why))
+        .ok();
+    if typed.sku.trim().is_empty() {
+        errors.add("sku", "Enter a SKU or a legacy SKU.");
+        return None;
+    }
+    let t = snapshot.translate(
+        &LineInput {
+            line: 1,
+            sku: typed.sku.clone(),
+            months,
+        },
+        today,
+    );
+    match t.status {
+        Status::Accepted => {}
+        Status::Rejected => {
+            let suggestion = t
+                .suggested
+                .as_ref()
+                .map(|s| format!(" Use {s}."))
+                .unwrap_or_default();
+            errors.add("sku", format!("{}{suggestion}", t.message));
+        }
+        Status::Invalid => errors.add("sku", t.message.clone()),
+    }
+    Some((t, quantity?)).filter(|_| errors.is_empty())
+}
+
+/// Only the reseller's own people change its drafts.
+fn editable(ctx: &Ctx, inquiry: &Inquiry) -> bool {
+    inquiry.status == InquiryStatus::Draft && reseller_of(ctx) == Some(inquiry.reseller_id)
+}
+
+/// Bumps the inquiry's version in `tx` if it is still the one the person saw.
+async fn claim_version(
+    tx: &mut sqlx::AnyConnection,
+    inquiry: &Inquiry,
+    seen: Option<i64>,
+) -> Result<(), Error> {
+    if seen != Some(inquiry.version)
+        || !store::bump(tx, inquiry.id, inquiry.version, inquiry.status).await?
+    {
+        return Err(stale(inquiry));
+    }
+    Ok(())
+}
+
+/// Adds a line to a draft, judged by the legacy rules of today.
+pub async fn add_line(
+    ctx: &Ctx,
+    id: i64,
+    typed: &TypedLine,
+    seen: Option<i64>,
+) -> Result<(), Error> {
+    let inquiry = load(ctx, id).await?;
+    ctx.require(editable(ctx, &inquiry), "change this inquiry")
+        .await?;
+    let snapshot = catalogue::snapshot(&ctx.db.pool, catalogue::DEFAULT_CURRENCY).await?;
+    let mut errors = FieldErrors::default();
+    let Some((t, quantity)) = judge(&snapshot, typed, ctx.today, &mut errors) else {
+        return Err(Error::Invalid(errors));
+    };
+    let Some(sku) = t.new_sku.as_deref().and_then(|s| Sku::parse(s).ok()) else {
+        return Err(Error::invalid("sku", t.message));
+    };
+    let mut tx = ctx.db.pool.begin().await?;
+    claim_version(&mut tx, &inquiry, seen).await?;
+    let sku_text = sku.to_string();
+    let line = NewLine {
+        entered: typed.sku.trim(),
+        months: t.input.months,
+        legacy_sku: t.legacy.as_deref(),
+        sku: &sku_text,
+        family: &sku.fields().family,
+        description: t.description.as_deref().unwrap_or(""),
+        quantity,
+        unit_msrp: t.msrp.unwrap_or_default(),
+    };
+    store::add_line(&mut tx, inquiry.id, &line).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Removes a line of a draft.
+pub async fn remove_line(ctx: &Ctx, id: i64, line: i64, seen: Option<i64>) -> Result<(), Error> {
+    let inquiry = load(ctx, id).await?;
+    ctx.require(editable(ctx, &inquiry), "change this inquiry")
+        .await?;
+    let mut tx = ctx.db.pool.begin().await?;
+    claim_version(&mut tx, &inquiry, seen).await?;
+    if !store::remove_line(&mut tx, inquiry.id, line).await? {
+        return Err(Error::NotFound);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Submits a draft to its distributor when every line is accepted on today's date (errors on
+/// the `sku` field, where the page shows them); the distributor's quotes role is told.
+pub async fn submit(ctx: &Ctx, id: i64, seen: Option<i64>) -> Result<Inquiry, Error> {
+    let inquiry = load(ctx, id).await?;
+    ctx.require(
+        reseller_of(ctx) == Some(inquiry.reseller_id),
+        "submit this inquiry",
+    )
+    .await?;
+    inquiry.status.next(InquiryEvent::Submit)?;
+    let snapshot = catalogue::snapshot(&ctx.db.pool, catalogue::DEFAULT_CURRENCY).await?;
+    let mut errors = FieldErrors::default();
+    if inquiry.lines.is_empty() {
+        errors.add("sku", "Add at least one line before you submit.");
+    }
+    // The acceptance rules of the submission date decide, not those of the day a line was added.
+    for l in &inquiry.lines {
+        let t = snapshot.translate(
+            &LineInput {
+                line: 1,
+                sku: l.entered.clone(),
+                months: l.months.and_then(|m| u32::try_from(m).ok()),
+            },
+            ctx.today,
+        );
+        if t.status != Status::Accepted {
+            let suggestion = t
+                .suggested
+                .map(|s| format!(" Use {s}."))
+                .unwrap_or_default();
+            errors.add(
+                "sku",
+                format!(
+                    "{}: {}{suggestion} Remove the line and add it again.",
+                    l.entered, t.message
+                ),
+            );
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let mut tx = ctx.db.pool.begin().await?;
+    claim_version(&mut tx, &inquiry, seen).await?;
+    store::mark_submitted(&mut tx, inquiry.id, &ctx.today.to_string(), ctx.now).await?;
+    crate::db::audit::record(
+        &mut *tx,
+        &ctx.actor,
+        "inquiry_submitted",
+        &inquiry.reference,
+        &inquiry.distributor_name,
+        ctx.now,
+    )
+    .await?;
+    let notice = Notice {
+        kind: "inquiry_submitted".into(),
+        subject: format!(
+            "Pricing inquiry {} from {}",
+            inquiry.reference, inquiry.reseller_name
+        ),
+        heading: format!("Pricing inquiry {}", inquiry.reference),
+        paragraphs: vec![format!(
+            "{} asks for a quote for {} ({} lines, MSRP {}).",
+            inquiry.reseller_name,
+            inquiry.end_customer_name,
+            inquiry.lines.len(),
+            inquiry
+                .total_msrp()
+                .with_currency(catalogue::DEFAULT_CURRENCY)
+        )],
+        action: Some((
+            "Open the inquiry".into(),
+            format!("{}/inquiries/{}", ctx.public_url, inquiry.id),
+        )),
+    };
+    notify_role(
+        &mut tx,
+        inquiry.distributor_id,
+        ContactRole::Quotes,
+        &format!("inquiry:{}:submitted", inquiry.id),
+        &notice,
+        &ctx.public_url,
+        ctx.now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(inquiry)
+}
