@@ -10,7 +10,9 @@ pub mod inquiries;
 pub mod leads;
 pub mod nfr;
 pub mod orders;
+pub mod orgs;
 pub mod quotes;
+pub mod users;
 
 use crate::clock::Clock;
 use crate::db::audit::Actor;

@@ -4,29 +4,25 @@
 //! sweep records that and reminds the reseller 14 days before. Distributors are not part of
 //! a reseller's lead pipeline and get 403.
 
+use crate::app;
 use crate::clock::format_timestamp;
-use crate::db::audit;
 use crate::db::leads::{self, Lead};
-use crate::domain::contact::ContactRole;
 use crate::domain::lead::LeadStatus;
-use crate::domain::{AccessRole, Email, OrgId, OrgKind};
-use crate::mail::notify::{notify_role, Notice};
+use crate::domain::{AccessRole, OrgId, OrgKind};
 use crate::web::chrome::Chrome;
 use crate::web::csrf::CsrfForm;
 use crate::web::extractors::{CurrentUser, Htmx};
-use crate::web::forms::{required_text, FieldErrors};
+use crate::web::forms::FieldErrors;
 use crate::web::handlers::deals::ListQuery;
 use crate::web::{render, AppError};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-const NOTES_MAX: usize = 4000;
 const PER_PAGE: i64 = crate::domain::paging::PER_PAGE;
-const NEXT_STEP_MAX: usize = 300;
 
 fn assigns(user: &CurrentUser) -> bool {
-    user.role.is_vendor_admin() || user.role == AccessRole::ChannelManager
+    app::leads::assigns(&user.ctx)
 }
 
 async fn require_lead_reader(user: &CurrentUser) -> Result<(), AppError> {
@@ -204,127 +200,34 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     require_creator(&user).await?;
     let form = form.0;
-    let pool = &user.state.db.pool;
-    let mut errors = FieldErrors::default();
-    let page = new_page(&user, NewLeadForm::default(), FieldErrors::default()).await?;
-    let reseller = if page.assigns {
-        let chosen = form
-            .reseller
-            .parse::<i64>()
-            .ok()
-            .map(OrgId)
-            .filter(|id| page.resellers.iter().any(|(r, _)| r == id));
-        if chosen.is_none() {
-            errors.add("reseller", "Choose the reseller that gets this lead.");
-        }
-        chosen
-    } else {
-        Some(user.org_id)
+    let input = app::leads::NewLead {
+        reseller: form.reseller.clone(),
+        company: form.company.clone(),
+        contact_name: form.contact_name.clone(),
+        contact_email: form.contact_email.clone(),
+        interest: form.interest.clone(),
+        notes: form.notes.clone(),
+        next_step: form.next_step.clone(),
     };
-    let company = required_text(&mut errors, "company", &form.company, "the company", 200);
-    let contact_name = required_text(
-        &mut errors,
-        "contact_name",
-        &form.contact_name,
-        "the contact's name",
-        100,
-    );
-    let email = Email::parse(&form.contact_email)
-        .map_err(|e| errors.add("contact_email", e.to_string()))
-        .ok();
-    check_length(&mut errors, "interest", &form.interest, 200);
-    check_length(&mut errors, "notes", &form.notes, NOTES_MAX);
-    check_length(&mut errors, "next_step", &form.next_step, NEXT_STEP_MAX);
-    let (Some(reseller), Some(email), true) = (reseller, email, errors.is_empty()) else {
-        return render::invalid(&new_page(&user, form, errors).await?);
-    };
-    let today = user.state.clock.today();
-    let now = user.now();
-    let source = if page.assigns { "vendor" } else { "partner" };
-    let mut tx = pool.begin().await?;
-    let id = leads::insert(
-        &mut tx,
-        &leads::NewLead {
-            reseller,
-            company: &company,
-            contact_name: &contact_name,
-            contact_email: email.as_str(),
-            interest: form.interest.trim(),
-            source,
-            notes: form.notes.trim(),
-            next_step: form.next_step.trim(),
-            by: user.id,
-        },
-        today,
-        now,
-    )
-    .await?;
-    audit::record(
-        &mut *tx,
-        &user.actor(),
-        if page.assigns {
-            "lead_assigned"
-        } else {
-            "lead_created"
-        },
-        &format!("lead {id}"),
-        &company,
-        now,
-    )
-    .await?;
-    let reseller_name = page
-        .resellers
-        .iter()
-        .find(|(r, _)| *r == reseller)
-        .map(|(_, n)| n.clone())
-        .unwrap_or_default();
-    let mut told = 0;
-    if page.assigns {
-        let public_url = user.state.settings.public_url();
-        let mut paragraphs = vec![format!(
-            "{} assigned you a lead: {company}, contact {contact_name} <{}>.",
-            user.name,
-            email.as_str()
-        )];
-        if !form.interest.trim().is_empty() {
-            paragraphs.push(format!("Interested in: {}", form.interest.trim()));
+    let added = match app::leads::add(&user.ctx, input).await {
+        Ok(added) => added,
+        Err(app::Error::Invalid(errors)) => {
+            return render::invalid(&new_page(&user, form, errors).await?)
         }
-        paragraphs.push(
-            "Record every contact on the lead: without activity for 90 days it expires.".into(),
-        );
-        let notice = Notice {
-            kind: "lead_assigned".into(),
-            subject: format!("New lead: {company}"),
-            heading: format!("New lead: {company}"),
-            paragraphs,
-            action: Some(("Open the lead".into(), format!("{public_url}/leads/{id}"))),
-        };
-        told = notify_role(
-            &mut tx,
-            reseller,
-            ContactRole::NewLeads,
-            &format!("lead:{id}:assigned"),
-            &notice,
-            &public_url,
-            now,
-        )
-        .await?
-        .len();
-    }
-    tx.commit().await?;
-    let message = if page.assigns {
-        format!("The lead {company} is assigned to {reseller_name}; {told} people there are told by e-mail.")
-    } else {
-        format!("The lead {company} is added. It expires after 90 days without activity.")
+        Err(e) => return Err(e.into()),
+    };
+    let message = match &added.assigned {
+        Some((reseller, told)) => format!(
+            "The lead {} is assigned to {reseller}; {told} people there are told by e-mail.",
+            added.company
+        ),
+        None => format!(
+            "The lead {} is added. It expires after 90 days without activity.",
+            added.company
+        ),
     };
     user.session.flash("success", message)?;
-    Ok(render::see_other(&format!("/leads/{id}")))
-}
-
-fn check_length(errors: &mut FieldErrors, field: &str, value: &str, max: usize) {
-    if value.trim().chars().count() > max {
-        errors.add(field, format!("Use at most {max} characters."));
-    }
+    Ok(render::see_other(&format!("/leads/{}", added.id)))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -351,10 +254,7 @@ pub struct ShowPage {
 }
 
 async fn load(user: &CurrentUser, id: i64) -> Result<Lead, AppError> {
-    require_lead_reader(user).await?;
-    leads::get(&user.state.db.pool, user.scope(), id)
-        .await?
-        .ok_or(AppError::NotFound)
+    Ok(app::leads::load(&user.ctx, id).await?)
 }
 
 async fn show_page(
@@ -402,71 +302,30 @@ pub async fn update(
     path: web::Path<i64>,
     form: CsrfForm<UpdateForm>,
 ) -> Result<HttpResponse, AppError> {
-    let lead = load(&user, *path).await?;
-    user.require(user.org_kind == OrgKind::Reseller, "update leads")
-        .await?;
-    let today = user.state.clock.today();
-    if lead.status_on(today).is_read_only() {
-        return Err(AppError::Conflict(format!(
-            "The lead {} expired on {} after 90 days without activity; it is read-only.",
-            lead.company,
-            lead.expires_on()
-        )));
-    }
     let form = form.0;
-    let mut errors = FieldErrors::default();
-    let status = LeadStatus::parse(form.status.trim()).filter(|s| !s.is_read_only());
-    if status.is_none() {
-        errors.add("status", "Choose new, contacted, qualified, won or lost.");
-    }
-    check_length(&mut errors, "notes", &form.notes, NOTES_MAX);
-    check_length(&mut errors, "next_step", &form.next_step, NEXT_STEP_MAX);
-    let (Some(status), true) = (status, errors.is_empty()) else {
-        return render::invalid(&show_page(&user, lead, Some(form), errors).await?);
+    let input = app::leads::LeadUpdate {
+        status: form.status.clone(),
+        notes: form.notes.clone(),
+        next_step: form.next_step.clone(),
     };
-    let mut changes = Vec::new();
-    if status != lead.stored_status {
-        changes.push(format!("status {} → {}", lead.stored_status, status));
-    }
-    if form.notes.trim() != lead.notes {
-        changes.push("notes".to_string());
-    }
-    if form.next_step.trim() != lead.next_step {
-        changes.push(format!("next step: {}", form.next_step.trim()));
-    }
-    let summary = if changes.is_empty() {
-        "Activity recorded".to_string()
-    } else {
-        format!("Updated {}", changes.join("; "))
+    let updated = match app::leads::update(&user.ctx, *path, input).await {
+        Ok(u) => u,
+        Err(app::Error::Invalid(errors)) => {
+            let lead = load(&user, *path).await?;
+            return render::invalid(&show_page(&user, lead, Some(form), errors).await?);
+        }
+        Err(e) => return Err(e.into()),
     };
-    let now = user.now();
-    let mut tx = user.state.db.pool.begin().await?;
-    if !leads::update(
-        &mut tx,
-        lead.id,
-        status,
-        form.notes.trim(),
-        form.next_step.trim(),
-        today,
-    )
-    .await?
-    {
-        return Err(AppError::Conflict(format!(
-            "The lead {} has expired; it is read-only.",
-            lead.company
-        )));
-    }
-    leads::add_event(&mut tx, lead.id, Some(user.id), &summary, now).await?;
-    tx.commit().await?;
-    let message = if status.is_open() {
-        format!(
-            "The lead {} is updated; it now expires on {} unless there is more activity.",
-            lead.company,
-            crate::domain::lead::expires_on(today)
-        )
-    } else {
-        format!("The lead {} is closed as {status}.", lead.company)
+    let message = match updated.expires_on {
+        Some(on) => format!(
+            "The lead {} is updated; it now expires on {on} unless there is more activity.",
+            updated.company
+        ),
+        None => format!(
+            "The lead {} is closed as {}.",
+            updated.company, updated.status
+        ),
     };
     user.session.flash("success", message)?;
-    Ok(render::see_other(&format!("/leads/{}", lead.id)))
+    Ok(render::see_other(&format!("/leads/{}", *path)))
 }

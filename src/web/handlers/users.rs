@@ -2,12 +2,13 @@
 //! disable and re-enable. Every query is scoped to the admin's organisation, so another
 //! organisation's user answers 404.
 
-use crate::db::{audit, users};
-use crate::domain::{password::check_new_password, AccessRole, Email, PageRequest, Paged, UserId};
+use crate::app;
+use crate::db::users;
+use crate::domain::{AccessRole, PageRequest, Paged, UserId};
 use crate::web::chrome::Chrome;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::extractors::{CurrentUser, Htmx};
-use crate::web::forms::{required_text, FieldErrors};
+use crate::web::forms::FieldErrors;
 use crate::web::{render, AppError};
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -118,96 +119,63 @@ pub async fn new_form(user: CurrentUser) -> Result<HttpResponse, AppError> {
     })
 }
 
-/// The role named in a form, if this organisation may give it.
-fn parse_role(user: &CurrentUser, value: &str, errors: &mut FieldErrors) -> Option<AccessRole> {
-    let role = AccessRole::parse(value).filter(|r| AccessRole::for_kind(user.org_kind).contains(r));
-    if role.is_none() {
-        errors.add("role", "Choose an access role.");
+impl UserForm {
+    fn input(&self) -> app::users::UserInput {
+        app::users::UserInput {
+            display_name: self.display_name.clone(),
+            email: self.email.clone(),
+            role: self.role.clone(),
+            password: self.password.clone(),
+        }
     }
-    role
+}
+
+/// The user form again, with what was typed (never the password) and the messages.
+fn form_again(
+    user: &CurrentUser,
+    editing: Option<users::User>,
+    form: UserForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let title = match &editing {
+        Some(target) => format!("Edit {}", target.display_name),
+        None => "New user".to_string(),
+    };
+    let form = UserForm {
+        email: editing
+            .as_ref()
+            .map(|t| t.email.clone())
+            .unwrap_or(form.email),
+        password: String::new(),
+        ..form
+    };
+    render::invalid(&UserFormPage {
+        chrome: Chrome::new(user, "/users", title)?,
+        editing,
+        form,
+        roles: AccessRole::for_kind(user.org_kind).to_vec(),
+        errors,
+    })
 }
 
 pub async fn create(user: CurrentUser, form: CsrfForm<UserForm>) -> Result<HttpResponse, AppError> {
     require_admin(&user).await?;
     let form = form.0;
-    let pool = &user.state.db.pool;
-    let mut errors = FieldErrors::default();
-    let name = required_text(
-        &mut errors,
-        "display_name",
-        &form.display_name,
-        "the person's name",
-        100,
-    );
-    let email = match Email::parse(&form.email) {
-        Ok(e) => Some(e),
-        Err(e) => {
-            errors.add("email", e.to_string());
-            None
+    match app::users::create(&user.ctx, form.input()).await {
+        Ok(saved) => {
+            user.session.flash(
+                "success",
+                format!("{} ({}) can now sign in.", saved.name, saved.email),
+            )?;
+            Ok(render::see_other(&format!("/users?created={}", saved.id.0)))
         }
-    };
-    if let Some(e) = &email {
-        if users::email_taken(pool, e).await? {
-            errors.add("email", "A user with this e-mail address exists already.");
-        }
+        Err(app::Error::Invalid(errors)) => form_again(&user, None, form, errors),
+        Err(e) => Err(e.into()),
     }
-    let role = parse_role(&user, &form.role, &mut errors);
-    if let Err(e) = check_new_password(&form.password) {
-        errors.add("password", e.to_string());
-    }
-    let (Some(email), Some(role), true) = (email, role, errors.is_empty()) else {
-        let chrome = Chrome::new(&user, "/users", "New user")?;
-        let roles = AccessRole::for_kind(user.org_kind).to_vec();
-        let form = UserForm {
-            password: String::new(),
-            ..form
-        };
-        return render::invalid(&UserFormPage {
-            chrome,
-            editing: None,
-            form,
-            roles,
-            errors,
-        });
-    };
-    let hash = crate::password::hash(form.password).await?;
-    let mut tx = pool.begin().await?;
-    let new = users::NewUser {
-        org_id: user.org_id,
-        email: &email,
-        display_name: &name,
-        password_hash: &hash,
-        role,
-    };
-    let id = match users::insert(&mut tx, &new, user.now()).await {
-        Ok(id) => id,
-        Err(e) if crate::db::is_unique_violation(&e) => {
-            return Err(AppError::Conflict(
-                "A user with this e-mail address was created meanwhile.".into(),
-            ))
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let detail = format!("role {}", role.as_str());
-    audit::record(
-        &mut *tx,
-        &user.actor(),
-        "user_created",
-        email.as_str(),
-        &detail,
-        user.now(),
-    )
-    .await?;
-    tx.commit().await?;
-    user.session
-        .flash("success", format!("{name} ({email}) can now sign in."))?;
-    Ok(render::see_other(&format!("/users?created={}", id.0)))
 }
 
 async fn load_own(user: &CurrentUser, id: i64) -> Result<users::User, AppError> {
-    users::get_in_org(&user.state.db.pool, user.org_id, UserId(id))
-        .await?
-        .ok_or(AppError::NotFound)
+    Ok(app::users::load_own(&user.ctx, id).await?)
 }
 
 pub async fn edit_form(user: CurrentUser, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
@@ -236,63 +204,19 @@ pub async fn update(
     form: CsrfForm<UserForm>,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&user).await?;
-    let target = load_own(&user, *path).await?;
     let form = form.0;
-    let mut errors = FieldErrors::default();
-    let name = required_text(
-        &mut errors,
-        "display_name",
-        &form.display_name,
-        "the person's name",
-        100,
-    );
-    let role = parse_role(&user, &form.role, &mut errors);
-    if target.id == user.id && role.is_some_and(|r| r != target.role) {
-        errors.add(
-            "role",
-            "You cannot change your own access role; ask another administrator.",
-        );
+    match app::users::update(&user.ctx, *path, form.input()).await {
+        Ok(saved) => {
+            user.session
+                .flash("success", format!("Saved the changes to {}.", saved.name))?;
+            Ok(render::see_other("/users"))
+        }
+        Err(app::Error::Invalid(errors)) => {
+            let target = load_own(&user, *path).await?;
+            form_again(&user, Some(target), form, errors)
+        }
+        Err(e) => Err(e.into()),
     }
-    let (Some(role), true) = (role, errors.is_empty()) else {
-        let chrome = Chrome::new(&user, "/users", format!("Edit {}", target.display_name))?;
-        let roles = AccessRole::for_kind(user.org_kind).to_vec();
-        let form = UserForm {
-            email: target.email.clone(),
-            password: String::new(),
-            ..form
-        };
-        return render::invalid(&UserFormPage {
-            chrome,
-            editing: Some(target),
-            form,
-            roles,
-            errors,
-        });
-    };
-    let mut tx = user.state.db.pool.begin().await?;
-    if !users::update_in_org(&mut tx, user.org_id, target.id, &name, role).await? {
-        return Err(AppError::NotFound);
-    }
-    let detail = format!(
-        "name {:?} -> {:?}; role {} -> {}",
-        target.display_name,
-        name,
-        target.role.as_str(),
-        role.as_str()
-    );
-    audit::record(
-        &mut *tx,
-        &user.actor(),
-        "user_updated",
-        &target.email,
-        &detail,
-        user.now(),
-    )
-    .await?;
-    tx.commit().await?;
-    user.session
-        .flash("success", format!("Saved the changes to {name}."))?;
-    Ok(render::see_other("/users"))
 }
 
 async fn set_disabled(
@@ -302,30 +226,7 @@ async fn set_disabled(
     disabled: bool,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&user).await?;
-    let target = load_own(&user, id).await?;
-    if target.id == user.id && disabled {
-        return Err(AppError::BadRequest(
-            "You cannot disable your own account; ask another administrator.".into(),
-        ));
-    }
-    let mut tx = user.state.db.pool.begin().await?;
-    users::set_disabled_in_org(&mut tx, user.org_id, target.id, disabled).await?;
-    let action = if disabled {
-        "user_disabled"
-    } else {
-        "user_enabled"
-    };
-    audit::record(
-        &mut *tx,
-        &user.actor(),
-        action,
-        &target.email,
-        "",
-        user.now(),
-    )
-    .await?;
-    tx.commit().await?;
-    let updated = load_own(&user, id).await?;
+    let updated = app::users::set_disabled(&user.ctx, id, disabled).await?;
     if htmx.wants_fragment() {
         let csrf = user.session.csrf_token()?;
         return render::page(&UserRow {

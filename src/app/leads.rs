@@ -1,0 +1,282 @@
+//! Partner leads (PRODUCT.md section 6): the vendor admin or a channel account manager assigns
+//! a lead to a reseller (its `new_leads` role is told); resellers add their own; every update
+//! is activity. Expiry and reminders are the sweep's (`jobs`).
+
+use super::{Ctx, Error};
+use crate::db::leads::{self as store, Lead};
+use crate::domain::contact::ContactRole;
+use crate::domain::field_errors::required_text;
+use crate::domain::lead::LeadStatus;
+use crate::domain::{AccessRole, Email, FieldErrors, OrgId};
+use crate::mail::notify::{notify_role, Notice};
+use chrono::NaiveDate;
+
+pub const MAX_COMPANY: usize = 200;
+pub const MAX_CONTACT: usize = 100;
+pub const MAX_INTEREST: usize = 200;
+pub const MAX_NOTES: usize = 4000;
+pub const MAX_NEXT_STEP: usize = 300;
+
+/// Whether the caller assigns leads (the vendor admin and channel account managers) rather
+/// than adding its own.
+pub fn assigns(ctx: &Ctx) -> bool {
+    matches!(
+        ctx.role,
+        Some(AccessRole::VendorAdmin | AccessRole::ChannelManager)
+    )
+}
+
+fn reseller_of(ctx: &Ctx) -> Option<OrgId> {
+    match ctx.role {
+        Some(AccessRole::ResellerAdmin | AccessRole::ResellerUser) => ctx.org,
+        _ => None,
+    }
+}
+
+/// A lead in the caller's scope; distributors are not in a reseller's lead pipeline (403).
+pub async fn load(ctx: &Ctx, id: i64) -> Result<Lead, Error> {
+    ctx.require(
+        !matches!(
+            ctx.role,
+            Some(AccessRole::DistributorAdmin | AccessRole::DistributorStaff)
+        ),
+        "see partner leads",
+    )
+    .await?;
+    store::get(&ctx.db.pool, ctx.scope, id)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+fn check_length(errors: &mut FieldErrors, field: &str, value: &str, max: usize) {
+    if value.trim().chars().count() > max {
+        errors.add(field, format!("Use at most {max} characters."));
+    }
+}
+
+/// A lead as the form sends it.
+#[derive(Debug, Clone, Default)]
+pub struct NewLead {
+    /// For an assignment: the reseller that gets it.
+    pub reseller: String,
+    pub company: String,
+    pub contact_name: String,
+    pub contact_email: String,
+    pub interest: String,
+    pub notes: String,
+    pub next_step: String,
+}
+
+/// An added or assigned lead.
+#[derive(Debug, Clone)]
+pub struct Added {
+    pub id: i64,
+    pub company: String,
+    /// For an assignment: the reseller's name and how many people there were told.
+    pub assigned: Option<(String, usize)>,
+}
+
+/// Adds a partner-generated lead for the caller's reseller, or assigns one (vendor admin,
+/// CAM) to a reseller in scope, telling its new-leads role.
+pub async fn add(ctx: &Ctx, input: NewLead) -> Result<Added, Error> {
+    let assigns = assigns(ctx);
+    if !assigns && reseller_of(ctx).is_none() {
+        ctx.require(false, "create or assign leads").await?;
+    }
+    let user = ctx.user.ok_or(Error::Forbidden)?;
+    let pool = &ctx.db.pool;
+    let mut errors = FieldErrors::default();
+    let mut reseller_name = String::new();
+    let reseller = if assigns {
+        let chosen = input.reseller.parse::<i64>().ok().map(OrgId);
+        let found = store::assignable_resellers(pool, ctx.scope)
+            .await?
+            .into_iter()
+            .find(|(r, _)| Some(*r) == chosen);
+        if found.is_none() {
+            errors.add("reseller", "Choose the reseller that gets this lead.");
+        }
+        found.map(|(id, name)| {
+            reseller_name = name;
+            id
+        })
+    } else {
+        reseller_of(ctx)
+    };
+    let company = required_text(
+        &mut errors,
+        "company",
+        &input.company,
+        "the company",
+        MAX_COMPANY,
+    );
+    let contact_name = required_text(
+        &mut errors,
+        "contact_name",
+        &input.contact_name,
+        "the contact's name",
+        MAX_CONTACT,
+    );
+    let email = Email::parse(&input.contact_email)
+        .map_err(|e| errors.add("contact_email", e.to_string()))
+        .ok();
+    check_length(&mut errors, "interest", &input.interest, MAX_INTEREST);
+    check_length(&mut errors, "notes", &input.notes, MAX_NOTES);
+    check_length(&mut errors, "next_step", &input.next_step, MAX_NEXT_STEP);
+    let (Some(reseller), Some(email), true) = (reseller, email, errors.is_empty()) else {
+        return Err(Error::Invalid(errors));
+    };
+    let interest = input.interest.trim();
+    let mut tx = pool.begin().await?;
+    let id = store::insert(
+        &mut tx,
+        &store::NewLead {
+            reseller,
+            company: &company,
+            contact_name: &contact_name,
+            contact_email: email.as_str(),
+            interest,
+            source: if assigns { "vendor" } else { "partner" },
+            notes: input.notes.trim(),
+            next_step: input.next_step.trim(),
+            by: user,
+        },
+        ctx.today,
+        ctx.now,
+    )
+    .await?;
+    crate::db::audit::record(
+        &mut *tx,
+        &ctx.actor,
+        if assigns {
+            "lead_assigned"
+        } else {
+            "lead_created"
+        },
+        &format!("lead {id}"),
+        &company,
+        ctx.now,
+    )
+    .await?;
+    let mut assigned = None;
+    if assigns {
+        let by = crate::db::users::get_with_org(pool, user)
+            .await?
+            .map(|u| u.user.display_name)
+            .unwrap_or_default();
+        let mut paragraphs = vec![format!(
+            "{by} assigned you a lead: {company}, contact {contact_name} <{}>.",
+            email.as_str()
+        )];
+        if !interest.is_empty() {
+            paragraphs.push(format!("Interested in: {interest}"));
+        }
+        paragraphs.push(
+            "Record every contact on the lead: without activity for 90 days it expires.".into(),
+        );
+        let notice = Notice {
+            kind: "lead_assigned".into(),
+            subject: format!("New lead: {company}"),
+            heading: format!("New lead: {company}"),
+            paragraphs,
+            action: Some((
+                "Open the lead".into(),
+                format!("{}/leads/{id}", ctx.public_url),
+            )),
+        };
+        let told = notify_role(
+            &mut tx,
+            reseller,
+            ContactRole::NewLeads,
+            &format!("lead:{id}:assigned"),
+            &notice,
+            &ctx.public_url,
+            ctx.now,
+        )
+        .await?
+        .len();
+        assigned = Some((reseller_name, told));
+    }
+    tx.commit().await?;
+    Ok(Added {
+        id,
+        company,
+        assigned,
+    })
+}
+
+/// An update as the lead's form sends it.
+#[derive(Debug, Clone, Default)]
+pub struct LeadUpdate {
+    pub status: String,
+    pub notes: String,
+    pub next_step: String,
+}
+
+/// What an update did.
+#[derive(Debug, Clone)]
+pub struct Updated {
+    pub company: String,
+    pub status: LeadStatus,
+    /// For an open lead: the day it expires without more activity.
+    pub expires_on: Option<NaiveDate>,
+}
+
+/// Records activity on a lead of the caller's reseller: its status, notes and next step.
+/// An expired lead is read-only.
+pub async fn update(ctx: &Ctx, id: i64, input: LeadUpdate) -> Result<Updated, Error> {
+    let lead = load(ctx, id).await?;
+    ctx.require(reseller_of(ctx).is_some(), "update leads")
+        .await?;
+    let user = ctx.user.ok_or(Error::Forbidden)?;
+    let today = ctx.today;
+    if lead.status_on(today).is_read_only() {
+        return Err(Error::Conflict(format!(
+            "The lead {} expired on {} after 90 days without activity; it is read-only.",
+            lead.company,
+            lead.expires_on()
+        )));
+    }
+    let mut errors = FieldErrors::default();
+    let status = LeadStatus::parse(input.status.trim()).filter(|s| !s.is_read_only());
+    if status.is_none() {
+        errors.add("status", "Choose new, contacted, qualified, won or lost.");
+    }
+    check_length(&mut errors, "notes", &input.notes, MAX_NOTES);
+    check_length(&mut errors, "next_step", &input.next_step, MAX_NEXT_STEP);
+    let (Some(status), true) = (status, errors.is_empty()) else {
+        return Err(Error::Invalid(errors));
+    };
+    let (notes, next_step) = (input.notes.trim(), input.next_step.trim());
+    let mut changes = Vec::new();
+    if status != lead.stored_status {
+        changes.push(format!("status {} → {}", lead.stored_status, status));
+    }
+    if notes != lead.notes {
+        changes.push("notes".to_string());
+    }
+    if next_step != lead.next_step {
+        changes.push(format!("next step: {next_step}"));
+    }
+    let summary = if changes.is_empty() {
+        "Activity recorded".to_string()
+    } else {
+        format!("Updated {}", changes.join("; "))
+    };
+    let mut tx = ctx.db.pool.begin().await?;
+    if !store::update(&mut tx, lead.id, status, notes, next_step, today).await? {
+        return Err(Error::Conflict(format!(
+            "The lead {} has expired; it is read-only.",
+            lead.company
+        )));
+    }
+    store::add_event(&mut tx, lead.id, Some(user), &summary, ctx.now).await?;
+    tx.commit().await?;
+    Ok(Updated {
+        company: lead.company,
+        status,
+        expires_on: status
+            .is_open()
+            .then(|| crate::domain::lead::expires_on(today)),
+    })
+}

@@ -1,0 +1,344 @@
+//! The vendor admin's organisations: distributors and resellers with their first admin. A
+//! reseller that gets its first partner level joins the partner program (its NFR allotment
+//! is granted once, `app::nfr::grant_on_join`).
+
+use super::nfr::{grant_on_join, Grant};
+use super::{Ctx, Error};
+use crate::db::{orgs, users};
+use crate::domain::field_errors::required_text;
+use crate::domain::password::check_new_password;
+use crate::domain::{AccessRole, Email, FieldErrors, OrgId, OrgKind, PartnerLevel, UserId};
+
+pub const MAX_NAME: usize = 120;
+pub const MAX_PERSON_NAME: usize = 100;
+
+/// Choices the organisation form offers.
+pub struct Options {
+    pub levels: Vec<PartnerLevel>,
+    pub cams: Vec<(UserId, String)>,
+    pub distributors: Vec<(OrgId, String)>,
+}
+
+pub async fn options(ctx: &Ctx) -> Result<Options, Error> {
+    let pool = &ctx.db.pool;
+    Ok(Options {
+        levels: PartnerLevel::ALL.to_vec(),
+        cams: users::channel_managers(pool).await?,
+        distributors: orgs::distributors(pool).await?,
+    })
+}
+
+async fn require_vendor_admin(ctx: &Ctx) -> Result<(), Error> {
+    ctx.require(
+        ctx.role == Some(AccessRole::VendorAdmin),
+        "manage organisations",
+    )
+    .await
+}
+
+/// The organisation part of the form as typed.
+#[derive(Debug, Clone, Default)]
+pub struct OrgInput {
+    pub name: String,
+    pub partner_level: String,
+    pub cam_user_id: String,
+    pub distributor_ids: Vec<String>,
+    pub is_msp: bool,
+}
+
+/// The first administrator of a new organisation, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct AdminInput {
+    pub name: String,
+    pub email: String,
+    pub password: String,
+}
+
+/// Checks the organisation part of the form; resellers need a level, a CAM and a supplier.
+fn check_org_fields(
+    kind: OrgKind,
+    input: &OrgInput,
+    options: &Options,
+    errors: &mut FieldErrors,
+) -> (orgs::OrgFields, Vec<OrgId>) {
+    let name = required_text(
+        errors,
+        "name",
+        &input.name,
+        "the organisation's name",
+        MAX_NAME,
+    );
+    if kind != OrgKind::Reseller {
+        let fields = orgs::OrgFields {
+            name,
+            partner_level: None,
+            cam_user_id: None,
+            is_msp: false,
+        };
+        return (fields, vec![]);
+    }
+    let level = PartnerLevel::parse(&input.partner_level);
+    if level.is_none() {
+        errors.add("partner_level", "Choose the reseller's partner level.");
+    }
+    let cam = input
+        .cam_user_id
+        .parse::<i64>()
+        .ok()
+        .map(UserId)
+        .filter(|id| options.cams.iter().any(|(c, _)| c == id));
+    if cam.is_none() {
+        errors.add(
+            "cam_user_id",
+            "Choose the reseller's channel account manager.",
+        );
+    }
+    let mut suppliers = Vec::new();
+    for raw in &input.distributor_ids {
+        match raw
+            .parse::<i64>()
+            .ok()
+            .map(OrgId)
+            .filter(|id| options.distributors.iter().any(|(d, _)| d == id))
+        {
+            Some(id) if !suppliers.contains(&id) => suppliers.push(id),
+            Some(_) => {}
+            None => errors.add(
+                "distributor_ids",
+                "One of the chosen distributors does not exist any more.",
+            ),
+        }
+    }
+    if suppliers.is_empty() {
+        errors.add(
+            "distributor_ids",
+            "Choose at least one distributor that supplies this reseller.",
+        );
+    }
+    let fields = orgs::OrgFields {
+        name,
+        partner_level: level,
+        cam_user_id: cam,
+        is_msp: input.is_msp,
+    };
+    (fields, suppliers)
+}
+
+/// A one-line summary for the audit log.
+fn describe(kind: OrgKind, f: &orgs::OrgFields, suppliers: &[OrgId], options: &Options) -> String {
+    if kind != OrgKind::Reseller {
+        return format!("{} {:?}", kind.as_str(), f.name);
+    }
+    let cam = options
+        .cams
+        .iter()
+        .find(|(id, _)| Some(*id) == f.cam_user_id)
+        .map(|(_, n)| n.as_str())
+        .unwrap_or("-");
+    let names: Vec<&str> = options
+        .distributors
+        .iter()
+        .filter(|(id, _)| suppliers.contains(id))
+        .map(|(_, n)| n.as_str())
+        .collect();
+    format!(
+        "reseller {:?}, level {}, CAM {cam}, MSP {}, distributors {}",
+        f.name,
+        f.partner_level.map(|l| l.as_str()).unwrap_or("-"),
+        if f.is_msp { "yes" } else { "no" },
+        names.join(", ")
+    )
+}
+
+/// A reseller joins the partner program when it gets its first partner level.
+async fn joined(
+    ctx: &Ctx,
+    kind: OrgKind,
+    id: OrgId,
+    before: Option<PartnerLevel>,
+    after: Option<PartnerLevel>,
+) -> Result<Option<Grant>, Error> {
+    match (kind, before, after) {
+        (OrgKind::Reseller, None, Some(level)) => Ok(Some(grant_on_join(ctx, id, level).await?)),
+        _ => Ok(None),
+    }
+}
+
+/// What saving an organisation did.
+#[derive(Debug, Clone)]
+pub struct Saved {
+    pub id: OrgId,
+    pub name: String,
+    /// The NFR allotment granted when the reseller joined with this save.
+    pub grant: Option<Grant>,
+}
+
+/// Creates a distributor or reseller with its first administrator (who signs in with the
+/// password typed), and grants a new reseller its level's NFR allotment.
+pub async fn create(
+    ctx: &Ctx,
+    kind: &str,
+    input: OrgInput,
+    admin: AdminInput,
+) -> Result<Saved, Error> {
+    require_vendor_admin(ctx).await?;
+    let pool = &ctx.db.pool;
+    let options = options(ctx).await?;
+    let mut errors = FieldErrors::default();
+    let kind = OrgKind::parse(kind).filter(|k| *k != OrgKind::Vendor);
+    if kind.is_none() {
+        errors.add(
+            "kind",
+            "Choose whether this is a distributor or a reseller.",
+        );
+    }
+    let (fields, suppliers) = check_org_fields(
+        kind.unwrap_or(OrgKind::Distributor),
+        &input,
+        &options,
+        &mut errors,
+    );
+    if !errors.has("name") && orgs::name_taken(pool, &fields.name, None).await? {
+        errors.add("name", "An organisation with this name exists already.");
+    }
+    let admin_name = required_text(
+        &mut errors,
+        "admin_name",
+        &admin.name,
+        "the administrator's name",
+        MAX_PERSON_NAME,
+    );
+    let admin_email = Email::parse(&admin.email)
+        .map_err(|e| errors.add("admin_email", e.to_string()))
+        .ok();
+    if let Some(e) = &admin_email {
+        if users::email_taken(pool, e).await? {
+            errors.add(
+                "admin_email",
+                "A user with this e-mail address exists already.",
+            );
+        }
+    }
+    if let Err(e) = check_new_password(&admin.password) {
+        errors.add("admin_password", e.to_string());
+    }
+    let (Some(kind), Some(admin_email), true) = (kind, admin_email, errors.is_empty()) else {
+        return Err(Error::Invalid(errors));
+    };
+    let hash = crate::password::hash(admin.password).await?;
+    let mut tx = pool.begin().await?;
+    let created = async {
+        let id = orgs::insert(&mut tx, kind, &fields, ctx.now).await?;
+        orgs::set_distributors(&mut tx, id, &suppliers).await?;
+        let first = users::NewUser {
+            org_id: id,
+            email: &admin_email,
+            display_name: &admin_name,
+            password_hash: &hash,
+            role: AccessRole::admin_of(kind),
+        };
+        users::insert(&mut tx, &first, ctx.now).await?;
+        Ok::<_, sqlx::Error>(id)
+    }
+    .await;
+    let id = match created {
+        Ok(id) => id,
+        Err(e) if crate::db::is_unique_violation(&e) => {
+            return Err(Error::Conflict(
+                "The name or the administrator's e-mail was taken meanwhile. Go back and choose another.".into(),
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let detail = describe(kind, &fields, &suppliers, &options) + &format!("; admin {admin_email}");
+    crate::db::audit::record(
+        &mut *tx,
+        &ctx.actor,
+        "organisation_created",
+        &fields.name,
+        &detail,
+        ctx.now,
+    )
+    .await?;
+    tx.commit().await?;
+    let grant = joined(ctx, kind, id, None, fields.partner_level).await?;
+    Ok(Saved {
+        id,
+        name: fields.name,
+        grant,
+    })
+}
+
+/// A distributor or reseller the vendor admin manages (never the vendor itself).
+pub async fn load(ctx: &Ctx, id: i64) -> Result<orgs::Org, Error> {
+    require_vendor_admin(ctx).await?;
+    orgs::get(&ctx.db.pool, OrgId(id))
+        .await?
+        .filter(|o| o.kind != OrgKind::Vendor)
+        .ok_or(Error::NotFound)
+}
+
+/// Saves an organisation's details; a reseller given its first level joins the program.
+pub async fn update(ctx: &Ctx, id: i64, input: OrgInput) -> Result<Saved, Error> {
+    let org = load(ctx, id).await?;
+    let pool = &ctx.db.pool;
+    let options = options(ctx).await?;
+    let mut errors = FieldErrors::default();
+    let (fields, suppliers) = check_org_fields(org.kind, &input, &options, &mut errors);
+    if !errors.has("name") && orgs::name_taken(pool, &fields.name, Some(org.id)).await? {
+        errors.add("name", "An organisation with this name exists already.");
+    }
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let before_suppliers = orgs::distributor_ids_of(pool, org.id).await?;
+    let before = describe(
+        org.kind,
+        &orgs::OrgFields {
+            name: org.name.clone(),
+            partner_level: org.partner_level,
+            cam_user_id: org.cam_user_id,
+            is_msp: org.is_msp,
+        },
+        &before_suppliers,
+        &options,
+    );
+    let after = describe(org.kind, &fields, &suppliers, &options);
+    let mut tx = pool.begin().await?;
+    match orgs::update(&mut tx, org.id, &fields).await {
+        Ok(true) => {}
+        Ok(false) => return Err(Error::NotFound),
+        Err(e) if crate::db::is_unique_violation(&e) => {
+            return Err(Error::Conflict(
+                "Another organisation took this name meanwhile.".into(),
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    if org.kind == OrgKind::Reseller {
+        orgs::set_distributors(&mut tx, org.id, &suppliers).await?;
+    }
+    crate::db::audit::record(
+        &mut *tx,
+        &ctx.actor,
+        "organisation_updated",
+        &fields.name,
+        &format!("before: {before}; after: {after}"),
+        ctx.now,
+    )
+    .await?;
+    tx.commit().await?;
+    let grant = joined(
+        ctx,
+        org.kind,
+        org.id,
+        org.partner_level,
+        fields.partner_level,
+    )
+    .await?;
+    Ok(Saved {
+        id: org.id,
+        name: fields.name,
+        grant,
+    })
+}
