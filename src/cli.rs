@@ -235,7 +235,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     ))
                 })?;
             let today = crate::clock::Clock::System.today();
-            let preview = crate::import::preview_licenses(
+            let preview = crate::domain::import::preview_licenses(
                 &rows,
                 &crate::db::orders::imported_keys(&db.pool).await?,
                 today,

@@ -9,7 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
-pub mod import;
+
 pub mod jobs;
 pub mod mail;
 pub mod password;

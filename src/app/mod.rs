@@ -5,12 +5,15 @@
 //!
 //! The arrows run `web → app → (domain, db, mail)`: nothing here knows HTTP.
 
+pub mod catalogue;
 pub mod deals;
 pub mod inquiries;
 pub mod leads;
+pub mod messages;
 pub mod nfr;
 pub mod orders;
 pub mod orgs;
+pub mod pricing_rules;
 pub mod quotes;
 pub mod users;
 

@@ -222,7 +222,7 @@ pub async fn item_keys(pool: &AnyPool) -> Result<Vec<(String, String)>, sqlx::Er
 /// Adds or replaces the rows of a checked catalogue import; call inside a transaction.
 pub async fn upsert_catalogue(
     conn: &mut AnyConnection,
-    rows: &[crate::import::CatalogueRow],
+    rows: &[crate::domain::import::CatalogueRow],
 ) -> Result<(), sqlx::Error> {
     for r in rows {
         sqlx::query(
@@ -288,7 +288,7 @@ pub async fn upsert_price(
 /// Adds or replaces the rows of a checked legacy import; call inside a transaction.
 pub async fn upsert_legacy(
     conn: &mut AnyConnection,
-    rows: &[crate::import::LegacyRow],
+    rows: &[crate::domain::import::LegacyRow],
 ) -> Result<(), sqlx::Error> {
     for r in rows {
         sqlx::query(

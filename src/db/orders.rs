@@ -292,7 +292,7 @@ pub async fn imported_keys(
 /// license key was imported before are left alone. Returns how many entries were added.
 pub async fn import_licenses(
     conn: &mut AnyConnection,
-    rows: &[crate::import::LicenseRow],
+    rows: &[crate::domain::import::LicenseRow],
     now: i64,
 ) -> Result<usize, sqlx::Error> {
     use std::collections::HashMap;
@@ -355,7 +355,10 @@ pub async fn import_licenses(
 pub async fn check_license_file(
     pool: &AnyPool,
     bytes: &[u8],
-) -> Result<Result<Vec<crate::import::LicenseRow>, crate::import::Problems>, sqlx::Error> {
+) -> Result<
+    Result<Vec<crate::domain::import::LicenseRow>, crate::domain::import::Problems>,
+    sqlx::Error,
+> {
     let snapshot = super::catalogue::snapshot(pool, super::catalogue::DEFAULT_CURRENCY).await?;
     let resellers: std::collections::HashSet<String> = sqlx::query_scalar::<_, String>(
         "SELECT LOWER(name) FROM organisations WHERE kind = 'reseller'",
@@ -364,7 +367,7 @@ pub async fn check_license_file(
     .await?
     .into_iter()
     .collect();
-    Ok(crate::import::check_licenses(
+    Ok(crate::domain::import::check_licenses(
         bytes,
         &snapshot.legacy,
         &resellers,

@@ -8,6 +8,7 @@ pub mod contact;
 pub mod email;
 pub mod field_errors;
 pub mod ids;
+pub mod import;
 pub mod lead;
 pub mod legacy;
 pub mod money;

@@ -3,7 +3,7 @@
 //! import of all rows or none. Importing the same file again changes nothing.
 
 use crate::db::{audit, orders};
-use crate::import::{preview_licenses, LicensePreview, Problems};
+use crate::domain::import::{preview_licenses, LicensePreview, Problems};
 use crate::web::chrome::Chrome;
 use crate::web::csrf;
 use crate::web::extractors::CurrentUser;

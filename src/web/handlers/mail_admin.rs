@@ -1,15 +1,14 @@
 //! The vendor admin's mail pages: send a marketing message or a partner program update to
 //! resellers of chosen partner levels, and watch the outbox (retry dead messages).
 
+use crate::app;
 use crate::clock::format_timestamp;
-use crate::db::{audit, orgs, outbox};
-use crate::domain::contact::ContactRole;
+use crate::db::{audit, outbox};
 use crate::domain::{PageRequest, Paged, PartnerLevel};
-use crate::mail::notify::{notify_role, Notice};
 use crate::web::chrome::Chrome;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::extractors::CurrentUser;
-use crate::web::forms::{required_text, FieldErrors};
+use crate::web::forms::FieldErrors;
 use crate::web::{render, AppError};
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -80,92 +79,35 @@ pub async fn send(
 ) -> Result<HttpResponse, AppError> {
     require_vendor_admin(&user).await?;
     let form = form.0;
-    let mut errors = FieldErrors::default();
-    let role = match form.kind.as_str() {
-        "marketing" => Some(ContactRole::Marketing),
-        "partner_program" => Some(ContactRole::PartnerProgram),
-        _ => {
-            errors.add(
-                "kind",
-                "Choose a marketing message or a partner program update.",
-            );
-            None
+    let input = app::messages::NewMessage {
+        kind: form.kind.clone(),
+        subject: form.subject.clone(),
+        body: form.body.clone(),
+        levels: form.levels.clone(),
+        message_key: form.message_key.clone(),
+    };
+    match app::messages::send(&user.ctx, input).await {
+        Ok(q) => {
+            user.session.flash(
+                "success",
+                format!(
+                    "Queued “{}” for {} people at {} resellers. See the outbox for delivery.",
+                    q.subject, q.people, q.resellers
+                ),
+            )?;
+            Ok(render::see_other("/admin/outbox"))
         }
-    };
-    let subject = required_text(&mut errors, "subject", &form.subject, "a subject", 150);
-    let body = required_text(&mut errors, "body", &form.body, "the message", 10_000);
-    let levels: Vec<PartnerLevel> = form
-        .levels
-        .iter()
-        .filter_map(|l| PartnerLevel::parse(l))
-        .collect();
-    if levels.is_empty() {
-        errors.add("levels", "Choose at least one partner level.");
+        Err(app::Error::Invalid(errors)) => {
+            let chrome = Chrome::new(&user, "/admin/messages", "Messages to resellers")?;
+            render::invalid(&MessagesPage {
+                chrome,
+                form,
+                levels: PartnerLevel::ALL.to_vec(),
+                errors,
+            })
+        }
+        Err(e) => Err(e.into()),
     }
-    if form.message_key.len() < 16 {
-        errors.add("kind", "This form is incomplete; reload the page.");
-    }
-    let (Some(role), true) = (role, errors.is_empty()) else {
-        let chrome = Chrome::new(&user, "/admin/messages", "Messages to resellers")?;
-        return render::invalid(&MessagesPage {
-            chrome,
-            form,
-            levels: PartnerLevel::ALL.to_vec(),
-            errors,
-        });
-    };
-    let resellers = orgs::resellers_at_levels(&user.state.db.pool, &levels).await?;
-    let notice = Notice {
-        kind: role.as_str().to_string(),
-        subject: subject.clone(),
-        heading: subject.clone(),
-        paragraphs: body
-            .split("\n\n")
-            .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty())
-            .collect(),
-        action: None,
-    };
-    let public_url = user.state.settings.public_url();
-    let event = format!("message:{}", form.message_key);
-    let mut tx = user.state.db.pool.begin().await?;
-    let mut people = 0;
-    for org in &resellers {
-        people += notify_role(
-            &mut tx,
-            *org,
-            role,
-            &event,
-            &notice,
-            &public_url,
-            user.now(),
-        )
-        .await?
-        .len();
-    }
-    let detail = format!(
-        "{}; {} resellers; {people} recipients",
-        role.as_str(),
-        resellers.len()
-    );
-    audit::record(
-        &mut *tx,
-        &user.actor(),
-        "message_sent",
-        &subject,
-        &detail,
-        user.now(),
-    )
-    .await?;
-    tx.commit().await?;
-    user.session.flash(
-        "success",
-        format!(
-            "Queued “{subject}” for {people} people at {} resellers. See the outbox for delivery.",
-            resellers.len()
-        ),
-    )?;
-    Ok(render::see_other("/admin/outbox"))
 }
 
 #[derive(Template)]

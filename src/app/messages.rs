@@ -1,0 +1,121 @@
+//! The vendor's messages to its channel: marketing (to `marketing` holders only, with an
+//! unsubscribe link) and partner program updates, by partner level, through the outbox.
+
+use super::{Ctx, Error};
+use crate::db::orgs;
+use crate::domain::contact::ContactRole;
+use crate::domain::field_errors::required_text;
+use crate::domain::{AccessRole, FieldErrors, PartnerLevel};
+use crate::mail::notify::{notify_role, Notice};
+
+pub const MAX_SUBJECT: usize = 150;
+pub const MAX_BODY: usize = 10_000;
+
+/// A message as the form sends it. `message_key` is made when the form is shown, so a
+/// double submit queues the message once.
+#[derive(Debug, Clone, Default)]
+pub struct NewMessage {
+    pub kind: String,
+    pub subject: String,
+    pub body: String,
+    pub levels: Vec<String>,
+    pub message_key: String,
+}
+
+/// A queued message.
+#[derive(Debug, Clone)]
+pub struct Queued {
+    pub subject: String,
+    pub people: usize,
+    pub resellers: usize,
+}
+
+/// Queues a message for the chosen role of every reseller at the chosen levels.
+pub async fn send(ctx: &Ctx, input: NewMessage) -> Result<Queued, Error> {
+    ctx.require(
+        ctx.role == Some(AccessRole::VendorAdmin),
+        "send messages to resellers",
+    )
+    .await?;
+    let mut errors = FieldErrors::default();
+    let role = match input.kind.as_str() {
+        "marketing" => Some(ContactRole::Marketing),
+        "partner_program" => Some(ContactRole::PartnerProgram),
+        _ => {
+            errors.add(
+                "kind",
+                "Choose a marketing message or a partner program update.",
+            );
+            None
+        }
+    };
+    let subject = required_text(
+        &mut errors,
+        "subject",
+        &input.subject,
+        "a subject",
+        MAX_SUBJECT,
+    );
+    let body = required_text(&mut errors, "body", &input.body, "the message", MAX_BODY);
+    let levels: Vec<PartnerLevel> = input
+        .levels
+        .iter()
+        .filter_map(|l| PartnerLevel::parse(l))
+        .collect();
+    if levels.is_empty() {
+        errors.add("levels", "Choose at least one partner level.");
+    }
+    if input.message_key.len() < 16 {
+        errors.add("kind", "This form is incomplete; reload the page.");
+    }
+    let (Some(role), true) = (role, errors.is_empty()) else {
+        return Err(Error::Invalid(errors));
+    };
+    let resellers = orgs::resellers_at_levels(&ctx.db.pool, &levels).await?;
+    let notice = Notice {
+        kind: role.as_str().to_string(),
+        subject: subject.clone(),
+        heading: subject.clone(),
+        paragraphs: body
+            .split("\n\n")
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect(),
+        action: None,
+    };
+    let event = format!("message:{}", input.message_key);
+    let mut tx = ctx.db.pool.begin().await?;
+    let mut people = 0;
+    for org in &resellers {
+        people += notify_role(
+            &mut tx,
+            *org,
+            role,
+            &event,
+            &notice,
+            &ctx.public_url,
+            ctx.now,
+        )
+        .await?
+        .len();
+    }
+    crate::db::audit::record(
+        &mut *tx,
+        &ctx.actor,
+        "message_sent",
+        &subject,
+        &format!(
+            "{}; {} resellers; {people} recipients",
+            role.as_str(),
+            resellers.len()
+        ),
+        ctx.now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Queued {
+        subject,
+        people,
+        resellers: resellers.len(),
+    })
+}
