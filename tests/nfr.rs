@@ -333,6 +333,21 @@ async fn the_vendor_admin_keeps_the_allotment_table() {
         .await
         .unwrap()
         .contains("Enter a family and band of the catalogue"));
+    // Nine bytes that are not nine characters: refused next to the field, never a panic.
+    for hostile in ["AAA𝔸AA", "\u{212A}PIXADB10", "ÄÄÄÄÄÄÄÄÄ"] {
+        let r = vendor
+            .post(
+                "/admin/nfr",
+                &[
+                    ("partner_level", "silver"),
+                    ("product", hostile),
+                    ("quantity", "3"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 422, "{hostile}");
+        assert!(r.text().await.unwrap().contains("Enter a family and band"));
+    }
     let r = vendor
         .post(
             "/admin/nfr",

@@ -359,3 +359,28 @@ async fn the_catalogue_shows_skus_and_prices_for_any_term() {
         "the whole demo catalogue"
     );
 }
+
+#[tokio::test]
+async fn letters_that_change_length_when_lower_cased_get_a_page_not_a_dropped_connection() {
+    let app = spawn_app().await;
+    let lee = app.login_as(Who::ResellerUser).await;
+    // U+212A (Kelvin sign) and U+0130 lower-case to characters of another byte length; the
+    // separator search once sliced the line at an offset of its lower-cased copy.
+    let r = translate(
+        &lee,
+        "\u{212A}\u{212A} x 1\nİİİ x 3",
+        "2023-12-31",
+        None,
+        false,
+    )
+    .await;
+    assert!(
+        r.status().is_success() || r.status() == 422,
+        "{}",
+        r.status()
+    );
+    let rows = table_rows(&r.text().await.unwrap());
+    assert_eq!(rows.len(), 2, "both lines are answered: {rows:?}");
+    assert!(rows[0].contains("\u{212A}\u{212A}"), "{rows:?}");
+    assert!(rows[1].contains("İİİ"), "{rows:?}");
+}

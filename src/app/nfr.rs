@@ -208,14 +208,34 @@ pub fn check_line(
 }
 
 /// An NFR request as the form sends it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct NewRequest {
-    /// The reseller it is for (the requester's own, or one a distributor supplies).
-    pub reseller: OrgId,
-    /// A distributor filing on the reseller's behalf.
-    pub on_behalf_of: Option<OrgId>,
+    /// For a distributor filing on a reseller's behalf: the reseller it chose (one it
+    /// supplies). A reseller files for itself.
+    pub reseller: String,
     pub lines: Vec<TypedLine>,
     pub justification: String,
+}
+
+/// The reseller a request is for, and the distributor filing on its behalf.
+async fn requested_for(ctx: &Ctx, chosen: &str) -> Result<(Option<OrgId>, Option<OrgId>), Error> {
+    match (ctx.role, ctx.org) {
+        (Some(AccessRole::ResellerAdmin | AccessRole::ResellerUser), Some(org)) => {
+            Ok((Some(org), None))
+        }
+        (Some(AccessRole::DistributorAdmin | AccessRole::DistributorStaff), Some(org)) => {
+            let chosen = chosen.trim().parse::<i64>().ok().map(OrgId);
+            let supplied = crate::db::orders::resellers_of(&ctx.db.pool, org)
+                .await?
+                .into_iter()
+                .any(|(r, _)| Some(r) == chosen);
+            Ok((chosen.filter(|_| supplied), Some(org)))
+        }
+        _ => {
+            ctx.require(false, "file NFR requests").await?;
+            Err(Error::Forbidden)
+        }
+    }
 }
 
 /// A filed request.
@@ -231,10 +251,14 @@ pub struct Filed {
 /// Files an NFR request: checks each line (errors as `line_<n>`, `lines`, `justification`),
 /// records it, and asks the reseller's CAM (the vendor admins without one) to decide.
 pub async fn request(ctx: &Ctx, input: NewRequest) -> Result<Filed, Error> {
+    let (reseller, on_behalf_of) = requested_for(ctx, &input.reseller).await?;
     let user = ctx.user.ok_or(Error::Forbidden)?;
     let pool = &ctx.db.pool;
     let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
     let mut errors = FieldErrors::default();
+    if reseller.is_none() {
+        errors.add("reseller", "Choose one of the resellers you supply.");
+    }
     let mut lines = Vec::new();
     for (n, typed) in input.lines.iter().take(MAX_LINES).enumerate() {
         if typed.sku.trim().is_empty() && typed.quantity.trim().is_empty() {
@@ -260,19 +284,17 @@ pub async fn request(ctx: &Ctx, input: NewRequest) -> Result<Filed, Error> {
         "why the reseller needs these licenses",
         MAX_JUSTIFICATION,
     );
-    if !errors.is_empty() {
+    let (Some(reseller), true) = (reseller, errors.is_empty()) else {
         return Err(Error::Invalid(errors));
-    }
-    let org = orgs::get(pool, input.reseller)
-        .await?
-        .ok_or(Error::NotFound)?;
+    };
+    let org = orgs::get(pool, reseller).await?.ok_or(Error::NotFound)?;
     let mut tx = pool.begin().await?;
     let (id, reference) = store::insert(
         &mut tx,
         &store::NewRequest {
-            reseller: input.reseller,
+            reseller,
             by: user,
-            on_behalf_of: input.on_behalf_of,
+            on_behalf_of,
             justification: &justification,
             lines: &lines,
         },
@@ -289,7 +311,7 @@ pub async fn request(ctx: &Ctx, input: NewRequest) -> Result<Filed, Error> {
         ctx.now,
     )
     .await?;
-    let by = match input.on_behalf_of {
+    let by = match on_behalf_of {
         Some(distributor) => {
             let name = orgs::get(pool, distributor)
                 .await?
@@ -529,4 +551,122 @@ async fn tell_decision(
     )
     .await?;
     Ok(())
+}
+
+/// A family and band typed as one product code (`EPIXADB10`, the first nine characters of a
+/// SKU; spaces and dashes ignored, any case): `(family, band)`, or `None` when it is not
+/// nine letters and digits. Works on characters, so no input can split one.
+pub fn product_code(typed: &str) -> Option<(String, String)> {
+    let code: Vec<char> = typed
+        .trim()
+        .chars()
+        .filter(|c| *c != ' ' && *c != '-')
+        .flat_map(char::to_uppercase)
+        .collect();
+    if code.len() != 9 || !code.iter().all(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    Some((code[..6].iter().collect(), code[6..].iter().collect()))
+}
+
+/// A row of the allotment table as typed.
+#[derive(Debug, Clone, Default)]
+pub struct AllotmentInput {
+    pub partner_level: String,
+    pub product: String,
+    pub quantity: String,
+}
+
+/// Adds a row to the allotment table or changes its quantity (0 removes it); returns the
+/// level, the product's description and the quantity. Resellers that joined before keep
+/// what they have.
+pub async fn set_allotment(
+    ctx: &Ctx,
+    input: &AllotmentInput,
+) -> Result<(PartnerLevel, String, i64), Error> {
+    ctx.require(
+        ctx.role == Some(AccessRole::VendorAdmin),
+        "keep the NFR allotments",
+    )
+    .await?;
+    let pool = &ctx.db.pool;
+    let mut errors = FieldErrors::default();
+    let level = PartnerLevel::parse(&input.partner_level);
+    if level.is_none() {
+        errors.add("partner_level", "Choose a partner level.");
+    }
+    let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
+    let item = product_code(&input.product).and_then(|key| snapshot.items.get(&key));
+    if item.is_none() {
+        errors.add("product", "Enter a family and band of the catalogue, e.g. EPIXADB10 (the first nine characters of a SKU).");
+    }
+    let quantity = input
+        .quantity
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|q| (0..=i64::from(crate::domain::order_line::MAX_QUANTITY)).contains(q));
+    if quantity.is_none() {
+        errors.add(
+            "quantity",
+            "Enter a quantity from 0 to 100,000 (0 removes the row).",
+        );
+    }
+    let (Some(level), Some(item), Some(quantity), true) =
+        (level, item, quantity, errors.is_empty())
+    else {
+        return Err(Error::Invalid(errors));
+    };
+    let row = crate::domain::nfr::AllotmentRow {
+        family: item.family.clone(),
+        band: item.band.clone(),
+        quantity,
+    };
+    let mut tx = pool.begin().await?;
+    if quantity == 0 {
+        store::delete_allotment(&mut tx, level, &row.family, &row.band).await?;
+    } else {
+        store::set_allotment(&mut tx, level, &row).await?;
+    }
+    crate::db::audit::record(
+        &mut *tx,
+        &ctx.actor,
+        "nfr_allotment_changed",
+        &format!("{} {}{}", level.as_str(), row.family, row.band),
+        &format!("quantity {quantity}"),
+        ctx.now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((level, item.description.clone(), quantity))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn product_codes_are_read_by_character() {
+        assert_eq!(
+            product_code(" epixad-b10 "),
+            Some(("EPIXAD".into(), "B10".into()))
+        );
+        assert_eq!(product_code("EPIXADB1"), None);
+        // Nine bytes, but not nine letters: slicing the bytes at 6 would split the 𝔸.
+        assert_eq!(product_code("AAA𝔸AA"), None);
+        assert_eq!(product_code("ÄÄÄÄÄÄÄÄÄ"), None);
+        // U+212A (Kelvin sign) upper-cases to itself and is not ASCII.
+        assert_eq!(product_code("\u{212A}PIXADB10"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_is_a_product_code_or_not_without_panicking(typed in "\\PC{0,16}") {
+            if let Some((family, band)) = product_code(&typed) {
+                prop_assert_eq!(family.chars().count(), 6);
+                prop_assert_eq!(band.chars().count(), 3);
+            }
+        }
+    }
 }

@@ -128,7 +128,8 @@ pub async fn place_in(
     })
 }
 
-fn is_renewal(sku: &str) -> bool {
+/// Whether a stored SKU is a renewal (transaction R).
+pub fn is_renewal(sku: &str) -> bool {
     Sku::parse(sku).is_ok_and(|s| s.fields().transaction == Transaction::Renewal)
 }
 

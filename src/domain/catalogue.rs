@@ -408,10 +408,11 @@ pub fn parse_lines(text: &str) -> (Vec<LineInput>, Vec<(usize, String)>) {
 }
 
 fn split_months(line: &str) -> Result<(&str, Option<u32>), String> {
-    let lower = line.to_lowercase();
-    let cut = [" x ", "×", ",", ";", "\t"]
+    // Searched in the line itself: an offset found in a lower-cased copy would not be an
+    // offset of the line (the Kelvin sign K lower-cases to a shorter k).
+    let cut = [" x ", " X ", "×", ",", ";", "\t"]
         .iter()
-        .filter_map(|sep| lower.find(sep).map(|at| (at, sep.len())))
+        .filter_map(|sep| line.find(sep).map(|at| (at, sep.len())))
         .min_by_key(|(at, _)| *at);
     let Some((at, len)) = cut else {
         return Ok((line, None));
@@ -430,6 +431,34 @@ fn split_months(line: &str) -> Result<(&str, Option<u32>), String> {
 mod tests {
     use super::*;
     use crate::domain::sku::SkuFields;
+    use proptest::prelude::*;
+
+    #[test]
+    fn case_changing_letters_before_a_separator_do_not_split_a_character() {
+        let (inputs, errors) = parse_lines("\u{212A}\u{212A} x 1\nİİİ x 3\nIXA-U10-N1M X 17");
+        assert!(errors.is_empty(), "{errors:?}");
+        let got: Vec<(&str, Option<u32>)> =
+            inputs.iter().map(|i| (i.sku.as_str(), i.months)).collect();
+        assert_eq!(
+            got,
+            [
+                ("\u{212A}\u{212A}", Some(1)),
+                ("İİİ", Some(3)),
+                ("IXA-U10-N1M", Some(17))
+            ]
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn any_pasted_text_parses_without_panicking(text in "\\PC{0,40}( [xX×] \\PC{0,6})?") {
+            let (inputs, errors) = parse_lines(&text);
+            prop_assert!(inputs.len() + errors.len() <= text.lines().count());
+            for i in &inputs {
+                prop_assert!(text.contains(i.sku.as_str()));
+            }
+        }
+    }
 
     fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

@@ -7,7 +7,7 @@
 use crate::app::{self, nfr::Decision, nfr::TypedLine};
 use crate::clock::format_timestamp;
 use crate::db::nfr::{self, Request};
-use crate::db::{audit, catalogue, orgs};
+use crate::db::orgs;
 use crate::domain::nfr::{usage, AllotmentRow, Usage};
 use crate::domain::{AccessRole, OrgId, OrgKind, PartnerLevel};
 use crate::web::chrome::Chrome;
@@ -195,56 +195,32 @@ pub async fn new_form(
     )
 }
 
+impl RequestForm {
+    fn typed_lines(&self) -> Vec<TypedLine> {
+        let cell =
+            |v: &[String], i: usize| v.get(i).map(|s| s.trim().to_string()).unwrap_or_default();
+        (0..self
+            .sku
+            .len()
+            .max(self.quantity.len())
+            .min(app::nfr::MAX_LINES))
+            .map(|i| TypedLine {
+                sku: cell(&self.sku, i).to_uppercase(),
+                quantity: cell(&self.quantity, i),
+            })
+            .collect()
+    }
+}
+
 pub async fn create(
     user: CurrentUser,
     form: CsrfForm<RequestForm>,
 ) -> Result<HttpResponse, AppError> {
     require_requester(&user).await?;
     let form = form.0;
-    let (_, reseller) = requester_reseller(&user, &form.reseller).await?;
-    let typed: Vec<TypedLine> = (0..form.sku.len().max(form.quantity.len()).min(40))
-        .map(|i| TypedLine {
-            sku: form
-                .sku
-                .get(i)
-                .map(|s| s.trim().to_uppercase())
-                .unwrap_or_default(),
-            quantity: form
-                .quantity
-                .get(i)
-                .map(|s| s.trim().to_string())
-                .unwrap_or_default(),
-        })
-        .collect();
-    let refused = |mut errors: FieldErrors| {
-        if reseller.is_none() {
-            errors.add("reseller", "Choose one of the resellers you supply.");
-        }
-        let views = typed
-            .iter()
-            .enumerate()
-            .map(|(i, t)| LineView {
-                sku: t.sku.clone(),
-                quantity: t.quantity.clone(),
-                error: errors
-                    .get(&format!("line_{}", i + 1))
-                    .unwrap_or_default()
-                    .to_string(),
-                ..LineView::default()
-            })
-            .collect::<Vec<_>>();
-        (views, errors)
-    };
-    let Some(reseller) = reseller else {
-        let (views, errors) = refused(FieldErrors::default());
-        return render::invalid(
-            &new_page(&user, &form.reseller, views, form.justification, errors).await?,
-        );
-    };
     let input = app::nfr::NewRequest {
-        reseller,
-        on_behalf_of: (user.org_kind == OrgKind::Distributor).then_some(user.org_id),
-        lines: typed.clone(),
+        reseller: form.reseller.clone(),
+        lines: form.typed_lines(),
         justification: form.justification.clone(),
     };
     match app::nfr::request(&user.ctx, input).await {
@@ -264,7 +240,20 @@ pub async fn create(
             Ok(render::see_other(&format!("/nfr/{}", filed.id)))
         }
         Err(app::Error::Invalid(errors)) => {
-            let (views, errors) = refused(errors);
+            let views = form
+                .typed_lines()
+                .into_iter()
+                .enumerate()
+                .map(|(i, t)| LineView {
+                    error: errors
+                        .get(&format!("line_{}", i + 1))
+                        .unwrap_or_default()
+                        .to_string(),
+                    sku: t.sku,
+                    quantity: t.quantity,
+                    ..LineView::default()
+                })
+                .collect();
             render::invalid(
                 &new_page(&user, &form.reseller, views, form.justification, errors).await?,
             )
@@ -406,72 +395,26 @@ pub async fn admin_save(
     user: CurrentUser,
     form: CsrfForm<AllotmentForm>,
 ) -> Result<HttpResponse, AppError> {
-    user.require(user.role.is_vendor_admin(), "keep the NFR allotments")
-        .await?;
     let form = form.0;
-    let pool = &user.state.db.pool;
-    let mut errors = FieldErrors::default();
-    let level = PartnerLevel::parse(&form.partner_level);
-    if level.is_none() {
-        errors.add("partner_level", "Choose a partner level.");
-    }
-    let product = form.product.trim().to_uppercase().replace([' ', '-'], "");
-    let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
-    let item = (product.len() == 9)
-        .then(|| {
-            snapshot
-                .items
-                .get(&(product[..6].to_string(), product[6..].to_string()))
-        })
-        .flatten();
-    if item.is_none() {
-        errors.add("product", "Enter a family and band of the catalogue, e.g. EPIXADB10 (the first nine characters of a SKU).");
-    }
-    let quantity = form
-        .quantity
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|q| (0..=10_000).contains(q));
-    if quantity.is_none() {
-        errors.add(
-            "quantity",
-            "Enter a quantity from 0 to 10,000 (0 removes the row).",
-        );
-    }
-    let (Some(level), Some(item), Some(quantity), true) =
-        (level, item, quantity, errors.is_empty())
-    else {
-        return render::invalid(&admin_page(&user, form, errors).await?);
+    let input = app::nfr::AllotmentInput {
+        partner_level: form.partner_level.clone(),
+        product: form.product.clone(),
+        quantity: form.quantity.clone(),
     };
-    let row = AllotmentRow {
-        family: item.family.clone(),
-        band: item.band.clone(),
-        quantity,
-    };
-    let mut tx = pool.begin().await?;
-    if quantity == 0 {
-        nfr::delete_allotment(&mut tx, level, &row.family, &row.band).await?;
-    } else {
-        nfr::set_allotment(&mut tx, level, &row).await?;
+    match app::nfr::set_allotment(&user.ctx, &input).await {
+        Ok((level, description, quantity)) => {
+            user.session.flash(
+                "success",
+                format!(
+                    "{} resellers joining from now on get {quantity} × {description}. Resellers that joined before keep what they have.",
+                    level.label()
+                ),
+            )?;
+            Ok(render::see_other("/admin/nfr"))
+        }
+        Err(app::Error::Invalid(errors)) => {
+            render::invalid(&admin_page(&user, form, errors).await?)
+        }
+        Err(e) => Err(e.into()),
     }
-    audit::record(
-        &mut *tx,
-        &user.actor(),
-        "nfr_allotment_changed",
-        &format!("{} {}{}", level.as_str(), row.family, row.band),
-        &format!("quantity {quantity}"),
-        user.now(),
-    )
-    .await?;
-    tx.commit().await?;
-    user.session.flash(
-        "success",
-        format!(
-            "{} resellers joining from now on get {quantity} × {}. Resellers that joined before keep what they have.",
-            level.label(),
-            item.description
-        ),
-    )?;
-    Ok(render::see_other("/admin/nfr"))
 }

@@ -8,7 +8,6 @@ use crate::app::{self, orders::DirectOrder, orders::TypedLine, orders::MAX_DIREC
 use crate::db::orders;
 use crate::db::{catalogue, deals, Scope};
 use crate::domain::schedule::{status_on, Period};
-use crate::domain::sku::Transaction;
 use crate::domain::{OrgId, OrgKind};
 use crate::web::chrome::Chrome;
 use crate::web::csrf::CsrfForm;
@@ -176,9 +175,7 @@ async fn form_page(
                 .join(", ");
             let renewed_by = pending_of
                 .iter()
-                .find(|(id, sku, _)| {
-                    *id == e.id && sku.chars().nth(10) == Some(Transaction::Renewal.code())
-                })
+                .find(|(id, sku, _)| *id == e.id && app::orders::is_renewal(sku))
                 .map(|(_, _, reference)| reference.clone());
             entries.push(EntryOption {
                 renewed_by,
