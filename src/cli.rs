@@ -221,25 +221,32 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let bytes = std::fs::read(&file)
                 .map_err(|e| CliError::BadInput(format!("cannot read {}: {e}", file.display())))?;
             let db = open(&settings).await?;
-            let rows = crate::db::orders::check_license_file(&db.pool, &bytes)
-                .await?
-                .map_err(|problems| {
+            let clock = crate::clock::Clock::System;
+            let ctx = crate::app::Ctx::system(
+                db,
+                clock.today(),
+                clock.timestamp(),
+                &settings.public_url(),
+            );
+            use crate::app::licenses::{import, LicenseImport};
+            let (preview, added) = match import(&ctx, &bytes, commit)
+                .await
+                .map_err(anyhow::Error::from)?
+            {
+                LicenseImport::Refused(problems) => {
                     let lines: Vec<String> = problems
                         .iter()
                         .map(|(l, m)| format!("line {l}: {m}"))
                         .collect();
-                    CliError::BadInput(format!(
+                    return Err(CliError::BadInput(format!(
                         "{} problem(s); nothing imported:\n{}",
                         problems.len(),
                         lines.join("\n")
-                    ))
-                })?;
-            let today = crate::clock::Clock::System.today();
-            let preview = crate::domain::import::preview_licenses(
-                &rows,
-                &crate::db::orders::imported_keys(&db.pool).await?,
-                today,
-            );
+                    )));
+                }
+                LicenseImport::Preview(preview) => (preview, None),
+                LicenseImport::Imported { preview, added, .. } => (preview, Some(added)),
+            };
             for (line, key, start, activated, lost) in &preview.early {
                 println!("line {line}: {key} starts {start}, activated {activated}: {lost} days of term lost");
             }
@@ -250,18 +257,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 preview.already,
                 preview.early.len()
             );
-            if commit {
-                let mut tx = db.pool.begin().await?;
-                let added = crate::db::orders::import_licenses(
-                    &mut tx,
-                    &rows,
-                    chrono::Utc::now().timestamp(),
-                )
-                .await?;
-                tx.commit().await?;
-                println!("imported {added} license schedule entries");
-            } else {
-                println!("dry run: nothing was written; add --commit to import");
+            match added {
+                Some(added) => println!("imported {added} license schedule entries"),
+                None => println!("dry run: nothing was written; add --commit to import"),
             }
         }
         Command::Sweep { as_of } => {

@@ -5,10 +5,13 @@
 //!
 //! The arrows run `web → app → (domain, db, mail)`: nothing here knows HTTP.
 
+pub mod auth;
 pub mod catalogue;
 pub mod deals;
 pub mod inquiries;
 pub mod leads;
+pub mod licenses;
+pub mod maintenance;
 pub mod messages;
 pub mod nfr;
 pub mod orders;
@@ -113,6 +116,11 @@ impl Ctx {
             tracing::error!(error = ?e, "could not write the audit log");
         }
         Err(Error::Forbidden)
+    }
+
+    /// A job or the command line (run by whoever runs the portal), not a person signed in.
+    pub fn is_system(&self) -> bool {
+        self.user.is_none() && self.role.is_none()
     }
 
     /// The person's user id, for records that name who did something.

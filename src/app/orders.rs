@@ -363,6 +363,20 @@ impl Checked {
     pub fn ready(&self) -> bool {
         !self.failed() && self.proposals == 0 && !self.order_lines.is_empty()
     }
+
+    /// What keeps the order from being placed, for the form (`placing`: the person asked to
+    /// place it, not only to check it).
+    pub fn problem(&self, placing: bool) -> Option<&'static str> {
+        if self.failed() {
+            Some("Correct the marked lines.")
+        } else if self.order_lines.is_empty() {
+            Some("Enter at least one line: a SKU and a quantity.")
+        } else if placing && self.proposals > 0 {
+            Some("The marked lines were changed as proposed: check them and place the order again.")
+        } else {
+            None
+        }
+    }
 }
 
 /// Whether the caller may enter orders: distributor staff.

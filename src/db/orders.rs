@@ -350,30 +350,6 @@ pub async fn import_licenses(
     Ok(added)
 }
 
-/// Checks a legacy license file against the portal's legacy table and resellers (the
-/// command line and the page use this alike).
-pub async fn check_license_file(
-    pool: &AnyPool,
-    bytes: &[u8],
-) -> Result<
-    Result<Vec<crate::domain::import::LicenseRow>, crate::domain::import::Problems>,
-    sqlx::Error,
-> {
-    let snapshot = super::catalogue::snapshot(pool, super::catalogue::DEFAULT_CURRENCY).await?;
-    let resellers: std::collections::HashSet<String> = sqlx::query_scalar::<_, String>(
-        "SELECT LOWER(name) FROM organisations WHERE kind = 'reseller'",
-    )
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .collect();
-    Ok(crate::domain::import::check_licenses(
-        bytes,
-        &snapshot.legacy,
-        &resellers,
-    ))
-}
-
 /// The resellers a distributor supplies: (id, name), by name.
 pub async fn resellers_of(
     pool: &AnyPool,

@@ -221,3 +221,16 @@ pub async fn resellers_at_levels(
     }
     Ok(ids)
 }
+
+/// Every reseller's name in lower case (for checking names typed in an import file).
+pub async fn reseller_names_lowercase(
+    pool: &AnyPool,
+) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+    Ok(sqlx::query_scalar::<_, String>(
+        "SELECT LOWER(name) FROM organisations WHERE kind = 'reseller'",
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .collect())
+}

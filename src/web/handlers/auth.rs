@@ -1,8 +1,7 @@
 //! Signing in and out.
 
+use crate::app;
 use crate::db::audit::{self, Actor};
-use crate::db::users;
-use crate::domain::Email;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::extractors::client_ip;
 use crate::web::session::TypedSession;
@@ -97,51 +96,22 @@ pub async fn login(
         return render::html(StatusCode::TOO_MANY_REQUESTS, &page);
     }
 
-    let candidate = match Email::parse(&form.email) {
-        Ok(email) => users::find_for_login(&state.db.pool, &email).await?,
-        Err(_) => None,
-    };
-    let (hash, known) = match &candidate {
-        Some(c) => (Some(c.password_hash.clone()), true),
-        None => (None, false),
-    };
-    let password_ok = crate::password::verify(form.password, hash).await && known;
-    let Some(user) = candidate.filter(|_| password_ok) else {
-        audit::record(
-            &state.db.pool,
-            &actor,
-            "login_failed",
-            &typed,
-            "wrong e-mail or password",
-            now,
-        )
-        .await?;
-        page.error = Some("The e-mail address or the password is wrong.".into());
-        return render::html(StatusCode::UNAUTHORIZED, &page);
-    };
-    if user.disabled {
-        audit::record(
-            &state.db.pool,
-            &actor,
-            "login_failed",
-            &typed,
-            "account disabled",
-            now,
-        )
-        .await?;
-        page.error =
-            Some("This account is disabled. Ask your organisation's portal administrator.".into());
-        return render::html(StatusCode::UNAUTHORIZED, &page);
+    match app::auth::sign_in(&state.db, &actor, &form.email, form.password, now).await? {
+        Ok(user) => {
+            session.log_in(user, now)?;
+            Ok(render::see_other("/"))
+        }
+        Err(app::auth::Refused::WrongCredentials) => {
+            page.error = Some("The e-mail address or the password is wrong.".into());
+            render::html(StatusCode::UNAUTHORIZED, &page)
+        }
+        Err(app::auth::Refused::Disabled) => {
+            page.error = Some(
+                "This account is disabled. Ask your organisation's portal administrator.".into(),
+            );
+            render::html(StatusCode::UNAUTHORIZED, &page)
+        }
     }
-
-    session.log_in(user.id, now)?;
-    users::record_login(&state.db.pool, user.id, now).await?;
-    let actor = Actor {
-        user_id: Some(user.id),
-        ..actor
-    };
-    audit::record(&state.db.pool, &actor, "login", &typed, "", now).await?;
-    Ok(render::see_other("/"))
 }
 
 pub async fn logout(

@@ -2,8 +2,8 @@
 //! problem by line and the licenses whose term started before they were activated, then the
 //! import of all rows or none. Importing the same file again changes nothing.
 
-use crate::db::{audit, orders};
-use crate::domain::import::{preview_licenses, LicensePreview, Problems};
+use crate::app::{self, licenses::LicenseImport};
+use crate::domain::import::{LicensePreview, Problems};
 use crate::web::chrome::Chrome;
 use crate::web::csrf;
 use crate::web::extractors::CurrentUser;
@@ -60,50 +60,25 @@ pub async fn import(
             .flash("error", "Choose a CSV file to import.")?;
         return Ok(render::see_other("/admin/licenses/import"));
     };
-    let pool = &user.state.db.pool;
-    let checked = orders::check_license_file(pool, text.as_bytes()).await?;
     let commit = form.commit.is_some_and(|c| c.as_str() == "yes");
     let chrome = || Chrome::new(&user, "/admin/licenses/import", "Import licenses");
-    match (checked, commit) {
-        (Err(problems), _) => render::invalid(&ImportPage {
+    match app::licenses::import(&user.ctx, text.as_bytes(), commit).await? {
+        LicenseImport::Refused(problems) => render::invalid(&ImportPage {
             chrome: chrome()?,
             csv: String::new(),
             problems,
             preview: None,
         }),
-        (Ok(rows), false) => {
-            let preview = preview_licenses(
-                &rows,
-                &orders::imported_keys(pool).await?,
-                user.state.clock.today(),
-            );
-            render::page(&ImportPage {
-                chrome: chrome()?,
-                csv: text,
-                problems: vec![],
-                preview: Some(preview),
-            })
-        }
-        (Ok(rows), true) => {
-            let mut tx = pool.begin().await?;
-            let added = orders::import_licenses(&mut tx, &rows, user.now()).await?;
-            let detail = format!("{} rows, {added} new entries", rows.len());
-            audit::record(
-                &mut *tx,
-                &user.actor(),
-                "licenses_imported",
-                "legacy licenses",
-                &detail,
-                user.now(),
-            )
-            .await?;
-            tx.commit().await?;
+        LicenseImport::Preview(preview) => render::page(&ImportPage {
+            chrome: chrome()?,
+            csv: text,
+            problems: vec![],
+            preview: Some(preview),
+        }),
+        LicenseImport::Imported { rows, added, .. } => {
             user.session.flash(
                 "success",
-                format!(
-                    "Imported {added} license schedule entries ({} rows in the file).",
-                    rows.len()
-                ),
+                format!("Imported {added} license schedule entries ({rows} rows in the file)."),
             )?;
             Ok(render::see_other("/licenses"))
         }

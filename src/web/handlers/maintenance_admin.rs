@@ -1,16 +1,15 @@
 //! The vendor admin schedules maintenance windows (times in UTC).
 
+use crate::app;
 use crate::clock::format_timestamp;
-use crate::db::audit;
 use crate::db::maintenance::{self, Window, SECTIONS};
 use crate::web::chrome::Chrome;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::extractors::CurrentUser;
-use crate::web::forms::{required_text, FieldErrors};
+use crate::web::forms::FieldErrors;
 use crate::web::{render, AppError};
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 async fn require_vendor_admin(user: &CurrentUser) -> Result<(), AppError> {
@@ -88,80 +87,27 @@ pub async fn page(user: CurrentUser) -> Result<HttpResponse, AppError> {
     render::page(&view(&user, WindowForm::default(), FieldErrors::default()).await?)
 }
 
-fn when(value: &str, field: &str, errors: &mut FieldErrors) -> Option<i64> {
-    let parsed = NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%d %H:%M"));
-    match parsed {
-        Ok(t) => Some(t.and_utc().timestamp()),
-        Err(_) => {
-            errors.add(field, "Enter the date and time (UTC) as YYYY-MM-DD HH:MM.");
-            None
-        }
-    }
-}
-
 pub async fn create(
     user: CurrentUser,
     form: CsrfForm<WindowForm>,
 ) -> Result<HttpResponse, AppError> {
     require_vendor_admin(&user).await?;
     let form = form.0;
-    let mut errors = FieldErrors::default();
-    let starts = when(&form.starts, "starts", &mut errors);
-    let ends = when(&form.ends, "ends", &mut errors);
-    if let (Some(s), Some(e)) = (starts, ends) {
-        if e <= s {
-            errors.add("ends", "The window must end after it starts.");
-        } else if e <= user.now() {
-            errors.add("ends", "This window would already be over.");
-        }
-    }
-    let message = required_text(
-        &mut errors,
-        "message",
-        &form.message,
-        "the message people see",
-        300,
-    );
-    let sections: Vec<String> = form
-        .sections
-        .iter()
-        .filter(|s| SECTIONS.iter().any(|(k, _)| k == s))
-        .cloned()
-        .collect();
-    let (Some(starts), Some(ends), true) = (starts, ends, errors.is_empty()) else {
-        return render::invalid(&view(&user, form, errors).await?);
+    let input = app::maintenance::NewWindow {
+        starts: form.starts.clone(),
+        ends: form.ends.clone(),
+        message: form.message.clone(),
+        sections: form.sections.clone(),
     };
-    let mut tx = user.state.db.pool.begin().await?;
-    maintenance::insert(
-        &mut tx,
-        starts,
-        ends,
-        &message,
-        &sections,
-        Some(user.id.0),
-        user.now(),
-    )
-    .await?;
-    let detail = format!(
-        "{} to {}; closes {}",
-        format_timestamp(starts),
-        format_timestamp(ends),
-        sections.join(",")
-    );
-    audit::record(
-        &mut *tx,
-        &user.actor(),
-        "maintenance_scheduled",
-        &message,
-        &detail,
-        user.now(),
-    )
-    .await?;
-    tx.commit().await?;
-    user.session
-        .flash("success", "The maintenance window is scheduled.")?;
-    Ok(render::see_other("/admin/maintenance"))
+    match app::maintenance::schedule(&user.ctx, &input).await {
+        Ok(()) => {
+            user.session
+                .flash("success", "The maintenance window is scheduled.")?;
+            Ok(render::see_other("/admin/maintenance"))
+        }
+        Err(app::Error::Invalid(errors)) => render::invalid(&view(&user, form, errors).await?),
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn delete(
@@ -170,20 +116,7 @@ pub async fn delete(
     _f: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     require_vendor_admin(&user).await?;
-    let mut tx = user.state.db.pool.begin().await?;
-    if !maintenance::delete_unfinished(&mut tx, *path, user.now()).await? {
-        return Err(AppError::NotFound);
-    }
-    audit::record(
-        &mut *tx,
-        &user.actor(),
-        "maintenance_cancelled",
-        &path.to_string(),
-        "",
-        user.now(),
-    )
-    .await?;
-    tx.commit().await?;
+    app::maintenance::cancel(&user.ctx, *path).await?;
     user.session.flash(
         "success",
         "The maintenance window is cancelled; waiting orders are processed with the next run.",

@@ -6,7 +6,7 @@
 
 use crate::app::{self, orders::DirectOrder, orders::TypedLine, orders::MAX_DIRECT_LINES};
 use crate::db::orders;
-use crate::db::{catalogue, deals, Scope};
+use crate::db::{catalogue, deals};
 use crate::domain::schedule::{status_on, Period};
 use crate::domain::{OrgId, OrgKind};
 use crate::web::chrome::Chrome;
@@ -136,72 +136,73 @@ pub async fn supplied_reseller(
     Ok((resellers, reseller))
 }
 
+/// The end customer's schedule entries as the form lists them, with the placed orders
+/// that renew or change each.
+async fn entry_options(user: &CurrentUser, customer: i64) -> Result<Vec<EntryOption>, AppError> {
+    let pool = &user.state.db.pool;
+    let pending_of = orders::pending_changes(pool, customer).await?;
+    let entries = orders::entries(pool, user.scope(), Some(customer)).await?;
+    Ok(entries
+        .into_iter()
+        .map(|e| {
+            let mine = || pending_of.iter().filter(|(id, _, _)| *id == e.id);
+            EntryOption {
+                pending: mine()
+                    .map(|(_, sku, reference)| format!("{sku} on {reference}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                renewed_by: mine()
+                    .find(|(_, sku, _)| app::orders::is_renewal(sku))
+                    .map(|(_, _, reference)| reference.clone()),
+                id: e.id,
+                label: format!(
+                    "{} × {} ({}), ends {}",
+                    e.quantity, e.description, e.sku, e.end
+                ),
+                status: status_on(
+                    Period {
+                        start: e.start,
+                        end: e.end,
+                    },
+                    user.ctx.today,
+                )
+                .as_str(),
+                start: e.start.to_string(),
+                end: e.end.to_string(),
+                sku: e.sku,
+                description: e.description,
+                quantity: e.quantity,
+            }
+        })
+        .collect())
+}
+
 /// The page for the chosen reseller and end customer (each ignored unless it is one the
 /// distributor may order for).
 async fn form_page(
     user: &CurrentUser,
     reseller: &str,
     end_customer: &str,
-    lines: Vec<LineView>,
+    mut lines: Vec<LineView>,
     errors: FieldErrors,
 ) -> Result<OrderFormPage, AppError> {
-    let pool = &user.state.db.pool;
     let (resellers, reseller) = supplied_reseller(user, reseller).await?;
     let customers = match reseller {
-        Some(r) => deals::end_customers(pool, r).await?,
+        Some(r) => deals::end_customers(&user.state.db.pool, r).await?,
         None => Vec::new(),
     };
     let end_customer = end_customer
         .parse::<i64>()
         .ok()
         .filter(|id| customers.iter().any(|(c, _)| c == id));
-    let mut entries = Vec::new();
-    if let Some(c) = end_customer {
-        let today = user.state.clock.today();
-        let pending_of = orders::pending_changes(pool, c).await?;
-        for e in orders::entries(pool, Scope::Distributor(user.org_id), Some(c)).await? {
-            let status = status_on(
-                Period {
-                    start: e.start,
-                    end: e.end,
-                },
-                today,
-            );
-            let pending = pending_of
-                .iter()
-                .filter(|(id, _, _)| *id == e.id)
-                .map(|(_, sku, reference)| format!("{sku} on {reference}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let renewed_by = pending_of
-                .iter()
-                .find(|(id, sku, _)| *id == e.id && app::orders::is_renewal(sku))
-                .map(|(_, _, reference)| reference.clone());
-            entries.push(EntryOption {
-                renewed_by,
-                id: e.id,
-                label: format!(
-                    "{} × {} ({}), ends {}",
-                    e.quantity, e.description, e.sku, e.end
-                ),
-                status: status.as_str(),
-                sku: e.sku,
-                description: e.description,
-                quantity: e.quantity,
-                start: e.start.to_string(),
-                end: e.end.to_string(),
-                pending,
-            });
-        }
-    }
-    let mut lines = lines;
-    while lines.len() < ROWS {
-        lines.push(LineView::default());
-    }
+    let entries = match end_customer {
+        Some(c) => entry_options(user, c).await?,
+        None => Vec::new(),
+    };
+    lines.resize_with(lines.len().max(ROWS), LineView::default);
     for (i, l) in lines.iter_mut().enumerate() {
         l.n = i + 1;
     }
-    let total = String::new();
     Ok(OrderFormPage {
         chrome: Chrome::new(user, "/orders", "Enter an order")?,
         resellers,
@@ -210,7 +211,7 @@ async fn form_page(
         end_customer,
         entries,
         lines,
-        total,
+        total: String::new(),
         errors,
     })
 }
@@ -231,86 +232,97 @@ pub async fn new_form(
     render::page(&page)
 }
 
+impl OrderForm {
+    /// The lines as typed (SKUs upper-cased).
+    fn typed(&self) -> Vec<TypedLine> {
+        let rows = self
+            .sku
+            .len()
+            .max(self.quantity.len())
+            .max(self.entry.len());
+        let cell =
+            |v: &[String], i: usize| v.get(i).map(|s| s.trim().to_string()).unwrap_or_default();
+        (0..rows.min(MAX_DIRECT_LINES))
+            .map(|i| TypedLine {
+                sku: cell(&self.sku, i).to_uppercase(),
+                quantity: cell(&self.quantity, i),
+                entry: cell(&self.entry, i),
+            })
+            .collect()
+    }
+}
+
+impl From<&TypedLine> for LineView {
+    fn from(t: &TypedLine) -> Self {
+        LineView {
+            sku: t.sku.clone(),
+            quantity: t.quantity.clone(),
+            entry: t.entry.clone(),
+            ..LineView::default()
+        }
+    }
+}
+
 pub async fn submit(
     user: CurrentUser,
     form: CsrfForm<OrderForm>,
 ) -> Result<HttpResponse, AppError> {
     require_distributor(&user).await?;
     let form = form.0;
-    let rows = form
-        .sku
-        .len()
-        .max(form.quantity.len())
-        .max(form.entry.len());
-    let cell = |v: &[String], i: usize| v.get(i).map(|s| s.trim().to_string()).unwrap_or_default();
-    let typed: Vec<TypedLine> = (0..rows.min(MAX_DIRECT_LINES))
-        .map(|i| TypedLine {
-            sku: cell(&form.sku, i).to_uppercase(),
-            quantity: cell(&form.quantity, i),
-            entry: cell(&form.entry, i),
-        })
-        .collect();
-    let as_typed = |t: &TypedLine| LineView {
-        sku: t.sku.clone(),
-        quantity: t.quantity.clone(),
-        entry: t.entry.clone(),
-        ..LineView::default()
-    };
+    let typed = form.typed();
     let page = |lines, errors| form_page(&user, &form.reseller, &form.end_customer, lines, errors);
-    let mut errors = FieldErrors::default();
-    let (reseller, end_customer) = match (form.reseller.parse(), form.end_customer.parse()) {
-        (Ok(r), Ok(c)) => (OrgId(r), c),
-        (Err(_), _) => {
-            errors.add("reseller", "Choose one of the resellers you supply.");
-            return render::invalid(&page(typed.iter().map(as_typed).collect(), errors).await?);
-        }
-        (_, Err(_)) => {
-            errors.add("end_customer", "Choose the reseller's end customer.");
-            return render::invalid(&page(typed.iter().map(as_typed).collect(), errors).await?);
-        }
-    };
     if form.action == "more" {
-        let mut lines: Vec<LineView> = typed.iter().map(as_typed).collect();
+        let mut lines: Vec<LineView> = typed.iter().map(LineView::from).collect();
         lines.resize_with((lines.len() + 3).min(MAX_DIRECT_LINES), LineView::default);
-        return render::page(&page(lines, errors).await?);
+        return render::page(&page(lines, FieldErrors::default()).await?);
     }
     let order = DirectOrder {
-        reseller,
-        end_customer,
+        // Anything but one of the distributor's resellers and their end customers is refused
+        // by the use case, next to the field.
+        reseller: OrgId(form.reseller.parse().unwrap_or(0)),
+        end_customer: form.end_customer.parse().unwrap_or(0),
         lines: typed.clone(),
     };
-    let checked = if form.action == "place" {
-        match app::orders::place_direct(&user.ctx, &order).await {
-            Ok(Ok(placed)) => return placed_page(&user, &page(Vec::new(), errors).await?, placed),
-            Ok(Err(checked)) => checked,
-            Err(app::Error::Invalid(errors)) => {
-                return render::invalid(&page(typed.iter().map(as_typed).collect(), errors).await?)
-            }
-            Err(e) => return Err(e.into()),
-        }
+    let placing = form.action == "place";
+    let outcome = if placing {
+        app::orders::place_direct(&user.ctx, &order).await
     } else {
-        match app::orders::check_direct(&user.ctx, &order).await {
-            Ok(checked) => checked,
-            Err(app::Error::Invalid(errors)) => {
-                return render::invalid(&page(typed.iter().map(as_typed).collect(), errors).await?)
-            }
-            Err(e) => return Err(e.into()),
-        }
+        app::orders::check_direct(&user.ctx, &order).await.map(Err)
     };
-    if checked.failed() {
-        errors.add("lines", "Correct the marked lines.");
-    } else if checked.order_lines.is_empty() {
-        errors.add("lines", "Enter at least one line: a SKU and a quantity.");
-    } else if form.action == "place" && checked.proposals > 0 {
-        errors.add(
-            "lines",
-            "The marked lines were changed as proposed: check them and place the order again.",
-        );
+    match outcome {
+        Ok(Ok(placed)) => placed_page(
+            &user,
+            &page(Vec::new(), FieldErrors::default()).await?,
+            placed,
+        ),
+        Ok(Err(checked)) => {
+            let mut errors = FieldErrors::default();
+            if let Some(problem) = checked.problem(placing) {
+                errors.add("lines", problem);
+            }
+            let mut shown = page(
+                checked.lines.iter().map(LineView::checked).collect(),
+                errors,
+            )
+            .await?;
+            shown.total = checked.total.with_currency(catalogue::DEFAULT_CURRENCY);
+            if shown.errors.is_empty() {
+                render::page(&shown)
+            } else {
+                render::invalid(&shown)
+            }
+        }
+        Err(app::Error::Invalid(errors)) => {
+            render::invalid(&page(typed.iter().map(LineView::from).collect(), errors).await?)
+        }
+        Err(e) => Err(e.into()),
     }
-    let lines = checked
-        .lines
-        .iter()
-        .map(|l| LineView {
+}
+
+impl LineView {
+    /// A line as the check left it: the SKU to order, its product and price, or why not.
+    fn checked(l: &app::orders::CheckedLine) -> LineView {
+        LineView {
             sku: l.sku.clone(),
             description: l.description.clone(),
             net: l
@@ -319,16 +331,8 @@ pub async fn submit(
                 .unwrap_or_default(),
             note: l.note.clone(),
             error: l.error.clone(),
-            ..as_typed(&l.typed)
-        })
-        .collect();
-    let fine = errors.is_empty();
-    let mut shown = page(lines, errors).await?;
-    shown.total = checked.total.with_currency(catalogue::DEFAULT_CURRENCY);
-    if fine {
-        render::page(&shown)
-    } else {
-        render::invalid(&shown)
+            ..LineView::from(&l.typed)
+        }
     }
 }
 

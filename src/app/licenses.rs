@@ -1,0 +1,60 @@
+//! The legacy license import (PRODUCT.md section 5), for the vendor admin's page and the
+//! command line alike: the file is checked against the legacy table and the resellers, a
+//! dry run says per row what happens, and a commit writes all rows or none, once per key.
+
+use super::{Ctx, Error};
+use crate::db::{catalogue, orders, orgs};
+use crate::domain::import::{check_licenses, preview_licenses, LicensePreview, Problems};
+use crate::domain::AccessRole;
+
+/// What an import did.
+#[derive(Debug)]
+pub enum LicenseImport {
+    /// The file has problems (by line); nothing was written.
+    Refused(Problems),
+    /// The dry run: what a commit would do.
+    Preview(LicensePreview),
+    /// Written: the file's rows, and the entries added (rows imported before are left alone).
+    Imported {
+        rows: usize,
+        added: usize,
+        preview: LicensePreview,
+    },
+}
+
+/// Checks a legacy license file and, with `commit`, imports it in one transaction.
+pub async fn import(ctx: &Ctx, bytes: &[u8], commit: bool) -> Result<LicenseImport, Error> {
+    ctx.require(
+        ctx.is_system() || ctx.role == Some(AccessRole::VendorAdmin),
+        "import licenses",
+    )
+    .await?;
+    let pool = &ctx.db.pool;
+    let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
+    let resellers = orgs::reseller_names_lowercase(pool).await?;
+    let rows = match check_licenses(bytes, &snapshot.legacy, &resellers) {
+        Ok(rows) => rows,
+        Err(problems) => return Ok(LicenseImport::Refused(problems)),
+    };
+    let preview = preview_licenses(&rows, &orders::imported_keys(pool).await?, ctx.today);
+    if !commit {
+        return Ok(LicenseImport::Preview(preview));
+    }
+    let mut tx = pool.begin().await?;
+    let added = orders::import_licenses(&mut tx, &rows, ctx.now).await?;
+    crate::db::audit::record(
+        &mut *tx,
+        &ctx.actor,
+        "licenses_imported",
+        "legacy licenses",
+        &format!("{} rows, {added} new entries", rows.len()),
+        ctx.now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(LicenseImport::Imported {
+        rows: rows.len(),
+        added,
+        preview,
+    })
+}
