@@ -350,7 +350,7 @@ async fn sku_command(settings: &Settings, command: SkuCommand) -> Result<(), Cli
                 Sku::parse(&sku).map_err(|e| CliError::BadInput(format!("{}: {e}", sku.trim())))?;
             let db = open(settings).await?;
             let snapshot =
-                crate::translator::snapshot_for(&db, crate::db::catalogue::DEFAULT_CURRENCY)
+                crate::app::translator::snapshot_for(&db, crate::db::catalogue::DEFAULT_CURRENCY)
                     .await?;
             print!("{}", explain(&parsed, snapshot.item_of(&parsed)));
         }
@@ -378,7 +378,7 @@ async fn sku_command(settings: &Settings, command: SkuCommand) -> Result<(), Cli
                     let bytes = std::fs::read(path).map_err(|e| {
                         CliError::BadInput(format!("cannot read {}: {e}", path.display()))
                     })?;
-                    let (inputs, errors) = crate::translator::read_csv(&bytes);
+                    let (inputs, errors) = crate::app::translator::read_csv(&bytes);
                     if let Some((line, e)) = errors.first() {
                         return Err(CliError::BadInput(format!(
                             "{} line {line}: {e}",
@@ -394,21 +394,21 @@ async fn sku_command(settings: &Settings, command: SkuCommand) -> Result<(), Cli
                 }
             };
             let db = open(settings).await?;
-            let snapshot = crate::translator::snapshot_for(&db, &currency).await?;
+            let snapshot = crate::app::translator::snapshot_for(&db, &currency).await?;
             let rows: Vec<_> = inputs.iter().map(|i| snapshot.translate(i, on)).collect();
             let out = std::io::stdout();
             if file.is_some() {
                 if json {
                     let all: Vec<_> = rows
                         .iter()
-                        .map(|t| crate::translator::to_json(t, &snapshot.currency))
+                        .map(|t| crate::app::translator::to_json(t, &snapshot.currency))
                         .collect();
                     serde_json::to_writer_pretty(out.lock(), &all).map_err(anyhow::Error::from)?;
                     println!();
                 } else {
                     use std::io::Write;
                     out.lock()
-                        .write_all(&crate::translator::to_csv(&rows, &snapshot.currency)?)
+                        .write_all(&crate::app::translator::to_csv(&rows, &snapshot.currency)?)
                         .map_err(anyhow::Error::from)?;
                 }
                 return Ok(());
@@ -418,7 +418,7 @@ async fn sku_command(settings: &Settings, command: SkuCommand) -> Result<(), Cli
                 return Err(CliError::BadInput(t.message.clone()));
             }
             if json {
-                let j = crate::translator::to_json(t, &snapshot.currency);
+                let j = crate::app::translator::to_json(t, &snapshot.currency);
                 println!(
                     "{}",
                     serde_json::to_string_pretty(&j).map_err(anyhow::Error::from)?

@@ -18,7 +18,6 @@ pub mod seed;
 pub mod seed_large;
 pub mod startup;
 pub mod telemetry;
-pub mod translator;
 pub mod web;
 
 /// Chooses rustls's cryptography (ring) for the whole process. Several crates enable

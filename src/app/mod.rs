@@ -13,11 +13,13 @@ pub mod leads;
 pub mod licenses;
 pub mod maintenance;
 pub mod messages;
+pub mod msp;
 pub mod nfr;
 pub mod orders;
 pub mod orgs;
 pub mod pricing_rules;
 pub mod quotes;
+pub mod translator;
 pub mod users;
 
 use crate::clock::Clock;

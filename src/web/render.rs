@@ -25,6 +25,15 @@ pub fn invalid<T: Template>(template: &T) -> Result<HttpResponse, AppError> {
     html(StatusCode::UNPROCESSABLE_ENTITY, template)
 }
 
+/// A form page: 200 when `fine`, 422 when it shows what was wrong with the input.
+pub fn form<T: Template>(fine: bool, template: &T) -> Result<HttpResponse, AppError> {
+    if fine {
+        page(template)
+    } else {
+        invalid(template)
+    }
+}
+
 /// After a plain form post: go to a page (Post/Redirect/Get).
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()

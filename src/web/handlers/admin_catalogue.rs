@@ -215,11 +215,7 @@ pub async fn import(
                 problems,
                 rows,
             };
-            if page.problems.is_empty() {
-                render::page(&page)
-            } else {
-                render::invalid(&page)
-            }
+            render::form(page.problems.is_empty(), &page)
         }
     }
 }

@@ -2,9 +2,9 @@
 //!
 //! `Authorization: Bearer <token>`; a missing, unknown or revoked token gets 401.
 
+use crate::app::translator::{snapshot_for, to_json, TranslationJson};
 use crate::domain::catalogue::{LineInput, Status};
 use crate::domain::OrgId;
-use crate::translator::{snapshot_for, to_json, TranslationJson};
 use crate::web::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;

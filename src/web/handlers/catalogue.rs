@@ -70,7 +70,7 @@ pub async fn browse(
     let org = crate::db::orgs::get(&user.state.db.pool, user.org_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let snapshot = crate::translator::snapshot_for(&user.state.db, &org.currency).await?;
+    let snapshot = crate::app::translator::snapshot_for(&user.state.db, &org.currency).await?;
     let q = query.query().unwrap_or("").to_string();
     let rows = snapshot.browse(&q, term, user.state.clock.today());
     let total = rows.len() as i64;

@@ -4,13 +4,11 @@
 //! and downloads as CSV. The vendor admin closes a month after it ends. This section is never
 //! paused by a maintenance window.
 
-use crate::db::msp::{self, NewUsage};
-use crate::db::{audit, catalogue, deals, orgs};
-use crate::domain::msp::{
-    check_usage, month_bounds, month_of, parse_usage_csv, statement, Reported, Statement,
-};
-use crate::domain::pricing::Bp;
-use crate::domain::{OrgId, OrgKind, PartnerLevel};
+use crate::app::{self, msp::Uploaded};
+use crate::db::msp::{self};
+use crate::db::{catalogue, deals};
+use crate::domain::msp::{month_bounds, month_of, Statement};
+use crate::domain::{OrgId, OrgKind};
 use crate::web::chrome::Chrome;
 use crate::web::csrf::{self, CsrfForm};
 use crate::web::extractors::CurrentUser;
@@ -49,12 +47,8 @@ async fn msp_in_scope(
 ) -> Result<(Vec<(OrgId, String)>, Option<OrgId>), AppError> {
     let pool = &user.state.db.pool;
     if user.org_kind == OrgKind::Reseller {
-        let org = orgs::get(pool, user.org_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        user.require(org.is_msp, "report MSP usage (the reseller is not an MSP)")
-            .await?;
-        return Ok((vec![(org.id, org.name)], Some(org.id)));
+        let id = app::msp::own_msp(&user.ctx).await?;
+        return Ok((vec![(id, user.org_name.clone())], Some(id)));
     }
     let msps = msp::msps(pool, user.scope()).await?;
     let shown = chosen
@@ -70,7 +64,6 @@ async fn msp_in_scope(
     Ok((msps, shown))
 }
 
-/// The statement of a reseller's month, at its partner program discount per family.
 async fn statement_of(
     user: &CurrentUser,
     reseller: OrgId,
@@ -78,20 +71,7 @@ async fn statement_of(
     first: NaiveDate,
     last: NaiveDate,
 ) -> Result<Statement, AppError> {
-    let pool = &user.state.db.pool;
-    let level = orgs::get(pool, reseller)
-        .await?
-        .and_then(|o| o.partner_level)
-        .unwrap_or(PartnerLevel::Authorized);
-    let rules = deals::rules(pool).await?;
-    let lines = msp::usage(pool, reseller, month).await?;
-    Ok(statement(first, last, &lines, |family| {
-        rules
-            .program
-            .get(&(level, family.to_string()))
-            .copied()
-            .unwrap_or(Bp(0))
-    }))
+    Ok(app::msp::statement_of(&user.ctx, reseller, month, first, last).await?)
 }
 
 #[derive(Template)]
@@ -197,83 +177,19 @@ pub async fn show(
     render::page(&p)
 }
 
-/// Checks that the month may still take reports; the message otherwise.
-async fn open_month(user: &CurrentUser, month: &str) -> Result<Option<String>, AppError> {
-    if month_bounds(month).is_none() {
-        return Ok(Some("Enter the month as YYYY-MM.".into()));
-    }
-    if month > month_of(user.state.clock.today()).as_str() {
-        return Ok(Some(
-            "Usage is reported for the current month or an earlier one.".into(),
-        ));
-    }
-    if msp::is_closed(&user.state.db.pool, month).await? {
-        return Ok(Some(format!("{month} is closed: its statement is final.")));
-    }
-    Ok(None)
-}
-
-async fn save(user: &CurrentUser, month: &str, rows: &[Reported]) -> Result<(), AppError> {
-    let pool = &user.state.db.pool;
-    let now = user.now();
-    let mut tx = pool.begin().await?;
-    for r in rows {
-        let customer =
-            deals::end_customer_named(&mut tx, user.org_id, &r.end_customer, now).await?;
-        msp::record(
-            &mut tx,
-            &NewUsage {
-                reseller: user.org_id,
-                month,
-                end_customer: customer,
-                sku: r.sku.as_str(),
-                description: &r.description,
-                quantity: r.quantity,
-                unit_msrp: r.unit_msrp,
-                by: user.id,
-            },
-            now,
-        )
-        .await?;
-    }
-    audit::record(
-        &mut *tx,
-        &user.actor(),
-        "msp_usage_reported",
-        month,
-        &format!("{} lines", rows.len()),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 pub async fn report(
     user: CurrentUser,
     form: CsrfForm<UsageForm>,
 ) -> Result<HttpResponse, AppError> {
-    msp_in_scope(&user, "").await?;
-    user.require(user.org_kind == OrgKind::Reseller, "report MSP usage")
-        .await?;
     let form = form.0;
     let month = form.month.trim().to_string();
-    let mut errors = FieldErrors::default();
-    if let Some(message) = open_month(&user, &month).await? {
-        errors.add("month", message);
-        return render::invalid(&page(&user, &month, "", form, errors, Vec::new()).await?);
-    }
-    let (_, last) = month_bounds(&month).unwrap_or_default();
-    let snapshot = catalogue::snapshot(&user.state.db.pool, catalogue::DEFAULT_CURRENCY).await?;
-    match check_usage(
-        &snapshot,
-        &form.end_customer,
-        &form.sku,
-        &form.quantity,
-        last,
-    ) {
+    let typed = app::msp::TypedUsage {
+        end_customer: form.end_customer.clone(),
+        sku: form.sku.clone(),
+        quantity: form.quantity.clone(),
+    };
+    match app::msp::report(&user.ctx, &month, &typed).await {
         Ok(row) => {
-            save(&user, &month, std::slice::from_ref(&row)).await?;
             user.session.flash(
                 "success",
                 format!(
@@ -283,13 +199,10 @@ pub async fn report(
             )?;
             Ok(render::see_other(&format!("/msp?month={month}")))
         }
-        Err(message) => {
-            let (field, text) = message
-                .split_once(": ")
-                .unwrap_or(("sku", message.as_str()));
-            errors.add(field, text.to_string());
+        Err(app::Error::Invalid(errors)) => {
             render::invalid(&page(&user, &month, "", form, errors, Vec::new()).await?)
         }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -308,43 +221,31 @@ pub async fn upload(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     csrf::verify(&req, form.csrf_token.map(|t| t.into_inner()))?;
-    msp_in_scope(&user, "").await?;
-    user.require(user.org_kind == OrgKind::Reseller, "report MSP usage")
-        .await?;
+    app::msp::own_msp(&user.ctx).await?;
     let month = form
         .month
         .map(|m| m.into_inner())
         .unwrap_or_default()
         .trim()
         .to_string();
-    let mut errors = FieldErrors::default();
-    if let Some(message) = open_month(&user, &month).await? {
-        errors.add("month", message);
-        return render::invalid(
-            &page(&user, &month, "", UsageForm::default(), errors, Vec::new()).await?,
-        );
-    }
+    let refused =
+        |errors, problems| page(&user, &month, "", UsageForm::default(), errors, problems);
     let Some(text) = crate::web::forms::uploaded_csv(None, form.file)? else {
+        let mut errors = FieldErrors::default();
         errors.add(
             "file",
             "Choose a CSV file with the columns end_customer, sku and quantity.",
         );
-        return render::invalid(
-            &page(&user, &month, "", UsageForm::default(), errors, Vec::new()).await?,
-        );
+        return render::invalid(&refused(errors, Vec::new()).await?);
     };
-    let (_, last) = month_bounds(&month).unwrap_or_default();
-    let snapshot = catalogue::snapshot(&user.state.db.pool, catalogue::DEFAULT_CURRENCY).await?;
-    match parse_usage_csv(&text, &snapshot, last) {
-        Ok(rows) => {
-            save(&user, &month, &rows).await?;
-            user.session.flash(
-                "success",
-                format!("Recorded {} usage lines for {month}.", rows.len()),
-            )?;
+    match app::msp::upload(&user.ctx, &month, &text).await {
+        Ok(Uploaded::Recorded(n)) => {
+            user.session
+                .flash("success", format!("Recorded {n} usage lines for {month}."))?;
             Ok(render::see_other(&format!("/msp?month={month}")))
         }
-        Err(problems) => {
+        Ok(Uploaded::Refused(problems)) => {
+            let mut errors = FieldErrors::default();
             errors.add(
                 "file",
                 format!(
@@ -352,8 +253,10 @@ pub async fn upload(
                     problems.len()
                 ),
             );
-            render::invalid(&page(&user, &month, "", UsageForm::default(), errors, problems).await?)
+            render::invalid(&refused(errors, problems).await?)
         }
+        Err(app::Error::Invalid(errors)) => render::invalid(&refused(errors, Vec::new()).await?),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -418,31 +321,8 @@ pub struct CloseForm {
 }
 
 pub async fn close(user: CurrentUser, form: CsrfForm<CloseForm>) -> Result<HttpResponse, AppError> {
-    user.require(user.role.is_vendor_admin(), "close MSP months")
-        .await?;
     let month = form.0.month.trim().to_string();
-    let Some((_, last)) = month_bounds(&month) else {
-        return Err(AppError::BadRequest("Enter the month as YYYY-MM.".into()));
-    };
-    if last >= user.state.clock.today() {
-        return Err(AppError::Conflict(format!(
-            "{month} has not ended yet; close it after {last}."
-        )));
-    }
-    let mut tx = user.state.db.pool.begin().await?;
-    if !msp::close(&mut tx, &month, user.id, user.now()).await? {
-        return Err(AppError::Conflict(format!("{month} is closed already.")));
-    }
-    audit::record(
-        &mut *tx,
-        &user.actor(),
-        "msp_month_closed",
-        &month,
-        "",
-        user.now(),
-    )
-    .await?;
-    tx.commit().await?;
+    app::msp::close_month(&user.ctx, &month).await?;
     user.session.flash(
         "success",
         format!(

@@ -306,11 +306,7 @@ pub async fn submit(
             )
             .await?;
             shown.total = checked.total.with_currency(catalogue::DEFAULT_CURRENCY);
-            if shown.errors.is_empty() {
-                render::page(&shown)
-            } else {
-                render::invalid(&shown)
-            }
+            render::form(shown.errors.is_empty(), &shown)
         }
         Err(app::Error::Invalid(errors)) => {
             render::invalid(&page(typed.iter().map(LineView::from).collect(), errors).await?)

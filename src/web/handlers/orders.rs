@@ -190,6 +190,33 @@ fn row(e: Entry, today: chrono::NaiveDate) -> Row {
     }
 }
 
+/// The end customer's name, from the page's first row, or (when the other filters leave no
+/// rows) from one entry of its schedule in scope.
+async fn customer_named(
+    user: &CurrentUser,
+    id: i64,
+    first: Option<&Entry>,
+) -> Result<Option<(i64, String)>, AppError> {
+    if let Some(e) = first {
+        return Ok(Some((id, e.end_customer_name.clone())));
+    }
+    let only = orders::EntryFilter {
+        end_customer: Some(id),
+        ..orders::EntryFilter::default()
+    };
+    Ok(orders::schedule(
+        &user.state.db.pool,
+        user.scope(),
+        &only,
+        user.ctx.today,
+        1,
+        0,
+    )
+    .await?
+    .first()
+    .map(|e| (id, e.end_customer_name.clone())))
+}
+
 pub async fn licenses(
     user: CurrentUser,
     query: web::Query<LicenseQuery>,
@@ -211,22 +238,8 @@ pub async fn licenses(
     .await?;
     let has_next = entries.len() as i64 > PER_PAGE;
     entries.truncate(PER_PAGE as usize);
-    // The end customer's name, from the page's first row, or (when the other filters leave
-    // no rows) from one entry of its schedule in scope.
     let single = match filter.end_customer {
-        Some(id) => match entries.first() {
-            Some(e) => Some((id, e.end_customer_name.clone())),
-            None => {
-                let only = orders::EntryFilter {
-                    end_customer: Some(id),
-                    ..orders::EntryFilter::default()
-                };
-                orders::schedule(pool, scope, &only, today, 1, 0)
-                    .await?
-                    .first()
-                    .map(|e| (id, e.end_customer_name.clone()))
-            }
-        },
+        Some(id) => customer_named(&user, id, entries.first()).await?,
         None => None,
     };
     let families = crate::db::catalogue::families(pool).await?;
@@ -303,6 +316,14 @@ pub async fn licenses_csv(
         .into_iter()
         .map(|e| row(e, today))
         .collect();
+    Ok(render::csv_download(
+        schedule_csv(&rows)?,
+        "license-schedule.csv",
+    ))
+}
+
+/// The schedule rows as CSV, with a header.
+fn schedule_csv(rows: &[Row]) -> Result<Vec<u8>, AppError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let header = [
         "end_customer",
@@ -316,7 +337,7 @@ pub async fn licenses_csv(
         "status",
     ];
     w.write_record(header).map_err(anyhow::Error::from)?;
-    for r in &rows {
+    for r in rows {
         let e = &r.entry;
         w.write_record([
             e.end_customer_name.as_str(),
@@ -331,10 +352,7 @@ pub async fn licenses_csv(
         ])
         .map_err(anyhow::Error::from)?;
     }
-    Ok(render::csv_download(
-        render::csv_bytes(w)?,
-        "license-schedule.csv",
-    ))
+    render::csv_bytes(w)
 }
 
 /// One end customer's schedule as a PDF. Another organisation's end customer is not found.

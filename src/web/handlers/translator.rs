@@ -98,7 +98,7 @@ fn gather(text: &str, file: Option<&[u8]>) -> (String, Vec<LineInput>, Vec<(usiz
     let mut text = text.trim_end().to_string();
     let mut file_errors = Vec::new();
     if let Some(bytes) = file.filter(|b| !b.is_empty()) {
-        let (rows, errors) = crate::translator::read_csv(bytes);
+        let (rows, errors) = crate::app::translator::read_csv(bytes);
         file_errors = errors
             .into_iter()
             .map(|(line, e)| (line, format!("CSV line {line}: {e}")))
@@ -126,9 +126,29 @@ async fn translate(
     let org = crate::db::orgs::get(&user.state.db.pool, user.org_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let snapshot = crate::translator::snapshot_for(&user.state.db, &org.currency).await?;
+    let snapshot = crate::app::translator::snapshot_for(&user.state.db, &org.currency).await?;
     let rows = inputs.iter().map(|i| snapshot.translate(i, on)).collect();
     Ok((rows, snapshot.currency))
+}
+
+/// The translated lines with their counts; lines that could not be read count as invalid.
+async fn results(
+    user: &CurrentUser,
+    inputs: &[LineInput],
+    parse_errors: Vec<(usize, String)>,
+    on: NaiveDate,
+) -> Result<Results, AppError> {
+    let (rows, currency) = translate(user, inputs, on).await?;
+    let count = |s: Status| rows.iter().filter(|t| t.status == s).count();
+    Ok(Results {
+        accepted: count(Status::Accepted),
+        rejected: count(Status::Rejected),
+        invalid: count(Status::Invalid) + parse_errors.len(),
+        rows,
+        parse_errors,
+        currency,
+        on: on.to_string(),
+    })
 }
 
 pub async fn submit(
@@ -143,57 +163,41 @@ pub async fn submit(
     let on_text = form.on.map(|t| t.into_inner()).unwrap_or_default();
     let on = parse_date(&on_text, &mut errors);
     let pasted = form.lines.map(|t| t.into_inner()).unwrap_or_default();
-    let file = form.file.as_ref().map(|f| f.data.as_ref());
-    let (text, inputs, parse_errors) = gather(&pasted, file);
+    let (text, inputs, parse_errors) = gather(&pasted, form.file.as_ref().map(|f| f.data.as_ref()));
     if inputs.is_empty() && parse_errors.is_empty() {
         errors.add("lines", "Paste at least one SKU, or choose a CSV file.");
     }
-    let results = match (on, errors.is_empty()) {
-        (Some(on), true) => {
-            let (rows, currency) = translate(&user, &inputs, on).await?;
-            let count = |s: Status| rows.iter().filter(|t| t.status == s).count();
-            Some(Results {
-                accepted: count(Status::Accepted),
-                rejected: count(Status::Rejected),
-                invalid: count(Status::Invalid) + parse_errors.len(),
-                rows,
-                parse_errors,
-                currency,
-                on: on.to_string(),
-            })
-        }
-        _ => None,
+    let results = match on.filter(|_| errors.is_empty()) {
+        Some(on) => Some(results(&user, &inputs, parse_errors, on).await?),
+        None => None,
     };
-    let status_ok = errors.is_empty();
+    let fine = errors.is_empty();
     if htmx.wants_fragment() {
         let csrf = user.session.csrf_token()?;
-        let fragment = TranslatorResults {
-            text: &text,
-            on: &on_text,
-            errors: &errors,
-            results: &results,
-            csrf: &csrf,
-        };
-        return if status_ok {
-            render::page(&fragment)
-        } else {
-            render::invalid(&fragment)
-        };
+        let errors = &errors;
+        return render::form(
+            fine,
+            &TranslatorResults {
+                text: &text,
+                on: &on_text,
+                errors,
+                results: &results,
+                csrf: &csrf,
+            },
+        );
     }
     let chrome = Chrome::new(&user, "/sku-translator", "SKU translator")?;
-    let page = TranslatorPage {
-        csrf: chrome.csrf.clone(),
-        chrome,
-        text,
-        on: on_text,
-        errors,
-        results,
-    };
-    if status_ok {
-        render::page(&page)
-    } else {
-        render::invalid(&page)
-    }
+    render::form(
+        fine,
+        &TranslatorPage {
+            csrf: chrome.csrf.clone(),
+            chrome,
+            text,
+            on: on_text,
+            errors,
+            results,
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -216,7 +220,7 @@ pub async fn download_csv(
     })?;
     let (inputs, _) = parse_lines(&form.lines);
     let (rows, currency) = translate(&user, &inputs, on).await?;
-    let body = crate::translator::to_csv(&rows, &currency)?;
+    let body = crate::app::translator::to_csv(&rows, &currency)?;
     Ok(render::csv_download(
         body,
         &format!("sku-translation-{on}.csv"),
