@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod catalogue;
+pub mod contact_roles;
 pub mod deals;
 pub mod inquiries;
 pub mod leads;

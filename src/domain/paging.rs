@@ -53,6 +53,23 @@ pub struct Paged<T> {
 }
 
 impl<T> Paged<T> {
+    /// The `requested` page of a list held in memory (a page past the end shows the last).
+    pub fn of_all(all: Vec<T>, requested: i64, per_page: i64) -> Paged<T> {
+        let total = all.len() as i64;
+        let page = Self::clamp_page(requested, total, per_page);
+        let items = all
+            .into_iter()
+            .skip(Self::offset(page, per_page) as usize)
+            .take(per_page as usize)
+            .collect();
+        Paged {
+            items,
+            page,
+            total,
+            per_page,
+        }
+    }
+
     /// The page actually shown: a page past the end shows the last one.
     pub fn clamp_page(requested: i64, total: i64, per_page: i64) -> i64 {
         let last = ((total + per_page - 1) / per_page).max(1);
@@ -97,6 +114,17 @@ impl<T> Paged<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_of_a_list_in_memory() {
+        let p = Paged::of_all((1..=120).collect::<Vec<i32>>(), 3, 50);
+        assert_eq!((p.page, p.total, p.items.len()), (3, 120, 20));
+        assert_eq!(p.items.first(), Some(&101));
+        let past = Paged::of_all((1..=120).collect::<Vec<i32>>(), 9, 50);
+        assert_eq!(past.page, 3, "a page past the end shows the last one");
+        let empty = Paged::of_all(Vec::<i32>::new(), 2, 50);
+        assert_eq!((empty.page, empty.total), (1, 0));
+    }
 
     #[test]
     fn page_numbers_are_clamped() {

@@ -84,22 +84,10 @@ async fn overview(
         .cloned()
         .collect();
     items.sort_by(|a, b| (&a.family, &a.band).cmp(&(&b.family, &b.band)));
-    let total = items.len() as i64;
-    let page = Paged::<CatalogueItem>::clamp_page(req.page(), total, PER_PAGE);
-    let items = items
-        .into_iter()
-        .skip(((page - 1) * PER_PAGE) as usize)
-        .take(PER_PAGE as usize)
-        .collect();
     Ok(CatalogueAdminPage {
         chrome: Chrome::new(user, "/admin/catalogue", "Catalogue and price book")?,
         q,
-        list: Paged {
-            items,
-            page,
-            total,
-            per_page: PER_PAGE,
-        },
+        list: Paged::of_all(items, req.page(), PER_PAGE),
         currency: snapshot.currency,
         legacy_count: snapshot.legacy.len(),
         dates,

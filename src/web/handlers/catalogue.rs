@@ -54,38 +54,31 @@ fn money(row: &BrowseRow, currency: &str) -> String {
         .unwrap_or_else(|| "no price".into())
 }
 
+impl TermQuery {
+    /// Any term from 1 to 60 months; anything else shows the standard 12.
+    fn months(&self) -> u8 {
+        self.term
+            .as_deref()
+            .and_then(|t| t.parse::<u8>().ok())
+            .filter(|t| (1..=60).contains(t))
+            .unwrap_or(12)
+    }
+}
+
 pub async fn browse(
     user: CurrentUser,
     htmx: Htmx,
     query: web::Query<PageRequest>,
     term: web::Query<TermQuery>,
 ) -> Result<HttpResponse, AppError> {
-    // Any term from 1 to 60 months; anything else shows the standard 12.
-    let term = term
-        .term
-        .as_deref()
-        .and_then(|t| t.parse::<u8>().ok())
-        .filter(|t| (1..=60).contains(t))
-        .unwrap_or(12);
+    let term = term.months();
     let org = crate::db::orgs::get(&user.state.db.pool, user.org_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let snapshot = crate::app::translator::snapshot_for(&user.state.db, &org.currency).await?;
     let q = query.query().unwrap_or("").to_string();
     let rows = snapshot.browse(&q, term, user.state.clock.today());
-    let total = rows.len() as i64;
-    let page = Paged::<BrowseRow>::clamp_page(query.page(), total, PER_PAGE);
-    let items = rows
-        .into_iter()
-        .skip(Paged::<BrowseRow>::offset(page, PER_PAGE) as usize)
-        .take(PER_PAGE as usize)
-        .collect();
-    let list = Paged {
-        items,
-        page,
-        total,
-        per_page: PER_PAGE,
-    };
+    let list = Paged::of_all(rows, query.page(), PER_PAGE);
     if htmx.wants_fragment() {
         return render::page(&CatalogueResults {
             q: &q,

@@ -2,9 +2,10 @@
 //! active users × roles, saved one checkbox at a time through htmx or as a whole form);
 //! other users see the roles they hold.
 
-use crate::db::{audit, contact_roles, users};
+use crate::app::{self, contact_roles::Matrix};
+use crate::db::users;
 use crate::domain::contact::ContactRole;
-use crate::domain::{OrgKind, PageRequest, UserId};
+use crate::domain::OrgKind;
 use crate::web::chrome::Chrome;
 use crate::web::csrf::CsrfForm;
 use crate::web::extractors::{CurrentUser, Htmx};
@@ -12,8 +13,6 @@ use crate::web::{render, AppError};
 use actix_web::HttpResponse;
 use askama::Template;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
 
 pub struct Cell {
     pub user_id: i64,
@@ -66,69 +65,7 @@ pub struct CellFragment {
     pub version: String,
 }
 
-struct State {
-    users: Vec<users::User>,
-    held: BTreeSet<(i64, ContactRole)>,
-    roles: Vec<ContactRole>,
-}
-
-async fn load(user: &CurrentUser) -> Result<State, AppError> {
-    let pool = &user.state.db.pool;
-    let all = users::list_in_org(
-        pool,
-        user.org_id,
-        &PageRequest {
-            q: None,
-            page: None,
-        },
-    )
-    .await?;
-    let mut people = all.items;
-    // More than one page of users: fetch the rest.
-    let mut page = 1;
-    while (people.len() as i64) < all.total {
-        page += 1;
-        let more = users::list_in_org(
-            pool,
-            user.org_id,
-            &PageRequest {
-                q: None,
-                page: Some(page),
-            },
-        )
-        .await?;
-        if more.items.is_empty() {
-            break;
-        }
-        people.extend(more.items);
-    }
-    people.retain(|u| !u.disabled);
-    let held = contact_roles::assignments(pool, user.org_id)
-        .await?
-        .into_iter()
-        .map(|(u, r)| (u.0, r))
-        .collect();
-    Ok(State {
-        users: people,
-        held,
-        roles: ContactRole::for_kind(user.org_kind).to_vec(),
-    })
-}
-
-/// A fingerprint of the assignments, so a whole-form save can tell it is stale.
-fn version(held: &BTreeSet<(i64, ContactRole)>) -> String {
-    let text: Vec<String> = held
-        .iter()
-        .map(|(u, r)| format!("{u}:{}", r.as_str()))
-        .collect();
-    Sha256::digest(text.join(",").as_bytes())
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-fn warnings(state: &State) -> Vec<String> {
+fn warnings(state: &Matrix) -> Vec<String> {
     let admins: Vec<&str> = state
         .users
         .iter()
@@ -156,7 +93,7 @@ fn warnings(state: &State) -> Vec<String> {
         .collect()
 }
 
-fn cell(state: &State, u: &users::User, role: ContactRole) -> Cell {
+fn cell(state: &Matrix, u: &users::User, role: ContactRole) -> Cell {
     Cell {
         user_id: u.id.0,
         role,
@@ -174,7 +111,7 @@ fn check_org(user: &CurrentUser) -> Result<(), AppError> {
 
 pub async fn page(user: CurrentUser) -> Result<HttpResponse, AppError> {
     check_org(&user)?;
-    let state = load(&user).await?;
+    let state = app::contact_roles::matrix(&user.ctx).await?;
     let editable = user.role.manages_own_users();
     let rows = if editable {
         state
@@ -201,7 +138,7 @@ pub async fn page(user: CurrentUser) -> Result<HttpResponse, AppError> {
         roles: state.roles.clone(),
         rows,
         warnings: warnings(&state),
-        version: version(&state.held),
+        version: state.version(),
         mine,
     };
     render::page(&page)
@@ -219,63 +156,6 @@ pub struct MatrixForm {
     role: Option<String>,
 }
 
-/// A `user:role` value of the form, checked against the organisation's active users.
-fn parse_pair(state: &State, value: &str) -> Result<(i64, ContactRole), AppError> {
-    let bad = || {
-        AppError::BadRequest(format!(
-            "“{value}” is not a user and contact role of your organisation. Nothing was changed."
-        ))
-    };
-    let (u, r) = value.split_once(':').ok_or_else(bad)?;
-    let u: i64 = u.parse().map_err(|_| bad())?;
-    let r = ContactRole::parse(r)
-        .filter(|r| state.roles.contains(r))
-        .ok_or_else(bad)?;
-    if !state.users.iter().any(|x| x.id.0 == u) {
-        return Err(bad());
-    }
-    Ok((u, r))
-}
-
-async fn apply(
-    user: &CurrentUser,
-    state: &State,
-    changes: &[(i64, ContactRole, bool)],
-) -> Result<(), AppError> {
-    let mut tx = user.state.db.pool.begin().await?;
-    for (u, role, on) in changes {
-        let Some(before) = contact_roles::set(&mut tx, user.org_id, UserId(*u), *role, *on).await?
-        else {
-            return Err(AppError::NotFound);
-        };
-        if before != *on {
-            let who = state
-                .users
-                .iter()
-                .find(|x| x.id.0 == *u)
-                .map(|x| x.email.as_str())
-                .unwrap_or("");
-            let detail = format!(
-                "{}: {} -> {}",
-                role.as_str(),
-                if before { "on" } else { "off" },
-                if *on { "on" } else { "off" }
-            );
-            audit::record(
-                &mut *tx,
-                &user.actor(),
-                "contact_role_changed",
-                who,
-                &detail,
-                user.now(),
-            )
-            .await?;
-        }
-    }
-    tx.commit().await?;
-    Ok(())
-}
-
 /// The whole matrix, as a plain form (JavaScript off). A form opened before someone else
 /// changed the roles is refused, so nobody overwrites what they did not see.
 pub async fn save_matrix(
@@ -283,33 +163,8 @@ pub async fn save_matrix(
     form: CsrfForm<MatrixForm>,
 ) -> Result<HttpResponse, AppError> {
     check_org(&user)?;
-    user.require(user.role.manages_own_users(), "change contact roles")
-        .await?;
     let form = form.0;
-    let state = load(&user).await?;
-    if form.version != version(&state.held) {
-        return Err(AppError::Conflict(
-            "The contact roles were changed by someone else after you opened the page. Nothing was saved; \
-             reload the page to see the current roles and make your change again."
-                .into(),
-        ));
-    }
-    let wanted: BTreeSet<(i64, ContactRole)> = form
-        .held
-        .iter()
-        .map(|v| parse_pair(&state, v))
-        .collect::<Result<_, _>>()?;
-    let mut changes = Vec::new();
-    for u in &state.users {
-        for r in &state.roles {
-            let key = (u.id.0, *r);
-            if wanted.contains(&key) != state.held.contains(&key) {
-                changes.push((u.id.0, *r, wanted.contains(&key)));
-            }
-        }
-    }
-    apply(&user, &state, &changes).await?;
-    let n = changes.len();
+    let n = app::contact_roles::save_matrix(&user.ctx, &form.version, &form.held).await?;
     user.session.flash(
         "success",
         if n == 0 {
@@ -329,36 +184,27 @@ pub async fn save_cell(
     form: CsrfForm<MatrixForm>,
 ) -> Result<HttpResponse, AppError> {
     check_org(&user)?;
-    user.require(user.role.manages_own_users(), "change contact roles")
-        .await?;
     let form = form.0;
-    let state = load(&user).await?;
     let pair = format!(
         "{}:{}",
         form.user_id.unwrap_or_default(),
         form.role.unwrap_or_default()
     );
-    let (u, role) = parse_pair(&state, &pair)?;
     let on = form.held.contains(&pair);
-    apply(&user, &state, &[(u, role, on)]).await?;
+    let (u, role) = app::contact_roles::set_one(&user.ctx, &pair, on).await?;
     if !htmx.request {
         return Ok(render::see_other("/contact-roles"));
     }
-    let state = load(&user).await?;
+    let state = app::contact_roles::matrix(&user.ctx).await?;
     let person = state
         .users
         .iter()
         .find(|x| x.id.0 == u)
         .ok_or(AppError::NotFound)?;
-    let fragment = CellFragment {
-        status: if on {
-            "Saved: on".into()
-        } else {
-            "Saved: off".into()
-        },
+    render::page(&CellFragment {
+        status: if on { "Saved: on" } else { "Saved: off" }.into(),
         cell: cell(&state, person, role),
         warnings: warnings(&state),
-        version: version(&state.held),
-    };
-    render::page(&fragment)
+        version: state.version(),
+    })
 }

@@ -92,16 +92,17 @@ pub async fn list(
     .await?;
     let has_next = items.len() as i64 > PER_PAGE;
     items.truncate(PER_PAGE as usize);
+    let rows = items
+        .into_iter()
+        .map(|l| Row {
+            status: l.status_on(today),
+            lead: l,
+        })
+        .collect();
     let results = Results {
         page,
         has_next,
-        rows: items
-            .into_iter()
-            .map(|l| Row {
-                status: l.status_on(today),
-                lead: l,
-            })
-            .collect(),
+        rows,
         status: status.map(|s| s.as_str().to_string()).unwrap_or_default(),
         can_create: user.org_kind == OrgKind::Reseller,
         assigns: assigns(&user),
@@ -109,16 +110,20 @@ pub async fn list(
     if htmx.wants_fragment() {
         return render::page(&ResultsFragment { results });
     }
-    let heading = match user.role {
+    render::page(&ListPage {
+        chrome: Chrome::new(&user, "/leads", "Leads")?,
+        heading: heading(user.role),
+        results,
+    })
+}
+
+/// Whose leads the list shows, in words.
+fn heading(role: AccessRole) -> &'static str {
+    match role {
         AccessRole::VendorAdmin => "Leads of all resellers",
         AccessRole::ChannelManager => "Leads of your resellers",
         _ => "Your leads",
-    };
-    render::page(&ListPage {
-        chrome: Chrome::new(&user, "/leads", "Leads")?,
-        heading,
-        results,
-    })
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -268,6 +268,18 @@ pub async fn statement_csv(
     let reseller = shown.ok_or(AppError::NotFound)?;
     let (month, first, last) = month_or_current(&query.month, user.state.clock.today());
     let s = statement_of(&user, reseller, &month, first, last).await?;
+    Ok(render::csv_download(
+        statement_csv_bytes(&s, first, last)?,
+        &format!("msp-statement-{month}.csv"),
+    ))
+}
+
+/// A monthly statement as CSV: the columns of PRODUCT.md section 7 and a total row.
+fn statement_csv_bytes(
+    s: &Statement,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Result<Vec<u8>, AppError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let money = |c: crate::domain::Cents| c.decimal();
     w.write_record([
@@ -308,10 +320,7 @@ pub async fn statement_csv(
         money(s.total_price),
     ])
     .map_err(anyhow::Error::from)?;
-    Ok(render::csv_download(
-        render::csv_bytes(w)?,
-        &format!("msp-statement-{month}.csv"),
-    ))
+    render::csv_bytes(w)
 }
 
 #[derive(Deserialize)]

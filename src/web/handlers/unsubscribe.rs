@@ -2,7 +2,7 @@
 //! that one person. GET shows a confirmation; POST (also the mail client's one-click POST,
 //! RFC 8058) does it.
 
-use crate::db::audit::{self, Actor};
+use crate::app;
 use crate::db::contact_roles;
 use crate::mail::notify::token_hash;
 use crate::web::{render, AppError, AppState};
@@ -67,9 +67,10 @@ pub async fn unsubscribe(
         .map(|f| f.into_inner().token)
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| query.token.clone());
-    let hash = token_hash(&token);
-    let target = contact_roles::unsubscribe_target(&state.db.pool, &hash).await?;
-    let Some((user_id, email, role)) = target else {
+    let Some((email, role)) =
+        app::contact_roles::unsubscribe(&state.db, &token_hash(&token), state.clock.timestamp())
+            .await?
+    else {
         let page = UnsubscribePage {
             token: String::new(),
             email: String::new(),
@@ -79,26 +80,6 @@ pub async fn unsubscribe(
         };
         return render::html(StatusCode::NOT_FOUND, &page);
     };
-    let now = state.clock.timestamp();
-    let mut tx = state.db.pool.begin().await?;
-    if contact_roles::unsubscribe(&mut tx, &hash, now).await? {
-        let actor = Actor {
-            user_id: Some(crate::domain::UserId(user_id)),
-            email: Some(email.clone()),
-            ..Actor::default()
-        };
-        let detail = format!("{}: on -> off (unsubscribe link)", role.as_str());
-        audit::record(
-            &mut *tx,
-            &actor,
-            "contact_role_changed",
-            &email,
-            &detail,
-            now,
-        )
-        .await?;
-    }
-    tx.commit().await?;
     render::page(&UnsubscribePage {
         token: String::new(),
         email,
