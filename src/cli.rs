@@ -206,7 +206,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             if scale == Scale::Large {
                 let started = std::time::Instant::now();
                 let today = crate::clock::Clock::System.today();
-                match crate::seed_large::seed_large(&db, today, now).await? {
+                match crate::seed::large::seed_large(&db, today, now).await? {
                     Some(c) => println!(
                         "large data set loaded in {:.1} s: {} distributors, {} resellers, {} end customers, {} schedule entries, {} leads",
                         started.elapsed().as_secs_f64(),
@@ -317,7 +317,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             crate::domain::password::check_new_password(&password)
                 .map_err(|e| CliError::BadInput(format!("PORTAL_ADMIN_PASSWORD: {e}")))?;
             let db = open(&settings).await?;
-            let hash = crate::password::hash(password.clone()).await?;
+            let hash = crate::app::password::hash(password.clone()).await?;
             let now = chrono::Utc::now().timestamp();
             match crate::seed::create_vendor_admin(&db, &email, &name, &hash, now).await {
                 Ok(_) => {

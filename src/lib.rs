@@ -12,10 +12,7 @@ pub mod domain;
 
 pub mod jobs;
 pub mod mail;
-pub mod password;
-pub mod pdf;
 pub mod seed;
-pub mod seed_large;
 pub mod startup;
 pub mod telemetry;
 pub mod web;

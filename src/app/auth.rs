@@ -29,7 +29,7 @@ pub async fn sign_in(
         Err(_) => None,
     };
     let hash = candidate.as_ref().map(|c| c.password_hash.clone());
-    let password_ok = crate::password::verify(password, hash).await && candidate.is_some();
+    let password_ok = crate::app::password::verify(password, hash).await && candidate.is_some();
     let refused = match candidate.filter(|_| password_ok) {
         None => Refused::WrongCredentials,
         Some(user) if user.disabled => Refused::Disabled,

@@ -119,3 +119,26 @@ pub async fn send(ctx: &Ctx, input: NewMessage) -> Result<Queued, Error> {
         resellers: resellers.len(),
     })
 }
+
+/// Queues a dead (or any) message of the outbox again for the next delivery run.
+pub async fn retry(ctx: &Ctx, id: i64) -> Result<(), Error> {
+    ctx.require(
+        ctx.role == Some(AccessRole::VendorAdmin),
+        "watch the outbox",
+    )
+    .await?;
+    let pool = &ctx.db.pool;
+    if !crate::db::outbox::retry(pool, id, ctx.now).await? {
+        return Err(Error::NotFound);
+    }
+    crate::db::audit::record(
+        pool,
+        &ctx.actor,
+        "mail_retried",
+        &id.to_string(),
+        "",
+        ctx.now,
+    )
+    .await?;
+    Ok(())
+}

@@ -5,6 +5,8 @@
 //!
 //! The arrows run `web → app → (domain, db, mail)`: nothing here knows HTTP.
 
+pub mod account;
+pub mod api_tokens;
 pub mod auth;
 pub mod catalogue;
 pub mod contact_roles;
@@ -18,6 +20,7 @@ pub mod msp;
 pub mod nfr;
 pub mod orders;
 pub mod orgs;
+pub mod password;
 pub mod pricing_rules;
 pub mod quotes;
 pub mod translator;

@@ -141,6 +141,30 @@ pub struct ProcessStats {
     pub waiting: usize,
 }
 
+/// The vendor admin's "process now": every waiting order, completed today; audited.
+pub async fn process_now(ctx: &Ctx) -> Result<ProcessStats, Error> {
+    ctx.require(
+        ctx.role == Some(crate::domain::AccessRole::VendorAdmin),
+        "process orders",
+    )
+    .await?;
+    let stats = process_waiting(ctx, ctx.today).await?;
+    let detail = format!(
+        "{} orders, {} entries, completed {}",
+        stats.orders, stats.entries, ctx.today
+    );
+    crate::db::audit::record(
+        &ctx.db.pool,
+        &ctx.actor,
+        "orders_processed",
+        "orders",
+        &detail,
+        ctx.now,
+    )
+    .await?;
+    Ok(stats)
+}
+
 /// Processes every placed order not processed yet, with `completed_on` as the completion date
 /// that decides the dates of its entries. Each order is claimed once, so two portal processes
 /// never process it twice.

@@ -225,7 +225,7 @@ pub async fn create(
     let (Some(kind), Some(admin_email), true) = (kind, admin_email, errors.is_empty()) else {
         return Err(Error::Invalid(errors));
     };
-    let hash = crate::password::hash(admin.password).await?;
+    let hash = crate::app::password::hash(admin.password).await?;
     let mut tx = pool.begin().await?;
     let created = async {
         let id = orgs::insert(&mut tx, kind, &fields, ctx.now).await?;

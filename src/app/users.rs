@@ -80,7 +80,7 @@ pub async fn create(ctx: &Ctx, input: UserInput) -> Result<Saved, Error> {
     let (Some(email), Some(role), true) = (email, role, errors.is_empty()) else {
         return Err(Error::Invalid(errors));
     };
-    let hash = crate::password::hash(input.password).await?;
+    let hash = crate::app::password::hash(input.password).await?;
     let mut tx = pool.begin().await?;
     let new = store::NewUser {
         org_id: org,

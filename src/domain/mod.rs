@@ -23,6 +23,7 @@ pub mod role;
 pub mod schedule;
 pub mod sku;
 pub mod status;
+pub mod token;
 
 pub use email::Email;
 pub use field_errors::FieldErrors;

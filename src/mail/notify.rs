@@ -41,14 +41,6 @@ struct NoticeHtml<'a> {
     role: &'a str,
 }
 
-pub fn token_hash(token: &str) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// Queues `notice` for one person. `event` identifies the event (with the recipient it makes
 /// the dedupe key). Marketing notices carry a single-use unsubscribe link for that one role.
 pub async fn queue_for(
@@ -68,7 +60,7 @@ pub async fn queue_for(
         let token = Alphanumeric.sample_string(&mut rand::thread_rng(), 40);
         crate::db::contact_roles::insert_unsubscribe_token(
             conn,
-            &token_hash(&token),
+            &crate::domain::token::hash(&token),
             person.user_id,
             role.as_str(),
             now,

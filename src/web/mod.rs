@@ -9,6 +9,7 @@ pub mod forms;
 pub mod handlers;
 pub mod limits;
 pub mod maintenance;
+pub mod pdf;
 pub mod render;
 pub mod security;
 pub mod session;

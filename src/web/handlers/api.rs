@@ -87,7 +87,7 @@ impl FromRequest for ApiClient {
                 .ok_or(ApiError::Unauthorized(
                     "Send an API token: Authorization: Bearer <token>.",
                 ))?;
-            let hash = super::api_tokens::token_hash(token);
+            let hash = crate::domain::token::hash(token);
             let org_id =
                 crate::db::api_tokens::authenticate(&state.db.pool, &hash, state.clock.timestamp())
                     .await?

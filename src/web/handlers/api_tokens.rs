@@ -1,17 +1,16 @@
 //! An organisation's admin creates and revokes API tokens for its own systems.
 
+use crate::app;
 use crate::clock::format_timestamp;
-use crate::db::{api_tokens, audit};
+use crate::db::api_tokens;
 use crate::web::chrome::Chrome;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::extractors::CurrentUser;
-use crate::web::forms::{required_text, FieldErrors};
+use crate::web::forms::FieldErrors;
 use crate::web::{render, AppError};
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use rand::distributions::{Alphanumeric, DistString};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 #[derive(Template)]
 #[template(path = "pages/api_tokens.html")]
@@ -37,13 +36,6 @@ impl api_tokens::ApiToken {
 }
 
 /// The hash a token is stored and looked up by.
-pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 async fn require_admin(user: &CurrentUser) -> Result<(), AppError> {
     user.require(user.role.manages_own_users(), "manage API tokens")
         .await
@@ -78,43 +70,16 @@ pub struct NewToken {
 
 pub async fn create(user: CurrentUser, form: CsrfForm<NewToken>) -> Result<HttpResponse, AppError> {
     require_admin(&user).await?;
-    let mut errors = FieldErrors::default();
-    let name = required_text(
-        &mut errors,
-        "name",
-        &form.0.name,
-        "a name that says which system uses it",
-        80,
-    );
-    if !errors.is_empty() {
-        return render::invalid(&view(&user, name, errors, None).await?);
+    match app::api_tokens::create(&user.ctx, &form.0.name).await {
+        // Shown once, on this response; never stored in clear, never put in a redirect.
+        Ok(token) => {
+            render::page(&view(&user, String::new(), FieldErrors::default(), Some(token)).await?)
+        }
+        Err(app::Error::Invalid(errors)) => {
+            render::invalid(&view(&user, form.0.name.trim().to_string(), errors, None).await?)
+        }
+        Err(e) => Err(e.into()),
     }
-    let token = format!(
-        "pp_{}",
-        Alphanumeric.sample_string(&mut rand::thread_rng(), 40)
-    );
-    let prefix = token[..8].to_string();
-    api_tokens::insert(
-        &user.state.db.pool,
-        user.org_id,
-        &name,
-        &token_hash(&token),
-        &prefix,
-        user.id,
-        user.now(),
-    )
-    .await?;
-    audit::record(
-        &user.state.db.pool,
-        &user.actor(),
-        "api_token_created",
-        &name,
-        &prefix,
-        user.now(),
-    )
-    .await?;
-    // Shown once, on this response; never stored in clear, never put in a redirect.
-    render::page(&view(&user, String::new(), FieldErrors::default(), Some(token)).await?)
 }
 
 pub async fn revoke(
@@ -123,32 +88,10 @@ pub async fn revoke(
     _f: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&user).await?;
-    let name = api_tokens::revoke_in_org(&user.state.db.pool, user.org_id, *path, user.now())
-        .await?
-        .ok_or(AppError::NotFound)?;
-    audit::record(
-        &user.state.db.pool,
-        &user.actor(),
-        "api_token_revoked",
-        &name,
-        "",
-        user.now(),
-    )
-    .await?;
+    let name = app::api_tokens::revoke(&user.ctx, *path).await?;
     user.session.flash(
         "success",
         format!("The token “{name}” is revoked; systems using it are refused from now on."),
     )?;
     Ok(render::see_other("/api-tokens"))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn token_hash_is_sha256_hex() {
-        assert_eq!(
-            super::token_hash("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-    }
 }

@@ -3,7 +3,7 @@
 
 use crate::app;
 use crate::clock::format_timestamp;
-use crate::db::{audit, outbox};
+use crate::db::outbox;
 use crate::domain::{PageRequest, Paged, PartnerLevel};
 use crate::web::chrome::Chrome;
 use crate::web::csrf::{CsrfForm, NoFields};
@@ -168,18 +168,7 @@ pub async fn retry(
     _f: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     require_vendor_admin(&user).await?;
-    if !outbox::retry(&user.state.db.pool, *path, user.now()).await? {
-        return Err(AppError::NotFound);
-    }
-    audit::record(
-        &user.state.db.pool,
-        &user.actor(),
-        "mail_retried",
-        &path.to_string(),
-        "",
-        user.now(),
-    )
-    .await?;
+    app::messages::retry(&user.ctx, *path).await?;
     user.session.flash(
         "success",
         "The message is queued again and goes out with the next delivery run.",

@@ -4,7 +4,6 @@
 
 use crate::app;
 use crate::db::contact_roles;
-use crate::mail::notify::token_hash;
 use crate::web::{render, AppError, AppState};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -31,8 +30,11 @@ pub async fn confirm(
     state: web::Data<AppState>,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let target =
-        contact_roles::unsubscribe_target(&state.db.pool, &token_hash(&query.token)).await?;
+    let target = contact_roles::unsubscribe_target(
+        &state.db.pool,
+        &crate::domain::token::hash(&query.token),
+    )
+    .await?;
     let page = match target {
         Some((_, email, role)) => UnsubscribePage {
             token: query.token.clone(),
@@ -67,9 +69,12 @@ pub async fn unsubscribe(
         .map(|f| f.into_inner().token)
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| query.token.clone());
-    let Some((email, role)) =
-        app::contact_roles::unsubscribe(&state.db, &token_hash(&token), state.clock.timestamp())
-            .await?
+    let Some((email, role)) = app::contact_roles::unsubscribe(
+        &state.db,
+        &crate::domain::token::hash(&token),
+        state.clock.timestamp(),
+    )
+    .await?
     else {
         let page = UnsubscribePage {
             token: String::new(),

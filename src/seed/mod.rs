@@ -1,5 +1,7 @@
 //! Demo data (PRODUCT.md section 8) and the first vendor administrator.
 
+pub mod large;
+
 use crate::db::{catalogue, orgs, users, Db};
 use crate::domain::catalogue::{FamilyKind, Price};
 use crate::domain::legacy::legacy_key;
@@ -140,7 +142,7 @@ async fn seed_people(db: &Db, now: i64) -> anyhow::Result<bool> {
     if orgs::vendor(&db.pool).await?.is_some() {
         return Ok(false);
     }
-    let hash = crate::password::hash(DEMO_PASSWORD.to_string()).await?;
+    let hash = crate::app::password::hash(DEMO_PASSWORD.to_string()).await?;
     let mut s = Seeder {
         tx: db.pool.begin().await?,
         hash,
