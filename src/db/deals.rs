@@ -54,17 +54,10 @@ fn date(v: Option<String>) -> Result<Option<NaiveDate>, sqlx::Error> {
     v.as_deref().map(super::date).transpose()
 }
 
-async fn deal(pool: &AnyPool, r: &sqlx::any::AnyRow) -> Result<Deal, sqlx::Error> {
-    let id: i64 = r.try_get("id")?;
+fn deal(r: &sqlx::any::AnyRow) -> Result<Deal, sqlx::Error> {
     let status: String = r.try_get("status")?;
-    let families: Vec<String> = sqlx::query_scalar(
-        "SELECT family FROM deal_registration_families WHERE deal_id = $1 ORDER BY family",
-    )
-    .bind(id)
-    .fetch_all(pool)
-    .await?;
     Ok(Deal {
-        id,
+        id: r.try_get("id")?,
         reference: r.try_get("reference")?,
         reseller_id: OrgId(r.try_get("reseller_id")?),
         reseller_name: r.try_get("reseller_name")?,
@@ -81,8 +74,33 @@ async fn deal(pool: &AnyPool, r: &sqlx::any::AnyRow) -> Result<Deal, sqlx::Error
         reason: r.try_get("reason")?,
         valid_from: date(r.try_get("valid_from")?)?,
         valid_until: date(r.try_get("valid_until")?)?,
-        families,
+        families: Vec::new(),
     })
+}
+
+/// The registrations of these rows with their families, read in one query.
+async fn with_families(
+    pool: &AnyPool,
+    rows: &[sqlx::any::AnyRow],
+) -> Result<Vec<Deal>, sqlx::Error> {
+    let mut items = rows.iter().map(deal).collect::<Result<Vec<_>, _>>()?;
+    if items.is_empty() {
+        return Ok(items);
+    }
+    let sql = format!(
+        "SELECT deal_id, family FROM deal_registration_families WHERE deal_id IN ({}) ORDER BY family",
+        super::placeholders(1, items.len())
+    );
+    let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+    for d in &items {
+        query = query.bind(d.id);
+    }
+    for (owner, family) in query.fetch_all(pool).await? {
+        if let Some(d) = items.iter_mut().find(|d| d.id == owner) {
+            d.families.push(family);
+        }
+    }
+    Ok(items)
 }
 
 pub async fn list(
@@ -113,10 +131,7 @@ pub async fn list(
     .bind(Paged::<Deal>::offset(page, PER_PAGE))
     .fetch_all(pool)
     .await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for r in &rows {
-        items.push(deal(pool, r).await?);
-    }
+    let items = with_families(pool, &rows).await?;
     Ok(Paged {
         items,
         page,
@@ -133,10 +148,7 @@ pub async fn get(pool: &AnyPool, scope: Scope, id: i64) -> Result<Option<Deal>, 
         .bind(id)
         .fetch_optional(pool)
         .await?;
-    match row {
-        Some(r) => Ok(Some(deal(pool, &r).await?)),
-        None => Ok(None),
-    }
+    Ok(with_families(pool, &Vec::from_iter(row)).await?.pop())
 }
 
 /// A reseller's end customers: (id, name), by name.

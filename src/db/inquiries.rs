@@ -56,34 +56,10 @@ const SELECT: &str = "SELECT i.id, i.reference, i.reseller_id, r.name AS reselle
      FROM inquiries i JOIN organisations r ON r.id = i.reseller_id JOIN end_customers e ON e.id = i.end_customer_id \
      JOIN organisations t ON t.id = i.distributor_id";
 
-async fn inquiry(pool: &AnyPool, r: &sqlx::any::AnyRow) -> Result<Inquiry, sqlx::Error> {
-    let id: i64 = r.try_get("id")?;
+fn inquiry(r: &sqlx::any::AnyRow) -> Result<Inquiry, sqlx::Error> {
     let status: String = r.try_get("status")?;
-    let rows = sqlx::query(
-        "SELECT id, entered, months, legacy_sku, sku, family, description, quantity, unit_msrp FROM inquiry_lines \
-         WHERE inquiry_id = $1 ORDER BY id",
-    )
-    .bind(id)
-    .fetch_all(pool)
-    .await?;
-    let lines = rows
-        .iter()
-        .map(|l| {
-            Ok(Line {
-                id: l.try_get("id")?,
-                entered: l.try_get("entered")?,
-                months: l.try_get("months")?,
-                legacy_sku: l.try_get("legacy_sku")?,
-                sku: l.try_get("sku")?,
-                family: l.try_get("family")?,
-                description: l.try_get("description")?,
-                quantity: l.try_get("quantity")?,
-                unit_msrp: Cents(l.try_get("unit_msrp")?),
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()?;
     Ok(Inquiry {
-        id,
+        id: r.try_get("id")?,
         reference: r.try_get("reference")?,
         reseller_id: OrgId(r.try_get("reseller_id")?),
         reseller_name: r.try_get("reseller_name")?,
@@ -96,8 +72,46 @@ async fn inquiry(pool: &AnyPool, r: &sqlx::any::AnyRow) -> Result<Inquiry, sqlx:
         created_at: r.try_get("created_at")?,
         submitted_on: r.try_get("submitted_on")?,
         version: r.try_get("version")?,
-        lines,
+        lines: Vec::new(),
     })
+}
+
+/// The inquiries of these rows with their lines, read in one query.
+async fn with_lines(
+    pool: &AnyPool,
+    rows: &[sqlx::any::AnyRow],
+) -> Result<Vec<Inquiry>, sqlx::Error> {
+    let mut items = rows.iter().map(inquiry).collect::<Result<Vec<_>, _>>()?;
+    if items.is_empty() {
+        return Ok(items);
+    }
+    let sql = format!(
+        "SELECT inquiry_id, id, entered, months, legacy_sku, sku, family, description, quantity, unit_msrp \
+         FROM inquiry_lines WHERE inquiry_id IN ({}) ORDER BY id",
+        super::placeholders(1, items.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for i in &items {
+        query = query.bind(i.id);
+    }
+    for l in query.fetch_all(pool).await? {
+        let owner: i64 = l.try_get("inquiry_id")?;
+        let line = Line {
+            id: l.try_get("id")?,
+            entered: l.try_get("entered")?,
+            months: l.try_get("months")?,
+            legacy_sku: l.try_get("legacy_sku")?,
+            sku: l.try_get("sku")?,
+            family: l.try_get("family")?,
+            description: l.try_get("description")?,
+            quantity: l.try_get("quantity")?,
+            unit_msrp: Cents(l.try_get("unit_msrp")?),
+        };
+        if let Some(i) = items.iter_mut().find(|i| i.id == owner) {
+            i.lines.push(line);
+        }
+    }
+    Ok(items)
 }
 
 /// Narrowing a list: status, reseller, and submitted at or before a time (age).
@@ -143,10 +157,7 @@ pub async fn list(
     .bind(Paged::<Inquiry>::offset(page, PER_PAGE))
     .fetch_all(pool)
     .await?;
-    let mut items = Vec::new();
-    for r in &rows {
-        items.push(inquiry(pool, r).await?);
-    }
+    let items = with_lines(pool, &rows).await?;
     Ok(Paged {
         items,
         page,
@@ -163,10 +174,7 @@ pub async fn get(pool: &AnyPool, scope: Scope, id: i64) -> Result<Option<Inquiry
         .bind(id)
         .fetch_optional(pool)
         .await?;
-    match row {
-        Some(r) => Ok(Some(inquiry(pool, &r).await?)),
-        None => Ok(None),
-    }
+    Ok(with_lines(pool, &Vec::from_iter(row)).await?.pop())
 }
 
 pub async fn insert(

@@ -166,6 +166,15 @@ fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
     })
 }
 
+/// `$from, $from+1, …`: the placeholders of an `IN (…)` list of `n` values, so a list page
+/// reads its child rows in one query instead of one per row.
+pub(crate) fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A date as stored (ISO text); a malformed one is a decoding error, never silently skipped.
 pub fn date(value: &str) -> Result<chrono::NaiveDate, sqlx::Error> {
     chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
@@ -187,6 +196,12 @@ pub fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_for_an_in_list() {
+        assert_eq!(placeholders(1, 3), "$1, $2, $3");
+        assert_eq!(placeholders(4, 1), "$4");
+    }
 
     #[test]
     fn backend_from_scheme() {

@@ -179,23 +179,9 @@ const SELECT: &str = "SELECT q.id, q.reference, q.reseller_id, r.name AS reselle
      FROM nfr_requests q JOIN organisations r ON r.id = q.reseller_id LEFT JOIN users u ON u.id = q.requested_by \
      LEFT JOIN organisations d ON d.id = q.on_behalf_of LEFT JOIN orders o ON o.id = q.order_id";
 
-async fn request(pool: &AnyPool, r: &sqlx::any::AnyRow) -> Result<Request, sqlx::Error> {
-    let id: i64 = r.try_get("id")?;
-    let lines = sqlx::query("SELECT sku, description, quantity FROM nfr_request_lines WHERE request_id = $1 ORDER BY line_no")
-        .bind(id)
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(|l| {
-            Ok(RequestLine {
-                sku: l.try_get("sku")?,
-                description: l.try_get("description")?,
-                quantity: l.try_get("quantity")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()?;
+fn request(r: &sqlx::any::AnyRow) -> Result<Request, sqlx::Error> {
     Ok(Request {
-        id,
+        id: r.try_get("id")?,
         reference: r.try_get("reference")?,
         reseller_id: OrgId(r.try_get("reseller_id")?),
         reseller_name: r.try_get("reseller_name")?,
@@ -209,8 +195,39 @@ async fn request(pool: &AnyPool, r: &sqlx::any::AnyRow) -> Result<Request, sqlx:
         reason: r.try_get("reason")?,
         order_reference: r.try_get("order_reference")?,
         created_at: r.try_get("created_at")?,
-        lines,
+        lines: Vec::new(),
     })
+}
+
+/// The requests of these rows with their lines, read in one query.
+async fn with_lines(
+    pool: &AnyPool,
+    rows: &[sqlx::any::AnyRow],
+) -> Result<Vec<Request>, sqlx::Error> {
+    let mut items = rows.iter().map(request).collect::<Result<Vec<_>, _>>()?;
+    if items.is_empty() {
+        return Ok(items);
+    }
+    let sql = format!(
+        "SELECT request_id, sku, description, quantity FROM nfr_request_lines WHERE request_id IN ({}) ORDER BY line_no",
+        super::placeholders(1, items.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for r in &items {
+        query = query.bind(r.id);
+    }
+    for l in query.fetch_all(pool).await? {
+        let owner: i64 = l.try_get("request_id")?;
+        let line = RequestLine {
+            sku: l.try_get("sku")?,
+            description: l.try_get("description")?,
+            quantity: l.try_get("quantity")?,
+        };
+        if let Some(r) = items.iter_mut().find(|r| r.id == owner) {
+            r.lines.push(line);
+        }
+    }
+    Ok(items)
 }
 
 /// Requests in scope, newest first (at most 200).
@@ -223,11 +240,7 @@ pub async fn list(pool: &AnyPool, scope: Scope) -> Result<Vec<Request>, sqlx::Er
     .bind(id)
     .fetch_all(pool)
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        out.push(request(pool, r).await?);
-    }
-    Ok(out)
+    with_lines(pool, &rows).await
 }
 
 pub async fn get(pool: &AnyPool, scope: Scope, id: i64) -> Result<Option<Request>, sqlx::Error> {
@@ -238,10 +251,7 @@ pub async fn get(pool: &AnyPool, scope: Scope, id: i64) -> Result<Option<Request
         .bind(id)
         .fetch_optional(pool)
         .await?;
-    match row {
-        Some(r) => Ok(Some(request(pool, &r).await?)),
-        None => Ok(None),
-    }
+    Ok(with_lines(pool, &Vec::from_iter(row)).await?.pop())
 }
 
 pub struct NewRequest<'a> {

@@ -30,7 +30,8 @@ pub struct Quote {
     pub lines: Vec<QuoteLine>,
 }
 
-/// Every version of the inquiry's quote, newest first.
+/// Every version of the inquiry's quote, newest first (the lines of all versions in one
+/// query).
 pub async fn for_inquiry(pool: &AnyPool, inquiry: i64) -> Result<Vec<Quote>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT id, version, quote_date, valid_until, note, total_msrp, total_net FROM quotes WHERE inquiry_id = $1 ORDER BY version DESC",
@@ -38,40 +39,42 @@ pub async fn for_inquiry(pool: &AnyPool, inquiry: i64) -> Result<Vec<Quote>, sql
     .bind(inquiry)
     .fetch_all(pool)
     .await?;
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
-        let id: i64 = r.try_get("id")?;
-        let lines = sqlx::query(
-            "SELECT line_no, sku, description, quantity, unit_msrp, msrp, steps, net FROM quote_lines WHERE quote_id = $1 ORDER BY line_no",
-        )
-        .bind(id)
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(|l| {
-            let steps: String = l.try_get("steps")?;
-            Ok(QuoteLine {
-                line_no: l.try_get("line_no")?,
-                sku: l.try_get("sku")?,
-                description: l.try_get("description")?,
-                quantity: l.try_get("quantity")?,
-                unit_msrp: Cents(l.try_get("unit_msrp")?),
-                msrp: Cents(l.try_get("msrp")?),
-                steps: serde_json::from_str(&steps).map_err(|e| sqlx::Error::Decode(e.into()))?,
-                net: Cents(l.try_get("net")?),
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()?;
         out.push(Quote {
-            id,
+            id: r.try_get("id")?,
             version: r.try_get("version")?,
             quote_date: date(&r.try_get::<String, _>("quote_date")?)?,
             valid_until: date(&r.try_get::<String, _>("valid_until")?)?,
             note: r.try_get("note")?,
             total_msrp: Cents(r.try_get("total_msrp")?),
             total_net: Cents(r.try_get("total_net")?),
-            lines,
+            lines: Vec::new(),
         });
+    }
+    let lines = sqlx::query(
+        "SELECT quote_id, line_no, sku, description, quantity, unit_msrp, msrp, steps, net FROM quote_lines \
+         WHERE quote_id IN (SELECT id FROM quotes WHERE inquiry_id = $1) ORDER BY quote_id, line_no",
+    )
+    .bind(inquiry)
+    .fetch_all(pool)
+    .await?;
+    for l in &lines {
+        let owner: i64 = l.try_get("quote_id")?;
+        let steps: String = l.try_get("steps")?;
+        let line = QuoteLine {
+            line_no: l.try_get("line_no")?,
+            sku: l.try_get("sku")?,
+            description: l.try_get("description")?,
+            quantity: l.try_get("quantity")?,
+            unit_msrp: Cents(l.try_get("unit_msrp")?),
+            msrp: Cents(l.try_get("msrp")?),
+            steps: serde_json::from_str(&steps).map_err(|e| sqlx::Error::Decode(e.into()))?,
+            net: Cents(l.try_get("net")?),
+        };
+        if let Some(q) = out.iter_mut().find(|q| q.id == owner) {
+            q.lines.push(line);
+        }
     }
     Ok(out)
 }
@@ -179,6 +182,13 @@ pub async fn registrations(
     .bind(end_customer)
     .fetch_all(pool)
     .await?;
+    let families: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT f.deal_id, f.family FROM deal_registration_families f JOIN deal_registrations d ON d.id = f.deal_id \
+         WHERE d.end_customer_id = $1 AND d.status = 'approved'",
+    )
+    .bind(end_customer)
+    .fetch_all(pool)
+    .await?;
     let mut out = Vec::new();
     for r in &rows {
         let id: i64 = r.try_get("id")?;
@@ -188,15 +198,14 @@ pub async fn registrations(
         ) else {
             continue;
         };
-        let families: Vec<String> =
-            sqlx::query_scalar("SELECT family FROM deal_registration_families WHERE deal_id = $1")
-                .bind(id)
-                .fetch_all(pool)
-                .await?;
         out.push(crate::domain::pricing::DealRegistrationTerms {
             reference: r.try_get("reference")?,
             end_customer_id: end_customer,
-            families,
+            families: families
+                .iter()
+                .filter(|(deal, _)| *deal == id)
+                .map(|(_, f)| f.clone())
+                .collect(),
             valid_from: date(&from)?,
             valid_until: date(&until)?,
         });
