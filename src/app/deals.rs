@@ -166,7 +166,7 @@ pub async fn register(ctx: &Ctx, input: NewRegistration) -> Result<Registered, E
     let user = ctx.user.ok_or(Error::Forbidden)?;
     let pool = &ctx.db.pool;
     let mut errors = FieldErrors::default();
-    let customers = store::end_customers(pool, reseller).await?;
+    let customers = store::end_customers(pool, ctx.scope, reseller).await?;
     let choice = check_end_customer(&customers, &input.end_customer, &mut errors);
     let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
     let known = snapshot.families();

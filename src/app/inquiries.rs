@@ -40,7 +40,7 @@ pub async fn create(ctx: &Ctx, input: NewInquiry) -> Result<i64, Error> {
     let user = ctx.user.ok_or(Error::Forbidden)?;
     let pool = &ctx.db.pool;
     let mut errors = FieldErrors::default();
-    let customers = crate::db::deals::end_customers(pool, reseller).await?;
+    let customers = crate::db::deals::end_customers(pool, ctx.scope, reseller).await?;
     let choice = check_end_customer(&customers, &input.end_customer, &mut errors);
     let suppliers = orgs::distributor_ids_of(pool, reseller).await?;
     let distributor = input

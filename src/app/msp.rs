@@ -156,7 +156,7 @@ pub async fn statement_of(
         .and_then(|o| o.partner_level)
         .unwrap_or(PartnerLevel::Authorized);
     let rules = deals::rules(pool).await?;
-    let lines = store::usage(pool, reseller, month).await?;
+    let lines = store::usage(pool, ctx.scope, reseller, month).await?;
     Ok(statement(first, last, &lines, |family| {
         rules
             .program

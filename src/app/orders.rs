@@ -437,7 +437,7 @@ pub async fn check_direct(ctx: &Ctx, order: &DirectOrder) -> Result<Checked, Err
             "Choose one of the resellers you supply.",
         ));
     }
-    if !deals::end_customers(pool, order.reseller)
+    if !deals::end_customers(pool, ctx.scope, order.reseller)
         .await?
         .iter()
         .any(|(c, _)| *c == order.end_customer)
@@ -448,7 +448,7 @@ pub async fn check_direct(ctx: &Ctx, order: &DirectOrder) -> Result<Checked, Err
         ));
     }
     let entries = store::entries(pool, ctx.scope, Some(order.end_customer)).await?;
-    let renewed = store::pending_changes(pool, order.end_customer).await?;
+    let renewed = store::pending_changes(pool, ctx.scope, order.end_customer).await?;
     let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
     let rules = deals::rules(pool).await?;
     let level = crate::db::orgs::get(pool, order.reseller)

@@ -260,7 +260,7 @@ pub async fn answer(
     ctx.require(ctx.org == Some(inquiry.reseller_id), "answer this quote")
         .await?;
     let pool = &ctx.db.pool;
-    let quotes = store::for_inquiry(pool, inquiry.id).await?;
+    let quotes = store::for_inquiry(pool, ctx.scope, inquiry.id).await?;
     let latest = quotes
         .into_iter()
         .next()

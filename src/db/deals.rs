@@ -151,14 +151,19 @@ pub async fn get(pool: &AnyPool, scope: Scope, id: i64) -> Result<Option<Deal>, 
     Ok(with_families(pool, &Vec::from_iter(row)).await?.pop())
 }
 
-/// A reseller's end customers: (id, name), by name.
+/// A reseller's end customers in the caller's scope: (id, name), by name.
 pub async fn end_customers(
     pool: &AnyPool,
+    scope: Scope,
     reseller: OrgId,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT id, name FROM end_customers WHERE reseller_id = $1 ORDER BY LOWER(name)",
-    )
+    let (kind, id) = scope.params();
+    let rows = sqlx::query(&format!(
+        "SELECT id, name FROM end_customers WHERE reseller_id = $3 AND {} ORDER BY LOWER(name)",
+        Scope::resellers("reseller_id")
+    ))
+    .bind(kind)
+    .bind(id)
     .bind(reseller.0)
     .fetch_all(pool)
     .await?;

@@ -7,7 +7,7 @@ use crate::domain::status::InquiryStatus;
 use crate::domain::{Cents, OrgId, Paged, UserId};
 use sqlx::{AnyConnection, AnyPool, Row};
 
-const SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND i.reseller_id = $2) \
+pub(crate) const SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND i.reseller_id = $2) \
                      OR ($1 = 'distributor' AND i.distributor_id = $2 AND i.status <> 'draft'))";
 
 #[derive(Debug, Clone)]

@@ -218,12 +218,17 @@ pub async fn update(
 /// A lead's history: (when, who, what), oldest first.
 pub async fn events(
     pool: &AnyPool,
+    scope: Scope,
     lead: i64,
 ) -> Result<Vec<(i64, Option<String>, String)>, sqlx::Error> {
-    sqlx::query(
+    let (kind, id) = scope.params();
+    sqlx::query(&format!(
         "SELECT e.at, u.display_name, e.summary FROM lead_events e LEFT JOIN users u ON u.id = e.user_id \
-         WHERE e.lead_id = $1 ORDER BY e.id",
-    )
+         WHERE e.lead_id IN (SELECT l.id FROM leads l JOIN organisations r ON r.id = l.reseller_id WHERE l.id = $3 AND {SCOPE}) \
+         ORDER BY e.id"
+    ))
+    .bind(kind)
+    .bind(id)
     .bind(lead)
     .fetch_all(pool)
     .await?

@@ -75,6 +75,17 @@ pub enum Scope {
 impl Scope {
     /// `(kind, id)` for the `$1`/`$2` of a scope filter; a query without a branch for a kind
     /// matches nothing for it.
+    /// The condition that a row's reseller (`column`) is in this scope, with the scope's
+    /// kind and id bound as `$1` and `$2`: the reseller itself, a CAM's resellers, a
+    /// distributor's supplied resellers, or all.
+    pub(crate) fn resellers(column: &str) -> String {
+        format!(
+            "($1 = 'all' OR ($1 = 'reseller' AND {column} = $2) \
+             OR ($1 = 'cam' AND {column} IN (SELECT id FROM organisations WHERE cam_user_id = $2)) \
+             OR ($1 = 'distributor' AND {column} IN (SELECT reseller_id FROM reseller_distributors WHERE distributor_id = $2)))"
+        )
+    }
+
     pub(crate) fn params(self) -> (&'static str, i64) {
         match self {
             Scope::Reseller(o) => ("reseller", o.0),

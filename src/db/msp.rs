@@ -65,13 +65,18 @@ pub async fn record(
 /// A reseller's usage of a month, for its statement.
 pub async fn usage(
     pool: &AnyPool,
+    scope: Scope,
     reseller: OrgId,
     month: &str,
 ) -> Result<Vec<UsageLine>, sqlx::Error> {
-    sqlx::query(
+    let (kind, id) = scope.params();
+    sqlx::query(&format!(
         "SELECT e.name AS end_user, u.sku, u.description, u.quantity, u.unit_msrp FROM msp_usage u \
-         JOIN end_customers e ON e.id = u.end_customer_id WHERE u.reseller_id = $1 AND u.month = $2 AND u.quantity > 0",
-    )
+         JOIN end_customers e ON e.id = u.end_customer_id WHERE u.reseller_id = $3 AND u.month = $4 AND u.quantity > 0 AND {}",
+        Scope::resellers("u.reseller_id")
+    ))
+    .bind(kind)
+    .bind(id)
     .bind(reseller.0)
     .bind(month)
     .fetch_all(pool)

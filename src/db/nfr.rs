@@ -120,13 +120,18 @@ pub async fn set_grant_order(
 /// The reseller's NFR licenses in force on `today` (or still to start): (family, quantity).
 pub async fn held(
     pool: &AnyPool,
+    scope: Scope,
     reseller: OrgId,
     today: NaiveDate,
 ) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    sqlx::query_as(
+    let (kind, id) = scope.params();
+    sqlx::query_as(&format!(
         "SELECT SUBSTR(sku, 1, 6) AS family, CAST(SUM(quantity) AS BIGINT) AS quantity FROM license_entries \
-         WHERE reseller_id = $1 AND SUBSTR(sku, 10, 1) = 'N' AND end_date >= $2 GROUP BY SUBSTR(sku, 1, 6)",
-    )
+         WHERE reseller_id = $3 AND SUBSTR(sku, 10, 1) = 'N' AND end_date >= $4 AND {} GROUP BY SUBSTR(sku, 1, 6)",
+        Scope::resellers("reseller_id")
+    ))
+    .bind(kind)
+    .bind(id)
     .bind(reseller.0)
     .bind(today.to_string())
     .fetch_all(pool)

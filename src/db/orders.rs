@@ -367,15 +367,21 @@ pub async fn resellers_of(
     .collect()
 }
 
-/// Entries already renewed or changed by a placed order: entry id → order reference.
+/// Entries of an end customer in the caller's scope already renewed or changed by a placed
+/// order: (entry id, SKU, order reference).
 pub async fn pending_changes(
     pool: &AnyPool,
+    scope: Scope,
     end_customer: i64,
 ) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
-    sqlx::query(
+    let (kind, id) = scope.params();
+    sqlx::query(&format!(
         "SELECT l.changes_entry_id, l.sku, o.reference FROM order_lines l JOIN orders o ON o.id = l.order_id \
-         WHERE o.end_customer_id = $1 AND l.changes_entry_id IS NOT NULL",
-    )
+         WHERE o.end_customer_id = $3 AND l.changes_entry_id IS NOT NULL AND {}",
+        Scope::resellers("o.reseller_id")
+    ))
+    .bind(kind)
+    .bind(id)
     .bind(end_customer)
     .fetch_all(pool)
     .await?

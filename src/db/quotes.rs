@@ -32,10 +32,19 @@ pub struct Quote {
 
 /// Every version of the inquiry's quote, newest first (the lines of all versions in one
 /// query).
-pub async fn for_inquiry(pool: &AnyPool, inquiry: i64) -> Result<Vec<Quote>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT id, version, quote_date, valid_until, note, total_msrp, total_net FROM quotes WHERE inquiry_id = $1 ORDER BY version DESC",
-    )
+pub async fn for_inquiry(
+    pool: &AnyPool,
+    scope: super::Scope,
+    inquiry: i64,
+) -> Result<Vec<Quote>, sqlx::Error> {
+    let (kind, id) = scope.params();
+    let rows = sqlx::query(&format!(
+        "SELECT id, version, quote_date, valid_until, note, total_msrp, total_net FROM quotes \
+         WHERE inquiry_id IN (SELECT i.id FROM inquiries i WHERE i.id = $3 AND {}) ORDER BY version DESC",
+        super::inquiries::SCOPE
+    ))
+    .bind(kind)
+    .bind(id)
     .bind(inquiry)
     .fetch_all(pool)
     .await?;
@@ -51,6 +60,9 @@ pub async fn for_inquiry(pool: &AnyPool, inquiry: i64) -> Result<Vec<Quote>, sql
             total_net: Cents(r.try_get("total_net")?),
             lines: Vec::new(),
         });
+    }
+    if out.is_empty() {
+        return Ok(out);
     }
     let lines = sqlx::query(
         "SELECT quote_id, line_no, sku, description, quantity, unit_msrp, msrp, steps, net FROM quote_lines \

@@ -163,7 +163,7 @@ async fn new_page(
     Ok(NewPage {
         chrome: Chrome::new(user, "/deals", "Register a deal")?,
         form,
-        customers: deals::end_customers(pool, user.org_id).await?,
+        customers: deals::end_customers(pool, user.scope(), user.org_id).await?,
         families,
         distributors,
         minimum: minimum.with_currency(catalogue::DEFAULT_CURRENCY),

@@ -141,7 +141,7 @@ async fn new_page(
 ) -> Result<NewPage, AppError> {
     Ok(NewPage {
         chrome: Chrome::new(user, "/inquiries", "New pricing inquiry")?,
-        customers: deals::end_customers(&user.state.db.pool, user.org_id).await?,
+        customers: deals::end_customers(&user.state.db.pool, user.scope(), user.org_id).await?,
         distributors: suppliers(user).await?,
         form,
         errors,
@@ -257,7 +257,8 @@ async fn full_page(
     form: LineForm,
     errors: FieldErrors,
 ) -> Result<ShowPage, AppError> {
-    let quotes = crate::db::quotes::for_inquiry(&user.state.db.pool, inquiry.id).await?;
+    let quotes =
+        crate::db::quotes::for_inquiry(&user.state.db.pool, user.scope(), inquiry.id).await?;
     let can_quote = app::quotes::may_quote(&user.ctx, &inquiry);
     let proposal = if can_quote {
         app::quotes::proposal(&user.ctx, &inquiry).await?

@@ -269,7 +269,7 @@ async fn show_page(
     errors: FieldErrors,
 ) -> Result<ShowPage, AppError> {
     let status = lead.status_on(user.state.clock.today());
-    let history = leads::events(&user.state.db.pool, lead.id)
+    let history = leads::events(&user.state.db.pool, user.scope(), lead.id)
         .await?
         .into_iter()
         .map(|(at, who, what)| {

@@ -134,7 +134,7 @@ async fn page(
     };
     let can_report = user.org_kind == OrgKind::Reseller && !closed;
     let customers = match (can_report, shown) {
-        (true, Some(r)) => deals::end_customers(pool, r).await?,
+        (true, Some(r)) => deals::end_customers(pool, user.scope(), r).await?,
         _ => Vec::new(),
     };
     let shown_name = msps

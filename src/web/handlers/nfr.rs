@@ -46,7 +46,7 @@ async fn usage_of(user: &CurrentUser, reseller: OrgId) -> Result<Vec<Usage>, App
         Some(level) => nfr::allotment_of(pool, level).await?,
         None => Vec::new(),
     };
-    let held = nfr::held(pool, reseller, user.state.clock.today()).await?;
+    let held = nfr::held(pool, user.scope(), reseller, user.state.clock.today()).await?;
     Ok(usage(&allotment, &held))
 }
 

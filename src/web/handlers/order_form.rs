@@ -140,7 +140,7 @@ pub async fn supplied_reseller(
 /// that renew or change each.
 async fn entry_options(user: &CurrentUser, customer: i64) -> Result<Vec<EntryOption>, AppError> {
     let pool = &user.state.db.pool;
-    let pending_of = orders::pending_changes(pool, customer).await?;
+    let pending_of = orders::pending_changes(pool, user.scope(), customer).await?;
     let entries = orders::entries(pool, user.scope(), Some(customer)).await?;
     Ok(entries
         .into_iter()
@@ -188,7 +188,7 @@ async fn form_page(
 ) -> Result<OrderFormPage, AppError> {
     let (resellers, reseller) = supplied_reseller(user, reseller).await?;
     let customers = match reseller {
-        Some(r) => deals::end_customers(&user.state.db.pool, r).await?,
+        Some(r) => deals::end_customers(&user.state.db.pool, user.scope(), r).await?,
         None => Vec::new(),
     };
     let end_customer = end_customer
