@@ -290,3 +290,34 @@ async fn live_search_answers_htmx_with_the_results_fragment_only() {
         .await
         .contains("<html"));
 }
+
+#[tokio::test]
+async fn a_live_search_leaves_the_confirmation_for_the_next_whole_page() {
+    let app = spawn_app().await;
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    let id = app
+        .scalar("SELECT id FROM organisations WHERE name = 'Southbridge Supply'")
+        .await;
+    let r = vendor
+        .post(
+            &format!("/admin/organisations/{id}"),
+            &[("name", "Southbridge Supply Ltd")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    // A fragment fetched before the redirect target (the live search of another tab) ...
+    let fragment = vendor
+        .get_htmx("/admin/organisations?q=southbridge")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(fragment.contains("Southbridge Supply Ltd"));
+    assert!(!fragment.contains("Saved the changes"));
+    // ... does not take the confirmation away from the page.
+    let page = vendor.text(&format!("/admin/organisations/{id}")).await;
+    assert!(
+        page.contains("Saved the changes to Southbridge Supply Ltd."),
+        "the flash is still there"
+    );
+}

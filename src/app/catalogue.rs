@@ -8,19 +8,11 @@ use crate::domain::catalogue::{CatalogueItem, FamilyKind, Price};
 use crate::domain::field_errors::required_text;
 use crate::domain::import::{self, CatalogueRow, LegacyRow, Problems};
 use crate::domain::legacy::AcceptanceDates;
-use crate::domain::{AccessRole, Cents, FieldErrors};
+use crate::domain::{Cents, FieldErrors};
 use chrono::NaiveDate;
 use std::collections::{HashMap, HashSet};
 
 pub const MAX_DESCRIPTION: usize = 200;
-
-async fn require_vendor_admin(ctx: &Ctx) -> Result<(), Error> {
-    ctx.require(
-        ctx.role == Some(AccessRole::VendorAdmin),
-        "maintain the catalogue",
-    )
-    .await
-}
 
 /// Which table an import fills.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,7 +85,7 @@ pub async fn import(
     bytes: &[u8],
     commit: bool,
 ) -> Result<Imported, Error> {
-    require_vendor_admin(ctx).await?;
+    ctx.require_vendor_admin("maintain the catalogue").await?;
     let pool = &ctx.db.pool;
     let checked = match check(ctx, table, bytes).await? {
         Err(problems) => {
@@ -234,7 +226,7 @@ fn money_field(
 
 /// An item of the default price book, with that book's currency.
 pub async fn item(ctx: &Ctx, family: &str, band: &str) -> Result<(CatalogueItem, String), Error> {
-    require_vendor_admin(ctx).await?;
+    ctx.require_vendor_admin("maintain the catalogue").await?;
     let snapshot = store::snapshot(&ctx.db.pool, store::DEFAULT_CURRENCY).await?;
     let item = snapshot
         .items
@@ -341,7 +333,7 @@ pub async fn save_dates(
     last_legacy_day: &str,
     odd_term_refused_from: &str,
 ) -> Result<(), Error> {
-    require_vendor_admin(ctx).await?;
+    ctx.require_vendor_admin("maintain the catalogue").await?;
     let mut errors = FieldErrors::default();
     let last = date_field(&mut errors, "last_legacy_day", last_legacy_day);
     let odd = date_field(&mut errors, "odd_term_refused_from", odd_term_refused_from);

@@ -6,18 +6,10 @@ use super::{Ctx, Error};
 use crate::clock::format_timestamp;
 use crate::db::maintenance::{self as store, SECTIONS};
 use crate::domain::field_errors::required_text;
-use crate::domain::{AccessRole, FieldErrors};
+use crate::domain::FieldErrors;
 use chrono::NaiveDateTime;
 
 pub const MAX_MESSAGE: usize = 300;
-
-async fn require_vendor_admin(ctx: &Ctx) -> Result<(), Error> {
-    ctx.require(
-        ctx.role == Some(AccessRole::VendorAdmin),
-        "schedule maintenance windows",
-    )
-    .await
-}
 
 /// A date and time typed in UTC, as Unix seconds.
 fn when(value: &str, field: &str, errors: &mut FieldErrors) -> Option<i64> {
@@ -43,7 +35,8 @@ pub struct NewWindow {
 
 /// Schedules a window that ends in the future.
 pub async fn schedule(ctx: &Ctx, input: &NewWindow) -> Result<(), Error> {
-    require_vendor_admin(ctx).await?;
+    ctx.require_vendor_admin("schedule maintenance windows")
+        .await?;
     let mut errors = FieldErrors::default();
     let starts = when(&input.starts, "starts", &mut errors);
     let ends = when(&input.ends, "ends", &mut errors);
@@ -102,7 +95,8 @@ pub async fn schedule(ctx: &Ctx, input: &NewWindow) -> Result<(), Error> {
 
 /// Cancels a window that has not ended (ended ones stay as the record).
 pub async fn cancel(ctx: &Ctx, id: i64) -> Result<(), Error> {
-    require_vendor_admin(ctx).await?;
+    ctx.require_vendor_admin("schedule maintenance windows")
+        .await?;
     let mut tx = ctx.db.pool.begin().await?;
     if !store::delete_unfinished(&mut tx, id, ctx.now).await? {
         return Err(Error::NotFound);

@@ -5,7 +5,7 @@ use super::{Ctx, Error};
 use crate::db::orgs;
 use crate::domain::contact::ContactRole;
 use crate::domain::field_errors::required_text;
-use crate::domain::{AccessRole, FieldErrors, PartnerLevel};
+use crate::domain::{FieldErrors, PartnerLevel};
 use crate::mail::notify::{notify_role, Notice};
 
 pub const MAX_SUBJECT: usize = 150;
@@ -32,11 +32,8 @@ pub struct Queued {
 
 /// Queues a message for the chosen role of every reseller at the chosen levels.
 pub async fn send(ctx: &Ctx, input: NewMessage) -> Result<Queued, Error> {
-    ctx.require(
-        ctx.role == Some(AccessRole::VendorAdmin),
-        "send messages to resellers",
-    )
-    .await?;
+    ctx.require_vendor_admin("send messages to resellers")
+        .await?;
     let mut errors = FieldErrors::default();
     let role = match input.kind.as_str() {
         "marketing" => Some(ContactRole::Marketing),
@@ -122,11 +119,7 @@ pub async fn send(ctx: &Ctx, input: NewMessage) -> Result<Queued, Error> {
 
 /// Queues a dead (or any) message of the outbox again for the next delivery run.
 pub async fn retry(ctx: &Ctx, id: i64) -> Result<(), Error> {
-    ctx.require(
-        ctx.role == Some(AccessRole::VendorAdmin),
-        "watch the outbox",
-    )
-    .await?;
+    ctx.require_vendor_admin("watch the outbox").await?;
     let pool = &ctx.db.pool;
     if !crate::db::outbox::retry(pool, id, ctx.now).await? {
         return Err(Error::NotFound);

@@ -124,6 +124,12 @@ impl Ctx {
         Err(Error::Forbidden)
     }
 
+    /// Refuses (audited) unless the caller is a vendor admin.
+    pub async fn require_vendor_admin(&self, what: &str) -> Result<(), Error> {
+        self.require(self.role == Some(AccessRole::VendorAdmin), what)
+            .await
+    }
+
     /// A job or the command line (run by whoever runs the portal), not a person signed in.
     pub fn is_system(&self) -> bool {
         self.user.is_none() && self.role.is_none()

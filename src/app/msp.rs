@@ -168,11 +168,7 @@ pub async fn statement_of(
 
 /// Closes an ended month for every MSP: its statements are final.
 pub async fn close_month(ctx: &Ctx, month: &str) -> Result<(), Error> {
-    ctx.require(
-        ctx.role == Some(AccessRole::VendorAdmin),
-        "close MSP months",
-    )
-    .await?;
+    ctx.require_vendor_admin("close MSP months").await?;
     let user = ctx.user.ok_or(Error::Forbidden)?;
     let Some((_, last)) = month_bounds(month) else {
         return Err(Error::invalid("month", "Enter the month as YYYY-MM."));

@@ -584,11 +584,7 @@ pub async fn set_allotment(
     ctx: &Ctx,
     input: &AllotmentInput,
 ) -> Result<(PartnerLevel, String, i64), Error> {
-    ctx.require(
-        ctx.role == Some(AccessRole::VendorAdmin),
-        "keep the NFR allotments",
-    )
-    .await?;
+    ctx.require_vendor_admin("keep the NFR allotments").await?;
     let pool = &ctx.db.pool;
     let mut errors = FieldErrors::default();
     let level = PartnerLevel::parse(&input.partner_level);

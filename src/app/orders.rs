@@ -143,11 +143,7 @@ pub struct ProcessStats {
 
 /// The vendor admin's "process now": every waiting order, completed today; audited.
 pub async fn process_now(ctx: &Ctx) -> Result<ProcessStats, Error> {
-    ctx.require(
-        ctx.role == Some(crate::domain::AccessRole::VendorAdmin),
-        "process orders",
-    )
-    .await?;
+    ctx.require_vendor_admin("process orders").await?;
     let stats = process_waiting(ctx, ctx.today).await?;
     let detail = format!(
         "{} orders, {} entries, completed {}",

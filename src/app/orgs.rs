@@ -28,14 +28,6 @@ pub async fn options(ctx: &Ctx) -> Result<Options, Error> {
     })
 }
 
-async fn require_vendor_admin(ctx: &Ctx) -> Result<(), Error> {
-    ctx.require(
-        ctx.role == Some(AccessRole::VendorAdmin),
-        "manage organisations",
-    )
-    .await
-}
-
 /// The organisation part of the form as typed.
 #[derive(Debug, Clone, Default)]
 pub struct OrgInput {
@@ -181,7 +173,7 @@ pub async fn create(
     input: OrgInput,
     admin: AdminInput,
 ) -> Result<Saved, Error> {
-    require_vendor_admin(ctx).await?;
+    ctx.require_vendor_admin("manage organisations").await?;
     let pool = &ctx.db.pool;
     let options = options(ctx).await?;
     let mut errors = FieldErrors::default();
@@ -271,7 +263,7 @@ pub async fn create(
 
 /// A distributor or reseller the vendor admin manages (never the vendor itself).
 pub async fn load(ctx: &Ctx, id: i64) -> Result<orgs::Org, Error> {
-    require_vendor_admin(ctx).await?;
+    ctx.require_vendor_admin("manage organisations").await?;
     orgs::get(&ctx.db.pool, OrgId(id))
         .await?
         .filter(|o| o.kind != OrgKind::Vendor)

@@ -4,17 +4,9 @@
 use super::{Ctx, Error};
 use crate::db::{catalogue, deals};
 use crate::domain::pricing::{Bp, Promotion};
-use crate::domain::{AccessRole, Cents, FieldErrors, PartnerLevel};
+use crate::domain::{Cents, FieldErrors, PartnerLevel};
 use chrono::NaiveDate;
 use std::collections::HashMap;
-
-async fn require_vendor_admin(ctx: &Ctx) -> Result<(), Error> {
-    ctx.require(
-        ctx.role == Some(AccessRole::VendorAdmin),
-        "change pricing rules",
-    )
-    .await
-}
 
 /// The catalogue's family codes, sorted.
 pub async fn families(ctx: &Ctx) -> Result<Vec<String>, Error> {
@@ -38,7 +30,7 @@ pub fn deal_field(family: &str) -> String {
 /// Saves every percentage present in `fields` (by [`program_field`] and [`deal_field`]) and
 /// the settings `quote_days`, `deal_days` and `minimum`, all or nothing.
 pub async fn save(ctx: &Ctx, fields: &HashMap<String, String>) -> Result<(), Error> {
-    require_vendor_admin(ctx).await?;
+    ctx.require_vendor_admin("change pricing rules").await?;
     let mut errors = FieldErrors::default();
     let mut program = Vec::new();
     let mut deal = Vec::new();
@@ -130,7 +122,7 @@ pub struct PromoInput {
 
 /// Adds a promotion; returns its code.
 pub async fn add_promotion(ctx: &Ctx, input: &PromoInput) -> Result<String, Error> {
-    require_vendor_admin(ctx).await?;
+    ctx.require_vendor_admin("change pricing rules").await?;
     let known = families(ctx).await?;
     let existing = deals::rules(&ctx.db.pool).await?.promotions;
     let mut errors = FieldErrors::default();
@@ -209,7 +201,7 @@ pub async fn add_promotion(ctx: &Ctx, input: &PromoInput) -> Result<String, Erro
 
 /// Removes a promotion (quotes already sent keep it).
 pub async fn delete_promotion(ctx: &Ctx, code: &str) -> Result<(), Error> {
-    require_vendor_admin(ctx).await?;
+    ctx.require_vendor_admin("change pricing rules").await?;
     let mut tx = ctx.db.pool.begin().await?;
     if !deals::delete_promotion(&mut tx, code).await? {
         return Err(Error::NotFound);

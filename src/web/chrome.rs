@@ -113,7 +113,11 @@ impl Chrome {
                 })
                 .collect(),
             csrf: user.session.csrf_token()?,
-            flash: user.session.take_flash(),
+            flash: if user.fragment {
+                None
+            } else {
+                user.session.take_flash()
+            },
             banner: user.maintenance.as_ref().map(|w| {
                 format!(
                     "Maintenance until {}: {}",

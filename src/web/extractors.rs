@@ -69,6 +69,9 @@ pub struct CurrentUser {
     pub maintenance: Option<crate::db::maintenance::Window>,
     /// Who is asking and when, for the use cases and the reads of organisation data.
     pub ctx: crate::app::Ctx,
+    /// The request wants only a fragment of its page (a plain htmx request): the page's
+    /// chrome leaves the flash message for the next whole page.
+    pub fragment: bool,
 }
 
 impl CurrentUser {
@@ -91,6 +94,11 @@ impl CurrentUser {
         self.require(self.role != AccessRole::ChannelManager, what)
             .await?;
         Ok(self.scope())
+    }
+
+    /// Refuses (403, written to the audit log) unless this is a vendor admin.
+    pub async fn require_vendor_admin(&self, what: &str) -> Result<(), AppError> {
+        Ok(self.ctx.require_vendor_admin(what).await?)
     }
 
     /// Refuses (403, written to the audit log) unless `allowed`.
@@ -156,6 +164,7 @@ impl FromRequest for CurrentUser {
             );
             Ok(CurrentUser {
                 ctx,
+                fragment: Htmx::of(&req).wants_fragment(),
                 maintenance,
                 id: found.user.id,
                 org_id: found.user.org_id,

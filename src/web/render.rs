@@ -25,6 +25,20 @@ pub fn invalid<T: Template>(template: &T) -> Result<HttpResponse, AppError> {
     html(StatusCode::UNPROCESSABLE_ENTITY, template)
 }
 
+/// The whole page, or for a plain htmx request only the block `fragment` picks out of it
+/// (askama's block rendering), so one template and one view struct serve both.
+pub fn page_or_fragment<'a, P: Template, F: Template + 'a>(
+    htmx: &crate::web::extractors::Htmx,
+    page: &'a P,
+    fragment: impl FnOnce(&'a P) -> F,
+) -> Result<HttpResponse, AppError> {
+    if htmx.wants_fragment() {
+        html(StatusCode::OK, &fragment(page))
+    } else {
+        html(StatusCode::OK, page)
+    }
+}
+
 /// A form page: 200 when `fine`, 422 when it shows what was wrong with the input.
 pub fn form<T: Template>(fine: bool, template: &T) -> Result<HttpResponse, AppError> {
     if fine {

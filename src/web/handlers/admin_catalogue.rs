@@ -19,13 +19,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-async fn require_vendor_admin(user: &CurrentUser) -> Result<(), AppError> {
-    user.require(user.role.is_vendor_admin(), "maintain the catalogue")
-        .await
-}
-
 #[derive(Template)]
-#[template(path = "pages/admin_catalogue.html")]
+#[template(path = "pages/admin_catalogue.html", blocks = ["results"])]
 pub struct CatalogueAdminPage {
     pub chrome: Chrome,
     pub q: String,
@@ -34,14 +29,6 @@ pub struct CatalogueAdminPage {
     pub legacy_count: usize,
     pub dates: DatesForm,
     pub errors: FieldErrors,
-}
-
-#[derive(Template)]
-#[template(path = "pages/admin_catalogue.html", block = "results")]
-pub struct CatalogueAdminResults<'a> {
-    pub q: &'a str,
-    pub list: &'a Paged<CatalogueItem>,
-    pub currency: &'a str,
 }
 
 impl CatalogueItem {
@@ -107,24 +94,17 @@ pub async fn page(
     htmx: Htmx,
     query: web::Query<PageRequest>,
 ) -> Result<HttpResponse, AppError> {
-    require_vendor_admin(&user).await?;
+    user.require_vendor_admin("maintain the catalogue").await?;
     let dates = catalogue::acceptance_dates(&user.state.db.pool).await?;
     let page = overview(&user, &query, dates_form(&dates), FieldErrors::default()).await?;
-    if htmx.wants_fragment() {
-        return render::page(&CatalogueAdminResults {
-            q: &page.q,
-            list: &page.list,
-            currency: &page.currency,
-        });
-    }
-    render::page(&page)
+    render::page_or_fragment(&htmx, &page, |p| p.as_results())
 }
 
 pub async fn save_dates(
     user: CurrentUser,
     form: CsrfForm<DatesForm>,
 ) -> Result<HttpResponse, AppError> {
-    require_vendor_admin(&user).await?;
+    user.require_vendor_admin("maintain the catalogue").await?;
     let form = form.0;
     match app::catalogue::save_dates(
         &user.ctx,
@@ -175,7 +155,7 @@ pub async fn import(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     csrf::verify(&req, form.csrf_token.map(|t| t.into_inner()))?;
-    require_vendor_admin(&user).await?;
+    user.require_vendor_admin("maintain the catalogue").await?;
     let Some(table) = form.table.as_deref().and_then(|t| Table::parse(t)) else {
         return Err(AppError::BadRequest(
             "Choose what to import: the catalogue or the legacy table.".into(),
@@ -254,7 +234,7 @@ pub async fn item_form(
     user: CurrentUser,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    require_vendor_admin(&user).await?;
+    user.require_vendor_admin("maintain the catalogue").await?;
     let (item, currency) = load_item(&user, &path.0, &path.1).await?;
     let p = item.price.clone().unwrap_or_default();
     let form = ItemForm {
@@ -286,7 +266,7 @@ pub async fn update_item(
     path: web::Path<(String, String)>,
     form: CsrfForm<ItemForm>,
 ) -> Result<HttpResponse, AppError> {
-    require_vendor_admin(&user).await?;
+    user.require_vendor_admin("maintain the catalogue").await?;
     let form = form.0;
     let input = app::catalogue::ItemInput {
         description: form.description.clone(),

@@ -10,19 +10,11 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 #[derive(Template)]
-#[template(path = "pages/audit.html")]
+#[template(path = "pages/audit.html", blocks = ["results"])]
 pub struct AuditPage {
     pub chrome: Chrome,
     pub q: String,
     pub list: Paged<Entry>,
-}
-
-/// The results table alone, for the live search.
-#[derive(Template)]
-#[template(path = "pages/audit.html", block = "results")]
-pub struct AuditResults<'a> {
-    pub q: &'a str,
-    pub list: &'a Paged<Entry>,
 }
 
 impl Entry {
@@ -36,16 +28,13 @@ pub async fn list(
     htmx: Htmx,
     query: web::Query<PageRequest>,
 ) -> Result<HttpResponse, AppError> {
-    user.require(user.role.is_vendor_admin(), "view the audit log")
-        .await?;
+    user.require_vendor_admin("view the audit log").await?;
     let list = audit::list(&user.state.db.pool, &query).await?;
     let q = query.query().unwrap_or("").to_string();
-    if htmx.wants_fragment() {
-        return render::page(&AuditResults { q: &q, list: &list });
-    }
-    render::page(&AuditPage {
+    let page = AuditPage {
         chrome: Chrome::new(&user, "/admin/audit", "Audit log")?,
         q,
         list,
-    })
+    };
+    render::page_or_fragment(&htmx, &page, |p| p.as_results())
 }

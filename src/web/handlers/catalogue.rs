@@ -12,7 +12,7 @@ use askama::Template;
 use serde::Deserialize;
 
 #[derive(Template)]
-#[template(path = "pages/catalogue.html")]
+#[template(path = "pages/catalogue.html", blocks = ["results"])]
 pub struct CataloguePage {
     pub chrome: Chrome,
     pub q: String,
@@ -20,15 +20,6 @@ pub struct CataloguePage {
     pub terms: Vec<u8>,
     pub currency: String,
     pub list: Paged<BrowseRow>,
-}
-
-#[derive(Template)]
-#[template(path = "pages/catalogue.html", block = "results")]
-pub struct CatalogueResults<'a> {
-    pub q: &'a str,
-    pub term: u8,
-    pub currency: &'a str,
-    pub list: &'a Paged<BrowseRow>,
 }
 
 #[derive(Deserialize)]
@@ -39,12 +30,6 @@ pub struct TermQuery {
 impl CataloguePage {
     pub fn money(&self, row: &BrowseRow) -> String {
         money(row, &self.currency)
-    }
-}
-
-impl CatalogueResults<'_> {
-    pub fn money(&self, row: &BrowseRow) -> String {
-        money(row, self.currency)
     }
 }
 
@@ -79,14 +64,6 @@ pub async fn browse(
     let q = query.query().unwrap_or("").to_string();
     let rows = snapshot.browse(&q, term, user.state.clock.today());
     let list = Paged::of_all(rows, query.page(), PER_PAGE);
-    if htmx.wants_fragment() {
-        return render::page(&CatalogueResults {
-            q: &q,
-            term,
-            currency: &snapshot.currency,
-            list: &list,
-        });
-    }
     let page = CataloguePage {
         chrome: Chrome::new(&user, "/catalogue", "Catalogue")?,
         q,
@@ -95,5 +72,5 @@ pub async fn browse(
         currency: snapshot.currency,
         list,
     };
-    render::page(&page)
+    render::page_or_fragment(&htmx, &page, |p| p.as_results())
 }

@@ -21,13 +21,8 @@ pub struct ImportPage {
     pub preview: Option<LicensePreview>,
 }
 
-async fn require_vendor_admin(user: &CurrentUser) -> Result<(), AppError> {
-    user.require(user.role.is_vendor_admin(), "import licenses")
-        .await
-}
-
 pub async fn page(user: CurrentUser) -> Result<HttpResponse, AppError> {
-    require_vendor_admin(&user).await?;
+    user.require_vendor_admin("import licenses").await?;
     let chrome = Chrome::new(&user, "/admin/licenses/import", "Import licenses")?;
     render::page(&ImportPage {
         chrome,
@@ -54,7 +49,7 @@ pub async fn import(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     csrf::verify(&req, form.csrf_token.map(|t| t.into_inner()))?;
-    require_vendor_admin(&user).await?;
+    user.require_vendor_admin("import licenses").await?;
     let Some(text) = crate::web::forms::uploaded_csv(form.csv, form.file)? else {
         user.session
             .flash("error", "Choose a CSV file to import.")?;

@@ -15,14 +15,6 @@ use askama::Template;
 use rand::distributions::{Alphanumeric, DistString};
 use serde::Deserialize;
 
-async fn require_vendor_admin(user: &CurrentUser) -> Result<(), AppError> {
-    user.require(
-        user.role.is_vendor_admin(),
-        "send messages or see the outbox",
-    )
-    .await
-}
-
 #[derive(Template)]
 #[template(path = "pages/messages.html")]
 pub struct MessagesPage {
@@ -54,7 +46,8 @@ pub struct MessageForm {
 }
 
 pub async fn form(user: CurrentUser) -> Result<HttpResponse, AppError> {
-    require_vendor_admin(&user).await?;
+    user.require_vendor_admin("send messages or see the outbox")
+        .await?;
     let form = MessageForm {
         kind: "marketing".into(),
         levels: PartnerLevel::ALL
@@ -77,7 +70,8 @@ pub async fn send(
     user: CurrentUser,
     form: CsrfForm<MessageForm>,
 ) -> Result<HttpResponse, AppError> {
-    require_vendor_admin(&user).await?;
+    user.require_vendor_admin("send messages or see the outbox")
+        .await?;
     let form = form.0;
     let input = app::messages::NewMessage {
         kind: form.kind.clone(),
@@ -145,7 +139,8 @@ pub async fn outbox_page(
     query: web::Query<PageRequest>,
     filter: web::Query<StatusFilter>,
 ) -> Result<HttpResponse, AppError> {
-    require_vendor_admin(&user).await?;
+    user.require_vendor_admin("send messages or see the outbox")
+        .await?;
     let status = filter
         .status
         .clone()
@@ -167,7 +162,8 @@ pub async fn retry(
     path: web::Path<i64>,
     _f: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    require_vendor_admin(&user).await?;
+    user.require_vendor_admin("send messages or see the outbox")
+        .await?;
     app::messages::retry(&user.ctx, *path).await?;
     user.session.flash(
         "success",

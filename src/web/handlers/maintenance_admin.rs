@@ -12,11 +12,6 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-async fn require_vendor_admin(user: &CurrentUser) -> Result<(), AppError> {
-    user.require(user.role.is_vendor_admin(), "schedule maintenance windows")
-        .await
-}
-
 impl Window {
     pub fn from_label(&self) -> String {
         format_timestamp(self.starts_at)
@@ -83,7 +78,8 @@ async fn view(
 }
 
 pub async fn page(user: CurrentUser) -> Result<HttpResponse, AppError> {
-    require_vendor_admin(&user).await?;
+    user.require_vendor_admin("schedule maintenance windows")
+        .await?;
     render::page(&view(&user, WindowForm::default(), FieldErrors::default()).await?)
 }
 
@@ -91,7 +87,8 @@ pub async fn create(
     user: CurrentUser,
     form: CsrfForm<WindowForm>,
 ) -> Result<HttpResponse, AppError> {
-    require_vendor_admin(&user).await?;
+    user.require_vendor_admin("schedule maintenance windows")
+        .await?;
     let form = form.0;
     let input = app::maintenance::NewWindow {
         starts: form.starts.clone(),
@@ -115,7 +112,8 @@ pub async fn delete(
     path: web::Path<i64>,
     _f: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    require_vendor_admin(&user).await?;
+    user.require_vendor_admin("schedule maintenance windows")
+        .await?;
     app::maintenance::cancel(&user.ctx, *path).await?;
     user.session.flash(
         "success",

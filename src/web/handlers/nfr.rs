@@ -385,8 +385,7 @@ async fn admin_page(
 }
 
 pub async fn admin(user: CurrentUser) -> Result<HttpResponse, AppError> {
-    user.require(user.role.is_vendor_admin(), "keep the NFR allotments")
-        .await?;
+    user.require_vendor_admin("keep the NFR allotments").await?;
     render::page(&admin_page(&user, AllotmentForm::default(), FieldErrors::default()).await?)
 }
 

@@ -14,20 +14,12 @@ use serde::Deserialize;
 use sqlx::AnyPool;
 
 #[derive(Template)]
-#[template(path = "pages/orgs/list.html")]
+#[template(path = "pages/orgs/list.html", blocks = ["results"])]
 pub struct OrgsPage {
     pub chrome: Chrome,
     pub q: String,
     pub kind: String,
     pub list: Paged<orgs::Org>,
-}
-
-#[derive(Template)]
-#[template(path = "pages/orgs/list.html", block = "results")]
-pub struct OrgsResults<'a> {
-    pub q: &'a str,
-    pub kind: &'a str,
-    pub list: &'a Paged<orgs::Org>,
 }
 
 pub use crate::app::orgs::Options;
@@ -93,11 +85,6 @@ pub struct KindFilter {
     kind: Option<String>,
 }
 
-async fn require_vendor_admin(user: &CurrentUser) -> Result<(), AppError> {
-    user.require(user.role.is_vendor_admin(), "manage organisations")
-        .await
-}
-
 async fn options(user: &CurrentUser) -> Result<Options, AppError> {
     Ok(app::orgs::options(&user.ctx).await?)
 }
@@ -108,7 +95,7 @@ pub async fn list(
     query: web::Query<PageRequest>,
     filter: web::Query<KindFilter>,
 ) -> Result<HttpResponse, AppError> {
-    require_vendor_admin(&user).await?;
+    user.require_vendor_admin("manage organisations").await?;
     let kind = filter
         .kind
         .as_deref()
@@ -117,24 +104,17 @@ pub async fn list(
     let list = orgs::list(&user.state.db.pool, kind, &query).await?;
     let q = query.query().unwrap_or("").to_string();
     let kind = kind.map(|k| k.as_str()).unwrap_or("").to_string();
-    if htmx.wants_fragment() {
-        return render::page(&OrgsResults {
-            q: &q,
-            kind: &kind,
-            list: &list,
-        });
-    }
-    let chrome = Chrome::new(&user, "/admin/organisations", "Organisations")?;
-    render::page(&OrgsPage {
-        chrome,
+    let page = OrgsPage {
+        chrome: Chrome::new(&user, "/admin/organisations", "Organisations")?,
         q,
         kind,
         list,
-    })
+    };
+    render::page_or_fragment(&htmx, &page, |p| p.as_results())
 }
 
 pub async fn new_form(user: CurrentUser) -> Result<HttpResponse, AppError> {
-    require_vendor_admin(&user).await?;
+    user.require_vendor_admin("manage organisations").await?;
     let form = OrgForm {
         kind: "reseller".into(),
         ..OrgForm::default()
@@ -176,7 +156,7 @@ fn granted(grant: &Option<Grant>) -> String {
 }
 
 pub async fn create(user: CurrentUser, form: CsrfForm<OrgForm>) -> Result<HttpResponse, AppError> {
-    require_vendor_admin(&user).await?;
+    user.require_vendor_admin("manage organisations").await?;
     let form = form.0;
     let admin = app::orgs::AdminInput {
         name: form.admin_name.clone(),
@@ -232,7 +212,7 @@ fn no_members() -> Paged<users::User> {
 }
 
 pub async fn edit_form(user: CurrentUser, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
-    require_vendor_admin(&user).await?;
+    user.require_vendor_admin("manage organisations").await?;
     let pool = &user.state.db.pool;
     let org = app::orgs::load(&user.ctx, *path).await?;
     let suppliers = orgs::distributor_ids_of(pool, org.id).await?;

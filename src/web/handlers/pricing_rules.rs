@@ -15,11 +15,6 @@ use askama::Template;
 use serde::Deserialize;
 use std::collections::HashMap;
 
-async fn require_vendor_admin(user: &CurrentUser) -> Result<(), AppError> {
-    user.require(user.role.is_vendor_admin(), "change pricing rules")
-        .await
-}
-
 #[derive(Template)]
 #[template(path = "pages/pricing_rules.html")]
 pub struct RulesPage {
@@ -92,7 +87,7 @@ async fn page_view(
 }
 
 pub async fn page(user: CurrentUser) -> Result<HttpResponse, AppError> {
-    require_vendor_admin(&user).await?;
+    user.require_vendor_admin("change pricing rules").await?;
     render::page(&page_view(&user, PromoForm::default(), FieldErrors::default()).await?)
 }
 
@@ -108,7 +103,7 @@ pub async fn save(
     user: CurrentUser,
     form: CsrfForm<PercentForm>,
 ) -> Result<HttpResponse, AppError> {
-    require_vendor_admin(&user).await?;
+    user.require_vendor_admin("change pricing rules").await?;
     match app::pricing_rules::save(&user.ctx, &form.0.fields).await {
         Ok(()) => {
             user.session.flash(
@@ -144,7 +139,7 @@ pub async fn add_promotion(
     user: CurrentUser,
     form: CsrfForm<PromoForm>,
 ) -> Result<HttpResponse, AppError> {
-    require_vendor_admin(&user).await?;
+    user.require_vendor_admin("change pricing rules").await?;
     let form = form.0;
     let input = app::pricing_rules::PromoInput {
         code: form.code.clone(),
@@ -169,7 +164,7 @@ pub async fn delete_promotion(
     path: web::Path<String>,
     _f: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    require_vendor_admin(&user).await?;
+    user.require_vendor_admin("change pricing rules").await?;
     let code = path.into_inner();
     app::pricing_rules::delete_promotion(&user.ctx, &code).await?;
     user.session.flash(

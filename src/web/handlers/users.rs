@@ -15,22 +15,13 @@ use askama::Template;
 use serde::Deserialize;
 
 #[derive(Template)]
-#[template(path = "pages/users/list.html")]
+#[template(path = "pages/users/list.html", blocks = ["results"])]
 pub struct UsersPage {
     pub chrome: Chrome,
     pub q: String,
     pub list: Paged<users::User>,
     pub me: UserId,
     pub csrf: String,
-}
-
-#[derive(Template)]
-#[template(path = "pages/users/list.html", block = "results")]
-pub struct UsersResults<'a> {
-    pub q: &'a str,
-    pub list: &'a Paged<users::User>,
-    pub me: UserId,
-    pub csrf: &'a str,
 }
 
 #[derive(Template)]
@@ -83,23 +74,15 @@ pub async fn list(
     require_admin(&user).await?;
     let list = users::list_in_org(&user.state.db.pool, user.org_id, &query).await?;
     let q = query.query().unwrap_or("").to_string();
-    let csrf = user.session.csrf_token()?;
-    if htmx.wants_fragment() {
-        return render::page(&UsersResults {
-            q: &q,
-            list: &list,
-            me: user.id,
-            csrf: &csrf,
-        });
-    }
     let chrome = Chrome::new(&user, "/users", "Users")?;
-    render::page(&UsersPage {
+    let page = UsersPage {
+        csrf: chrome.csrf.clone(),
         chrome,
         q,
         list,
         me: user.id,
-        csrf,
-    })
+    };
+    render::page_or_fragment(&htmx, &page, |p| p.as_results())
 }
 
 pub async fn new_form(user: CurrentUser) -> Result<HttpResponse, AppError> {
