@@ -152,3 +152,31 @@ async fn sqlite_and_postgres_migrations_describe_the_same_schema() {
         "migrations drifted apart:\n only in PostgreSQL: {only_pg:#?}\n only in SQLite: {only_lite:#?}"
     );
 }
+
+/// A value taken meanwhile (a unique key) becomes the message next to its field, on both
+/// databases; other errors stay errors.
+#[tokio::test]
+async fn a_unique_key_violation_becomes_a_field_message() {
+    use partner_portal::app::Error;
+    use partner_portal::db::orgs::{insert, OrgFields};
+    use partner_portal::domain::OrgKind;
+    let app = spawn_app().await;
+    let fields = OrgFields {
+        name: "Northwind Distribution".into(),
+        partner_level: None,
+        cam_user_id: None,
+        is_msp: false,
+    };
+    let mut tx = app.db.pool.begin().await.unwrap();
+    let taken = insert(&mut tx, OrgKind::Distributor, &fields, 0)
+        .await
+        .map_err(Error::unique("name", "Taken meanwhile."))
+        .unwrap_err();
+    match taken {
+        Error::Invalid(errors) => assert_eq!(errors.get("name"), Some("Taken meanwhile.")),
+        other => panic!("expected a field message, got {other:?}"),
+    }
+    drop(tx);
+    let other = Error::unique("name", "Taken meanwhile.")(sqlx::Error::RowNotFound);
+    assert!(matches!(other, Error::Unexpected(_)), "{other:?}");
+}

@@ -184,6 +184,18 @@ impl From<crate::domain::status::IllegalTransition> for Error {
 }
 
 impl Error {
+    /// A unique-key violation (someone took the value meanwhile) as the message next to
+    /// `field`; any other database error as it is.
+    pub fn unique<'a>(field: &'a str, message: &'a str) -> impl FnOnce(sqlx::Error) -> Error + 'a {
+        move |e| {
+            if crate::db::is_unique_violation(&e) {
+                Error::invalid(field, message)
+            } else {
+                e.into()
+            }
+        }
+    }
+
     /// One field's message.
     pub fn invalid(field: &str, message: impl Into<String>) -> Error {
         let mut errors = FieldErrors::default();

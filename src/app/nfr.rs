@@ -12,6 +12,7 @@ use crate::db::{catalogue, orgs, users};
 use crate::domain::catalogue::{Availability, Snapshot};
 use crate::domain::contact::{ContactRole, Person};
 use crate::domain::sku::{Channel, Transaction};
+use crate::domain::status::NfrEvent;
 use crate::domain::{AccessRole, Cents, FieldErrors, OrgId, PartnerLevel, Sku, SkuFields, UserId};
 use crate::mail::notify::{notify_role, queue_for, Notice};
 use chrono::{Datelike, NaiveDate};
@@ -413,12 +414,16 @@ pub async fn decide(ctx: &Ctx, id: i64, decision: Decision) -> Result<Decided, E
     ctx.require(may_decide(ctx, &request), "decide on NFR requests")
         .await?;
     let user = ctx.user.ok_or(Error::Forbidden)?;
-    if request.status != "submitted" {
-        return Err(Error::Conflict(format!(
+    let event = match decision {
+        Decision::Approve => NfrEvent::Approve,
+        Decision::Reject { .. } => NfrEvent::Reject,
+    };
+    let status = request.status.next(event).map_err(|_| {
+        Error::Conflict(format!(
             "{} is {} already.",
             request.reference, request.status
-        )));
-    }
+        ))
+    })?;
     let reason = match &decision {
         Decision::Approve => String::new(),
         Decision::Reject { reason } => reason.trim().to_string(),
@@ -441,11 +446,6 @@ pub async fn decide(ctx: &Ctx, id: i64, decision: Decision) -> Result<Decided, E
         let lines = zero_dollar_lines(&snapshot, &skus);
         order = Some(place_nfr_order(&mut tx, ctx, request.reseller_id, lines).await?);
     }
-    let status = if order.is_some() {
-        "approved"
-    } else {
-        "rejected"
-    };
     let decided = store::decide(
         &mut tx,
         request.id,
@@ -475,7 +475,15 @@ pub async fn decide(ctx: &Ctx, id: i64, decision: Decision) -> Result<Decided, E
         ctx.now,
     )
     .await?;
-    tell_decision(&mut tx, ctx, &request, status, &reason, order.as_ref()).await?;
+    tell_decision(
+        &mut tx,
+        ctx,
+        &request,
+        status.as_str(),
+        &reason,
+        order.as_ref(),
+    )
+    .await?;
     tx.commit().await?;
     let order = match order {
         Some(placed) => {

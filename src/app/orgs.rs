@@ -233,15 +233,10 @@ pub async fn create(
         Ok::<_, sqlx::Error>(id)
     }
     .await;
-    let id = match created {
-        Ok(id) => id,
-        Err(e) if crate::db::is_unique_violation(&e) => {
-            return Err(Error::Conflict(
-                "The name or the administrator's e-mail was taken meanwhile. Go back and choose another.".into(),
-            ))
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let id = created.map_err(Error::unique(
+        "name",
+        "This name or the administrator's e-mail was taken meanwhile: choose another.",
+    ))?;
     let detail = describe(kind, &fields, &suppliers, &options) + &format!("; admin {admin_email}");
     crate::db::audit::record(
         &mut *tx,
@@ -297,15 +292,14 @@ pub async fn update(ctx: &Ctx, id: i64, input: OrgInput) -> Result<Saved, Error>
     );
     let after = describe(org.kind, &fields, &suppliers, &options);
     let mut tx = pool.begin().await?;
-    match orgs::update(&mut tx, org.id, &fields).await {
-        Ok(true) => {}
-        Ok(false) => return Err(Error::NotFound),
-        Err(e) if crate::db::is_unique_violation(&e) => {
-            return Err(Error::Conflict(
-                "Another organisation took this name meanwhile.".into(),
-            ))
-        }
-        Err(e) => return Err(e.into()),
+    let updated = orgs::update(&mut tx, org.id, &fields)
+        .await
+        .map_err(Error::unique(
+            "name",
+            "Another organisation took this name meanwhile.",
+        ))?;
+    if !updated {
+        return Err(Error::NotFound);
     }
     if org.kind == OrgKind::Reseller {
         orgs::set_distributors(&mut tx, org.id, &suppliers).await?;

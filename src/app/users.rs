@@ -89,16 +89,12 @@ pub async fn create(ctx: &Ctx, input: UserInput) -> Result<Saved, Error> {
         password_hash: &hash,
         role,
     };
-    let id = match store::insert(&mut tx, &new, ctx.now).await {
-        Ok(id) => id,
-        Err(e) if crate::db::is_unique_violation(&e) => {
-            return Err(Error::invalid(
-                "email",
-                "A user with this e-mail address was created meanwhile.",
-            ))
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let id = store::insert(&mut tx, &new, ctx.now)
+        .await
+        .map_err(Error::unique(
+            "email",
+            "A user with this e-mail address was created meanwhile.",
+        ))?;
     crate::db::audit::record(
         &mut *tx,
         &ctx.actor,

@@ -4,6 +4,7 @@
 
 pub use super::Scope;
 use crate::domain::nfr::AllotmentRow;
+use crate::domain::status::NfrStatus;
 use crate::domain::{OrgId, PartnerLevel, UserId};
 use chrono::NaiveDate;
 use sqlx::{AnyConnection, AnyPool, Row};
@@ -168,7 +169,7 @@ pub struct Request {
     pub requester_email: String,
     pub on_behalf_of: Option<String>,
     pub justification: String,
-    pub status: String,
+    pub status: NfrStatus,
     pub reason: Option<String>,
     pub order_reference: Option<String>,
     pub created_at: i64,
@@ -196,7 +197,11 @@ fn request(r: &sqlx::any::AnyRow) -> Result<Request, sqlx::Error> {
         requester_email: r.try_get("requester_email")?,
         on_behalf_of: r.try_get("on_behalf_of")?,
         justification: r.try_get("justification")?,
-        status: r.try_get("status")?,
+        status: {
+            let s: String = r.try_get("status")?;
+            NfrStatus::parse(&s)
+                .ok_or_else(|| sqlx::Error::Decode(format!("unknown NFR status {s:?}").into()))?
+        },
         reason: r.try_get("reason")?,
         order_reference: r.try_get("order_reference")?,
         created_at: r.try_get("created_at")?,
@@ -309,7 +314,7 @@ pub async fn insert(
 pub async fn decide(
     conn: &mut AnyConnection,
     id: i64,
-    status: &str,
+    status: NfrStatus,
     by: UserId,
     now: i64,
     reason: Option<&str>,
@@ -319,7 +324,7 @@ pub async fn decide(
         "UPDATE nfr_requests SET status = $1, decided_by = $2, decided_at = $3, reason = $4, order_id = $5 \
          WHERE id = $6 AND status = 'submitted'",
     )
-    .bind(status)
+    .bind(status.as_str())
     .bind(by.0)
     .bind(now)
     .bind(reason)

@@ -154,6 +154,61 @@ impl fmt::Display for DealStatus {
     }
 }
 
+/// An NFR request: submitted, then approved (its order issued) or rejected, once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NfrStatus {
+    Submitted,
+    Approved,
+    Rejected,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NfrEvent {
+    Approve,
+    Reject,
+}
+
+impl NfrStatus {
+    pub const ALL: [NfrStatus; 3] = [
+        NfrStatus::Submitted,
+        NfrStatus::Approved,
+        NfrStatus::Rejected,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NfrStatus::Submitted => "submitted",
+            NfrStatus::Approved => "approved",
+            NfrStatus::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    pub fn next(self, event: NfrEvent) -> Result<NfrStatus, IllegalTransition> {
+        match (self, event) {
+            (NfrStatus::Submitted, NfrEvent::Approve) => Ok(NfrStatus::Approved),
+            (NfrStatus::Submitted, NfrEvent::Reject) => Ok(NfrStatus::Rejected),
+            (status, event) => Err(IllegalTransition {
+                what: "An NFR request",
+                event: match event {
+                    NfrEvent::Approve => "approved",
+                    NfrEvent::Reject => "rejected",
+                },
+                status: status.as_str(),
+            }),
+        }
+    }
+}
+
+impl fmt::Display for NfrStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// An approved registration is valid through this day: `validity_days` counted from the day
 /// of approval (or extension) itself.
 pub fn valid_until(from: NaiveDate, validity_days: u32) -> NaiveDate {
@@ -164,6 +219,21 @@ pub fn valid_until(from: NaiveDate, validity_days: u32) -> NaiveDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_nfr_request_is_decided_once() {
+        use NfrEvent::*;
+        assert_eq!(NfrStatus::Submitted.next(Approve), Ok(NfrStatus::Approved));
+        assert_eq!(NfrStatus::Submitted.next(Reject), Ok(NfrStatus::Rejected));
+        for decided in [NfrStatus::Approved, NfrStatus::Rejected] {
+            for event in [Approve, Reject] {
+                let e = decided.next(event).unwrap_err();
+                assert!(e.to_string().starts_with("An NFR request cannot be"), "{e}");
+            }
+        }
+        assert_eq!(NfrStatus::parse("approved"), Some(NfrStatus::Approved));
+        assert_eq!(NfrStatus::parse("pending"), None);
+    }
 
     #[test]
     fn inquiries_move_only_along_their_path() {

@@ -286,7 +286,8 @@ async fn show_page(
     Ok(ShowPage {
         chrome: Chrome::new(user, "/nfr", request.reference.clone())?,
         usage: usage_of(user, request.reseller_id).await?,
-        can_decide: app::nfr::may_decide(&user.ctx, &request) && request.status == "submitted",
+        can_decide: app::nfr::may_decide(&user.ctx, &request)
+            && request.status == crate::domain::status::NfrStatus::Submitted,
         request,
         errors,
     })
