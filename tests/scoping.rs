@@ -45,12 +45,13 @@ async fn child_reads_return_nothing_outside_the_callers_scope() {
     }
 
     // A lead's history.
-    let lead = app
-        .scalar(&format!(
+    let lead = partner_portal::domain::LeadId(
+        app.scalar(&format!(
             "SELECT MIN(l.id) FROM leads l JOIN lead_events e ON e.lead_id = l.id WHERE l.reseller_id = {}",
             acme.0
         ))
-        .await;
+        .await,
+    );
     assert!(!leads::events(pool, Scope::Reseller(acme), lead)
         .await
         .unwrap()
@@ -156,7 +157,7 @@ async fn child_reads_return_nothing_outside_the_callers_scope() {
                 sku: renewal.to_string(),
                 description: "renewal".into(),
                 quantity: 1,
-                changes_entry: Some(entry),
+                changes_entry: Some(partner_portal::domain::EntryId(entry)),
                 unit_msrp: Cents(100),
                 net: Cents(100),
             }],

@@ -9,7 +9,7 @@ use crate::db::{catalogue, orgs, users};
 use crate::domain::contact::{ContactRole, Person};
 use crate::domain::field_errors::required_text;
 use crate::domain::status::{valid_until, DealEvent};
-use crate::domain::{AccessRole, Cents, Email, FieldErrors, OrgId};
+use crate::domain::{AccessRole, Cents, DealId, Email, FieldErrors, OrgId};
 use crate::mail::notify::{notify_role, queue_for, Notice};
 use chrono::{Datelike, NaiveDate};
 
@@ -147,7 +147,7 @@ pub struct NewRegistration {
 /// A submitted registration.
 #[derive(Debug, Clone)]
 pub struct Registered {
-    pub id: i64,
+    pub id: DealId,
     pub reference: String,
 }
 
@@ -235,7 +235,7 @@ pub async fn register(ctx: &Ctx, input: NewRegistration) -> Result<Registered, E
     let mut tx = pool.begin().await?;
     let end_customer = resolve_end_customer(&mut tx, reseller, &choice, ctx.now).await?;
     let conflicts =
-        store::approved_conflicts(&mut tx, end_customer, &families, ctx.today, 0).await?;
+        store::approved_conflicts(&mut tx, end_customer, &families, ctx.today, None).await?;
     if !conflicts.is_empty() {
         return Err(Error::invalid(
             "families",
@@ -322,7 +322,7 @@ pub fn may_decide(ctx: &Ctx, deal: &Deal) -> bool {
 }
 
 /// A registration in the caller's scope.
-pub async fn load(ctx: &Ctx, id: i64) -> Result<Deal, Error> {
+pub async fn load(ctx: &Ctx, id: DealId) -> Result<Deal, Error> {
     store::get(&ctx.db.pool, ctx.scope, id)
         .await?
         .ok_or(Error::NotFound)
@@ -332,7 +332,7 @@ pub async fn load(ctx: &Ctx, id: i64) -> Result<Deal, Error> {
 /// deal registration role. Returns what happened in a word ("approved", …).
 pub async fn decide(
     ctx: &Ctx,
-    id: i64,
+    id: DealId,
     event: DealEvent,
     reason: &str,
 ) -> Result<&'static str, Error> {
@@ -359,7 +359,7 @@ pub async fn decide(
                 deal.end_customer_id,
                 &deal.families,
                 today,
-                deal.id,
+                Some(deal.id),
             )
             .await?;
             if !conflicts.is_empty() {

@@ -12,7 +12,7 @@ use crate::domain::catalogue::{LineInput, Snapshot, Status, Translation};
 use crate::domain::contact::ContactRole;
 use crate::domain::order_line::parse_quantity;
 use crate::domain::status::{InquiryEvent, InquiryStatus};
-use crate::domain::{AccessRole, FieldErrors, OrgId, Sku};
+use crate::domain::{AccessRole, FieldErrors, InquiryId, OrgId, Sku};
 use crate::mail::notify::{notify_role, Notice};
 use chrono::{Datelike, NaiveDate};
 
@@ -32,7 +32,7 @@ pub struct NewInquiry {
 
 /// Starts a draft inquiry of the caller's reseller for one of its end customers (or a new
 /// one), addressed to one of its distributors. Returns its id.
-pub async fn create(ctx: &Ctx, input: NewInquiry) -> Result<i64, Error> {
+pub async fn create(ctx: &Ctx, input: NewInquiry) -> Result<InquiryId, Error> {
     let Some(reseller) = reseller_of(ctx) else {
         ctx.require(false, "ask for pricing").await?;
         return Err(Error::Forbidden);
@@ -158,7 +158,7 @@ async fn claim_version(
 /// Adds a line to a draft, judged by the legacy rules of today.
 pub async fn add_line(
     ctx: &Ctx,
-    id: i64,
+    id: InquiryId,
     typed: &TypedLine,
     seen: Option<i64>,
 ) -> Result<(), Error> {
@@ -192,7 +192,12 @@ pub async fn add_line(
 }
 
 /// Removes a line of a draft.
-pub async fn remove_line(ctx: &Ctx, id: i64, line: i64, seen: Option<i64>) -> Result<(), Error> {
+pub async fn remove_line(
+    ctx: &Ctx,
+    id: InquiryId,
+    line: i64,
+    seen: Option<i64>,
+) -> Result<(), Error> {
     let inquiry = load(ctx, id).await?;
     ctx.require(editable(ctx, &inquiry), "change this inquiry")
         .await?;
@@ -207,7 +212,7 @@ pub async fn remove_line(ctx: &Ctx, id: i64, line: i64, seen: Option<i64>) -> Re
 
 /// Submits a draft to its distributor when every line is accepted on today's date (errors on
 /// the `sku` field, where the page shows them); the distributor's quotes role is told.
-pub async fn submit(ctx: &Ctx, id: i64, seen: Option<i64>) -> Result<Inquiry, Error> {
+pub async fn submit(ctx: &Ctx, id: InquiryId, seen: Option<i64>) -> Result<Inquiry, Error> {
     let inquiry = load(ctx, id).await?;
     ctx.require(
         reseller_of(ctx) == Some(inquiry.reseller_id),

@@ -7,7 +7,7 @@ use crate::db::leads::{self as store, Lead};
 use crate::domain::contact::ContactRole;
 use crate::domain::field_errors::required_text;
 use crate::domain::lead::LeadStatus;
-use crate::domain::{AccessRole, Email, FieldErrors, OrgId};
+use crate::domain::{AccessRole, Email, FieldErrors, LeadId, OrgId};
 use crate::mail::notify::{notify_role, Notice};
 use chrono::NaiveDate;
 
@@ -34,7 +34,7 @@ fn reseller_of(ctx: &Ctx) -> Option<OrgId> {
 }
 
 /// A lead in the caller's scope; distributors are not in a reseller's lead pipeline (403).
-pub async fn load(ctx: &Ctx, id: i64) -> Result<Lead, Error> {
+pub async fn load(ctx: &Ctx, id: LeadId) -> Result<Lead, Error> {
     ctx.require(
         !matches!(
             ctx.role,
@@ -70,7 +70,7 @@ pub struct NewLead {
 /// An added or assigned lead.
 #[derive(Debug, Clone)]
 pub struct Added {
-    pub id: i64,
+    pub id: LeadId,
     pub company: String,
     /// For an assignment: the reseller's name and how many people there were told.
     pub assigned: Option<(String, usize)>,
@@ -224,7 +224,7 @@ pub struct Updated {
 
 /// Records activity on a lead of the caller's reseller: its status, notes and next step.
 /// An expired lead is read-only.
-pub async fn update(ctx: &Ctx, id: i64, input: LeadUpdate) -> Result<Updated, Error> {
+pub async fn update(ctx: &Ctx, id: LeadId, input: LeadUpdate) -> Result<Updated, Error> {
     let lead = load(ctx, id).await?;
     ctx.require(reseller_of(ctx).is_some(), "update leads")
         .await?;

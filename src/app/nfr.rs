@@ -13,7 +13,9 @@ use crate::domain::catalogue::{Availability, Snapshot};
 use crate::domain::contact::{ContactRole, Person};
 use crate::domain::sku::{Channel, Transaction};
 use crate::domain::status::NfrEvent;
-use crate::domain::{AccessRole, Cents, FieldErrors, OrgId, PartnerLevel, Sku, SkuFields, UserId};
+use crate::domain::{
+    AccessRole, Cents, FieldErrors, NfrRequestId, OrgId, PartnerLevel, Sku, SkuFields, UserId,
+};
 use crate::mail::notify::{notify_role, queue_for, Notice};
 use chrono::{Datelike, NaiveDate};
 use sqlx::AnyConnection;
@@ -242,7 +244,7 @@ async fn requested_for(ctx: &Ctx, chosen: &str) -> Result<(Option<OrgId>, Option
 /// A filed request.
 #[derive(Debug, Clone)]
 pub struct Filed {
-    pub id: i64,
+    pub id: NfrRequestId,
     pub reference: String,
     pub reseller_name: String,
     /// Whether the reseller has a CAM (else the vendor admins decide).
@@ -406,7 +408,7 @@ pub struct Decided {
 
 /// Approves (places and processes the zero-dollar order) or rejects (with a reason) a
 /// request that waits for a decision, and tells the requester and the partner program role.
-pub async fn decide(ctx: &Ctx, id: i64, decision: Decision) -> Result<Decided, Error> {
+pub async fn decide(ctx: &Ctx, id: NfrRequestId, decision: Decision) -> Result<Decided, Error> {
     let pool = &ctx.db.pool;
     let request = store::get(pool, ctx.scope, id)
         .await?

@@ -7,7 +7,7 @@ use crate::db::orders::{self as store, NewOrderLine, OrderSource};
 use crate::domain::contact::{ContactRole, Person};
 use crate::domain::schedule::{co_termed, hardware_warranty, new_subscription, renewal};
 use crate::domain::sku::{Sku, Transaction};
-use crate::domain::{Cents, OrgId};
+use crate::domain::{Cents, EntryId, InquiryId, OrderId, OrgId};
 use crate::mail::notify::{notify_role, queue_for, Notice};
 use chrono::{Datelike, NaiveDate};
 use sqlx::AnyConnection;
@@ -16,7 +16,7 @@ use sqlx::AnyConnection;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
     /// The reseller accepted this quote of this inquiry.
-    Quote { inquiry: i64, quote: i64 },
+    Quote { inquiry: InquiryId, quote: i64 },
     /// A distributor entered it on the order form.
     Direct,
     /// Not-for-resale licenses (the allotment on joining, or an approved request).
@@ -36,7 +36,7 @@ pub struct NewOrder {
 /// A placed order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Placed {
-    pub id: i64,
+    pub id: OrderId,
     pub reference: String,
     pub total: Cents,
 }
@@ -61,7 +61,7 @@ pub async fn place_in(
     if order.lines.is_empty() {
         return Err(Error::invalid("lines", "An order needs at least one line."));
     }
-    let linked: Vec<i64> = order.lines.iter().filter_map(|l| l.changes_entry).collect();
+    let linked: Vec<EntryId> = order.lines.iter().filter_map(|l| l.changes_entry).collect();
     let known = store::entries_of_customer(conn, order.end_customer, &linked).await?;
     let mut errors = crate::domain::FieldErrors::default();
     for (n, line) in order.lines.iter().enumerate() {
@@ -87,7 +87,7 @@ pub async fn place_in(
     }
     let source = match order.origin {
         Origin::Quote { inquiry, quote } => OrderSource {
-            inquiry: Some(inquiry),
+            inquiry: Some(inquiry.0),
             quote: Some(quote),
         },
         Origin::Direct | Origin::Nfr => OrderSource {
@@ -173,7 +173,7 @@ pub async fn process_waiting(ctx: &Ctx, completed_on: NaiveDate) -> anyhow::Resu
 /// [`process_waiting`], it waits during a maintenance window and is never processed twice.
 pub async fn process_one(
     ctx: &Ctx,
-    order: i64,
+    order: OrderId,
     completed_on: NaiveDate,
 ) -> anyhow::Result<ProcessStats> {
     let waiting = store::unprocessed(&ctx.db.pool)
@@ -468,7 +468,7 @@ pub async fn check_direct(ctx: &Ctx, order: &DirectOrder) -> Result<Checked, Err
             checked.lines.push(line);
             continue;
         }
-        let entry_id = typed.entry.parse::<i64>().ok();
+        let entry_id = typed.entry.parse::<EntryId>().ok();
         let entry = match entry_id.map(|id| entries.iter().find(|e| e.id == id)) {
             None => None,
             Some(None) => {

@@ -11,11 +11,11 @@ use crate::domain::pricing::{
     adjust, price_line, proposed, totals, Adjustment, Bp, Discount, Level, QuoteContext,
 };
 use crate::domain::status::{InquiryEvent, InquiryStatus};
-use crate::domain::{AccessRole, FieldErrors, PartnerLevel};
+use crate::domain::{AccessRole, FieldErrors, InquiryId, PartnerLevel};
 use crate::mail::notify::{queue_for, Notice};
 
 /// An inquiry in the caller's scope (channel account managers see none: 403, audited).
-pub async fn load(ctx: &Ctx, id: i64) -> Result<Inquiry, Error> {
+pub async fn load(ctx: &Ctx, id: InquiryId) -> Result<Inquiry, Error> {
     ctx.require(
         ctx.role != Some(AccessRole::ChannelManager),
         "see pricing inquiries",
@@ -106,7 +106,7 @@ pub struct Sent {
 /// Sends (or revises) the quote of a submitted inquiry: every typed percentage at most the
 /// approved one, a reason for each lowered one (errors as `line_<id>`), priced through
 /// `domain::pricing`; the author and the reseller's admins are told.
-pub async fn send(ctx: &Ctx, id: i64, input: QuoteInput) -> Result<Sent, Error> {
+pub async fn send(ctx: &Ctx, id: InquiryId, input: QuoteInput) -> Result<Sent, Error> {
     let inquiry = load(ctx, id).await?;
     ctx.require(may_quote(ctx, &inquiry), "quote this inquiry")
         .await?;
@@ -252,7 +252,7 @@ pub enum Answered {
 /// expired) and the answer is refused.
 pub async fn answer(
     ctx: &Ctx,
-    id: i64,
+    id: InquiryId,
     answer: Answer,
     version: Option<i64>,
 ) -> Result<Answered, Error> {

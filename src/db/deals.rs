@@ -5,7 +5,7 @@ pub use super::Scope;
 use crate::domain::paging::PER_PAGE;
 use crate::domain::pricing::{Bp, Promotion, Rules};
 use crate::domain::status::DealStatus;
-use crate::domain::{Cents, OrgId, Paged, PartnerLevel, UserId};
+use crate::domain::{Cents, DealId, OrgId, Paged, PartnerLevel, UserId};
 use chrono::NaiveDate;
 use sqlx::{AnyConnection, AnyPool, Row};
 
@@ -14,7 +14,7 @@ const SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND d.reseller_id = $2) OR 
 
 #[derive(Debug, Clone)]
 pub struct Deal {
-    pub id: i64,
+    pub id: DealId,
     pub reference: String,
     pub reseller_id: OrgId,
     pub reseller_name: String,
@@ -57,7 +57,7 @@ fn date(v: Option<String>) -> Result<Option<NaiveDate>, sqlx::Error> {
 fn deal(r: &sqlx::any::AnyRow) -> Result<Deal, sqlx::Error> {
     let status: String = r.try_get("status")?;
     Ok(Deal {
-        id: r.try_get("id")?,
+        id: DealId(r.try_get("id")?),
         reference: r.try_get("reference")?,
         reseller_id: OrgId(r.try_get("reseller_id")?),
         reseller_name: r.try_get("reseller_name")?,
@@ -93,10 +93,10 @@ async fn with_families(
     );
     let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
     for d in &items {
-        query = query.bind(d.id);
+        query = query.bind(d.id.0);
     }
     for (owner, family) in query.fetch_all(pool).await? {
-        if let Some(d) = items.iter_mut().find(|d| d.id == owner) {
+        if let Some(d) = items.iter_mut().find(|d| d.id.0 == owner) {
             d.families.push(family);
         }
     }
@@ -140,12 +140,12 @@ pub async fn list(
     })
 }
 
-pub async fn get(pool: &AnyPool, scope: Scope, id: i64) -> Result<Option<Deal>, sqlx::Error> {
+pub async fn get(pool: &AnyPool, scope: Scope, id: DealId) -> Result<Option<Deal>, sqlx::Error> {
     let (kind, org) = scope.params();
     let row = sqlx::query(&format!("{SELECT} WHERE {SCOPE} AND d.id = $3"))
         .bind(kind)
         .bind(org)
-        .bind(id)
+        .bind(id.0)
         .fetch_optional(pool)
         .await?;
     Ok(with_families(pool, &Vec::from_iter(row)).await?.pop())
@@ -221,7 +221,7 @@ pub async fn approved_conflicts(
     end_customer: i64,
     families: &[String],
     today: NaiveDate,
-    except: i64,
+    except: Option<DealId>,
 ) -> Result<Vec<String>, sqlx::Error> {
     let mut found = Vec::new();
     for f in families {
@@ -232,7 +232,7 @@ pub async fn approved_conflicts(
         .bind(end_customer)
         .bind(f)
         .bind(today.to_string())
-        .bind(except)
+        .bind(except.map(|d| d.0).unwrap_or(0))
         .fetch_all(&mut *conn)
         .await?;
         for r in refs {
@@ -261,7 +261,7 @@ pub async fn insert(
     d: &NewDeal<'_>,
     year: i32,
     now: i64,
-) -> Result<(i64, String), sqlx::Error> {
+) -> Result<(DealId, String), sqlx::Error> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO deal_registrations (reference, reseller_id, end_customer_id, distributor_id, estimated_msrp, \
          expected_close, notes, status, submitted_by, submitted_at) \
@@ -291,7 +291,7 @@ pub async fn insert(
             .execute(&mut *conn)
             .await?;
     }
-    Ok((id, reference))
+    Ok((DealId(id), reference))
 }
 
 /// Records a decision if the registration is still in `from` (a second, concurrent decision
@@ -299,7 +299,7 @@ pub async fn insert(
 #[allow(clippy::too_many_arguments)]
 pub async fn decide(
     conn: &mut AnyConnection,
-    id: i64,
+    id: DealId,
     from: DealStatus,
     to: DealStatus,
     by: UserId,
@@ -317,7 +317,7 @@ pub async fn decide(
     .bind(reason)
     .bind(valid.map(|v| v.0.to_string()))
     .bind(valid.map(|v| v.1.to_string()))
-    .bind(id)
+    .bind(id.0)
     .bind(from.as_str())
     .execute(conn)
     .await?;
@@ -447,7 +447,7 @@ pub async fn quote_validity_days(pool: &AnyPool) -> Result<u32, sqlx::Error> {
 
 /// An approved registration with its last valid day, for the expiry job.
 pub struct Approved {
-    pub id: i64,
+    pub id: DealId,
     pub reference: String,
     pub reseller: OrgId,
     pub valid_until: chrono::NaiveDate,
@@ -465,7 +465,7 @@ pub async fn approved(pool: &AnyPool) -> Result<Vec<Approved>, sqlx::Error> {
     .iter()
     .map(|r| {
         Ok(Approved {
-            id: r.try_get("id")?,
+            id: DealId(r.try_get("id")?),
             reference: r.try_get("reference")?,
             reseller: OrgId(r.try_get("reseller_id")?),
             valid_until: super::date(&r.try_get::<String, _>("valid_until")?)?,
@@ -476,11 +476,11 @@ pub async fn approved(pool: &AnyPool) -> Result<Vec<Approved>, sqlx::Error> {
 }
 
 /// Records an approved registration as expired (once).
-pub async fn mark_expired(conn: &mut AnyConnection, id: i64) -> Result<(), sqlx::Error> {
+pub async fn mark_expired(conn: &mut AnyConnection, id: DealId) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE deal_registrations SET status = 'expired' WHERE id = $1 AND status = 'approved'",
     )
-    .bind(id)
+    .bind(id.0)
     .execute(conn)
     .await?;
     Ok(())

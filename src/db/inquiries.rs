@@ -4,7 +4,7 @@
 pub use super::Scope;
 use crate::domain::paging::PER_PAGE;
 use crate::domain::status::InquiryStatus;
-use crate::domain::{Cents, OrgId, Paged, UserId};
+use crate::domain::{Cents, InquiryId, OrgId, Paged, UserId};
 use sqlx::{AnyConnection, AnyPool, Row};
 
 pub(crate) const SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND i.reseller_id = $2) \
@@ -31,7 +31,7 @@ impl Line {
 
 #[derive(Debug, Clone)]
 pub struct Inquiry {
-    pub id: i64,
+    pub id: InquiryId,
     pub reference: String,
     pub reseller_id: OrgId,
     pub reseller_name: String,
@@ -59,7 +59,7 @@ const SELECT: &str = "SELECT i.id, i.reference, i.reseller_id, r.name AS reselle
 fn inquiry(r: &sqlx::any::AnyRow) -> Result<Inquiry, sqlx::Error> {
     let status: String = r.try_get("status")?;
     Ok(Inquiry {
-        id: r.try_get("id")?,
+        id: InquiryId(r.try_get("id")?),
         reference: r.try_get("reference")?,
         reseller_id: OrgId(r.try_get("reseller_id")?),
         reseller_name: r.try_get("reseller_name")?,
@@ -92,10 +92,10 @@ async fn with_lines(
     );
     let mut query = sqlx::query(&sql);
     for i in &items {
-        query = query.bind(i.id);
+        query = query.bind(i.id.0);
     }
     for l in query.fetch_all(pool).await? {
-        let owner: i64 = l.try_get("inquiry_id")?;
+        let owner = InquiryId(l.try_get("inquiry_id")?);
         let line = Line {
             id: l.try_get("id")?,
             entered: l.try_get("entered")?,
@@ -166,12 +166,16 @@ pub async fn list(
     })
 }
 
-pub async fn get(pool: &AnyPool, scope: Scope, id: i64) -> Result<Option<Inquiry>, sqlx::Error> {
+pub async fn get(
+    pool: &AnyPool,
+    scope: Scope,
+    id: InquiryId,
+) -> Result<Option<Inquiry>, sqlx::Error> {
     let (kind, org) = scope.params();
     let row = sqlx::query(&format!("{SELECT} WHERE {SCOPE} AND i.id = $3"))
         .bind(kind)
         .bind(org)
-        .bind(id)
+        .bind(id.0)
         .fetch_optional(pool)
         .await?;
     Ok(with_lines(pool, &Vec::from_iter(row)).await?.pop())
@@ -185,7 +189,7 @@ pub async fn insert(
     author: UserId,
     year: i32,
     now: i64,
-) -> Result<(i64, String), sqlx::Error> {
+) -> Result<(InquiryId, String), sqlx::Error> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO inquiries (reference, reseller_id, end_customer_id, distributor_id, status, author_id, created_at) \
          VALUES ($1, $2, $3, $4, 'draft', $5, $6) RETURNING id",
@@ -204,21 +208,21 @@ pub async fn insert(
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    Ok((id, reference))
+    Ok((InquiryId(id), reference))
 }
 
 /// Claims the inquiry at `version` for a change (and bumps the version). False: someone
 /// changed it meanwhile, or it is no longer in `status`.
 pub async fn bump(
     conn: &mut AnyConnection,
-    id: i64,
+    id: InquiryId,
     version: i64,
     status: InquiryStatus,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE inquiries SET version = version + 1 WHERE id = $1 AND version = $2 AND status = $3",
     )
-    .bind(id)
+    .bind(id.0)
     .bind(version)
     .bind(status.as_str())
     .execute(conn)
@@ -239,14 +243,14 @@ pub struct NewLine<'a> {
 
 pub async fn add_line(
     conn: &mut AnyConnection,
-    inquiry: i64,
+    inquiry: InquiryId,
     l: &NewLine<'_>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO inquiry_lines (inquiry_id, entered, months, legacy_sku, sku, family, description, quantity, unit_msrp) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
-    .bind(inquiry)
+    .bind(inquiry.0)
     .bind(l.entered)
     .bind(l.months.map(i64::from))
     .bind(l.legacy_sku)
@@ -262,12 +266,12 @@ pub async fn add_line(
 
 pub async fn remove_line(
     conn: &mut AnyConnection,
-    inquiry: i64,
+    inquiry: InquiryId,
     line: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("DELETE FROM inquiry_lines WHERE id = $1 AND inquiry_id = $2")
         .bind(line)
-        .bind(inquiry)
+        .bind(inquiry.0)
         .execute(conn)
         .await?;
     Ok(done.rows_affected() == 1)
@@ -275,14 +279,14 @@ pub async fn remove_line(
 
 pub async fn mark_submitted(
     conn: &mut AnyConnection,
-    id: i64,
+    id: InquiryId,
     on: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE inquiries SET status = 'submitted', submitted_at = $1, submitted_on = $2 WHERE id = $3")
         .bind(now)
         .bind(on)
-        .bind(id)
+        .bind(id.0)
         .execute(conn)
         .await?;
     Ok(())
@@ -291,10 +295,10 @@ pub async fn mark_submitted(
 /// Who hears about an inquiry's quote: its author (while active) and the reseller's admins.
 pub async fn quote_recipients(
     conn: &mut AnyConnection,
-    inquiry: i64,
+    inquiry: InquiryId,
 ) -> Result<Vec<crate::domain::contact::Person>, sqlx::Error> {
     let reseller: i64 = sqlx::query_scalar("SELECT reseller_id FROM inquiries WHERE id = $1")
-        .bind(inquiry)
+        .bind(inquiry.0)
         .fetch_one(&mut *conn)
         .await?;
     let mut people = super::contact_roles::admins(&mut *conn, OrgId(reseller)).await?;
@@ -302,7 +306,7 @@ pub async fn quote_recipients(
         "SELECT u.id, u.display_name, u.email FROM inquiries i JOIN users u ON u.id = i.author_id \
          WHERE i.id = $1 AND u.disabled = 0",
     )
-    .bind(inquiry)
+    .bind(inquiry.0)
     .fetch_optional(&mut *conn)
     .await?;
     if let Some((user_id, name, email)) = author {

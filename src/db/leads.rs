@@ -5,7 +5,7 @@
 
 pub use super::Scope;
 use crate::domain::lead::{self, LeadStatus};
-use crate::domain::{OrgId, UserId};
+use crate::domain::{LeadId, OrgId, UserId};
 use chrono::NaiveDate;
 use sqlx::{AnyConnection, AnyPool, Row};
 
@@ -17,7 +17,7 @@ const SELECT: &str = "SELECT l.id, l.reseller_id, r.name AS reseller_name, l.com
 
 #[derive(Debug, Clone)]
 pub struct Lead {
-    pub id: i64,
+    pub id: LeadId,
     pub reseller_id: OrgId,
     pub reseller_name: String,
     pub company: String,
@@ -47,7 +47,7 @@ impl Lead {
 fn lead(r: &sqlx::any::AnyRow) -> Result<Lead, sqlx::Error> {
     let status: String = r.try_get("status")?;
     Ok(Lead {
-        id: r.try_get("id")?,
+        id: LeadId(r.try_get("id")?),
         reseller_id: OrgId(r.try_get("reseller_id")?),
         reseller_name: r.try_get("reseller_name")?,
         company: r.try_get("company")?,
@@ -110,12 +110,12 @@ pub async fn list(
     rows.iter().map(lead).collect()
 }
 
-pub async fn get(pool: &AnyPool, scope: Scope, id: i64) -> Result<Option<Lead>, sqlx::Error> {
+pub async fn get(pool: &AnyPool, scope: Scope, id: LeadId) -> Result<Option<Lead>, sqlx::Error> {
     let (kind, org) = scope.params();
     sqlx::query(&format!("{SELECT} WHERE {SCOPE} AND l.id = $3"))
         .bind(kind)
         .bind(org)
-        .bind(id)
+        .bind(id.0)
         .fetch_optional(pool)
         .await?
         .as_ref()
@@ -140,8 +140,8 @@ pub async fn insert(
     l: &NewLead<'_>,
     today: NaiveDate,
     now: i64,
-) -> Result<i64, sqlx::Error> {
-    let id: i64 = sqlx::query_scalar(
+) -> Result<LeadId, sqlx::Error> {
+    let id = LeadId(sqlx::query_scalar(
         "INSERT INTO leads (reseller_id, company, contact_name, contact_email, interest, source, status, notes, next_step, \
          created_by, created_at, last_activity_on, expires_on) \
          VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, $8, $9, $10, $11, $12) RETURNING id",
@@ -159,7 +159,7 @@ pub async fn insert(
     .bind(today.to_string())
     .bind(lead::expires_on(today).to_string())
     .fetch_one(&mut *conn)
-    .await?;
+    .await?);
     let summary = if l.source == "vendor" {
         "Assigned by the vendor"
     } else {
@@ -171,13 +171,13 @@ pub async fn insert(
 
 pub async fn add_event(
     conn: &mut AnyConnection,
-    lead: i64,
+    lead: LeadId,
     by: Option<UserId>,
     summary: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO lead_events (lead_id, at, user_id, summary) VALUES ($1, $2, $3, $4)")
-        .bind(lead)
+        .bind(lead.0)
         .bind(now)
         .bind(by.map(|u| u.0))
         .bind(summary)
@@ -190,7 +190,7 @@ pub async fn add_event(
 /// it is (or was expired meanwhile), so nothing changes.
 pub async fn update(
     conn: &mut AnyConnection,
-    id: i64,
+    id: LeadId,
     status: LeadStatus,
     notes: &str,
     next_step: &str,
@@ -209,7 +209,7 @@ pub async fn update(
     .bind(today.to_string())
     .bind(lead::expires_on(today).to_string())
     .bind(closed)
-    .bind(id)
+    .bind(id.0)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -219,7 +219,7 @@ pub async fn update(
 pub async fn events(
     pool: &AnyPool,
     scope: Scope,
-    lead: i64,
+    lead: LeadId,
 ) -> Result<Vec<(i64, Option<String>, String)>, sqlx::Error> {
     let (kind, id) = scope.params();
     sqlx::query(&format!(
@@ -229,7 +229,7 @@ pub async fn events(
     ))
     .bind(kind)
     .bind(id)
-    .bind(lead)
+    .bind(lead.0)
     .fetch_all(pool)
     .await?
     .iter()
@@ -268,7 +268,7 @@ pub async fn expire(
 /// A lead whose 14-day reminder is due and not yet sent for this period of inactivity.
 #[derive(Debug, Clone)]
 pub struct DueReminder {
-    pub id: i64,
+    pub id: LeadId,
     pub reseller_id: OrgId,
     pub company: String,
     pub expires_on: String,
@@ -296,7 +296,7 @@ pub async fn reminders_due(
     .iter()
     .map(|r| {
         Ok(DueReminder {
-            id: r.try_get("id")?,
+            id: LeadId(r.try_get("id")?),
             reseller_id: OrgId(r.try_get("reseller_id")?),
             company: r.try_get("company")?,
             expires_on: r.try_get("expires_on")?,
@@ -308,14 +308,14 @@ pub async fn reminders_due(
 /// Marks a reminder sent; false if someone else (another process) marked it first.
 pub async fn mark_reminded(
     conn: &mut AnyConnection,
-    id: i64,
+    id: LeadId,
     expires_on: &str,
 ) -> Result<bool, sqlx::Error> {
     Ok(sqlx::query(
         "UPDATE leads SET reminded_for = expires_on WHERE id = $1 AND expires_on = $2 \
          AND (reminded_for IS NULL OR reminded_for <> expires_on)",
     )
-    .bind(id)
+    .bind(id.0)
     .bind(expires_on)
     .execute(conn)
     .await?

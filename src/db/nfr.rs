@@ -5,7 +5,7 @@
 pub use super::Scope;
 use crate::domain::nfr::AllotmentRow;
 use crate::domain::status::NfrStatus;
-use crate::domain::{OrgId, PartnerLevel, UserId};
+use crate::domain::{NfrRequestId, OrgId, PartnerLevel, UserId};
 use chrono::NaiveDate;
 use sqlx::{AnyConnection, AnyPool, Row};
 
@@ -108,10 +108,10 @@ pub async fn grant_once(
 pub async fn set_grant_order(
     conn: &mut AnyConnection,
     reseller: OrgId,
-    order: i64,
+    order: crate::domain::OrderId,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE nfr_grants SET order_id = $1 WHERE reseller_id = $2")
-        .bind(order)
+        .bind(order.0)
         .bind(reseller.0)
         .execute(conn)
         .await?;
@@ -159,7 +159,7 @@ pub struct RequestLine {
 
 #[derive(Debug, Clone)]
 pub struct Request {
-    pub id: i64,
+    pub id: NfrRequestId,
     pub reference: String,
     pub reseller_id: OrgId,
     pub reseller_name: String,
@@ -187,7 +187,7 @@ const SELECT: &str = "SELECT q.id, q.reference, q.reseller_id, r.name AS reselle
 
 fn request(r: &sqlx::any::AnyRow) -> Result<Request, sqlx::Error> {
     Ok(Request {
-        id: r.try_get("id")?,
+        id: NfrRequestId(r.try_get("id")?),
         reference: r.try_get("reference")?,
         reseller_id: OrgId(r.try_get("reseller_id")?),
         reseller_name: r.try_get("reseller_name")?,
@@ -224,7 +224,7 @@ async fn with_lines(
     );
     let mut query = sqlx::query(&sql);
     for r in &items {
-        query = query.bind(r.id);
+        query = query.bind(r.id.0);
     }
     for l in query.fetch_all(pool).await? {
         let owner: i64 = l.try_get("request_id")?;
@@ -233,7 +233,7 @@ async fn with_lines(
             description: l.try_get("description")?,
             quantity: l.try_get("quantity")?,
         };
-        if let Some(r) = items.iter_mut().find(|r| r.id == owner) {
+        if let Some(r) = items.iter_mut().find(|r| r.id.0 == owner) {
             r.lines.push(line);
         }
     }
@@ -253,12 +253,16 @@ pub async fn list(pool: &AnyPool, scope: Scope) -> Result<Vec<Request>, sqlx::Er
     with_lines(pool, &rows).await
 }
 
-pub async fn get(pool: &AnyPool, scope: Scope, id: i64) -> Result<Option<Request>, sqlx::Error> {
+pub async fn get(
+    pool: &AnyPool,
+    scope: Scope,
+    id: NfrRequestId,
+) -> Result<Option<Request>, sqlx::Error> {
     let (kind, org) = scope.params();
     let row = sqlx::query(&format!("{SELECT} WHERE {SCOPE} AND q.id = $3"))
         .bind(kind)
         .bind(org)
-        .bind(id)
+        .bind(id.0)
         .fetch_optional(pool)
         .await?;
     Ok(with_lines(pool, &Vec::from_iter(row)).await?.pop())
@@ -278,7 +282,7 @@ pub async fn insert(
     n: &NewRequest<'_>,
     year: i32,
     now: i64,
-) -> Result<(i64, String), sqlx::Error> {
+) -> Result<(NfrRequestId, String), sqlx::Error> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO nfr_requests (reference, reseller_id, requested_by, on_behalf_of, justification, status, created_at) \
          VALUES ($1, $2, $3, $4, $5, 'submitted', $6) RETURNING id",
@@ -307,18 +311,18 @@ pub async fn insert(
             .execute(&mut *conn)
             .await?;
     }
-    Ok((id, reference))
+    Ok((NfrRequestId(id), reference))
 }
 
 /// Records a decision if the request still waits for one; false if someone decided first.
 pub async fn decide(
     conn: &mut AnyConnection,
-    id: i64,
+    id: NfrRequestId,
     status: NfrStatus,
     by: UserId,
     now: i64,
     reason: Option<&str>,
-    order: Option<i64>,
+    order: Option<crate::domain::OrderId>,
 ) -> Result<bool, sqlx::Error> {
     Ok(sqlx::query(
         "UPDATE nfr_requests SET status = $1, decided_by = $2, decided_at = $3, reason = $4, order_id = $5 \
@@ -328,8 +332,8 @@ pub async fn decide(
     .bind(by.0)
     .bind(now)
     .bind(reason)
-    .bind(order)
-    .bind(id)
+    .bind(order.map(|o| o.0))
+    .bind(id.0)
     .execute(conn)
     .await?
     .rows_affected()

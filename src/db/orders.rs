@@ -2,13 +2,13 @@
 //! the caller's scope: the reseller's own, a distributor's, or all for the vendor.
 
 pub use super::Scope;
-use crate::domain::{Cents, OrgId};
+use crate::domain::{Cents, EntryId, OrderId, OrgId};
 use chrono::NaiveDate;
 use sqlx::{AnyConnection, AnyPool, Row};
 
 #[derive(Debug, Clone)]
 pub struct Order {
-    pub id: i64,
+    pub id: OrderId,
     pub reference: String,
     pub reseller_id: OrgId,
     pub reseller_name: String,
@@ -29,7 +29,7 @@ const SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND o.reseller_id = $2) OR 
 
 fn order(r: &sqlx::any::AnyRow) -> Result<Order, sqlx::Error> {
     Ok(Order {
-        id: r.try_get("id")?,
+        id: OrderId(r.try_get("id")?),
         reference: r.try_get("reference")?,
         reseller_id: OrgId(r.try_get("reseller_id")?),
         reseller_name: r.try_get("reseller_name")?,
@@ -68,14 +68,17 @@ pub struct OrderLine {
     pub description: String,
     pub quantity: i64,
     /// The schedule entry a renewal or mid-term change continues.
-    pub changes_entry: Option<i64>,
+    pub changes_entry: Option<EntryId>,
 }
 
-pub async fn lines(conn: &mut AnyConnection, order: i64) -> Result<Vec<OrderLine>, sqlx::Error> {
+pub async fn lines(
+    conn: &mut AnyConnection,
+    order: OrderId,
+) -> Result<Vec<OrderLine>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT sku, description, quantity, changes_entry_id FROM order_lines WHERE order_id = $1 ORDER BY line_no",
     )
-    .bind(order)
+    .bind(order.0)
     .fetch_all(conn)
     .await?;
     rows.iter()
@@ -84,7 +87,9 @@ pub async fn lines(conn: &mut AnyConnection, order: i64) -> Result<Vec<OrderLine
                 sku: r.try_get("sku")?,
                 description: r.try_get("description")?,
                 quantity: r.try_get("quantity")?,
-                changes_entry: r.try_get("changes_entry_id")?,
+                changes_entry: r
+                    .try_get::<Option<i64>, _>("changes_entry_id")?
+                    .map(EntryId),
             })
         })
         .collect()
@@ -93,7 +98,7 @@ pub async fn lines(conn: &mut AnyConnection, order: i64) -> Result<Vec<OrderLine
 /// Marks the order processed; false if another process did it first.
 pub async fn claim(
     conn: &mut AnyConnection,
-    order: i64,
+    order: OrderId,
     completed_on: NaiveDate,
     by: Option<i64>,
     now: i64,
@@ -102,7 +107,7 @@ pub async fn claim(
         "INSERT INTO order_processing (order_id, completed_on, processed_at, processed_by) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (order_id) DO NOTHING",
     )
-    .bind(order)
+    .bind(order.0)
     .bind(completed_on.to_string())
     .bind(now)
     .bind(by)
@@ -114,7 +119,7 @@ pub async fn claim(
 pub struct NewEntry<'a> {
     pub reseller: OrgId,
     pub end_customer: i64,
-    pub order: i64,
+    pub order: OrderId,
     pub order_reference: &'a str,
     pub sku: &'a str,
     pub description: &'a str,
@@ -134,7 +139,7 @@ pub async fn insert_entry(
     )
     .bind(e.reseller.0)
     .bind(e.end_customer)
-    .bind(e.order)
+    .bind(e.order.0)
     .bind(e.order_reference)
     .bind(e.sku)
     .bind(e.description)
@@ -149,7 +154,7 @@ pub async fn insert_entry(
 
 #[derive(Debug, Clone)]
 pub struct Entry {
-    pub id: i64,
+    pub id: EntryId,
     pub reseller_name: String,
     pub end_customer_id: i64,
     pub end_customer_name: String,
@@ -170,7 +175,7 @@ const ENTRY_SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND l.reseller_id = $
 
 fn entry(r: &sqlx::any::AnyRow) -> Result<Entry, sqlx::Error> {
     Ok(Entry {
-        id: r.try_get("id")?,
+        id: EntryId(r.try_get("id")?),
         reseller_name: r.try_get("reseller_name")?,
         end_customer_id: r.try_get("end_customer_id")?,
         end_customer_name: r.try_get("end_customer_name")?,
@@ -373,7 +378,7 @@ pub async fn pending_changes(
     pool: &AnyPool,
     scope: Scope,
     end_customer: i64,
-) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+) -> Result<Vec<(EntryId, String, String)>, sqlx::Error> {
     let (kind, id) = scope.params();
     sqlx::query(&format!(
         "SELECT l.changes_entry_id, l.sku, o.reference FROM order_lines l JOIN orders o ON o.id = l.order_id \
@@ -386,7 +391,7 @@ pub async fn pending_changes(
     .fetch_all(pool)
     .await?
     .iter()
-    .map(|r| Ok((r.try_get("changes_entry_id")?, r.try_get("sku")?, r.try_get("reference")?)))
+    .map(|r| Ok((EntryId(r.try_get("changes_entry_id")?), r.try_get("sku")?, r.try_get("reference")?)))
     .collect()
 }
 
@@ -395,7 +400,7 @@ pub struct NewOrderLine {
     pub sku: String,
     pub description: String,
     pub quantity: i64,
-    pub changes_entry: Option<i64>,
+    pub changes_entry: Option<EntryId>,
     pub unit_msrp: Cents,
     pub net: Cents,
 }
@@ -420,7 +425,7 @@ pub async fn insert(
     by: Option<i64>,
     year: i32,
     now: i64,
-) -> Result<(i64, String), sqlx::Error> {
+) -> Result<(OrderId, String), sqlx::Error> {
     let total: i64 = lines.iter().map(|l| l.net.0).sum();
     // The reference needs the id; until it is set in this transaction the row carries a
     // placeholder that no concurrent transaction can share.
@@ -451,27 +456,27 @@ pub async fn insert(
         .bind(&l.sku)
         .bind(&l.description)
         .bind(l.quantity)
-        .bind(l.changes_entry)
+        .bind(l.changes_entry.map(|e| e.0))
         .bind(l.unit_msrp.0)
         .bind(l.net.0)
         .execute(&mut *conn)
         .await?;
     }
-    Ok((id, reference))
+    Ok((OrderId(id), reference))
 }
 
 /// Of these entries, those of `end_customer`'s schedule: id → end date.
 pub async fn entries_of_customer(
     conn: &mut AnyConnection,
     end_customer: i64,
-    ids: &[i64],
-) -> Result<std::collections::HashMap<i64, NaiveDate>, sqlx::Error> {
+    ids: &[EntryId],
+) -> Result<std::collections::HashMap<EntryId, NaiveDate>, sqlx::Error> {
     let mut found = std::collections::HashMap::new();
     for id in ids {
         let end: Option<String> = sqlx::query_scalar(
             "SELECT end_date FROM license_entries WHERE id = $1 AND end_customer_id = $2",
         )
-        .bind(id)
+        .bind(id.0)
         .bind(end_customer)
         .fetch_optional(&mut *conn)
         .await?;
@@ -485,13 +490,13 @@ pub async fn entries_of_customer(
 /// The order that renews `entry` already, if any (an entry is renewed once).
 pub async fn renewed_by(
     conn: &mut AnyConnection,
-    entry: i64,
+    entry: EntryId,
 ) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT o.reference FROM order_lines l JOIN orders o ON o.id = l.order_id \
          WHERE l.changes_entry_id = $1 AND SUBSTR(l.sku, 11, 1) = 'R' ORDER BY o.id LIMIT 1",
     )
-    .bind(entry)
+    .bind(entry.0)
     .fetch_optional(conn)
     .await
 }
@@ -512,11 +517,11 @@ pub async fn license_contact(
 /// The end date of a schedule entry (for renewals and co-termed changes at processing).
 pub async fn entry_end(
     conn: &mut AnyConnection,
-    entry: i64,
+    entry: EntryId,
 ) -> Result<Option<NaiveDate>, sqlx::Error> {
     let end: Option<String> =
         sqlx::query_scalar("SELECT end_date FROM license_entries WHERE id = $1")
-            .bind(entry)
+            .bind(entry.0)
             .fetch_optional(conn)
             .await?;
     end.as_deref().map(super::date).transpose()

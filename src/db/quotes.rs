@@ -2,7 +2,7 @@
 
 use super::date;
 use crate::domain::pricing::{PricedLine, Step};
-use crate::domain::{Cents, UserId};
+use crate::domain::{Cents, InquiryId, UserId};
 use chrono::NaiveDate;
 use sqlx::{AnyConnection, AnyPool, Row};
 
@@ -35,7 +35,7 @@ pub struct Quote {
 pub async fn for_inquiry(
     pool: &AnyPool,
     scope: super::Scope,
-    inquiry: i64,
+    inquiry: InquiryId,
 ) -> Result<Vec<Quote>, sqlx::Error> {
     let (kind, id) = scope.params();
     let rows = sqlx::query(&format!(
@@ -45,7 +45,7 @@ pub async fn for_inquiry(
     ))
     .bind(kind)
     .bind(id)
-    .bind(inquiry)
+    .bind(inquiry.0)
     .fetch_all(pool)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
@@ -68,7 +68,7 @@ pub async fn for_inquiry(
         "SELECT quote_id, line_no, sku, description, quantity, unit_msrp, msrp, steps, net FROM quote_lines \
          WHERE quote_id IN (SELECT id FROM quotes WHERE inquiry_id = $1) ORDER BY quote_id, line_no",
     )
-    .bind(inquiry)
+    .bind(inquiry.0)
     .fetch_all(pool)
     .await?;
     for l in &lines {
@@ -102,7 +102,7 @@ pub struct PricedInput<'a> {
 #[allow(clippy::too_many_arguments)]
 pub async fn insert(
     conn: &mut AnyConnection,
-    inquiry: i64,
+    inquiry: InquiryId,
     by: UserId,
     now: i64,
     quote_date: NaiveDate,
@@ -113,7 +113,7 @@ pub async fn insert(
     let version: i64 = sqlx::query_scalar(
         "SELECT COALESCE(MAX(version), 0) + 1 FROM quotes WHERE inquiry_id = $1",
     )
-    .bind(inquiry)
+    .bind(inquiry.0)
     .fetch_one(&mut *conn)
     .await?;
     let total_msrp: i64 = lines.iter().map(|l| l.priced.msrp.0).sum();
@@ -122,7 +122,7 @@ pub async fn insert(
         "INSERT INTO quotes (inquiry_id, version, created_by, created_at, quote_date, valid_until, note, total_msrp, total_net) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
-    .bind(inquiry)
+    .bind(inquiry.0)
     .bind(version)
     .bind(by.0)
     .bind(now)
@@ -155,12 +155,12 @@ pub async fn insert(
 
 pub async fn set_inquiry_status(
     conn: &mut AnyConnection,
-    inquiry: i64,
+    inquiry: InquiryId,
     status: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE inquiries SET status = $1 WHERE id = $2")
         .bind(status)
-        .bind(inquiry)
+        .bind(inquiry.0)
         .execute(conn)
         .await?;
     Ok(())
@@ -169,12 +169,12 @@ pub async fn set_inquiry_status(
 /// The end customer of an inquiry and the reseller's partner level, for pricing.
 pub async fn pricing_subject(
     pool: &AnyPool,
-    inquiry: i64,
+    inquiry: InquiryId,
 ) -> Result<(i64, Option<String>), sqlx::Error> {
     let row = sqlx::query(
         "SELECT i.end_customer_id, r.partner_level FROM inquiries i JOIN organisations r ON r.id = i.reseller_id WHERE i.id = $1",
     )
-    .bind(inquiry)
+    .bind(inquiry.0)
     .fetch_one(pool)
     .await?;
     Ok((
@@ -227,7 +227,7 @@ pub async fn registrations(
 
 /// An inquiry whose latest quote waits for the reseller's answer.
 pub struct OpenQuote {
-    pub inquiry: i64,
+    pub inquiry: InquiryId,
     pub reference: String,
     pub version: i64,
     pub valid_until: NaiveDate,
@@ -245,7 +245,7 @@ pub async fn open_quotes(pool: &AnyPool) -> Result<Vec<OpenQuote>, sqlx::Error> 
     .iter()
     .map(|r| {
         Ok(OpenQuote {
-            inquiry: r.try_get("id")?,
+            inquiry: InquiryId(r.try_get("id")?),
             reference: r.try_get("reference")?,
             version: r.try_get("version")?,
             valid_until: date(&r.try_get::<String, _>("valid_until")?)?,

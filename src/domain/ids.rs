@@ -21,6 +21,12 @@ macro_rules! typed_id {
             }
         }
 
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_i64(self.0)
+            }
+        }
+
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 i64::deserialize(d).map($name)
@@ -31,3 +37,11 @@ macro_rules! typed_id {
 
 typed_id!(OrgId);
 typed_id!(UserId);
+typed_id!(InquiryId);
+typed_id!(QuoteId);
+typed_id!(OrderId);
+typed_id!(EntryId);
+typed_id!(DealId);
+typed_id!(LeadId);
+typed_id!(NfrRequestId);
+typed_id!(EndCustomerId);

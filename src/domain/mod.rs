@@ -27,7 +27,10 @@ pub mod token;
 
 pub use email::Email;
 pub use field_errors::FieldErrors;
-pub use ids::{OrgId, UserId};
+pub use ids::{
+    DealId, EndCustomerId, EntryId, InquiryId, LeadId, NfrRequestId, OrderId, OrgId, QuoteId,
+    UserId,
+};
 pub use money::Cents;
 pub use org::{OrgKind, PartnerLevel};
 pub use paging::{PageRequest, Paged};

@@ -899,7 +899,7 @@ pub async fn seed_leads(db: &Db, now: i64) -> anyhow::Result<bool> {
                     last.to_string()
                 }
             }))
-            .bind(id)
+            .bind(id.0)
             .execute(&mut *tx)
             .await?;
     }

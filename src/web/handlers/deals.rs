@@ -7,6 +7,7 @@ use crate::clock::format_timestamp;
 use crate::db::deals::{self, Deal};
 use crate::db::{catalogue, orgs};
 use crate::domain::status::{DealEvent, DealStatus};
+use crate::domain::DealId;
 use crate::domain::{AccessRole, OrgId, OrgKind};
 use crate::web::chrome::Chrome;
 use crate::web::csrf::CsrfForm;
@@ -229,7 +230,7 @@ pub struct ShowPage {
     pub errors: FieldErrors,
 }
 
-async fn load(user: &CurrentUser, id: i64) -> Result<Deal, AppError> {
+async fn load(user: &CurrentUser, id: DealId) -> Result<Deal, AppError> {
     Ok(app::deals::load(&user.ctx, id).await?)
 }
 
@@ -248,7 +249,7 @@ async fn show_page(
     })
 }
 
-pub async fn show(user: CurrentUser, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn show(user: CurrentUser, path: web::Path<DealId>) -> Result<HttpResponse, AppError> {
     let deal = load(&user, *path).await?;
     render::page(&show_page(&user, deal, FieldErrors::default()).await?)
 }
@@ -261,7 +262,7 @@ pub struct DecisionForm {
 
 async fn decide(
     user: CurrentUser,
-    id: i64,
+    id: DealId,
     event: DealEvent,
     reason: String,
 ) -> Result<HttpResponse, AppError> {
@@ -287,7 +288,7 @@ async fn decide(
 
 pub async fn approve(
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<DealId>,
     form: CsrfForm<DecisionForm>,
 ) -> Result<HttpResponse, AppError> {
     decide(user, *path, DealEvent::Approve, form.0.reason).await
@@ -295,7 +296,7 @@ pub async fn approve(
 
 pub async fn reject(
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<DealId>,
     form: CsrfForm<DecisionForm>,
 ) -> Result<HttpResponse, AppError> {
     decide(user, *path, DealEvent::Reject, form.0.reason).await
@@ -303,7 +304,7 @@ pub async fn reject(
 
 pub async fn extend(
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<DealId>,
     form: CsrfForm<DecisionForm>,
 ) -> Result<HttpResponse, AppError> {
     decide(user, *path, DealEvent::Extend, form.0.reason).await

@@ -9,7 +9,7 @@ use crate::db::inquiries::{self, Inquiry, Scope};
 use crate::db::{catalogue, deals, orgs};
 use crate::domain::catalogue::Translation;
 use crate::domain::status::InquiryStatus;
-use crate::domain::{Cents, OrgId, OrgKind};
+use crate::domain::{Cents, InquiryId, OrgId, OrgKind};
 use crate::web::chrome::Chrome;
 use crate::web::csrf::CsrfForm;
 use crate::web::extractors::CurrentUser;
@@ -232,7 +232,7 @@ pub struct LineForm {
     pub version: String,
 }
 
-async fn load(user: &CurrentUser, id: i64) -> Result<Inquiry, AppError> {
+async fn load(user: &CurrentUser, id: InquiryId) -> Result<Inquiry, AppError> {
     Ok(app::quotes::load(&user.ctx, id).await?)
 }
 
@@ -283,7 +283,7 @@ async fn full_page(
     })
 }
 
-pub async fn show(user: CurrentUser, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn show(user: CurrentUser, path: web::Path<InquiryId>) -> Result<HttpResponse, AppError> {
     let inquiry = load(&user, *path).await?;
     render::page(&show_page(&user, inquiry, LineForm::default(), FieldErrors::default()).await?)
 }
@@ -300,7 +300,7 @@ impl LineForm {
 
 pub async fn preview(
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<InquiryId>,
     query: web::Query<LineForm>,
 ) -> Result<HttpResponse, AppError> {
     let inquiry = load(&user, *path).await?;
@@ -335,7 +335,7 @@ pub async fn preview(
 
 pub async fn add_line(
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<InquiryId>,
     form: CsrfForm<LineForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.0;
@@ -358,7 +358,7 @@ pub struct VersionForm {
 
 pub async fn remove_line(
     user: CurrentUser,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(InquiryId, i64)>,
     form: CsrfForm<VersionForm>,
 ) -> Result<HttpResponse, AppError> {
     let (id, line) = path.into_inner();
@@ -368,7 +368,7 @@ pub async fn remove_line(
 
 pub async fn submit(
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<InquiryId>,
     form: CsrfForm<VersionForm>,
 ) -> Result<HttpResponse, AppError> {
     match app::inquiries::submit(&user.ctx, *path, form.0.version.parse().ok()).await {
@@ -410,7 +410,7 @@ pub struct QuoteForm {
 
 pub async fn send_quote(
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<InquiryId>,
     form: CsrfForm<QuoteForm>,
 ) -> Result<HttpResponse, AppError> {
     let fields = form.0.fields;
@@ -453,7 +453,7 @@ pub async fn send_quote(
 
 async fn answer(
     user: CurrentUser,
-    id: i64,
+    id: InquiryId,
     answer: Answer,
     version: Option<i64>,
 ) -> Result<HttpResponse, AppError> {
@@ -473,7 +473,7 @@ async fn answer(
 
 pub async fn accept(
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<InquiryId>,
     form: CsrfForm<VersionForm>,
 ) -> Result<HttpResponse, AppError> {
     answer(user, *path, Answer::Accept, form.0.version.parse().ok()).await
@@ -481,7 +481,7 @@ pub async fn accept(
 
 pub async fn decline(
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<InquiryId>,
     form: CsrfForm<VersionForm>,
 ) -> Result<HttpResponse, AppError> {
     answer(user, *path, Answer::Decline, form.0.version.parse().ok()).await

@@ -8,6 +8,7 @@ use crate::app;
 use crate::clock::format_timestamp;
 use crate::db::leads::{self, Lead};
 use crate::domain::lead::LeadStatus;
+use crate::domain::LeadId;
 use crate::domain::{AccessRole, OrgId, OrgKind};
 use crate::web::chrome::Chrome;
 use crate::web::csrf::CsrfForm;
@@ -258,7 +259,7 @@ pub struct ShowPage {
     pub errors: FieldErrors,
 }
 
-async fn load(user: &CurrentUser, id: i64) -> Result<Lead, AppError> {
+async fn load(user: &CurrentUser, id: LeadId) -> Result<Lead, AppError> {
     Ok(app::leads::load(&user.ctx, id).await?)
 }
 
@@ -297,14 +298,14 @@ async fn show_page(
     })
 }
 
-pub async fn show(user: CurrentUser, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn show(user: CurrentUser, path: web::Path<LeadId>) -> Result<HttpResponse, AppError> {
     let lead = load(&user, *path).await?;
     render::page(&show_page(&user, lead, None, FieldErrors::default()).await?)
 }
 
 pub async fn update(
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<LeadId>,
     form: CsrfForm<UpdateForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.0;

@@ -9,6 +9,7 @@ use crate::clock::format_timestamp;
 use crate::db::nfr::{self, Request};
 use crate::db::orgs;
 use crate::domain::nfr::{usage, AllotmentRow, Usage};
+use crate::domain::NfrRequestId;
 use crate::domain::{AccessRole, OrgId, OrgKind, PartnerLevel};
 use crate::web::chrome::Chrome;
 use crate::web::csrf::CsrfForm;
@@ -272,7 +273,7 @@ pub struct ShowPage {
     pub errors: FieldErrors,
 }
 
-async fn load(user: &CurrentUser, id: i64) -> Result<Request, AppError> {
+async fn load(user: &CurrentUser, id: NfrRequestId) -> Result<Request, AppError> {
     nfr::get(&user.state.db.pool, user.scope(), id)
         .await?
         .ok_or(AppError::NotFound)
@@ -293,7 +294,10 @@ async fn show_page(
     })
 }
 
-pub async fn show(user: CurrentUser, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    user: CurrentUser,
+    path: web::Path<NfrRequestId>,
+) -> Result<HttpResponse, AppError> {
     let request = load(&user, *path).await?;
     render::page(&show_page(&user, request, FieldErrors::default()).await?)
 }
@@ -306,7 +310,7 @@ pub struct DecisionForm {
 
 pub async fn approve(
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<NfrRequestId>,
     _form: CsrfForm<DecisionForm>,
 ) -> Result<HttpResponse, AppError> {
     decide(user, *path, Decision::Approve).await
@@ -314,7 +318,7 @@ pub async fn approve(
 
 pub async fn reject(
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<NfrRequestId>,
     form: CsrfForm<DecisionForm>,
 ) -> Result<HttpResponse, AppError> {
     decide(
@@ -327,7 +331,11 @@ pub async fn reject(
     .await
 }
 
-async fn decide(user: CurrentUser, id: i64, decision: Decision) -> Result<HttpResponse, AppError> {
+async fn decide(
+    user: CurrentUser,
+    id: NfrRequestId,
+    decision: Decision,
+) -> Result<HttpResponse, AppError> {
     let decided = match app::nfr::decide(&user.ctx, id, decision).await {
         Ok(d) => d,
         Err(app::Error::Invalid(errors)) => {

@@ -59,7 +59,7 @@ pub struct LineView {
 }
 
 pub struct EntryOption {
-    pub id: i64,
+    pub id: crate::domain::EntryId,
     pub label: String,
     pub status: &'static str,
     pub sku: String,
@@ -108,7 +108,7 @@ impl OrderFormPage {
             .map(|(_, n)| n.clone())
             .unwrap_or_default()
     }
-    pub fn entry_selected(&self, line: &LineView, id: &i64) -> bool {
+    pub fn entry_selected(&self, line: &LineView, id: &crate::domain::EntryId) -> bool {
         line.entry == id.to_string()
     }
 }
