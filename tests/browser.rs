@@ -10,7 +10,14 @@ pub struct Browser {
     pub client: Client,
     driver: Child,
     _profile: std::path::PathBuf,
+    /// Held while this browser runs (see [`BROWSERS`]).
+    _slot: tokio::sync::SemaphorePermit<'static>,
 }
+
+/// At most two Chromium instances at a time: on a two-core machine, the whole suite's
+/// browsers starting together starve each other and the portals under test, and a wait
+/// for an element times out for no fault of the page.
+static BROWSERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
 impl Drop for Browser {
     fn drop(&mut self) {
@@ -29,6 +36,10 @@ fn free_port() -> u16 {
 
 pub async fn browser() -> Browser {
     partner_portal::install_crypto_provider();
+    let slot = BROWSERS
+        .acquire()
+        .await
+        .expect("the browser semaphore is never closed");
     let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let port = free_port();
@@ -62,6 +73,7 @@ pub async fn browser() -> Browser {
                     client,
                     driver,
                     _profile: profile,
+                    _slot: slot,
                 }
             }
             Err(e) => last = Some(e),
