@@ -13,6 +13,7 @@ pub mod pdf;
 pub mod render;
 pub mod security;
 pub mod session;
+pub mod views;
 
 use crate::clock::Clock;
 use crate::config::Settings;

@@ -31,18 +31,6 @@ pub struct CatalogueAdminPage {
     pub errors: FieldErrors,
 }
 
-impl CatalogueItem {
-    /// "42.00 / 79.80 / 113.40 · monthly 3.85", or the hardware price.
-    pub fn prices_label(&self) -> String {
-        app::catalogue::prices(self)
-    }
-
-    /// "from 2023-01-01" or "2023-01-01 to 2023-06-30".
-    pub fn window_label(&self) -> String {
-        app::catalogue::window(self)
-    }
-}
-
 #[derive(Debug, Default, Deserialize)]
 pub struct DatesForm {
     #[serde(default)]

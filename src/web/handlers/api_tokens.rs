@@ -1,7 +1,6 @@
 //! An organisation's admin creates and revokes API tokens for its own systems.
 
 use crate::app;
-use crate::clock::format_timestamp;
 use crate::db::api_tokens;
 use crate::web::chrome::Chrome;
 use crate::web::csrf::{CsrfForm, NoFields};
@@ -22,17 +21,6 @@ pub struct TokensPage {
     /// The token just created: shown this once.
     pub created: Option<String>,
     pub base: String,
-}
-
-impl api_tokens::ApiToken {
-    pub fn created(&self) -> String {
-        format_timestamp(self.created_at)
-    }
-    pub fn last_used(&self) -> String {
-        self.last_used_at
-            .map(format_timestamp)
-            .unwrap_or_else(|| "never".into())
-    }
 }
 
 /// The hash a token is stored and looked up by.

@@ -1,6 +1,5 @@
 //! The audit log, for vendor admins.
 
-use crate::clock::format_timestamp;
 use crate::db::audit::{self, Entry};
 use crate::domain::{PageRequest, Paged};
 use crate::web::chrome::Chrome;
@@ -15,12 +14,6 @@ pub struct AuditPage {
     pub chrome: Chrome,
     pub q: String,
     pub list: Paged<Entry>,
-}
-
-impl Entry {
-    pub fn when(&self) -> String {
-        format_timestamp(self.at)
-    }
 }
 
 pub async fn list(

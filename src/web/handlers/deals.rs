@@ -3,7 +3,6 @@
 //! registration per end customer and family at a time.
 
 use crate::app;
-use crate::clock::format_timestamp;
 use crate::db::deals::{self, Deal};
 use crate::db::{catalogue, orgs};
 use crate::domain::status::{DealEvent, DealStatus};
@@ -17,21 +16,6 @@ use crate::web::{render, AppError};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
-
-impl Deal {
-    pub fn submitted(&self) -> String {
-        format_timestamp(self.submitted_at)
-    }
-    pub fn families_label(&self) -> String {
-        self.families.join(", ")
-    }
-    pub fn validity(&self) -> String {
-        match (self.valid_from, self.valid_until) {
-            (Some(f), Some(u)) => format!("{f} to {u}"),
-            _ => "—".into(),
-        }
-    }
-}
 
 pub struct Row {
     pub deal: Deal,

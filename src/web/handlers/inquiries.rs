@@ -4,7 +4,6 @@
 
 use crate::app;
 use crate::app::quotes::{Answer, Answered, ProposalLine};
-use crate::clock::format_timestamp;
 use crate::db::inquiries::{self, Inquiry, Scope};
 use crate::db::{catalogue, deals, orgs};
 use crate::domain::catalogue::Translation;
@@ -21,24 +20,6 @@ use serde::Deserialize;
 
 async fn scope(user: &CurrentUser) -> Result<Scope, AppError> {
     user.trade_scope("see pricing inquiries").await
-}
-
-impl Inquiry {
-    pub fn created(&self) -> String {
-        format_timestamp(self.created_at)
-    }
-    pub fn total(&self) -> String {
-        self.total_msrp().with_currency(catalogue::DEFAULT_CURRENCY)
-    }
-}
-
-impl inquiries::Line {
-    pub fn unit(&self) -> String {
-        self.unit_msrp.with_currency(catalogue::DEFAULT_CURRENCY)
-    }
-    pub fn line_total(&self) -> String {
-        self.msrp().with_currency(catalogue::DEFAULT_CURRENCY)
-    }
 }
 
 #[derive(Template)]
@@ -387,18 +368,6 @@ pub async fn submit(
             render::invalid(&show_page(&user, inquiry, LineForm::default(), errors).await?)
         }
         Err(e) => Err(e.into()),
-    }
-}
-
-impl ProposalLine {
-    pub fn field(&self, d: &crate::domain::pricing::Discount) -> String {
-        format!("bp_{}_{}", self.line.id, d.level.key())
-    }
-    pub fn reason_field(&self, d: &crate::domain::pricing::Discount) -> String {
-        format!("reason_{}_{}", self.line.id, d.level.key())
-    }
-    pub fn percent(&self, d: &crate::domain::pricing::Discount) -> String {
-        format!("{}.{:02}", d.bp.0 / 100, d.bp.0 % 100)
     }
 }
 

@@ -31,19 +31,6 @@ async fn require_lead_reader(user: &CurrentUser) -> Result<(), AppError> {
         .await
 }
 
-impl Lead {
-    pub fn created(&self) -> String {
-        format_timestamp(self.created_at)
-    }
-    pub fn source_label(&self) -> &'static str {
-        if self.source == "vendor" {
-            "Assigned by the vendor"
-        } else {
-            "Partner-generated"
-        }
-    }
-}
-
 pub struct Row {
     pub lead: Lead,
     pub status: LeadStatus,

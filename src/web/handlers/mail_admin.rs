@@ -2,7 +2,6 @@
 //! resellers of chosen partner levels, and watch the outbox (retry dead messages).
 
 use crate::app;
-use crate::clock::format_timestamp;
 use crate::db::outbox;
 use crate::domain::{PageRequest, Paged, PartnerLevel};
 use crate::web::chrome::Chrome;
@@ -112,21 +111,6 @@ pub struct OutboxPage {
     pub q: String,
     pub counts: Vec<(String, i64)>,
     pub list: Paged<outbox::Mail>,
-}
-
-impl outbox::Mail {
-    pub fn created(&self) -> String {
-        format_timestamp(self.created_at)
-    }
-    pub fn next_try(&self) -> String {
-        match self.status.as_str() {
-            "queued" => format_timestamp(self.next_attempt_at),
-            _ => String::new(),
-        }
-    }
-    pub fn sent(&self) -> String {
-        self.sent_at.map(format_timestamp).unwrap_or_default()
-    }
 }
 
 #[derive(Deserialize)]

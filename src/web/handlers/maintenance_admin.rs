@@ -1,7 +1,6 @@
 //! The vendor admin schedules maintenance windows (times in UTC).
 
 use crate::app;
-use crate::clock::format_timestamp;
 use crate::db::maintenance::{self, Window, SECTIONS};
 use crate::web::chrome::Chrome;
 use crate::web::csrf::{CsrfForm, NoFields};
@@ -11,27 +10,6 @@ use crate::web::{render, AppError};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
-
-impl Window {
-    pub fn from_label(&self) -> String {
-        format_timestamp(self.starts_at)
-    }
-    pub fn until_label(&self) -> String {
-        format_timestamp(self.ends_at)
-    }
-    pub fn sections_label(&self) -> String {
-        let names: Vec<&str> = SECTIONS
-            .iter()
-            .filter(|(k, _)| self.closes(k))
-            .map(|(_, label)| *label)
-            .collect();
-        if names.is_empty() {
-            "none (banner only; orders wait)".into()
-        } else {
-            names.join(", ")
-        }
-    }
-}
 
 #[derive(Template)]
 #[template(path = "pages/maintenance.html")]

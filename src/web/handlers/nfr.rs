@@ -5,7 +5,6 @@
 //! schedule, or rejects it with a reason. The vendor admin keeps the allotment table.
 
 use crate::app::{self, nfr::Decision, nfr::TypedLine};
-use crate::clock::format_timestamp;
 use crate::db::nfr::{self, Request};
 use crate::db::orgs;
 use crate::domain::nfr::{usage, AllotmentRow, Usage};
@@ -21,21 +20,6 @@ use askama::Template;
 use serde::Deserialize;
 
 const ROWS: usize = 5;
-
-impl Request {
-    pub fn submitted(&self) -> String {
-        format_timestamp(self.created_at)
-    }
-    pub fn filed_by(&self) -> String {
-        match &self.on_behalf_of {
-            Some(d) => format!(
-                "{} of {d}, on behalf of {}",
-                self.requester_name, self.reseller_name
-            ),
-            None => format!("{} of {}", self.requester_name, self.reseller_name),
-        }
-    }
-}
 
 /// The allotment of the reseller's level against the NFR licenses it holds.
 async fn usage_of(user: &CurrentUser, reseller: OrgId) -> Result<Vec<Usage>, AppError> {

@@ -1,7 +1,6 @@
 //! Orders and license schedules. The vendor processes placed orders (a job in `serve`, or
 //! this page's button); each line becomes an entry of the end customer's license schedule.
 
-use crate::clock::format_timestamp;
 use crate::db::orders::{self, Entry, Order, Scope};
 use crate::domain::schedule::{status_on, EntryStatus, Period};
 use crate::web::chrome::Chrome;
@@ -15,12 +14,6 @@ use serde::Deserialize;
 
 async fn scope(user: &CurrentUser) -> Result<Scope, AppError> {
     user.trade_scope("see orders and license schedules").await
-}
-
-impl Order {
-    pub fn placed(&self) -> String {
-        format_timestamp(self.created_at)
-    }
 }
 
 #[derive(Template)]
