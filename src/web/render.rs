@@ -32,10 +32,25 @@ pub fn page_or_fragment<'a, P: Template, F: Template + 'a>(
     page: &'a P,
     fragment: impl FnOnce(&'a P) -> F,
 ) -> Result<HttpResponse, AppError> {
-    if htmx.wants_fragment() {
-        html(StatusCode::OK, &fragment(page))
+    form_or_fragment(true, htmx, page, fragment)
+}
+
+/// [`page_or_fragment`] for a page with a form: 422 when it shows what was wrong.
+pub fn form_or_fragment<'a, P: Template, F: Template + 'a>(
+    fine: bool,
+    htmx: &crate::web::extractors::Htmx,
+    page: &'a P,
+    fragment: impl FnOnce(&'a P) -> F,
+) -> Result<HttpResponse, AppError> {
+    let status = if fine {
+        StatusCode::OK
     } else {
-        html(StatusCode::OK, page)
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    if htmx.wants_fragment() {
+        html(status, &fragment(page))
+    } else {
+        html(status, page)
     }
 }
 

@@ -181,6 +181,23 @@ pub async fn new_form(
 }
 
 impl RequestForm {
+    /// The lines as typed, each with its message from a refused request.
+    fn views_with(&self, errors: &FieldErrors) -> Vec<LineView> {
+        self.typed_lines()
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| LineView {
+                error: errors
+                    .get(&format!("line_{}", i + 1))
+                    .unwrap_or_default()
+                    .to_string(),
+                sku: t.sku,
+                quantity: t.quantity,
+                ..LineView::default()
+            })
+            .collect()
+    }
+
     fn typed_lines(&self) -> Vec<TypedLine> {
         let cell =
             |v: &[String], i: usize| v.get(i).map(|s| s.trim().to_string()).unwrap_or_default();
@@ -225,20 +242,7 @@ pub async fn create(
             Ok(render::see_other(&format!("/nfr/{}", filed.id)))
         }
         Err(app::Error::Invalid(errors)) => {
-            let views = form
-                .typed_lines()
-                .into_iter()
-                .enumerate()
-                .map(|(i, t)| LineView {
-                    error: errors
-                        .get(&format!("line_{}", i + 1))
-                        .unwrap_or_default()
-                        .to_string(),
-                    sku: t.sku,
-                    quantity: t.quantity,
-                    ..LineView::default()
-                })
-                .collect();
+            let views = form.views_with(&errors);
             render::invalid(
                 &new_page(&user, &form.reseller, views, form.justification, errors).await?,
             )

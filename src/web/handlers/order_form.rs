@@ -263,6 +263,13 @@ impl From<&TypedLine> for LineView {
     }
 }
 
+/// The lines as typed and three empty rows more (up to the most an order may have).
+fn with_more_rows(typed: &[TypedLine]) -> Vec<LineView> {
+    let mut lines: Vec<LineView> = typed.iter().map(LineView::from).collect();
+    lines.resize_with((lines.len() + 3).min(MAX_DIRECT_LINES), LineView::default);
+    lines
+}
+
 pub async fn submit(
     user: CurrentUser,
     form: CsrfForm<OrderForm>,
@@ -272,9 +279,7 @@ pub async fn submit(
     let typed = form.typed();
     let page = |lines, errors| form_page(&user, &form.reseller, &form.end_customer, lines, errors);
     if form.action == "more" {
-        let mut lines: Vec<LineView> = typed.iter().map(LineView::from).collect();
-        lines.resize_with((lines.len() + 3).min(MAX_DIRECT_LINES), LineView::default);
-        return render::page(&page(lines, FieldErrors::default()).await?);
+        return render::page(&page(with_more_rows(&typed), FieldErrors::default()).await?);
     }
     let order = DirectOrder {
         // Anything but one of the distributor's resellers and their end customers is refused
@@ -300,12 +305,11 @@ pub async fn submit(
             if let Some(problem) = checked.problem(placing) {
                 errors.add("lines", problem);
             }
-            let mut shown = page(
-                checked.lines.iter().map(LineView::checked).collect(),
-                errors,
-            )
-            .await?;
-            shown.total = checked.total.with_currency(catalogue::DEFAULT_CURRENCY);
+            let lines = checked.lines.iter().map(LineView::checked).collect();
+            let shown = OrderFormPage {
+                total: checked.total.with_currency(catalogue::DEFAULT_CURRENCY),
+                ..page(lines, errors).await?
+            };
             render::form(shown.errors.is_empty(), &shown)
         }
         Err(app::Error::Invalid(errors)) => {

@@ -41,7 +41,7 @@ impl Results {
 }
 
 #[derive(Template)]
-#[template(path = "pages/translator.html")]
+#[template(path = "pages/translator.html", blocks = ["translator"])]
 pub struct TranslatorPage {
     pub chrome: Chrome,
     pub csrf: String,
@@ -49,16 +49,6 @@ pub struct TranslatorPage {
     pub on: String,
     pub errors: FieldErrors,
     pub results: Option<Results>,
-}
-
-#[derive(Template)]
-#[template(path = "pages/translator.html", block = "translator")]
-pub struct TranslatorResults<'a> {
-    pub text: &'a str,
-    pub on: &'a str,
-    pub errors: &'a FieldErrors,
-    pub results: &'a Option<Results>,
-    pub csrf: &'a str,
 }
 
 pub async fn page(user: CurrentUser) -> Result<HttpResponse, AppError> {
@@ -171,33 +161,16 @@ pub async fn submit(
         Some(on) => Some(results(&user, &inputs, parse_errors, on).await?),
         None => None,
     };
-    let fine = errors.is_empty();
-    if htmx.wants_fragment() {
-        let csrf = user.session.csrf_token()?;
-        let errors = &errors;
-        return render::form(
-            fine,
-            &TranslatorResults {
-                text: &text,
-                on: &on_text,
-                errors,
-                results: &results,
-                csrf: &csrf,
-            },
-        );
-    }
     let chrome = Chrome::new(&user, "/sku-translator", "SKU translator")?;
-    render::form(
-        fine,
-        &TranslatorPage {
-            csrf: chrome.csrf.clone(),
-            chrome,
-            text,
-            on: on_text,
-            errors,
-            results,
-        },
-    )
+    let page = TranslatorPage {
+        csrf: chrome.csrf.clone(),
+        chrome,
+        text,
+        on: on_text,
+        errors,
+        results,
+    };
+    render::form_or_fragment(page.errors.is_empty(), &htmx, &page, |p| p.as_translator())
 }
 
 #[derive(Deserialize)]
