@@ -102,19 +102,30 @@ pub fn button(text: &str) -> String {
     format!("//button[normalize-space()={}]", lit(text))
 }
 
-pub async fn fill(c: &Client, label: &str, value: &str) {
-    let field = c
-        .find(Locator::XPath(&by_label(label)))
+/// Waits (up to 10 s) for an element: right after a click the browser may still show the
+/// page before, and `find` alone would look there.
+pub async fn find(c: &Client, locator: Locator<'_>, what: &str) -> fantoccini::elements::Element {
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(locator)
         .await
-        .unwrap_or_else(|_| panic!("field labelled {label}"));
+        .unwrap_or_else(|_| panic!("{what}"))
+}
+
+pub async fn fill(c: &Client, label: &str, value: &str) {
+    let field = find(
+        c,
+        Locator::XPath(&by_label(label)),
+        &format!("field labelled {label}"),
+    )
+    .await;
     field.clear().await.unwrap();
     field.send_keys(value).await.unwrap();
 }
 
 pub async fn click_button(c: &Client, text: &str) {
-    c.find(Locator::XPath(&button(text)))
+    find(c, Locator::XPath(&button(text)), &format!("button {text}"))
         .await
-        .unwrap_or_else(|_| panic!("button {text}"))
         .click()
         .await
         .unwrap();
@@ -248,10 +259,12 @@ pub async fn check(c: &Client, label: &str) {
 }
 
 pub async fn choose(c: &Client, label: &str, option: &str) {
-    let select = c
-        .find(Locator::XPath(&by_label(label)))
-        .await
-        .unwrap_or_else(|_| panic!("select {label}"));
+    let select = find(
+        c,
+        Locator::XPath(&by_label(label)),
+        &format!("select {label}"),
+    )
+    .await;
     select
         .select_by_label(option)
         .await
@@ -666,9 +679,8 @@ async fn inquiry_quote_and_acceptance_across_three_parties_in_chromium() {
 
 /// Clicks the link whose text is `text`.
 async fn follow(c: &Client, text: &str) {
-    c.find(Locator::LinkText(text))
+    find(c, Locator::LinkText(text), &format!("link {text}"))
         .await
-        .unwrap_or_else(|_| panic!("link {text}"))
         .click()
         .await
         .unwrap();
@@ -736,7 +748,7 @@ async fn a_distributor_orders_the_vendor_processes_and_the_reseller_downloads_th
     // The vendor processes it.
     sign_in(c, &app.address, Who::VendorAdmin.email(), PASSWORD).await;
     expect_heading(c, "Welcome, Avery Whitfield").await;
-    follow(c, "Orders").await;
+    open(c, "Orders", "Orders").await;
     click_button(c, "Process placed orders now").await;
     expect_status(c, "Processed 1 orders with completion date 2026-03-02").await;
     click_button(c, "Sign out").await;
@@ -824,12 +836,15 @@ async fn a_distributor_files_an_nfr_request_and_the_cam_approves_it() {
     sign_in(c, &app.address, Who::ChannelManager.email(), PASSWORD).await;
     expect_heading(c, "Welcome, Casey Morgan").await;
     follow(c, "NFR licenses").await;
-    c.find(Locator::XPath("//a[starts-with(., 'NFR-2026-')]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    find(
+        c,
+        Locator::XPath("//a[starts-with(., 'NFR-2026-')]"),
+        "the request in the CAM's list",
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
     c.wait()
         .for_element(Locator::XPath(
             "//h1[starts-with(., 'NFR request NFR-2026-')]",

@@ -43,8 +43,8 @@ pub fn zero_dollar_lines(snapshot: &Snapshot, lines: &[(Sku, i64)]) -> Vec<NewOr
                         let f = sku.fields();
                         i.msrp_for(f.channel, f.transaction, f.term)
                     })
-                    .unwrap_or(Cents(0)),
-                net: Cents(0),
+                    .unwrap_or(Cents::new(0)),
+                net: Cents::new(0),
             }
         })
         .collect()

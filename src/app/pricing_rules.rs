@@ -93,7 +93,7 @@ pub async fn save(ctx: &Ctx, fields: &HashMap<String, String>) -> Result<(), Err
     catalogue::set_setting(
         &mut tx,
         "deal_registration.minimum_cents",
-        &minimum.0.to_string(),
+        &minimum.cents().to_string(),
     )
     .await?;
     let detail = format!("{} program and {} deal registration percentages; quotes {quote_days} days; registrations {deal_days} days, minimum {}", program.len(), deal.len(), minimum.decimal());

@@ -86,7 +86,7 @@ pub fn to_json(t: &Translation, currency: &str) -> TranslationJson {
         legacy_sku: t.legacy.clone(),
         new_sku: t.new_sku.clone(),
         description: t.description.clone(),
-        msrp_cents: t.msrp.map(|c| c.0),
+        msrp_cents: t.msrp.map(|c| c.cents()),
         currency: currency.to_string(),
         status: t.status.as_str(),
         accepted: t.status == crate::domain::catalogue::Status::Accepted,

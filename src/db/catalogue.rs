@@ -34,7 +34,7 @@ pub async fn acceptance_dates(pool: &AnyPool) -> Result<AcceptanceDates, sqlx::E
 }
 
 fn cents(row: &sqlx::any::AnyRow, column: &str) -> Result<Option<Cents>, sqlx::Error> {
-    Ok(row.try_get::<Option<i64>, _>(column)?.map(Cents))
+    Ok(row.try_get::<Option<i64>, _>(column)?.map(Cents::new))
 }
 
 /// Everything the translator needs, read once (the catalogue is small; a 100,000-line
@@ -275,11 +275,11 @@ pub async fn upsert_price(
     .bind(currency)
     .bind(family)
     .bind(band)
-    .bind(p.msrp_12.map(|c| c.0))
-    .bind(p.msrp_24.map(|c| c.0))
-    .bind(p.msrp_36.map(|c| c.0))
-    .bind(p.msrp_monthly.map(|c| c.0))
-    .bind(p.msrp_hardware.map(|c| c.0))
+    .bind(p.msrp_12.map(|c| c.cents()))
+    .bind(p.msrp_24.map(|c| c.cents()))
+    .bind(p.msrp_36.map(|c| c.cents()))
+    .bind(p.msrp_monthly.map(|c| c.cents()))
+    .bind(p.msrp_hardware.map(|c| c.cents()))
     .execute(conn)
     .await?;
     Ok(())

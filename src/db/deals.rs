@@ -65,7 +65,7 @@ fn deal(r: &sqlx::any::AnyRow) -> Result<Deal, sqlx::Error> {
         end_customer_id: r.try_get("end_customer_id")?,
         end_customer_name: r.try_get("end_customer_name")?,
         distributor_name: r.try_get("distributor_name")?,
-        estimated_msrp: Cents(r.try_get("estimated_msrp")?),
+        estimated_msrp: Cents::new(r.try_get("estimated_msrp")?),
         expected_close: r.try_get("expected_close")?,
         notes: r.try_get("notes")?,
         status: DealStatus::parse(&status)
@@ -271,7 +271,7 @@ pub async fn insert(
     .bind(d.reseller.0)
     .bind(d.end_customer)
     .bind(d.distributor.0)
-    .bind(d.estimated_msrp.0)
+    .bind(d.estimated_msrp.cents())
     .bind(d.expected_close.to_string())
     .bind(d.notes)
     .bind(d.by.0)
@@ -378,7 +378,7 @@ pub async fn settings(pool: &AnyPool) -> Result<(Cents, u32), sqlx::Error> {
     let days = super::catalogue::setting(pool, "deal_registration.validity_days")
         .await?
         .and_then(|v| v.parse().ok());
-    Ok((Cents(min.unwrap_or(500_000)), days.unwrap_or(90)))
+    Ok((Cents::new(min.unwrap_or(500_000)), days.unwrap_or(90)))
 }
 
 pub async fn set_program(

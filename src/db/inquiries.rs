@@ -25,7 +25,7 @@ pub struct Line {
 
 impl Line {
     pub fn msrp(&self) -> Cents {
-        Cents(self.unit_msrp.0 * self.quantity)
+        self.unit_msrp * self.quantity
     }
 }
 
@@ -47,7 +47,7 @@ pub struct Inquiry {
 
 impl Inquiry {
     pub fn total_msrp(&self) -> Cents {
-        Cents(self.lines.iter().map(|l| l.msrp().0).sum())
+        self.lines.iter().map(|l| l.msrp()).sum()
     }
 }
 
@@ -105,7 +105,7 @@ async fn with_lines(
             family: l.try_get("family")?,
             description: l.try_get("description")?,
             quantity: l.try_get("quantity")?,
-            unit_msrp: Cents(l.try_get("unit_msrp")?),
+            unit_msrp: Cents::new(l.try_get("unit_msrp")?),
         };
         if let Some(i) = items.iter_mut().find(|i| i.id == owner) {
             i.lines.push(line);
@@ -258,7 +258,7 @@ pub async fn add_line(
     .bind(l.family)
     .bind(l.description)
     .bind(i64::from(l.quantity))
-    .bind(l.unit_msrp.0)
+    .bind(l.unit_msrp.cents())
     .execute(conn)
     .await?;
     Ok(())

@@ -54,7 +54,7 @@ pub async fn record(
     .bind(u.sku)
     .bind(u.description)
     .bind(u.quantity)
-    .bind(u.unit_msrp.0)
+    .bind(u.unit_msrp.cents())
     .bind(u.by.0)
     .bind(now)
     .execute(conn)
@@ -90,7 +90,7 @@ pub async fn usage(
             sku,
             description: r.try_get("description")?,
             quantity: r.try_get("quantity")?,
-            unit_msrp: Cents(r.try_get("unit_msrp")?),
+            unit_msrp: Cents::new(r.try_get("unit_msrp")?),
         })
     })
     .collect()

@@ -36,7 +36,7 @@ fn order(r: &sqlx::any::AnyRow) -> Result<Order, sqlx::Error> {
         distributor_name: r.try_get("distributor_name")?,
         end_customer_id: r.try_get("end_customer_id")?,
         end_customer_name: r.try_get("end_customer_name")?,
-        total_net: Cents(r.try_get("total_net")?),
+        total_net: Cents::new(r.try_get("total_net")?),
         created_at: r.try_get("created_at")?,
         completed_on: r.try_get("completed_on")?,
     })
@@ -426,7 +426,7 @@ pub async fn insert(
     year: i32,
     now: i64,
 ) -> Result<(OrderId, String), sqlx::Error> {
-    let total: i64 = lines.iter().map(|l| l.net.0).sum();
+    let total: i64 = lines.iter().map(|l| l.net.cents()).sum();
     // The reference needs the id; until it is set in this transaction the row carries a
     // placeholder that no concurrent transaction can share.
     let placeholder = format!("pending-{:016x}", rand::random::<u64>());
@@ -457,8 +457,8 @@ pub async fn insert(
         .bind(&l.description)
         .bind(l.quantity)
         .bind(l.changes_entry.map(|e| e.0))
-        .bind(l.unit_msrp.0)
-        .bind(l.net.0)
+        .bind(l.unit_msrp.cents())
+        .bind(l.net.cents())
         .execute(&mut *conn)
         .await?;
     }

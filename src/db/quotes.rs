@@ -56,8 +56,8 @@ pub async fn for_inquiry(
             quote_date: date(&r.try_get::<String, _>("quote_date")?)?,
             valid_until: date(&r.try_get::<String, _>("valid_until")?)?,
             note: r.try_get("note")?,
-            total_msrp: Cents(r.try_get("total_msrp")?),
-            total_net: Cents(r.try_get("total_net")?),
+            total_msrp: Cents::new(r.try_get("total_msrp")?),
+            total_net: Cents::new(r.try_get("total_net")?),
             lines: Vec::new(),
         });
     }
@@ -79,10 +79,10 @@ pub async fn for_inquiry(
             sku: l.try_get("sku")?,
             description: l.try_get("description")?,
             quantity: l.try_get("quantity")?,
-            unit_msrp: Cents(l.try_get("unit_msrp")?),
-            msrp: Cents(l.try_get("msrp")?),
+            unit_msrp: Cents::new(l.try_get("unit_msrp")?),
+            msrp: Cents::new(l.try_get("msrp")?),
             steps: serde_json::from_str(&steps).map_err(|e| sqlx::Error::Decode(e.into()))?,
-            net: Cents(l.try_get("net")?),
+            net: Cents::new(l.try_get("net")?),
         };
         if let Some(q) = out.iter_mut().find(|q| q.id == owner) {
             q.lines.push(line);
@@ -116,8 +116,8 @@ pub async fn insert(
     .bind(inquiry.0)
     .fetch_one(&mut *conn)
     .await?;
-    let total_msrp: i64 = lines.iter().map(|l| l.priced.msrp.0).sum();
-    let total_net: i64 = lines.iter().map(|l| l.priced.net.0).sum();
+    let total_msrp: i64 = lines.iter().map(|l| l.priced.msrp.cents()).sum();
+    let total_net: i64 = lines.iter().map(|l| l.priced.net.cents()).sum();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO quotes (inquiry_id, version, created_by, created_at, quote_date, valid_until, note, total_msrp, total_net) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -143,10 +143,10 @@ pub async fn insert(
         .bind(l.sku)
         .bind(l.description)
         .bind(l.quantity)
-        .bind(l.unit_msrp.0)
-        .bind(l.priced.msrp.0)
+        .bind(l.unit_msrp.cents())
+        .bind(l.priced.msrp.cents())
         .bind(serde_json::to_string(&l.priced.steps).map_err(|e| sqlx::Error::Encode(e.into()))?)
-        .bind(l.priced.net.0)
+        .bind(l.priced.net.cents())
         .execute(&mut *conn)
         .await?;
     }

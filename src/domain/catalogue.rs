@@ -496,16 +496,16 @@ mod tests {
             ..Snapshot::default()
         };
         let sub = Price {
-            msrp_12: Some(Cents(4200)),
-            msrp_24: Some(Cents(7980)),
-            msrp_36: Some(Cents(11340)),
-            msrp_monthly: Some(Cents(385)),
+            msrp_12: Some(Cents::new(4200)),
+            msrp_24: Some(Cents::new(7980)),
+            msrp_36: Some(Cents::new(11340)),
+            msrp_monthly: Some(Cents::new(385)),
             msrp_hardware: None,
         };
         let mut retired = item("EMLADV", "B01", FamilyKind::Subscription, sub.clone());
         retired.active_until = Some(day("2023-06-30"));
         let hw = Price {
-            msrp_hardware: Some(Cents(349_900)),
+            msrp_hardware: Some(Cents::new(349_900)),
             ..Price::default()
         };
         for i in [
@@ -550,7 +550,7 @@ mod tests {
         assert_eq!(t.status, Status::Accepted);
         assert_eq!(t.new_sku.as_deref(), Some("EPIXADB10SN12T"));
         assert_eq!(t.description.as_deref(), Some("EPIXAD B10, 12 months"));
-        assert_eq!(t.msrp, Some(Cents(4200)));
+        assert_eq!(t.msrp, Some(Cents::new(4200)));
         assert_eq!(t.legacy.as_deref(), Some("IXAU10N12M"));
     }
 
@@ -562,7 +562,7 @@ mod tests {
         assert_eq!(t.suggested.as_deref(), Some(expected.as_str()));
         assert_eq!(
             t.msrp,
-            Some(Cents(5950)),
+            Some(Cents::new(5950)),
             "round_half_up(4200 * 17 / 12) = 5950"
         );
         let before = snapshot().translate(&line("IXA-U10-N1M", Some(17)), day("2023-09-30"));
@@ -575,7 +575,10 @@ mod tests {
         let s = snapshot();
         let on = day("2024-02-01");
         let ok = s.translate(&line("EPIXADB10SN12T", None), on);
-        assert_eq!((ok.status, ok.msrp), (Status::Accepted, Some(Cents(4200))));
+        assert_eq!(
+            (ok.status, ok.msrp),
+            (Status::Accepted, Some(Cents::new(4200)))
+        );
         let retired = sku("EMLADV", "B01", Channel::Standard, Transaction::New, 12);
         let r = s.translate(&line(retired.as_str(), None), on);
         assert_eq!(r.status, Status::Rejected);
@@ -592,7 +595,10 @@ mod tests {
         );
         let hw = sku("HWX310", "000", Channel::Standard, Transaction::Hardware, 0);
         let t = s.translate(&line(hw.as_str(), None), on);
-        assert_eq!((t.status, t.msrp), (Status::Accepted, Some(Cents(349_900))));
+        assert_eq!(
+            (t.status, t.msrp),
+            (Status::Accepted, Some(Cents::new(349_900)))
+        );
         assert_eq!(
             t.description.as_deref(),
             Some("HWX310 000, 12-month warranty")
@@ -600,7 +606,7 @@ mod tests {
         let monthly = sku("EPIXAD", "B10", Channel::MspMonthly, Transaction::New, 1);
         assert_eq!(
             s.translate(&line(monthly.as_str(), None), on).msrp,
-            Some(Cents(385))
+            Some(Cents::new(385))
         );
         let monthly_12 = sku("EPIXAD", "B10", Channel::MspMonthly, Transaction::New, 12);
         assert_eq!(
@@ -638,9 +644,9 @@ mod tests {
         assert_eq!(
             got,
             [
-                (em17.as_str(), Some(Cents(5950)), false),
-                (ep17.as_str(), Some(Cents(5950)), true),
-                (hw.as_str(), Some(Cents(349_900)), true),
+                (em17.as_str(), Some(Cents::new(5950)), false),
+                (ep17.as_str(), Some(Cents::new(5950)), true),
+                (hw.as_str(), Some(Cents::new(349_900)), true),
             ]
         );
         assert_eq!(s.browse("b10", 12, day("2024-02-01")).len(), 1, "by band");

@@ -421,7 +421,7 @@ mod tests {
         );
         let rows = check_catalogue(csv.as_bytes()).unwrap();
         assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0].price.msrp_12, Some(Cents(4200)));
+        assert_eq!(rows[0].price.msrp_12, Some(Cents::new(4200)));
         assert_eq!(rows[0].currency, "USD");
         assert_eq!(rows[1].line, 3);
         assert_eq!(rows[1].warranty_months, Some(12));

@@ -15,9 +15,21 @@ use std::fmt;
     serde::Serialize,
     serde::Deserialize,
 )]
-pub struct Cents(pub i64);
+pub struct Cents(i64);
 
 impl Cents {
+    pub const ZERO: Cents = Cents(0);
+
+    /// An amount of this many minor units (cents).
+    pub const fn new(cents: i64) -> Cents {
+        Cents(cents)
+    }
+
+    /// The amount in minor units, as stored.
+    pub const fn cents(self) -> i64 {
+        self.0
+    }
+
     /// `1,234.56` (no currency).
     pub fn amount(self) -> String {
         let sign = if self.0 < 0 { "-" } else { "" };
@@ -107,6 +119,14 @@ impl std::ops::Mul<i64> for Cents {
     }
 }
 
+/// A unit price times a quantity of a line.
+impl std::ops::Mul<u32> for Cents {
+    type Output = Cents;
+    fn mul(self, quantity: u32) -> Cents {
+        Cents(self.0 * i64::from(quantity))
+    }
+}
+
 impl std::iter::Sum for Cents {
     fn sum<I: Iterator<Item = Cents>>(iter: I) -> Cents {
         iter.fold(Cents(0), |a, b| a + b)
@@ -153,7 +173,8 @@ mod tests {
     fn arithmetic_on_amounts() {
         assert_eq!(Cents(150) + Cents(275), Cents(425));
         assert_eq!(Cents(150) - Cents(275), Cents(-125));
-        assert_eq!(Cents(1_999) * 3, Cents(5_997));
+        assert_eq!(Cents(1_999) * 3_i64, Cents(5_997));
+        assert_eq!(Cents(1_999) * 3_u32, Cents(5_997));
         let total: Cents = [Cents(1), Cents(2), Cents(3)].into_iter().sum();
         assert_eq!(total, Cents(6));
         let mut running = Cents(10);

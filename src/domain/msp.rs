@@ -184,7 +184,9 @@ pub struct Statement {
 
 /// The unit price after the program discount, rounded half up to the cent.
 pub fn unit_price(unit_msrp: Cents, discount: Bp) -> Cents {
-    Cents(unit_msrp.0 - mul_div_round_half_up(unit_msrp.0, i64::from(discount.0), 10_000))
+    Cents::new(
+        unit_msrp.cents() - mul_div_round_half_up(unit_msrp.cents(), i64::from(discount.0), 10_000),
+    )
 }
 
 /// The statement of the month `start..=end`: one row per end user and SKU (quantities of the
@@ -205,8 +207,8 @@ pub fn statement(
             .filter(|r| r.end_user == l.end_user && r.sku == l.sku)
         {
             last.quantity += l.quantity;
-            last.total_msrp = Cents(last.unit_msrp.0 * last.quantity);
-            last.total_price = Cents(last.unit_price.0 * last.quantity);
+            last.total_msrp = last.unit_msrp * last.quantity;
+            last.total_price = last.unit_price * last.quantity;
             continue;
         }
         let price = unit_price(l.unit_msrp, discount(&l.family));
@@ -219,14 +221,14 @@ pub fn statement(
             quantity: l.quantity,
             unit_msrp: l.unit_msrp,
             unit_price: price,
-            total_msrp: Cents(l.unit_msrp.0 * l.quantity),
-            total_price: Cents(price.0 * l.quantity),
+            total_msrp: l.unit_msrp * l.quantity,
+            total_price: price * l.quantity,
         });
     }
     for r in &out.rows {
         out.total_quantity += r.quantity;
-        out.total_msrp = Cents(out.total_msrp.0 + r.total_msrp.0);
-        out.total_price = Cents(out.total_price.0 + r.total_price.0);
+        out.total_msrp += r.total_msrp;
+        out.total_price += r.total_price;
     }
     out
 }
@@ -246,7 +248,7 @@ mod tests {
             sku: sku.into(),
             description: format!("{family} monthly"),
             quantity,
-            unit_msrp: Cents(msrp),
+            unit_msrp: Cents::new(msrp),
         }
     }
 
@@ -289,8 +291,8 @@ mod tests {
                     r.end_user.as_str(),
                     r.sku.as_str(),
                     r.quantity,
-                    r.unit_price.0,
-                    r.total_price.0,
+                    r.unit_price.cents(),
+                    r.total_price.cents(),
                 )
             })
             .collect();
@@ -303,8 +305,8 @@ mod tests {
             ]
         );
         assert_eq!(s.total_quantity, 55);
-        assert_eq!(s.total_msrp, Cents(347 * 52 + 3_000));
-        assert_eq!(s.total_price, Cents(2_600 + 3_000 + 10_920));
+        assert_eq!(s.total_msrp, Cents::new(347 * 52 + 3_000));
+        assert_eq!(s.total_price, Cents::new(2_600 + 3_000 + 10_920));
         assert!(s
             .rows
             .iter()
@@ -315,6 +317,6 @@ mod tests {
     fn an_empty_month_has_an_empty_statement() {
         let s = statement(d("2026-03-01"), d("2026-03-31"), &[], |_| Bp(0));
         assert!(s.rows.is_empty());
-        assert_eq!(s.total_price, Cents(0));
+        assert_eq!(s.total_price, Cents::new(0));
     }
 }

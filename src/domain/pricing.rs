@@ -76,7 +76,7 @@ impl Bp {
     /// Parses "12", "12.5" or "12.50" (percent) exactly.
     pub fn parse_percent(text: &str) -> Option<Bp> {
         let cents = Cents::parse(text.trim().trim_end_matches('%')).ok()?;
-        u32::try_from(cents.0)
+        u32::try_from(cents.cents())
             .ok()
             .filter(|bp| *bp <= 10_000)
             .map(Bp)
@@ -256,13 +256,17 @@ pub fn price_line(
     if quantity == 0 {
         return Err(PricingError::Quantity);
     }
-    let msrp = Cents(unit_msrp.0 * i64::from(quantity));
+    let msrp = unit_msrp * quantity;
     let mut running = msrp;
     let mut steps = Vec::new();
     for level in Level::ORDER {
         if let Some(d) = discounts.iter().find(|d| d.level == level) {
-            let off = Cents(mul_div_round_half_up(running.0, i64::from(d.bp.0), 10_000));
-            running = Cents(running.0 - off.0);
+            let off = Cents::new(mul_div_round_half_up(
+                running.cents(),
+                i64::from(d.bp.0),
+                10_000,
+            ));
+            running = running - off;
             steps.push(Step {
                 level,
                 bp: d.bp,
@@ -281,9 +285,11 @@ pub fn price_line(
 
 /// Totals of priced lines: (MSRP, net).
 pub fn totals(lines: &[PricedLine]) -> (Cents, Cents) {
-    lines.iter().fold((Cents(0), Cents(0)), |(m, n), l| {
-        (Cents(m.0 + l.msrp.0), Cents(n.0 + l.net.0))
-    })
+    lines
+        .iter()
+        .fold((Cents::new(0), Cents::new(0)), |(m, n), l| {
+            (m + l.msrp, n + l.net)
+        })
 }
 
 #[cfg(test)]
@@ -366,15 +372,15 @@ mod tests {
         // program 12% of 1050.00 = 126.00 -> 924.00
         // deal reg 10% of 924.00 = 92.40 -> 831.60
         // promotion 7% of 831.60 = 58.212 -> 58.21 -> 773.39
-        let line = price_line(Cents(4200), 25, &d)?;
-        assert_eq!(line.msrp, Cents(105_000));
+        let line = price_line(Cents::new(4200), 25, &d)?;
+        assert_eq!(line.msrp, Cents::new(105_000));
         let offs: Vec<_> = line
             .steps
             .iter()
-            .map(|s| (s.amount_off.0, s.after.0))
+            .map(|s| (s.amount_off.cents(), s.after.cents()))
             .collect();
         assert_eq!(offs, [(12_600, 92_400), (9_240, 83_160), (5_821, 77_339)]);
-        assert_eq!(line.net, Cents(77_339));
+        assert_eq!(line.net, Cents::new(77_339));
         Ok(())
     }
 
@@ -386,15 +392,18 @@ mod tests {
             bp: Bp(1000),
             source: String::new(),
         }];
-        let line = price_line(Cents(35), 3, &d)?;
-        assert_eq!((line.steps[0].amount_off, line.net), (Cents(11), Cents(94)));
+        let line = price_line(Cents::new(35), 3, &d)?;
+        assert_eq!(
+            (line.steps[0].amount_off, line.net),
+            (Cents::new(11), Cents::new(94))
+        );
         // 12.5% of 1.00 = 0.125 -> 0.13
         let d = [Discount {
             level: Level::Program,
             bp: Bp(1250),
             source: String::new(),
         }];
-        assert_eq!(price_line(Cents(100), 1, &d)?.net, Cents(87));
+        assert_eq!(price_line(Cents::new(100), 1, &d)?.net, Cents::new(87));
         Ok(())
     }
 
@@ -508,12 +517,15 @@ mod tests {
 
     #[test]
     fn a_zero_quantity_is_refused() -> Result<(), Box<dyn std::error::Error>> {
-        assert_eq!(price_line(Cents(4200), 0, &[]), Err(PricingError::Quantity));
+        assert_eq!(
+            price_line(Cents::new(4200), 0, &[]),
+            Err(PricingError::Quantity)
+        );
         let (m, n) = totals(&[
-            price_line(Cents(100), 2, &[])?,
-            price_line(Cents(50), 1, &[])?,
+            price_line(Cents::new(100), 2, &[])?,
+            price_line(Cents::new(50), 1, &[])?,
         ]);
-        assert_eq!((m, n), (Cents(250), Cents(250)));
+        assert_eq!((m, n), (Cents::new(250), Cents::new(250)));
         Ok(())
     }
 

@@ -426,15 +426,15 @@ pub async fn seed_catalogue(db: &Db) -> anyhow::Result<bool> {
             .await?;
             let price = match f.kind {
                 FamilyKind::Hardware => Price {
-                    msrp_hardware: Some(Cents(msrp_12)),
+                    msrp_hardware: Some(Cents::new(msrp_12)),
                     ..Price::default()
                 },
                 FamilyKind::Subscription => Price {
-                    msrp_12: Some(Cents(msrp_12)),
-                    msrp_24: Some(Cents(msrp_12 * 19 / 10)),
-                    msrp_36: Some(Cents(msrp_12 * 27 / 10)),
+                    msrp_12: Some(Cents::new(msrp_12)),
+                    msrp_24: Some(Cents::new(msrp_12 * 19 / 10)),
+                    msrp_36: Some(Cents::new(msrp_12 * 27 / 10)),
                     // MSP monthly: a twelfth of the yearly price plus 10%, rounded half up.
-                    msrp_monthly: Some(Cents(crate::domain::money::mul_div_round_half_up(
+                    msrp_monthly: Some(Cents::new(crate::domain::money::mul_div_round_half_up(
                         msrp_12, 11, 120,
                     ))),
                     msrp_hardware: None,
@@ -606,7 +606,7 @@ pub async fn seed_deals(db: &Db, now: i64) -> anyhow::Result<bool> {
         reseller: OrgId(acme),
         end_customer: customers[0],
         distributor: OrgId(northwind),
-        estimated_msrp: Cents(2_520_000),
+        estimated_msrp: Cents::new(2_520_000),
         expected_close: today
             .checked_add_days(chrono::Days::new(45))
             .unwrap_or(today),
@@ -707,7 +707,7 @@ pub async fn seed_schedules(db: &Db, now: i64) -> anyhow::Result<bool> {
             quantity,
             changes_entry: None,
             unit_msrp: msrp,
-            net: Cents(msrp.0 * quantity),
+            net: msrp * quantity,
         };
         let mut ctx = crate::app::Ctx::system(db.clone(), completed, now, DEMO_URL);
         ctx.user = Some(UserId(by));
