@@ -414,8 +414,8 @@ async fn sku_command(settings: &Settings, command: SkuCommand) -> Result<(), Cli
                 return Ok(());
             }
             let t = &rows[0];
-            if t.status == Status::Invalid {
-                return Err(CliError::BadInput(t.message.clone()));
+            if t.status() == Status::Invalid {
+                return Err(CliError::BadInput(t.message().to_string()));
             }
             if json {
                 let j = crate::app::translator::to_json(t, &snapshot.currency);
@@ -425,21 +425,23 @@ async fn sku_command(settings: &Settings, command: SkuCommand) -> Result<(), Cli
                 );
             } else {
                 let money = t
-                    .msrp
+                    .msrp()
                     .map(|c| c.with_currency(&snapshot.currency))
                     .unwrap_or_else(|| "no price".into());
                 println!(
                     "{} -> {}",
                     t.input.sku.trim(),
-                    t.new_sku.as_deref().unwrap_or("-")
+                    t.new_sku().as_deref().unwrap_or("-")
                 );
                 println!(
                     "  {}",
-                    t.description.as_deref().unwrap_or("(not in the catalogue)")
+                    t.description()
+                        .as_deref()
+                        .unwrap_or("(not in the catalogue)")
                 );
                 println!("  MSRP {money} per unit");
-                println!("  {} on {on}: {}", t.status.as_str(), t.message);
-                if let Some(s) = &t.suggested {
+                println!("  {} on {on}: {}", t.status().as_str(), t.message());
+                if let Some(s) = &t.suggested() {
                     println!("  order instead: {s}");
                 }
             }

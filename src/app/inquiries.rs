@@ -8,11 +8,11 @@ use super::quotes::{load, stale};
 use super::{Ctx, Error};
 use crate::db::inquiries::{self as store, Inquiry, NewLine};
 use crate::db::{catalogue, orgs};
-use crate::domain::catalogue::{LineInput, Snapshot, Status, Translation};
+use crate::domain::catalogue::{LineInput, Outcome, Snapshot, Status, Translation};
 use crate::domain::contact::ContactRole;
 use crate::domain::order_line::parse_quantity;
 use crate::domain::status::{InquiryEvent, InquiryStatus};
-use crate::domain::{AccessRole, FieldErrors, InquiryId, OrgId, Sku};
+use crate::domain::{AccessRole, FieldErrors, InquiryId, OrgId};
 use crate::mail::notify::{notify_role, Notice};
 use chrono::{Datelike, NaiveDate};
 
@@ -121,17 +121,17 @@ pub fn judge(
         },
         today,
     );
-    match t.status {
+    match t.status() {
         Status::Accepted => {}
         Status::Rejected => {
             let suggestion = t
-                .suggested
+                .suggested()
                 .as_ref()
                 .map(|s| format!(" Use {s}."))
                 .unwrap_or_default();
-            errors.add("sku", format!("{}{suggestion}", t.message));
+            errors.add("sku", format!("{}{suggestion}", t.message()));
         }
-        Status::Invalid => errors.add("sku", t.message.clone()),
+        Status::Invalid => errors.add("sku", t.message().to_string()),
     }
     Some((t, quantity?)).filter(|_| errors.is_empty())
 }
@@ -170,8 +170,14 @@ pub async fn add_line(
     let Some((t, quantity)) = judge(&snapshot, typed, ctx.today, &mut errors) else {
         return Err(Error::Invalid(errors));
     };
-    let Some(sku) = t.new_sku.as_deref().and_then(|s| Sku::parse(s).ok()) else {
-        return Err(Error::invalid("sku", t.message));
+    let Outcome::Accepted {
+        sku,
+        description,
+        msrp,
+        ..
+    } = &t.outcome
+    else {
+        return Err(Error::invalid("sku", t.message()));
     };
     let mut tx = ctx.db.pool.begin().await?;
     claim_version(&mut tx, &inquiry, seen).await?;
@@ -182,9 +188,9 @@ pub async fn add_line(
         legacy_sku: t.legacy.as_deref(),
         sku: &sku_text,
         family: &sku.fields().family,
-        description: t.description.as_deref().unwrap_or(""),
+        description,
         quantity,
-        unit_msrp: t.msrp.unwrap_or_default(),
+        unit_msrp: *msrp,
     };
     store::add_line(&mut tx, inquiry.id, &line).await?;
     tx.commit().await?;
@@ -235,16 +241,17 @@ pub async fn submit(ctx: &Ctx, id: InquiryId, seen: Option<i64>) -> Result<Inqui
             },
             ctx.today,
         );
-        if t.status != Status::Accepted {
+        if t.status() != Status::Accepted {
             let suggestion = t
-                .suggested
+                .suggested()
                 .map(|s| format!(" Use {s}."))
                 .unwrap_or_default();
             errors.add(
                 "sku",
                 format!(
                     "{}: {}{suggestion} Remove the line and add it again.",
-                    l.entered, t.message
+                    l.entered,
+                    t.message()
                 ),
             );
         }

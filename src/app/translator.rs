@@ -84,14 +84,14 @@ pub fn to_json(t: &Translation, currency: &str) -> TranslationJson {
         input: t.input.sku.clone(),
         months: t.input.months,
         legacy_sku: t.legacy.clone(),
-        new_sku: t.new_sku.clone(),
-        description: t.description.clone(),
-        msrp_cents: t.msrp.map(|c| c.cents()),
+        new_sku: t.new_sku(),
+        description: t.description(),
+        msrp_cents: t.msrp().map(|c| c.cents()),
         currency: currency.to_string(),
-        status: t.status.as_str(),
-        accepted: t.status == crate::domain::catalogue::Status::Accepted,
-        reason: t.message.clone(),
-        suggested_sku: t.suggested.clone(),
+        status: t.status().as_str(),
+        accepted: t.status() == crate::domain::catalogue::Status::Accepted,
+        reason: t.message().to_string(),
+        suggested_sku: t.suggested(),
     }
 }
 
@@ -114,19 +114,19 @@ pub fn to_csv(rows: &[Translation], currency: &str) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(CSV_HEADER)?;
     for t in rows {
-        let msrp = t.msrp.map(|c| c.decimal()).unwrap_or_default();
+        let msrp = t.msrp().map(|c| c.decimal()).unwrap_or_default();
         w.write_record([
             t.input.line.to_string(),
             t.input.sku.clone(),
             t.input.months.map(|m| m.to_string()).unwrap_or_default(),
             t.legacy.clone().unwrap_or_default(),
-            t.new_sku.clone().unwrap_or_default(),
-            t.description.clone().unwrap_or_default(),
+            t.new_sku().unwrap_or_default(),
+            t.description().unwrap_or_default(),
             msrp,
             currency.to_string(),
-            t.status.as_str().to_string(),
-            t.message.clone(),
-            t.suggested.clone().unwrap_or_default(),
+            t.status().as_str().to_string(),
+            t.message().to_string(),
+            t.suggested().unwrap_or_default(),
         ])?;
     }
     w.into_inner()

@@ -207,26 +207,22 @@ impl Snapshot {
     /// Translates one line of input: a legacy SKU (with months for a 1-month one) or a new SKU.
     pub fn translate(&self, input: &LineInput, on: NaiveDate) -> Translation {
         let key = legacy_key(&input.sku);
-        let mut t = Translation {
-            input: input.clone(),
-            ..Translation::default()
-        };
-        let verdict = match self.legacy.get(&key) {
-            Some(mapping) => {
-                t.legacy = Some(mapping.legacy.clone());
-                match judge(mapping, input.months, on, &self.dates) {
-                    Ok(v) => v,
-                    Err(e) => return t.invalid(e.to_string()),
-                }
-            }
+        let legacy = self.legacy.get(&key);
+        let legacy_sku = legacy.map(|m| m.legacy.clone());
+        let invalid = |reason: String| Translation::invalid(input, legacy_sku.clone(), reason);
+        let verdict = match legacy {
+            Some(mapping) => match judge(mapping, input.months, on, &self.dates) {
+                Ok(v) => v,
+                Err(e) => return invalid(e.to_string()),
+            },
             None => match Sku::parse(&input.sku) {
                 Ok(_) if input.months.is_some() => {
-                    return t.invalid("A number of months goes only with a 1-month legacy SKU; a new SKU carries its term.".into())
+                    return invalid("A number of months goes only with a 1-month legacy SKU; a new SKU carries its term.".into())
                 }
                 Ok(sku) => Verdict::Accepted { note: "A new SKU; no translation needed.".into(), sku },
-                Err(e) if normalise(&input.sku).len() == LEN => return t.invalid(e.to_string()),
+                Err(e) if normalise(&input.sku).len() == LEN => return invalid(e.to_string()),
                 Err(_) => {
-                    return t.invalid(format!(
+                    return invalid(format!(
                         "“{}” is not in the legacy translation table, and it is not a 14-character SKU.",
                         input.sku.trim()
                     ))
@@ -234,13 +230,14 @@ impl Snapshot {
             },
         };
         let sku = verdict.sku().clone();
-        t.new_sku = Some(sku.to_string());
-        match (verdict, self.availability(&sku, on)) {
+        let outcome = match (verdict, self.availability(&sku, on)) {
             (Verdict::Accepted { note, .. }, Availability::Orderable { description, msrp }) => {
-                t.description = Some(description);
-                t.msrp = Some(msrp);
-                t.status = Status::Accepted;
-                t.message = note;
+                Outcome::Accepted {
+                    sku,
+                    description,
+                    msrp,
+                    note,
+                }
             }
             (
                 Verdict::Accepted { .. },
@@ -249,12 +246,13 @@ impl Snapshot {
                     msrp,
                     reason,
                 },
-            ) => {
-                t.description = description;
-                t.msrp = msrp;
-                t.status = Status::Rejected;
-                t.message = reason;
-            }
+            ) => Outcome::Refused {
+                sku,
+                description,
+                msrp,
+                reason,
+                suggested: None,
+            },
             (Verdict::Rejected { reason, suggested }, availability) => {
                 let (description, msrp) = match availability {
                     Availability::Orderable { description, msrp } => {
@@ -264,14 +262,20 @@ impl Snapshot {
                         description, msrp, ..
                     } => (description, msrp),
                 };
-                t.description = description;
-                t.msrp = msrp;
-                t.status = Status::Rejected;
-                t.message = reason;
-                t.suggested = Some(suggested.to_string());
+                Outcome::Refused {
+                    sku,
+                    description,
+                    msrp,
+                    reason,
+                    suggested: Some(suggested),
+                }
             }
+        };
+        Translation {
+            input: input.clone(),
+            legacy: legacy_sku,
+            outcome,
         }
-        t
     }
 }
 
@@ -364,23 +368,92 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What a line turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Orderable on the date as this SKU.
+    Accepted {
+        sku: Sku,
+        description: String,
+        msrp: Cents,
+        note: String,
+    },
+    /// A SKU the portal knows, not accepted on the date: why, with what the catalogue says of
+    /// it, and the SKU to order instead when there is one.
+    Refused {
+        sku: Sku,
+        description: Option<String>,
+        msrp: Option<Cents>,
+        reason: String,
+        suggested: Option<Sku>,
+    },
+    /// Not a SKU the portal knows, or not one that can be ordered this way.
+    Invalid { reason: String },
+}
+
+/// A line as typed, the legacy SKU it was found as (if any), and the outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Translation {
     pub input: LineInput,
     pub legacy: Option<String>,
-    pub new_sku: Option<String>,
-    pub description: Option<String>,
-    pub msrp: Option<Cents>,
-    pub status: Status,
-    pub message: String,
-    pub suggested: Option<String>,
+    pub outcome: Outcome,
 }
 
 impl Translation {
-    fn invalid(mut self, message: String) -> Self {
-        self.status = Status::Invalid;
-        self.message = message;
-        self
+    fn invalid(input: &LineInput, legacy: Option<String>, reason: String) -> Self {
+        Translation {
+            input: input.clone(),
+            legacy,
+            outcome: Outcome::Invalid { reason },
+        }
+    }
+
+    pub fn status(&self) -> Status {
+        match self.outcome {
+            Outcome::Accepted { .. } => Status::Accepted,
+            Outcome::Refused { .. } => Status::Rejected,
+            Outcome::Invalid { .. } => Status::Invalid,
+        }
+    }
+
+    /// The new SKU the line stands for (not for an invalid line).
+    pub fn new_sku(&self) -> Option<String> {
+        match &self.outcome {
+            Outcome::Accepted { sku, .. } | Outcome::Refused { sku, .. } => Some(sku.to_string()),
+            Outcome::Invalid { .. } => None,
+        }
+    }
+
+    pub fn description(&self) -> Option<String> {
+        match &self.outcome {
+            Outcome::Accepted { description, .. } => Some(description.clone()),
+            Outcome::Refused { description, .. } => description.clone(),
+            Outcome::Invalid { .. } => None,
+        }
+    }
+
+    pub fn msrp(&self) -> Option<Cents> {
+        match &self.outcome {
+            Outcome::Accepted { msrp, .. } => Some(*msrp),
+            Outcome::Refused { msrp, .. } => *msrp,
+            Outcome::Invalid { .. } => None,
+        }
+    }
+
+    /// What to tell the person: the note of an accepted line, or why not.
+    pub fn message(&self) -> &str {
+        match &self.outcome {
+            Outcome::Accepted { note, .. } => note,
+            Outcome::Refused { reason, .. } | Outcome::Invalid { reason } => reason,
+        }
+    }
+
+    /// The SKU to order instead of a refused one.
+    pub fn suggested(&self) -> Option<String> {
+        match &self.outcome {
+            Outcome::Refused { suggested, .. } => suggested.as_ref().map(Sku::to_string),
+            _ => None,
+        }
     }
 }
 
@@ -547,27 +620,27 @@ mod tests {
     #[test]
     fn a_legacy_sku_translates_with_description_and_msrp() {
         let t = snapshot().translate(&line("ixa-u10-n12m", None), day("2023-11-15"));
-        assert_eq!(t.status, Status::Accepted);
-        assert_eq!(t.new_sku.as_deref(), Some("EPIXADB10SN12T"));
-        assert_eq!(t.description.as_deref(), Some("EPIXAD B10, 12 months"));
-        assert_eq!(t.msrp, Some(Cents::new(4200)));
+        assert_eq!(t.status(), Status::Accepted);
+        assert_eq!(t.new_sku().as_deref(), Some("EPIXADB10SN12T"));
+        assert_eq!(t.description().as_deref(), Some("EPIXAD B10, 12 months"));
+        assert_eq!(t.msrp(), Some(Cents::new(4200)));
         assert_eq!(t.legacy.as_deref(), Some("IXAU10N12M"));
     }
 
     #[test]
     fn a_one_month_legacy_sku_for_17_months_is_refused_with_the_17_month_sku_and_its_price() {
         let t = snapshot().translate(&line("IXA-U10-N1M", Some(17)), day("2023-10-01"));
-        assert_eq!(t.status, Status::Rejected);
+        assert_eq!(t.status(), Status::Rejected);
         let expected = sku("EPIXAD", "B10", Channel::Standard, Transaction::New, 17);
-        assert_eq!(t.suggested.as_deref(), Some(expected.as_str()));
+        assert_eq!(t.suggested().as_deref(), Some(expected.as_str()));
         assert_eq!(
-            t.msrp,
+            t.msrp(),
             Some(Cents::new(5950)),
             "round_half_up(4200 * 17 / 12) = 5950"
         );
         let before = snapshot().translate(&line("IXA-U10-N1M", Some(17)), day("2023-09-30"));
-        assert_eq!(before.status, Status::Accepted);
-        assert_eq!(before.new_sku.as_deref(), Some(expected.as_str()));
+        assert_eq!(before.status(), Status::Accepted);
+        assert_eq!(before.new_sku().as_deref(), Some(expected.as_str()));
     }
 
     #[test]
@@ -576,41 +649,41 @@ mod tests {
         let on = day("2024-02-01");
         let ok = s.translate(&line("EPIXADB10SN12T", None), on);
         assert_eq!(
-            (ok.status, ok.msrp),
+            (ok.status(), ok.msrp()),
             (Status::Accepted, Some(Cents::new(4200)))
         );
         let retired = sku("EMLADV", "B01", Channel::Standard, Transaction::New, 12);
         let r = s.translate(&line(retired.as_str(), None), on);
-        assert_eq!(r.status, Status::Rejected);
+        assert_eq!(r.status(), Status::Rejected);
         assert!(
-            r.message
+            r.message()
                 .contains("orderable from 2023-01-01 to 2023-06-30"),
             "{}",
-            r.message
+            r.message()
         );
         let unknown = sku("EPIXAD", "C50", Channel::Standard, Transaction::New, 12);
         assert_eq!(
-            s.translate(&line(unknown.as_str(), None), on).message,
+            s.translate(&line(unknown.as_str(), None), on).message(),
             "The catalogue has no band C50 for EPIXAD."
         );
         let hw = sku("HWX310", "000", Channel::Standard, Transaction::Hardware, 0);
         let t = s.translate(&line(hw.as_str(), None), on);
         assert_eq!(
-            (t.status, t.msrp),
+            (t.status(), t.msrp()),
             (Status::Accepted, Some(Cents::new(349_900)))
         );
         assert_eq!(
-            t.description.as_deref(),
+            t.description().as_deref(),
             Some("HWX310 000, 12-month warranty")
         );
         let monthly = sku("EPIXAD", "B10", Channel::MspMonthly, Transaction::New, 1);
         assert_eq!(
-            s.translate(&line(monthly.as_str(), None), on).msrp,
+            s.translate(&line(monthly.as_str(), None), on).msrp(),
             Some(Cents::new(385))
         );
         let monthly_12 = sku("EPIXAD", "B10", Channel::MspMonthly, Transaction::New, 12);
         assert_eq!(
-            s.translate(&line(monthly_12.as_str(), None), on).status,
+            s.translate(&line(monthly_12.as_str(), None), on).status(),
             Status::Rejected
         );
     }
@@ -620,14 +693,18 @@ mod tests {
         let s = snapshot();
         let on = day("2023-06-01");
         let typo = s.translate(&line("EPIXADB10SN12X", None), on);
-        assert_eq!(typo.status, Status::Invalid);
-        assert!(typo.message.starts_with("Position 14"), "{}", typo.message);
+        assert_eq!(typo.status(), Status::Invalid);
+        assert!(
+            typo.message().starts_with("Position 14"),
+            "{}",
+            typo.message()
+        );
         let unknown = s.translate(&line("NOPE-123", None), on);
         assert!(unknown
-            .message
+            .message()
             .contains("not in the legacy translation table"));
         let missing = s.translate(&line("IXAU10N1M", None), on);
-        assert!(missing.message.contains("give the number of months"));
+        assert!(missing.message().contains("give the number of months"));
     }
 
     #[test]

@@ -290,7 +290,7 @@ pub async fn preview(
     let judged = app::inquiries::judge(&snapshot, &query.typed(), user.ctx.today, &mut errors);
     let preview = match judged {
         Some((t, q)) => {
-            let line = t.msrp.unwrap_or_default() * i64::from(q);
+            let line = t.msrp().unwrap_or_default() * i64::from(q);
             Preview {
                 line_msrp: line.with_currency(&snapshot.currency),
                 new_total: (inquiry.total_msrp() + line).with_currency(&snapshot.currency),

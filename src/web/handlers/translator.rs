@@ -34,7 +34,7 @@ impl Results {
         self.rows.len() > MAX_ROWS_SHOWN
     }
     pub fn money(&self, t: &Translation) -> String {
-        t.msrp
+        t.msrp()
             .map(|c| c.with_currency(&self.currency))
             .unwrap_or_else(|| "—".into())
     }
@@ -129,7 +129,7 @@ async fn results(
     on: NaiveDate,
 ) -> Result<Results, AppError> {
     let (rows, currency) = translate(user, inputs, on).await?;
-    let count = |s: Status| rows.iter().filter(|t| t.status == s).count();
+    let count = |s: Status| rows.iter().filter(|t| t.status() == s).count();
     Ok(Results {
         accepted: count(Status::Accepted),
         rejected: count(Status::Rejected),
