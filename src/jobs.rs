@@ -3,7 +3,8 @@
 
 use crate::db::{quotes, Db};
 use crate::domain::contact::ContactRole;
-use crate::mail::notify::{queue_for, Notice};
+use crate::mail::notices;
+use crate::mail::notify::queue_for;
 use chrono::{Days, NaiveDate};
 
 /// Quotes end their validity: reminders this many days before.
@@ -36,15 +37,7 @@ pub async fn quote_expiry(
             stats.expired += 1;
         } else if until <= soon {
             let people = crate::db::inquiries::quote_recipients(&mut tx, id).await?;
-            let notice = Notice {
-                kind: "quote_expiring".into(),
-                subject: format!("The quote for {reference} ends on {until}"),
-                heading: format!("The quote for {reference} ends soon"),
-                paragraphs: vec![format!(
-                    "Quote version {version} for {reference} is valid until {until}. Accept or decline it before then; after that it can no longer be accepted."
-                )],
-                action: Some(("Open the quote".into(), format!("{public_url}/inquiries/{id}"))),
-            };
+            let notice = notices::quote_expiring(id, reference, version, until, public_url);
             let event = format!("inquiry:{id}:quote:{version}:expiring");
             for p in &people {
                 if queue_for(
@@ -92,10 +85,10 @@ pub async fn deal_expiry(
     for d in &approved {
         let (id, reference, customer) = (d.id, &d.reference, &d.end_customer_name);
         let (until, reseller) = (d.valid_until, d.reseller);
-        let (what, paragraph) = if until < today {
-            ("expired", format!("Deal registration {reference} for {customer} ended on {until}; quotes no longer get its discount."))
+        let what = if until < today {
+            "expired"
         } else if until <= soon {
-            ("expiring", format!("Deal registration {reference} for {customer} is valid until {until}. Ask your channel account manager to extend it if the deal is still open."))
+            "expiring"
         } else {
             continue;
         };
@@ -104,16 +97,14 @@ pub async fn deal_expiry(
             crate::db::deals::mark_expired(&mut tx, id).await?;
             stats.expired += 1;
         }
-        let notice = Notice {
-            kind: format!("deal_registration_{what}"),
-            subject: format!("Deal registration {reference} {what}"),
-            heading: format!("Deal registration {reference} {what}"),
-            paragraphs: vec![paragraph],
-            action: Some((
-                "See the registration".into(),
-                format!("{public_url}/deals/{id}"),
-            )),
-        };
+        let notice = notices::deal_ending(
+            id,
+            reference,
+            customer,
+            until,
+            what == "expired",
+            public_url,
+        );
         let event = format!("deal:{id}:{what}:{until}");
         let told = crate::mail::notify::notify_role(
             &mut tx,
@@ -166,10 +157,7 @@ pub async fn renewal_reminders(
     struct Due {
         id: i64,
         reseller: i64,
-        days: u32,
-        end: NaiveDate,
-        line: String,
-        subject: String,
+        what: notices::RenewalDue,
     }
     let mut due = Vec::with_capacity(rows.len());
     for r in &rows {
@@ -186,13 +174,15 @@ pub async fn renewal_reminders(
         due.push(Due {
             id: r.id,
             reseller: r.reseller.0,
-            days,
-            end,
-            line: format!(
-                "{} × {description} ({}) of {customer} ends on {end}.",
-                r.quantity, r.sku
-            ),
-            subject: format!("{customer}: {description} ends on {end}"),
+            what: notices::RenewalDue {
+                days,
+                end,
+                line: format!(
+                    "{} × {description} ({}) of {customer} ends on {end}.",
+                    r.quantity, r.sku
+                ),
+                subject: format!("{customer}: {description} ends on {end}"),
+            },
         });
     }
     // One message per reseller and day lists its entries; its distributors get the same.
@@ -203,41 +193,17 @@ pub async fn renewal_reminders(
         let mut claimed = Vec::new();
         for d in group {
             // Claimed first: another process sweeping at the same time finds it marked.
-            if crate::db::orders::claim_reminder(&mut tx, d.id, d.days).await? {
+            if crate::db::orders::claim_reminder(&mut tx, d.id, d.what.days).await? {
                 claimed.push(d);
             }
         }
         let Some(first) = claimed.first() else {
             continue;
         };
-        let mut paragraphs = digest(claimed.iter().map(|d| d.line.clone()).collect());
-        paragraphs.push(
-            "A renewal ordered before the end continues a subscription without a gap.".into(),
-        );
-        let (subject, heading) = if claimed.len() == 1 {
-            (
-                first.subject.clone(),
-                format!("Renewal due in {} days", first.days),
-            )
-        } else {
-            let last = claimed.iter().map(|d| d.end).max().unwrap_or(first.end);
-            (
-                format!("{} subscriptions end by {last}", claimed.len()),
-                "Renewals due within 90 days".to_string(),
-            )
-        };
-        let notice = Notice {
-            kind: "renewal_reminder".into(),
-            subject,
-            heading,
-            paragraphs,
-            action: Some((
-                "See the license schedule".into(),
-                format!("{public_url}/licenses?status=expiring"),
-            )),
-        };
+        let listed: Vec<&notices::RenewalDue> = claimed.iter().map(|d| &d.what).collect();
+        let notice = notices::renewals_due(&listed, public_url);
         let event = if claimed.len() == 1 {
-            format!("entry:{}:renewal:{}", first.id, first.days)
+            format!("entry:{}:renewal:{}", first.id, first.what.days)
         } else {
             format!("renewals:{}:{today}:{}", reseller.0, first.id)
         };
@@ -258,17 +224,6 @@ pub async fn renewal_reminders(
         tx.commit().await?;
     }
     Ok(queued)
-}
-
-/// The lines of a reminder that lists many records: the first 25, then how many more.
-fn digest(lines: Vec<String>) -> Vec<String> {
-    const LISTED: usize = 25;
-    let more = lines.len().saturating_sub(LISTED);
-    let mut out: Vec<String> = lines.into_iter().take(LISTED).collect();
-    if more > 0 {
-        out.push(format!("… and {more} more."));
-    }
-    out
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -308,28 +263,11 @@ pub async fn lead_expiry(
         let Some(first) = claimed.first() else {
             continue;
         };
-        let mut paragraphs = digest(
-            claimed
-                .iter()
-                .map(|l| format!("{} expires on {}.", l.company, l.expires_on))
-                .collect(),
-        );
-        paragraphs.push(
-            "Record any contact, a new status, notes or a next step to keep a lead open for another 90 days; an expired lead is read-only."
-                .into(),
-        );
-        let subject = if claimed.len() == 1 {
-            format!("Lead {} expires on {}", first.company, first.expires_on)
-        } else {
-            format!("{} leads expire within 14 days", claimed.len())
-        };
-        let notice = Notice {
-            kind: "lead_expiring".into(),
-            heading: subject.clone(),
-            subject,
-            paragraphs,
-            action: Some(("See your leads".into(), format!("{public_url}/leads"))),
-        };
+        let listed: Vec<(&str, &str)> = claimed
+            .iter()
+            .map(|l| (l.company.as_str(), l.expires_on.as_str()))
+            .collect();
+        let notice = notices::leads_expiring(&listed, public_url);
         let event = format!(
             "leads:{}:expiring:{today}:{}",
             first.reseller_id.0, first.id

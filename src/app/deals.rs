@@ -10,7 +10,8 @@ use crate::domain::contact::{ContactRole, Person};
 use crate::domain::field_errors::required_text;
 use crate::domain::status::{valid_until, DealEvent};
 use crate::domain::{AccessRole, Cents, DealId, Email, FieldErrors, OrgId};
-use crate::mail::notify::{notify_role, queue_for, Notice};
+use crate::mail::notices;
+use crate::mail::notify::{notify_role, queue_for};
 use chrono::{Datelike, NaiveDate};
 
 /// The longest name, contact and notes a person may type.
@@ -277,25 +278,17 @@ pub async fn register(ctx: &Ctx, input: NewRegistration) -> Result<Registered, E
                 name: cam_user.user.display_name,
                 email: cam_user.user.email,
             };
-            let notice = Notice {
-                kind: "deal_registration_submitted".into(),
-                subject: format!(
-                    "Deal registration {reference} from {} waits for your decision",
-                    org.name
-                ),
-                heading: format!("Deal registration {reference}"),
-                paragraphs: vec![format!(
-                    "{} registered a deal for {} ({}), estimated MSRP {}.",
-                    org.name,
-                    families.join(", "),
-                    choice.name(&customers),
-                    estimated.with_currency(catalogue::DEFAULT_CURRENCY)
-                )],
-                action: Some((
-                    "Approve or reject it".into(),
-                    format!("{}/deals/{id}", ctx.public_url),
-                )),
-            };
+            let notice = notices::deal_submitted(
+                &notices::DealSubmitted {
+                    id,
+                    reference: &reference,
+                    reseller: &org.name,
+                    families: &families,
+                    end_customer: &choice.name(&customers),
+                    estimated,
+                },
+                &ctx.public_url,
+            );
             queue_for(
                 &mut tx,
                 &person,
@@ -418,28 +411,7 @@ pub async fn decide(
         ctx.now,
     )
     .await?;
-    let mut paragraphs = vec![format!(
-        "Your deal registration {} for {} ({}) is {what}.",
-        deal.reference,
-        deal.end_customer_name,
-        deal.families.join(", ")
-    )];
-    if let Some((_, u)) = valid {
-        paragraphs.push(format!("It is valid until {u}; quotes for this end customer and product get the deal registration discount until then."));
-    }
-    if let Some(r) = reason {
-        paragraphs.push(format!("Reason: {r}"));
-    }
-    let notice = Notice {
-        kind: "deal_registration_status".into(),
-        subject: format!("Deal registration {} {what}", deal.reference),
-        heading: format!("Deal registration {} {what}", deal.reference),
-        paragraphs,
-        action: Some((
-            "See the registration".into(),
-            format!("{}/deals/{}", ctx.public_url, deal.id),
-        )),
-    };
+    let notice = notices::deal_decided(&deal, what, valid, reason, &ctx.public_url);
     let event_key = format!(
         "deal:{}:{what}:{}",
         deal.id,

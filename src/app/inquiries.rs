@@ -13,7 +13,8 @@ use crate::domain::contact::ContactRole;
 use crate::domain::order_line::parse_quantity;
 use crate::domain::status::{InquiryEvent, InquiryStatus};
 use crate::domain::{AccessRole, FieldErrors, InquiryId, OrgId};
-use crate::mail::notify::{notify_role, Notice};
+use crate::mail::notices;
+use crate::mail::notify::notify_role;
 use chrono::{Datelike, NaiveDate};
 
 fn reseller_of(ctx: &Ctx) -> Option<OrgId> {
@@ -271,27 +272,7 @@ pub async fn submit(ctx: &Ctx, id: InquiryId, seen: Option<i64>) -> Result<Inqui
         ctx.now,
     )
     .await?;
-    let notice = Notice {
-        kind: "inquiry_submitted".into(),
-        subject: format!(
-            "Pricing inquiry {} from {}",
-            inquiry.reference, inquiry.reseller_name
-        ),
-        heading: format!("Pricing inquiry {}", inquiry.reference),
-        paragraphs: vec![format!(
-            "{} asks for a quote for {} ({} lines, MSRP {}).",
-            inquiry.reseller_name,
-            inquiry.end_customer_name,
-            inquiry.lines.len(),
-            inquiry
-                .total_msrp()
-                .with_currency(catalogue::DEFAULT_CURRENCY)
-        )],
-        action: Some((
-            "Open the inquiry".into(),
-            format!("{}/inquiries/{}", ctx.public_url, inquiry.id),
-        )),
-    };
+    let notice = notices::inquiry_submitted(&inquiry, &ctx.public_url);
     notify_role(
         &mut tx,
         inquiry.distributor_id,

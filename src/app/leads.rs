@@ -8,7 +8,8 @@ use crate::domain::contact::ContactRole;
 use crate::domain::field_errors::required_text;
 use crate::domain::lead::LeadStatus;
 use crate::domain::{AccessRole, Email, FieldErrors, LeadId, OrgId};
-use crate::mail::notify::{notify_role, Notice};
+use crate::mail::notices;
+use crate::mail::notify::notify_role;
 use chrono::NaiveDate;
 
 pub const MAX_COMPANY: usize = 200;
@@ -164,26 +165,17 @@ pub async fn add(ctx: &Ctx, input: NewLead) -> Result<Added, Error> {
             .await?
             .map(|u| u.user.display_name)
             .unwrap_or_default();
-        let mut paragraphs = vec![format!(
-            "{by} assigned you a lead: {company}, contact {contact_name} <{}>.",
-            email.as_str()
-        )];
-        if !interest.is_empty() {
-            paragraphs.push(format!("Interested in: {interest}"));
-        }
-        paragraphs.push(
-            "Record every contact on the lead: without activity for 90 days it expires.".into(),
+        let notice = notices::lead_assigned(
+            &notices::LeadAssigned {
+                id,
+                by: &by,
+                company: &company,
+                contact_name: &contact_name,
+                contact_email: email.as_str(),
+                interest,
+            },
+            &ctx.public_url,
         );
-        let notice = Notice {
-            kind: "lead_assigned".into(),
-            subject: format!("New lead: {company}"),
-            heading: format!("New lead: {company}"),
-            paragraphs,
-            action: Some((
-                "Open the lead".into(),
-                format!("{}/leads/{id}", ctx.public_url),
-            )),
-        };
         let told = notify_role(
             &mut tx,
             reseller,

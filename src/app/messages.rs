@@ -6,7 +6,8 @@ use crate::db::orgs;
 use crate::domain::contact::ContactRole;
 use crate::domain::field_errors::required_text;
 use crate::domain::{FieldErrors, PartnerLevel};
-use crate::mail::notify::{notify_role, Notice};
+use crate::mail::notices;
+use crate::mail::notify::notify_role;
 
 pub const MAX_SUBJECT: usize = 150;
 pub const MAX_BODY: usize = 10_000;
@@ -69,17 +70,7 @@ pub async fn send(ctx: &Ctx, input: NewMessage) -> Result<Queued, Error> {
         return Err(Error::Invalid(errors));
     };
     let resellers = orgs::resellers_at_levels(&ctx.db.pool, &levels).await?;
-    let notice = Notice {
-        kind: role.as_str().to_string(),
-        subject: subject.clone(),
-        heading: subject.clone(),
-        paragraphs: body
-            .split("\n\n")
-            .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty())
-            .collect(),
-        action: None,
-    };
+    let notice = notices::vendor_message(role.as_str(), &subject, &body);
     let event = format!("message:{}", input.message_key);
     let mut tx = ctx.db.pool.begin().await?;
     let mut people = 0;

@@ -16,7 +16,8 @@ use crate::domain::status::NfrEvent;
 use crate::domain::{
     AccessRole, Cents, FieldErrors, NfrRequestId, OrgId, PartnerLevel, Sku, SkuFields, UserId,
 };
-use crate::mail::notify::{notify_role, queue_for, Notice};
+use crate::mail::notices;
+use crate::mail::notify::{notify_role, queue_for};
 use chrono::{Datelike, NaiveDate};
 use sqlx::AnyConnection;
 
@@ -116,30 +117,10 @@ pub async fn grant_on_join(
         tx.commit().await?;
         return Ok(Grant::Nothing);
     }
-    let mut paragraphs = vec![format!(
-        "Welcome to the {} partner program. Your not-for-resale (NFR) allotment is issued at no cost, for 12 months from {joined_on}:",
-        level.label()
-    )];
-    paragraphs.extend(
-        lines
-            .iter()
-            .map(|l| format!("{} × {} ({})", l.quantity, l.description, l.sku)),
-    );
-    paragraphs
-        .push("For anything more, ask your channel account manager with an NFR request.".into());
+    let notice = notices::nfr_allotment_issued(level, joined_on, &lines, &ctx.public_url);
     let count = lines.len();
     let placed = place_nfr_order(&mut tx, ctx, reseller, lines).await?;
     store::set_grant_order(&mut tx, reseller, placed.id).await?;
-    let notice = Notice {
-        kind: "nfr_allotment_issued".into(),
-        subject: "Your NFR allotment is issued".into(),
-        heading: "Your NFR allotment".into(),
-        paragraphs,
-        action: Some((
-            "See your NFR licenses".into(),
-            format!("{}/nfr", ctx.public_url),
-        )),
-    };
     notify_role(
         &mut tx,
         reseller,
@@ -324,25 +305,15 @@ pub async fn request(ctx: &Ctx, input: NewRequest) -> Result<Filed, Error> {
         }
         None => format!("{} filed it", org.name),
     };
-    let mut paragraphs = vec![format!("{by}. Justification: {justification}")];
-    paragraphs.extend(
-        lines
-            .iter()
-            .map(|l| format!("{} × {} ({})", l.quantity, l.description, l.sku)),
+    let notice = notices::nfr_requested(
+        id,
+        &reference,
+        &org.name,
+        &by,
+        &justification,
+        &lines,
+        &ctx.public_url,
     );
-    let notice = Notice {
-        kind: "nfr_request_submitted".into(),
-        subject: format!(
-            "NFR request {reference} from {} waits for your decision",
-            org.name
-        ),
-        heading: format!("NFR request {reference}"),
-        paragraphs,
-        action: Some((
-            "Approve or reject it".into(),
-            format!("{}/nfr/{id}", ctx.public_url),
-        )),
-    };
     for person in &deciders(ctx, org.cam_user_id).await? {
         queue_for(
             &mut tx,
@@ -509,26 +480,13 @@ async fn tell_decision(
     reason: &str,
     order: Option<&Placed>,
 ) -> Result<(), Error> {
-    let mut paragraphs = vec![match order {
-        Some(o) => format!(
-            "NFR request {} for {} is approved. Order {} puts the licenses on its schedule at no cost, for 12 months from the day it is processed.",
-            request.reference, request.reseller_name, o.reference
-        ),
-        None => format!("NFR request {} for {} is rejected.", request.reference, request.reseller_name),
-    }];
-    if !reason.is_empty() {
-        paragraphs.push(format!("Reason: {reason}"));
-    }
-    let notice = Notice {
-        kind: "nfr_request_decided".into(),
-        subject: format!("NFR request {} {status}", request.reference),
-        heading: format!("NFR request {} {status}", request.reference),
-        paragraphs,
-        action: Some((
-            "See the request".into(),
-            format!("{}/nfr/{}", ctx.public_url, request.id),
-        )),
-    };
+    let notice = notices::nfr_decided(
+        request,
+        status,
+        reason,
+        order.map(|o| o.reference.as_str()),
+        &ctx.public_url,
+    );
     let event = format!("nfr:{}:{status}", request.id);
     if let Some(by) = request
         .requested_by

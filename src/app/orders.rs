@@ -8,7 +8,8 @@ use crate::domain::contact::{ContactRole, Person};
 use crate::domain::schedule::{co_termed, hardware_warranty, new_subscription, renewal};
 use crate::domain::sku::{Sku, Transaction};
 use crate::domain::{Cents, EntryId, InquiryId, OrderId, OrgId};
-use crate::mail::notify::{notify_role, queue_for, Notice};
+use crate::mail::notices;
+use crate::mail::notify::{notify_role, queue_for};
 use chrono::{Datelike, NaiveDate};
 use sqlx::AnyConnection;
 
@@ -278,28 +279,7 @@ async fn schedule_issued(
     issued: Vec<String>,
 ) -> anyhow::Result<()> {
     let public_url = &ctx.public_url;
-    let mut paragraphs = vec![format!(
-        "Order {} is processed on {completed_on}. The license schedule of {} now has:",
-        order.reference, order.end_customer_name
-    )];
-    paragraphs.extend(issued);
-    paragraphs.push("There are no license keys: subscriptions are active from their start date, renewals and changes apply by themselves.".into());
-    let notice = Notice {
-        kind: "license_schedule_issued".into(),
-        subject: format!(
-            "License schedule for {}: order {}",
-            order.end_customer_name, order.reference
-        ),
-        heading: format!("License schedule for {}", order.end_customer_name),
-        paragraphs,
-        action: Some((
-            "See the license schedule".into(),
-            format!(
-                "{public_url}/licenses?end_customer={}",
-                order.end_customer_id
-            ),
-        )),
-    };
+    let notice = notices::schedule_issued(order, completed_on, issued, public_url);
     let event = format!("order:{}:issued", order.id);
     if let Some((name, email)) = store::license_contact(tx, order.end_customer_id).await? {
         let person = Person {

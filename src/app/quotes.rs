@@ -12,7 +12,8 @@ use crate::domain::pricing::{
 };
 use crate::domain::status::{InquiryEvent, InquiryStatus};
 use crate::domain::{AccessRole, FieldErrors, InquiryId, PartnerLevel};
-use crate::mail::notify::{queue_for, Notice};
+use crate::mail::notices;
+use crate::mail::notify::queue_for;
 
 /// An inquiry in the caller's scope (channel account managers see none: 403, audited).
 pub async fn load(ctx: &Ctx, id: InquiryId) -> Result<Inquiry, Error> {
@@ -191,24 +192,7 @@ pub async fn send(ctx: &Ctx, id: InquiryId, input: QuoteInput) -> Result<Sent, E
     )
     .await?;
     let what = if version == 1 { "sent" } else { "revised" };
-    let notice = Notice {
-        kind: format!("quote_{what}"),
-        subject: format!(
-            "Quote for {} {what} by {}",
-            inquiry.reference, inquiry.distributor_name
-        ),
-        heading: format!("Quote for {}", inquiry.reference),
-        paragraphs: vec![format!(
-            "{} {what} the quote for {} (version {version}): net {net} instead of MSRP {}, valid until {valid}.",
-            inquiry.distributor_name,
-            inquiry.end_customer_name,
-            inquiry.total_msrp().with_currency(catalogue::DEFAULT_CURRENCY)
-        )],
-        action: Some((
-            "See every discount and accept or decline".into(),
-            format!("{}/inquiries/{}", ctx.public_url, inquiry.id),
-        )),
-    };
+    let notice = notices::quote_sent(&inquiry, version, total_net, valid, &ctx.public_url);
     let event = format!("inquiry:{}:quote:{version}", inquiry.id);
     for p in &inquiries::quote_recipients(&mut tx, inquiry.id).await? {
         queue_for(

@@ -3,6 +3,7 @@
 //! folder that demo mode shows at /mailbox.
 
 pub mod eml;
+pub mod notices;
 pub mod notify;
 pub mod worker;
 
