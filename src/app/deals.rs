@@ -117,6 +117,28 @@ pub fn check_end_customer(
     }
 }
 
+/// The `distributor` field of a form, if it names one of the distributors that supply the
+/// reseller; otherwise `refusal` goes next to the field.
+pub async fn supplier_chosen(
+    ctx: &Ctx,
+    reseller: OrgId,
+    typed: &str,
+    errors: &mut FieldErrors,
+    refusal: &str,
+) -> Result<Option<OrgId>, Error> {
+    let suppliers = orgs::distributor_ids_of(&ctx.db.pool, reseller).await?;
+    let chosen = typed
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .map(OrgId)
+        .filter(|id| suppliers.contains(id));
+    if chosen.is_none() {
+        errors.add("distributor", refusal);
+    }
+    Ok(chosen)
+}
+
 /// The id of the chosen end customer, creating a new one in the caller's transaction.
 pub async fn resolve_end_customer(
     conn: &mut sqlx::AnyConnection,
@@ -212,19 +234,14 @@ pub async fn register(ctx: &Ctx, input: NewRegistration) -> Result<Registered, E
         }
         Ok(d) => Some(d),
     };
-    let suppliers = orgs::distributor_ids_of(pool, reseller).await?;
-    let distributor = input
-        .distributor
-        .parse::<i64>()
-        .ok()
-        .map(OrgId)
-        .filter(|id| suppliers.contains(id));
-    if distributor.is_none() {
-        errors.add(
-            "distributor",
-            "Choose the distributor that will quote this deal.",
-        );
-    }
+    let distributor = supplier_chosen(
+        ctx,
+        reseller,
+        &input.distributor,
+        &mut errors,
+        "Choose the distributor that will quote this deal.",
+    )
+    .await?;
     if input.notes.trim().chars().count() > MAX_NOTES {
         errors.add("notes", format!("Use at most {MAX_NOTES} characters."));
     }

@@ -6,8 +6,8 @@
 use super::deals::{check_end_customer, resolve_end_customer, TypedEndCustomer};
 use super::quotes::{load, stale};
 use super::{Ctx, Error};
+use crate::db::catalogue;
 use crate::db::inquiries::{self as store, Inquiry, NewLine};
-use crate::db::{catalogue, orgs};
 use crate::domain::catalogue::{LineInput, Outcome, Snapshot, Status, Translation};
 use crate::domain::contact::ContactRole;
 use crate::domain::order_line::parse_quantity;
@@ -43,16 +43,14 @@ pub async fn create(ctx: &Ctx, input: NewInquiry) -> Result<InquiryId, Error> {
     let mut errors = FieldErrors::default();
     let customers = crate::db::deals::end_customers(pool, ctx.scope, reseller).await?;
     let choice = check_end_customer(&customers, &input.end_customer, &mut errors);
-    let suppliers = orgs::distributor_ids_of(pool, reseller).await?;
-    let distributor = input
-        .distributor
-        .parse::<i64>()
-        .ok()
-        .map(OrgId)
-        .filter(|id| suppliers.contains(id));
-    if distributor.is_none() {
-        errors.add("distributor", "Choose the distributor the inquiry goes to.");
-    }
+    let distributor = super::deals::supplier_chosen(
+        ctx,
+        reseller,
+        &input.distributor,
+        &mut errors,
+        "Choose the distributor the inquiry goes to.",
+    )
+    .await?;
     let (Some(choice), Some(distributor), true) = (choice, distributor, errors.is_empty()) else {
         return Err(Error::Invalid(errors));
     };
