@@ -134,6 +134,13 @@ const TABLE: &[Row] = &[
         [303, 200, 403, 200, 200, 200, 200, 200],
     ),
     row(
+        "POST",
+        "/licenses/renew",
+        "/licenses/renew",
+        &[],
+        [303, 403, 403, 403, 403, 303, 303, 303],
+    ),
+    row(
         "GET",
         "/licenses.csv",
         "/licenses.csv",

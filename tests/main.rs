@@ -19,6 +19,7 @@ mod nfr;
 mod order_form;
 mod orders;
 mod organisations;
+mod renewals;
 mod scoping;
 mod security;
 mod smtp_sink;

@@ -4,6 +4,7 @@
 //! carries the version the person saw; a stale one is refused.
 
 use super::deals::{check_end_customer, resolve_end_customer, TypedEndCustomer};
+use super::orders::is_renewal;
 use super::quotes::{load, stale};
 use super::{Ctx, Error};
 use crate::db::catalogue;
@@ -12,7 +13,7 @@ use crate::domain::catalogue::{LineInput, Outcome, Snapshot, Status, Translation
 use crate::domain::contact::ContactRole;
 use crate::domain::order_line::parse_quantity;
 use crate::domain::status::{InquiryEvent, InquiryStatus};
-use crate::domain::{AccessRole, FieldErrors, InquiryId, OrgId};
+use crate::domain::{AccessRole, EntryId, FieldErrors, InquiryId, OrgId, Sku};
 use crate::mail::notices;
 use crate::mail::notify::notify_role;
 use chrono::{Datelike, NaiveDate};
@@ -190,6 +191,7 @@ pub async fn add_line(
         description,
         quantity,
         unit_msrp: *msrp,
+        changes_entry: None,
     };
     store::add_line(&mut tx, inquiry.id, &line).await?;
     tx.commit().await?;
@@ -255,6 +257,22 @@ pub async fn submit(ctx: &Ctx, id: InquiryId, seen: Option<i64>) -> Result<Inqui
             );
         }
     }
+    // An entry is renewed once: a renewal line whose entry was renewed meanwhile is refused.
+    let mut conn = ctx.db.pool.acquire().await?;
+    for l in inquiry.lines.iter().filter(|l| is_renewal(&l.sku)) {
+        if let Some(entry) = l.changes_entry {
+            if let Some(earlier) = crate::db::orders::renewed_by(&mut conn, entry).await? {
+                errors.add(
+                    "sku",
+                    format!(
+                        "{}: this entry is renewed by order {earlier} already. Remove the line.",
+                        l.sku
+                    ),
+                );
+            }
+        }
+    }
+    drop(conn);
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }
@@ -283,4 +301,133 @@ pub async fn submit(ctx: &Ctx, id: InquiryId, seen: Option<i64>) -> Result<Inqui
     .await?;
     tx.commit().await?;
     Ok(inquiry)
+}
+
+/// The most entries one renewal inquiry asks for.
+pub const MAX_RENEWALS: usize = 50;
+
+/// Starts a draft inquiry that asks for renewal pricing of these schedule entries (all of one
+/// end customer of the caller's reseller): one line per entry with its renewal SKU (same
+/// product, transaction R, the entry's term) and quantity, linked to the entry so that the
+/// quote and the order renew it contiguously (PRODUCT.md section 5). It goes to the
+/// distributor that sold the first entry, or else to the reseller's first supplier; the draft
+/// can be changed before it is submitted. Problems are reported on the `entries` field.
+pub async fn ask_renewal_pricing(ctx: &Ctx, entries: &[EntryId]) -> Result<InquiryId, Error> {
+    use crate::domain::sku::{Channel, Transaction};
+    use crate::domain::SkuFields;
+    let Some(reseller) = reseller_of(ctx) else {
+        ctx.require(false, "ask for renewal pricing").await?;
+        return Err(Error::Forbidden);
+    };
+    let user = ctx.user.ok_or(Error::Forbidden)?;
+    if entries.is_empty() || entries.len() > MAX_RENEWALS {
+        return Err(Error::invalid(
+            "entries",
+            format!("Choose from 1 to {MAX_RENEWALS} schedule entries to renew."),
+        ));
+    }
+    let pool = &ctx.db.pool;
+    let found = crate::db::orders::renewable(pool, ctx.scope, entries).await?;
+    if found.len() != entries.len() {
+        return Err(Error::NotFound);
+    }
+    if found
+        .iter()
+        .any(|e| e.end_customer != found[0].end_customer)
+    {
+        return Err(Error::invalid(
+            "entries",
+            "Choose entries of one end customer: an inquiry is for one end customer.",
+        ));
+    }
+    let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
+    let mut conn = pool.acquire().await?;
+    let mut lines = Vec::new();
+    for e in &found {
+        let sku = Sku::parse(&e.sku).map_err(|err| anyhow::anyhow!("entry {}: {err}", e.id))?;
+        let f = sku.fields();
+        let refuse = |why: String| Error::invalid("entries", format!("{}: {why}", e.sku));
+        match (f.channel, f.transaction) {
+            (_, Transaction::Hardware) => {
+                return Err(refuse("hardware warranties are not renewed; order a new appliance or its support instead.".into()))
+            }
+            (Channel::NotForResale, _) => {
+                return Err(refuse("NFR licenses are renewed through an NFR request, not a pricing inquiry.".into()))
+            }
+            (Channel::MspMonthly, _) => {
+                return Err(refuse("MSP licenses are reported as monthly usage, not renewed.".into()))
+            }
+            _ => {}
+        }
+        if let Some(earlier) = crate::db::orders::renewed_by(&mut conn, e.id).await? {
+            return Err(refuse(format!(
+                "this entry is renewed by order {earlier} already."
+            )));
+        }
+        let renewal = Sku::build(SkuFields {
+            transaction: Transaction::Renewal,
+            ..f.clone()
+        })
+        .map_err(anyhow::Error::from)?;
+        let (description, msrp) = match snapshot.availability(&renewal, ctx.today) {
+            crate::domain::catalogue::Availability::Orderable { description, msrp } => {
+                (description, msrp)
+            }
+            crate::domain::catalogue::Availability::NotOrderable { reason, .. } => {
+                return Err(refuse(format!(
+                    "its renewal {renewal} cannot be ordered: {reason}"
+                )))
+            }
+        };
+        let quantity = u32::try_from(e.quantity).unwrap_or(u32::MAX);
+        lines.push((renewal, description, msrp, quantity, e.id));
+    }
+    drop(conn);
+    let suppliers = crate::db::orgs::distributor_ids_of(pool, reseller).await?;
+    let distributor = found[0]
+        .sold_by
+        .filter(|d| suppliers.contains(d))
+        .or_else(|| suppliers.first().copied())
+        .ok_or_else(|| Error::invalid("entries", "Your organisation has no distributor to ask."))?;
+    let mut tx = pool.begin().await?;
+    let (id, reference) = store::insert(
+        &mut tx,
+        reseller,
+        found[0].end_customer,
+        distributor,
+        user,
+        ctx.today.year(),
+        ctx.now,
+    )
+    .await?;
+    for (sku, description, msrp, quantity, entry) in &lines {
+        let text = sku.to_string();
+        store::add_line(
+            &mut tx,
+            id,
+            &NewLine {
+                entered: &text,
+                months: None,
+                legacy_sku: None,
+                sku: &text,
+                family: &sku.fields().family,
+                description,
+                quantity: *quantity,
+                unit_msrp: *msrp,
+                changes_entry: Some(*entry),
+            },
+        )
+        .await?;
+    }
+    crate::db::audit::record(
+        &mut *tx,
+        &ctx.actor,
+        "inquiry_created",
+        &reference,
+        &format!("renewal of {} entries", lines.len()),
+        ctx.now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
 }

@@ -166,6 +166,7 @@ pub async fn send(ctx: &Ctx, id: InquiryId, input: QuoteInput) -> Result<Sent, E
             quantity: pl.line.quantity,
             unit_msrp: pl.line.unit_msrp,
             priced: p,
+            changes_entry: pl.line.changes_entry,
         })
         .collect();
     let note = input.note.trim();
@@ -288,7 +289,7 @@ pub async fn answer(
                     sku: l.sku.clone(),
                     description: l.description.clone(),
                     quantity: l.quantity,
-                    changes_entry: None,
+                    changes_entry: l.changes_entry,
                     unit_msrp: l.unit_msrp,
                     net: l.net,
                 })

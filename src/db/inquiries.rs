@@ -4,7 +4,7 @@
 pub use super::Scope;
 use crate::domain::paging::PER_PAGE;
 use crate::domain::status::InquiryStatus;
-use crate::domain::{Cents, InquiryId, OrgId, Paged, UserId};
+use crate::domain::{Cents, EntryId, InquiryId, OrgId, Paged, UserId};
 use sqlx::{AnyConnection, AnyPool, Row};
 
 pub(crate) const SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND i.reseller_id = $2) \
@@ -21,6 +21,8 @@ pub struct Line {
     pub description: String,
     pub quantity: i64,
     pub unit_msrp: Cents,
+    /// The schedule entry this line renews or changes.
+    pub changes_entry: Option<EntryId>,
 }
 
 impl Line {
@@ -86,7 +88,7 @@ async fn with_lines(
         return Ok(items);
     }
     let sql = format!(
-        "SELECT inquiry_id, id, entered, months, legacy_sku, sku, family, description, quantity, unit_msrp \
+        "SELECT inquiry_id, id, entered, months, legacy_sku, sku, family, description, quantity, unit_msrp, changes_entry_id \
          FROM inquiry_lines WHERE inquiry_id IN ({}) ORDER BY id",
         super::placeholders(1, items.len())
     );
@@ -106,6 +108,9 @@ async fn with_lines(
             description: l.try_get("description")?,
             quantity: l.try_get("quantity")?,
             unit_msrp: Cents::new(l.try_get("unit_msrp")?),
+            changes_entry: l
+                .try_get::<Option<i64>, _>("changes_entry_id")?
+                .map(EntryId),
         };
         if let Some(i) = items.iter_mut().find(|i| i.id == owner) {
             i.lines.push(line);
@@ -239,6 +244,7 @@ pub struct NewLine<'a> {
     pub description: &'a str,
     pub quantity: u32,
     pub unit_msrp: Cents,
+    pub changes_entry: Option<EntryId>,
 }
 
 pub async fn add_line(
@@ -247,8 +253,8 @@ pub async fn add_line(
     l: &NewLine<'_>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO inquiry_lines (inquiry_id, entered, months, legacy_sku, sku, family, description, quantity, unit_msrp) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO inquiry_lines (inquiry_id, entered, months, legacy_sku, sku, family, description, quantity, unit_msrp, changes_entry_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(inquiry.0)
     .bind(l.entered)
@@ -259,6 +265,7 @@ pub async fn add_line(
     .bind(l.description)
     .bind(i64::from(l.quantity))
     .bind(l.unit_msrp.cents())
+    .bind(l.changes_entry.map(|e| e.0))
     .execute(conn)
     .await?;
     Ok(())

@@ -609,3 +609,52 @@ pub async fn claim_reminder(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// A schedule entry as a renewal needs it.
+#[derive(Debug, Clone)]
+pub struct Renewable {
+    pub id: EntryId,
+    pub end_customer: i64,
+    pub sku: String,
+    pub quantity: i64,
+    pub end: NaiveDate,
+    /// The distributor of the order that created it (none for imported entries).
+    pub sold_by: Option<OrgId>,
+}
+
+/// These entries, of the resellers in the caller's scope (others are simply not returned).
+pub async fn renewable(
+    pool: &AnyPool,
+    scope: Scope,
+    ids: &[EntryId],
+) -> Result<Vec<Renewable>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (kind, id) = scope.params();
+    let sql = format!(
+        "SELECT l.id, l.end_customer_id, l.sku, l.quantity, l.end_date, o.distributor_id FROM license_entries l \
+         LEFT JOIN orders o ON o.id = l.order_id WHERE l.id IN ({}) AND {} ORDER BY l.end_date, l.id",
+        super::placeholders(3, ids.len()),
+        Scope::resellers("l.reseller_id")
+    );
+    let mut query = sqlx::query(&sql).bind(kind).bind(id);
+    for e in ids {
+        query = query.bind(e.0);
+    }
+    query
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Renewable {
+                id: EntryId(r.try_get("id")?),
+                end_customer: r.try_get("end_customer_id")?,
+                sku: r.try_get("sku")?,
+                quantity: r.try_get("quantity")?,
+                end: super::date(&r.try_get::<String, _>("end_date")?)?,
+                sold_by: r.try_get::<Option<i64>, _>("distributor_id")?.map(OrgId),
+            })
+        })
+        .collect()
+}

@@ -16,6 +16,8 @@ pub struct QuoteLine {
     pub msrp: Cents,
     pub steps: Vec<Step>,
     pub net: Cents,
+    /// The schedule entry this line renews or changes.
+    pub changes_entry: Option<crate::domain::EntryId>,
 }
 
 #[derive(Debug, Clone)]
@@ -65,7 +67,7 @@ pub async fn for_inquiry(
         return Ok(out);
     }
     let lines = sqlx::query(
-        "SELECT quote_id, line_no, sku, description, quantity, unit_msrp, msrp, steps, net FROM quote_lines \
+        "SELECT quote_id, line_no, sku, description, quantity, unit_msrp, msrp, steps, net, changes_entry_id FROM quote_lines \
          WHERE quote_id IN (SELECT id FROM quotes WHERE inquiry_id = $1) ORDER BY quote_id, line_no",
     )
     .bind(inquiry.0)
@@ -83,6 +85,9 @@ pub async fn for_inquiry(
             msrp: Cents::new(l.try_get("msrp")?),
             steps: serde_json::from_str(&steps).map_err(|e| sqlx::Error::Decode(e.into()))?,
             net: Cents::new(l.try_get("net")?),
+            changes_entry: l
+                .try_get::<Option<i64>, _>("changes_entry_id")?
+                .map(crate::domain::EntryId),
         };
         if let Some(q) = out.iter_mut().find(|q| q.id == owner) {
             q.lines.push(line);
@@ -97,6 +102,7 @@ pub struct PricedInput<'a> {
     pub quantity: i64,
     pub unit_msrp: Cents,
     pub priced: &'a PricedLine,
+    pub changes_entry: Option<crate::domain::EntryId>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -135,8 +141,8 @@ pub async fn insert(
     .await?;
     for (i, l) in lines.iter().enumerate() {
         sqlx::query(
-            "INSERT INTO quote_lines (quote_id, line_no, sku, description, quantity, unit_msrp, msrp, steps, net) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO quote_lines (quote_id, line_no, sku, description, quantity, unit_msrp, msrp, steps, net, changes_entry_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(id)
         .bind(i as i64 + 1)
@@ -147,6 +153,7 @@ pub async fn insert(
         .bind(l.priced.msrp.cents())
         .bind(serde_json::to_string(&l.priced.steps).map_err(|e| sqlx::Error::Encode(e.into()))?)
         .bind(l.priced.net.cents())
+        .bind(l.changes_entry.map(|e| e.0))
         .execute(&mut *conn)
         .await?;
     }

@@ -178,6 +178,11 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
         ("GET", "/licenses", web::get().to(orders::licenses)),
         ("GET", "/licenses.csv", web::get().to(orders::licenses_csv)),
         (
+            "POST",
+            "/licenses/renew",
+            web::post().to(orders::ask_renewal_pricing),
+        ),
+        (
             "GET",
             "/licenses/{end_customer}/print",
             web::get().to(orders::licenses_print),

@@ -3,6 +3,7 @@
 
 use crate::db::orders::{self, Entry, Order, Scope};
 use crate::domain::schedule::{status_on, EntryStatus, Period};
+use crate::domain::EntryId;
 use crate::web::chrome::Chrome;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::extractors::CurrentUser;
@@ -59,6 +60,17 @@ pub struct Row {
     pub status: EntryStatus,
 }
 
+impl Row {
+    /// A standard subscription (not hardware, NFR or MSP) can be asked to be renewed.
+    pub fn renewable(&self) -> bool {
+        crate::domain::Sku::parse(&self.entry.sku).is_ok_and(|s| {
+            let f = s.fields();
+            f.channel == crate::domain::sku::Channel::Standard
+                && f.transaction != crate::domain::sku::Transaction::Hardware
+        })
+    }
+}
+
 #[derive(Template)]
 #[template(path = "pages/orders/licenses.html")]
 pub struct LicensesPage {
@@ -75,6 +87,8 @@ pub struct LicensesPage {
     pub errors: crate::web::forms::FieldErrors,
     /// Distributors and the vendor see several resellers' schedules and filter by reseller.
     pub many_resellers: bool,
+    /// A reseller's people choose entries and ask for their renewal pricing.
+    pub can_renew: bool,
 }
 
 impl LicensesPage {
@@ -232,6 +246,7 @@ pub async fn licenses(
         has_next,
         errors,
         many_resellers: user.org_kind != crate::domain::OrgKind::Reseller,
+        can_renew: user.org_kind == crate::domain::OrgKind::Reseller,
     };
     render::page(&page)
 }
@@ -350,4 +365,38 @@ pub async fn licenses_pdf(
             format!("attachment; filename=\"license-schedule-{file}.pdf\""),
         ))
         .body(pdf))
+}
+
+#[derive(Deserialize)]
+pub struct RenewForm {
+    #[serde(default)]
+    entries: Vec<String>,
+}
+
+/// "Ask for renewal pricing" on the schedule: a draft inquiry with one renewal line per
+/// chosen entry, opened for the reseller to check and submit.
+pub async fn ask_renewal_pricing(
+    user: CurrentUser,
+    form: CsrfForm<RenewForm>,
+) -> Result<HttpResponse, AppError> {
+    let entries: Vec<EntryId> = form
+        .0
+        .entries
+        .iter()
+        .filter_map(|e| e.parse().ok())
+        .collect();
+    match crate::app::inquiries::ask_renewal_pricing(&user.ctx, &entries).await {
+        Ok(id) => {
+            user.session.flash(
+                "success",
+                "This draft asks for renewal pricing: each line renews its schedule entry from the day after it ends. Check the quantities, then submit it to the distributor.",
+            )?;
+            Ok(render::see_other(&format!("/inquiries/{id}")))
+        }
+        Err(crate::app::Error::Invalid(errors)) => {
+            user.session.flash("error", errors.messages().join(" "))?;
+            Ok(render::see_other("/licenses"))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
