@@ -881,3 +881,106 @@ async fn a_distributor_files_an_nfr_request_and_the_cam_approves_it() {
         .await;
     assert_eq!(entries, 1);
 }
+
+/// The renewal journey as its three people do it: the reseller ticks a subscription on its
+/// schedule and asks for renewal pricing, the distributor quotes, the reseller accepts, the
+/// vendor processes; the schedule then shows the renewal starting the day after the old end.
+#[tokio::test]
+async fn a_reseller_renews_a_subscription_from_its_schedule() {
+    let app = spawn_app().await;
+    partner_portal::seed::seed_schedules(&app.db, app.clock.timestamp())
+        .await
+        .unwrap();
+    let (old_end, description): (String, String) = sqlx::query_as(
+        "SELECT end_date, description FROM license_entries WHERE sku LIKE 'EPIXADB25SN12%' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let old_end = chrono::NaiveDate::parse_from_str(&old_end, "%Y-%m-%d").unwrap();
+    let new_start = old_end.succ_opt().unwrap();
+    let b = browser().await;
+    let c = &b.client;
+
+    sign_in(c, &app.address, Who::ResellerUser.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Lee Fischer").await;
+    open(c, "License schedules", "License schedules").await;
+    let label = format!("Renew 40 × {description} of Harbour Logistics Ltd, ending {old_end}");
+    find(
+        c,
+        Locator::XPath(&by_label(&label)),
+        "the Renew box of the entry",
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    c.set_window_size(390, 844).await.unwrap();
+    snap(c, "renewal-schedule-390").await;
+    assert_no_horizontal_scroll(c, "the schedule").await;
+    c.set_window_size(1366, 900).await.unwrap();
+    snap(c, "renewal-schedule-1366").await;
+    click_button(c, "Ask for renewal pricing").await;
+    expect_status(c, "asks for renewal pricing").await;
+    click_button(c, "Submit to Northwind Distribution").await;
+    expect_status(c, "is sent to Northwind Distribution").await;
+    click_button(c, "Sign out").await;
+    let reference: String =
+        sqlx::query_scalar("SELECT reference FROM inquiries ORDER BY id DESC LIMIT 1")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+
+    sign_in(c, &app.address, Who::DistributorStaff.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Sam Patel").await;
+    open(c, "Pricing inquiries", "Pricing inquiries").await;
+    follow(c, &reference).await;
+    click_button(c, "Send the quote").await;
+    expect_status(c, "is sent").await;
+    click_button(c, "Sign out").await;
+
+    sign_in(c, &app.address, Who::ResellerUser.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Lee Fischer").await;
+    open(c, "Pricing inquiries", "Pricing inquiries").await;
+    follow(c, &reference).await;
+    click_button(c, "Accept and place the order").await;
+    expect_status(c, "order SO-").await;
+    click_button(c, "Sign out").await;
+
+    sign_in(c, &app.address, Who::VendorAdmin.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Avery Whitfield").await;
+    open(c, "Orders", "Orders").await;
+    click_button(c, "Process placed orders now").await;
+    expect_status(c, "Processed 1 orders").await;
+    click_button(c, "Sign out").await;
+
+    sign_in(c, &app.address, Who::ResellerUser.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Lee Fischer").await;
+    open(c, "License schedules", "License schedules").await;
+    let renewal_row = format!(
+        "//tr[td/code[starts-with(., 'EPIXADB25SR12')] and td[normalize-space()='{new_start}']]"
+    );
+    find(
+        c,
+        Locator::XPath(&renewal_row),
+        "the renewal on the schedule, starting the day after the old end",
+    )
+    .await;
+    b.client.clone().close().await.unwrap();
+}
+
+/// The page is no wider than the window (nothing cut off on a phone).
+async fn assert_no_horizontal_scroll(c: &Client, what: &str) {
+    let widths = c
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (scroll, window) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
+    assert!(
+        scroll <= window,
+        "{what} is {scroll} px wide in a {window} px window"
+    );
+}
