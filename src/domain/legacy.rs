@@ -3,9 +3,11 @@
 //! Rules, by the date an order or inquiry is submitted:
 //! - a standard-term legacy SKU (12, 24, 36 months) is translated to its new SKU up to and
 //!   including `last_legacy_day`, and refused after it with that new SKU suggested;
-//! - a 1-month legacy SKU ordered with a number of months builds a term of that many months;
-//!   from `odd_term_refused_from` this is refused, with the new SKU of exactly that term
-//!   suggested. One month on its own stays accepted until `last_legacy_day` like any legacy SKU.
+//! - a 1-month legacy SKU ordered with a number of months builds a term of that many months.
+//!   An odd term is any term other than 12, 24 or 36 months, a single month included: from
+//!   `odd_term_refused_from` it is refused, with the new SKU of exactly that term suggested.
+//!   A 1-month legacy SKU × 12, 24 or 36 is a standard term and stays accepted until
+//!   `last_legacy_day` like any legacy SKU.
 
 use super::sku::{normalise, Sku, SkuError};
 use chrono::NaiveDate;
@@ -70,6 +72,11 @@ pub fn legacy_key(input: &str) -> String {
     normalise(input)
 }
 
+/// Any term but the standard 12, 24 and 36 months (PRODUCT.md section 3).
+pub fn is_odd_term(months: u32) -> bool {
+    !matches!(months, 12 | 24 | 36)
+}
+
 pub fn judge(
     mapping: &LegacyMapping,
     months: Option<u32>,
@@ -99,7 +106,7 @@ pub fn judge(
             suggested: target,
         });
     }
-    if let Some(m) = months.filter(|m| *m != 1) {
+    if let Some(m) = months.filter(|m| is_odd_term(*m)) {
         if on >= dates.odd_term_refused_from {
             let reason = format!(
                 "Building a {m}-month term from the 1-month legacy SKU {legacy} is refused since {}; \
@@ -209,21 +216,28 @@ mod tests {
     }
 
     #[test]
-    fn one_month_on_its_own_follows_the_general_legacy_date(
+    fn a_single_month_is_an_odd_term_and_12_24_36_months_are_standard(
     ) -> Result<(), Box<dyn std::error::Error>> {
         let d = AcceptanceDates::default();
-        for (date, accepted) in [
-            ("2023-09-30", true),
-            ("2023-10-01", true),
-            ("2023-12-31", true),
-            ("2024-01-01", false),
-        ] {
-            assert_eq!(
-                judge(&one_month()?, Some(1), day(date), &d)?.is_accepted(),
-                accepted,
-                "{date}"
-            );
+        // One month on its own: refused from the odd-term date, with the 1-month SKU suggested.
+        for (date, accepted) in [("2023-09-30", true), ("2023-10-01", false)] {
+            let v = judge(&one_month()?, Some(1), day(date), &d)?;
+            assert_eq!(v.is_accepted(), accepted, "1 month on {date}");
+            assert_eq!(&v.sku().as_str()[11..13], "01");
         }
+        // 12, 24 and 36 months from the 1-month SKU: standard terms, accepted to the end of 2023.
+        for months in [12, 24, 36] {
+            for (date, accepted) in [
+                ("2023-10-01", true),
+                ("2023-12-31", true),
+                ("2024-01-01", false),
+            ] {
+                let v = judge(&one_month()?, Some(months), day(date), &d)?;
+                assert_eq!(v.is_accepted(), accepted, "{months} months on {date}");
+            }
+        }
+        assert!(is_odd_term(1) && is_odd_term(13) && is_odd_term(60));
+        assert!(!is_odd_term(12) && !is_odd_term(24) && !is_odd_term(36));
         Ok(())
     }
 
