@@ -639,3 +639,37 @@ async fn quotes_ending_soon_are_reminded_once_and_ended_ones_expire() {
         .unwrap();
     assert_eq!(status, "expired");
 }
+
+#[tokio::test]
+async fn nfr_and_msp_skus_are_refused_on_an_inquiry_with_where_they_belong() {
+    use partner_portal::domain::sku::{Channel, Transaction};
+    use partner_portal::domain::{Sku, SkuFields};
+    let app = spawn_app().await;
+    let lee = app.login_as(Who::ResellerUser).await;
+    let path = new_inquiry(&lee).await;
+    for (channel, said) in [
+        (Channel::NotForResale, "ask for them with an NFR request"),
+        (Channel::MspMonthly, "report them as monthly usage"),
+    ] {
+        let sku = Sku::build(SkuFields {
+            family: "EPIXAD".into(),
+            band: "B10".into(),
+            channel,
+            transaction: Transaction::New,
+            term: if channel == Channel::MspMonthly {
+                1
+            } else {
+                12
+            },
+        })
+        .unwrap();
+        let r = add(&lee, &path, sku.as_str(), "", "5").await;
+        assert_eq!(r.status(), 422, "{sku}");
+        assert!(r.text().await.unwrap().contains(said), "{sku}");
+    }
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM inquiry_lines").await,
+        0,
+        "no line was added"
+    );
+}

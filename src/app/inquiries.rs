@@ -121,6 +121,12 @@ pub fn judge(
         },
         today,
     );
+    if let Outcome::Accepted { sku, .. } = &t.outcome {
+        if let Some(elsewhere) = channel_elsewhere(sku) {
+            errors.add("sku", elsewhere);
+            return None;
+        }
+    }
     match t.status() {
         Status::Accepted => {}
         Status::Rejected => {
@@ -134,6 +140,20 @@ pub fn judge(
         Status::Invalid => errors.add("sku", t.message().to_string()),
     }
     Some((t, quantity?)).filter(|_| errors.is_empty())
+}
+
+/// Where a SKU of a channel that is not priced by inquiry belongs (PRODUCT.md section 6 and 7).
+pub fn channel_elsewhere(sku: &Sku) -> Option<&'static str> {
+    use crate::domain::sku::Channel;
+    match sku.fields().channel {
+        Channel::Standard => None,
+        Channel::NotForResale => Some(
+            "Not-for-resale SKUs (channel N) are not priced: ask for them with an NFR request (NFR licenses).",
+        ),
+        Channel::MspMonthly => Some(
+            "MSP monthly SKUs (channel M) are not priced by inquiry: report them as monthly usage (MSP licensing).",
+        ),
+    }
 }
 
 /// Only the reseller's own people change its drafts.
@@ -430,4 +450,31 @@ pub async fn ask_renewal_pricing(ctx: &Ctx, entries: &[EntryId]) -> Result<Inqui
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nfr_and_msp_skus_are_sent_where_they_belong() {
+        use crate::domain::sku::{Channel, Transaction};
+        let sku = |channel| {
+            Sku::build(crate::domain::SkuFields {
+                family: "EPIXAD".into(),
+                band: "B10".into(),
+                channel,
+                transaction: Transaction::New,
+                term: 12,
+            })
+            .unwrap()
+        };
+        assert_eq!(channel_elsewhere(&sku(Channel::Standard)), None);
+        assert!(channel_elsewhere(&sku(Channel::NotForResale))
+            .unwrap()
+            .contains("NFR request"));
+        assert!(channel_elsewhere(&sku(Channel::MspMonthly))
+            .unwrap()
+            .contains("monthly usage"));
+    }
 }
