@@ -141,10 +141,11 @@ pub async fn process_orders(
     crate::app::orders::process_waiting(&ctx, completed_on).await
 }
 
-/// Renewal reminders 90, 60 and 30 days before a subscription entry ends (PRODUCT.md section 7;
-/// hardware warranties are not renewed),
-/// once each, to the reseller's renewals role and each supplying distributor's. Returns how
-/// many messages were queued. A day missed (the portal was down) is caught up: every reminder
+/// Renewal reminders 90, 60 and 30 days before a standard subscription entry ends (PRODUCT.md
+/// section 7; hardware warranties, NFR and MSP entries are not renewed by order), once each,
+/// unless a placed order renews the entry already: to the reseller's renewals role, and to the
+/// renewals role of the distributor that sold the entry (every supplier for an entry imported
+/// from the old system, which names no seller). Returns how many messages were queued. A day missed (the portal was down) is caught up: every reminder
 /// whose day has come and whose entry has not ended yet goes out once.
 pub async fn renewal_reminders(
     db: &Db,
@@ -157,6 +158,7 @@ pub async fn renewal_reminders(
     struct Due {
         id: i64,
         reseller: i64,
+        sold_by: Option<crate::domain::OrgId>,
         what: notices::RenewalDue,
     }
     let mut due = Vec::with_capacity(rows.len());
@@ -174,6 +176,7 @@ pub async fn renewal_reminders(
         due.push(Due {
             id: r.id,
             reseller: r.reseller.0,
+            sold_by: r.sold_by,
             what: notices::RenewalDue {
                 days,
                 end,
@@ -185,7 +188,7 @@ pub async fn renewal_reminders(
             },
         });
     }
-    // One message per reseller and day lists its entries; its distributors get the same.
+    // One message per reseller and day lists its entries; each distributor's lists those it sold.
     let mut queued = 0;
     for group in due.chunk_by(|a, b| a.reseller == b.reseller) {
         let reseller = crate::domain::OrgId(group[0].reseller);
@@ -197,18 +200,30 @@ pub async fn renewal_reminders(
                 claimed.push(d);
             }
         }
-        let Some(first) = claimed.first() else {
+        if claimed.is_empty() {
             continue;
-        };
-        let listed: Vec<&notices::RenewalDue> = claimed.iter().map(|d| &d.what).collect();
-        let notice = notices::renewals_due(&listed, public_url);
-        let event = if claimed.len() == 1 {
-            format!("entry:{}:renewal:{}", first.id, first.what.days)
-        } else {
-            format!("renewals:{}:{today}:{}", reseller.0, first.id)
-        };
-        let distributors = crate::db::orgs::distributor_ids_of(&db.pool, reseller).await?;
-        for org in std::iter::once(reseller).chain(distributors) {
+        }
+        // The reseller hears of all of them; each distributor of the ones it sold (an entry
+        // imported from the old system names no seller: every supplier hears of it).
+        let suppliers = crate::db::orgs::distributor_ids_of(&db.pool, reseller).await?;
+        let mut audiences = vec![(reseller, claimed.clone())];
+        for d in &suppliers {
+            let sold: Vec<&Due> = claimed
+                .iter()
+                .copied()
+                .filter(|e| e.sold_by.is_none_or(|s| s == *d))
+                .collect();
+            if !sold.is_empty() {
+                audiences.push((*d, sold));
+            }
+        }
+        for (org, entries) in audiences {
+            let listed: Vec<&notices::RenewalDue> = entries.iter().map(|d| &d.what).collect();
+            let notice = notices::renewals_due(&listed, public_url);
+            let event = match entries.as_slice() {
+                [one] => format!("entry:{}:renewal:{}", one.id, one.what.days),
+                _ => format!("renewals:{}:{today}:{}", org.0, entries[0].id),
+            };
             queued += crate::mail::notify::notify_role(
                 &mut tx,
                 org,

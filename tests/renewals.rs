@@ -130,3 +130,133 @@ async fn a_renewal_asked_for_from_the_schedule_starts_the_day_after_the_entry_en
         .contains("this entry is renewed by order"));
     assert_eq!(app.scalar("SELECT COUNT(*) FROM inquiries").await, before);
 }
+
+/// Places and processes an order of one line through the use case, as a distributor would.
+async fn bought(
+    app: &crate::helpers::TestApp,
+    reseller: &str,
+    distributor: &str,
+    sku: &str,
+    changes: Option<i64>,
+) -> i64 {
+    use partner_portal::app::orders::{place, process_one, NewOrder, Origin};
+    use partner_portal::domain::{Cents, EntryId, OrgId};
+    let org = |name: &str| {
+        let name = name.to_string();
+        let pool = app.db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM organisations WHERE name = $1")
+                .bind(name)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let (reseller, distributor) = (org(reseller).await, org(distributor).await);
+    let mut tx = app.db.pool.begin().await.unwrap();
+    let customer =
+        partner_portal::db::deals::end_customer_named(&mut tx, OrgId(reseller), "Fjord Dental", 0)
+            .await
+            .unwrap();
+    tx.commit().await.unwrap();
+    let ctx = partner_portal::app::Ctx::system(
+        app.db.clone(),
+        app.clock.today(),
+        app.clock.timestamp(),
+        "http://portal.test",
+    );
+    let placed = place(
+        &ctx,
+        &NewOrder {
+            origin: Origin::Direct,
+            reseller: OrgId(reseller),
+            distributor: OrgId(distributor),
+            end_customer: customer,
+            lines: vec![partner_portal::db::orders::NewOrderLine {
+                sku: sku.into(),
+                description: "Intercept X Advanced".into(),
+                quantity: 5,
+                changes_entry: changes.map(EntryId),
+                unit_msrp: Cents::new(100),
+                net: Cents::new(500),
+            }],
+        },
+    )
+    .await
+    .unwrap();
+    process_one(&ctx, placed.id, app.clock.today())
+        .await
+        .unwrap();
+    app.scalar(&format!(
+        "SELECT id FROM license_entries WHERE order_id = {}",
+        placed.id.0
+    ))
+    .await
+}
+
+/// Who got renewal reminders: (organisation, count), by organisation name.
+async fn reminded(app: &crate::helpers::TestApp) -> Vec<(String, i64)> {
+    sqlx::query_as(
+        "SELECT o.name, COUNT(*) FROM outbox m JOIN users u ON u.email = m.to_address \
+         JOIN organisations o ON o.id = u.org_id WHERE m.kind = 'renewal_reminder' \
+         GROUP BY o.name ORDER BY o.name",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn renewal_reminders_go_to_the_distributor_that_sold_and_skip_renewed_entries() {
+    use partner_portal::jobs::renewal_reminders;
+    let app = spawn_app().await;
+    // Bluepeak is supplied by Northwind and Southbridge and buys this one from Southbridge;
+    // processed 2026-03-02, it ends 2027-03-01, so the 90-day reminder is due 2026-12-01.
+    bought(
+        &app,
+        "Bluepeak Managed Services",
+        "Southbridge Supply",
+        "EPIXADB10SN12T",
+        None,
+    )
+    .await;
+    // Acme's subscription through Northwind, already renewed by a placed order.
+    let acme = bought(
+        &app,
+        "Acme Secure IT",
+        "Northwind Distribution",
+        "EPIXADB10SN12T",
+        None,
+    )
+    .await;
+    let renewal = partner_portal::domain::Sku::parse("EPIXADB10SN12T")
+        .unwrap()
+        .fields()
+        .clone();
+    let renewal = partner_portal::domain::Sku::build(partner_portal::domain::SkuFields {
+        transaction: partner_portal::domain::sku::Transaction::Renewal,
+        ..renewal
+    })
+    .unwrap();
+    bought(
+        &app,
+        "Acme Secure IT",
+        "Northwind Distribution",
+        renewal.as_str(),
+        Some(acme),
+    )
+    .await;
+
+    let day = date("2026-12-01");
+    let queued = renewal_reminders(&app.db, day, "http://portal.test", 0)
+        .await
+        .unwrap();
+    assert!(queued > 0);
+    let who = reminded(&app).await;
+    let names: Vec<&str> = who.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Bluepeak Managed Services", "Southbridge Supply"],
+        "the seller and the reseller; not Northwind, which did not sell it, and nobody for Acme's renewed entry"
+    );
+}

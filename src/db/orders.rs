@@ -546,6 +546,8 @@ pub async fn set_reference(
 pub struct ReminderCandidate {
     pub id: i64,
     pub reseller: OrgId,
+    /// The distributor of the order that created the entry (none for imported entries).
+    pub sold_by: Option<OrgId>,
     pub sku: String,
     pub description: String,
     pub quantity: i64,
@@ -553,8 +555,9 @@ pub struct ReminderCandidate {
     pub end_customer_name: String,
 }
 
-/// Subscription entries (not hardware) ending from `today` to 90 days on whose nearest
-/// reminder may not have gone out yet (the entry records the nearest one sent), by reseller.
+/// Standard subscription entries (not hardware, NFR or MSP) ending from `today` to 90 days,
+/// not renewed by a placed order yet, whose nearest reminder may not have gone out (the entry
+/// records the nearest one sent), by reseller.
 pub async fn reminder_candidates(
     pool: &AnyPool,
     today: NaiveDate,
@@ -566,9 +569,11 @@ pub async fn reminder_candidates(
             .to_string()
     };
     sqlx::query(
-        "SELECT l.id, l.reseller_id, l.sku, l.description, l.quantity, l.end_date, e.name AS customer FROM license_entries l \
-         JOIN end_customers e ON e.id = l.end_customer_id WHERE l.end_date >= $1 AND l.end_date <= $2 \
-         AND SUBSTR(l.sku, 11, 1) <> 'H' \
+        "SELECT l.id, l.reseller_id, o.distributor_id, l.sku, l.description, l.quantity, l.end_date, e.name AS customer \
+         FROM license_entries l JOIN end_customers e ON e.id = l.end_customer_id LEFT JOIN orders o ON o.id = l.order_id \
+         WHERE l.end_date >= $1 AND l.end_date <= $2 \
+         AND SUBSTR(l.sku, 11, 1) <> 'H' AND SUBSTR(l.sku, 10, 1) = 'S' \
+         AND NOT EXISTS (SELECT 1 FROM order_lines r WHERE r.changes_entry_id = l.id AND SUBSTR(r.sku, 11, 1) = 'R') \
          AND (l.reminded_days IS NULL OR (l.end_date <= $3 AND l.reminded_days > 30) OR (l.end_date <= $4 AND l.reminded_days > 60)) \
          ORDER BY l.reseller_id, l.end_date, l.id",
     )
@@ -583,6 +588,7 @@ pub async fn reminder_candidates(
         Ok(ReminderCandidate {
             id: r.try_get("id")?,
             reseller: OrgId(r.try_get("reseller_id")?),
+            sold_by: r.try_get::<Option<i64>, _>("distributor_id")?.map(OrgId),
             sku: r.try_get("sku")?,
             description: r.try_get("description")?,
             quantity: r.try_get("quantity")?,
