@@ -457,7 +457,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn nfr_and_msp_skus_are_sent_where_they_belong() {
+    fn nfr_and_msp_skus_are_sent_where_they_belong() -> Result<(), crate::domain::SkuError> {
         use crate::domain::sku::{Channel, Transaction};
         let sku = |channel| {
             Sku::build(crate::domain::SkuFields {
@@ -467,14 +467,12 @@ mod tests {
                 transaction: Transaction::New,
                 term: 12,
             })
-            .unwrap()
         };
-        assert_eq!(channel_elsewhere(&sku(Channel::Standard)), None);
-        assert!(channel_elsewhere(&sku(Channel::NotForResale))
-            .unwrap()
-            .contains("NFR request"));
-        assert!(channel_elsewhere(&sku(Channel::MspMonthly))
-            .unwrap()
-            .contains("monthly usage"));
+        assert_eq!(channel_elsewhere(&sku(Channel::Standard)?), None);
+        assert!(channel_elsewhere(&sku(Channel::NotForResale)?)
+            .is_some_and(|m| m.contains("NFR request")));
+        assert!(channel_elsewhere(&sku(Channel::MspMonthly)?)
+            .is_some_and(|m| m.contains("monthly usage")));
+        Ok(())
     }
 }
