@@ -55,7 +55,12 @@ async fn a_renewal_asked_for_from_the_schedule_starts_the_day_after_the_entry_en
     .unwrap();
     assert!(sku.starts_with("EPIXADB25SR12"), "the renewal SKU: {sku}");
     assert_eq!(linked, Some(entry));
-    assert!(dana.text(&inquiry_path).await.contains(&sku));
+    let says = format!("Renews the subscription ending {old_end}, from the day after.");
+    let page = dana.text(&inquiry_path).await;
+    assert!(
+        page.contains(&sku) && page.contains(&says),
+        "the line says what it renews"
+    );
 
     // Submitted, quoted by the distributor, accepted by the reseller.
     let version = |app: &crate::helpers::TestApp| {
@@ -81,6 +86,11 @@ async fn a_renewal_asked_for_from_the_schedule_starts_the_day_after_the_entry_en
         .post(&format!("{inquiry_path}/quote"), &[("version", &v)])
         .await;
     assert_eq!(r.status(), 303);
+    assert_eq!(
+        dana.text(&inquiry_path).await.matches(&says).count(),
+        2,
+        "the quote's line says it too"
+    );
     let v = version(&app).await;
     let r = dana
         .post(&format!("{inquiry_path}/accept"), &[("version", &v)])

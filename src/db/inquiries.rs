@@ -21,8 +21,9 @@ pub struct Line {
     pub description: String,
     pub quantity: i64,
     pub unit_msrp: Cents,
-    /// The schedule entry this line renews or changes.
+    /// The schedule entry this line renews or changes, and that entry's end date.
     pub changes_entry: Option<EntryId>,
+    pub changes_end: Option<String>,
 }
 
 impl Line {
@@ -88,8 +89,10 @@ async fn with_lines(
         return Ok(items);
     }
     let sql = format!(
-        "SELECT inquiry_id, id, entered, months, legacy_sku, sku, family, description, quantity, unit_msrp, changes_entry_id \
-         FROM inquiry_lines WHERE inquiry_id IN ({}) ORDER BY id",
+        "SELECT il.inquiry_id, il.id, il.entered, il.months, il.legacy_sku, il.sku, il.family, il.description, il.quantity, \
+         il.unit_msrp, il.changes_entry_id, le.end_date AS changes_end \
+         FROM inquiry_lines il LEFT JOIN license_entries le ON le.id = il.changes_entry_id \
+         WHERE il.inquiry_id IN ({}) ORDER BY il.id",
         super::placeholders(1, items.len())
     );
     let mut query = sqlx::query(&sql);
@@ -111,6 +114,7 @@ async fn with_lines(
             changes_entry: l
                 .try_get::<Option<i64>, _>("changes_entry_id")?
                 .map(EntryId),
+            changes_end: l.try_get("changes_end")?,
         };
         if let Some(i) = items.iter_mut().find(|i| i.id == owner) {
             i.lines.push(line);

@@ -16,8 +16,9 @@ pub struct QuoteLine {
     pub msrp: Cents,
     pub steps: Vec<Step>,
     pub net: Cents,
-    /// The schedule entry this line renews or changes.
+    /// The schedule entry this line renews or changes, and that entry's end date.
     pub changes_entry: Option<crate::domain::EntryId>,
+    pub changes_end: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -67,8 +68,10 @@ pub async fn for_inquiry(
         return Ok(out);
     }
     let lines = sqlx::query(
-        "SELECT quote_id, line_no, sku, description, quantity, unit_msrp, msrp, steps, net, changes_entry_id FROM quote_lines \
-         WHERE quote_id IN (SELECT id FROM quotes WHERE inquiry_id = $1) ORDER BY quote_id, line_no",
+        "SELECT ql.quote_id, ql.line_no, ql.sku, ql.description, ql.quantity, ql.unit_msrp, ql.msrp, ql.steps, ql.net, \
+         ql.changes_entry_id, le.end_date AS changes_end \
+         FROM quote_lines ql LEFT JOIN license_entries le ON le.id = ql.changes_entry_id \
+         WHERE ql.quote_id IN (SELECT id FROM quotes WHERE inquiry_id = $1) ORDER BY ql.quote_id, ql.line_no",
     )
     .bind(inquiry.0)
     .fetch_all(pool)
@@ -88,6 +91,7 @@ pub async fn for_inquiry(
             changes_entry: l
                 .try_get::<Option<i64>, _>("changes_entry_id")?
                 .map(crate::domain::EntryId),
+            changes_end: l.try_get("changes_end")?,
         };
         if let Some(q) = out.iter_mut().find(|q| q.id == owner) {
             q.lines.push(line);

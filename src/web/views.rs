@@ -150,3 +150,26 @@ impl crate::db::orders::Order {
         format_timestamp(self.created_at)
     }
 }
+
+/// "Renews the subscription ending 2026-05-05, from the day after." for a line that continues
+/// a schedule entry (a renewal), or "Changes the subscription ending …" (a co-termed change).
+fn continues(sku: &str, end: &Option<String>) -> Option<String> {
+    let end = end.as_deref()?;
+    Some(if crate::app::orders::is_renewal(sku) {
+        format!("Renews the subscription ending {end}, from the day after.")
+    } else {
+        format!("Changes the subscription ending {end}, and ends with it.")
+    })
+}
+
+impl crate::db::inquiries::Line {
+    pub fn continues(&self) -> Option<String> {
+        continues(&self.sku, &self.changes_end)
+    }
+}
+
+impl crate::db::quotes::QuoteLine {
+    pub fn continues(&self) -> Option<String> {
+        continues(&self.sku, &self.changes_end)
+    }
+}
