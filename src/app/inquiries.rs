@@ -39,7 +39,7 @@ pub async fn create(ctx: &Ctx, input: NewInquiry) -> Result<InquiryId, Error> {
         ctx.require(false, "ask for pricing").await?;
         return Err(Error::Forbidden);
     };
-    let user = ctx.user.ok_or(Error::Forbidden)?;
+    ctx.user.ok_or(Error::Forbidden)?;
     let pool = &ctx.db.pool;
     let mut errors = FieldErrors::default();
     let customers = crate::db::deals::end_customers(pool, ctx.scope, reseller).await?;
@@ -57,8 +57,22 @@ pub async fn create(ctx: &Ctx, input: NewInquiry) -> Result<InquiryId, Error> {
     };
     let mut tx = pool.begin().await?;
     let customer = resolve_end_customer(&mut tx, reseller, &choice, ctx.now).await?;
+    let id = open_draft(&mut tx, ctx, (reseller, customer, distributor), "").await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Inserts a draft inquiry of (reseller, end customer, distributor) for the caller and
+/// audits it, in the caller's transaction.
+async fn open_draft(
+    tx: &mut sqlx::AnyConnection,
+    ctx: &Ctx,
+    (reseller, customer, distributor): (OrgId, i64, OrgId),
+    detail: &str,
+) -> Result<InquiryId, Error> {
+    let user = ctx.user.ok_or(Error::Forbidden)?;
     let (id, reference) = store::insert(
-        &mut tx,
+        &mut *tx,
         reseller,
         customer,
         distributor,
@@ -72,11 +86,10 @@ pub async fn create(ctx: &Ctx, input: NewInquiry) -> Result<InquiryId, Error> {
         &ctx.actor,
         "inquiry_created",
         &reference,
-        "",
+        detail,
         ctx.now,
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -339,7 +352,7 @@ pub async fn ask_renewal_pricing(ctx: &Ctx, entries: &[EntryId]) -> Result<Inqui
         ctx.require(false, "ask for renewal pricing").await?;
         return Err(Error::Forbidden);
     };
-    let user = ctx.user.ok_or(Error::Forbidden)?;
+    ctx.user.ok_or(Error::Forbidden)?;
     if entries.is_empty() || entries.len() > MAX_RENEWALS {
         return Err(Error::invalid(
             "entries",
@@ -410,14 +423,12 @@ pub async fn ask_renewal_pricing(ctx: &Ctx, entries: &[EntryId]) -> Result<Inqui
         .or_else(|| suppliers.first().copied())
         .ok_or_else(|| Error::invalid("entries", "Your organisation has no distributor to ask."))?;
     let mut tx = pool.begin().await?;
-    let (id, reference) = store::insert(
+    let detail = format!("renewal of {} entries", lines.len());
+    let id = open_draft(
         &mut tx,
-        reseller,
-        found[0].end_customer,
-        distributor,
-        user,
-        ctx.today.year(),
-        ctx.now,
+        ctx,
+        (reseller, found[0].end_customer, distributor),
+        &detail,
     )
     .await?;
     for (sku, description, msrp, quantity, entry) in &lines {
@@ -439,15 +450,6 @@ pub async fn ask_renewal_pricing(ctx: &Ctx, entries: &[EntryId]) -> Result<Inqui
         )
         .await?;
     }
-    crate::db::audit::record(
-        &mut *tx,
-        &ctx.actor,
-        "inquiry_created",
-        &reference,
-        &format!("renewal of {} entries", lines.len()),
-        ctx.now,
-    )
-    .await?;
     tx.commit().await?;
     Ok(id)
 }
