@@ -339,13 +339,14 @@ pub async fn load(ctx: &Ctx, id: DealId) -> Result<Deal, Error> {
 }
 
 /// Approves, rejects (with a reason) or extends a registration, and tells the reseller's
-/// deal registration role. Returns what happened in a word ("approved", …).
+/// deal registration role. Returns what happened in a word ("approved", …) and the
+/// registration's reference.
 pub async fn decide(
     ctx: &Ctx,
     id: DealId,
     event: DealEvent,
     reason: &str,
-) -> Result<&'static str, Error> {
+) -> Result<(&'static str, String), Error> {
     let deal = load(ctx, id).await?;
     ctx.require(may_decide(ctx, &deal), "decide on deal registrations")
         .await?;
@@ -445,5 +446,5 @@ pub async fn decide(
     )
     .await?;
     tx.commit().await?;
-    Ok(what)
+    Ok((what, deal.reference))
 }

@@ -76,10 +76,7 @@ pub async fn place_in(
         }
         if is_renewal(&line.sku) {
             if let Some(earlier) = store::renewed_by(conn, entry).await? {
-                errors.add(
-                    &field,
-                    format!("This entry is renewed by order {earlier} already: renew the entry that order adds once it is processed."),
-                );
+                errors.add(&field, renewed_already(&earlier));
             }
         }
     }
@@ -127,6 +124,11 @@ pub async fn place_in(
         reference,
         total,
     })
+}
+
+/// Why a renewal of an entry is refused: another order renews it already.
+fn renewed_already(earlier: &str) -> String {
+    format!("This entry is renewed by order {earlier} already: renew the entry that order adds once it is processed.")
 }
 
 /// Whether a stored SKU is a renewal (transaction R).
@@ -464,7 +466,7 @@ pub async fn check_direct(ctx: &Ctx, order: &DirectOrder) -> Result<Checked, Err
                     .find(|(id, sku, _)| *id == e.id && is_renewal(sku))
                     .filter(|_| renewal)
                 {
-                    line.error = format!("This entry is renewed by order {earlier} already: renew the entry that order adds once it is processed.");
+                    line.error = renewed_already(earlier);
                     checked.lines.push(line);
                     continue;
                 }

@@ -472,17 +472,19 @@ pub async fn entries_of_customer(
     ids: &[EntryId],
 ) -> Result<std::collections::HashMap<EntryId, NaiveDate>, sqlx::Error> {
     let mut found = std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(found);
+    }
+    let sql = format!(
+        "SELECT id, end_date FROM license_entries WHERE end_customer_id = $1 AND id IN ({})",
+        super::placeholders(2, ids.len())
+    );
+    let mut query = sqlx::query_as::<_, (i64, String)>(&sql).bind(end_customer);
     for id in ids {
-        let end: Option<String> = sqlx::query_scalar(
-            "SELECT end_date FROM license_entries WHERE id = $1 AND end_customer_id = $2",
-        )
-        .bind(id.0)
-        .bind(end_customer)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if let Some(end) = end {
-            found.insert(*id, super::date(&end)?);
-        }
+        query = query.bind(id.0);
+    }
+    for (id, end) in query.fetch_all(&mut *conn).await? {
+        found.insert(EntryId(id), super::date(&end)?);
     }
     Ok(found)
 }

@@ -120,7 +120,8 @@ impl FromRequest for CurrentUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let htmx = Htmx::of(&req).request;
+            let asked = Htmx::of(&req);
+            let htmx = asked.request;
             let state = req.app_data::<Data<AppState>>().cloned().ok_or_else(|| {
                 AppError::Unexpected(anyhow::anyhow!("application state missing"))
             })?;
@@ -164,7 +165,7 @@ impl FromRequest for CurrentUser {
             );
             Ok(CurrentUser {
                 ctx,
-                fragment: Htmx::of(&req).wants_fragment(),
+                fragment: asked.wants_fragment(),
                 maintenance,
                 id: found.user.id,
                 org_id: found.user.org_id,

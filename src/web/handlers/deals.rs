@@ -251,14 +251,10 @@ async fn decide(
     reason: String,
 ) -> Result<HttpResponse, AppError> {
     match app::deals::decide(&user.ctx, id, event, &reason).await {
-        Ok(what) => {
-            let deal = load(&user, id).await?;
+        Ok((what, reference)) => {
             user.session.flash(
                 "success",
-                format!(
-                    "{} is {what}; the reseller is told by e-mail.",
-                    deal.reference
-                ),
+                format!("{reference} is {what}; the reseller is told by e-mail."),
             )?;
             Ok(render::see_other(&format!("/deals/{id}")))
         }
