@@ -249,9 +249,11 @@ pub struct LeadStats {
     pub reminded: usize,
 }
 
-/// Expires every open lead without activity for 90 days on `today`, then reminds each
-/// reseller once of its leads that expire within 14 days. Safe with two processes: the
-/// expiry is one statement, and a lead's reminder is claimed before it is sent.
+/// Expires every partner-generated open lead without activity for more than the inactivity
+/// limit (90 days by default) on `today`, then reminds each reseller once of its leads that
+/// expire within the reminder days (14). Vendor-assigned leads never expire (they show as idle
+/// for their CAM). Safe with two processes: the expiry is one statement, and a lead's reminder
+/// is claimed before it is sent.
 pub async fn lead_expiry(
     db: &Db,
     today: NaiveDate,
@@ -259,28 +261,52 @@ pub async fn lead_expiry(
     now: i64,
 ) -> anyhow::Result<LeadStats> {
     use crate::db::leads;
+    let rule = leads::inactivity(&db.pool).await?;
     let mut tx = db.pool.begin().await?;
-    let expired = leads::expire(&mut tx, today, now).await?;
+    let gone = leads::expire(&mut tx, today, rule, now).await?;
+    // In the same transaction: the reseller's new-leads role hears of its expired leads.
+    for group in gone.chunk_by(|a, b| a.reseller_id == b.reseller_id) {
+        let listed: Vec<(&str, NaiveDate)> = group
+            .iter()
+            .map(|l| (l.company.as_str(), l.last_activity_on))
+            .collect();
+        let notice = notices::leads_expired(&listed, rule.days, public_url);
+        let event = format!(
+            "leads:{}:expired:{today}:{}",
+            group[0].reseller_id.0, group[0].id
+        );
+        crate::mail::notify::notify_role(
+            &mut tx,
+            group[0].reseller_id,
+            ContactRole::NewLeads,
+            &event,
+            &notice,
+            public_url,
+            now,
+        )
+        .await?;
+    }
     tx.commit().await?;
+    let expired = gone.len() as u64;
     let due = {
         let mut conn = db.pool.acquire().await?;
-        leads::reminders_due(&mut conn, today).await?
+        leads::reminders_due(&mut conn, today, rule).await?
     };
     let mut reminded = 0;
     for group in due.chunk_by(|a, b| a.reseller_id == b.reseller_id) {
         let mut tx = db.pool.begin().await?;
         let mut claimed = Vec::new();
         for l in group {
-            if leads::mark_reminded(&mut tx, l.id, &l.expires_on).await? {
+            if leads::mark_reminded(&mut tx, l.id, l.last_activity_on).await? {
                 claimed.push(l);
             }
         }
         let Some(first) = claimed.first() else {
             continue;
         };
-        let listed: Vec<(&str, &str)> = claimed
+        let listed: Vec<(&str, NaiveDate)> = claimed
             .iter()
-            .map(|l| (l.company.as_str(), l.expires_on.as_str()))
+            .map(|l| (l.company.as_str(), rule.over_on(l.last_activity_on)))
             .collect();
         let notice = notices::leads_expiring(&listed, public_url);
         let event = format!(

@@ -385,6 +385,13 @@ const TABLE: &[Row] = &[
         [303, 403, 403, 403, 403, 422, 422, 404],
     ),
     row(
+        "POST",
+        "/leads/{id}/reassign",
+        "/leads/{acme_lead}/reassign",
+        &[],
+        [303, 422, 422, 403, 403, 403, 403, 403],
+    ),
+    row(
         "GET",
         "/deals",
         "/deals",

@@ -81,8 +81,8 @@ async fn a_cam_assigns_a_lead_and_the_resellers_new_leads_role_is_told() {
     assert!(page.contains("is assigned to Acme Secure IT"), "{page}");
     assert!(page.contains("<strong>new</strong>"));
     assert!(
-        page.contains("2026-05-31"),
-        "expires 90 days after 2026-03-02"
+        !page.contains("Expires on"),
+        "a lead from the vendor never expires: {page}"
     );
     assert_eq!(
         outbox_subjects(&app, "renewals@reseller.example").await,
@@ -144,8 +144,8 @@ async fn an_update_is_activity_and_moves_the_expiry() {
         .await;
     assert_eq!(r.status(), 303);
     let page = dana.text(&path).await;
-    // 2026-03-02 + 40 days = 2026-04-11; + 90 = 2026-07-10.
-    assert!(page.contains("it now expires on 2026-07-10"), "{page}");
+    // 2026-03-02 + 40 days = 2026-04-11; more than 90 days after that is 2026-07-11.
+    assert!(page.contains("it now expires on 2026-07-11"), "{page}");
     assert!(page.contains("Updated status new → contacted; notes; next step: Demo on the 20th"));
     assert!(page.contains("Lee Fischer") || page.contains("Dana Ortiz"));
     // The lead list of Acme, filtered by status, through htmx and plain.
@@ -177,7 +177,8 @@ async fn the_sweep_reminds_once_then_expires_and_the_lead_becomes_read_only() {
             .filter(|s| s.contains("Quarry Road Garage"))
             .count()
     };
-    // Created 2026-03-02: the reminder is due on 2026-05-17, expiry on 2026-05-31.
+    // Created 2026-03-02: 90 days later is 2026-05-31, so it expires on 2026-06-01 and the
+    // reminder is due 14 days before, on 2026-05-18.
     let status = || async {
         sqlx::query_scalar::<_, String>("SELECT status FROM leads WHERE id = $1")
             .bind(id)
@@ -185,19 +186,28 @@ async fn the_sweep_reminds_once_then_expires_and_the_lead_becomes_read_only() {
             .await
             .unwrap()
     };
-    sweep(&app.db, day("2026-05-16"), url, now).await.unwrap();
-    assert_eq!(reminders().await, 0);
     sweep(&app.db, day("2026-05-17"), url, now).await.unwrap();
+    assert_eq!(reminders().await, 0);
     sweep(&app.db, day("2026-05-18"), url, now).await.unwrap();
+    sweep(&app.db, day("2026-05-19"), url, now).await.unwrap();
     assert_eq!(reminders().await, 1, "the reminder goes out once");
-    sweep(&app.db, day("2026-05-30"), url, now).await.unwrap();
-    assert_eq!(status().await, "new");
-    let s = sweep(&app.db, day("2026-05-31"), url, now).await.unwrap();
+    sweep(&app.db, day("2026-05-31"), url, now).await.unwrap();
+    assert_eq!(status().await, "new", "exactly 90 days is not more than 90");
+    let s = sweep(&app.db, day("2026-06-01"), url, now).await.unwrap();
     assert_eq!(s.leads.expired, 1);
     assert_eq!(status().await, "expired");
-    // A second sweep of the same day changes nothing.
-    let again = sweep(&app.db, day("2026-05-31"), url, now).await.unwrap();
+    // A second sweep of the same day changes nothing, and the expiry is told once: Acme has no
+    // new-leads holder, so its admins hear it.
+    let again = sweep(&app.db, day("2026-06-01"), url, now).await.unwrap();
     assert_eq!(again.leads.expired, 0);
+    assert_eq!(
+        outbox_subjects(&app, "admin@reseller.example")
+            .await
+            .iter()
+            .filter(|s| *s == "Lead Quarry Road Garage has expired")
+            .count(),
+        1
+    );
     // Read-only: no form, and a post is refused without a change.
     app.clock.advance(Duration::days(91));
     let dana = app.login_as(Who::ResellerAdmin).await;
@@ -228,6 +238,10 @@ async fn an_open_lead_past_its_limit_reads_as_expired_before_the_sweep() {
     app.clock.advance(Duration::days(90));
     let dana = app.login_as(Who::ResellerAdmin).await;
     let page = dana.text(&path).await;
+    assert!(page.contains("<strong>new</strong>"), "90 days: {page}");
+    app.clock.advance(Duration::days(1));
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let page = dana.text(&path).await;
     assert!(page.contains("<strong>expired</strong>"), "{page}");
     let r = dana
         .post(
@@ -246,23 +260,27 @@ async fn an_open_lead_past_its_limit_reads_as_expired_before_the_sweep() {
 async fn the_2023_09_18_cleanup_is_the_sweep_for_that_date() {
     let app = spawn_app().await;
     let acme = app.id_of_org("Acme Secure IT").await;
-    for (company, last, status) in [
-        ("Inactive since June", "2023-06-19", "contacted"),
-        ("Exactly ninety", "2023-06-20", "qualified"),
-        ("Still warm", "2023-06-21", "new"),
-        ("Won long ago", "2022-01-10", "won"),
+    for (company, last, status, source) in [
+        (
+            "Inactive since June 19",
+            "2023-06-19",
+            "contacted",
+            "partner",
+        ),
+        ("Exactly ninety", "2023-06-20", "qualified", "partner"),
+        ("Still warm", "2023-06-21", "new", "partner"),
+        ("Won long ago", "2022-01-10", "won", "partner"),
+        ("From the vendor", "2023-01-10", "new", "vendor"),
     ] {
-        let last = day(last);
-        let expires = partner_portal::domain::lead::expires_on(last);
         sqlx::query(
             "INSERT INTO leads (reseller_id, company, contact_name, contact_email, source, status, created_at, \
-             last_activity_on, expires_on) VALUES ($1, $2, 'x', 'x@example.com', 'partner', $3, 0, $4, $5)",
+             last_activity_on) VALUES ($1, $2, 'x', 'x@example.com', $3, $4, 0, $5)",
         )
         .bind(acme)
         .bind(company)
+        .bind(source)
         .bind(status)
-        .bind(last.to_string())
-        .bind(expires.to_string())
+        .bind(last)
         .execute(&app.db.pool)
         .await
         .unwrap();
@@ -270,19 +288,144 @@ async fn the_2023_09_18_cleanup_is_the_sweep_for_that_date() {
     let s = sweep(&app.db, day("2023-09-18"), "http://portal.test", 0)
         .await
         .unwrap();
-    assert_eq!(s.leads.expired, 2);
+    assert_eq!(s.leads.expired, 1);
     let expired: Vec<String> = sqlx::query_scalar(
         "SELECT company FROM leads WHERE status = 'expired' AND closed_on = '2023-09-18' ORDER BY company",
     )
     .fetch_all(&app.db.pool)
     .await
     .unwrap();
-    assert_eq!(expired, ["Exactly ninety"]);
+    assert_eq!(expired, ["Inactive since June 19"]);
     let still: Vec<String> = sqlx::query_scalar(
-        "SELECT company FROM leads WHERE company IN ('Still warm', 'Won long ago') AND status <> 'expired' ORDER BY company",
+        "SELECT company FROM leads WHERE status <> 'expired' AND created_at = 0 ORDER BY company",
     )
     .fetch_all(&app.db.pool)
     .await
     .unwrap();
-    assert_eq!(still, ["Still warm", "Won long ago"]);
+    assert_eq!(
+        still,
+        [
+            "Exactly ninety",
+            "From the vendor",
+            "Still warm",
+            "Won long ago"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_idle_vendor_lead_is_flagged_for_the_cam_who_reassigns_it() {
+    let app = spawn_app().await;
+    let acme = app.id_of_org("Acme Secure IT").await;
+    let bluepeak = app.id_of_org("Bluepeak Managed Services").await;
+    let cobalt = app.id_of_org("Cobalt Systems").await;
+    let cam = app.login_as(Who::ChannelManager).await;
+    let path = location(&assign(&cam, acme, "Granite Quarries").await);
+    let reassign = format!("{path}/reassign");
+    // 91 days without activity (assigned 2026-03-02): idle, not expired.
+    app.clock.advance(Duration::days(91));
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let page = dana.text(&path).await;
+    assert!(
+        page.contains("<strong>new</strong>") && page.contains("<strong>idle</strong>"),
+        "{page}"
+    );
+    assert!(page.contains("Save the update"), "still open for Acme");
+    assert!(!dana
+        .text("/leads?status=expired")
+        .await
+        .contains("Granite Quarries"));
+    // Acme may not reassign it; the CAM finds it among the idle leads.
+    assert_eq!(
+        dana.post(&reassign, &[("reseller", &bluepeak.to_string())])
+            .await
+            .status(),
+        403
+    );
+    let cam = app.login_as(Who::ChannelManager).await;
+    assert!(cam
+        .text("/leads?status=idle")
+        .await
+        .contains("Granite Quarries"));
+    let page = cam.text(&path).await;
+    assert!(page.contains("Give this lead to another partner"), "{page}");
+    // Not to a reseller of another CAM, nor to itself.
+    for to in [cobalt, acme] {
+        let r = cam.post(&reassign, &[("reseller", &to.to_string())]).await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("Choose another reseller"));
+    }
+    let r = cam
+        .post(&reassign, &[("reseller", &bluepeak.to_string())])
+        .await;
+    assert_eq!(r.status(), 303);
+    let page = cam.text(&path).await;
+    assert!(
+        page.contains("Reassigned from Acme Secure IT to Bluepeak Managed Services"),
+        "{page}"
+    );
+    assert!(!page.contains("<strong>idle</strong>"), "a fresh start");
+    // Bluepeak has it (its admin is told), Acme no longer.
+    assert!(outbox_subjects(&app, "admin@other-reseller.example")
+        .await
+        .contains(&"New lead: Granite Quarries".to_string()));
+    let alex = app.login_as(Who::OtherResellerAdmin).await;
+    assert!(alex.text(&path).await.contains("<strong>new</strong>"));
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    assert_eq!(dana.get(&path).await.status(), 404);
+    // A partner-generated lead cannot be reassigned.
+    let own = add_own(&alex, "Alex's own").await;
+    let r = cam
+        .post(
+            &format!("{own}/reassign"),
+            &[("reseller", &acme.to_string())],
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+}
+
+#[tokio::test]
+async fn the_inactivity_limits_are_the_vendor_admins_settings() {
+    let app = spawn_app().await;
+    for (key, value) in [
+        ("leads.inactivity_days", "30"),
+        ("leads.reminder_days", "5"),
+    ] {
+        sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2)")
+            .bind(key)
+            .bind(value)
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+    }
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let path = add_own(&dana, "Short Fuse Ltd").await;
+    let page = dana.text(&path).await;
+    // Created 2026-03-02: more than 30 days is 2026-04-02.
+    assert!(
+        page.contains("2026-04-02 unless there is activity before"),
+        "{page}"
+    );
+    let url = "http://portal.test";
+    let told = || async {
+        outbox_subjects(&app, "admin@reseller.example")
+            .await
+            .into_iter()
+            .filter(|s| s.contains("Short Fuse"))
+            .collect::<Vec<_>>()
+    };
+    let status = || async {
+        sqlx::query_scalar::<_, String>("SELECT status FROM leads WHERE company = 'Short Fuse Ltd'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
+    };
+    sweep(&app.db, day("2026-03-27"), url, 0).await.unwrap();
+    assert!(told().await.is_empty());
+    sweep(&app.db, day("2026-03-28"), url, 0).await.unwrap();
+    assert_eq!(told().await, ["Lead Short Fuse Ltd expires on 2026-04-02"]);
+    sweep(&app.db, day("2026-04-01"), url, 0).await.unwrap();
+    assert_eq!(status().await, "new");
+    sweep(&app.db, day("2026-04-02"), url, 0).await.unwrap();
+    assert_eq!(status().await, "expired");
 }

@@ -6,7 +6,7 @@ use super::{Ctx, Error};
 use crate::db::leads::{self as store, Lead};
 use crate::domain::contact::ContactRole;
 use crate::domain::field_errors::required_text;
-use crate::domain::lead::LeadStatus;
+use crate::domain::lead::{Inactivity, LeadSource, LeadStatus};
 use crate::domain::{AccessRole, Email, FieldErrors, LeadId, OrgId};
 use crate::mail::notices;
 use crate::mail::notify::notify_role;
@@ -137,7 +137,11 @@ pub async fn add(ctx: &Ctx, input: NewLead) -> Result<Added, Error> {
             contact_name: &contact_name,
             contact_email: email.as_str(),
             interest,
-            source: if assigns { "vendor" } else { "partner" },
+            source: if assigns {
+                LeadSource::Vendor
+            } else {
+                LeadSource::Partner
+            },
             notes: input.notes.trim(),
             next_step: input.next_step.trim(),
             by: user,
@@ -161,32 +165,21 @@ pub async fn add(ctx: &Ctx, input: NewLead) -> Result<Added, Error> {
     .await?;
     let mut assigned = None;
     if assigns {
-        let by = crate::db::users::get_with_org(pool, user)
-            .await?
-            .map(|u| u.user.display_name)
-            .unwrap_or_default();
-        let notice = notices::lead_assigned(
+        let told = tell_assigned(
+            ctx,
+            &mut tx,
+            reseller,
+            &format!("lead:{id}:assigned"),
             &notices::LeadAssigned {
                 id,
-                by: &by,
+                by: "",
                 company: &company,
                 contact_name: &contact_name,
                 contact_email: email.as_str(),
                 interest,
             },
-            &ctx.public_url,
-        );
-        let told = notify_role(
-            &mut tx,
-            reseller,
-            ContactRole::NewLeads,
-            &format!("lead:{id}:assigned"),
-            &notice,
-            &ctx.public_url,
-            ctx.now,
         )
-        .await?
-        .len();
+        .await?;
         assigned = Some((reseller_name, told));
     }
     tx.commit().await?;
@@ -195,6 +188,42 @@ pub async fn add(ctx: &Ctx, input: NewLead) -> Result<Added, Error> {
         company,
         assigned,
     })
+}
+
+/// Tells the new-leads role of `reseller` that a lead is theirs now (signed by the caller);
+/// returns how many people were told.
+async fn tell_assigned(
+    ctx: &Ctx,
+    tx: &mut sqlx::AnyConnection,
+    reseller: OrgId,
+    event: &str,
+    lead: &notices::LeadAssigned<'_>,
+) -> Result<usize, Error> {
+    let by = match ctx.user {
+        Some(user) => crate::db::users::get_with_org(&ctx.db.pool, user)
+            .await?
+            .map(|u| u.user.display_name)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let notice =
+        notices::lead_assigned(&notices::LeadAssigned { by: &by, ..*lead }, &ctx.public_url);
+    Ok(notify_role(
+        tx,
+        reseller,
+        ContactRole::NewLeads,
+        event,
+        &notice,
+        &ctx.public_url,
+        ctx.now,
+    )
+    .await?
+    .len())
+}
+
+/// The inactivity rule in force (the vendor admin's settings).
+pub async fn inactivity(ctx: &Ctx) -> Result<Inactivity, Error> {
+    Ok(store::inactivity(&ctx.db.pool).await?)
 }
 
 /// An update as the lead's form sends it.
@@ -222,11 +251,13 @@ pub async fn update(ctx: &Ctx, id: LeadId, input: LeadUpdate) -> Result<Updated,
         .await?;
     let user = ctx.user.ok_or(Error::Forbidden)?;
     let today = ctx.today;
-    if lead.status_on(today).is_read_only() {
+    let rule = inactivity(ctx).await?;
+    if lead.standing(today, rule).status.is_read_only() {
         return Err(Error::Conflict(format!(
-            "The lead {} expired on {} after 90 days without activity; it is read-only.",
+            "The lead {} expired on {} after more than {} days without activity; it is read-only.",
             lead.company,
-            lead.expires_on()
+            rule.over_on(lead.last_activity_on),
+            rule.days
         )));
     }
     let mut errors = FieldErrors::default();
@@ -256,7 +287,17 @@ pub async fn update(ctx: &Ctx, id: LeadId, input: LeadUpdate) -> Result<Updated,
         format!("Updated {}", changes.join("; "))
     };
     let mut tx = ctx.db.pool.begin().await?;
-    if !store::update(&mut tx, lead.id, status, notes, next_step, today).await? {
+    if !store::update(
+        &mut tx,
+        lead.id,
+        status,
+        notes,
+        next_step,
+        today,
+        rule.cutoff(today),
+    )
+    .await?
+    {
         return Err(Error::Conflict(format!(
             "The lead {} has expired; it is read-only.",
             lead.company
@@ -267,8 +308,72 @@ pub async fn update(ctx: &Ctx, id: LeadId, input: LeadUpdate) -> Result<Updated,
     Ok(Updated {
         company: lead.company,
         status,
-        expires_on: status
-            .is_open()
-            .then(|| crate::domain::lead::expires_on(today)),
+        expires_on: (status.is_open() && lead.source == LeadSource::Partner)
+            .then(|| rule.over_on(today)),
     })
+}
+
+/// Moves a vendor-assigned open lead to another reseller (the vendor admin, or the CAM of
+/// both resellers), typically one flagged idle. The lead starts afresh there: status new,
+/// activity today, and the new reseller's new-leads role is told.
+pub async fn reassign(ctx: &Ctx, id: LeadId, to: &str) -> Result<String, Error> {
+    ctx.require(assigns(ctx), "reassign leads").await?;
+    let lead = load(ctx, id).await?;
+    if lead.source != LeadSource::Vendor || !lead.stored_status.is_open() {
+        return Err(Error::Conflict(format!(
+            "The lead {} is {}; only open leads assigned by the vendor can be reassigned.",
+            lead.company,
+            if lead.source == LeadSource::Partner {
+                "the reseller's own"
+            } else {
+                lead.stored_status.as_str()
+            }
+        )));
+    }
+    let chosen = to.trim().parse::<i64>().ok().map(OrgId);
+    let Some((reseller, name)) = store::assignable_resellers(&ctx.db.pool, ctx.scope)
+        .await?
+        .into_iter()
+        .find(|(r, _)| Some(*r) == chosen && *r != lead.reseller_id)
+    else {
+        return Err(Error::invalid(
+            "reseller",
+            "Choose another reseller to give this lead to.",
+        ));
+    };
+    let mut tx = ctx.db.pool.begin().await?;
+    if !store::reassign(&mut tx, id, lead.reseller_id, reseller, ctx.today).await? {
+        return Err(Error::Conflict(format!(
+            "The lead {} was changed meanwhile; open it again.",
+            lead.company
+        )));
+    }
+    let summary = format!("Reassigned from {} to {name}", lead.reseller_name);
+    store::add_event(&mut tx, id, ctx.user, &summary, ctx.now).await?;
+    crate::db::audit::record(
+        &mut *tx,
+        &ctx.actor,
+        "lead_reassigned",
+        &format!("lead {id}"),
+        &summary,
+        ctx.now,
+    )
+    .await?;
+    tell_assigned(
+        ctx,
+        &mut tx,
+        reseller,
+        &format!("lead:{id}:assigned:{}", reseller.0),
+        &notices::LeadAssigned {
+            id,
+            by: "",
+            company: &lead.company,
+            contact_name: &lead.contact_name,
+            contact_email: &lead.contact_email,
+            interest: &lead.interest,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(name)
 }

@@ -4,7 +4,7 @@
 //! before the sweep records it.
 
 pub use super::Scope;
-use crate::domain::lead::{self, LeadStatus};
+use crate::domain::lead::{self, Inactivity, LeadSource, LeadStatus, Standing};
 use crate::domain::{LeadId, OrgId, UserId};
 use chrono::NaiveDate;
 use sqlx::{AnyConnection, AnyPool, Row};
@@ -24,8 +24,8 @@ pub struct Lead {
     pub contact_name: String,
     pub contact_email: String,
     pub interest: String,
-    /// `vendor` (assigned by the vendor or a channel account manager) or `partner`.
-    pub source: String,
+    /// Assigned by the vendor or a channel account manager, or partner-generated.
+    pub source: LeadSource,
     /// As stored; see [`Lead::status_on`] for what a person sees.
     pub stored_status: LeadStatus,
     pub notes: String,
@@ -36,12 +36,33 @@ pub struct Lead {
 }
 
 impl Lead {
-    pub fn status_on(&self, today: NaiveDate) -> LeadStatus {
-        lead::status_on(self.stored_status, self.last_activity_on, today)
+    /// How the lead stands on `today` under the inactivity rule.
+    pub fn standing(&self, today: NaiveDate, rule: Inactivity) -> Standing {
+        lead::standing(
+            self.stored_status,
+            self.source,
+            self.last_activity_on,
+            today,
+            rule,
+        )
     }
-    pub fn expires_on(&self) -> NaiveDate {
-        lead::expires_on(self.last_activity_on)
-    }
+}
+
+/// The vendor admin's inactivity settings (defaults 90 and 14 days).
+pub async fn inactivity(pool: &AnyPool) -> Result<Inactivity, sqlx::Error> {
+    let default = Inactivity::default();
+    let days = |key: &'static str, or: u32| async move {
+        Ok::<u32, sqlx::Error>(
+            super::catalogue::setting(pool, key)
+                .await?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(or),
+        )
+    };
+    Ok(Inactivity {
+        days: days("leads.inactivity_days", default.days).await?,
+        reminder_days: days("leads.reminder_days", default.reminder_days).await?,
+    })
 }
 
 fn lead(r: &sqlx::any::AnyRow) -> Result<Lead, sqlx::Error> {
@@ -54,7 +75,12 @@ fn lead(r: &sqlx::any::AnyRow) -> Result<Lead, sqlx::Error> {
         contact_name: r.try_get("contact_name")?,
         contact_email: r.try_get("contact_email")?,
         interest: r.try_get("interest")?,
-        source: r.try_get("source")?,
+        source: {
+            let source: String = r.try_get("source")?;
+            LeadSource::parse(&source).ok_or_else(|| {
+                sqlx::Error::Decode(format!("unknown lead source {source:?}").into())
+            })?
+        },
         stored_status: LeadStatus::parse(&status)
             .ok_or_else(|| sqlx::Error::Decode(format!("unknown lead status {status:?}").into()))?,
         notes: r.try_get("notes")?,
@@ -69,18 +95,31 @@ fn lead(r: &sqlx::any::AnyRow) -> Result<Lead, sqlx::Error> {
     })
 }
 
-/// The SQL condition for "shows as `status` on date `$3`" (empty: any).
-fn status_filter(status: Option<LeadStatus>) -> String {
+/// What the list shows: every lead, those that show as one status, or the idle ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
+    All,
+    Status(LeadStatus),
+    /// Vendor-assigned open leads past the inactivity limit.
+    Idle,
+}
+
+/// The SQL condition for `filter`, where `$3` is the inactivity cutoff (leads last active
+/// before it are over).
+fn filter_sql(filter: Filter) -> String {
     let open = LeadStatus::OPEN_SQL;
-    match status {
-        None => "1 = 1".into(),
-        Some(LeadStatus::Expired) => {
-            format!("(l.status = 'expired' OR (l.status IN {open} AND l.expires_on <= $3))")
-        }
-        Some(s) if s.is_open() => {
-            format!("(l.status = '{}' AND l.expires_on > $3)", s.as_str())
-        }
-        Some(s) => format!("l.status = '{}'", s.as_str()),
+    let over = "l.last_activity_on < $3";
+    match filter {
+        Filter::All => "1 = 1".into(),
+        Filter::Idle => format!("(l.status IN {open} AND l.source = 'vendor' AND {over})"),
+        Filter::Status(LeadStatus::Expired) => format!(
+            "(l.status = 'expired' OR (l.status IN {open} AND l.source = 'partner' AND {over}))"
+        ),
+        Filter::Status(s) if s.is_open() => format!(
+            "(l.status = '{}' AND NOT (l.source = 'partner' AND {over}))",
+            s.as_str()
+        ),
+        Filter::Status(s) => format!("l.status = '{}'", s.as_str()),
     }
 }
 
@@ -90,19 +129,19 @@ fn status_filter(status: Option<LeadStatus>) -> String {
 pub async fn list(
     pool: &AnyPool,
     scope: Scope,
-    status: Option<LeadStatus>,
-    today: NaiveDate,
+    filter: Filter,
+    cutoff: NaiveDate,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<Lead>, sqlx::Error> {
     let (kind, id) = scope.params();
-    let filter = format!("{SCOPE} AND {}", status_filter(status));
+    let filter = format!("{SCOPE} AND {}", filter_sql(filter));
     let rows = sqlx::query(&format!(
         "{SELECT} WHERE {filter} AND $3 = $3 ORDER BY l.last_activity_on DESC, l.id DESC LIMIT $4 OFFSET $5"
     ))
     .bind(kind)
     .bind(id)
-    .bind(today.to_string())
+    .bind(cutoff.to_string())
     .bind(limit)
     .bind(offset)
     .fetch_all(pool)
@@ -129,7 +168,7 @@ pub struct NewLead<'a> {
     pub contact_name: &'a str,
     pub contact_email: &'a str,
     pub interest: &'a str,
-    pub source: &'a str,
+    pub source: LeadSource,
     pub notes: &'a str,
     pub next_step: &'a str,
     pub by: UserId,
@@ -143,24 +182,23 @@ pub async fn insert(
 ) -> Result<LeadId, sqlx::Error> {
     let id = LeadId(sqlx::query_scalar(
         "INSERT INTO leads (reseller_id, company, contact_name, contact_email, interest, source, status, notes, next_step, \
-         created_by, created_at, last_activity_on, expires_on) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, $8, $9, $10, $11, $12) RETURNING id",
+         created_by, created_at, last_activity_on) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(l.reseller.0)
     .bind(l.company)
     .bind(l.contact_name)
     .bind(l.contact_email)
     .bind(l.interest)
-    .bind(l.source)
+    .bind(l.source.as_str())
     .bind(l.notes)
     .bind(l.next_step)
     .bind(l.by.0)
     .bind(now)
     .bind(today.to_string())
-    .bind(lead::expires_on(today).to_string())
     .fetch_one(&mut *conn)
     .await?);
-    let summary = if l.source == "vendor" {
+    let summary = if l.source == LeadSource::Vendor {
         "Assigned by the vendor"
     } else {
         "Created by the reseller"
@@ -186,8 +224,18 @@ pub async fn add_event(
     Ok(())
 }
 
-/// Records an update (activity on `today`) if the lead is not expired on `today`; false when
-/// it is (or was expired meanwhile), so nothing changes.
+/// The SQL condition "a partner-generated open lead past the limit", `$cutoff` being the
+/// inactivity cutoff.
+fn expired_sql(cutoff: &str) -> String {
+    format!(
+        "(status IN {} AND source = 'partner' AND last_activity_on < {cutoff})",
+        LeadStatus::OPEN_SQL
+    )
+}
+
+/// Records an update (activity on `today`) if the lead is not expired on `today` (`cutoff`
+/// being the inactivity cutoff of that day); false when it is (or was expired meanwhile), so
+/// nothing changes.
 pub async fn update(
     conn: &mut AnyConnection,
     id: LeadId,
@@ -195,21 +243,22 @@ pub async fn update(
     notes: &str,
     next_step: &str,
     today: NaiveDate,
+    cutoff: NaiveDate,
 ) -> Result<bool, sqlx::Error> {
     let closed = (!status.is_open()).then(|| today.to_string());
     let done = sqlx::query(&format!(
-        "UPDATE leads SET status = $1, notes = $2, next_step = $3, last_activity_on = $4, expires_on = $5, \
-         reminded_for = NULL, closed_on = $6 \
-         WHERE id = $7 AND status <> 'expired' AND NOT (status IN {} AND expires_on <= $4)",
-        LeadStatus::OPEN_SQL
+        "UPDATE leads SET status = $1, notes = $2, next_step = $3, last_activity_on = $4, \
+         reminded_for = NULL, closed_on = $5 \
+         WHERE id = $6 AND status <> 'expired' AND NOT {}",
+        expired_sql("$7")
     ))
     .bind(status.as_str())
     .bind(notes)
     .bind(next_step)
     .bind(today.to_string())
-    .bind(lead::expires_on(today).to_string())
     .bind(closed)
     .bind(id.0)
+    .bind(cutoff.to_string())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -237,60 +286,88 @@ pub async fn events(
     .collect()
 }
 
-/// Records as expired every open lead whose inactivity limit is on or before `today`, with an
-/// event for each. One statement each, so it is quick over any number of leads and safe when
-/// two portal processes sweep at once (the second finds nothing left).
+/// A lead the sweep has just expired.
+#[derive(Debug, Clone)]
+pub struct Expired {
+    pub id: LeadId,
+    pub reseller_id: OrgId,
+    pub company: String,
+    pub last_activity_on: NaiveDate,
+}
+
+/// Records as expired every partner-generated open lead past the inactivity limit on `today`,
+/// with an event for each, and returns them by reseller. One update claims them all, so it
+/// is quick over any number of leads and safe when two portal processes sweep at once (the
+/// second finds nothing left). `closed_on` is the sweep's day; the day the lead expired
+/// follows from its last activity.
 pub async fn expire(
     conn: &mut AnyConnection,
     today: NaiveDate,
+    rule: Inactivity,
     now: i64,
-) -> Result<u64, sqlx::Error> {
-    let day = today.to_string();
-    let open = LeadStatus::OPEN_SQL;
-    sqlx::query(&format!(
-        "INSERT INTO lead_events (lead_id, at, user_id, summary) \
-         SELECT id, $1, NULL, 'Expired after 90 days without activity (last activity ' || last_activity_on || ')' \
-         FROM leads WHERE status IN {open} AND expires_on <= $2"
+) -> Result<Vec<Expired>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "UPDATE leads SET status = 'expired', closed_on = $1 WHERE {} \
+         RETURNING id, reseller_id, company, last_activity_on",
+        expired_sql("$2")
     ))
-    .bind(now)
-    .bind(&day)
-    .execute(&mut *conn)
+    .bind(today.to_string())
+    .bind(rule.cutoff(today).to_string())
+    .fetch_all(&mut *conn)
     .await?;
-    Ok(sqlx::query(&format!(
-        "UPDATE leads SET status = 'expired', closed_on = expires_on WHERE status IN {open} AND expires_on <= $1"
-    ))
-    .bind(&day)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected())
+    let mut expired = rows
+        .iter()
+        .map(|r| {
+            Ok(Expired {
+                id: LeadId(r.try_get("id")?),
+                reseller_id: OrgId(r.try_get("reseller_id")?),
+                company: r.try_get("company")?,
+                last_activity_on: super::date(&r.try_get::<String, _>("last_activity_on")?)?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    expired.sort_by_key(|l| (l.reseller_id.0, l.id.0));
+    for l in &expired {
+        let summary = format!(
+            "Expired after more than {} days without activity (last activity {})",
+            rule.days, l.last_activity_on
+        );
+        add_event(conn, l.id, None, &summary, now).await?;
+    }
+    Ok(expired)
 }
 
-/// A lead whose 14-day reminder is due and not yet sent for this period of inactivity.
+/// A lead whose expiry reminder is due and not yet sent for this period of inactivity.
 #[derive(Debug, Clone)]
 pub struct DueReminder {
     pub id: LeadId,
     pub reseller_id: OrgId,
     pub company: String,
-    pub expires_on: String,
+    pub last_activity_on: NaiveDate,
 }
 
-/// Leads whose reminder day has come on `today`, not expired yet and not yet reminded, by
-/// reseller.
+/// Partner-generated open leads whose reminder day has come on `today`, not expired yet and
+/// not yet reminded, by reseller.
 pub async fn reminders_due(
     conn: &mut AnyConnection,
     today: NaiveDate,
+    rule: Inactivity,
 ) -> Result<Vec<DueReminder>, sqlx::Error> {
-    let horizon = today
-        .checked_add_days(chrono::Days::new(lead::REMINDER_DAYS))
-        .unwrap_or(today);
+    // Reminded from `reminder_days` before expiry: last activity on or before this day.
+    let reminded_from = today
+        .checked_sub_days(chrono::Days::new(
+            u64::from(rule.days) + 1 - u64::from(rule.reminder_days.min(rule.days + 1)),
+        ))
+        .unwrap_or(NaiveDate::MIN);
     sqlx::query(&format!(
-        "SELECT id, reseller_id, company, expires_on FROM leads \
-         WHERE status IN {} AND expires_on > $1 AND expires_on <= $2 \
-         AND (reminded_for IS NULL OR reminded_for <> expires_on) ORDER BY reseller_id, expires_on, id",
+        "SELECT id, reseller_id, company, last_activity_on FROM leads \
+         WHERE status IN {} AND source = 'partner' AND last_activity_on >= $1 AND last_activity_on <= $2 \
+         AND (reminded_for IS NULL OR reminded_for <> last_activity_on) \
+         ORDER BY reseller_id, last_activity_on, id",
         LeadStatus::OPEN_SQL
     ))
-    .bind(today.to_string())
-    .bind(horizon.to_string())
+    .bind(rule.cutoff(today).to_string())
+    .bind(reminded_from.to_string())
     .fetch_all(conn)
     .await?
     .iter()
@@ -299,24 +376,49 @@ pub async fn reminders_due(
             id: LeadId(r.try_get("id")?),
             reseller_id: OrgId(r.try_get("reseller_id")?),
             company: r.try_get("company")?,
-            expires_on: r.try_get("expires_on")?,
+            last_activity_on: super::date(&r.try_get::<String, _>("last_activity_on")?)?,
         })
     })
     .collect()
 }
 
-/// Marks a reminder sent; false if someone else (another process) marked it first.
+/// Marks a reminder sent for the lead's current period of inactivity; false if someone else
+/// (another process) marked it first, or there was activity meanwhile.
 pub async fn mark_reminded(
     conn: &mut AnyConnection,
     id: LeadId,
-    expires_on: &str,
+    last_activity_on: NaiveDate,
 ) -> Result<bool, sqlx::Error> {
     Ok(sqlx::query(
-        "UPDATE leads SET reminded_for = expires_on WHERE id = $1 AND expires_on = $2 \
-         AND (reminded_for IS NULL OR reminded_for <> expires_on)",
+        "UPDATE leads SET reminded_for = last_activity_on WHERE id = $1 AND last_activity_on = $2 \
+         AND (reminded_for IS NULL OR reminded_for <> last_activity_on)",
     )
     .bind(id.0)
-    .bind(expires_on)
+    .bind(last_activity_on.to_string())
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Moves an open lead from reseller `from` to `to`, as new with activity on `today`; false when
+/// it was changed meanwhile (another reseller, or closed).
+pub async fn reassign(
+    conn: &mut AnyConnection,
+    id: LeadId,
+    from: OrgId,
+    to: OrgId,
+    today: NaiveDate,
+) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query(&format!(
+        "UPDATE leads SET reseller_id = $1, status = 'new', last_activity_on = $2, reminded_for = NULL \
+         WHERE id = $3 AND reseller_id = $4 AND status IN {}",
+        LeadStatus::OPEN_SQL
+    ))
+    .bind(to.0)
+    .bind(today.to_string())
+    .bind(id.0)
+    .bind(from.0)
     .execute(conn)
     .await?
     .rows_affected()

@@ -270,8 +270,10 @@ pub fn lead_assigned(l: &LeadAssigned<'_>, public_url: &str) -> Notice {
     if !l.interest.is_empty() {
         paragraphs.push(format!("Interested in: {}", l.interest));
     }
-    paragraphs
-        .push("Record every contact on the lead: without activity for 90 days it expires.".into());
+    paragraphs.push(
+        "Record every contact on the lead: one left idle too long may be given to another partner."
+            .into(),
+    );
     Notice {
         kind: "lead_assigned".into(),
         subject: format!("New lead: {}", l.company),
@@ -401,7 +403,7 @@ pub fn renewals_due(due: &[&RenewalDue], public_url: &str) -> Notice {
 }
 
 /// A reseller's reminder of its leads about to expire: (company, expiry day) each.
-pub fn leads_expiring(leads: &[(&str, &str)], public_url: &str) -> Notice {
+pub fn leads_expiring(leads: &[(&str, NaiveDate)], public_url: &str) -> Notice {
     let mut paragraphs = digest(
         leads
             .iter()
@@ -409,12 +411,12 @@ pub fn leads_expiring(leads: &[(&str, &str)], public_url: &str) -> Notice {
             .collect(),
     );
     paragraphs.push(
-        "Record any contact, a new status, notes or a next step to keep a lead open for another 90 days; an expired lead is read-only."
+        "Record any contact, a new status, notes or a next step to keep a lead open; an expired lead is read-only."
             .into(),
     );
     let subject = match leads {
         [(company, on)] => format!("Lead {company} expires on {on}"),
-        _ => format!("{} leads expire within 14 days", leads.len()),
+        _ => format!("{} leads expire soon", leads.len()),
     };
     Notice {
         kind: "lead_expiring".into(),
@@ -425,21 +427,46 @@ pub fn leads_expiring(leads: &[(&str, &str)], public_url: &str) -> Notice {
     }
 }
 
+/// Leads the sweep expired: (company, last activity), for the reseller's new-leads role.
+pub fn leads_expired(leads: &[(&str, NaiveDate)], days: u32, public_url: &str) -> Notice {
+    let mut paragraphs = digest(
+        leads
+            .iter()
+            .map(|(company, last)| format!("{company} (last activity {last})."))
+            .collect(),
+    );
+    paragraphs.push(format!(
+        "{} expired after more than {days} days without activity and {} read-only now.",
+        if leads.len() == 1 { "It" } else { "They" },
+        if leads.len() == 1 { "is" } else { "are" },
+    ));
+    let subject = match leads {
+        [(company, _)] => format!("Lead {company} has expired"),
+        _ => format!("{} leads have expired", leads.len()),
+    };
+    Notice {
+        kind: "lead_expired".into(),
+        heading: subject.clone(),
+        subject,
+        paragraphs,
+        action: Some((
+            "See your expired leads".into(),
+            format!("{public_url}/leads?status=expired"),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn a_long_reminder_lists_25_and_counts_the_rest() {
-        let leads: Vec<(String, String)> = (1..=27)
-            .map(|i| (format!("Lead {i}"), "2026-04-01".to_string()))
-            .collect();
-        let refs: Vec<(&str, &str)> = leads
-            .iter()
-            .map(|(c, d)| (c.as_str(), d.as_str()))
-            .collect();
+        let on = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
+        let leads: Vec<String> = (1..=27).map(|i| format!("Lead {i}")).collect();
+        let refs: Vec<(&str, NaiveDate)> = leads.iter().map(|c| (c.as_str(), on)).collect();
         let n = leads_expiring(&refs, "http://p");
-        assert_eq!(n.subject, "27 leads expire within 14 days");
+        assert_eq!(n.subject, "27 leads expire soon");
         assert_eq!(n.paragraphs.len(), 25 + 1 + 1);
         assert_eq!(n.paragraphs[25], "… and 2 more.");
         let one = leads_expiring(&refs[..1], "http://p");

@@ -213,7 +213,7 @@ pub async fn seed_large(db: &Db, today: NaiveDate, now: i64) -> anyhow::Result<O
     insert_all(
         db,
         "leads (reseller_id, company, contact_name, contact_email, interest, source, status, notes, next_step, \
-         created_by, created_at, last_activity_on, expires_on)",
+         created_by, created_at, last_activity_on)",
         (0..leads).map(|n| {
             let last = today
                 .checked_sub_days(Days::new((n * 37 % 150) as u64))
@@ -221,11 +221,10 @@ pub async fn seed_large(db: &Db, today: NaiveDate, now: i64) -> anyhow::Result<O
             let status = ["new", "contacted", "qualified", "won", "lost"][(n % 5) as usize];
             format!(
                 "({}, 'Prospect {:06}', 'Buyer', 'buyer{n}@prospect.example', 'Endpoint protection', '{}', '{status}', '', '', \
-                 NULL, {now}, '{last}', '{}')",
+                 NULL, {now}, '{last}')",
                 reseller(n / LEADS_PER_RESELLER),
                 n + 1,
                 if n % 3 == 0 { "vendor" } else { "partner" },
-                crate::domain::lead::expires_on(last)
             )
         }),
     )

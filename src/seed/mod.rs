@@ -826,9 +826,9 @@ pub async fn seed_nfr_allotments(db: &Db) -> anyhow::Result<bool> {
 }
 
 /// Demo leads: assigned and partner-generated, one about to expire (its reminder is due), one
-/// expired, one won.
+/// expired, one won, and one assigned by the vendor idle for its CAM to reassign.
 pub async fn seed_leads(db: &Db, now: i64) -> anyhow::Result<bool> {
-    use crate::domain::lead::{self, LeadStatus};
+    use crate::domain::lead::{self, Inactivity, LeadSource, LeadStatus};
     let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM leads")
         .fetch_one(&db.pool)
         .await?;
@@ -863,12 +863,12 @@ pub async fn seed_leads(db: &Db, now: i64) -> anyhow::Result<bool> {
         .context("date")?;
     #[rustfmt::skip]
     let demo = [
-        (acme, cam, "vendor", "Northgate Freight", "Omar Haddad", "omar.haddad@northgate.example", "Firewalls for 12 depots", LeadStatus::New, "", 3),
-        (acme, dana, "partner", "Riverside Dental Group", "Lena Brooks", "lena@riverside-dental.example", "Endpoint protection, 80 seats", LeadStatus::Qualified, "Send the quote for the 36-month term", 80),
-        (acme, dana, "partner", "Old Mill Bakery", "Tom Fraser", "tom@oldmill.example", "Email security", LeadStatus::Contacted, "Call back after the holidays", 120),
-        (acme, cam, "vendor", "Summit Legal LLP", "Grace Kim", "grace.kim@summitlegal.example", "MDR service", LeadStatus::Won, "", 20),
-        (bluepeak, cam, "vendor", "Coastal Schools Trust", "Ravi Shah", "ravi.shah@coastal-schools.example", "Managed endpoint for 14 schools", LeadStatus::New, "", 10),
-        (bluepeak, alex, "partner", "Harbourview Hotels", "Nina Petrova", "nina@harbourview.example", "Firewall refresh", LeadStatus::Contacted, "Site survey on Tuesday", 30),
+        (acme, cam, LeadSource::Vendor, "Northgate Freight", "Omar Haddad", "omar.haddad@northgate.example", "Firewalls for 12 depots", LeadStatus::New, "", 3),
+        (acme, dana, LeadSource::Partner, "Riverside Dental Group", "Lena Brooks", "lena@riverside-dental.example", "Endpoint protection, 80 seats", LeadStatus::Qualified, "Send the quote for the 36-month term", 80),
+        (acme, dana, LeadSource::Partner, "Old Mill Bakery", "Tom Fraser", "tom@oldmill.example", "Email security", LeadStatus::Contacted, "Call back after the holidays", 120),
+        (acme, cam, LeadSource::Vendor, "Summit Legal LLP", "Grace Kim", "grace.kim@summitlegal.example", "MDR service", LeadStatus::Won, "", 20),
+        (bluepeak, cam, LeadSource::Vendor, "Coastal Schools Trust", "Ravi Shah", "ravi.shah@coastal-schools.example", "Managed endpoint for 14 schools", LeadStatus::New, "", 100),
+        (bluepeak, alex, LeadSource::Partner, "Harbourview Hotels", "Nina Petrova", "nina@harbourview.example", "Firewall refresh", LeadStatus::Contacted, "Site survey on Tuesday", 30),
     ];
     let mut tx = db.pool.begin().await?;
     for (reseller, by, source, company, contact, email, interest, status, next_step, days_ago) in
@@ -889,12 +889,13 @@ pub async fn seed_leads(db: &Db, now: i64) -> anyhow::Result<bool> {
             by,
         };
         let id = crate::db::leads::insert(&mut tx, &new, last, now).await?;
-        let stored = crate::domain::lead::status_on(status, last, today);
+        let rule = Inactivity::default();
+        let stored = lead::standing(status, source, last, today, rule).status;
         sqlx::query("UPDATE leads SET status = $1, closed_on = $2 WHERE id = $3")
             .bind(stored.as_str())
             .bind((!stored.is_open()).then(|| {
                 if stored == LeadStatus::Expired {
-                    lead::expires_on(last).to_string()
+                    rule.over_on(last).to_string()
                 } else {
                     last.to_string()
                 }

@@ -197,6 +197,11 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
         ("POST", "/leads", web::post().to(leads::create)),
         ("GET", "/leads/{id}", web::get().to(leads::show)),
         ("POST", "/leads/{id}", web::post().to(leads::update)),
+        (
+            "POST",
+            "/leads/{id}/reassign",
+            web::post().to(leads::reassign),
+        ),
         ("GET", "/msp", web::get().to(msp::show)),
         ("POST", "/msp/usage", web::post().to(msp::report)),
         ("POST", "/msp/upload", web::post().to(msp::upload)),

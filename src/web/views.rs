@@ -86,7 +86,7 @@ impl crate::db::leads::Lead {
         format_timestamp(self.created_at)
     }
     pub fn source_label(&self) -> &'static str {
-        if self.source == "vendor" {
+        if self.source == crate::domain::lead::LeadSource::Vendor {
             "Assigned by the vendor"
         } else {
             "Partner-generated"

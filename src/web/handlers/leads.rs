@@ -1,13 +1,14 @@
 //! Partner leads (PRODUCT.md section 6): the vendor admin or a channel account manager assigns
 //! a lead to a reseller (its `new_leads` role is told), resellers add their own, and every
-//! update is activity. A lead without activity for 90 days expires and becomes read-only; the
-//! sweep records that and reminds the reseller 14 days before. Distributors are not part of
-//! a reseller's lead pipeline and get 403.
+//! update is activity. A partner-generated lead without activity for more than 90 days (a
+//! setting) expires and becomes read-only; the sweep records that and reminds the reseller 14
+//! days before. A vendor-assigned lead idle that long is flagged for its CAM, who can reassign
+//! it. Distributors are not part of a reseller's lead pipeline and get 403.
 
 use crate::app;
 use crate::clock::format_timestamp;
 use crate::db::leads::{self, Lead};
-use crate::domain::lead::LeadStatus;
+use crate::domain::lead::{Inactivity, LeadSource, LeadStatus, Standing};
 use crate::domain::LeadId;
 use crate::domain::{AccessRole, OrgId, OrgKind};
 use crate::web::chrome::Chrome;
@@ -33,7 +34,7 @@ async fn require_lead_reader(user: &CurrentUser) -> Result<(), AppError> {
 
 pub struct Row {
     pub lead: Lead,
-    pub status: LeadStatus,
+    pub standing: Standing,
 }
 
 #[derive(Template)]
@@ -58,6 +59,7 @@ pub struct Results {
     pub status: String,
     pub can_create: bool,
     pub assigns: bool,
+    pub rule: Inactivity,
 }
 
 pub async fn list(
@@ -66,14 +68,19 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     require_lead_reader(&user).await?;
-    let status = query.status.as_deref().and_then(LeadStatus::parse);
+    let filter = match query.status.as_deref() {
+        Some("idle") => leads::Filter::Idle,
+        Some(s) => LeadStatus::parse(s).map_or(leads::Filter::All, leads::Filter::Status),
+        None => leads::Filter::All,
+    };
     let today = user.state.clock.today();
+    let rule = app::leads::inactivity(&user.ctx).await?;
     let page = query.page.unwrap_or(1).clamp(1, 100_000);
     let mut items = leads::list(
         &user.state.db.pool,
         user.scope(),
-        status,
-        today,
+        filter,
+        rule.cutoff(today),
         PER_PAGE + 1,
         (page - 1) * PER_PAGE,
     )
@@ -83,7 +90,7 @@ pub async fn list(
     let rows = items
         .into_iter()
         .map(|l| Row {
-            status: l.status_on(today),
+            standing: l.standing(today, rule),
             lead: l,
         })
         .collect();
@@ -91,9 +98,14 @@ pub async fn list(
         page,
         has_next,
         rows,
-        status: status.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        status: match filter {
+            leads::Filter::All => String::new(),
+            leads::Filter::Idle => "idle".into(),
+            leads::Filter::Status(s) => s.as_str().into(),
+        },
         can_create: user.org_kind == OrgKind::Reseller,
         assigns: assigns(&user),
+        rule,
     };
     if htmx.wants_fragment() {
         return render::page(&ResultsFragment { results });
@@ -215,8 +227,9 @@ pub async fn create(
             added.company
         ),
         None => format!(
-            "The lead {} is added. It expires after 90 days without activity.",
-            added.company
+            "The lead {} is added. It expires after more than {} days without activity.",
+            added.company,
+            app::leads::inactivity(&user.ctx).await?.days
         ),
     };
     user.session.flash("success", message)?;
@@ -239,7 +252,12 @@ pub struct ShowPage {
     pub chrome: Chrome,
     pub lead: Lead,
     pub status: LeadStatus,
+    pub standing: Standing,
+    pub rule: Inactivity,
     pub can_update: bool,
+    /// For the vendor admin and the CAM of a vendor-assigned open lead: the other resellers
+    /// it may go to.
+    pub reassign_to: Vec<(OrgId, String)>,
     pub form: UpdateForm,
     pub statuses: [LeadStatus; 5],
     pub history: Vec<(String, String, String)>,
@@ -256,7 +274,19 @@ async fn show_page(
     form: Option<UpdateForm>,
     errors: FieldErrors,
 ) -> Result<ShowPage, AppError> {
-    let status = lead.status_on(user.state.clock.today());
+    let rule = app::leads::inactivity(&user.ctx).await?;
+    let standing = lead.standing(user.state.clock.today(), rule);
+    let status = standing.status;
+    let reassign_to =
+        if assigns(user) && lead.source == LeadSource::Vendor && lead.stored_status.is_open() {
+            leads::assignable_resellers(&user.state.db.pool, user.scope())
+                .await?
+                .into_iter()
+                .filter(|(id, _)| *id != lead.reseller_id)
+                .collect()
+        } else {
+            Vec::new()
+        };
     let history = leads::events(&user.state.db.pool, user.scope(), lead.id)
         .await?
         .into_iter()
@@ -277,6 +307,9 @@ async fn show_page(
         chrome: Chrome::new(user, "/leads", lead.company.clone())?,
         can_update: user.org_kind == OrgKind::Reseller && !status.is_read_only(),
         status,
+        standing,
+        rule,
+        reassign_to,
         lead,
         form,
         statuses: LeadStatus::CHOOSABLE,
@@ -314,6 +347,7 @@ pub async fn update(
             "The lead {} is updated; it now expires on {on} unless there is more activity.",
             updated.company
         ),
+        None if updated.status.is_open() => format!("The lead {} is updated.", updated.company),
         None => format!(
             "The lead {} is closed as {}.",
             updated.company, updated.status
@@ -321,4 +355,32 @@ pub async fn update(
     };
     user.session.flash("success", message)?;
     Ok(render::see_other(&format!("/leads/{}", *path)))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReassignForm {
+    #[serde(default)]
+    pub reseller: String,
+}
+
+/// Gives a vendor-assigned lead to another reseller (the vendor admin, or the CAM of both).
+pub async fn reassign(
+    user: CurrentUser,
+    path: web::Path<LeadId>,
+    form: CsrfForm<ReassignForm>,
+) -> Result<HttpResponse, AppError> {
+    match app::leads::reassign(&user.ctx, *path, &form.0.reseller).await {
+        Ok(name) => {
+            user.session.flash(
+                "success",
+                format!("The lead is now {name}'s; their new-leads contacts are told by e-mail."),
+            )?;
+            Ok(render::see_other(&format!("/leads/{}", *path)))
+        }
+        Err(app::Error::Invalid(errors)) => {
+            let lead = load(&user, *path).await?;
+            render::invalid(&show_page(&user, lead, None, errors).await?)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
