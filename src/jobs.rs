@@ -153,8 +153,10 @@ pub async fn renewal_reminders(
     public_url: &str,
     now: i64,
 ) -> anyhow::Result<usize> {
-    use crate::domain::schedule::reminder_dates;
-    let rows = crate::db::orders::reminder_candidates(&db.pool, today).await?;
+    let days = crate::db::orders::renewal_reminders(&db.pool).await?;
+    let nearest = days.days().last().copied().unwrap_or(0);
+    let rows =
+        crate::db::orders::reminder_candidates(&db.pool, today, days.horizon(), nearest).await?;
     struct Due {
         id: i64,
         reseller: i64,
@@ -164,12 +166,8 @@ pub async fn renewal_reminders(
     let mut due = Vec::with_capacity(rows.len());
     for r in &rows {
         let end = r.end;
-        // The nearest reminder whose day has come (30 before 60 before 90).
-        let Some((days, _)) = reminder_dates(end)
-            .into_iter()
-            .rev()
-            .find(|(_, on)| *on <= today)
-        else {
+        // The nearest reminder whose day has come (30 before 60 before 90), once.
+        let Some(days) = days.due(end, today, r.reminded_days) else {
             continue;
         };
         let (customer, description) = (&r.end_customer_name, &r.description);

@@ -393,6 +393,20 @@ const TABLE: &[Row] = &[
     ),
     row(
         "GET",
+        "/admin/settings",
+        "/admin/settings",
+        &[],
+        [303, 200, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "POST",
+        "/admin/settings",
+        "/admin/settings",
+        &[],
+        [303, 422, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "GET",
         "/deals",
         "/deals",
         &[],

@@ -22,6 +22,7 @@ mod organisations;
 mod renewals;
 mod scoping;
 mod security;
+mod settings;
 mod smtp_sink;
 mod translator;
 mod users;

@@ -142,7 +142,7 @@ async fn a_renewal_asked_for_from_the_schedule_starts_the_day_after_the_entry_en
 }
 
 /// Places and processes an order of one line through the use case, as a distributor would.
-async fn bought(
+pub(crate) async fn bought(
     app: &crate::helpers::TestApp,
     reseller: &str,
     distributor: &str,
@@ -205,7 +205,7 @@ async fn bought(
 }
 
 /// Who got renewal reminders: (organisation, count), by organisation name.
-async fn reminded(app: &crate::helpers::TestApp) -> Vec<(String, i64)> {
+pub(crate) async fn reminded(app: &crate::helpers::TestApp) -> Vec<(String, i64)> {
     sqlx::query_as(
         "SELECT o.name, COUNT(*) FROM outbox m JOIN users u ON u.email = m.to_address \
          JOIN organisations o ON o.id = u.org_id WHERE m.kind = 'renewal_reminder' \

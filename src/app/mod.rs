@@ -23,6 +23,7 @@ pub mod orgs;
 pub mod password;
 pub mod pricing_rules;
 pub mod quotes;
+pub mod settings;
 pub mod translator;
 pub mod users;
 

@@ -48,6 +48,11 @@ impl Lead {
     }
 }
 
+/// The setting that holds the lead inactivity limit in days.
+pub const INACTIVITY_DAYS: &str = "leads.inactivity_days";
+/// The setting that holds how many days before expiry the reseller is reminded.
+pub const REMINDER_DAYS: &str = "leads.reminder_days";
+
 /// The vendor admin's inactivity settings (defaults 90 and 14 days).
 pub async fn inactivity(pool: &AnyPool) -> Result<Inactivity, sqlx::Error> {
     let default = Inactivity::default();
@@ -60,8 +65,8 @@ pub async fn inactivity(pool: &AnyPool) -> Result<Inactivity, sqlx::Error> {
         )
     };
     Ok(Inactivity {
-        days: days("leads.inactivity_days", default.days).await?,
-        reminder_days: days("leads.reminder_days", default.reminder_days).await?,
+        days: days(INACTIVITY_DAYS, default.days).await?,
+        reminder_days: days(REMINDER_DAYS, default.reminder_days).await?,
     })
 }
 

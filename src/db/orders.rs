@@ -555,34 +555,49 @@ pub struct ReminderCandidate {
     pub quantity: i64,
     pub end: NaiveDate,
     pub end_customer_name: String,
+    /// The nearest reminder sent already (days before the end), if any.
+    pub reminded_days: Option<u32>,
 }
 
-/// Standard subscription entries (not hardware, NFR or MSP) ending from `today` to 90 days,
-/// not renewed by a placed order yet, whose nearest reminder may not have gone out (the entry
-/// records the nearest one sent), by reseller.
+/// The vendor admin's renewal reminder days (default 90, 60 and 30).
+pub async fn renewal_reminders(
+    pool: &AnyPool,
+) -> Result<crate::domain::schedule::RenewalReminders, sqlx::Error> {
+    use crate::domain::schedule::RenewalReminders;
+    Ok(super::catalogue::setting(pool, RENEWAL_REMINDER_DAYS)
+        .await?
+        .and_then(|v| RenewalReminders::parse(&v).ok())
+        .unwrap_or_default())
+}
+
+/// The setting that holds the renewal reminder days ("90, 60, 30").
+pub const RENEWAL_REMINDER_DAYS: &str = "renewals.reminder_days";
+
+/// Standard subscription entries (not hardware, NFR or MSP) ending from `today` to `horizon`
+/// days, not renewed by a placed order yet, whose nearest reminder (`nearest` days before)
+/// has not gone out (the entry records the nearest one sent), by reseller. Which reminder is
+/// due is the caller's ([`crate::domain::schedule::RenewalReminders::due`]).
 pub async fn reminder_candidates(
     pool: &AnyPool,
     today: NaiveDate,
+    horizon: u32,
+    nearest: u32,
 ) -> Result<Vec<ReminderCandidate>, sqlx::Error> {
-    let on = |days: u64| {
-        today
-            .checked_add_days(chrono::Days::new(days))
-            .unwrap_or(today)
-            .to_string()
-    };
+    let until = today
+        .checked_add_days(chrono::Days::new(u64::from(horizon)))
+        .unwrap_or(today);
     sqlx::query(
-        "SELECT l.id, l.reseller_id, o.distributor_id, l.sku, l.description, l.quantity, l.end_date, e.name AS customer \
+        "SELECT l.id, l.reseller_id, o.distributor_id, l.sku, l.description, l.quantity, l.end_date, l.reminded_days, e.name AS customer \
          FROM license_entries l JOIN end_customers e ON e.id = l.end_customer_id LEFT JOIN orders o ON o.id = l.order_id \
          WHERE l.end_date >= $1 AND l.end_date <= $2 \
          AND SUBSTR(l.sku, 11, 1) <> 'H' AND SUBSTR(l.sku, 10, 1) = 'S' \
          AND NOT EXISTS (SELECT 1 FROM order_lines r WHERE r.changes_entry_id = l.id AND SUBSTR(r.sku, 11, 1) = 'R') \
-         AND (l.reminded_days IS NULL OR (l.end_date <= $3 AND l.reminded_days > 30) OR (l.end_date <= $4 AND l.reminded_days > 60)) \
+         AND (l.reminded_days IS NULL OR l.reminded_days > $3) \
          ORDER BY l.reseller_id, l.end_date, l.id",
     )
     .bind(today.to_string())
-    .bind(on(90))
-    .bind(on(30))
-    .bind(on(60))
+    .bind(until.to_string())
+    .bind(i64::from(nearest))
     .fetch_all(pool)
     .await?
     .iter()
@@ -596,6 +611,9 @@ pub async fn reminder_candidates(
             quantity: r.try_get("quantity")?,
             end: super::date(&r.try_get::<String, _>("end_date")?)?,
             end_customer_name: r.try_get("customer")?,
+            reminded_days: r
+                .try_get::<Option<i64>, _>("reminded_days")?
+                .and_then(|d| u32::try_from(d).ok()),
         })
     })
     .collect()

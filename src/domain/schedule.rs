@@ -120,14 +120,65 @@ pub fn status_on(period: Period, today: NaiveDate) -> EntryStatus {
     }
 }
 
-/// The days renewal reminders go out: 90, 60 and 30 days before the end.
-pub fn reminder_dates(end: NaiveDate) -> [(u32, NaiveDate); 3] {
-    [90, 60, 30].map(|d| {
-        (
-            d,
-            end.checked_sub_days(Days::new(u64::from(d))).unwrap_or(end),
-        )
-    })
+/// How many days before a subscription ends its renewal reminders go out: one to three
+/// distinct numbers from 1 to 365, largest first (default 90, 60 and 30). A setting of the
+/// vendor admin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenewalReminders(Vec<u32>);
+
+impl Default for RenewalReminders {
+    fn default() -> Self {
+        RenewalReminders(vec![90, 60, 30])
+    }
+}
+
+impl RenewalReminders {
+    /// Reads "90, 60, 30" (commas, spaces or slashes between the numbers, any order).
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let mut days = Vec::new();
+        for part in input
+            .split(|c: char| c == ',' || c == '/' || c == ';' || c.is_whitespace())
+            .filter(|p| !p.is_empty())
+        {
+            match part.parse::<u32>() {
+                Ok(d) if (1..=365).contains(&d) => days.push(d),
+                _ => return Err(format!("“{part}” is not a number of days from 1 to 365.")),
+            }
+        }
+        days.sort_unstable_by(|a, b| b.cmp(a));
+        days.dedup();
+        if days.is_empty() || days.len() > 3 {
+            return Err("Enter one to three numbers of days, such as 90, 60, 30.".into());
+        }
+        Ok(RenewalReminders(days))
+    }
+
+    /// The days, largest first.
+    pub fn days(&self) -> &[u32] {
+        &self.0
+    }
+
+    /// The earliest reminder: entries ending within this many days are candidates.
+    pub fn horizon(&self) -> u32 {
+        self.0.first().copied().unwrap_or(0)
+    }
+
+    /// The nearest reminder whose day has come on `today` for an entry ending on `end` (30
+    /// before 60 before 90), unless that one or a nearer one was sent (`sent` days before).
+    pub fn due(&self, end: NaiveDate, today: NaiveDate, sent: Option<u32>) -> Option<u32> {
+        let nearest = self.0.iter().rev().copied().find(|d| {
+            end.checked_sub_days(Days::new(u64::from(*d)))
+                .is_some_and(|on| on <= today)
+        })?;
+        (today <= end && sent.is_none_or(|s| s > nearest)).then_some(nearest)
+    }
+}
+
+impl std::fmt::Display for RenewalReminders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let days: Vec<String> = self.0.iter().map(u32::to_string).collect();
+        f.write_str(&days.join(", "))
+    }
 }
 
 #[cfg(test)]
@@ -258,14 +309,34 @@ mod tests {
             "the last day"
         );
         assert_eq!(status_on(p, day("2027-03-02")), EntryStatus::Expired);
-        assert_eq!(
-            reminder_dates(day("2027-03-01")),
-            [
-                (90, day("2026-12-01")),
-                (60, day("2026-12-31")),
-                (30, day("2027-01-30"))
-            ]
-        );
+    }
+
+    #[test]
+    fn renewal_reminders_go_out_90_60_and_30_days_before_once_each() {
+        let r = RenewalReminders::default();
+        let end = day("2027-03-01");
+        // 90 days before is 2026-12-01, 60 is 2026-12-31, 30 is 2027-01-30.
+        assert_eq!(r.due(end, day("2026-11-30"), None), None);
+        assert_eq!(r.due(end, day("2026-12-01"), None), Some(90));
+        assert_eq!(r.due(end, day("2026-12-02"), Some(90)), None);
+        assert_eq!(r.due(end, day("2026-12-31"), Some(90)), Some(60));
+        assert_eq!(r.due(end, day("2027-01-30"), Some(60)), Some(30));
+        assert_eq!(r.due(end, day("2027-02-15"), Some(30)), None);
+        // A missed day is caught up with the nearest reminder only.
+        assert_eq!(r.due(end, day("2027-02-01"), None), Some(30));
+        assert_eq!(r.due(end, day("2027-03-02"), None), None, "ended");
+    }
+
+    #[test]
+    fn renewal_reminder_days_are_a_setting() {
+        let r = RenewalReminders::parse(" 30/120, 45 ").unwrap();
+        assert_eq!(r.days(), [120, 45, 30]);
+        assert_eq!(r.to_string(), "120, 45, 30");
+        assert_eq!(r.horizon(), 120);
+        assert_eq!(RenewalReminders::parse("60 60").unwrap().days(), [60]);
+        for bad in ["", "0", "366", "90, 60, 30, 10", "ninety", "٣٠"] {
+            assert!(RenewalReminders::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

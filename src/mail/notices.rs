@@ -386,7 +386,7 @@ pub fn renewals_due(due: &[&RenewalDue], public_url: &str) -> Notice {
             let last = due.iter().map(|d| d.end).max().unwrap_or_default();
             (
                 format!("{} subscriptions end by {last}", due.len()),
-                "Renewals due within 90 days".to_string(),
+                format!("Renewals due by {last}"),
             )
         }
     };

@@ -65,6 +65,7 @@ pub fn menu(role: AccessRole) -> Vec<(&'static str, &'static str)> {
         items.push(("/admin/organisations", "Organisations"));
         items.push(("/admin/catalogue", "Price book"));
         items.push(("/admin/pricing", "Pricing rules"));
+        items.push(("/admin/settings", "Time limits"));
         items.push(("/admin/nfr", "NFR allotments"));
     }
     if role.manages_own_users() {
@@ -167,6 +168,7 @@ mod tests {
             orgs,
             "/admin/catalogue",
             "/admin/pricing",
+            "/admin/settings",
             "/admin/nfr",
             "/users",
             api,

@@ -197,6 +197,8 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
         ("POST", "/leads", web::post().to(leads::create)),
         ("GET", "/leads/{id}", web::get().to(leads::show)),
         ("POST", "/leads/{id}", web::post().to(leads::update)),
+        ("GET", "/admin/settings", web::get().to(settings::page)),
+        ("POST", "/admin/settings", web::post().to(settings::save)),
         (
             "POST",
             "/leads/{id}/reassign",

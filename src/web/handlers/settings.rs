@@ -1,0 +1,80 @@
+//! The vendor admin's time limits and reminders: lead inactivity, the lead reminder and the
+//! renewal reminder days.
+
+use crate::app;
+use crate::app::settings::{Input, TimeLimits};
+use crate::web::chrome::Chrome;
+use crate::web::csrf::CsrfForm;
+use crate::web::extractors::CurrentUser;
+use crate::web::forms::FieldErrors;
+use crate::web::{render, AppError};
+use actix_web::HttpResponse;
+use askama::Template;
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SettingsForm {
+    #[serde(default)]
+    pub lead_days: String,
+    #[serde(default)]
+    pub lead_reminder_days: String,
+    #[serde(default)]
+    pub renewal_days: String,
+}
+
+impl From<&TimeLimits> for SettingsForm {
+    fn from(t: &TimeLimits) -> Self {
+        SettingsForm {
+            lead_days: t.leads.days.to_string(),
+            lead_reminder_days: t.leads.reminder_days.to_string(),
+            renewal_days: t.renewals.to_string(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/settings.html")]
+pub struct SettingsPage {
+    pub chrome: Chrome,
+    pub form: SettingsForm,
+    pub errors: FieldErrors,
+}
+
+pub async fn page(user: CurrentUser) -> Result<HttpResponse, AppError> {
+    let current = app::settings::load(&user.ctx).await?;
+    render::page(&SettingsPage {
+        chrome: Chrome::new(&user, "/admin/settings", "Time limits and reminders")?,
+        form: SettingsForm::from(&current),
+        errors: FieldErrors::default(),
+    })
+}
+
+pub async fn save(
+    user: CurrentUser,
+    form: CsrfForm<SettingsForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.0;
+    let input = Input {
+        lead_days: form.lead_days.clone(),
+        lead_reminder_days: form.lead_reminder_days.clone(),
+        renewal_days: form.renewal_days.clone(),
+    };
+    match app::settings::save(&user.ctx, &input).await {
+        Ok(saved) => {
+            user.session.flash(
+                "success",
+                format!(
+                    "Saved: a partner's own lead expires after more than {} days without activity, with a reminder {} days before; renewal reminders go out {} days before a subscription ends.",
+                    saved.leads.days, saved.leads.reminder_days, saved.renewals
+                ),
+            )?;
+            Ok(render::see_other("/admin/settings"))
+        }
+        Err(app::Error::Invalid(errors)) => render::invalid(&SettingsPage {
+            chrome: Chrome::new(&user, "/admin/settings", "Time limits and reminders")?,
+            form,
+            errors,
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
