@@ -217,7 +217,9 @@ pub async fn renewal_reminders(
         }
         for (org, entries) in audiences {
             let listed: Vec<&notices::RenewalDue> = entries.iter().map(|d| &d.what).collect();
-            let notice = notices::renewals_due(&listed, public_url);
+            let ids: Vec<i64> = entries.iter().map(|d| d.id).collect();
+            let renew = (org == reseller).then_some(ids.as_slice());
+            let notice = notices::renewals_due(&listed, renew, public_url);
             let event = match entries.as_slice() {
                 [one] => format!("entry:{}:renewal:{}", one.id, one.what.days),
                 _ => format!("renewals:{}:{today}:{}", org.0, entries[0].id),

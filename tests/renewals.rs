@@ -222,7 +222,7 @@ async fn renewal_reminders_go_to_the_distributor_that_sold_and_skip_renewed_entr
     let app = spawn_app().await;
     // Bluepeak is supplied by Northwind and Southbridge and buys this one from Southbridge;
     // processed 2026-03-02, it ends 2027-03-01, so the 90-day reminder is due 2026-12-01.
-    bought(
+    let bluepeak = bought(
         &app,
         "Bluepeak Managed Services",
         "Southbridge Supply",
@@ -268,5 +268,119 @@ async fn renewal_reminders_go_to_the_distributor_that_sold_and_skip_renewed_entr
         names,
         ["Bluepeak Managed Services", "Southbridge Supply"],
         "the seller and the reseller; not Northwind, which did not sell it, and nobody for Acme's renewed entry"
+    );
+
+    // The reseller's mail leads straight to "Ask for renewal pricing" with the entry ticked;
+    // the distributor's to the schedule.
+    let body = |to: &'static str| {
+        let pool = app.db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "SELECT text_body FROM outbox WHERE kind = 'renewal_reminder' AND to_address = $1",
+            )
+            .bind(to)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let link = format!("/licenses?ends_from=2027-03-01&ends_to=2027-03-01&renew={bluepeak}");
+    let mail = body("admin@other-reseller.example").await;
+    assert!(mail.contains(&link), "{mail}");
+    let alex = app.login_as(Who::OtherResellerAdmin).await;
+    let page = alex.text(&link).await;
+    assert!(
+        page.contains(&format!(
+            "id=\"renew-{bluepeak}\" aria-describedby=\"renew-hint\" checked>"
+        )),
+        "{page}"
+    );
+    let r = alex
+        .post("/licenses/renew", &[("entries", &bluepeak.to_string())])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(location(&r).starts_with("/inquiries/"));
+}
+
+#[tokio::test]
+async fn everything_expiring_opens_one_draft_per_end_customer() {
+    let app = spawn_app().await;
+    partner_portal::seed::seed_schedules(&app.db, app.clock.timestamp())
+        .await
+        .unwrap();
+    let acme = app.id_of_org("Acme Secure IT").await;
+    let today = app.clock.today();
+    let until = today + chrono::Days::new(89);
+    // Besides Harbour Logistics' subscription of the demo, Greenfield's MDR ends in 30 days.
+    sqlx::query("UPDATE license_entries SET end_date = $1 WHERE sku LIKE 'MDRESS%'")
+        .bind((today + chrono::Days::new(30)).to_string())
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    // Counted independently: Acme's standard subscriptions ending within 90 days.
+    let expiring: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT id, end_customer_id FROM license_entries WHERE reseller_id = $1 AND end_date >= $2 \
+         AND end_date <= $3 AND sku NOT LIKE '__________H%' AND sku LIKE '_________S%' ORDER BY id",
+    )
+    .bind(acme)
+    .bind(today.to_string())
+    .bind(until.to_string())
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    let mut customers: Vec<i64> = expiring.iter().map(|(_, c)| *c).collect();
+    customers.sort();
+    customers.dedup();
+    assert!(
+        customers.len() > 1,
+        "the demo has expiring subscriptions of several end customers"
+    );
+    let drafts = || async {
+        app.scalar("SELECT COUNT(*) FROM inquiries WHERE status = 'draft'")
+            .await
+    };
+    let before = drafts().await;
+
+    // One end customer's schedule: one draft with that customer's lines.
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let one = customers[0];
+    let r = dana
+        .post(
+            "/licenses/renew",
+            &[("expiring", "1"), ("end_customer", &one.to_string())],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let path = location(&r);
+    let inquiry: i64 = path.trim_start_matches("/inquiries/").parse().unwrap();
+    let lines = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM inquiry_lines WHERE inquiry_id = {inquiry} AND changes_entry_id IS NOT NULL"
+        ))
+        .await;
+    let of_one = expiring.iter().filter(|(_, c)| *c == one).count() as i64;
+    assert_eq!(lines, of_one);
+
+    // Every end customer: one draft each, every expiring entry on a line.
+    let r = dana.post("/licenses/renew", &[("expiring", "1")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/inquiries?status=draft");
+    assert_eq!(drafts().await, before + 1 + customers.len() as i64);
+    let page = dana.text("/inquiries?status=draft").await;
+    assert!(
+        page.contains(&format!(
+            "{} draft inquiries ask for renewal pricing",
+            customers.len()
+        )),
+        "{page}"
+    );
+    // A distributor cannot ask on the reseller's behalf.
+    let staff = app.login_as(Who::DistributorStaff).await;
+    assert_eq!(
+        staff
+            .post("/licenses/renew", &[("expiring", "1")])
+            .await
+            .status(),
+        403
     );
 }

@@ -338,25 +338,91 @@ pub async fn submit(ctx: &Ctx, id: InquiryId, seen: Option<i64>) -> Result<Inqui
 
 /// The most entries one renewal inquiry asks for.
 pub const MAX_RENEWALS: usize = 50;
+/// The most entries one "Ask for renewal pricing" takes (over several end customers).
+pub const MAX_RENEWALS_AT_ONCE: usize = 200;
 
-/// Starts a draft inquiry that asks for renewal pricing of these schedule entries (all of one
-/// end customer of the caller's reseller): one line per entry with its renewal SKU (same
-/// product, transaction R, the entry's term) and quantity, linked to the entry so that the
-/// quote and the order renew it contiguously (PRODUCT.md section 5). It goes to the
-/// distributor that sold the first entry, or else to the reseller's first supplier; the draft
-/// can be changed before it is submitted. Problems are reported on the `entries` field.
-pub async fn ask_renewal_pricing(ctx: &Ctx, entries: &[EntryId]) -> Result<InquiryId, Error> {
+/// The renewal line of one schedule entry, checked.
+struct RenewalLine {
+    sku: Sku,
+    description: String,
+    msrp: crate::domain::Cents,
+    quantity: u32,
+    entry: EntryId,
+}
+
+/// The renewal line of `e`: same product, transaction R, the entry's term, its quantity; or
+/// why it cannot be asked for (hardware, NFR, MSP, renewed already, not orderable).
+async fn renewal_line(
+    conn: &mut sqlx::AnyConnection,
+    snapshot: &crate::domain::catalogue::Snapshot,
+    e: &crate::db::orders::Renewable,
+    today: chrono::NaiveDate,
+) -> Result<RenewalLine, Error> {
     use crate::domain::sku::{Channel, Transaction};
     use crate::domain::SkuFields;
+    let sku = Sku::parse(&e.sku).map_err(|err| anyhow::anyhow!("entry {}: {err}", e.id))?;
+    let f = sku.fields();
+    let refuse = |why: String| Error::invalid("entries", format!("{}: {why}", e.sku));
+    match (f.channel, f.transaction) {
+        (_, Transaction::Hardware) => return Err(refuse(
+            "hardware warranties are not renewed; order a new appliance or its support instead."
+                .into(),
+        )),
+        (Channel::NotForResale, _) => {
+            return Err(refuse(
+                "NFR licenses are renewed through an NFR request, not a pricing inquiry.".into(),
+            ))
+        }
+        (Channel::MspMonthly, _) => {
+            return Err(refuse(
+                "MSP licenses are reported as monthly usage, not renewed.".into(),
+            ))
+        }
+        _ => {}
+    }
+    if let Some(earlier) = crate::db::orders::renewed_by(conn, e.id).await? {
+        return Err(refuse(format!(
+            "this entry is renewed by order {earlier} already."
+        )));
+    }
+    let renewal = Sku::build(SkuFields {
+        transaction: Transaction::Renewal,
+        ..f.clone()
+    })
+    .map_err(anyhow::Error::from)?;
+    match snapshot.availability(&renewal, today) {
+        crate::domain::catalogue::Availability::Orderable { description, msrp } => {
+            Ok(RenewalLine {
+                sku: renewal,
+                description,
+                msrp,
+                quantity: u32::try_from(e.quantity).unwrap_or(u32::MAX),
+                entry: e.id,
+            })
+        }
+        crate::domain::catalogue::Availability::NotOrderable { reason, .. } => Err(refuse(
+            format!("its renewal {renewal} cannot be ordered: {reason}"),
+        )),
+    }
+}
+
+/// Starts draft inquiries that ask for renewal pricing of these schedule entries of the
+/// caller's reseller, one per end customer (an inquiry is for one end customer): one line per
+/// entry with its renewal SKU (same product, transaction R, the entry's term) and quantity,
+/// linked to the entry so that the quote and the order renew it contiguously (PRODUCT.md
+/// section 5). Each goes to the distributor that sold its first entry, or else to the
+/// reseller's first supplier; a draft can be changed before it is submitted. All drafts or
+/// none; problems are reported on the `entries` field.
+pub async fn ask_renewal_pricing(ctx: &Ctx, entries: &[EntryId]) -> Result<Vec<InquiryId>, Error> {
     let Some(reseller) = reseller_of(ctx) else {
         ctx.require(false, "ask for renewal pricing").await?;
         return Err(Error::Forbidden);
     };
     ctx.user.ok_or(Error::Forbidden)?;
-    if entries.is_empty() || entries.len() > MAX_RENEWALS {
+    if entries.is_empty() || entries.len() > MAX_RENEWALS_AT_ONCE {
         return Err(Error::invalid(
             "entries",
-            format!("Choose from 1 to {MAX_RENEWALS} schedule entries to renew."),
+            format!("Choose from 1 to {MAX_RENEWALS_AT_ONCE} schedule entries to renew."),
         ));
     }
     let pool = &ctx.db.pool;
@@ -364,94 +430,103 @@ pub async fn ask_renewal_pricing(ctx: &Ctx, entries: &[EntryId]) -> Result<Inqui
     if found.len() != entries.len() {
         return Err(Error::NotFound);
     }
-    if found
-        .iter()
-        .any(|e| e.end_customer != found[0].end_customer)
-    {
+    let mut groups: Vec<Vec<&crate::db::orders::Renewable>> = Vec::new();
+    for e in &found {
+        match groups
+            .iter_mut()
+            .find(|g| g[0].end_customer == e.end_customer)
+        {
+            Some(g) => g.push(e),
+            None => groups.push(vec![e]),
+        }
+    }
+    if groups.iter().any(|g| g.len() > MAX_RENEWALS) {
         return Err(Error::invalid(
             "entries",
-            "Choose entries of one end customer: an inquiry is for one end customer.",
+            format!("One end customer's inquiry takes at most {MAX_RENEWALS} lines; choose fewer entries."),
         ));
     }
     let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
     let mut conn = pool.acquire().await?;
-    let mut lines = Vec::new();
-    for e in &found {
-        let sku = Sku::parse(&e.sku).map_err(|err| anyhow::anyhow!("entry {}: {err}", e.id))?;
-        let f = sku.fields();
-        let refuse = |why: String| Error::invalid("entries", format!("{}: {why}", e.sku));
-        match (f.channel, f.transaction) {
-            (_, Transaction::Hardware) => {
-                return Err(refuse("hardware warranties are not renewed; order a new appliance or its support instead.".into()))
-            }
-            (Channel::NotForResale, _) => {
-                return Err(refuse("NFR licenses are renewed through an NFR request, not a pricing inquiry.".into()))
-            }
-            (Channel::MspMonthly, _) => {
-                return Err(refuse("MSP licenses are reported as monthly usage, not renewed.".into()))
-            }
-            _ => {}
+    let mut drafts = Vec::with_capacity(groups.len());
+    for g in &groups {
+        let mut lines = Vec::with_capacity(g.len());
+        for e in g {
+            lines.push(renewal_line(&mut conn, &snapshot, e, ctx.today).await?);
         }
-        if let Some(earlier) = crate::db::orders::renewed_by(&mut conn, e.id).await? {
-            return Err(refuse(format!(
-                "this entry is renewed by order {earlier} already."
-            )));
-        }
-        let renewal = Sku::build(SkuFields {
-            transaction: Transaction::Renewal,
-            ..f.clone()
-        })
-        .map_err(anyhow::Error::from)?;
-        let (description, msrp) = match snapshot.availability(&renewal, ctx.today) {
-            crate::domain::catalogue::Availability::Orderable { description, msrp } => {
-                (description, msrp)
-            }
-            crate::domain::catalogue::Availability::NotOrderable { reason, .. } => {
-                return Err(refuse(format!(
-                    "its renewal {renewal} cannot be ordered: {reason}"
-                )))
-            }
-        };
-        let quantity = u32::try_from(e.quantity).unwrap_or(u32::MAX);
-        lines.push((renewal, description, msrp, quantity, e.id));
+        drafts.push((g[0], lines));
     }
     drop(conn);
     let suppliers = crate::db::orgs::distributor_ids_of(pool, reseller).await?;
-    let distributor = found[0]
-        .sold_by
-        .filter(|d| suppliers.contains(d))
-        .or_else(|| suppliers.first().copied())
-        .ok_or_else(|| Error::invalid("entries", "Your organisation has no distributor to ask."))?;
     let mut tx = pool.begin().await?;
-    let detail = format!("renewal of {} entries", lines.len());
-    let id = open_draft(
-        &mut tx,
-        ctx,
-        (reseller, found[0].end_customer, distributor),
-        &detail,
-    )
-    .await?;
-    for (sku, description, msrp, quantity, entry) in &lines {
-        let text = sku.to_string();
-        store::add_line(
+    let mut ids = Vec::with_capacity(drafts.len());
+    for (first, lines) in &drafts {
+        let distributor = first
+            .sold_by
+            .filter(|d| suppliers.contains(d))
+            .or_else(|| suppliers.first().copied())
+            .ok_or_else(|| {
+                Error::invalid("entries", "Your organisation has no distributor to ask.")
+            })?;
+        let detail = format!("renewal of {} entries", lines.len());
+        let id = open_draft(
             &mut tx,
-            id,
-            &NewLine {
-                entered: &text,
-                months: None,
-                legacy_sku: None,
-                sku: &text,
-                family: &sku.fields().family,
-                description,
-                quantity: *quantity,
-                unit_msrp: *msrp,
-                changes_entry: Some(*entry),
-            },
+            ctx,
+            (reseller, first.end_customer, distributor),
+            &detail,
         )
         .await?;
+        for l in lines {
+            let text = l.sku.to_string();
+            store::add_line(
+                &mut tx,
+                id,
+                &NewLine {
+                    entered: &text,
+                    months: None,
+                    legacy_sku: None,
+                    sku: &text,
+                    family: &l.sku.fields().family,
+                    description: &l.description,
+                    quantity: l.quantity,
+                    unit_msrp: l.msrp,
+                    changes_entry: Some(l.entry),
+                },
+            )
+            .await?;
+        }
+        ids.push(id);
     }
     tx.commit().await?;
-    Ok(id)
+    Ok(ids)
+}
+
+/// The caller's standard subscriptions (of one end customer, or all) ending within the next
+/// 90 days and not renewed yet: what "everything expiring" asks renewal pricing for.
+pub async fn expiring_entries(ctx: &Ctx, end_customer: Option<i64>) -> Result<Vec<EntryId>, Error> {
+    ctx.require(reseller_of(ctx).is_some(), "ask for renewal pricing")
+        .await?;
+    // "Expiring within 90 days", as the schedule shows it: fewer than 90 days left.
+    let until = ctx
+        .today
+        .checked_add_days(chrono::Days::new(89))
+        .unwrap_or(ctx.today);
+    let found = crate::db::orders::expiring_unrenewed(
+        &ctx.db.pool,
+        ctx.scope,
+        end_customer,
+        ctx.today,
+        until,
+        MAX_RENEWALS_AT_ONCE + 1,
+    )
+    .await?;
+    if found.is_empty() {
+        return Err(Error::invalid(
+            "entries",
+            "Nothing to renew: no subscription ends within the next 90 days that is not renewed already.",
+        ));
+    }
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -648,6 +648,37 @@ pub struct Renewable {
     pub sold_by: Option<OrgId>,
 }
 
+/// Standard subscription entries (not hardware, NFR or MSP) of the resellers in scope (of one
+/// end customer, or all) ending from `from` to `until`, not renewed by a placed order yet, by
+/// end customer and end date; at most `limit`.
+pub async fn expiring_unrenewed(
+    pool: &AnyPool,
+    scope: Scope,
+    end_customer: Option<i64>,
+    from: NaiveDate,
+    until: NaiveDate,
+    limit: usize,
+) -> Result<Vec<EntryId>, sqlx::Error> {
+    let (kind, id) = scope.params();
+    let ids: Vec<i64> = sqlx::query_scalar(&format!(
+        "SELECT l.id FROM license_entries l WHERE {} AND ($3 = 0 OR l.end_customer_id = $3) \
+         AND l.end_date >= $4 AND l.end_date <= $5 \
+         AND SUBSTR(l.sku, 11, 1) <> 'H' AND SUBSTR(l.sku, 10, 1) = 'S' \
+         AND NOT EXISTS (SELECT 1 FROM order_lines r WHERE r.changes_entry_id = l.id AND SUBSTR(r.sku, 11, 1) = 'R') \
+         ORDER BY l.end_customer_id, l.end_date, l.id LIMIT $6",
+        Scope::resellers("l.reseller_id")
+    ))
+    .bind(kind)
+    .bind(id)
+    .bind(end_customer.unwrap_or(0))
+    .bind(from.to_string())
+    .bind(until.to_string())
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+    .fetch_all(pool)
+    .await?;
+    Ok(ids.into_iter().map(EntryId).collect())
+}
+
 /// These entries, of the resellers in the caller's scope (others are simply not returned).
 pub async fn renewable(
     pool: &AnyPool,

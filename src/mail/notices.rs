@@ -373,7 +373,9 @@ pub struct RenewalDue {
 }
 
 /// A reseller's renewal reminder of the day, listing its subscriptions ending soon.
-pub fn renewals_due(due: &[&RenewalDue], public_url: &str) -> Notice {
+/// `renew`: for the reseller, the entries to tick on its schedule, so the mail's button leads
+/// straight to "Ask for renewal pricing"; distributors get the schedule.
+pub fn renewals_due(due: &[&RenewalDue], renew: Option<&[i64]>, public_url: &str) -> Notice {
     let mut paragraphs = digest(due.iter().map(|d| d.line.clone()).collect());
     paragraphs
         .push("A renewal ordered before the end continues a subscription without a gap.".into());
@@ -395,10 +397,24 @@ pub fn renewals_due(due: &[&RenewalDue], public_url: &str) -> Notice {
         subject,
         heading,
         paragraphs,
-        action: Some((
-            "See the license schedule".into(),
-            format!("{public_url}/licenses?status=expiring"),
-        )),
+        action: Some(match renew {
+            Some(ids) => {
+                let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+                let first = due.iter().map(|d| d.end).min().unwrap_or_default();
+                let last = due.iter().map(|d| d.end).max().unwrap_or_default();
+                (
+                    "Ask for renewal pricing".into(),
+                    format!(
+                        "{public_url}/licenses?ends_from={first}&ends_to={last}&renew={}",
+                        ids.join(",")
+                    ),
+                )
+            }
+            None => (
+                "See the license schedule".into(),
+                format!("{public_url}/licenses?status=expiring"),
+            ),
+        }),
     }
 }
 

@@ -58,6 +58,8 @@ pub async fn process(user: CurrentUser, _f: CsrfForm<NoFields>) -> Result<HttpRe
 pub struct Row {
     pub entry: Entry,
     pub status: EntryStatus,
+    /// Ticked for renewal (the page was opened from a renewal reminder).
+    pub ticked: bool,
 }
 
 impl Row {
@@ -119,6 +121,11 @@ pub struct LicenseQuery {
     #[serde(skip_serializing)]
     #[serde(default)]
     pub page: Option<String>,
+    /// Entries to tick for "Ask for renewal pricing" (ids separated by commas), as a renewal
+    /// reminder links them.
+    #[serde(skip_serializing)]
+    #[serde(default)]
+    pub renew: Option<String>,
 }
 
 const PER_PAGE: i64 = 50;
@@ -126,6 +133,14 @@ const PER_PAGE: i64 = 50;
 const CSV_MAX: i64 = 200_000;
 
 impl LicenseQuery {
+    /// Whether entry `id` is among those to tick for renewal.
+    fn ticks(&self, id: EntryId) -> bool {
+        self.renew.as_deref().is_some_and(|list| {
+            list.split(',')
+                .any(|p| p.trim().parse::<i64>().ok() == Some(id.0))
+        })
+    }
+
     /// The filter, with a message for each field that is not understood.
     fn filter(&self) -> (orders::EntryFilter, crate::web::forms::FieldErrors) {
         let mut errors = crate::web::forms::FieldErrors::default();
@@ -178,6 +193,7 @@ fn row(e: Entry, today: chrono::NaiveDate) -> Row {
             today,
         ),
         entry: e,
+        ticked: false,
     }
 }
 
@@ -237,7 +253,14 @@ pub async fn licenses(
     let query_string = serde_html_form::to_string(&query).unwrap_or_default();
     let page = LicensesPage {
         chrome: Chrome::new(&user, "/licenses", "License schedules")?,
-        rows: entries.into_iter().map(|e| row(e, today)).collect(),
+        rows: entries
+            .into_iter()
+            .map(|e| {
+                let mut r = row(e, today);
+                r.ticked = query.ticks(r.entry.id);
+                r
+            })
+            .collect(),
         families,
         single,
         query,
@@ -371,31 +394,55 @@ pub async fn licenses_pdf(
 pub struct RenewForm {
     #[serde(default)]
     entries: Vec<String>,
+    /// "Everything expiring in the next 90 days" instead of the ticked entries.
+    #[serde(default)]
+    expiring: Option<String>,
+    /// On one end customer's schedule: that end customer.
+    #[serde(default)]
+    end_customer: Option<String>,
 }
 
-/// "Ask for renewal pricing" on the schedule: a draft inquiry with one renewal line per
-/// chosen entry, opened for the reseller to check and submit.
+/// "Ask for renewal pricing" on the schedule: a draft inquiry per end customer with one
+/// renewal line per chosen entry (or per entry expiring in the next 90 days), opened for the
+/// reseller to check and submit.
 pub async fn ask_renewal_pricing(
     user: CurrentUser,
     form: CsrfForm<RenewForm>,
 ) -> Result<HttpResponse, AppError> {
-    let entries: Vec<EntryId> = form
-        .0
-        .entries
-        .iter()
-        .filter_map(|e| e.parse().ok())
-        .collect();
-    match crate::app::inquiries::ask_renewal_pricing(&user.ctx, &entries).await {
-        Ok(id) => {
+    let form = form.0;
+    let end_customer = form.end_customer.as_deref().and_then(|c| c.parse().ok());
+    let back = match end_customer {
+        Some(id) => format!("/licenses?end_customer={id}"),
+        None => "/licenses".into(),
+    };
+    let entries = if form.expiring.is_some() {
+        crate::app::inquiries::expiring_entries(&user.ctx, end_customer).await
+    } else {
+        Ok(form.entries.iter().filter_map(|e| e.parse().ok()).collect())
+    };
+    let drafts = match entries {
+        Ok(entries) => crate::app::inquiries::ask_renewal_pricing(&user.ctx, &entries).await,
+        Err(e) => Err(e),
+    };
+    match drafts {
+        Ok(ids) if ids.len() == 1 => {
+            let id = ids[0];
             user.session.flash(
                 "success",
                 "This draft asks for renewal pricing: each line renews its schedule entry from the day after it ends. Check the quantities, then submit it to the distributor.",
             )?;
             Ok(render::see_other(&format!("/inquiries/{id}")))
         }
+        Ok(ids) => {
+            user.session.flash(
+                "success",
+                format!("{} draft inquiries ask for renewal pricing, one per end customer. Open each, check the quantities and submit it to the distributor.", ids.len()),
+            )?;
+            Ok(render::see_other("/inquiries?status=draft"))
+        }
         Err(crate::app::Error::Invalid(errors)) => {
             user.session.flash("error", errors.messages().join(" "))?;
-            Ok(render::see_other("/licenses"))
+            Ok(render::see_other(&back))
         }
         Err(e) => Err(e.into()),
     }
