@@ -670,10 +670,13 @@ async fn inquiry_quote_and_acceptance_across_three_parties_in_chromium() {
         to,
         [
             "admin@distributor.example",
+            "admin@distributor.example",
             "admin@reseller.example",
+            "admin@reseller.example",
+            "sales@reseller.example",
             "sales@reseller.example"
         ],
-        "inquiry to Northwind; quote to the author and Acme's admin"
+        "inquiry to Northwind; quote to the author and Acme's admin; the placed order to Northwind's quotes and Acme's renewals roles (their admins) and the author"
     );
 }
 

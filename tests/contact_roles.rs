@@ -495,12 +495,17 @@ async fn a_marketing_message_reaches_exactly_the_marketing_holders_of_the_chosen
     let app = spawn_app().await;
     grant(&app, "sales@reseller.example", "marketing").await; // Acme, Gold
     grant(&app, "noc@other-reseller.example", "marketing").await; // Bluepeak, Platinum
+    grant(&app, "staff@distributor.example", "marketing").await; // Northwind
+    let distributors = app
+        .scalar("SELECT COUNT(*) FROM organisations WHERE kind = 'distributor'")
+        .await;
     let vendor = app.login_as(Who::VendorAdmin).await;
     let key = message_key(&vendor.text("/admin/messages").await);
     let form = [
         ("kind", "marketing"),
         ("levels", "gold"),
         ("levels", "silver"),
+        ("distributors", "1"),
         ("subject", "Spring promotion on Intercept X"),
         (
             "body",
@@ -513,7 +518,7 @@ async fn a_marketing_message_reaches_exactly_the_marketing_holders_of_the_chosen
     assert!(vendor
         .text(&location(&r))
         .await
-        .contains("Queued “Spring promotion on Intercept X” for 1 people at 2 resellers."));
+        .contains(&format!("Queued “Spring promotion on Intercept X” for 2 people at 2 resellers and {distributors} distributors.")));
     // The same form sent twice mails once.
     assert_eq!(vendor.post("/admin/messages", &form).await.status(), 303);
 
@@ -523,14 +528,14 @@ async fn a_marketing_message_reaches_exactly_the_marketing_holders_of_the_chosen
         .await
         .unwrap();
     let got = sink.messages();
-    assert_eq!(got.len(), 1, "{got:#?}");
-    assert_eq!(got[0].to, ["sales@reseller.example"]);
-    assert!(got[0]
-        .data
-        .contains("Subject: Spring promotion on Intercept X"));
-    assert!(got[0]
-        .data
-        .contains("Twenty percent off new endpoint licenses."));
+    assert_eq!(got.len(), 2, "{got:#?}");
+    let mut to: Vec<&str> = got.iter().map(|m| m.to[0].as_str()).collect();
+    to.sort();
+    assert_eq!(to, ["sales@reseller.example", "staff@distributor.example"]);
+    assert!(got.iter().all(
+        |m| m.data.contains("Subject: Spring promotion on Intercept X")
+            && m.data.contains("Twenty percent off new endpoint licenses.")
+    ));
 
     // A partner program update to Platinum: nobody there holds the role, so the admin gets it.
     let key = message_key(&vendor.text("/admin/messages").await);
@@ -546,8 +551,8 @@ async fn a_marketing_message_reaches_exactly_the_marketing_holders_of_the_chosen
         .await
         .unwrap();
     let got = sink.messages();
-    assert_eq!(got.len(), 2);
-    assert_eq!(got[1].to, ["admin@other-reseller.example"]);
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[2].to, ["admin@other-reseller.example"]);
 
     let bad = vendor
         .post(
@@ -563,7 +568,7 @@ async fn a_marketing_message_reaches_exactly_the_marketing_holders_of_the_chosen
     assert_eq!(bad.status(), 422);
     let html = bad.text().await.unwrap();
     assert!(
-        html.contains("Choose at least one partner level.")
+        html.contains("Choose at least one partner level, or the distributors.")
             && html.contains("id=\"subject-error\"")
     );
 }

@@ -295,3 +295,21 @@ async fn registrations_ending_soon_are_announced_once_and_ended_ones_expire() {
         .unwrap();
     assert_eq!(status, "expired");
 }
+
+#[tokio::test]
+async fn a_registration_of_a_reseller_without_a_cam_goes_to_the_vendor_admins() {
+    let app = spawn_app().await;
+    sqlx::query("UPDATE organisations SET cam_user_id = NULL WHERE name = 'Acme Secure IT'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let r = register(&dana, "Quayside Shipping", "MDRESS", "12,000.00").await;
+    assert_eq!(r.status(), 303);
+    let page = dana.text(&location(&r)).await;
+    assert!(page.contains("is submitted to the vendor"), "{page}");
+    let subjects = outbox_to(&app, "admin@vendor.example").await;
+    assert_eq!(subjects.len(), 1, "{subjects:?}");
+    assert!(subjects[0].ends_with("from Acme Secure IT waits for your decision"));
+    assert!(outbox_to(&app, "cam@vendor.example").await.is_empty());
+}

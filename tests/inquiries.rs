@@ -332,6 +332,18 @@ async fn the_distributor_quotes_every_level_and_the_reseller_accepts() {
     .unwrap();
     assert_eq!(told, ["admin@reseller.example", "sales@reseller.example"]);
 
+    // Priya holds Acme's renewals role, Sam Northwind's quotes role.
+    for (email, role) in [
+        ("renewals@reseller.example", "renewals"),
+        ("staff@distributor.example", "quotes"),
+    ] {
+        sqlx::query("INSERT INTO contact_roles (user_id, role) VALUES ($1, $2)")
+            .bind(app.id_of_user(email).await)
+            .bind(role)
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+    }
     let v = version(&page);
     let r = lee
         .post(&format!("{path}/accept"), &[("version", &v)])
@@ -345,6 +357,27 @@ async fn the_distributor_quotes_every_level_and_the_reseller_accepts() {
         .await
         .unwrap();
     assert_eq!((status.as_str(), total), ("placed", 736_908));
+    // The placed order is told to the distributor's quotes role, the reseller's renewals role
+    // and the inquiry's author (Lee), once each.
+    let told: Vec<(String, String)> = sqlx::query_as(
+        "SELECT to_address, subject FROM outbox WHERE kind = 'order_placed' ORDER BY to_address",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    let to: Vec<&str> = told.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        to,
+        [
+            "renewals@reseller.example",
+            "sales@reseller.example",
+            "staff@distributor.example"
+        ]
+    );
+    assert!(
+        told[0].1.ends_with("placed for Harbour Logistics Ltd"),
+        "{told:?}"
+    );
 }
 
 #[tokio::test]

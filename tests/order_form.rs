@@ -78,6 +78,15 @@ async fn a_new_line_then_a_contiguous_renewal_then_a_co_termed_upgrade() {
     assert_eq!(r.status(), 303);
     let listing = staff.text(&location(&r)).await;
     assert!(listing.contains("is placed"), "{listing}");
+    // Told to Northwind's quotes role and Acme's renewals role: nobody holds them, so their
+    // admins hear it; a direct order has no inquiry author.
+    let told: Vec<String> = sqlx::query_scalar(
+        "SELECT to_address FROM outbox WHERE kind = 'order_placed' ORDER BY to_address",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(told, ["admin@distributor.example", "admin@reseller.example"]);
     process(&app).await;
     let first = entries(&app).await;
     assert_eq!(

@@ -171,6 +171,12 @@ async fn editing_a_reseller_changes_level_and_suppliers_and_audits_before_and_af
     let acme = app.id_of_org("Acme Secure IT").await;
     let cam = app.id_of_user("cam@vendor.example").await.to_string();
     let southbridge = app.id_of_org("Southbridge Supply").await.to_string();
+    // Priya holds Acme's partner-program role: she hears of the new level, nobody else.
+    sqlx::query("INSERT INTO contact_roles (user_id, role) VALUES ($1, 'partner_program')")
+        .bind(app.id_of_user("renewals@reseller.example").await)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
     let r = vendor
         .post(
             &format!("/admin/organisations/{acme}"),
@@ -189,6 +195,19 @@ async fn editing_a_reseller_changes_level_and_suppliers_and_audits_before_and_af
         .await
         .unwrap();
     assert_eq!(level, "platinum");
+    let told: Vec<(String, String)> = sqlx::query_as(
+        "SELECT to_address, subject FROM outbox WHERE kind = 'partner_level_changed'",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        told,
+        [(
+            "renewals@reseller.example".to_string(),
+            "Your partner level is now Platinum".to_string()
+        )]
+    );
     let detail: String =
         sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = 'organisation_updated'")
             .fetch_one(&app.db.pool)

@@ -172,6 +172,9 @@ pub struct NewRegistration {
 pub struct Registered {
     pub id: DealId,
     pub reference: String,
+    /// The reseller has an active channel account manager, who decides (else the vendor
+    /// admins do).
+    pub to_cam: bool,
 }
 
 /// Registers a deal for the caller's reseller: an end customer of its own (or a new one),
@@ -283,43 +286,54 @@ pub async fn register(ctx: &Ctx, input: NewRegistration) -> Result<Registered, E
         ctx.now,
     )
     .await?;
-    // The reseller's channel account manager decides: tell them.
+    // The reseller's channel account manager decides: tell them; the vendor admins when the
+    // reseller has no active CAM (PRODUCT.md section 2).
     let org = orgs::get(pool, reseller).await?.ok_or(Error::NotFound)?;
-    if let Some(cam) = org.cam_user_id {
-        if let Some(cam_user) = users::get_with_org(pool, cam)
+    let cam = match org.cam_user_id {
+        Some(cam) => users::get_with_org(pool, cam)
             .await?
             .filter(|c| !c.user.disabled)
-        {
-            let person = Person {
+            .map(|c| Person {
                 user_id: cam.0,
-                name: cam_user.user.display_name,
-                email: cam_user.user.email,
-            };
-            let notice = notices::deal_submitted(
-                &notices::DealSubmitted {
-                    id,
-                    reference: &reference,
-                    reseller: &org.name,
-                    families: &families,
-                    end_customer: &choice.name(&customers),
-                    estimated,
-                },
-                &ctx.public_url,
-            );
-            queue_for(
-                &mut tx,
-                &person,
-                ContactRole::DealRegistration,
-                &format!("deal:{id}:submitted"),
-                &notice,
-                &ctx.public_url,
-                ctx.now,
-            )
-            .await?;
-        }
+                name: c.user.display_name,
+                email: c.user.email,
+            }),
+        None => None,
+    };
+    let to_cam = cam.is_some();
+    let deciders = match cam {
+        Some(cam) => vec![cam],
+        None => users::vendor_admins(pool).await?,
+    };
+    let notice = notices::deal_submitted(
+        &notices::DealSubmitted {
+            id,
+            reference: &reference,
+            reseller: &org.name,
+            families: &families,
+            end_customer: &choice.name(&customers),
+            estimated,
+        },
+        &ctx.public_url,
+    );
+    for person in &deciders {
+        queue_for(
+            &mut tx,
+            person,
+            ContactRole::DealRegistration,
+            &format!("deal:{id}:submitted"),
+            &notice,
+            &ctx.public_url,
+            ctx.now,
+        )
+        .await?;
     }
     tx.commit().await?;
-    Ok(Registered { id, reference })
+    Ok(Registered {
+        id,
+        reference,
+        to_cam,
+    })
 }
 
 /// Whether the caller decides on this registration: the vendor admins, and its CAM.

@@ -1,5 +1,6 @@
 //! The vendor's messages to its channel: marketing (to `marketing` holders only, with an
-//! unsubscribe link) and partner program updates, by partner level, through the outbox.
+//! unsubscribe link) and partner program updates, to resellers by partner level and to the
+//! distributors' same roles, through the outbox.
 
 use super::{Ctx, Error};
 use crate::db::orgs;
@@ -20,6 +21,8 @@ pub struct NewMessage {
     pub subject: String,
     pub body: String,
     pub levels: Vec<String>,
+    /// The distributors receive it too (their role of the same name).
+    pub distributors: bool,
     pub message_key: String,
 }
 
@@ -29,9 +32,11 @@ pub struct Queued {
     pub subject: String,
     pub people: usize,
     pub resellers: usize,
+    pub distributors: usize,
 }
 
-/// Queues a message for the chosen role of every reseller at the chosen levels.
+/// Queues a message for the chosen role of every reseller at the chosen levels, and of every
+/// distributor when asked.
 pub async fn send(ctx: &Ctx, input: NewMessage) -> Result<Queued, Error> {
     ctx.require_vendor_admin("send messages to resellers")
         .await?;
@@ -60,8 +65,11 @@ pub async fn send(ctx: &Ctx, input: NewMessage) -> Result<Queued, Error> {
         .iter()
         .filter_map(|l| PartnerLevel::parse(l))
         .collect();
-    if levels.is_empty() {
-        errors.add("levels", "Choose at least one partner level.");
+    if levels.is_empty() && !input.distributors {
+        errors.add(
+            "levels",
+            "Choose at least one partner level, or the distributors.",
+        );
     }
     if input.message_key.len() < 16 {
         errors.add("kind", "This form is incomplete; reload the page.");
@@ -70,11 +78,20 @@ pub async fn send(ctx: &Ctx, input: NewMessage) -> Result<Queued, Error> {
         return Err(Error::Invalid(errors));
     };
     let resellers = orgs::resellers_at_levels(&ctx.db.pool, &levels).await?;
+    let distributors = if input.distributors {
+        orgs::distributors(&ctx.db.pool)
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect()
+    } else {
+        Vec::new()
+    };
     let notice = notices::vendor_message(role.as_str(), &subject, &body);
     let event = format!("message:{}", input.message_key);
     let mut tx = ctx.db.pool.begin().await?;
     let mut people = 0;
-    for org in &resellers {
+    for org in resellers.iter().chain(&distributors) {
         people += notify_role(
             &mut tx,
             *org,
@@ -93,9 +110,10 @@ pub async fn send(ctx: &Ctx, input: NewMessage) -> Result<Queued, Error> {
         "message_sent",
         &subject,
         &format!(
-            "{}; {} resellers; {people} recipients",
+            "{}; {} resellers; {} distributors; {people} recipients",
             role.as_str(),
-            resellers.len()
+            resellers.len(),
+            distributors.len()
         ),
         ctx.now,
     )
@@ -105,6 +123,7 @@ pub async fn send(ctx: &Ctx, input: NewMessage) -> Result<Queued, Error> {
         subject,
         people,
         resellers: resellers.len(),
+        distributors: distributors.len(),
     })
 }
 

@@ -106,6 +106,7 @@ pub async fn place_in(
     )
     .await?;
     let total: Cents = order.lines.iter().map(|l| l.net).sum();
+    tell_placed(conn, ctx, order, &reference, id).await?;
     crate::db::audit::record(
         &mut *conn,
         &ctx.actor,
@@ -124,6 +125,62 @@ pub async fn place_in(
         reference,
         total,
     })
+}
+
+/// Tells of a placed order (PRODUCT.md section 2): the distributor's quotes role, the
+/// reseller's renewals role and, for a quote's order, the inquiry's author. NFR orders are the
+/// CAM's decision and told with it.
+async fn tell_placed(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    order: &NewOrder,
+    reference: &str,
+    id: OrderId,
+) -> Result<(), Error> {
+    let inquiry = match order.origin {
+        Origin::Nfr => return Ok(()),
+        Origin::Quote { inquiry, .. } => Some(inquiry),
+        Origin::Direct => None,
+    };
+    let (reseller, distributor, customer) =
+        store::party_names(conn, order.reseller, order.distributor, order.end_customer).await?;
+    let how = match inquiry {
+        Some(_) => format!("{reseller} accepted {distributor}'s quote"),
+        None => format!("{distributor} entered it directly"),
+    };
+    let notice = notices::order_placed(
+        &notices::OrderPlaced {
+            reference,
+            reseller: &reseller,
+            distributor: &distributor,
+            end_customer: &customer,
+            lines: &order.lines,
+            how,
+        },
+        &ctx.public_url,
+    );
+    let event = format!("order:{}:placed", id.0);
+    for (org, role) in [
+        (order.distributor, ContactRole::Quotes),
+        (order.reseller, ContactRole::Renewals),
+    ] {
+        notify_role(conn, org, role, &event, &notice, &ctx.public_url, ctx.now).await?;
+    }
+    if let Some(inquiry) = inquiry {
+        if let Some(author) = crate::db::inquiries::author(conn, inquiry).await? {
+            queue_for(
+                conn,
+                &author,
+                ContactRole::Quotes,
+                &event,
+                &notice,
+                &ctx.public_url,
+                ctx.now,
+            )
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Why a renewal of an entry is refused: another order renews it already.

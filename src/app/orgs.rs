@@ -304,6 +304,24 @@ pub async fn update(ctx: &Ctx, id: i64, input: OrgInput) -> Result<Saved, Error>
     if org.kind == OrgKind::Reseller {
         orgs::set_distributors(&mut tx, org.id, &suppliers).await?;
     }
+    // A level change is told to the reseller's partner-program role (joining, from no level,
+    // is told with the NFR allotment instead).
+    if let (OrgKind::Reseller, Some(was), Some(now)) =
+        (org.kind, org.partner_level, fields.partner_level)
+    {
+        if was != now {
+            crate::mail::notify::notify_role(
+                &mut tx,
+                org.id,
+                crate::domain::contact::ContactRole::PartnerProgram,
+                &format!("org:{}:level:{}:{}", org.id.0, now.as_str(), ctx.now),
+                &crate::mail::notices::partner_level_changed(was, now, &ctx.public_url),
+                &ctx.public_url,
+                ctx.now,
+            )
+            .await?;
+        }
+    }
     crate::db::audit::record(
         &mut *tx,
         &ctx.actor,

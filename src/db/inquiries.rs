@@ -313,21 +313,29 @@ pub async fn quote_recipients(
         .fetch_one(&mut *conn)
         .await?;
     let mut people = super::contact_roles::admins(&mut *conn, OrgId(reseller)).await?;
+    people.extend(author(conn, inquiry).await?);
+    people.sort();
+    people.dedup_by(|a, b| a.email == b.email);
+    Ok(people)
+}
+
+/// The inquiry's author, while active.
+pub async fn author(
+    conn: &mut AnyConnection,
+    inquiry: InquiryId,
+) -> Result<Option<crate::domain::contact::Person>, sqlx::Error> {
     let author: Option<(i64, String, String)> = sqlx::query_as(
         "SELECT u.id, u.display_name, u.email FROM inquiries i JOIN users u ON u.id = i.author_id \
          WHERE i.id = $1 AND u.disabled = 0",
     )
     .bind(inquiry.0)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(conn)
     .await?;
-    if let Some((user_id, name, email)) = author {
-        people.push(crate::domain::contact::Person {
+    Ok(
+        author.map(|(user_id, name, email)| crate::domain::contact::Person {
             user_id,
             name,
             email,
-        });
-    }
-    people.sort();
-    people.dedup_by(|a, b| a.email == b.email);
-    Ok(people)
+        }),
+    )
 }

@@ -489,6 +489,24 @@ pub async fn entries_of_customer(
     Ok(found)
 }
 
+/// The names an order notice shows: (reseller, distributor, end customer).
+pub async fn party_names(
+    conn: &mut AnyConnection,
+    reseller: OrgId,
+    distributor: OrgId,
+    end_customer: i64,
+) -> Result<(String, String, String), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT r.name, d.name, e.name FROM organisations r, organisations d, end_customers e \
+         WHERE r.id = $1 AND d.id = $2 AND e.id = $3",
+    )
+    .bind(reseller.0)
+    .bind(distributor.0)
+    .bind(end_customer)
+    .fetch_one(conn)
+    .await
+}
+
 /// The order that renews `entry` already, if any (an entry is renewed once).
 pub async fn renewed_by(
     conn: &mut AnyConnection,

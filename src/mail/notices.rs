@@ -42,6 +42,46 @@ pub fn quote_sent(
     }
 }
 
+/// An order placed (a quote accepted, or a distributor's direct order).
+pub struct OrderPlaced<'a> {
+    pub reference: &'a str,
+    pub reseller: &'a str,
+    pub distributor: &'a str,
+    pub end_customer: &'a str,
+    pub lines: &'a [NewOrderLine],
+    /// "Acme accepted quote Q-…" or "Northwind entered it directly".
+    pub how: String,
+}
+
+/// An order placed, to the distributor's quotes role, the reseller's renewals role and the
+/// inquiry's author.
+pub fn order_placed(o: &OrderPlaced<'_>, public_url: &str) -> Notice {
+    let total: Cents = o.lines.iter().map(|l| l.net).sum();
+    let mut paragraphs = vec![format!(
+        "Order {} for {} of {} with {} is placed: {}. Net total {}.",
+        o.reference,
+        o.end_customer,
+        o.reseller,
+        o.distributor,
+        o.how,
+        total.with_currency(DEFAULT_CURRENCY)
+    )];
+    paragraphs.extend(digest(
+        o.lines
+            .iter()
+            .map(|l| format!("{} × {} ({})", l.quantity, l.description, l.sku))
+            .collect(),
+    ));
+    paragraphs.push("The vendor processes it; the license schedule is mailed then.".into());
+    Notice {
+        kind: "order_placed".into(),
+        subject: format!("Order {} placed for {}", o.reference, o.end_customer),
+        heading: format!("Order {} placed", o.reference),
+        paragraphs,
+        action: Some(("See the orders".into(), format!("{public_url}/orders"))),
+    }
+}
+
 /// A pricing inquiry submitted, to the distributor's quotes role.
 pub fn inquiry_submitted(inquiry: &Inquiry, public_url: &str) -> Notice {
     Notice {
@@ -190,6 +230,29 @@ pub fn nfr_allotment_issued(
         heading: "Your NFR allotment".into(),
         paragraphs,
         action: Some(("See your NFR licenses".into(), format!("{public_url}/nfr"))),
+    }
+}
+
+/// A reseller's partner level changed, for its `partner_program` role.
+pub fn partner_level_changed(
+    before: PartnerLevel,
+    after: PartnerLevel,
+    public_url: &str,
+) -> Notice {
+    let subject = format!("Your partner level is now {}", after.label());
+    Notice {
+        kind: "partner_level_changed".into(),
+        heading: subject.clone(),
+        subject,
+        paragraphs: vec![
+            format!(
+                "The vendor changed your partner level from {} to {}.",
+                before.label(),
+                after.label()
+            ),
+            "Quotes made from today propose the partner program discounts of the new level; quotes already sent keep their figures.".into(),
+        ],
+        action: Some(("Open the portal".into(), format!("{public_url}/"))),
     }
 }
 

@@ -181,8 +181,13 @@ pub async fn create(user: CurrentUser, form: CsrfForm<DealForm>) -> Result<HttpR
             user.session.flash(
                 "success",
                 format!(
-                    "Deal registration {} is submitted to your channel account manager.",
-                    r.reference
+                    "Deal registration {} is submitted to {}.",
+                    r.reference,
+                    if r.to_cam {
+                        "your channel account manager"
+                    } else {
+                        "the vendor (you have no channel account manager at the moment)"
+                    }
                 ),
             )?;
             Ok(render::see_other(&format!("/deals/{}", r.id)))

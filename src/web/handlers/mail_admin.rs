@@ -39,6 +39,9 @@ pub struct MessageForm {
     pub body: String,
     #[serde(default)]
     pub levels: Vec<String>,
+    /// "1" when the distributors receive it too.
+    #[serde(default)]
+    pub distributors: Option<String>,
     /// Made when the form is shown: sending the same form twice mails once.
     #[serde(default)]
     pub message_key: String,
@@ -53,10 +56,11 @@ pub async fn form(user: CurrentUser) -> Result<HttpResponse, AppError> {
             .iter()
             .map(|l| l.as_str().to_string())
             .collect(),
+        distributors: Some("1".into()),
         message_key: Alphanumeric.sample_string(&mut rand::thread_rng(), 24),
         ..MessageForm::default()
     };
-    let chrome = Chrome::new(&user, "/admin/messages", "Messages to resellers")?;
+    let chrome = Chrome::new(&user, "/admin/messages", "Messages to the channel")?;
     render::page(&MessagesPage {
         chrome,
         form,
@@ -77,6 +81,7 @@ pub async fn send(
         subject: form.subject.clone(),
         body: form.body.clone(),
         levels: form.levels.clone(),
+        distributors: form.distributors.is_some(),
         message_key: form.message_key.clone(),
     };
     match app::messages::send(&user.ctx, input).await {
@@ -84,14 +89,14 @@ pub async fn send(
             user.session.flash(
                 "success",
                 format!(
-                    "Queued “{}” for {} people at {} resellers. See the outbox for delivery.",
-                    q.subject, q.people, q.resellers
+                    "Queued “{}” for {} people at {} resellers and {} distributors. See the outbox for delivery.",
+                    q.subject, q.people, q.resellers, q.distributors
                 ),
             )?;
             Ok(render::see_other("/admin/outbox"))
         }
         Err(app::Error::Invalid(errors)) => {
-            let chrome = Chrome::new(&user, "/admin/messages", "Messages to resellers")?;
+            let chrome = Chrome::new(&user, "/admin/messages", "Messages to the channel")?;
             render::invalid(&MessagesPage {
                 chrome,
                 form,
