@@ -247,15 +247,24 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 LicenseImport::Preview(preview) => (preview, None),
                 LicenseImport::Imported { preview, added, .. } => (preview, Some(added)),
             };
-            for (line, key, start, activated, lost) in &preview.early {
-                println!("line {line}: {key} starts {start}, activated {activated}: {lost} days of term lost");
+            for r in preview.losing() {
+                println!(
+                    "line {}: {} starts {} ({}), activated {}: {} days of term lost",
+                    r.line,
+                    r.license_key,
+                    r.start,
+                    r.rule.describe(),
+                    r.activated,
+                    r.days_lost
+                );
             }
             println!(
-                "{} rows: {} new, {} already imported; {} start before activation",
+                "{} rows: {} new, {} already imported; {} start on their activation (activated before 2023-10-01), {} on their order completion",
                 preview.rows,
                 preview.rows - preview.already,
                 preview.already,
-                preview.early.len()
+                preview.by_activation(),
+                preview.new.len() - preview.by_activation()
             );
             match added {
                 Some(added) => println!("imported {added} license schedule entries"),

@@ -86,7 +86,10 @@ async fn a_new_line_then_a_contiguous_renewal_then_a_co_termed_upgrade() {
     .fetch_all(&app.db.pool)
     .await
     .unwrap();
-    assert_eq!(told, ["admin@distributor.example", "admin@reseller.example"]);
+    assert_eq!(
+        told,
+        ["admin@distributor.example", "admin@reseller.example"]
+    );
     process(&app).await;
     let first = entries(&app).await;
     assert_eq!(

@@ -393,7 +393,7 @@ fn license_file(rows: usize, bad_line: Option<usize>) -> std::path::PathBuf {
         let activated = match i % 3 {
             0 => "2023-05-11",
             1 => "",
-            _ => "2023-05-01",
+            _ => "2023-10-11",
         };
         csv.push_str(&format!(
             "LK-{i:05},Acme Secure IT,Customer {},{sku},10,2023-05-01,{activated}\n",
@@ -449,12 +449,16 @@ fn legacy_licenses_import_all_or_nothing_and_only_once() {
     let out = String::from_utf8_lossy(&dry.stdout);
     assert!(
         out.contains(
-            "line 2: LK-00000 starts 2023-05-01, activated 2023-05-11: 10 days of term lost"
+            "line 4: LK-00002 starts 2023-05-01 (not activated by 2023-10-01: starts on its order completion), activated 2023-10-11: 163 days of term lost"
         ),
         "{out}"
     );
     assert!(
-        out.contains("1000 rows: 1000 new, 0 already imported"),
+        !out.contains("line 2:"),
+        "activated before 2023-10-01: nothing lost: {out}"
+    );
+    assert!(
+        out.contains("1000 rows: 1000 new, 0 already imported; 334 start on their activation (activated before 2023-10-01), 666 on their order completion"),
         "{out}"
     );
     assert!(out.ends_with("dry run: nothing was written; add --commit to import\n"));
@@ -488,7 +492,8 @@ async fn the_vendor_admin_imports_legacy_licenses_on_the_page() {
     let vendor = app.login_as(Who::VendorAdmin).await;
     let csv = "license_key,reseller,end_customer,legacy_sku,quantity,order_completion_date,activation_date\n\
                OLD-1,Acme Secure IT,Harbour Logistics Ltd,IXA-U10-N12M,25,2025-06-01,2025-06-15\n\
-               OLD-2,acme secure it,Newcomer GmbH,MDRE-U25-R36M,30,2025-06-01,\n";
+               OLD-2,acme secure it,Newcomer GmbH,MDRE-U25-R36M,30,2025-06-01,\n\
+               OLD-3,Acme Secure IT,Harbour Logistics Ltd,IXA-U10-N12M,5,2023-06-01,2023-07-01\n";
     let upload = |form: Form| {
         vendor
             .http
@@ -506,17 +511,17 @@ async fn the_vendor_admin_imports_legacy_licenses_on_the_page() {
     let r = upload(file).await.unwrap();
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
-    assert!(html.contains("The file is valid: 2 rows, 2 new, 0 imported before."));
-    assert!(
-        html.contains(
-            "<td>OLD-1</td><td>2025-06-01</td><td>2025-06-15</td><td class=\"num\">14</td>"
-        ),
-        "{html}"
-    );
-    assert!(
-        html.contains("<td>OLD-2</td><td>2025-06-01</td><td>never</td><td class=\"num\">274</td>"),
-        "never activated: until today"
-    );
+    assert!(html.contains("The file is valid: 3 rows, 3 new, 0 imported before."));
+    let completion = "not activated by 2023-10-01: starts on its order completion";
+    for row in [
+        format!("<td>OLD-1</td><td>{completion}</td><td>2025-06-01 to 2026-05-31</td><td>2025-06-15</td><td class=\"num\">14</td>"),
+        // Not activated yet: every day until today (2026-03-02).
+        format!("<td>OLD-2</td><td>{completion}</td><td>2025-06-01 to 2028-05-31</td><td>not activated</td><td class=\"num\">274</td>"),
+        "<td>OLD-3</td><td>activated before 2023-10-01: starts on its activation</td><td>2023-07-01 to 2024-06-30</td><td>2023-07-01</td><td class=\"num\">0</td>".to_string(),
+    ] {
+        assert!(html.contains(&row), "{row}\n{html}");
+    }
+    assert!(html.contains("1 start on their activation date, 2 on their order completion date."));
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM license_entries").await,
         0,
@@ -532,7 +537,7 @@ async fn the_vendor_admin_imports_legacy_licenses_on_the_page() {
     assert!(vendor
         .text(&location(&r))
         .await
-        .contains("Imported 2 license schedule entries"));
+        .contains("Imported 3 license schedule entries"));
     let (start, end): (String, String) = sqlx::query_as(
         "SELECT start_date, end_date FROM license_entries WHERE license_key = 'OLD-2'",
     )
@@ -543,6 +548,17 @@ async fn the_vendor_admin_imports_legacy_licenses_on_the_page() {
         (start.as_str(), end.as_str()),
         ("2025-06-01", "2028-05-31"),
         "36 months from the completion date"
+    );
+    let (start, end): (String, String) = sqlx::query_as(
+        "SELECT start_date, end_date FROM license_entries WHERE license_key = 'OLD-3'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2023-07-01", "2024-06-30"),
+        "12 months from the activation"
     );
     let lee = app.login_as(Who::ResellerUser).await;
     let schedules = lee.text("/licenses").await;

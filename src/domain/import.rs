@@ -511,25 +511,61 @@ pub struct LicenseRow {
     pub activated: Option<NaiveDate>,
 }
 
+/// Which start a legacy license gets (PRODUCT.md section 5, as the vendor announced it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartRule {
+    /// Activated before 2023-10-01: the term starts on the activation date.
+    Activation,
+    /// Not activated by 2023-10-01: the term starts on the order completion date.
+    Completion,
+}
+
+impl StartRule {
+    pub fn describe(self) -> &'static str {
+        match self {
+            StartRule::Activation => "activated before 2023-10-01: starts on its activation",
+            StartRule::Completion => "not activated by 2023-10-01: starts on its order completion",
+        }
+    }
+}
+
+/// The first day on which a license not activated yet starts on its order completion date.
+pub fn completion_rule_from() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2023, 10, 1).unwrap_or(NaiveDate::MIN)
+}
+
 impl LicenseRow {
-    /// The entry: it starts on the order completion date, activated or not (PRODUCT.md
-    /// section 5); a 1-month legacy SKU runs one month.
+    /// The rule that gives the start: a license activated before 2023-10-01 keeps its
+    /// activation-based term; one not activated by then starts on its completion date.
+    pub fn rule(&self) -> StartRule {
+        match self.activated {
+            Some(a) if a < completion_rule_from() => StartRule::Activation,
+            _ => StartRule::Completion,
+        }
+    }
+
+    /// The entry: from the start the rule gives, for the SKU's term (a 1-month legacy SKU
+    /// runs one month).
     pub fn period(&self) -> crate::domain::schedule::Period {
+        let start = match (self.rule(), self.activated) {
+            (StartRule::Activation, Some(a)) => a,
+            _ => self.completed,
+        };
         crate::domain::schedule::new_subscription(
-            self.completed,
+            start,
             u32::from(self.new_sku.fields().term.max(1)),
         )
     }
 
-    /// Days of term the customer loses because the term starts before the license was
-    /// activated: up to the activation date, or up to `today` if it never was (at most the
-    /// whole term).
+    /// Days of term the customer loses because the term starts on the completion date, before
+    /// the license was activated: up to the activation date, or up to `today` if it is not
+    /// activated yet (at most the whole term). None under the activation rule.
     pub fn days_lost(&self, today: NaiveDate) -> i64 {
+        if self.rule() == StartRule::Activation {
+            return 0;
+        }
         let period = self.period();
-        let until = match self.activated {
-            Some(a) => a,
-            None => today,
-        };
+        let until = self.activated.unwrap_or(today);
         let term_days = (period.end - period.start).num_days() + 1;
         (until - self.completed).num_days().clamp(0, term_days)
     }
@@ -637,29 +673,69 @@ mod license_tests {
     }
 
     #[test]
-    fn rows_start_on_the_completion_date_and_count_the_days_lost(
+    fn activated_before_2023_10_01_keeps_its_activation_start_else_completion(
     ) -> Result<(), Box<dyn std::error::Error>> {
         let resellers: HashSet<String> = ["acme secure it".to_string()].into();
         let csv = "license_key,reseller,end_customer,legacy_sku,quantity,order_completion_date,activation_date\n\
                    K-1,Acme Secure IT,Harbour,IXA-U10-N12M,25,2023-05-01,2023-05-11\n\
-                   K-2,Acme Secure IT,Harbour,IXA-U10-N12M,5,2023-05-01,\n";
+                   K-2,Acme Secure IT,Harbour,IXA-U10-N12M,5,2023-05-01,\n\
+                   K-3,Acme Secure IT,Harbour,IXA-U10-N12M,5,2023-08-01,2023-09-30\n\
+                   K-4,Acme Secure IT,Harbour,IXA-U10-N12M,5,2023-08-01,2023-10-01\n";
         let rows =
             check_licenses(csv.as_bytes(), &legacy(), &resellers).map_err(|p| format!("{p:?}"))?;
-        let today = NaiveDate::from_ymd_opt(2023, 6, 1).ok_or("date")?;
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d");
+        let today = day("2023-11-15")?;
+        let starts: Vec<(StartRule, String, String, i64)> = rows
+            .iter()
+            .map(|r| {
+                let p = r.period();
+                (
+                    r.rule(),
+                    p.start.to_string(),
+                    p.end.to_string(),
+                    r.days_lost(today),
+                )
+            })
+            .collect();
         assert_eq!(
-            rows[0].period().start.to_string(),
-            "2023-05-01",
-            "not the activation date"
+            starts,
+            [
+                // Activated in May 2023: its activation-based term, nothing lost.
+                (
+                    StartRule::Activation,
+                    "2023-05-11".into(),
+                    "2024-05-10".into(),
+                    0
+                ),
+                // Never activated: from the completion date, every day until today lost.
+                (
+                    StartRule::Completion,
+                    "2023-05-01".into(),
+                    "2024-04-30".into(),
+                    198
+                ),
+                // The last day before the change still counts as activated.
+                (
+                    StartRule::Activation,
+                    "2023-09-30".into(),
+                    "2024-09-29".into(),
+                    0
+                ),
+                // Activated on 2023-10-01: not activated *by* then, so from completion; the
+                // 61 days from 2023-08-01 to the activation are lost.
+                (
+                    StartRule::Completion,
+                    "2023-08-01".into(),
+                    "2024-07-31".into(),
+                    61
+                ),
+            ]
         );
-        assert_eq!(rows[0].period().end.to_string(), "2024-04-30");
-        assert_eq!(rows[0].days_lost(today), 10, "activated ten days late");
         assert_eq!(
-            rows[1].days_lost(today),
-            31,
-            "never activated: every day so far"
+            rows[1].days_lost(day("2030-01-01")?),
+            366,
+            "at most the whole term"
         );
-        let far = NaiveDate::from_ymd_opt(2030, 1, 1).ok_or("date")?;
-        assert_eq!(rows[1].days_lost(far), 366, "at most the whole term");
         Ok(())
     }
 
@@ -683,13 +759,41 @@ mod license_tests {
     }
 }
 
+/// One new row of a legacy license import as the preview shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviewRow {
+    pub line: usize,
+    pub license_key: String,
+    pub rule: StartRule,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    /// The activation date, or "not activated".
+    pub activated: String,
+    pub days_lost: i64,
+}
+
 /// What a legacy license import would do, for the dry run and its preview.
 #[derive(Debug, Clone, Default)]
 pub struct LicensePreview {
     pub rows: usize,
     pub already: usize,
-    /// (line, license key, start, activation or "never", days lost) where the start comes first.
-    pub early: Vec<(usize, String, NaiveDate, String, i64)>,
+    /// Every new row, with the rule that gave its start and the days of term it loses.
+    pub new: Vec<PreviewRow>,
+}
+
+impl LicensePreview {
+    /// How many new rows start on their activation date.
+    pub fn by_activation(&self) -> usize {
+        self.new
+            .iter()
+            .filter(|r| r.rule == StartRule::Activation)
+            .count()
+    }
+
+    /// The new rows that lose days of term.
+    pub fn losing(&self) -> impl Iterator<Item = &PreviewRow> {
+        self.new.iter().filter(|r| r.days_lost > 0)
+    }
 }
 
 pub fn preview_licenses(
@@ -706,20 +810,19 @@ pub fn preview_licenses(
             p.already += 1;
             continue;
         }
-        let lost = r.days_lost(today);
-        if lost > 0 {
-            let activated = r
+        let period = r.period();
+        p.new.push(PreviewRow {
+            line: r.line,
+            license_key: r.license_key.clone(),
+            rule: r.rule(),
+            start: period.start,
+            end: period.end,
+            activated: r
                 .activated
                 .map(|a| a.to_string())
-                .unwrap_or_else(|| "never".into());
-            p.early.push((
-                r.line,
-                r.license_key.clone(),
-                r.period().start,
-                activated,
-                lost,
-            ));
-        }
+                .unwrap_or_else(|| "not activated".into()),
+            days_lost: r.days_lost(today),
+        });
     }
     p
 }
