@@ -15,3 +15,19 @@ document.addEventListener("click", function (e) {
   var button = e.target && e.target.closest ? e.target.closest("[data-print]") : null;
   if (button) { window.print(); }
 });
+
+// A suggested value's button puts it in its field (without JavaScript it submits the form,
+// and the page comes back with the value in the field). A suggested SKU carries its term, so
+// the months field is emptied.
+document.addEventListener("click", function (e) {
+  var button = e.target && e.target.closest ? e.target.closest("[data-fill]") : null;
+  if (!button) { return; }
+  var field = document.getElementById(button.getAttribute("data-fill"));
+  if (!field) { return; }
+  e.preventDefault();
+  field.value = button.getAttribute("data-value");
+  var months = button.form ? button.form.querySelector("[name=months]") : null;
+  if (months) { months.value = ""; }
+  field.focus();
+  field.dispatchEvent(new Event("input", { bubbles: true }));
+});

@@ -562,8 +562,22 @@ async fn inquiry_quote_and_acceptance_across_three_parties_in_chromium() {
         ))
         .await
         .unwrap();
-    fill(c, "SKU or legacy SKU", "EPIXADB10SN12T").await;
+    // A legacy SKU is refused today, with its new SKU offered as a button that fills the
+    // field (and the live preview follows).
+    fill(c, "SKU or legacy SKU", "IXA-U10-N12M").await;
     fill(c, "Quantity", "25").await;
+    click_button(c, "Add the line").await;
+    click_button(c, "Put EPIXADB10SN12T in the field").await;
+    let sku = find(
+        c,
+        Locator::XPath(&by_label("SKU or legacy SKU")),
+        "SKU field",
+    )
+    .await;
+    assert_eq!(
+        sku.prop("value").await.unwrap().as_deref(),
+        Some("EPIXADB10SN12T")
+    );
     c.wait()
         .for_element(Locator::XPath(
             "//*[@id='line-preview' and contains(., 'USD 1,050.00')]",

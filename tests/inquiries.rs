@@ -706,3 +706,67 @@ async fn nfr_and_msp_skus_are_refused_on_an_inquiry_with_where_they_belong() {
         "no line was added"
     );
 }
+
+#[tokio::test]
+async fn a_line_takes_the_translators_notation_and_a_suggested_sku_fills_the_field() {
+    let app = spawn_app().await;
+    // Legacy SKUs still accepted for standard terms; odd terms refused (since 2023-10-01).
+    set_last_legacy_day(&app, "2026-12-31").await;
+    let lee = app.login_as(Who::ResellerUser).await;
+    let path = new_inquiry(&lee).await;
+    // A 1-month legacy SKU × 12 is a standard term: accepted and translated.
+    assert_eq!(
+        add(&lee, &path, "IXA-U10-N1M x 12", "", "5").await.status(),
+        303
+    );
+    let page = lee.text(&path).await;
+    assert!(
+        page.contains("IXA-U10-N1M × 12 months") && page.contains("EPIXADB10SN12T"),
+        "{page}"
+    );
+    // The same months twice must agree.
+    let r = add(&lee, &path, "IXA-U10-N1M × 12", "24", "5").await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("The SKU field says 12 months and this field 24; give the months once."));
+    // A single month is an odd term: refused with the exact SKU, offered as a button.
+    let r = add(&lee, &path, "ixa-u10-n1m X 1", "", "5").await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    let button = "name=\"use_sku\" value=\"EPIXADB10SN01";
+    assert!(html.contains(button), "{html}");
+    let suggested = crate::helpers::value_after(&html, "name=\"use_sku\" value=\"").unwrap();
+    assert_eq!(suggested.len(), 14);
+    // Without JavaScript the button posts the form: the page comes back with the SKU in the
+    // field, the months emptied, the quantity kept, and nothing added.
+    let lines = || async { app.scalar("SELECT COUNT(*) FROM inquiry_lines").await };
+    let before = lines().await;
+    let v = version(&lee.text(&path).await);
+    let r = lee
+        .post(
+            &format!("{path}/lines"),
+            &[
+                ("sku", "ixa-u10-n1m X 1"),
+                ("months", ""),
+                ("quantity", "5"),
+                ("version", &v),
+                ("use_sku", &suggested),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(&format!(
+            "id=\"sku\" name=\"sku\" type=\"text\" value=\"{suggested}\""
+        )),
+        "{html}"
+    );
+    assert!(html.contains("id=\"quantity\" name=\"quantity\" type=\"text\" value=\"5\""));
+    assert_eq!(lines().await, before);
+    assert_eq!(add(&lee, &path, &suggested, "", "5").await.status(), 303);
+    assert_eq!(lines().await, before + 1);
+}

@@ -279,3 +279,57 @@ async fn only_distributors_order_and_only_for_resellers_they_supply() {
         .unwrap()
         .contains("Enter a quantity from 1 to 100,000."));
 }
+
+#[tokio::test]
+async fn the_order_form_takes_legacy_skus_under_the_same_rules() {
+    let app = spawn_app().await;
+    sqlx::query("INSERT INTO settings (key, value) VALUES ('legacy.last_day', '2026-12-31')")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let staff = app.login_as(Who::DistributorStaff).await;
+    // A legacy standard-term SKU is translated and ordered as its new SKU.
+    let r = order(&staff, &app, "place", "IXA-U10-N12M", "10", "").await;
+    assert_eq!(r.status(), 303);
+    let sku: String = sqlx::query_scalar("SELECT sku FROM order_lines")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(sku, "EPIXADB10SN12T");
+    // A 1-month legacy SKU for 17 months is refused, with the 17-month SKU to put in the line.
+    let r = order(&staff, &app, "check", "IXA-U10-N1M x 17", "10", "").await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("order the 17-month SKU EPIXADB10SN17J instead. Use EPIXADB10SN17J."),
+        "{html}"
+    );
+    assert!(
+        html.contains("name=\"use_sku\" value=\"1:EPIXADB10SN17J\""),
+        "{html}"
+    );
+    // Without JavaScript the button puts it in line 1 and checks the order again.
+    let (reseller, customer) = ids(&app).await;
+    let r = staff
+        .post(
+            "/orders",
+            &[
+                ("reseller", reseller.as_str()),
+                ("end_customer", customer.as_str()),
+                ("sku", "IXA-U10-N1M x 17"),
+                ("quantity", "10"),
+                ("entry", ""),
+                ("action", "check"),
+                ("use_sku", "1:EPIXADB10SN17J"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("value=\"EPIXADB10SN17J\""), "{html}");
+    assert!(
+        html.contains("Net total with the approved discounts"),
+        "{html}"
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 1);
+}

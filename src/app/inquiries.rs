@@ -109,7 +109,7 @@ pub fn judge(
     today: NaiveDate,
     errors: &mut FieldErrors,
 ) -> Option<(Translation, u32)> {
-    let months = match typed.months.trim() {
+    let mut months = match typed.months.trim() {
         "" => None,
         m => match m.parse::<u32>() {
             Ok(m) => Some(m),
@@ -126,10 +126,28 @@ pub fn judge(
         errors.add("sku", "Enter a SKU or a legacy SKU.");
         return None;
     }
+    // The translator's notation works here too: "IXA-U10-N1M x 17".
+    let sku = match crate::domain::catalogue::split_months(typed.sku.trim()) {
+        Ok((sku, None)) => sku,
+        Ok((sku, Some(m))) => {
+            match months {
+                Some(given) if given != m => errors.add(
+                    "months",
+                    format!("The SKU field says {m} months and this field {given}; give the months once."),
+                ),
+                _ => months = Some(m),
+            }
+            sku
+        }
+        Err(why) => {
+            errors.add("sku", why);
+            return None;
+        }
+    };
     let t = snapshot.translate(
         &LineInput {
             line: 1,
-            sku: typed.sku.clone(),
+            sku: sku.to_string(),
             months,
         },
         today,
@@ -148,6 +166,9 @@ pub fn judge(
                 .as_ref()
                 .map(|s| format!(" Use {s}."))
                 .unwrap_or_default();
+            if let Some(s) = t.suggested() {
+                errors.suggest("sku", s.to_string());
+            }
             errors.add("sku", format!("{}{suggestion}", t.message()));
         }
         Status::Invalid => errors.add("sku", t.message().to_string()),
@@ -216,7 +237,7 @@ pub async fn add_line(
     claim_version(&mut tx, &inquiry, seen).await?;
     let sku_text = sku.to_string();
     let line = NewLine {
-        entered: typed.sku.trim(),
+        entered: t.input.sku.trim(),
         months: t.input.months,
         legacy_sku: t.legacy.as_deref(),
         sku: &sku_text,

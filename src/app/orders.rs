@@ -398,9 +398,11 @@ pub struct CheckedLine {
     pub sku: String,
     pub description: String,
     pub net: Option<Cents>,
-    /// Why the SKU was replaced.
+    /// Why the SKU was replaced, or how a legacy SKU was translated.
     pub note: String,
     pub error: String,
+    /// The SKU to use instead of a refused legacy SKU.
+    pub suggestion: Option<String>,
 }
 
 /// The checked order form.
@@ -532,11 +534,16 @@ pub async fn check_direct(ctx: &Ctx, order: &DirectOrder) -> Result<Checked, Err
                     .map(|sku| ChangedEntry { sku, end: e.end })
             }
         };
-        let sku = match (!typed.sku.is_empty()).then(|| Sku::parse(&typed.sku)) {
+        let sku = match (!typed.sku.is_empty()).then(|| typed_sku(&snapshot, &typed.sku, ctx.today))
+        {
             None => None,
-            Some(Ok(s)) => Some(s),
-            Some(Err(e)) => {
-                line.error = e.to_string();
+            Some(Ok((s, note))) => {
+                line.note = note;
+                Some(s)
+            }
+            Some(Err((why, suggested))) => {
+                line.error = why;
+                line.suggestion = suggested;
                 checked.lines.push(line);
                 continue;
             }
@@ -588,6 +595,40 @@ pub async fn check_direct(ctx: &Ctx, order: &DirectOrder) -> Result<Checked, Err
         checked.lines.push(line);
     }
     Ok(checked)
+}
+
+/// The SKU a line of the order form names: a 14-character SKU as typed, or a legacy SKU (with
+/// `x MONTHS` for a 1-month one) under the acceptance rules of `today`, translated (the note
+/// says so). Refused: why, and the SKU to use instead when there is one.
+fn typed_sku(
+    snapshot: &crate::domain::catalogue::Snapshot,
+    typed: &str,
+    today: NaiveDate,
+) -> Result<(Sku, String), (String, Option<String>)> {
+    use crate::domain::catalogue::{split_months, LineInput, Outcome};
+    if let Ok(sku) = Sku::parse(typed) {
+        return Ok((sku, String::new()));
+    }
+    let (text, months) = split_months(typed).map_err(|why| (why, None))?;
+    let t = snapshot.translate(
+        &LineInput {
+            line: 1,
+            sku: text.to_string(),
+            months,
+        },
+        today,
+    );
+    match &t.outcome {
+        Outcome::Accepted { sku, note, .. } => Ok((sku.clone(), note.clone())),
+        _ => {
+            let suggested = t.suggested();
+            let use_it = suggested
+                .as_ref()
+                .map(|s| format!(" Use {s}."))
+                .unwrap_or_default();
+            Err((format!("{}{use_it}", t.message()), suggested))
+        }
+    }
 }
 
 /// Places a directly entered order when every line is right as typed; otherwise returns

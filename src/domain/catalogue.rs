@@ -480,7 +480,9 @@ pub fn parse_lines(text: &str) -> (Vec<LineInput>, Vec<(usize, String)>) {
     (inputs, errors)
 }
 
-fn split_months(line: &str) -> Result<(&str, Option<u32>), String> {
+/// Splits `SKU x MONTHS` (or `×`, a comma, semicolon or tab) into the SKU and the months; a
+/// line without a separator is a SKU alone.
+pub fn split_months(line: &str) -> Result<(&str, Option<u32>), String> {
     // Searched in the line itself: an offset found in a lower-cased copy would not be an
     // offset of the line (the Kelvin sign K lower-cases to a shorter k).
     let cut = [" x ", " X ", "×", ",", ";", "\t"]

@@ -4,9 +4,20 @@
 use std::collections::BTreeMap;
 
 #[derive(Debug, Default, Clone)]
-pub struct FieldErrors(BTreeMap<String, String>);
+pub struct FieldErrors(BTreeMap<String, String>, BTreeMap<String, String>);
 
 impl FieldErrors {
+    /// A value that would be right in `field` (a suggested SKU): the page offers it as a
+    /// button that puts it in the field. Not an error by itself.
+    pub fn suggest(&mut self, field: &str, value: impl Into<String>) {
+        self.1.insert(field.to_string(), value.into());
+    }
+
+    /// The value suggested for `field`, if any.
+    pub fn suggestion(&self, field: &str) -> Option<&str> {
+        self.1.get(field).map(String::as_str)
+    }
+
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
         self.0
             .entry(field.to_string())

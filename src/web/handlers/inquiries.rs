@@ -211,6 +211,9 @@ pub struct LineForm {
     pub quantity: String,
     #[serde(default)]
     pub version: String,
+    /// The suggested SKU's button without JavaScript: put it in the field, add nothing.
+    #[serde(default)]
+    pub use_sku: String,
 }
 
 async fn load(user: &CurrentUser, id: InquiryId) -> Result<Inquiry, AppError> {
@@ -319,7 +322,13 @@ pub async fn add_line(
     path: web::Path<InquiryId>,
     form: CsrfForm<LineForm>,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.0;
+    let mut form = form.0;
+    if !form.use_sku.trim().is_empty() {
+        form.sku = std::mem::take(&mut form.use_sku);
+        form.months.clear();
+        let inquiry = load(&user, *path).await?;
+        return render::page(&show_page(&user, inquiry, form, FieldErrors::default()).await?);
+    }
     let seen = form.version.parse().ok();
     match app::inquiries::add_line(&user.ctx, *path, &form.typed(), seen).await {
         Ok(()) => Ok(render::see_other(&format!("/inquiries/{}", *path))),

@@ -43,6 +43,10 @@ pub struct OrderForm {
     /// `check`, `more` (add lines) or `place`.
     #[serde(default)]
     pub action: String,
+    /// A suggested SKU's button without JavaScript: "line:SKU" puts it in that line's field
+    /// and checks the order.
+    #[serde(default)]
+    pub use_sku: String,
 }
 
 /// One line as the form shows it.
@@ -56,6 +60,7 @@ pub struct LineView {
     pub net: String,
     pub note: String,
     pub error: String,
+    pub suggestion: Option<String>,
 }
 
 pub struct EntryOption {
@@ -275,7 +280,17 @@ pub async fn submit(
     form: CsrfForm<OrderForm>,
 ) -> Result<HttpResponse, AppError> {
     require_distributor(&user).await?;
-    let form = form.0;
+    let mut form = form.0;
+    if let Some((n, sku)) = form.use_sku.split_once(':') {
+        if let Some(cell) = n
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| form.sku.get_mut(n.wrapping_sub(1)))
+        {
+            *cell = sku.to_string();
+            form.action = "check".into();
+        }
+    }
     let typed = form.typed();
     let page = |lines, errors| form_page(&user, &form.reseller, &form.end_customer, lines, errors);
     if form.action == "more" {
@@ -331,6 +346,7 @@ impl LineView {
                 .unwrap_or_default(),
             note: l.note.clone(),
             error: l.error.clone(),
+            suggestion: l.suggestion.clone(),
             ..LineView::from(&l.typed)
         }
     }
