@@ -142,6 +142,20 @@ const TABLE: &[Row] = &[
     ),
     row(
         "GET",
+        "/licenses/entries/{entry}/change",
+        "/licenses/entries/1/change",
+        &[],
+        [303, 403, 403, 403, 403, 404, 404, 404],
+    ),
+    row(
+        "POST",
+        "/licenses/entries/{entry}/change",
+        "/licenses/entries/1/change",
+        &[],
+        [303, 403, 403, 403, 403, 404, 404, 404],
+    ),
+    row(
+        "GET",
         "/licenses.csv",
         "/licenses.csv",
         &[],

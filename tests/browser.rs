@@ -986,6 +986,113 @@ async fn a_reseller_renews_a_subscription_from_its_schedule() {
     b.client.clone().close().await.unwrap();
 }
 
+#[tokio::test]
+async fn a_reseller_upgrades_a_subscription_from_its_schedule() {
+    let app = spawn_app().await;
+    partner_portal::seed::seed_schedules(&app.db, app.clock.timestamp())
+        .await
+        .unwrap();
+    let (old_end, description): (String, String) = sqlx::query_as(
+        "SELECT end_date, description FROM license_entries WHERE sku LIKE 'EPIXADB25SN12%' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let xdr: String = sqlx::query_scalar(
+        "SELECT description FROM catalogue_items WHERE family = 'EPIXDR' AND band = 'B25'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let old_end = chrono::NaiveDate::parse_from_str(&old_end, "%Y-%m-%d").unwrap();
+    let today = app.clock.today();
+    // The months left, rounded up, counted independently of the portal.
+    let months = (1..=60u32)
+        .find(|m| {
+            today.checked_add_months(chrono::Months::new(*m)).unwrap() - chrono::Days::new(1)
+                >= old_end
+        })
+        .unwrap();
+    let b = browser().await;
+    let c = &b.client;
+
+    sign_in(c, &app.address, Who::ResellerUser.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Lee Fischer").await;
+    open(c, "License schedules", "License schedules").await;
+    let name = format!("Upgrade or add to {description} of Harbour Logistics Ltd");
+    find(
+        c,
+        Locator::XPath(&format!("//a[@aria-label={}]", lit(&name))),
+        "the entry's upgrade link, by its accessible name",
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    expect_heading(c, "Upgrade or add to a subscription").await;
+    c.set_window_size(390, 844).await.unwrap();
+    snap(c, "upgrade-form-390").await;
+    assert_no_horizontal_scroll(c, "the upgrade form").await;
+    c.set_window_size(1366, 900).await.unwrap();
+    choose(c, "Upgrade to or add", &format!("{xdr} (EPIXDR B25)")).await;
+    fill(c, "Quantity", "40").await;
+    click_button(c, "Ask for upgrade pricing").await;
+    expect_status(c, "asks for the pricing of a mid-term change").await;
+    let sku_prefix = format!("EPIXDRB25SU{months:02}");
+    find(
+        c,
+        Locator::XPath(&format!("//code[starts-with(., '{sku_prefix}')]")),
+        "the months-left U SKU on the draft",
+    )
+    .await;
+    click_button(c, "Submit to Northwind Distribution").await;
+    expect_status(c, "is sent to Northwind Distribution").await;
+    click_button(c, "Sign out").await;
+    let reference: String =
+        sqlx::query_scalar("SELECT reference FROM inquiries ORDER BY id DESC LIMIT 1")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+
+    sign_in(c, &app.address, Who::DistributorStaff.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Sam Patel").await;
+    open(c, "Pricing inquiries", "Pricing inquiries").await;
+    follow(c, &reference).await;
+    click_button(c, "Send the quote").await;
+    expect_status(c, "is sent").await;
+    click_button(c, "Sign out").await;
+
+    sign_in(c, &app.address, Who::ResellerUser.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Lee Fischer").await;
+    open(c, "Pricing inquiries", "Pricing inquiries").await;
+    follow(c, &reference).await;
+    click_button(c, "Accept and place the order").await;
+    expect_status(c, "order SO-").await;
+    click_button(c, "Sign out").await;
+
+    sign_in(c, &app.address, Who::VendorAdmin.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Avery Whitfield").await;
+    open(c, "Orders", "Orders").await;
+    click_button(c, "Process placed orders now").await;
+    expect_status(c, "Processed 1 orders").await;
+    click_button(c, "Sign out").await;
+
+    // On the schedule: from today, ending with the entry it changes.
+    sign_in(c, &app.address, Who::ResellerUser.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Lee Fischer").await;
+    open(c, "License schedules", "License schedules").await;
+    let row = format!(
+        "//tr[td/code[starts-with(., '{sku_prefix}')] and td[normalize-space()='{today}'] and td[normalize-space()='{old_end}']]"
+    );
+    find(
+        c,
+        Locator::XPath(&row),
+        "the co-termed upgrade on the schedule",
+    )
+    .await;
+    b.client.clone().close().await.unwrap();
+}
+
 /// The page is no wider than the window (nothing cut off on a phone).
 async fn assert_no_horizontal_scroll(c: &Client, what: &str) {
     let widths = c

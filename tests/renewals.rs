@@ -384,3 +384,135 @@ async fn everything_expiring_opens_one_draft_per_end_customer() {
         403
     );
 }
+
+/// The months of a co-termed change, counted independently: the fewest whole months from
+/// `from` whose term (ending the day before the same day of the month) reaches `end`.
+fn months_to(from: NaiveDate, end: NaiveDate) -> u32 {
+    (1..=60)
+        .find(|m| {
+            from.checked_add_months(Months::new(*m))
+                .unwrap()
+                .checked_sub_days(Days::new(1))
+                .unwrap()
+                >= end
+        })
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_upgrade_asked_for_from_the_schedule_is_co_termed_with_the_entry() {
+    let app = spawn_app().await;
+    // Acme's 12-month Intercept X Advanced, processed 2026-03-02: it ends 2027-03-01.
+    let entry = bought(
+        &app,
+        "Acme Secure IT",
+        "Northwind Distribution",
+        "EPIXADB10SN12T",
+        None,
+    )
+    .await;
+    let old_end = date("2027-03-01");
+    app.clock.advance(chrono::Duration::days(100)); // 2026-06-10
+    let today = app.clock.today();
+    let months = months_to(today, old_end);
+    assert_eq!(months, 9, "2026-06-10 to 2027-03-01, rounded up");
+    let path = format!("/licenses/entries/{entry}/change");
+
+    // Only Acme's people: another reseller does not find it, a distributor may not ask.
+    let alex = app.login_as(Who::OtherResellerAdmin).await;
+    assert_eq!(alex.get(&path).await.status(), 404);
+    let staff = app.login_as(Who::DistributorStaff).await;
+    assert_eq!(staff.get(&path).await.status(), 403);
+
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    assert!(dana
+        .text("/licenses")
+        .await
+        .contains(&format!("href=\"{path}\"")));
+    let page = dana.text(&path).await;
+    assert!(
+        page.contains(&format!(
+            "the change runs from {today} to {old_end}, co-termed with the subscription: {months} months left"
+        )),
+        "{page}"
+    );
+    // Wrong input: messages next to the fields, what was typed kept, no inquiry.
+    let before = app.scalar("SELECT COUNT(*) FROM inquiries").await;
+    let r = dana
+        .post(&path, &[("product", "NOPE-B10"), ("quantity", "lots")])
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"product-error\">Choose the subscription to upgrade to or add."));
+    assert!(html.contains("id=\"quantity-error\">Enter a quantity from 1 to 100,000."));
+    assert!(html.contains("value=\"lots\""));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM inquiries").await, before);
+
+    // Upgrade the five users to Intercept X Advanced with XDR.
+    let r = dana
+        .post(&path, &[("product", "EPIXDR-B10"), ("quantity", "5")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let inquiry_path = location(&r);
+    let inquiry: i64 = inquiry_path
+        .trim_start_matches("/inquiries/")
+        .parse()
+        .unwrap();
+    let (sku, linked): (String, Option<i64>) = sqlx::query_as(&format!(
+        "SELECT sku, changes_entry_id FROM inquiry_lines WHERE inquiry_id = {inquiry}"
+    ))
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(sku.starts_with(&format!("EPIXDRB10SU{months:02}")), "{sku}");
+    assert_eq!(linked, Some(entry));
+    let says = format!("Changes the subscription ending {old_end}, and ends with it.");
+    assert!(dana.text(&inquiry_path).await.contains(&says));
+
+    // Submitted, quoted, accepted, processed today.
+    let version = || async {
+        app.scalar(&format!(
+            "SELECT version FROM inquiries WHERE id = {inquiry}"
+        ))
+        .await
+        .to_string()
+    };
+    let r = dana
+        .post(
+            &format!("{inquiry_path}/submit"),
+            &[("version", &version().await)],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = staff
+        .post(
+            &format!("{inquiry_path}/quote"),
+            &[("version", &version().await)],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = dana
+        .post(
+            &format!("{inquiry_path}/accept"),
+            &[("version", &version().await)],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    partner_portal::jobs::process_orders(
+        &app.db,
+        today,
+        None,
+        "http://portal.test",
+        app.clock.timestamp(),
+    )
+    .await
+    .unwrap();
+    let (new_sku, start, end): (String, String, String) = sqlx::query_as(&format!(
+        "SELECT e.sku, e.start_date, e.end_date FROM license_entries e JOIN orders o ON o.id = e.order_id WHERE o.inquiry_id = {inquiry}"
+    ))
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(new_sku, sku);
+    assert_eq!((date(&start), date(&end)), (today, old_end), "co-termed");
+}

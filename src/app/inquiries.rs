@@ -312,7 +312,29 @@ pub async fn submit(ctx: &Ctx, id: InquiryId, seen: Option<i64>) -> Result<Inqui
         }
     }
     // An entry is renewed once: a renewal line whose entry was renewed meanwhile is refused.
+    // A change's term is the months left on the day: a month boundary passed since the draft
+    // was made asks for the line again.
     let mut conn = ctx.db.pool.acquire().await?;
+    for l in inquiry.lines.iter().filter(|l| !is_renewal(&l.sku)) {
+        let (Some(entry), Ok(sku)) = (l.changes_entry, Sku::parse(&l.sku)) else {
+            continue;
+        };
+        let Some(end) = crate::db::orders::entry_end(&mut conn, entry).await? else {
+            continue;
+        };
+        let left = crate::domain::schedule::months_left(ctx.today, end)
+            .ok()
+            .and_then(|m| u8::try_from(m).ok());
+        if left != Some(sku.fields().term) {
+            errors.add(
+                "sku",
+                match left {
+                    Some(m) => format!("{}: the subscription it changes has {m} months left today, not {}. Remove the line and ask again from the license schedule.", l.sku, sku.fields().term),
+                    None => format!("{}: the subscription it changes ended on {end}. Remove the line.", l.sku),
+                },
+            );
+        }
+    }
     for l in inquiry.lines.iter().filter(|l| is_renewal(&l.sku)) {
         if let Some(entry) = l.changes_entry {
             if let Some(earlier) = crate::db::orders::renewed_by(&mut conn, entry).await? {
@@ -371,6 +393,21 @@ struct RenewalLine {
     entry: EntryId,
 }
 
+/// The SKU of a schedule entry that a renewal or a change may continue: a standard
+/// subscription, not hardware, NFR or MSP (refused on the `entries` field, saying why).
+fn continuable(e: &crate::db::orders::Renewable) -> Result<Sku, Error> {
+    use crate::domain::sku::{Channel, Transaction};
+    let sku = Sku::parse(&e.sku).map_err(|err| anyhow::anyhow!("entry {}: {err}", e.id))?;
+    let f = sku.fields();
+    let why = match (f.channel, f.transaction) {
+        (_, Transaction::Hardware) => "hardware warranties are not renewed or changed; order a new appliance or its support instead.",
+        (Channel::NotForResale, _) => "NFR licenses are renewed through an NFR request, not a pricing inquiry.",
+        (Channel::MspMonthly, _) => "MSP licenses are reported as monthly usage, not renewed.",
+        _ => return Ok(sku),
+    };
+    Err(Error::invalid("entries", format!("{}: {why}", e.sku)))
+}
+
 /// The renewal line of `e`: same product, transaction R, the entry's term, its quantity; or
 /// why it cannot be asked for (hardware, NFR, MSP, renewed already, not orderable).
 async fn renewal_line(
@@ -379,28 +416,11 @@ async fn renewal_line(
     e: &crate::db::orders::Renewable,
     today: chrono::NaiveDate,
 ) -> Result<RenewalLine, Error> {
-    use crate::domain::sku::{Channel, Transaction};
+    use crate::domain::sku::Transaction;
     use crate::domain::SkuFields;
-    let sku = Sku::parse(&e.sku).map_err(|err| anyhow::anyhow!("entry {}: {err}", e.id))?;
+    let sku = continuable(e)?;
     let f = sku.fields();
     let refuse = |why: String| Error::invalid("entries", format!("{}: {why}", e.sku));
-    match (f.channel, f.transaction) {
-        (_, Transaction::Hardware) => return Err(refuse(
-            "hardware warranties are not renewed; order a new appliance or its support instead."
-                .into(),
-        )),
-        (Channel::NotForResale, _) => {
-            return Err(refuse(
-                "NFR licenses are renewed through an NFR request, not a pricing inquiry.".into(),
-            ))
-        }
-        (Channel::MspMonthly, _) => {
-            return Err(refuse(
-                "MSP licenses are reported as monthly usage, not renewed.".into(),
-            ))
-        }
-        _ => {}
-    }
     if let Some(earlier) = crate::db::orders::renewed_by(conn, e.id).await? {
         return Err(refuse(format!(
             "this entry is renewed by order {earlier} already."
@@ -520,6 +540,179 @@ pub async fn ask_renewal_pricing(ctx: &Ctx, entries: &[EntryId]) -> Result<Vec<I
     }
     tx.commit().await?;
     Ok(ids)
+}
+
+/// What "Upgrade or add" offers for one schedule entry: the entry, the months left today
+/// (rounded up: the term of the co-termed SKU), and the subscriptions it may change to or add
+/// (value `FAMILY-BAND`, label), the entry's own first.
+#[derive(Debug, Clone)]
+pub struct ChangeOffer {
+    pub entry: crate::db::orders::Renewable,
+    pub description: String,
+    pub months_left: u32,
+    pub products: Vec<(String, String)>,
+}
+
+impl ChangeOffer {
+    /// The entry's own product, as a `products` value.
+    pub fn own_product(&self) -> String {
+        Sku::parse(&self.entry.sku)
+            .map(|s| format!("{}-{}", s.fields().family, s.fields().band))
+            .unwrap_or_default()
+    }
+}
+
+/// The change an entry may get on `ctx.today`: refused for an entry of another reseller (not
+/// found), hardware, NFR, MSP, or one that has ended.
+pub async fn change_offer(ctx: &Ctx, entry: EntryId) -> Result<ChangeOffer, Error> {
+    use crate::domain::catalogue::FamilyKind;
+    ctx.require(reseller_of(ctx).is_some(), "ask for upgrade pricing")
+        .await?;
+    let pool = &ctx.db.pool;
+    let e = crate::db::orders::renewable(pool, ctx.scope, &[entry])
+        .await?
+        .pop()
+        .ok_or(Error::NotFound)?;
+    let sku = continuable(&e)?;
+    let months_left = crate::domain::schedule::months_left(ctx.today, e.end).map_err(|_| {
+        Error::invalid(
+            "entries",
+            format!(
+                "This subscription ended on {}: it can be renewed, not changed.",
+                e.end
+            ),
+        )
+    })?;
+    let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
+    let own = (sku.fields().family.clone(), sku.fields().band.clone());
+    let mut items: Vec<&crate::domain::catalogue::CatalogueItem> = snapshot
+        .items
+        .values()
+        .filter(|i| i.kind == FamilyKind::Subscription && i.active_on(ctx.today))
+        .collect();
+    items.sort_by_key(|i| {
+        (
+            (i.family.clone(), i.band.clone()) != own,
+            i.family.clone(),
+            i.band.clone(),
+        )
+    });
+    let description = snapshot
+        .items
+        .get(&own)
+        .map(|i| i.description.clone())
+        .unwrap_or_else(|| e.sku.clone());
+    Ok(ChangeOffer {
+        products: items
+            .into_iter()
+            .map(|i| {
+                (
+                    format!("{}-{}", i.family, i.band),
+                    format!("{} ({} {})", i.description, i.family, i.band),
+                )
+            })
+            .collect(),
+        description,
+        months_left,
+        entry: e,
+    })
+}
+
+/// A change as the "Upgrade or add" form sends it.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeInput {
+    /// `FAMILY-BAND` of the subscription the entry changes to or gets added.
+    pub product: String,
+    pub quantity: String,
+}
+
+/// Starts a draft inquiry asking for the pricing of a mid-term upgrade or add-on of one
+/// schedule entry (PRODUCT.md section 5): one line with the chosen product's U SKU whose term
+/// is the months left, rounded up, linked to the entry so that the quote and the order co-term
+/// it (start on processing, end with the entry).
+pub async fn ask_change_pricing(
+    ctx: &Ctx,
+    entry: EntryId,
+    input: &ChangeInput,
+) -> Result<InquiryId, Error> {
+    use crate::domain::sku::{Channel, Transaction};
+    use crate::domain::SkuFields;
+    let offer = change_offer(ctx, entry).await?;
+    let reseller = reseller_of(ctx).ok_or(Error::Forbidden)?;
+    let mut errors = FieldErrors::default();
+    let product = offer
+        .products
+        .iter()
+        .find(|(value, _)| *value == input.product.trim())
+        .and_then(|(value, _)| value.split_once('-'));
+    if product.is_none() {
+        errors.add("product", "Choose the subscription to upgrade to or add.");
+    }
+    let quantity = parse_quantity(&input.quantity)
+        .map_err(|why| errors.add("quantity", why))
+        .ok();
+    let (Some((family, band)), Some(quantity), true) = (product, quantity, errors.is_empty())
+    else {
+        return Err(Error::Invalid(errors));
+    };
+    let term = u8::try_from(offer.months_left).map_err(|_| {
+        Error::invalid(
+            "entries",
+            "The subscription ends more than 60 months from now; ask your distributor.",
+        )
+    })?;
+    let sku = Sku::build(SkuFields {
+        family: family.to_string(),
+        band: band.to_string(),
+        channel: Channel::Standard,
+        transaction: Transaction::Upgrade,
+        term,
+    })
+    .map_err(anyhow::Error::from)?;
+    let pool = &ctx.db.pool;
+    let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
+    let (description, msrp) = match snapshot.availability(&sku, ctx.today) {
+        crate::domain::catalogue::Availability::Orderable { description, msrp } => {
+            (description, msrp)
+        }
+        crate::domain::catalogue::Availability::NotOrderable { reason, .. } => {
+            return Err(Error::invalid("product", format!("{sku}: {reason}")))
+        }
+    };
+    let suppliers = crate::db::orgs::distributor_ids_of(pool, reseller).await?;
+    let distributor = offer
+        .entry
+        .sold_by
+        .filter(|d| suppliers.contains(d))
+        .or_else(|| suppliers.first().copied())
+        .ok_or_else(|| Error::invalid("product", "Your organisation has no distributor to ask."))?;
+    let mut tx = pool.begin().await?;
+    let id = open_draft(
+        &mut tx,
+        ctx,
+        (reseller, offer.entry.end_customer, distributor),
+        &format!("change of entry {entry}"),
+    )
+    .await?;
+    let text = sku.to_string();
+    store::add_line(
+        &mut tx,
+        id,
+        &NewLine {
+            entered: &text,
+            months: None,
+            legacy_sku: None,
+            sku: &text,
+            family,
+            description: &description,
+            quantity,
+            unit_msrp: msrp,
+            changes_entry: Some(entry),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// The caller's standard subscriptions (of one end customer, or all) ending within the next

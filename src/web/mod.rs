@@ -176,6 +176,16 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
         ("POST", "/orders", web::post().to(order_form::submit)),
         ("POST", "/orders/process", web::post().to(orders::process)),
         ("GET", "/licenses", web::get().to(orders::licenses)),
+        (
+            "GET",
+            "/licenses/entries/{entry}/change",
+            web::get().to(orders::change_form),
+        ),
+        (
+            "POST",
+            "/licenses/entries/{entry}/change",
+            web::post().to(orders::ask_change_pricing),
+        ),
         ("GET", "/licenses.csv", web::get().to(orders::licenses_csv)),
         (
             "POST",

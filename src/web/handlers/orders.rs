@@ -63,6 +63,11 @@ pub struct Row {
 }
 
 impl Row {
+    /// A standard subscription that has not ended can get a co-termed upgrade or add-on.
+    pub fn changeable(&self) -> bool {
+        self.renewable() && self.status != EntryStatus::Expired
+    }
+
     /// A standard subscription (not hardware, NFR or MSP) can be asked to be renewed.
     pub fn renewable(&self) -> bool {
         crate::domain::Sku::parse(&self.entry.sku).is_ok_and(|s| {
@@ -445,5 +450,100 @@ pub async fn ask_renewal_pricing(
             Ok(render::see_other(&back))
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/orders/change.html")]
+pub struct ChangePage {
+    pub chrome: Chrome,
+    pub offer: crate::app::inquiries::ChangeOffer,
+    pub today: String,
+    pub form: ChangeForm,
+    pub errors: crate::web::forms::FieldErrors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ChangeForm {
+    #[serde(default)]
+    pub product: String,
+    #[serde(default)]
+    pub quantity: String,
+}
+
+async fn change_page(
+    user: &CurrentUser,
+    entry: EntryId,
+    form: Option<ChangeForm>,
+    errors: crate::web::forms::FieldErrors,
+) -> Result<Result<ChangePage, crate::app::Error>, AppError> {
+    let offer = match crate::app::inquiries::change_offer(&user.ctx, entry).await {
+        Ok(offer) => offer,
+        Err(e @ crate::app::Error::Invalid(_)) => return Ok(Err(e)),
+        Err(e) => return Err(e.into()),
+    };
+    let form = form.unwrap_or_else(|| ChangeForm {
+        product: offer.own_product(),
+        quantity: offer.entry.quantity.to_string(),
+    });
+    Ok(Ok(ChangePage {
+        chrome: Chrome::new(user, "/licenses", "Upgrade or add to a subscription")?,
+        today: user.ctx.today.to_string(),
+        offer,
+        form,
+        errors,
+    }))
+}
+
+/// Back to the schedule with why an entry cannot be changed.
+fn cannot_change(user: &CurrentUser, e: crate::app::Error) -> Result<HttpResponse, AppError> {
+    match e {
+        crate::app::Error::Invalid(errors) => {
+            user.session.flash("error", errors.messages().join(" "))?;
+            Ok(render::see_other("/licenses"))
+        }
+        e => Err(e.into()),
+    }
+}
+
+/// "Upgrade or add" for one schedule entry: the co-termed change's dates and SKU, and a form
+/// for what to add.
+pub async fn change_form(
+    user: CurrentUser,
+    path: web::Path<EntryId>,
+) -> Result<HttpResponse, AppError> {
+    let empty = crate::web::forms::FieldErrors::default();
+    match change_page(&user, *path, None, empty).await? {
+        Ok(page) => render::page(&page),
+        Err(e) => cannot_change(&user, e),
+    }
+}
+
+/// Opens a draft inquiry with the co-termed change line, for the reseller to check and submit.
+pub async fn ask_change_pricing(
+    user: CurrentUser,
+    path: web::Path<EntryId>,
+    form: CsrfForm<ChangeForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.0;
+    let input = crate::app::inquiries::ChangeInput {
+        product: form.product.clone(),
+        quantity: form.quantity.clone(),
+    };
+    match crate::app::inquiries::ask_change_pricing(&user.ctx, *path, &input).await {
+        Ok(id) => {
+            user.session.flash(
+                "success",
+                "This draft asks for the pricing of a mid-term change: it starts when the order is processed and ends with the subscription it changes. Check it, then submit it to the distributor.",
+            )?;
+            Ok(render::see_other(&format!("/inquiries/{id}")))
+        }
+        Err(crate::app::Error::Invalid(errors)) if !errors.has("entries") => {
+            match change_page(&user, *path, Some(form), errors).await? {
+                Ok(page) => render::invalid(&page),
+                Err(e) => cannot_change(&user, e),
+            }
+        }
+        Err(e) => cannot_change(&user, e),
     }
 }
