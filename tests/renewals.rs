@@ -55,7 +55,17 @@ async fn a_renewal_asked_for_from_the_schedule_starts_the_day_after_the_entry_en
     .unwrap();
     assert!(sku.starts_with("EPIXADB25SR12"), "the renewal SKU: {sku}");
     assert_eq!(linked, Some(entry));
-    let says = format!("Renews the subscription ending {old_end}, from the day after.");
+    let renewed_to = old_end
+        .checked_add_days(Days::new(1))
+        .unwrap()
+        .checked_add_months(Months::new(12))
+        .unwrap()
+        .checked_sub_days(Days::new(1))
+        .unwrap();
+    let says = format!(
+        "Renews the subscription ending {old_end}; processed today it runs {} to {renewed_to}, contiguous.",
+        old_end.succ_opt().unwrap()
+    );
     let page = dana.text(&inquiry_path).await;
     assert!(
         page.contains(&sku) && page.contains(&says),
@@ -466,7 +476,9 @@ async fn an_upgrade_asked_for_from_the_schedule_is_co_termed_with_the_entry() {
     .unwrap();
     assert!(sku.starts_with(&format!("EPIXDRB10SU{months:02}")), "{sku}");
     assert_eq!(linked, Some(entry));
-    let says = format!("Changes the subscription ending {old_end}, and ends with it.");
+    let says = format!(
+        "Changes the subscription ending {old_end}; processed today it runs {today} to {old_end}, co-termed."
+    );
     assert!(dana.text(&inquiry_path).await.contains(&says));
 
     // Submitted, quoted, accepted, processed today.

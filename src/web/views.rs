@@ -151,25 +151,85 @@ impl crate::db::orders::Order {
     }
 }
 
-/// "Renews the subscription ending 2026-05-05, from the day after." for a line that continues
-/// a schedule entry (a renewal), or "Changes the subscription ending …" (a co-termed change).
-fn continues(sku: &str, end: &Option<String>) -> Option<String> {
-    let end = end.as_deref()?;
-    Some(if crate::app::orders::is_renewal(sku) {
-        format!("Renews the subscription ending {end}, from the day after.")
-    } else {
-        format!("Changes the subscription ending {end}, and ends with it.")
+/// What a line that continues a schedule entry does, with the dates it would run if processed
+/// on `today` (PRODUCT.md section 5): "Renews the subscription ending 2026-06-30; processed
+/// today it runs 2026-07-01 to 2027-06-30, contiguous." or, for a co-termed change, "Changes
+/// the subscription ending 2027-03-01; processed today it runs 2026-06-10 to 2027-03-01,
+/// co-termed."
+fn continues(sku: &str, end: &Option<String>, today: chrono::NaiveDate) -> Option<String> {
+    use crate::domain::schedule::renewal;
+    let end_text = end.as_deref()?;
+    let end = chrono::NaiveDate::parse_from_str(end_text, "%Y-%m-%d").ok();
+    let term = crate::domain::Sku::parse(sku)
+        .ok()
+        .map(|s| u32::from(s.fields().term));
+    Some(match (crate::app::orders::is_renewal(sku), end, term) {
+        (true, Some(end), Some(term)) => {
+            let p = renewal(today, end, term);
+            let how = if Some(p.start) == end.succ_opt() {
+                "contiguous"
+            } else {
+                "the subscription has lapsed, so it starts on the day it is processed"
+            };
+            format!(
+                "Renews the subscription ending {end}; processed today it runs {} to {}, {how}.",
+                p.start, p.end
+            )
+        }
+        (false, Some(end), _) if end >= today => format!(
+            "Changes the subscription ending {end}; processed today it runs {today} to {end}, co-termed."
+        ),
+        (true, _, _) => format!("Renews the subscription ending {end_text}."),
+        (false, _, _) => format!("Changes the subscription ending {end_text}, which has ended."),
     })
 }
 
 impl crate::db::inquiries::Line {
-    pub fn continues(&self) -> Option<String> {
-        continues(&self.sku, &self.changes_end)
+    pub fn continues(&self, today: &chrono::NaiveDate) -> Option<String> {
+        continues(&self.sku, &self.changes_end, *today)
     }
 }
 
 impl crate::db::quotes::QuoteLine {
-    pub fn continues(&self) -> Option<String> {
-        continues(&self.sku, &self.changes_end)
+    pub fn continues(&self, today: &chrono::NaiveDate) -> Option<String> {
+        continues(&self.sku, &self.changes_end, *today)
+    }
+}
+
+#[cfg(test)]
+mod continues_tests {
+    use super::continues;
+
+    fn day(s: &str) -> chrono::NaiveDate {
+        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    #[test]
+    fn a_line_says_the_dates_it_would_run_if_processed_today() {
+        let end = Some("2026-06-30".to_string());
+        // EPIXADB10SR12 + check character: a 12-month renewal.
+        let renewal = crate::domain::Sku::build(crate::domain::SkuFields {
+            family: "EPIXAD".into(),
+            band: "B10".into(),
+            channel: crate::domain::sku::Channel::Standard,
+            transaction: crate::domain::sku::Transaction::Renewal,
+            term: 12,
+        })
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+        assert_eq!(
+            continues(&renewal, &end, day("2026-06-01")).as_deref(),
+            Some("Renews the subscription ending 2026-06-30; processed today it runs 2026-07-01 to 2027-06-30, contiguous.")
+        );
+        assert_eq!(
+            continues(&renewal, &end, day("2026-07-15")).as_deref(),
+            Some("Renews the subscription ending 2026-06-30; processed today it runs 2026-07-15 to 2027-07-14, the subscription has lapsed, so it starts on the day it is processed.")
+        );
+        let change = renewal.replacen("SR12", "SU01", 1);
+        assert_eq!(
+            continues(&change, &end, day("2026-06-01")).as_deref(),
+            Some("Changes the subscription ending 2026-06-30; processed today it runs 2026-06-01 to 2026-06-30, co-termed.")
+        );
+        assert_eq!(continues(&renewal, &None, day("2026-06-01")), None);
     }
 }

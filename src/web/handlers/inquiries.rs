@@ -180,6 +180,8 @@ pub struct ShowPage {
     pub can_quote: bool,
     pub can_answer: bool,
     pub today: String,
+    /// For the dates a renewal or change would run if processed today.
+    pub today_date: chrono::NaiveDate,
 }
 
 impl ShowPage {
@@ -264,6 +266,7 @@ async fn full_page(
         can_quote,
         can_answer,
         today: today.to_string(),
+        today_date: today,
     })
 }
 
