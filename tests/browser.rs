@@ -948,28 +948,7 @@ async fn a_reseller_renews_a_subscription_from_its_schedule() {
             .await
             .unwrap();
 
-    sign_in(c, &app.address, Who::DistributorStaff.email(), PASSWORD).await;
-    expect_heading(c, "Welcome, Sam Patel").await;
-    open(c, "Pricing inquiries", "Pricing inquiries").await;
-    follow(c, &reference).await;
-    click_button(c, "Send the quote").await;
-    expect_status(c, "is sent").await;
-    click_button(c, "Sign out").await;
-
-    sign_in(c, &app.address, Who::ResellerUser.email(), PASSWORD).await;
-    expect_heading(c, "Welcome, Lee Fischer").await;
-    open(c, "Pricing inquiries", "Pricing inquiries").await;
-    follow(c, &reference).await;
-    click_button(c, "Accept and place the order").await;
-    expect_status(c, "order SO-").await;
-    click_button(c, "Sign out").await;
-
-    sign_in(c, &app.address, Who::VendorAdmin.email(), PASSWORD).await;
-    expect_heading(c, "Welcome, Avery Whitfield").await;
-    open(c, "Orders", "Orders").await;
-    click_button(c, "Process placed orders now").await;
-    expect_status(c, "Processed 1 orders").await;
-    click_button(c, "Sign out").await;
+    quote_accept_and_process(c, &app.address, &reference).await;
 
     sign_in(c, &app.address, Who::ResellerUser.email(), PASSWORD).await;
     expect_heading(c, "Welcome, Lee Fischer").await;
@@ -1054,28 +1033,7 @@ async fn a_reseller_upgrades_a_subscription_from_its_schedule() {
             .await
             .unwrap();
 
-    sign_in(c, &app.address, Who::DistributorStaff.email(), PASSWORD).await;
-    expect_heading(c, "Welcome, Sam Patel").await;
-    open(c, "Pricing inquiries", "Pricing inquiries").await;
-    follow(c, &reference).await;
-    click_button(c, "Send the quote").await;
-    expect_status(c, "is sent").await;
-    click_button(c, "Sign out").await;
-
-    sign_in(c, &app.address, Who::ResellerUser.email(), PASSWORD).await;
-    expect_heading(c, "Welcome, Lee Fischer").await;
-    open(c, "Pricing inquiries", "Pricing inquiries").await;
-    follow(c, &reference).await;
-    click_button(c, "Accept and place the order").await;
-    expect_status(c, "order SO-").await;
-    click_button(c, "Sign out").await;
-
-    sign_in(c, &app.address, Who::VendorAdmin.email(), PASSWORD).await;
-    expect_heading(c, "Welcome, Avery Whitfield").await;
-    open(c, "Orders", "Orders").await;
-    click_button(c, "Process placed orders now").await;
-    expect_status(c, "Processed 1 orders").await;
-    click_button(c, "Sign out").await;
+    quote_accept_and_process(c, &app.address, &reference).await;
 
     // On the schedule: from today, ending with the entry it changes.
     sign_in(c, &app.address, Who::ResellerUser.email(), PASSWORD).await;
@@ -1091,6 +1049,33 @@ async fn a_reseller_upgrades_a_subscription_from_its_schedule() {
     )
     .await;
     b.client.clone().close().await.unwrap();
+}
+
+/// Sam quotes the submitted inquiry `reference` as proposed, Lee accepts it, and the vendor
+/// admin processes the order today; each signs out after.
+async fn quote_accept_and_process(c: &Client, base: &str, reference: &str) {
+    sign_in(c, base, Who::DistributorStaff.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Sam Patel").await;
+    open(c, "Pricing inquiries", "Pricing inquiries").await;
+    follow(c, reference).await;
+    click_button(c, "Send the quote").await;
+    expect_status(c, "is sent").await;
+    click_button(c, "Sign out").await;
+
+    sign_in(c, base, Who::ResellerUser.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Lee Fischer").await;
+    open(c, "Pricing inquiries", "Pricing inquiries").await;
+    follow(c, reference).await;
+    click_button(c, "Accept and place the order").await;
+    expect_status(c, "order SO-").await;
+    click_button(c, "Sign out").await;
+
+    sign_in(c, base, Who::VendorAdmin.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Avery Whitfield").await;
+    open(c, "Orders", "Orders").await;
+    click_button(c, "Process placed orders now").await;
+    expect_status(c, "Processed 1 orders").await;
+    click_button(c, "Sign out").await;
 }
 
 /// The page is no wider than the window (nothing cut off on a phone).

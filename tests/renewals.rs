@@ -489,27 +489,15 @@ async fn an_upgrade_asked_for_from_the_schedule_is_co_termed_with_the_entry() {
         .await
         .to_string()
     };
-    let r = dana
-        .post(
-            &format!("{inquiry_path}/submit"),
-            &[("version", &version().await)],
-        )
-        .await;
-    assert_eq!(r.status(), 303);
-    let r = staff
-        .post(
-            &format!("{inquiry_path}/quote"),
-            &[("version", &version().await)],
-        )
-        .await;
-    assert_eq!(r.status(), 303);
-    let r = dana
-        .post(
-            &format!("{inquiry_path}/accept"),
-            &[("version", &version().await)],
-        )
-        .await;
-    assert_eq!(r.status(), 303);
+    for (who, step) in [(&dana, "submit"), (&staff, "quote"), (&dana, "accept")] {
+        let r = who
+            .post(
+                &format!("{inquiry_path}/{step}"),
+                &[("version", &version().await)],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "{step}");
+    }
     partner_portal::jobs::process_orders(
         &app.db,
         today,

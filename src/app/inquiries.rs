@@ -447,6 +447,45 @@ async fn renewal_line(
     }
 }
 
+/// The distributor a draft that continues an entry goes to: the one that sold the entry if
+/// it still supplies the reseller, or else the reseller's first supplier.
+fn distributor_for(sold_by: Option<OrgId>, suppliers: &[OrgId]) -> Result<OrgId, Error> {
+    sold_by
+        .filter(|d| suppliers.contains(d))
+        .or_else(|| suppliers.first().copied())
+        .ok_or_else(|| Error::invalid("entries", "Your organisation has no distributor to ask."))
+}
+
+/// Adds a line that renews or changes `entry` to a draft, as the SKU it is (not typed).
+async fn add_continuing_line(
+    conn: &mut sqlx::AnyConnection,
+    inquiry: InquiryId,
+    sku: &Sku,
+    description: &str,
+    quantity: u32,
+    msrp: crate::domain::Cents,
+    entry: EntryId,
+) -> Result<(), Error> {
+    let text = sku.to_string();
+    store::add_line(
+        conn,
+        inquiry,
+        &NewLine {
+            entered: &text,
+            months: None,
+            legacy_sku: None,
+            sku: &text,
+            family: &sku.fields().family,
+            description,
+            quantity,
+            unit_msrp: msrp,
+            changes_entry: Some(entry),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 /// Starts draft inquiries that ask for renewal pricing of these schedule entries of the
 /// caller's reseller, one per end customer (an inquiry is for one end customer): one line per
 /// entry with its renewal SKU (same product, transaction R, the entry's term) and quantity,
@@ -502,13 +541,7 @@ pub async fn ask_renewal_pricing(ctx: &Ctx, entries: &[EntryId]) -> Result<Vec<I
     let mut tx = pool.begin().await?;
     let mut ids = Vec::with_capacity(drafts.len());
     for (first, lines) in &drafts {
-        let distributor = first
-            .sold_by
-            .filter(|d| suppliers.contains(d))
-            .or_else(|| suppliers.first().copied())
-            .ok_or_else(|| {
-                Error::invalid("entries", "Your organisation has no distributor to ask.")
-            })?;
+        let distributor = distributor_for(first.sold_by, &suppliers)?;
         let detail = format!("renewal of {} entries", lines.len());
         let id = open_draft(
             &mut tx,
@@ -518,21 +551,14 @@ pub async fn ask_renewal_pricing(ctx: &Ctx, entries: &[EntryId]) -> Result<Vec<I
         )
         .await?;
         for l in lines {
-            let text = l.sku.to_string();
-            store::add_line(
+            add_continuing_line(
                 &mut tx,
                 id,
-                &NewLine {
-                    entered: &text,
-                    months: None,
-                    legacy_sku: None,
-                    sku: &text,
-                    family: &l.sku.fields().family,
-                    description: &l.description,
-                    quantity: l.quantity,
-                    unit_msrp: l.msrp,
-                    changes_entry: Some(l.entry),
-                },
+                &l.sku,
+                &l.description,
+                l.quantity,
+                l.msrp,
+                l.entry,
             )
             .await?;
         }
@@ -680,12 +706,8 @@ pub async fn ask_change_pricing(
         }
     };
     let suppliers = crate::db::orgs::distributor_ids_of(pool, reseller).await?;
-    let distributor = offer
-        .entry
-        .sold_by
-        .filter(|d| suppliers.contains(d))
-        .or_else(|| suppliers.first().copied())
-        .ok_or_else(|| Error::invalid("product", "Your organisation has no distributor to ask."))?;
+    let distributor = distributor_for(offer.entry.sold_by, &suppliers)
+        .map_err(|_| Error::invalid("product", "Your organisation has no distributor to ask."))?;
     let mut tx = pool.begin().await?;
     let id = open_draft(
         &mut tx,
@@ -694,23 +716,7 @@ pub async fn ask_change_pricing(
         &format!("change of entry {entry}"),
     )
     .await?;
-    let text = sku.to_string();
-    store::add_line(
-        &mut tx,
-        id,
-        &NewLine {
-            entered: &text,
-            months: None,
-            legacy_sku: None,
-            sku: &text,
-            family,
-            description: &description,
-            quantity,
-            unit_msrp: msrp,
-            changes_entry: Some(entry),
-        },
-    )
-    .await?;
+    add_continuing_line(&mut tx, id, &sku, &description, quantity, msrp, entry).await?;
     tx.commit().await?;
     Ok(id)
 }

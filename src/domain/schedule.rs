@@ -328,15 +328,16 @@ mod tests {
     }
 
     #[test]
-    fn renewal_reminder_days_are_a_setting() {
-        let r = RenewalReminders::parse(" 30/120, 45 ").unwrap();
+    fn renewal_reminder_days_are_a_setting() -> Result<(), String> {
+        let r = RenewalReminders::parse(" 30/120, 45 ")?;
         assert_eq!(r.days(), [120, 45, 30]);
         assert_eq!(r.to_string(), "120, 45, 30");
         assert_eq!(r.horizon(), 120);
-        assert_eq!(RenewalReminders::parse("60 60").unwrap().days(), [60]);
+        assert_eq!(RenewalReminders::parse("60 60")?.days(), [60]);
         for bad in ["", "0", "366", "90, 60, 30, 10", "ninety", "٣٠"] {
             assert!(RenewalReminders::parse(bad).is_err(), "{bad}");
         }
+        Ok(())
     }
 
     #[test]

@@ -541,7 +541,7 @@ mod tests {
 
     #[test]
     fn a_long_reminder_lists_25_and_counts_the_rest() {
-        let on = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
+        let on = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap_or_default();
         let leads: Vec<String> = (1..=27).map(|i| format!("Lead {i}")).collect();
         let refs: Vec<(&str, NaiveDate)> = leads.iter().map(|c| (c.as_str(), on)).collect();
         let n = leads_expiring(&refs, "http://p");
