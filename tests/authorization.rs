@@ -256,6 +256,13 @@ const TABLE: &[Row] = &[
     ),
     row(
         "POST",
+        "/inquiries/{id}/lines/{line}/term",
+        "/inquiries/{acme_inquiry}/lines/999999/term",
+        &[],
+        [303, 403, 403, 404, 404, 404, 404, 404],
+    ),
+    row(
+        "POST",
         "/inquiries/{id}/lines/{line}/remove",
         "/inquiries/{acme_inquiry}/lines/999999/remove",
         &[],

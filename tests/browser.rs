@@ -939,6 +939,24 @@ async fn a_reseller_renews_a_subscription_from_its_schedule() {
     snap(c, "renewal-schedule-1366").await;
     click_button(c, "Ask for renewal pricing").await;
     expect_status(c, "asks for renewal pricing").await;
+    c.set_window_size(390, 844).await.unwrap();
+    snap(c, "renewal-draft-390").await;
+    assert_no_horizontal_scroll(c, "the renewal draft").await;
+    c.set_window_size(1366, 900).await.unwrap();
+    // Two years instead of one: the line keeps renewing the entry.
+    fill(c, "Renewal term (months)", "24").await;
+    let line_sku: String =
+        sqlx::query_scalar("SELECT sku FROM inquiry_lines ORDER BY id DESC LIMIT 1")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    click_button(c, &format!("Change the term of {line_sku}")).await;
+    find(
+        c,
+        Locator::XPath("//td/code[starts-with(., 'EPIXADB25SR24')]"),
+        "the 24-month renewal SKU",
+    )
+    .await;
     click_button(c, "Submit to Northwind Distribution").await;
     expect_status(c, "is sent to Northwind Distribution").await;
     click_button(c, "Sign out").await;
@@ -953,8 +971,13 @@ async fn a_reseller_renews_a_subscription_from_its_schedule() {
     sign_in(c, &app.address, Who::ResellerUser.email(), PASSWORD).await;
     expect_heading(c, "Welcome, Lee Fischer").await;
     open(c, "License schedules", "License schedules").await;
+    let new_end = new_start
+        .checked_add_months(chrono::Months::new(24))
+        .unwrap()
+        .pred_opt()
+        .unwrap();
     let renewal_row = format!(
-        "//tr[td/code[starts-with(., 'EPIXADB25SR12')] and td[normalize-space()='{new_start}']]"
+        "//tr[td/code[starts-with(., 'EPIXADB25SR24')] and td[normalize-space()='{new_start}'] and td[normalize-space()='{new_end}']]"
     );
     find(
         c,
@@ -1088,8 +1111,20 @@ async fn assert_no_horizontal_scroll(c: &Client, what: &str) {
         .await
         .unwrap();
     let (scroll, window) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
-    assert!(
-        scroll <= window,
-        "{what} is {scroll} px wide in a {window} px window"
-    );
+    if scroll > window {
+        // Name the innermost elements that stick out, to say what to fix.
+        let culprits = c
+            .execute(
+                "return Array.from(document.querySelectorAll('body *')).filter(e => \
+                   e.getBoundingClientRect().right > window.innerWidth + 1 && \
+                   !e.closest('.table-scroll') && \
+                   !Array.from(e.children).some(k => k.getBoundingClientRect().right > window.innerWidth + 1)) \
+                 .slice(0, 5).map(e => e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className + ' ' + \
+                   Math.round(e.getBoundingClientRect().right) + 'px');",
+                vec![],
+            )
+            .await
+            .unwrap();
+        panic!("{what} is {scroll} px wide in a {window} px window: {culprits}");
+    }
 }

@@ -516,3 +516,77 @@ async fn an_upgrade_asked_for_from_the_schedule_is_co_termed_with_the_entry() {
     assert_eq!(new_sku, sku);
     assert_eq!((date(&start), date(&end)), (today, old_end), "co-termed");
 }
+
+#[tokio::test]
+async fn a_renewal_lines_term_is_changed_on_the_draft_and_stays_linked() {
+    let app = spawn_app().await;
+    partner_portal::seed::seed_schedules(&app.db, app.clock.timestamp())
+        .await
+        .unwrap();
+    let entry: i64 = sqlx::query_scalar(
+        "SELECT id FROM license_entries WHERE sku LIKE 'EPIXADB25SN12%' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let r = dana
+        .post("/licenses/renew", &[("entries", &entry.to_string())])
+        .await;
+    let path = location(&r);
+    let inquiry: i64 = path.trim_start_matches("/inquiries/").parse().unwrap();
+    let line = app
+        .scalar(&format!(
+            "SELECT id FROM inquiry_lines WHERE inquiry_id = {inquiry}"
+        ))
+        .await;
+    let term_path = format!("{path}/lines/{line}/term");
+    let version = || async {
+        app.scalar(&format!(
+            "SELECT version FROM inquiries WHERE id = {inquiry}"
+        ))
+        .await
+        .to_string()
+    };
+    let page = dana.text(&path).await;
+    assert!(page.contains("Renewal term (months)") && page.contains("value=\"12\""));
+    // Another reseller finds nothing to change.
+    let alex = app.login_as(Who::OtherResellerAdmin).await;
+    let r = alex
+        .post(&term_path, &[("term", "24"), ("version", &version().await)])
+        .await;
+    assert_eq!(r.status(), 404);
+    // A wrong term: the message next to the field, the typed value kept, nothing changed.
+    let r = dana
+        .post(
+            &term_path,
+            &[("term", "sixty-one"), ("version", &version().await)],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains(&format!(
+        "id=\"term-{line}-error\">Enter a renewal term from 1 to 60 months."
+    )));
+    assert!(html.contains("value=\"sixty-one\""));
+    let r = dana
+        .post(&term_path, &[("term", "36"), ("version", &version().await)])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (sku, linked, msrp): (String, Option<i64>, i64) = sqlx::query_as(&format!(
+        "SELECT sku, changes_entry_id, unit_msrp FROM inquiry_lines WHERE id = {line}"
+    ))
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(sku.starts_with("EPIXADB25SR36"), "{sku}");
+    assert_eq!(linked, Some(entry), "still renews the entry");
+    // The 36-month MSRP of the price book, or 36/12 of the 12-month one (PRODUCT.md section 4).
+    let (m12, m36): (Option<i64>, Option<i64>) = sqlx::query_as(
+        "SELECT msrp_12, msrp_36 FROM prices WHERE currency = 'USD' AND family = 'EPIXAD' AND band = 'B25'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(msrp, m36.unwrap_or_else(|| m12.unwrap() * 3));
+}

@@ -252,6 +252,65 @@ pub async fn add_line(
     Ok(())
 }
 
+/// Changes the term of a draft's renewal line (PRODUCT.md section 5: the entry's term by
+/// default, changeable): the renewal SKU of the same product for `term` months (1 to 60), at
+/// its MSRP. Messages go to the field `term_<line>`.
+pub async fn change_renewal_term(
+    ctx: &Ctx,
+    id: InquiryId,
+    line: i64,
+    term: &str,
+    seen: Option<i64>,
+) -> Result<(), Error> {
+    use crate::domain::SkuFields;
+    let inquiry = load(ctx, id).await?;
+    ctx.require(editable(ctx, &inquiry), "change this inquiry")
+        .await?;
+    let l = inquiry
+        .lines
+        .iter()
+        .find(|l| l.id == line && l.changes_entry.is_some() && is_renewal(&l.sku))
+        .ok_or(Error::NotFound)?;
+    let Some(term) = term
+        .trim()
+        .parse::<u8>()
+        .ok()
+        .filter(|t| (1..=60).contains(t))
+    else {
+        return Err(Error::invalid(
+            &format!("term_{line}"),
+            "Enter a renewal term from 1 to 60 months.",
+        ));
+    };
+    let current = Sku::parse(&l.sku).map_err(anyhow::Error::from)?;
+    let sku = Sku::build(SkuFields {
+        term,
+        ..current.fields().clone()
+    })
+    .map_err(anyhow::Error::from)?;
+    let snapshot = catalogue::snapshot(&ctx.db.pool, catalogue::DEFAULT_CURRENCY).await?;
+    let (description, msrp) = match snapshot.availability(&sku, ctx.today) {
+        crate::domain::catalogue::Availability::Orderable { description, msrp } => {
+            (description, msrp)
+        }
+        crate::domain::catalogue::Availability::NotOrderable { reason, .. } => {
+            return Err(Error::invalid(
+                &format!("term_{line}"),
+                format!("{sku}: {reason}"),
+            ))
+        }
+    };
+    let mut tx = ctx.db.pool.begin().await?;
+    claim_version(&mut tx, &inquiry, seen).await?;
+    if !store::set_continuing_sku(&mut tx, inquiry.id, line, sku.as_str(), &description, msrp)
+        .await?
+    {
+        return Err(Error::NotFound);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Removes a line of a draft.
 pub async fn remove_line(
     ctx: &Ctx,

@@ -275,6 +275,30 @@ pub async fn add_line(
     Ok(())
 }
 
+/// Replaces the SKU of a line that continues an entry (a renewal's other term): false when the
+/// inquiry has no such line.
+pub async fn set_continuing_sku(
+    conn: &mut AnyConnection,
+    inquiry: InquiryId,
+    line: i64,
+    sku: &str,
+    description: &str,
+    unit_msrp: crate::domain::Cents,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE inquiry_lines SET entered = $1, sku = $1, months = NULL, legacy_sku = NULL, description = $2, unit_msrp = $3 \
+         WHERE id = $4 AND inquiry_id = $5 AND changes_entry_id IS NOT NULL",
+    )
+    .bind(sku)
+    .bind(description)
+    .bind(unit_msrp.cents())
+    .bind(line)
+    .bind(inquiry.0)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 pub async fn remove_line(
     conn: &mut AnyConnection,
     inquiry: InquiryId,

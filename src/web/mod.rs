@@ -112,6 +112,11 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
         ),
         (
             "POST",
+            "/inquiries/{id}/lines/{line}/term",
+            web::post().to(inquiries::change_term),
+        ),
+        (
+            "POST",
             "/inquiries/{id}/submit",
             web::post().to(inquiries::submit),
         ),

@@ -182,6 +182,8 @@ pub struct ShowPage {
     pub today: String,
     /// For the dates a renewal or change would run if processed today.
     pub today_date: chrono::NaiveDate,
+    /// A renewal term typed that was refused: (line, what was typed), shown again.
+    pub typed_term: Option<(i64, String)>,
 }
 
 impl ShowPage {
@@ -190,6 +192,25 @@ impl ShowPage {
     }
     pub fn line_error(&self, line: &i64) -> Option<&str> {
         self.errors.get(&format!("line_{line}"))
+    }
+    pub fn term_error(&self, line: &i64) -> Option<&str> {
+        self.errors.get(&format!("term_{line}"))
+    }
+    /// The term field of a renewal line: what was typed when refused, else the SKU's term.
+    pub fn term_value(&self, line: &crate::db::inquiries::Line) -> String {
+        match &self.typed_term {
+            Some((id, typed)) if *id == line.id => typed.clone(),
+            _ => line
+                .sku
+                .get(11..13)
+                .unwrap_or("")
+                .trim_start_matches('0')
+                .to_string(),
+        }
+    }
+    /// Whether a line is a renewal whose term the reseller may change here.
+    pub fn term_changeable(&self, line: &crate::db::inquiries::Line) -> bool {
+        self.editable && line.changes_entry.is_some() && app::orders::is_renewal(&line.sku)
     }
 }
 
@@ -267,6 +288,7 @@ async fn full_page(
         can_answer,
         today: today.to_string(),
         today_date: today,
+        typed_term: None,
     })
 }
 
@@ -338,6 +360,37 @@ pub async fn add_line(
         Err(app::Error::Invalid(errors)) => {
             let inquiry = load(&user, *path).await?;
             render::invalid(&show_page(&user, inquiry, form, errors).await?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TermForm {
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    term: String,
+}
+
+/// A renewal line's term, changed on the draft (the link to its entry stays).
+pub async fn change_term(
+    user: CurrentUser,
+    path: web::Path<(InquiryId, i64)>,
+    form: CsrfForm<TermForm>,
+) -> Result<HttpResponse, AppError> {
+    let (id, line) = path.into_inner();
+    let form = form.0;
+    let seen = form.version.parse().ok();
+    match app::inquiries::change_renewal_term(&user.ctx, id, line, &form.term, seen).await {
+        Ok(()) => Ok(render::see_other(&format!("/inquiries/{id}"))),
+        Err(app::Error::Invalid(errors)) => {
+            let inquiry = load(&user, id).await?;
+            let page = show_page(&user, inquiry, LineForm::default(), errors).await?;
+            render::invalid(&ShowPage {
+                typed_term: Some((line, form.term)),
+                ..page
+            })
         }
         Err(e) => Err(e.into()),
     }
