@@ -156,6 +156,13 @@ const TABLE: &[Row] = &[
     ),
     row(
         "GET",
+        "/orders/{id}",
+        "/orders/999999",
+        &[],
+        [303, 404, 403, 404, 404, 404, 404, 404],
+    ),
+    row(
+        "GET",
         "/licenses.csv",
         "/licenses.csv",
         &[],

@@ -1071,6 +1071,25 @@ async fn a_reseller_upgrades_a_subscription_from_its_schedule() {
         "the co-termed upgrade on the schedule",
     )
     .await;
+    // Its order's page, from the schedule's order number, says what the line changed.
+    let order_ref: String =
+        sqlx::query_scalar("SELECT reference FROM orders ORDER BY id DESC LIMIT 1")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    follow(c, &order_ref).await;
+    expect_heading(c, &format!("Order {order_ref}")).await;
+    find(
+        c,
+        Locator::XPath(&format!(
+            "//*[contains(., 'Changed the subscription ending {old_end}, co-termed with it.')]"
+        )),
+        "what the order's line changed",
+    )
+    .await;
+    c.set_window_size(390, 844).await.unwrap();
+    snap(c, "order-page-390").await;
+    assert_no_horizontal_scroll(c, "the order page").await;
     b.client.clone().close().await.unwrap();
 }
 

@@ -294,6 +294,21 @@ async fn renewal_reminders_go_to_the_distributor_that_sold_and_skip_renewed_entr
             .unwrap()
         }
     };
+    // Northwind supplies Bluepeak and sees the entry, but the order is Southbridge's: no link.
+    let (order, reference): (i64, String) = sqlx::query_as(&format!(
+        "SELECT o.id, o.reference FROM orders o JOIN license_entries e ON e.order_id = o.id WHERE e.id = {bluepeak}"
+    ))
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let northwind = app.login_as(Who::DistributorStaff).await;
+    let schedule = northwind.text("/licenses?reseller=Bluepeak").await;
+    assert!(schedule.contains(&reference), "{schedule}");
+    assert!(!schedule.contains(&format!("href=\"/orders/{order}\"")));
+    assert_eq!(
+        northwind.get(&format!("/orders/{order}")).await.status(),
+        404
+    );
     let link = format!("/licenses?ends_from=2027-03-01&ends_to=2027-03-01&renew={bluepeak}");
     let mail = body("admin@other-reseller.example").await;
     assert!(mail.contains(&link), "{mail}");
@@ -498,6 +513,25 @@ async fn an_upgrade_asked_for_from_the_schedule_is_co_termed_with_the_entry() {
             .await;
         assert_eq!(r.status(), 303, "{step}");
     }
+    // The order's page says what the line changes; only its reseller and distributor see it.
+    let order = app
+        .scalar(&format!(
+            "SELECT id FROM orders WHERE inquiry_id = {inquiry}"
+        ))
+        .await;
+    let order_path = format!("/orders/{order}");
+    let page = dana.text(&order_path).await;
+    assert!(page.contains("placed, waiting to be processed"), "{page}");
+    assert!(page.contains(&says), "{page}");
+    assert!(page.contains(&format!("href=\"/inquiries/{inquiry}\"")));
+    assert!(dana
+        .text("/orders")
+        .await
+        .contains(&format!("href=\"{order_path}\"")));
+    assert_eq!(staff.get(&order_path).await.status(), 200);
+    assert_eq!(alex.get(&order_path).await.status(), 404);
+    let cam = app.login_as(Who::ChannelManager).await;
+    assert_eq!(cam.get(&order_path).await.status(), 403);
     partner_portal::jobs::process_orders(
         &app.db,
         today,
@@ -507,6 +541,19 @@ async fn an_upgrade_asked_for_from_the_schedule_is_co_termed_with_the_entry() {
     )
     .await
     .unwrap();
+    assert!(dana
+        .text("/licenses")
+        .await
+        .contains(&format!("href=\"{order_path}\"")));
+    let page = dana.text(&order_path).await;
+    assert!(
+        page.contains(&format!("processed, completion date {today}"))
+            && page.contains(&format!(
+                "Changed the subscription ending {old_end}, co-termed with it."
+            ))
+            && page.contains(&format!("<td>{today}</td><td>{old_end}</td>")),
+        "{page}"
+    );
     let (new_sku, start, end): (String, String, String) = sqlx::query_as(&format!(
         "SELECT e.sku, e.start_date, e.end_date FROM license_entries e JOIN orders o ON o.id = e.order_id WHERE o.inquiry_id = {inquiry}"
     ))

@@ -183,6 +183,42 @@ async fn tell_placed(
     Ok(())
 }
 
+/// An order as its page shows it.
+pub struct OrderView {
+    pub order: store::Order,
+    pub lines: Vec<store::ShownLine>,
+    /// The schedule entries it created: (SKU, description, quantity, start, end).
+    pub entries: Vec<(String, String, i64, String, String)>,
+    /// For a placed order during a maintenance window: when the window ends (UTC seconds).
+    pub waits_until: Option<i64>,
+}
+
+/// One order of the caller's organisation (the vendor admin: any); channel account managers
+/// do not see orders (403), another organisation's order is not found.
+pub async fn show(ctx: &Ctx, id: OrderId) -> Result<OrderView, Error> {
+    ctx.require(
+        ctx.role != Some(crate::domain::AccessRole::ChannelManager),
+        "see orders",
+    )
+    .await?;
+    let pool = &ctx.db.pool;
+    let order = store::get(pool, ctx.scope, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let waits_until = match order.completed_on {
+        Some(_) => None,
+        None => crate::db::maintenance::active(pool, ctx.now)
+            .await?
+            .map(|w| w.ends_at),
+    };
+    Ok(OrderView {
+        lines: store::shown_lines(pool, id).await?,
+        entries: store::entries_of_order(pool, id).await?,
+        waits_until,
+        order,
+    })
+}
+
 /// Why a renewal of an entry is refused: another order renews it already.
 fn renewed_already(earlier: &str) -> String {
     format!("This entry is renewed by order {earlier} already: renew the entry that order adds once it is processed.")

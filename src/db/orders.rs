@@ -2,7 +2,7 @@
 //! the caller's scope: the reseller's own, a distributor's, or all for the vendor.
 
 pub use super::Scope;
-use crate::domain::{Cents, EntryId, OrderId, OrgId};
+use crate::domain::{Cents, EntryId, InquiryId, OrderId, OrgId};
 use chrono::NaiveDate;
 use sqlx::{AnyConnection, AnyPool, Row};
 
@@ -18,12 +18,17 @@ pub struct Order {
     pub total_net: Cents,
     pub created_at: i64,
     pub completed_on: Option<String>,
+    /// When it was processed (UTC seconds).
+    pub processed_at: Option<i64>,
+    /// The pricing inquiry whose quote it was placed from, if any: (id, reference).
+    pub inquiry: Option<(InquiryId, String)>,
 }
 
 const SELECT: &str = "SELECT o.id, o.reference, o.reseller_id, r.name AS reseller_name, d.name AS distributor_name, \
-       o.end_customer_id, e.name AS end_customer_name, o.total_net, o.created_at, p.completed_on \
+       o.end_customer_id, e.name AS end_customer_name, o.total_net, o.created_at, p.completed_on, p.processed_at, o.inquiry_id, i.reference AS inquiry_reference \
      FROM orders o JOIN organisations r ON r.id = o.reseller_id JOIN organisations d ON d.id = o.distributor_id \
-     JOIN end_customers e ON e.id = o.end_customer_id LEFT JOIN order_processing p ON p.order_id = o.id";
+     JOIN end_customers e ON e.id = o.end_customer_id LEFT JOIN order_processing p ON p.order_id = o.id \
+     LEFT JOIN inquiries i ON i.id = o.inquiry_id";
 
 const SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND o.reseller_id = $2) OR ($1 = 'distributor' AND o.distributor_id = $2))";
 
@@ -39,7 +44,79 @@ fn order(r: &sqlx::any::AnyRow) -> Result<Order, sqlx::Error> {
         total_net: Cents::new(r.try_get("total_net")?),
         created_at: r.try_get("created_at")?,
         completed_on: r.try_get("completed_on")?,
+        processed_at: r.try_get("processed_at")?,
+        inquiry: match (
+            r.try_get::<Option<i64>, _>("inquiry_id")?,
+            r.try_get::<Option<String>, _>("inquiry_reference")?,
+        ) {
+            (Some(id), Some(reference)) => Some((InquiryId(id), reference)),
+            _ => None,
+        },
     })
+}
+
+/// One order in scope.
+pub async fn get(pool: &AnyPool, scope: Scope, id: OrderId) -> Result<Option<Order>, sqlx::Error> {
+    let (kind, org) = scope.params();
+    sqlx::query(&format!("{SELECT} WHERE {SCOPE} AND o.id = $3"))
+        .bind(kind)
+        .bind(org)
+        .bind(id.0)
+        .fetch_optional(pool)
+        .await?
+        .as_ref()
+        .map(order)
+        .transpose()
+}
+
+/// A line of an order as its page shows it, with the entry it renews or changes.
+pub struct ShownLine {
+    pub sku: String,
+    pub description: String,
+    pub quantity: i64,
+    pub unit_msrp: Cents,
+    pub net: Cents,
+    /// The end date of the entry a renewal or change continues.
+    pub changes_end: Option<String>,
+    /// That entry's SKU.
+    pub changes_sku: Option<String>,
+}
+
+pub async fn shown_lines(pool: &AnyPool, order: OrderId) -> Result<Vec<ShownLine>, sqlx::Error> {
+    sqlx::query(
+        "SELECT l.sku, l.description, l.quantity, l.unit_msrp, l.net, e.end_date, e.sku AS entry_sku \
+         FROM order_lines l LEFT JOIN license_entries e ON e.id = l.changes_entry_id \
+         WHERE l.order_id = $1 ORDER BY l.line_no",
+    )
+    .bind(order.0)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(ShownLine {
+            sku: r.try_get("sku")?,
+            description: r.try_get("description")?,
+            quantity: r.try_get("quantity")?,
+            unit_msrp: Cents::new(r.try_get("unit_msrp")?),
+            net: Cents::new(r.try_get("net")?),
+            changes_end: r.try_get("end_date")?,
+            changes_sku: r.try_get("entry_sku")?,
+        })
+    })
+    .collect()
+}
+
+/// The schedule entries an order created: (SKU, description, quantity, start, end).
+pub async fn entries_of_order(
+    pool: &AnyPool,
+    order: OrderId,
+) -> Result<Vec<(String, String, i64, String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT sku, description, quantity, start_date, end_date FROM license_entries WHERE order_id = $1 ORDER BY id",
+    )
+    .bind(order.0)
+    .fetch_all(pool)
+    .await
 }
 
 /// Newest first, at most 200 (the page says so when there are more).
@@ -159,6 +236,8 @@ pub struct Entry {
     pub end_customer_id: i64,
     pub end_customer_name: String,
     pub order_reference: String,
+    /// The order that created it (none for imported entries) and that order's distributor.
+    pub order: Option<(OrderId, OrgId)>,
     pub sku: String,
     pub description: String,
     pub quantity: i64,
@@ -167,8 +246,9 @@ pub struct Entry {
 }
 
 const ENTRY_SELECT: &str = "SELECT l.id, r.name AS reseller_name, l.end_customer_id, e.name AS end_customer_name, \
-        l.order_reference, l.sku, l.description, l.quantity, l.start_date, l.end_date \
-     FROM license_entries l JOIN organisations r ON r.id = l.reseller_id JOIN end_customers e ON e.id = l.end_customer_id";
+        l.order_reference, l.order_id, o.distributor_id AS order_distributor, l.sku, l.description, l.quantity, l.start_date, l.end_date \
+     FROM license_entries l JOIN organisations r ON r.id = l.reseller_id JOIN end_customers e ON e.id = l.end_customer_id \
+     LEFT JOIN orders o ON o.id = l.order_id";
 
 const ENTRY_SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND l.reseller_id = $2) \
      OR ($1 = 'distributor' AND l.reseller_id IN (SELECT reseller_id FROM reseller_distributors WHERE distributor_id = $2)))";
@@ -180,6 +260,13 @@ fn entry(r: &sqlx::any::AnyRow) -> Result<Entry, sqlx::Error> {
         end_customer_id: r.try_get("end_customer_id")?,
         end_customer_name: r.try_get("end_customer_name")?,
         order_reference: r.try_get("order_reference")?,
+        order: match (
+            r.try_get::<Option<i64>, _>("order_id")?,
+            r.try_get::<Option<i64>, _>("order_distributor")?,
+        ) {
+            (Some(o), Some(d)) => Some((OrderId(o), OrgId(d))),
+            _ => None,
+        },
         sku: r.try_get("sku")?,
         description: r.try_get("description")?,
         quantity: r.try_get("quantity")?,

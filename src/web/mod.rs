@@ -180,6 +180,7 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
         ("GET", "/orders/new", web::get().to(order_form::new_form)),
         ("POST", "/orders", web::post().to(order_form::submit)),
         ("POST", "/orders/process", web::post().to(orders::process)),
+        ("GET", "/orders/{id}", web::get().to(orders::show)),
         ("GET", "/licenses", web::get().to(orders::licenses)),
         (
             "GET",

@@ -190,6 +190,22 @@ impl crate::db::inquiries::Line {
     }
 }
 
+impl crate::db::orders::ShownLine {
+    /// For a placed order: the dates it would run if processed today; once processed, which
+    /// entry it continued (the entries it created have the dates).
+    pub fn continues(&self, today: &chrono::NaiveDate, processed: bool) -> Option<String> {
+        if !processed {
+            return continues(&self.sku, &self.changes_end, *today);
+        }
+        let end = self.changes_end.as_deref()?;
+        Some(if crate::app::orders::is_renewal(&self.sku) {
+            format!("Renewed the subscription ending {end}.")
+        } else {
+            format!("Changed the subscription ending {end}, co-termed with it.")
+        })
+    }
+}
+
 impl crate::db::quotes::QuoteLine {
     pub fn continues(&self, today: &chrono::NaiveDate) -> Option<String> {
         continues(&self.sku, &self.changes_end, *today)

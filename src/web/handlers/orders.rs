@@ -41,6 +41,50 @@ pub async fn list(user: CurrentUser) -> Result<HttpResponse, AppError> {
     render::page(&page)
 }
 
+#[derive(Template)]
+#[template(path = "pages/orders/show.html")]
+pub struct OrderPage {
+    pub chrome: Chrome,
+    pub view: crate::app::orders::OrderView,
+    pub today: chrono::NaiveDate,
+}
+
+impl OrderPage {
+    pub fn placed(&self) -> String {
+        crate::clock::format_timestamp(self.view.order.created_at)
+    }
+    pub fn processed(&self) -> String {
+        self.view
+            .order
+            .processed_at
+            .map(crate::clock::format_timestamp)
+            .unwrap_or_default()
+    }
+    pub fn window_ends(&self) -> String {
+        self.view
+            .waits_until
+            .map(crate::clock::format_timestamp)
+            .unwrap_or_default()
+    }
+    pub fn money(&self, c: &crate::domain::Cents) -> String {
+        c.with_currency(crate::db::catalogue::DEFAULT_CURRENCY)
+    }
+}
+
+/// One order: its lines (with the entries they renew or change), status history, and the
+/// schedule entries it created.
+pub async fn show(
+    user: CurrentUser,
+    path: web::Path<crate::domain::OrderId>,
+) -> Result<HttpResponse, AppError> {
+    let view = crate::app::orders::show(&user.ctx, *path).await?;
+    render::page(&OrderPage {
+        chrome: Chrome::new(&user, "/orders", format!("Order {}", view.order.reference))?,
+        today: user.ctx.today,
+        view,
+    })
+}
+
 pub async fn process(user: CurrentUser, _f: CsrfForm<NoFields>) -> Result<HttpResponse, AppError> {
     let today = user.ctx.today;
     let stats = crate::app::orders::process_now(&user.ctx).await?;
@@ -63,6 +107,16 @@ pub struct Row {
 }
 
 impl Row {
+    /// The order that created the entry, when the viewer may open it (a distributor sees only
+    /// its own orders of a reseller it supplies).
+    pub fn order_link(&self, viewer: &crate::db::Scope) -> Option<crate::domain::OrderId> {
+        let (order, sold_by) = self.entry.order?;
+        match viewer {
+            crate::db::Scope::Distributor(d) if *d != sold_by => None,
+            _ => Some(order),
+        }
+    }
+
     /// A standard subscription that has not ended can get a co-termed upgrade or add-on.
     pub fn changeable(&self) -> bool {
         self.renewable() && self.status != EntryStatus::Expired
@@ -96,6 +150,8 @@ pub struct LicensesPage {
     pub many_resellers: bool,
     /// A reseller's people choose entries and ask for their renewal pricing.
     pub can_renew: bool,
+    /// Whose page it is, for the links to orders.
+    pub viewer: crate::db::Scope,
 }
 
 impl LicensesPage {
@@ -275,6 +331,7 @@ pub async fn licenses(
         errors,
         many_resellers: user.org_kind != crate::domain::OrgKind::Reseller,
         can_renew: user.org_kind == crate::domain::OrgKind::Reseller,
+        viewer: scope,
     };
     render::page(&page)
 }
