@@ -319,3 +319,30 @@ async fn who_sees_which_msp_and_closing_a_month() {
         403
     );
 }
+
+#[tokio::test]
+async fn an_end_user_named_like_a_formula_is_not_a_formula_in_the_statement() {
+    let app = spawn_app().await;
+    let alex = app.login_as(Who::OtherResellerAdmin).await;
+    let sku = msp_sku("EPIXAD", "B10");
+    let evil = "=HYPERLINK(\"https://evil.example\",\"Open\")";
+    assert_eq!(
+        report(&alex, "2026-03", evil, &sku, "3").await.status(),
+        303
+    );
+    let bluepeak = app.id_of_org("Bluepeak Managed Services").await;
+    // The distributor that supplies Bluepeak downloads it.
+    let staff = app.login_as(Who::DistributorStaff).await;
+    let csv = staff
+        .text(&format!(
+            "/msp/statement.csv?month=2026-03&reseller={bluepeak}"
+        ))
+        .await;
+    assert!(
+        csv.contains(
+            "2026-03-01,2026-03-31,\"'=HYPERLINK(\"\"https://evil.example\"\",\"\"Open\"\")\","
+        ),
+        "{csv}"
+    );
+    assert!(!csv.contains(",\"=HYPERLINK") && !csv.contains(",=HYPERLINK"));
+}

@@ -295,3 +295,57 @@ async fn sign_in_is_throttled_after_five_attempts_on_one_account() {
         303
     );
 }
+
+#[tokio::test]
+async fn nothing_signed_in_is_cached_and_static_files_are() {
+    let app = spawn_app().await;
+    partner_portal::seed::seed_schedules(&app.db, app.clock.timestamp())
+        .await
+        .unwrap();
+    let lee = app.login_as(Who::ResellerAdmin).await;
+    let customer = app
+        .scalar("SELECT id FROM end_customers WHERE name = 'Harbour Logistics Ltd'")
+        .await;
+    for path in [
+        "/".to_string(),
+        "/api-tokens".to_string(),
+        "/licenses".to_string(),
+        "/licenses.csv".to_string(),
+        format!("/licenses/{customer}/pdf"),
+    ] {
+        let r = lee.get(&path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(
+            r.headers()
+                .get("cache-control")
+                .and_then(|v| v.to_str().ok()),
+            Some("no-store"),
+            "{path}"
+        );
+    }
+    let css = lee.get("/static/app.css").await;
+    assert_eq!(
+        css.headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("public, max-age=3600")
+    );
+}
+
+#[tokio::test]
+async fn a_customer_named_like_a_formula_is_not_a_formula_in_the_schedule_csv() {
+    let app = spawn_app().await;
+    partner_portal::seed::seed_schedules(&app.db, app.clock.timestamp())
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE end_customers SET name = '@SUM(1+1)*cmd' WHERE name = 'Harbour Logistics Ltd'",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let staff = app.login_as(Who::DistributorStaff).await;
+    let csv = staff.text("/licenses.csv").await;
+    assert!(csv.contains("\n'@SUM(1+1)*cmd,Acme Secure IT,"), "{csv}");
+    assert!(!csv.contains("\n@SUM"));
+}

@@ -111,11 +111,11 @@ pub const CSV_HEADER: [&str; 11] = [
 
 /// The results as CSV (money as a decimal with two places, as spreadsheets expect).
 pub fn to_csv(rows: &[Translation], currency: &str) -> anyhow::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(CSV_HEADER)?;
+    let mut w = crate::domain::csv_export::CsvOut::default();
+    w.row(CSV_HEADER)?;
     for t in rows {
         let msrp = t.msrp().map(|c| c.decimal()).unwrap_or_default();
-        w.write_record([
+        w.row([
             t.input.line.to_string(),
             t.input.sku.clone(),
             t.input.months.map(|m| m.to_string()).unwrap_or_default(),
@@ -129,8 +129,7 @@ pub fn to_csv(rows: &[Translation], currency: &str) -> anyhow::Result<Vec<u8>> {
             t.suggested().unwrap_or_default(),
         ])?;
     }
-    w.into_inner()
-        .map_err(|e| anyhow::anyhow!("could not write the CSV: {e}"))
+    w.finish()
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 
 pub mod catalogue;
 pub mod contact;
+pub mod csv_export;
 pub mod email;
 pub mod field_errors;
 pub mod ids;

@@ -80,9 +80,3 @@ pub fn csv_download(body: impl Into<Vec<u8>>, filename: &str) -> HttpResponse {
         ))
         .body(body.into())
 }
-
-/// The bytes of a finished CSV writer.
-pub fn csv_bytes(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, AppError> {
-    w.into_inner()
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("could not write the CSV: {e}")))
-}

@@ -280,9 +280,9 @@ fn statement_csv_bytes(
     first: NaiveDate,
     last: NaiveDate,
 ) -> Result<Vec<u8>, AppError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = crate::domain::csv_export::CsvOut::default();
     let money = |c: crate::domain::Cents| c.decimal();
-    w.write_record([
+    w.row([
         "Start Date",
         "End Date",
         "End User Identifier",
@@ -295,7 +295,7 @@ fn statement_csv_bytes(
     ])
     .map_err(anyhow::Error::from)?;
     for r in &s.rows {
-        w.write_record([
+        w.row([
             r.start.to_string(),
             r.end.to_string(),
             r.end_user.clone(),
@@ -308,7 +308,7 @@ fn statement_csv_bytes(
         ])
         .map_err(anyhow::Error::from)?;
     }
-    w.write_record([
+    w.row([
         first.to_string(),
         last.to_string(),
         "Total".into(),
@@ -320,7 +320,7 @@ fn statement_csv_bytes(
         money(s.total_price),
     ])
     .map_err(anyhow::Error::from)?;
-    render::csv_bytes(w)
+    Ok(w.finish()?)
 }
 
 #[derive(Deserialize)]

@@ -401,7 +401,7 @@ pub async fn licenses_csv(
 
 /// The schedule rows as CSV, with a header.
 fn schedule_csv(rows: &[Row]) -> Result<Vec<u8>, AppError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = crate::domain::csv_export::CsvOut::default();
     let header = [
         "end_customer",
         "reseller",
@@ -413,10 +413,10 @@ fn schedule_csv(rows: &[Row]) -> Result<Vec<u8>, AppError> {
         "order",
         "status",
     ];
-    w.write_record(header).map_err(anyhow::Error::from)?;
+    w.row(header).map_err(anyhow::Error::from)?;
     for r in rows {
         let e = &r.entry;
-        w.write_record([
+        w.row([
             e.end_customer_name.as_str(),
             e.reseller_name.as_str(),
             e.description.as_str(),
@@ -429,7 +429,7 @@ fn schedule_csv(rows: &[Row]) -> Result<Vec<u8>, AppError> {
         ])
         .map_err(anyhow::Error::from)?;
     }
-    render::csv_bytes(w)
+    Ok(w.finish()?)
 }
 
 /// One end customer's schedule as a PDF. Another organisation's end customer is not found.
