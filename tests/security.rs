@@ -349,3 +349,62 @@ async fn a_customer_named_like_a_formula_is_not_a_formula_in_the_schedule_csv() 
     assert!(csv.contains("\n'@SUM(1+1)*cmd,Acme Secure IT,"), "{csv}");
     assert!(!csv.contains("\n@SUM"));
 }
+
+#[tokio::test]
+async fn a_password_change_ends_the_other_sessions_and_renews_this_one() {
+    let app = spawn_app().await;
+    // The same person signed in twice: the victim, and a stolen session elsewhere.
+    let c = app.client();
+    let r = c.login(Who::ResellerUser.email(), PASSWORD).await;
+    let before = session_cookie(&r).expect("a session at sign-in");
+    let thief = app.login_as(Who::ResellerUser).await;
+    assert_eq!(thief.get("/").await.status(), 200);
+
+    let r = c
+        .post(
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "brand-new-password"),
+                ("confirm_password", "brand-new-password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let after = session_cookie(&r).expect("a new session id");
+    assert_ne!(before, after);
+    // Still signed in here, told so; the other session is gone.
+    let page = c.text("/account").await;
+    assert!(page.contains("Everywhere else you were signed in, you are signed out now"));
+    let r = thief.get("/").await;
+    assert_eq!((r.status().as_u16(), location(&r)), (303, "/login".into()));
+    let user = app.id_of_user(Who::ResellerUser.email()).await;
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM sessions WHERE user_id = {user}"
+        ))
+        .await,
+        1
+    );
+    // The old id of this session does not come back either.
+    let replay = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = replay
+        .get(c.url("/"))
+        .header("Cookie", &before)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    // The person is told by mail.
+    let subjects: Vec<String> = sqlx::query_scalar(
+        "SELECT subject FROM outbox WHERE to_address = $1 AND kind = 'password_changed'",
+    )
+    .bind(Who::ResellerUser.email())
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(subjects, ["Your Partner Portal password was changed"]);
+}

@@ -14,7 +14,8 @@ pub struct PasswordChange {
 }
 
 /// Changes the caller's password (errors on `current_password`, `new_password`,
-/// `confirm_password`).
+/// `confirm_password`), ends every session of the person (the web layer gives the current one
+/// a new id) and tells them by mail, in one transaction.
 pub async fn change_password(ctx: &Ctx, change: PasswordChange) -> Result<(), Error> {
     let user = ctx.user.ok_or(Error::Forbidden)?;
     let pool = &ctx.db.pool;
@@ -32,8 +33,39 @@ pub async fn change_password(ctx: &Ctx, change: PasswordChange) -> Result<(), Er
         return Err(Error::Invalid(errors));
     }
     let hash = super::password::hash(change.new).await?;
-    users::set_password(pool, user, &hash).await?;
-    let email = ctx.actor.email.clone().unwrap_or_default();
-    crate::db::audit::record(pool, &ctx.actor, "password_changed", &email, "", ctx.now).await?;
+    let person = users::get_with_org(pool, user)
+        .await?
+        .map(|u| crate::domain::contact::Person {
+            user_id: user.0,
+            name: u.user.display_name,
+            email: u.user.email,
+        })
+        .ok_or(Error::Forbidden)?;
+    let mut tx = pool.begin().await?;
+    users::set_password(&mut *tx, user, &hash).await?;
+    let ended = crate::db::sessions::delete_for_user(&mut tx, user).await?;
+    crate::db::audit::record(
+        &mut *tx,
+        &ctx.actor,
+        "password_changed",
+        &person.email,
+        &format!("{ended} sessions ended"),
+        ctx.now,
+    )
+    .await?;
+    let notice = crate::mail::notices::password_changed(
+        &crate::clock::format_timestamp(ctx.now),
+        &ctx.public_url,
+    );
+    crate::mail::notify::queue_personal(
+        &mut tx,
+        &person,
+        &format!("user:{}:password:{}", user.0, ctx.now),
+        &notice,
+        &ctx.public_url,
+        ctx.now,
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }

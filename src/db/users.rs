@@ -241,11 +241,15 @@ pub async fn set_disabled_in_org(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn set_password(pool: &AnyPool, id: UserId, hash: &str) -> Result<(), sqlx::Error> {
+pub async fn set_password(
+    conn: &mut AnyConnection,
+    id: UserId,
+    hash: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(hash)
         .bind(id.0)
-        .execute(pool)
+        .execute(conn)
         .await?;
     Ok(())
 }

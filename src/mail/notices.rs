@@ -233,6 +233,20 @@ pub fn nfr_allotment_issued(
     }
 }
 
+/// A person's password was changed (by them, signed in): the other sessions were ended.
+pub fn password_changed(when: &str, public_url: &str) -> Notice {
+    Notice {
+        kind: "password_changed".into(),
+        subject: "Your Partner Portal password was changed".into(),
+        heading: "Your password was changed".into(),
+        paragraphs: vec![
+            format!("Your password was changed on {when}. Every other place you were signed in has been signed out."),
+            "If you did not change it, tell your organisation's portal administrator at once: they can disable the account and set a new password.".into(),
+        ],
+        action: Some(("Sign in".into(), format!("{public_url}/login"))),
+    }
+}
+
 /// A reseller's partner level changed, for its `partner_program` role.
 pub fn partner_level_changed(
     before: PartnerLevel,

@@ -101,6 +101,29 @@ pub async fn queue_for(
     Ok(queued)
 }
 
+/// Queues a notice about a person's own account (their password changed): it goes to them
+/// whatever roles they hold, and has no unsubscribe link.
+pub async fn queue_personal(
+    conn: &mut AnyConnection,
+    person: &Person,
+    event: &str,
+    notice: &Notice,
+    public_url: &str,
+    now: i64,
+) -> anyhow::Result<bool> {
+    // Any role but marketing: the role only decides the unsubscribe link.
+    queue_for(
+        conn,
+        person,
+        ContactRole::PartnerProgram,
+        event,
+        notice,
+        public_url,
+        now,
+    )
+    .await
+}
+
 /// Queues `notice` for whoever receives `role`'s notices in the organisation; returns the
 /// people it was queued for (empty for marketing nobody holds).
 pub async fn notify_role(

@@ -164,6 +164,13 @@ impl TypedSession {
         self.insert(CSRF, new_token())
     }
 
+    /// Keeps the person signed in under a new session id and CSRF token (after a password
+    /// change has ended every stored session of theirs, this one included).
+    pub fn renew(&self) -> Result<(), AppError> {
+        self.0.renew();
+        self.insert(CSRF, new_token())
+    }
+
     pub fn log_out(&self) {
         self.0.purge();
     }

@@ -49,7 +49,11 @@ pub async fn change_password(
     };
     match app::account::change_password(&user.ctx, change).await {
         Ok(()) => {
-            user.session.flash("success", "Your password is changed.")?;
+            user.session.renew()?;
+            user.session.flash(
+                "success",
+                "Your password is changed. Everywhere else you were signed in, you are signed out now; a mail confirms the change.",
+            )?;
             Ok(render::see_other("/account"))
         }
         Err(app::Error::Invalid(errors)) => render::invalid(&AccountPage {
