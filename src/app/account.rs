@@ -42,7 +42,7 @@ pub async fn change_password(ctx: &Ctx, change: PasswordChange) -> Result<(), Er
         })
         .ok_or(Error::Forbidden)?;
     let mut tx = pool.begin().await?;
-    users::set_password(&mut *tx, user, &hash).await?;
+    users::set_password(&mut tx, user, &hash).await?;
     let ended = crate::db::sessions::delete_for_user(&mut tx, user).await?;
     crate::db::audit::record(
         &mut *tx,
