@@ -108,6 +108,7 @@ impl Application {
                 .wrap(middleware::from_fn(web::maintenance::gate))
                 .wrap(middleware::from_fn(web::csrf::check_origin))
                 .wrap(sessions)
+                .wrap(middleware::from_fn(web::panics::catch))
                 .wrap(web::security::headers(demo))
                 .wrap(middleware::Compress::default())
                 .wrap(TracingLogger::<PortalSpan>::new())

@@ -9,6 +9,7 @@ pub mod forms;
 pub mod handlers;
 pub mod limits;
 pub mod maintenance;
+pub mod panics;
 pub mod pdf;
 pub mod render;
 pub mod security;
