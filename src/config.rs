@@ -49,6 +49,11 @@ pub struct Settings {
     #[arg(long, env = "MAIL_WORKER_SECS", default_value_t = 5, global = true)]
     pub mail_worker_secs: u64,
 
+    /// Reverse proxies whose X-Forwarded-For is believed, as CIDRs separated by commas
+    /// (e.g. 10.0.0.0/8); empty: the connection's address is the client's
+    #[arg(long, env = "TRUSTED_PROXIES", default_value = "", global = true)]
+    pub trusted_proxies: String,
+
     /// At least 64 characters; signs the session cookie. Required outside demo mode.
     #[arg(long, env = "SESSION_KEY", global = true, hide_env_values = true)]
     pub session_key: Option<String>,
@@ -69,6 +74,7 @@ impl Settings {
             session_key: None,
             mailbox_dir: "data/mailbox".to_string(),
             mail_worker_secs: 5,
+            trusted_proxies: String::new(),
         }
     }
 

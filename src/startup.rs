@@ -68,6 +68,8 @@ impl Application {
         let key = settings
             .session_key_bytes(demo)
             .map_err(anyhow::Error::msg)?;
+        let trusted_proxies = crate::web::client::TrustedProxies::parse(&settings.trusted_proxies)
+            .map_err(anyhow::Error::msg)?;
         let db = Db::connect(&settings.database_url).await?;
         db.migrate().await?;
         let listener = TcpListener::bind(&settings.bind)
@@ -84,6 +86,7 @@ impl Application {
             clock: clock.clone(),
             demo,
             login_limiter: Default::default(),
+            trusted_proxies,
             mailer,
         });
         spawn_housekeeping(state.clone());

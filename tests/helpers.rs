@@ -97,6 +97,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(demo: bool) -> TestApp {
+    spawn_app_configured(demo, |_| {}).await
+}
+
+/// A portal whose settings the test changes first (e.g. TRUSTED_PROXIES).
+pub async fn spawn_app_configured(demo: bool, tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = Settings::for_database(&fresh_database_url().await);
     settings.session_key = Some("t".repeat(64));
     // Tests deliver mail themselves (mail::worker::try_run_once), at the times they choose.
@@ -108,6 +113,7 @@ pub async fn spawn_app_with(demo: bool) -> TestApp {
         ))
         .display()
         .to_string();
+    tweak(&mut settings);
     let clock = Clock::fixed(start_time());
     let app = Application::build(settings, demo, clock.clone())
         .await
@@ -132,6 +138,26 @@ impl TestApp {
             base: self.address.clone(),
             http: reqwest::Client::builder()
                 .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            token: Mutex::new(None),
+        }
+    }
+
+    /// A client whose every request says it was forwarded for `address` (as a reverse proxy
+    /// in front of the portal would add).
+    pub fn client_forwarded_for(&self, address: &str) -> TestClient {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            reqwest::header::HeaderValue::from_str(address).unwrap(),
+        );
+        TestClient {
+            base: self.address.clone(),
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .default_headers(headers)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),

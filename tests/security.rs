@@ -408,3 +408,56 @@ async fn a_password_change_ends_the_other_sessions_and_renews_this_one() {
     .unwrap();
     assert_eq!(subjects, ["Your Partner Portal password was changed"]);
 }
+
+/// Failed sign-ins from `client` to as many accounts as it takes to spend its address's budget.
+async fn exhaust_address(c: &crate::helpers::TestClient) {
+    for i in 0..30 {
+        c.login(&format!("nobody{i}@nowhere.example"), "guess-guess-guess")
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_is_throttled_and_audited_alone() {
+    let app = crate::helpers::spawn_app_configured(false, |s| {
+        s.trusted_proxies = "127.0.0.1/32".into();
+    })
+    .await;
+    let attacker = app.client_forwarded_for("198.51.100.7");
+    exhaust_address(&attacker).await;
+    let r = attacker.login(Who::ResellerAdmin.email(), PASSWORD).await;
+    assert_eq!(r.status(), 429, "the attacker's address is spent");
+    // Another client behind the same proxy signs in.
+    let colleague = app.client_forwarded_for("198.51.100.8");
+    assert_eq!(
+        colleague
+            .login(Who::ResellerUser.email(), PASSWORD)
+            .await
+            .status(),
+        303
+    );
+    let ips: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT DISTINCT ip FROM audit_log WHERE action = 'login_throttled'")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(ips, [Some("198.51.100.7".to_string())]);
+}
+
+#[tokio::test]
+async fn without_trusted_proxies_a_forwarded_for_header_is_not_believed() {
+    let app = spawn_app().await;
+    let liar = app.client_forwarded_for("203.0.113.99");
+    assert_eq!(
+        liar.login(Who::ResellerUser.email(), "guess-guess-guess")
+            .await
+            .status(),
+        401
+    );
+    let ip: Option<String> =
+        sqlx::query_scalar("SELECT ip FROM audit_log WHERE action = 'login_failed'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(ip.as_deref(), Some("127.0.0.1"));
+}

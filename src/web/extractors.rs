@@ -107,11 +107,7 @@ impl CurrentUser {
     }
 }
 
-pub fn client_ip(req: &HttpRequest) -> Option<String> {
-    req.connection_info()
-        .realip_remote_addr()
-        .map(str::to_string)
-}
+pub use crate::web::client::client_ip;
 
 impl FromRequest for CurrentUser {
     type Error = AppError;

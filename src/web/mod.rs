@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod chrome;
+pub mod client;
 pub mod csrf;
 pub mod error;
 pub mod extractors;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub clock: Clock,
     pub demo: bool,
     pub login_limiter: limits::LoginLimiter,
+    /// TRUSTED_PROXIES, parsed.
+    pub trusted_proxies: client::TrustedProxies,
     pub mailer: std::sync::Arc<crate::mail::Mailer>,
 }
 

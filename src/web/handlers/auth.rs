@@ -78,10 +78,7 @@ pub async fn login(
     let form = form.0;
     let now = state.clock.timestamp();
     let ip = client_ip(&req);
-    let peer = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let address = ip.clone().unwrap_or_default();
     let typed = form.email.trim().to_lowercase();
     let actor = Actor {
         email: Some(typed.clone()),
@@ -90,7 +87,7 @@ pub async fn login(
     };
     let mut page = login_page_view(&state, &session, form.email.trim())?;
 
-    if !state.login_limiter.attempt(&typed, &peer) {
+    if !state.login_limiter.attempt(&typed, &address) {
         audit::record(&state.db.pool, &actor, "login_throttled", &typed, "", now).await?;
         page.error = Some("Too many sign-in attempts. Wait a minute, then try again.".into());
         return render::html(StatusCode::TOO_MANY_REQUESTS, &page);
