@@ -21,8 +21,10 @@ pub async fn change_password(ctx: &Ctx, change: PasswordChange) -> Result<(), Er
     let pool = &ctx.db.pool;
     let mut errors = FieldErrors::default();
     let hash = users::password_hash(pool, user).await?;
-    if !super::password::verify(change.current, hash).await {
-        errors.add("current_password", "This is not your current password.");
+    match super::password::verify(change.current, hash).await {
+        Ok(true) => {}
+        Ok(false) => errors.add("current_password", "This is not your current password."),
+        Err(busy) => errors.add("current_password", format!("Not checked: {busy}.")),
     }
     if let Err(e) = check_new_password(&change.new) {
         errors.add("new_password", e.to_string());

@@ -13,6 +13,8 @@ pub enum Refused {
     /// Unknown e-mail or wrong password: the two look the same.
     WrongCredentials,
     Disabled,
+    /// Too many sign-ins at once: nothing was checked; try again in a moment.
+    Busy,
 }
 
 /// Checks an e-mail and password; on success records the sign-in and returns the user.
@@ -29,7 +31,10 @@ pub async fn sign_in(
         Err(_) => None,
     };
     let hash = candidate.as_ref().map(|c| c.password_hash.clone());
-    let password_ok = crate::app::password::verify(password, hash).await && candidate.is_some();
+    let Ok(password_ok) = crate::app::password::verify(password, hash).await else {
+        return Ok(Err(Refused::Busy));
+    };
+    let password_ok = password_ok && candidate.is_some();
     let refused = match candidate.filter(|_| password_ok) {
         None => Refused::WrongCredentials,
         Some(user) if user.disabled => Refused::Disabled,
@@ -46,6 +51,7 @@ pub async fn sign_in(
     let why = match refused {
         Refused::WrongCredentials => "wrong e-mail or password",
         Refused::Disabled => "account disabled",
+        Refused::Busy => "busy",
     };
     audit::record(&db.pool, actor, "login_failed", &typed, why, now).await?;
     Ok(Err(refused))

@@ -108,6 +108,12 @@ pub async fn login(
             );
             render::html(StatusCode::UNAUTHORIZED, &page)
         }
+        Err(app::auth::Refused::Busy) => {
+            page.error = Some(
+                "The portal is very busy signing people in. Wait a moment, then try again.".into(),
+            );
+            render::html(StatusCode::SERVICE_UNAVAILABLE, &page)
+        }
     }
 }
 
