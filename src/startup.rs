@@ -108,6 +108,7 @@ impl Application {
                 .build();
             App::new()
                 .app_data(state.clone())
+                .app_data(web::forms::multipart_config())
                 .wrap(middleware::from_fn(web::maintenance::gate))
                 .wrap(middleware::from_fn(web::csrf::check_origin))
                 .wrap(sessions)

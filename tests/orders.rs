@@ -621,3 +621,39 @@ pub fn pdf_text(bytes: &[u8]) -> String {
     let _ = std::fs::remove_file(&file);
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+#[tokio::test]
+async fn a_100000_row_license_file_is_checked_on_the_page() {
+    use reqwest::multipart::{Form, Part};
+    let app = spawn_app().await;
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    let file = license_file(100_000, None);
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(
+        bytes.len() > 2 * 1024 * 1024,
+        "more than the old 2 MiB limit"
+    );
+    let form = Form::new().text("csrf_token", vendor.token().await).part(
+        "file",
+        Part::bytes(bytes)
+            .file_name("licenses.csv")
+            .mime_str("text/csv")
+            .unwrap(),
+    );
+    let r = vendor
+        .http
+        .post(vendor.url("/admin/licenses/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("The file is valid: 100000 rows, 100000 new, 0 imported before."),
+        "{}",
+        &html[..html.len().min(2000)]
+    );
+    assert!(html.contains("The table lists the first 1000 of 100000 new licenses"));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM license_entries").await, 0);
+}

@@ -384,3 +384,38 @@ async fn letters_that_change_length_when_lower_cased_get_a_page_not_a_dropped_co
     assert!(rows[0].contains("\u{212A}\u{212A}"), "{rows:?}");
     assert!(rows[1].contains("İİİ"), "{rows:?}");
 }
+
+#[tokio::test]
+async fn uploads_and_pastes_are_bounded_with_pages_that_say_so() {
+    let app = spawn_app().await;
+    let c = app.login_as(Who::ResellerUser).await;
+    // 3 MB of SKUs (more than actix-multipart's 2 MiB default, under the page's 16 MB) is
+    // read, and refused for its 230,000 lines before any of them is translated.
+    let many = "IXA-U10-N12M\n".repeat(230_000);
+    let r = translate(&c, "", "2023-12-31", Some(&many), false).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("id=\"lines-error\">Translate at most 10000 lines at once"),
+        "{}",
+        &html[..html.len().min(3000)]
+    );
+    // 10,001 pasted lines: the same.
+    let pasted = "IXA-U10-N12M\n".repeat(10_001);
+    let r = translate(&c, &pasted, "2023-12-31", None, false).await;
+    assert_eq!(r.status(), 422);
+    // 10,000 are translated.
+    let pasted = "IXA-U10-N12M\n".repeat(10_000);
+    let r = translate(&c, &pasted, "2023-12-31", None, false).await;
+    assert_eq!(r.status(), 200);
+    // 17 MB is more than the page takes: a page in the portal's layout, not plain text.
+    let huge = "X".repeat(17 * 1024 * 1024);
+    let r = translate(&c, "", "2023-12-31", Some(&huge), false).await;
+    assert_eq!(r.status(), 413);
+    assert!(header(r.headers(), "content-type").starts_with("text/html"));
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("The file is larger than this page takes"),
+        "{html}"
+    );
+}

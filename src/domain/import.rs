@@ -782,6 +782,14 @@ pub struct LicensePreview {
 }
 
 impl LicensePreview {
+    /// The most rows the preview table lists (the counts cover every row).
+    pub const SHOWN: usize = 1_000;
+
+    /// The new rows the preview table lists.
+    pub fn shown(&self) -> &[PreviewRow] {
+        &self.new[..self.new.len().min(Self::SHOWN)]
+    }
+
     /// How many new rows start on their activation date.
     pub fn by_activation(&self) -> usize {
         self.new

@@ -23,6 +23,9 @@ pub enum AppError {
     BadRequest(String),
     #[error("{0}")]
     Conflict(String),
+    /// An upload larger than the page takes; the message says the limit.
+    #[error("{0}")]
+    TooLarge(String),
     /// A section closed by a maintenance window; the message says until when.
     #[error("{0}")]
     Unavailable(String),
@@ -82,6 +85,7 @@ impl AppError {
                 "This request came from another web site, so the portal refused it.".into(),
             ),
             AppError::BadRequest(m) => ("Bad request", m.clone()),
+            AppError::TooLarge(m) => ("File too large", m.clone()),
             AppError::Conflict(m) => ("Changed meanwhile", m.clone()),
             AppError::Unavailable(m) => ("Unavailable during maintenance", m.clone()),
             AppError::Unexpected(_) => (
@@ -102,6 +106,7 @@ impl ResponseError for AppError {
             AppError::Unauthenticated { htmx: true } => StatusCode::UNAUTHORIZED,
             AppError::Unauthenticated { htmx: false } => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,

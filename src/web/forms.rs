@@ -25,3 +25,42 @@ pub fn uploaded_csv(
         _ => Ok(None),
     }
 }
+
+/// How much one multipart upload may hold in all (the license import takes the largest file);
+/// each form's fields say their own limit (`#[multipart(limit = ...)]`), under this one.
+pub const UPLOAD_LIMIT: usize = 65 * 1024 * 1024;
+
+/// The multipart settings of every upload form: the limits above instead of actix-multipart's
+/// 2 MiB default, and refusals answered with the portal's page, not a plain-text 413.
+pub fn multipart_config() -> actix_multipart::form::MultipartFormConfig {
+    actix_multipart::form::MultipartFormConfig::default()
+        .total_limit(UPLOAD_LIMIT)
+        .memory_limit(UPLOAD_LIMIT)
+        .error_handler(multipart_error)
+}
+
+fn multipart_error(
+    e: actix_multipart::MultipartError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    use actix_multipart::MultipartError;
+    use actix_web::error::PayloadError;
+    use actix_web::ResponseError;
+    let too_large = matches!(e, MultipartError::Payload(PayloadError::Overflow))
+        || e.status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE;
+    let error = if too_large {
+        crate::web::AppError::TooLarge(
+            "The file is larger than this page takes: 16 MB for the SKU translator, the price book and MSP usage, 64 MB for the license import. Split it into parts and upload them one after the other."
+                .into(),
+        )
+    } else if matches!(e, MultipartError::ContentTypeIncompatible) {
+        crate::web::AppError::BadRequest(
+            "This page takes a file upload form: choose the file on the page and send it from there.".into(),
+        )
+    } else {
+        crate::web::AppError::BadRequest(format!(
+            "The upload could not be read ({e}). Choose the file again and send the form once more."
+        ))
+    };
+    error.into()
+}

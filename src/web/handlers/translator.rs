@@ -82,6 +82,32 @@ fn parse_date(value: &str, errors: &mut FieldErrors) -> Option<NaiveDate> {
     d
 }
 
+/// The most lines one request translates on the page (the command line has no limit): a few
+/// megabytes of one-character lines would otherwise make one request hold hundreds of MB.
+pub const MAX_LINES: usize = 10_000;
+
+/// Whether the pasted text and the file hold more than [`MAX_LINES`] lines (the file's header
+/// row allowed), counted before anything is parsed.
+fn too_many_lines(text: &str, file: Option<&[u8]>) -> bool {
+    let pasted = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(MAX_LINES + 2)
+        .count();
+    let filed = file.map_or(0, |b| {
+        b.split(|c| *c == b'\n')
+            .filter(|l| !l.trim_ascii().is_empty())
+            .take(MAX_LINES + 2)
+            .count()
+    });
+    // A file may start with a header row.
+    pasted + filed.saturating_sub(1) > MAX_LINES
+}
+
+fn too_many_message() -> String {
+    format!("Translate at most {MAX_LINES} lines at once: split the list, or use `partner-portal sku translate` on the command line.")
+}
+
 /// The lines to translate: the pasted text, then the uploaded CSV's rows (as text, so that the
 /// page shows and the CSV download repeats exactly what was translated).
 fn gather(text: &str, file: Option<&[u8]>) -> (String, Vec<LineInput>, Vec<(usize, String)>) {
@@ -153,8 +179,15 @@ pub async fn submit(
     let on_text = form.on.map(|t| t.into_inner()).unwrap_or_default();
     let on = parse_date(&on_text, &mut errors);
     let pasted = form.lines.map(|t| t.into_inner()).unwrap_or_default();
-    let (text, inputs, parse_errors) = gather(&pasted, form.file.as_ref().map(|f| f.data.as_ref()));
-    if inputs.is_empty() && parse_errors.is_empty() {
+    let file = form.file.as_ref().map(|f| f.data.as_ref());
+    let too_many = too_many_lines(&pasted, file);
+    let (text, inputs, parse_errors) = if too_many {
+        errors.add("lines", too_many_message());
+        (pasted.clone(), Vec::new(), Vec::new())
+    } else {
+        gather(&pasted, file)
+    };
+    if inputs.is_empty() && parse_errors.is_empty() && !too_many {
         errors.add("lines", "Paste at least one SKU, or choose a CSV file.");
     }
     let results = match on.filter(|_| errors.is_empty()) {
@@ -191,6 +224,9 @@ pub async fn download_csv(
     let on = parse_date(&form.on, &mut errors).ok_or_else(|| {
         AppError::BadRequest("The date is missing or not a date (YYYY-MM-DD).".into())
     })?;
+    if too_many_lines(&form.lines, None) {
+        return Err(AppError::BadRequest(too_many_message()));
+    }
     let (inputs, _) = parse_lines(&form.lines);
     let (rows, currency) = translate(&user, &inputs, on).await?;
     let body = crate::app::translator::to_csv(&rows, &currency)?;
