@@ -94,7 +94,13 @@ impl Application {
         let store = DbSessionStore::new(db.clone(), clock);
         let server = HttpServer::new(move || {
             let sessions = SessionMiddleware::builder(store.clone(), key.clone())
-                .cookie_name("portal_session".to_string())
+                // Outside demo mode (HTTPS) the __Host- prefix makes browsers refuse the
+                // cookie unless it is Secure, for this host only and for every path.
+                .cookie_name(if demo {
+                    "portal_session".to_string()
+                } else {
+                    "__Host-portal_session".to_string()
+                })
                 .cookie_http_only(true)
                 .cookie_same_site(SameSite::Lax)
                 .cookie_secure(!demo)

@@ -725,7 +725,7 @@ async fn there_is_no_mailbox_outside_demo_mode() {
             .get_all("set-cookie")
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("portal_session="))
+            .find(|c| c.starts_with("__Host-portal_session="))
             .map(|c| c.split(';').next().unwrap().to_string())
     };
     let login = http

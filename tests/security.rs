@@ -63,7 +63,7 @@ fn set_cookie(r: &reqwest::Response) -> Option<String> {
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("portal_session="))
+        .find(|c| c.starts_with("portal_session=") || c.starts_with("__Host-portal_session="))
         .map(str::to_string)
 }
 
@@ -201,9 +201,11 @@ async fn cookies_and_headers_outside_demo_mode() {
     let app = spawn_app_with(false).await;
     let r = app.client().get("/login").await;
     let cookie = set_cookie(&r).expect("session cookie");
+    assert!(cookie.starts_with("__Host-portal_session="), "{cookie}");
     for flag in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
         assert!(cookie.contains(flag), "{flag} missing from {cookie}");
     }
+    assert!(!cookie.contains("Domain="), "{cookie}");
     let h = r.headers();
     let csp = header(h, "content-security-policy");
     for part in [
@@ -460,4 +462,35 @@ async fn without_trusted_proxies_a_forwarded_for_header_is_not_believed() {
             .await
             .unwrap();
     assert_eq!(ip.as_deref(), Some("127.0.0.1"));
+}
+
+#[tokio::test]
+async fn the_current_password_is_guessed_no_faster_than_at_sign_in() {
+    let app = spawn_app().await;
+    let c = app.login_as(Who::ResellerUser).await;
+    let guess = |p: &'static str| {
+        let c = &c;
+        async move {
+            c.post(
+                "/account/password",
+                &[
+                    ("current_password", p),
+                    ("new_password", "brand-new-password"),
+                    ("confirm_password", "brand-new-password"),
+                ],
+            )
+            .await
+        }
+    };
+    // Sign-in spent one of the account's five.
+    for _ in 0..4 {
+        assert_eq!(guess("guess-guess-guess").await.status(), 422);
+    }
+    let r = guess(PASSWORD).await;
+    assert_eq!(r.status(), 429, "even the right one waits");
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("id=\"current_password-error\">Too many attempts."));
 }

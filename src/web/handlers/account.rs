@@ -42,6 +42,24 @@ pub async fn change_password(
     form: CsrfForm<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.0;
+    // The current password is guessed no faster than at sign-in (a session left open on a
+    // shared computer must not become a password oracle).
+    let address = user.ctx.actor.ip.clone().unwrap_or_default();
+    if !user.state.login_limiter.attempt(&user.email, &address) {
+        let mut errors = FieldErrors::default();
+        errors.add(
+            "current_password",
+            "Too many attempts. Wait a minute, then try again.",
+        );
+        return render::html(
+            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+            &AccountPage {
+                chrome: Chrome::new(&user, "/account", "My account")?,
+                email: user.email.clone(),
+                errors,
+            },
+        );
+    }
     let change = app::account::PasswordChange {
         current: form.current_password,
         new: form.new_password,
