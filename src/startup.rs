@@ -87,6 +87,7 @@ impl Application {
             demo,
             login_limiter: Default::default(),
             trusted_proxies,
+            probe_limiter: crate::web::probes::limiter(),
             mailer,
         });
         spawn_housekeeping(state.clone());
@@ -117,6 +118,7 @@ impl Application {
                 .app_data(web::forms::multipart_config())
                 .wrap(middleware::from_fn(web::maintenance::gate))
                 .wrap(middleware::from_fn(web::csrf::check_origin))
+                .wrap(middleware::from_fn(web::probes::record))
                 .wrap(sessions)
                 .wrap(middleware::from_fn(web::panics::catch))
                 .wrap(web::security::headers(demo))
@@ -162,6 +164,7 @@ fn spawn_housekeeping(state: actix_web::web::Data<AppState>) {
                 Err(e) => tracing::warn!(error = ?e, "could not remove expired sessions"),
             }
             state.login_limiter.forget_idle();
+            state.probe_limiter.retain_recent();
             let public_url = state.settings.public_url();
             let clock = &state.clock;
             match crate::jobs::sweep(&state.db, clock.today(), &public_url, clock.timestamp()).await

@@ -494,3 +494,51 @@ async fn the_current_password_is_guessed_no_faster_than_at_sign_in() {
         .unwrap()
         .contains("id=\"current_password-error\">Too many attempts."));
 }
+
+#[tokio::test]
+async fn probing_shows_in_the_audit_log_a_few_times_not_a_flood() {
+    let app = spawn_app().await;
+    let alex = app.login_as(Who::OtherResellerAdmin).await;
+    // Acme's records, asked for by Bluepeak's admin: "not found", and written down.
+    let acme_lead = app
+        .scalar("SELECT id FROM leads WHERE company = 'Northgate Freight'")
+        .await;
+    for _ in 0..20 {
+        assert_eq!(alex.get(&format!("/leads/{acme_lead}")).await.status(), 404);
+    }
+    // A form without its token.
+    let r = alex
+        .http
+        .post(alex.url("/leads"))
+        .form(&[("company", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let rows: Vec<(String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT action, subject, actor_user_id FROM audit_log \
+         WHERE action IN ('not_found', 'csrf_refused') ORDER BY id",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    let alex_id = app.id_of_user(Who::OtherResellerAdmin.email()).await;
+    let not_found = rows.iter().filter(|(a, _, _)| a == "not_found").count();
+    assert_eq!(not_found, 10, "ten, then one a minute");
+    assert!(rows.iter().all(|(_, _, user)| *user == Some(alex_id)));
+    assert!(rows
+        .iter()
+        .any(|(a, s, _)| a == "not_found" && *s == format!("/leads/{acme_lead}")));
+    assert!(rows
+        .iter()
+        .any(|(a, s, _)| a == "csrf_refused" && s == "/leads"));
+    // An anonymous visitor's typo is not worth a line.
+    app.client().get("/no-such-page").await;
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'not_found' AND actor_user_id IS NULL"
+        )
+        .await,
+        0
+    );
+}

@@ -138,8 +138,38 @@ impl ResponseError for AppError {
         let body = page
             .render()
             .unwrap_or_else(|_| format!("{title}: {message}"));
-        HttpResponse::build(status)
+        let mut response = HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
-            .body(body)
+            .body(body);
+        let probe = match self {
+            AppError::Csrf => Some(Probe::Csrf),
+            AppError::CrossOrigin => Some(Probe::CrossOrigin),
+            AppError::NotFound => Some(Probe::NotFound),
+            _ => None,
+        };
+        if let Some(probe) = probe {
+            response.extensions_mut().insert(probe);
+        }
+        response
+    }
+}
+
+/// A refusal that may be someone probing: a form without its token or from another site, or
+/// a record that is not there (or is another organisation's). `web::probes` writes them to
+/// the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probe {
+    Csrf,
+    CrossOrigin,
+    NotFound,
+}
+
+impl Probe {
+    pub fn action(self) -> &'static str {
+        match self {
+            Probe::Csrf => "csrf_refused",
+            Probe::CrossOrigin => "cross_origin_refused",
+            Probe::NotFound => "not_found",
+        }
     }
 }

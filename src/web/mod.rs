@@ -12,6 +12,7 @@ pub mod limits;
 pub mod maintenance;
 pub mod panics;
 pub mod pdf;
+pub mod probes;
 pub mod render;
 pub mod security;
 pub mod session;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub login_limiter: limits::LoginLimiter,
     /// TRUSTED_PROXIES, parsed.
     pub trusted_proxies: client::TrustedProxies,
+    /// How often refusals that look like probing are written to the audit log.
+    pub probe_limiter: governor::DefaultKeyedRateLimiter<String>,
     pub mailer: std::sync::Arc<crate::mail::Mailer>,
 }
 
