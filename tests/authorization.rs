@@ -434,6 +434,20 @@ const TABLE: &[Row] = &[
         [303, 422, 403, 403, 403, 403, 403, 403],
     ),
     row(
+        "POST",
+        "/account/sessions/{handle}/end",
+        "/account/sessions/not-a-handle/end",
+        &[],
+        [303, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    row(
+        "POST",
+        "/account/sessions/end-others",
+        "/account/sessions/end-others",
+        &[],
+        [303, 303, 303, 303, 303, 303, 303, 303],
+    ),
+    row(
         "GET",
         "/deals",
         "/deals",

@@ -542,3 +542,51 @@ async fn probing_shows_in_the_audit_log_a_few_times_not_a_flood() {
         0
     );
 }
+
+#[tokio::test]
+async fn the_account_page_lists_the_sessions_and_signs_out_any_of_them() {
+    let app = spawn_app().await;
+    let here = app.login_as(Who::ResellerUser).await;
+    let phone = app.login_as(Who::ResellerUser).await;
+    let laptop = app.login_as(Who::ResellerUser).await;
+    let page = here.text("/account").await;
+    assert!(page.contains("<strong>This session</strong>"), "{page}");
+    assert_eq!(page.matches("Sign out there").count(), 2, "{page}");
+    assert!(page.contains("127.0.0.1"));
+    async fn alive(c: &crate::helpers::TestClient) -> bool {
+        c.get("/").await.status() == 200
+    }
+    // Another person cannot end them: their handles are not found for anyone else.
+    let handle = crate::helpers::value_after(&page, "action=\"/account/sessions/")
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    assert_eq!(
+        dana.post(&format!("/account/sessions/{handle}/end"), &[])
+            .await
+            .status(),
+        404
+    );
+    // One is signed out from here…
+    let r = here
+        .post(&format!("/account/sessions/{handle}/end"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (p, l) = (alive(&phone).await, alive(&laptop).await);
+    assert!(p != l, "exactly one of the two was ended");
+    // …then everything else.
+    let r = here.post("/account/sessions/end-others", &[]).await;
+    assert_eq!(r.status(), 303);
+    let page = here.text("/account").await;
+    assert!(
+        page.contains("Signed out everywhere else (1 session)."),
+        "{page}"
+    );
+    assert!(!page.contains("Sign out there"));
+    assert!(!alive(&phone).await && !alive(&laptop).await);
+    assert!(alive(&here).await);
+    assert!(alive(&dana).await, "another person's sessions stay");
+}

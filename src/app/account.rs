@@ -1,4 +1,5 @@
-//! A person's own account: changing their password (the current one first).
+//! A person's own account: changing their password (the current one first), and the places
+//! they are signed in.
 
 use super::{Ctx, Error};
 use crate::db::users;
@@ -70,4 +71,51 @@ pub async fn change_password(ctx: &Ctx, change: PasswordChange) -> Result<(), Er
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The caller's signed-in sessions, newest first.
+pub async fn sessions(ctx: &Ctx) -> Result<Vec<crate::db::sessions::Listed>, Error> {
+    let user = ctx.user.ok_or(Error::Forbidden)?;
+    Ok(crate::db::sessions::of_user(&ctx.db.pool, user, ctx.now).await?)
+}
+
+/// Signs the caller out of one session (by its handle; another person's handle is not found),
+/// or, with `handle` None, out of every session but `current`.
+pub async fn end_sessions(
+    ctx: &Ctx,
+    handle: Option<&str>,
+    current: Option<&str>,
+) -> Result<u64, Error> {
+    let user = ctx.user.ok_or(Error::Forbidden)?;
+    let mut tx = ctx.db.pool.begin().await?;
+    let ended = match (handle, current) {
+        (Some(h), _) if Some(h) == current => {
+            return Err(Error::Conflict(
+                "That is this session: sign out with the button at the top.".into(),
+            ))
+        }
+        (Some(h), _) => {
+            if !crate::db::sessions::end(&mut tx, user, h).await? {
+                return Err(Error::NotFound);
+            }
+            1
+        }
+        (None, Some(keep)) => crate::db::sessions::end_others(&mut tx, user, keep).await?,
+        (None, None) => {
+            return Err(Error::Conflict(
+                "This session has no handle: sign out and in again.".into(),
+            ))
+        }
+    };
+    crate::db::audit::record(
+        &mut *tx,
+        &ctx.actor,
+        "sessions_ended",
+        &ctx.actor.email.clone().unwrap_or_default(),
+        &format!("{ended} sessions ended by their owner"),
+        ctx.now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ended)
 }

@@ -12,6 +12,14 @@ pub async fn load(pool: &AnyPool, id: &str, now: i64) -> Result<Option<String>, 
         .await
 }
 
+/// What the account page shows of a session: its public handle, and where it was signed in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Details {
+    pub handle: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
 pub async fn insert(
     pool: &AnyPool,
     id: &str,
@@ -19,16 +27,84 @@ pub async fn insert(
     state: &str,
     expires_at: i64,
     now: i64,
+    details: &Details,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO sessions (id, user_id, state, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(id)
-        .bind(user.map(|u| u.0))
-        .bind(state)
-        .bind(expires_at)
-        .bind(now)
-        .execute(pool)
-        .await?;
+    sqlx::query(
+        "INSERT INTO sessions (id, user_id, state, expires_at, created_at, handle, ip, user_agent) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(id)
+    .bind(user.map(|u| u.0))
+    .bind(state)
+    .bind(expires_at)
+    .bind(now)
+    .bind(details.handle.as_deref())
+    .bind(details.ip.as_deref())
+    .bind(details.user_agent.as_deref())
+    .execute(pool)
+    .await?;
     Ok(())
+}
+
+/// One of a person's sessions, as the account page lists it.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub handle: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// A person's live sessions, newest first.
+pub async fn of_user(pool: &AnyPool, user: UserId, now: i64) -> Result<Vec<Listed>, sqlx::Error> {
+    let rows: Vec<(Option<String>, i64, i64, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT handle, created_at, expires_at, ip, user_agent FROM sessions \
+         WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC LIMIT 100",
+    )
+    .bind(user.0)
+    .bind(now)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(handle, created_at, expires_at, ip, user_agent)| Listed {
+            handle,
+            created_at,
+            expires_at,
+            ip,
+            user_agent,
+        })
+        .collect())
+}
+
+/// Ends one of a person's sessions by its handle; false if there is none.
+pub async fn end(
+    conn: &mut AnyConnection,
+    user: UserId,
+    handle: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND handle = $2")
+        .bind(user.0)
+        .bind(handle)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends every session of a person but the one with handle `keep`.
+pub async fn end_others(
+    conn: &mut AnyConnection,
+    user: UserId,
+    keep: &str,
+) -> Result<u64, sqlx::Error> {
+    let done =
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND (handle IS NULL OR handle <> $2)")
+            .bind(user.0)
+            .bind(keep)
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected())
 }
 
 /// Returns false when the session no longer exists (expired, logged out, user disabled).
@@ -38,15 +114,21 @@ pub async fn update(
     user: Option<UserId>,
     state: &str,
     expires_at: i64,
+    details: &Details,
 ) -> Result<bool, sqlx::Error> {
-    let done =
-        sqlx::query("UPDATE sessions SET user_id = $1, state = $2, expires_at = $3 WHERE id = $4")
-            .bind(user.map(|u| u.0))
-            .bind(state)
-            .bind(expires_at)
-            .bind(id)
-            .execute(pool)
-            .await?;
+    let done = sqlx::query(
+        "UPDATE sessions SET user_id = $1, state = $2, expires_at = $3, handle = $4, ip = $5, user_agent = $6 \
+         WHERE id = $7",
+    )
+    .bind(user.map(|u| u.0))
+    .bind(state)
+    .bind(expires_at)
+    .bind(details.handle.as_deref())
+    .bind(details.ip.as_deref())
+    .bind(details.user_agent.as_deref())
+    .bind(id)
+    .execute(pool)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -57,6 +57,16 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
             "/account/password",
             web::post().to(account::change_password),
         ),
+        (
+            "POST",
+            "/account/sessions/end-others",
+            web::post().to(account::end_other_sessions),
+        ),
+        (
+            "POST",
+            "/account/sessions/{handle}/end",
+            web::post().to(account::end_session),
+        ),
         ("GET", "/users", web::get().to(users::list)),
         ("GET", "/users/new", web::get().to(users::new_form)),
         ("POST", "/users", web::post().to(users::create)),

@@ -19,6 +19,10 @@ const USER_ID: &str = "user_id";
 const LOGIN_AT: &str = "login_at";
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
+/// The session's public handle, and where it was signed in (see `db::sessions::Details`).
+const HANDLE: &str = "handle";
+const IP: &str = "ip";
+const USER_AGENT: &str = "user_agent";
 
 /// Idle timeout: a session unused this long is gone (PRODUCT.md section 9).
 pub const IDLE_TIMEOUT_SECS: i64 = 30 * 60;
@@ -45,6 +49,19 @@ impl DbSessionStore {
             .map(UserId)
     }
 
+    fn details_of(state: &State) -> sessions::Details {
+        let text = |key: &str| {
+            state
+                .get(key)
+                .and_then(|v| serde_json::from_str::<String>(v).ok())
+        };
+        sessions::Details {
+            handle: text(HANDLE),
+            ip: text(IP),
+            user_agent: text(USER_AGENT),
+        }
+    }
+
     fn new_key() -> Result<SessionKey, anyhow::Error> {
         SessionKey::try_from(Alphanumeric.sample_string(&mut rand::thread_rng(), 64))
             .map_err(|e| anyhow::anyhow!("invalid session key: {e}"))
@@ -61,6 +78,7 @@ impl DbSessionStore {
             &json,
             now + ttl.whole_seconds(),
             now,
+            &Self::details_of(state),
         )
         .await?;
         Ok(key)
@@ -99,6 +117,7 @@ impl SessionStore for DbSessionStore {
             Self::user_of(&state),
             &json,
             expires,
+            &Self::details_of(&state),
         )
         .await
         .map_err(|e| UpdateError::Other(e.into()))?;
@@ -110,6 +129,7 @@ impl SessionStore for DbSessionStore {
         let mut anonymous = state;
         anonymous.remove(USER_ID);
         anonymous.remove(LOGIN_AT);
+        anonymous.remove(HANDLE);
         self.insert(&anonymous, ttl)
             .await
             .map_err(UpdateError::Other)
@@ -156,12 +176,31 @@ impl TypedSession {
         self.0.get::<i64>(LOGIN_AT).ok().flatten()
     }
 
-    /// Signs a user in: a new session id (no fixation), a new CSRF token.
-    pub fn log_in(&self, user: UserId, now: i64) -> Result<(), AppError> {
+    /// Signs a user in: a new session id (no fixation), a new CSRF token, a new public handle,
+    /// and where from (address, browser: at most 300 characters of it).
+    pub fn log_in(
+        &self,
+        user: UserId,
+        now: i64,
+        ip: Option<&str>,
+        user_agent: Option<&str>,
+    ) -> Result<(), AppError> {
         self.0.renew();
         self.insert(USER_ID, user.0)?;
         self.insert(LOGIN_AT, now)?;
+        self.insert(HANDLE, new_token())?;
+        if let Some(ip) = ip {
+            self.insert(IP, ip)?;
+        }
+        if let Some(ua) = user_agent {
+            self.insert(USER_AGENT, ua.chars().take(300).collect::<String>())?;
+        }
         self.insert(CSRF, new_token())
+    }
+
+    /// This session's public handle (the account page marks it and keeps it).
+    pub fn handle(&self) -> Option<String> {
+        self.0.get::<String>(HANDLE).ok().flatten()
     }
 
     /// Keeps the person signed in under a new session id and CSRF token (after a password

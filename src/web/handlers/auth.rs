@@ -95,7 +95,11 @@ pub async fn login(
 
     match app::auth::sign_in(&state.db, &actor, &form.email, form.password, now).await? {
         Ok(user) => {
-            session.log_in(user, now)?;
+            let agent = req
+                .headers()
+                .get(actix_web::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok());
+            session.log_in(user, now, ip.as_deref(), agent)?;
             Ok(render::see_other("/"))
         }
         Err(app::auth::Refused::WrongCredentials) => {
