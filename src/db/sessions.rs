@@ -58,24 +58,26 @@ pub struct Listed {
 
 /// A person's live sessions, newest first.
 pub async fn of_user(pool: &AnyPool, user: UserId, now: i64) -> Result<Vec<Listed>, sqlx::Error> {
-    let rows: Vec<(Option<String>, i64, i64, Option<String>, Option<String>)> = sqlx::query_as(
+    use sqlx::Row;
+    sqlx::query(
         "SELECT handle, created_at, expires_at, ip, user_agent FROM sessions \
          WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC LIMIT 100",
     )
     .bind(user.0)
     .bind(now)
     .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(handle, created_at, expires_at, ip, user_agent)| Listed {
-            handle,
-            created_at,
-            expires_at,
-            ip,
-            user_agent,
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Listed {
+            handle: r.try_get("handle")?,
+            created_at: r.try_get("created_at")?,
+            expires_at: r.try_get("expires_at")?,
+            ip: r.try_get("ip")?,
+            user_agent: r.try_get("user_agent")?,
         })
-        .collect())
+    })
+    .collect()
 }
 
 /// Ends one of a person's sessions by its handle; false if there is none.
