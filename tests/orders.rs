@@ -657,3 +657,49 @@ async fn a_100000_row_license_file_is_checked_on_the_page() {
     assert!(html.contains("The table lists the first 1000 of 100000 new licenses"));
     assert_eq!(app.scalar("SELECT COUNT(*) FROM license_entries").await, 0);
 }
+
+#[tokio::test]
+async fn a_long_schedule_downloads_whole_in_order_read_a_part_at_a_time() {
+    let app = spawn_app().await;
+    let acme = app.id_of_org("Acme Secure IT").await;
+    let harbour = app
+        .scalar("SELECT id FROM end_customers WHERE name = 'Harbour Logistics Ltd'")
+        .await;
+    // 4,500 entries (more than two parts of 2,000), on three end dates: ties are broken by id.
+    let mut tx = app.db.pool.begin().await.unwrap();
+    for i in 0..4_500 {
+        let end = ["2027-01-31", "2027-02-28", "2027-03-31"][i % 3];
+        sqlx::query(
+            "INSERT INTO license_entries (reseller_id, end_customer_id, order_id, order_reference, sku, description, \
+             quantity, start_date, end_date, created_at) VALUES ($1, $2, NULL, $3, 'EPIXADB10SN12T', 'Intercept X', 1, '2026-02-01', $4, 0)",
+        )
+        .bind(acme)
+        .bind(harbour)
+        .bind(format!("R-{i:05}"))
+        .bind(end)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let lee = app.login_as(Who::ResellerUser).await;
+    let csv = lee.text("/licenses.csv").await;
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "end_customer,reseller,product,sku,quantity,start_date,end_date,order,status"
+    );
+    assert_eq!(lines.len(), 4_501, "the header and every entry once");
+    let mut orders: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split(',').nth(7).unwrap())
+        .collect();
+    let ends: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split(',').nth(6).unwrap())
+        .collect();
+    assert!(ends.windows(2).all(|w| w[0] <= w[1]), "by end date");
+    orders.sort();
+    orders.dedup();
+    assert_eq!(orders.len(), 4_500, "no entry twice, none left out");
+}

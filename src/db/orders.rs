@@ -310,6 +310,9 @@ pub struct EntryFilter {
     pub family: String,
     pub ends_from: Option<NaiveDate>,
     pub ends_to: Option<NaiveDate>,
+    /// Only the entries after this one in the list's order (end date, id): a long download
+    /// reads page after page without an offset.
+    pub after: Option<(NaiveDate, EntryId)>,
 }
 
 /// Entries in scope matching `filter` on `today`, by end date: `limit` rows from `offset`.
@@ -347,6 +350,7 @@ pub async fn schedule(
         "{ENTRY_SELECT} WHERE {ENTRY_SCOPE} AND ($3 = 0 OR l.end_customer_id = $3) AND {status} \
            AND ($6 = '' OR SUBSTR(l.sku, 1, 6) = $6) AND ($7 = '' OR l.end_date >= $7) AND ($8 = '' OR l.end_date <= $8) \
            AND ($9 = '%%%%' OR LOWER(e.name) LIKE $9 ESCAPE '\\') AND ($12 = '%%%%' OR LOWER(r.name) LIKE $12 ESCAPE '\\') \
+           AND ($13 = '' OR l.end_date > $13 OR (l.end_date = $13 AND l.id > $14)) \
          ORDER BY l.end_date, l.id LIMIT $10 OFFSET $11"
     ))
     .bind(kind)
@@ -361,6 +365,8 @@ pub async fn schedule(
     .bind(limit)
     .bind(offset)
     .bind(like(&filter.reseller))
+    .bind(filter.after.map(|(d, _)| d.to_string()).unwrap_or_default())
+    .bind(filter.after.map_or(0, |(_, id)| id.0))
     .fetch_all(pool)
     .await?
     .iter()

@@ -231,6 +231,7 @@ impl LicenseQuery {
             family: text(&self.family),
             ends_from: date("ends_from", &self.ends_from),
             ends_to: date("ends_to", &self.ends_to),
+            after: None,
         };
         (filter, errors)
     }
@@ -388,48 +389,117 @@ pub async fn licenses_csv(
         ));
     }
     let today = user.state.clock.today();
-    let rows: Vec<Row> = orders::schedule(&user.state.db.pool, scope, &filter, today, CSV_MAX, 0)
-        .await?
-        .into_iter()
-        .map(|e| row(e, today))
-        .collect();
-    Ok(render::csv_download(
-        schedule_csv(&rows)?,
-        "license-schedule.csv",
-    ))
+    let download = ScheduleDownload {
+        pool: user.state.db.pool.clone(),
+        scope,
+        filter,
+        today,
+        sent: 0,
+        started: false,
+        done: false,
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"license-schedule.csv\"",
+        ))
+        .streaming(futures_util::stream::unfold(download, |mut d| async move {
+            d.next_chunk().await.map(|chunk| (chunk, d))
+        })))
 }
 
-/// The schedule rows as CSV, with a header.
-fn schedule_csv(rows: &[Row]) -> Result<Vec<u8>, AppError> {
-    let mut w = crate::domain::csv_export::CsvOut::default();
-    let header = [
-        "end_customer",
-        "reseller",
-        "product",
-        "sku",
-        "quantity",
-        "start_date",
-        "end_date",
-        "order",
-        "status",
-    ];
-    w.row(header).map_err(anyhow::Error::from)?;
-    for r in rows {
-        let e = &r.entry;
-        w.row([
-            e.end_customer_name.as_str(),
-            e.reseller_name.as_str(),
-            e.description.as_str(),
-            e.sku.as_str(),
-            &e.quantity.to_string(),
-            &e.start.to_string(),
-            &e.end.to_string(),
-            e.order_reference.as_str(),
-            r.status.as_str(),
-        ])
-        .map_err(anyhow::Error::from)?;
+/// How many rows the download reads from the database at a time.
+const CSV_CHUNK: i64 = 2_000;
+
+/// A schedule download in progress: it reads [`CSV_CHUNK`] entries at a time after the last
+/// one sent, so memory stays small however long the file (up to [`CSV_MAX`] rows).
+struct ScheduleDownload {
+    pool: sqlx::AnyPool,
+    scope: crate::db::Scope,
+    filter: orders::EntryFilter,
+    today: chrono::NaiveDate,
+    sent: i64,
+    started: bool,
+    done: bool,
+}
+
+impl ScheduleDownload {
+    /// The next part of the file (the header row first), or None at the end.
+    async fn next_chunk(&mut self) -> Option<Result<actix_web::web::Bytes, AppError>> {
+        if self.done {
+            return None;
+        }
+        let mut out = crate::domain::csv_export::CsvOut::default();
+        if !self.started {
+            self.started = true;
+            if let Err(e) = out.row(SCHEDULE_CSV_HEADER) {
+                self.done = true;
+                return Some(Err(AppError::Unexpected(e.into())));
+            }
+        }
+        let limit = CSV_CHUNK.min(CSV_MAX - self.sent);
+        let entries = match orders::schedule(
+            &self.pool,
+            self.scope,
+            &self.filter,
+            self.today,
+            limit,
+            0,
+        )
+        .await
+        {
+            Ok(entries) => entries,
+            Err(e) => {
+                tracing::error!(error = %e, "the schedule download stopped");
+                self.done = true;
+                return Some(Err(e.into()));
+            }
+        };
+        self.sent += entries.len() as i64;
+        self.done = (entries.len() as i64) < limit || self.sent >= CSV_MAX;
+        self.filter.after = entries.last().map(|e| (e.end, e.id));
+        for e in entries {
+            let r = row(e, self.today);
+            if let Err(e) = out.row(schedule_csv_cells(&r)) {
+                self.done = true;
+                return Some(Err(AppError::Unexpected(e.into())));
+            }
+        }
+        Some(
+            out.finish()
+                .map(actix_web::web::Bytes::from)
+                .map_err(AppError::Unexpected),
+        )
     }
-    Ok(w.finish()?)
+}
+
+const SCHEDULE_CSV_HEADER: [&str; 9] = [
+    "end_customer",
+    "reseller",
+    "product",
+    "sku",
+    "quantity",
+    "start_date",
+    "end_date",
+    "order",
+    "status",
+];
+
+/// One schedule row's CSV cells, in the header's order.
+fn schedule_csv_cells(r: &Row) -> [String; 9] {
+    let e = &r.entry;
+    [
+        e.end_customer_name.clone(),
+        e.reseller_name.clone(),
+        e.description.clone(),
+        e.sku.clone(),
+        e.quantity.to_string(),
+        e.start.to_string(),
+        e.end.to_string(),
+        e.order_reference.clone(),
+        r.status.as_str().to_string(),
+    ]
 }
 
 /// One end customer's schedule as a PDF. Another organisation's end customer is not found.
