@@ -590,3 +590,32 @@ async fn the_account_page_lists_the_sessions_and_signs_out_any_of_them() {
     assert!(alive(&here).await);
     assert!(alive(&dana).await, "another person's sessions stay");
 }
+
+#[tokio::test]
+async fn markup_typed_by_one_person_is_text_on_everyone_elses_page() {
+    let app = spawn_app().await;
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let r = dana
+        .post(
+            "/leads",
+            &[
+                (
+                    "company",
+                    "<script>alert(1)</script><img src=x onerror=alert(2)>",
+                ),
+                ("contact_name", "\"><svg onload=alert(3)>"),
+                ("contact_email", "x@example.com"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let cam = app.login_as(Who::ChannelManager).await;
+    for page in [cam.text("/leads").await, cam.text(&location(&r)).await] {
+        assert!(
+            page.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+            "{page}"
+        );
+        assert!(!page.contains("<script>alert") && !page.contains("<img src=x"));
+        assert!(!page.contains("<svg onload"));
+    }
+}
