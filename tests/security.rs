@@ -619,3 +619,34 @@ async fn markup_typed_by_one_person_is_text_on_everyone_elses_page() {
         assert!(!page.contains("<svg onload"));
     }
 }
+
+/// SECURITY.md maps ASVS requirements to tests by `file::function`: each one must exist, so
+/// a renamed or deleted test cannot leave the page pointing at nothing.
+#[test]
+fn every_test_security_md_names_exists() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let page = std::fs::read_to_string(root.join("SECURITY.md")).unwrap();
+    let mut named = 0;
+    for part in page.split('`').skip(1).step_by(2) {
+        let Some((file, function)) = part.split_once(".rs::") else {
+            continue;
+        };
+        let path = if file.starts_with("src/") {
+            root.join(format!("{file}.rs"))
+        } else {
+            root.join("tests").join(format!("{file}.rs"))
+        };
+        let source = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+            panic!(
+                "SECURITY.md names {part}, but {} is missing",
+                path.display()
+            )
+        });
+        assert!(
+            source.contains(&format!("fn {function}(")),
+            "SECURITY.md names {part}, which does not exist"
+        );
+        named += 1;
+    }
+    assert!(named >= 30, "the table names its tests ({named})");
+}
