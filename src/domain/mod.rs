@@ -8,6 +8,7 @@ pub mod contact;
 pub mod csv_export;
 pub mod email;
 pub mod field_errors;
+mod hostile_text;
 pub mod ids;
 pub mod import;
 pub mod lead;
