@@ -190,6 +190,16 @@ async fn bad_registrations_are_explained_and_rejections_need_a_reason() {
         .await
         .unwrap()
         .contains("Give the reseller the reason for the rejection."));
+    let long = "why ".repeat(251);
+    let r = cam
+        .post(&format!("{path}/reject"), &[("reason", &long)])
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Use at most 1000 characters."));
     assert_eq!(
         cam.post(
             &format!("{path}/reject"),

@@ -770,3 +770,49 @@ async fn a_line_takes_the_translators_notation_and_a_suggested_sku_fills_the_fie
     assert_eq!(add(&lee, &path, &suggested, "", "5").await.status(), 303);
     assert_eq!(lines().await, before + 1);
 }
+
+#[tokio::test]
+async fn a_quote_note_and_a_lowering_reason_have_a_length_limit() {
+    let app = spawn_app().await;
+    let path = submitted_inquiry(&app).await;
+    let staff = app.login_as(Who::DistributorStaff).await;
+    let page = staff.text(&path).await;
+    let v = version(&page);
+    let long_note = "n".repeat(2_001);
+    let r = staff
+        .post(
+            &format!("{path}/quote"),
+            &[("version", &v), ("note", &long_note)],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("id=\"note-error\">Use at most 2000 characters."));
+    let line = crate::helpers::value_after(&page, "id=\"bp_")
+        .unwrap()
+        .split('_')
+        .next()
+        .unwrap()
+        .to_string();
+    let long_reason = "r".repeat(501);
+    let r = staff
+        .post(
+            &format!("{path}/quote"),
+            &[
+                ("version", &v),
+                (&format!("bp_{line}_program"), "10"),
+                (&format!("reason_{line}_program"), &long_reason),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Partner program: say why in at most 500 characters."));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM quotes").await, 0);
+}

@@ -352,6 +352,9 @@ pub async fn load(ctx: &Ctx, id: DealId) -> Result<Deal, Error> {
         .ok_or(Error::NotFound)
 }
 
+/// The longest reason for a decision.
+pub const MAX_REASON: usize = 1_000;
+
 /// Approves, rejects (with a reason) or extends a registration, and tells the reseller's
 /// deal registration role. Returns what happened in a word ("approved", …) and the
 /// registration's reference.
@@ -372,6 +375,12 @@ pub async fn decide(
         return Err(Error::invalid(
             "reason",
             "Give the reseller the reason for the rejection.",
+        ));
+    }
+    if reason.chars().count() > MAX_REASON {
+        return Err(Error::invalid(
+            "reason",
+            format!("Use at most {MAX_REASON} characters."),
         ));
     }
     let pool = &ctx.db.pool;

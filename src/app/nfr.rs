@@ -407,6 +407,12 @@ pub async fn decide(ctx: &Ctx, id: NfrRequestId, decision: Decision) -> Result<D
             "Give the reason for the rejection.",
         ));
     }
+    if reason.chars().count() > crate::app::deals::MAX_REASON {
+        return Err(Error::invalid(
+            "reason",
+            format!("Use at most {} characters.", crate::app::deals::MAX_REASON),
+        ));
+    }
     let mut tx = pool.begin().await?;
     let mut order = None;
     if matches!(decision, Decision::Approve) {

@@ -104,6 +104,10 @@ pub struct Sent {
     pub what: &'static str,
 }
 
+/// The longest note to the reseller, and the longest reason for a lowered discount.
+pub const MAX_NOTE: usize = 2_000;
+pub const MAX_REASON: usize = 500;
+
 /// Sends (or revises) the quote of a submitted inquiry: every typed percentage at most the
 /// approved one, a reason for each lowered one (errors as `line_<id>`), priced through
 /// `domain::pricing`; the author and the reseller's admins are told.
@@ -127,6 +131,15 @@ pub async fn send(ctx: &Ctx, id: InquiryId, input: QuoteInput) -> Result<Sent, E
             else {
                 continue;
             };
+            if typed.reason.trim().chars().count() > MAX_REASON {
+                errors.add(
+                    &field,
+                    format!(
+                        "{}: say why in at most {MAX_REASON} characters.",
+                        d.level.label()
+                    ),
+                );
+            }
             match Bp::parse_percent(&typed.percent) {
                 Some(bp) => adjustments.push(Adjustment {
                     level: d.level,
@@ -150,6 +163,9 @@ pub async fn send(ctx: &Ctx, id: InquiryId, input: QuoteInput) -> Result<Sent, E
             Ok(p) => priced.push(p),
             Err(e) => errors.add(&field, format!("{}: {e}", pl.line.sku)),
         }
+    }
+    if input.note.trim().chars().count() > MAX_NOTE {
+        errors.add("note", format!("Use at most {MAX_NOTE} characters."));
     }
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
