@@ -119,6 +119,10 @@ impl Application {
                 .wrap(middleware::from_fn(web::maintenance::gate))
                 .wrap(middleware::from_fn(web::csrf::check_origin))
                 .wrap(middleware::from_fn(web::probes::record))
+                .wrap(middleware::ErrorHandlers::new().handler(
+                    actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    web::error::unsupported_media_page,
+                ))
                 .wrap(sessions)
                 .wrap(middleware::from_fn(web::panics::catch))
                 .wrap(web::security::headers(demo))

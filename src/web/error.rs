@@ -173,3 +173,29 @@ impl Probe {
         }
     }
 }
+
+/// A 415 that actix or an extractor answered in plain text (a form posted to an upload page
+/// without its file encoding) becomes the portal's page; JSON answers stay as they are.
+pub fn unsupported_media_page<B>(
+    res: actix_web::dev::ServiceResponse<B>,
+) -> actix_web::Result<actix_web::middleware::ErrorHandlerResponse<B>> {
+    use actix_web::middleware::ErrorHandlerResponse;
+    let json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if json {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let (req, _) = res.into_parts();
+    let mut page = AppError::BadRequest(
+        "This page takes a file upload: choose the file on the page and send the form from there."
+            .into(),
+    )
+    .error_response();
+    *page.status_mut() = StatusCode::UNSUPPORTED_MEDIA_TYPE;
+    Ok(ErrorHandlerResponse::Response(
+        actix_web::dev::ServiceResponse::new(req, page).map_into_right_body(),
+    ))
+}
