@@ -786,11 +786,12 @@ async fn a_quote_note_and_a_lowering_reason_have_a_length_limit() {
         )
         .await;
     assert_eq!(r.status(), 422);
-    assert!(r
-        .text()
-        .await
-        .unwrap()
-        .contains("id=\"note-error\">Use at most 2000 characters."));
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"note-error\">Use at most 2000 characters."));
+    assert!(
+        html.contains(&format!(">{long_note}</textarea>")),
+        "the note comes back as typed"
+    );
     let line = crate::helpers::value_after(&page, "id=\"bp_")
         .unwrap()
         .split('_')
@@ -809,10 +810,12 @@ async fn a_quote_note_and_a_lowering_reason_have_a_length_limit() {
         )
         .await;
     assert_eq!(r.status(), 422);
-    assert!(r
-        .text()
-        .await
-        .unwrap()
-        .contains("Partner program: say why in at most 500 characters."));
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Partner program: say why in at most 500 characters."));
+    // What was typed comes back: the lowered percentage and the reason.
+    assert!(html.contains(&format!(
+        "name=\"bp_{line}_program\" type=\"text\" inputmode=\"decimal\" value=\"10\""
+    )));
+    assert!(html.contains(&format!("value=\"{long_reason}\"")));
     assert_eq!(app.scalar("SELECT COUNT(*) FROM quotes").await, 0);
 }

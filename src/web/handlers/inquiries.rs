@@ -184,6 +184,8 @@ pub struct ShowPage {
     pub today_date: chrono::NaiveDate,
     /// A renewal term typed that was refused: (line, what was typed), shown again.
     pub typed_term: Option<(i64, String)>,
+    /// A refused quote's fields as typed (percentages, reasons, note), shown again.
+    pub typed_quote: std::collections::HashMap<String, String>,
 }
 
 impl ShowPage {
@@ -192,6 +194,13 @@ impl ShowPage {
     }
     pub fn line_error(&self, line: &i64) -> Option<&str> {
         self.errors.get(&format!("line_{line}"))
+    }
+    /// What was typed in a field of a refused quote, or else `default`.
+    pub fn typed_or(&self, field: &str, default: &str) -> String {
+        self.typed_quote
+            .get(field)
+            .cloned()
+            .unwrap_or_else(|| default.to_string())
     }
     pub fn term_error(&self, line: &i64) -> Option<&str> {
         self.errors.get(&format!("term_{line}"))
@@ -289,6 +298,7 @@ async fn full_page(
         today: today.to_string(),
         today_date: today,
         typed_term: None,
+        typed_quote: Default::default(),
     })
 }
 
@@ -479,7 +489,12 @@ pub async fn send_quote(
             Ok(render::see_other(&format!("/inquiries/{}", inquiry.id)))
         }
         Err(app::Error::Invalid(errors)) => {
-            render::invalid(&full_page(&user, inquiry, LineForm::default(), errors).await?)
+            // Every percentage, reason and note comes back as typed.
+            let page = full_page(&user, inquiry, LineForm::default(), errors).await?;
+            render::invalid(&ShowPage {
+                typed_quote: fields,
+                ..page
+            })
         }
         Err(e) => Err(e.into()),
     }
