@@ -116,6 +116,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::forms::multipart_config())
+                .wrap(middleware::from_fn(web::forms::refuse_nul_in_query))
                 .wrap(middleware::from_fn(web::maintenance::gate))
                 .wrap(middleware::from_fn(web::csrf::check_origin))
                 .wrap(middleware::from_fn(web::probes::record))

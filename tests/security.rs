@@ -650,3 +650,35 @@ fn every_test_security_md_names_exists() {
     }
     assert!(named >= 30, "the table names its tests ({named})");
 }
+
+#[tokio::test]
+async fn a_nul_character_anywhere_gets_a_page_not_a_database_error() {
+    let app = spawn_app().await;
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    for path in [
+        "/licenses?customer=%00",
+        "/leads?status=new%00",
+        "/catalogue?q=a%00b",
+    ] {
+        let r = dana.get(path).await;
+        assert_eq!(r.status(), 400, "{path}");
+        assert!(r.text().await.unwrap().contains("NUL character"), "{path}");
+    }
+    let r = dana
+        .post(
+            "/leads",
+            &[
+                ("company", "Nul\0 Ltd"),
+                ("contact_name", "x"),
+                ("contact_email", "x@example.com"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("NUL character"));
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM leads WHERE company LIKE 'Nul%'")
+            .await,
+        0
+    );
+}

@@ -59,9 +59,22 @@ pub type Problems = Vec<(usize, String)>;
 /// A CSV row by column name, with its line number.
 type Record = (usize, HashMap<String, String>);
 
+/// The line of the first NUL character in a file, if any: no text the portal stores may hold
+/// one (PostgreSQL refuses it), and no real CSV file has one.
+pub fn nul_line(bytes: &[u8]) -> Option<usize> {
+    let at = bytes.iter().position(|b| *b == 0)?;
+    Some(bytes[..at].iter().filter(|b| **b == b'\n').count() + 1)
+}
+
 /// Reads a CSV with a header row into records keyed by column name. Line numbers count the
 /// header as line 1. Missing columns are reported against line 1.
 fn records(bytes: &[u8], columns: &[&str]) -> Result<Vec<Record>, Problems> {
+    if let Some(line) = nul_line(bytes) {
+        return Err(vec![(
+            line,
+            "This line holds a NUL character: the file is not a text CSV file.".into(),
+        )]);
+    }
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)
@@ -737,6 +750,17 @@ mod license_tests {
             "at most the whole term"
         );
         Ok(())
+    }
+
+    #[test]
+    fn a_nul_character_is_named_by_its_line() {
+        assert_eq!(nul_line(b"a,b\nc,d\ne\0,f\n"), Some(3));
+        assert_eq!(nul_line(b"a,b\n"), None);
+        let resellers: HashSet<String> = HashSet::new();
+        let problems = check_licenses(b"license_key\nK\0", &legacy(), &resellers)
+            .err()
+            .unwrap_or_default();
+        assert_eq!(problems.first().map(|(l, _)| *l), Some(2));
     }
 
     #[test]

@@ -72,6 +72,12 @@ pub fn parse_usage_csv(
     snapshot: &Snapshot,
     on: NaiveDate,
 ) -> Result<Vec<Reported>, Vec<(usize, String)>> {
+    if let Some(line) = super::import::nul_line(text.as_bytes()) {
+        return Err(vec![(
+            line,
+            "this line holds a NUL character: the file is not a text CSV file".into(),
+        )]);
+    }
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)

@@ -51,6 +51,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             let body = body.await.map_err(|_| {
                 AppError::BadRequest("The form could not be read (is it too large?).".into())
             })?;
+            if crate::web::forms::holds_nul(&body) {
+                return Err(crate::web::forms::nul_refused());
+            }
             let field = serde_html_form::from_bytes::<TokenField>(&body)
                 .ok()
                 .and_then(|t| t.csrf_token);

@@ -64,3 +64,28 @@ fn multipart_error(
     };
     error.into()
 }
+
+/// Whether url-encoded text holds a NUL character (`%00`, or the byte itself): nothing the
+/// portal stores may hold one (PostgreSQL refuses it), and no person types one.
+pub fn holds_nul(encoded: &[u8]) -> bool {
+    encoded.contains(&0) || encoded.windows(3).any(|w| w.eq_ignore_ascii_case(b"%00"))
+}
+
+pub fn nul_refused() -> crate::web::AppError {
+    crate::web::AppError::BadRequest(
+        "The form holds a NUL character (often pasted from another program by mistake). Remove it and send the form again."
+            .into(),
+    )
+}
+
+/// Refuses a request whose address holds a NUL character (a search or filter of a list) with
+/// the portal's page, before any query sees it.
+pub async fn refuse_nul_in_query(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    if holds_nul(req.query_string().as_bytes()) || holds_nul(req.path().as_bytes()) {
+        return Err(nul_refused().into());
+    }
+    next.call(req).await
+}
