@@ -820,12 +820,13 @@ const TABLE: &[Row] = &[
         &[],
         [401, 401, 401, 401, 401, 401, 401, 401],
     ),
+    // A visitor who is not signed in has no session, so no form token to sign out with.
     row(
         "POST",
         "/logout",
         "/logout",
         &[],
-        [303, 303, 303, 303, 303, 303, 303, 303],
+        [403, 303, 303, 303, 303, 303, 303, 303],
     ),
 ];
 

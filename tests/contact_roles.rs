@@ -720,20 +720,22 @@ async fn there_is_no_mailbox_outside_demo_mode() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let cookie_of = |r: &reqwest::Response| {
+    let named = |r: &reqwest::Response, name: &str| {
         r.headers()
             .get_all("set-cookie")
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("__Host-portal_session="))
+            .find(|c| c.starts_with(&format!("{name}=")))
             .map(|c| c.split(';').next().unwrap().to_string())
     };
+    let cookie_of = |r: &reqwest::Response| named(r, "__Host-portal_session");
     let login = http
         .get(format!("{}/login", app.address))
         .send()
         .await
         .unwrap();
-    let cookie = cookie_of(&login).unwrap();
+    // The sign-in form's token comes in its own cookie, not in a session.
+    let cookie = named(&login, "__Host-portal_login").unwrap();
     let token = crate::helpers::csrf_in(&login.text().await.unwrap()).unwrap();
     let r = http
         .post(format!("{}/login", app.address))

@@ -67,6 +67,16 @@ fn set_cookie(r: &reqwest::Response) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The whole `Set-Cookie` line of the cookie `name`.
+fn set_cookie_named(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .map(str::to_string)
+}
+
 /// `portal_session=...`, as a browser sends it back.
 fn session_cookie(r: &reqwest::Response) -> Option<String> {
     set_cookie(r).map(|c| c.split(';').next().unwrap_or_default().to_string())
@@ -76,10 +86,20 @@ fn session_cookie(r: &reqwest::Response) -> Option<String> {
 async fn the_session_id_changes_at_sign_in_and_is_gone_after_sign_out() {
     let app = spawn_app().await;
     let c = app.client();
-    let before = session_cookie(&c.get("/login").await).expect("a session for the login form");
+    // A visitor who only opens the sign-in page costs no session (row or cookie).
+    let sessions = app.scalar("SELECT COUNT(*) FROM sessions").await;
+    let page = c.get("/login").await;
+    assert_eq!(session_cookie(&page), None);
+    assert!(set_cookie_named(&page, "portal_login").is_some_and(|c| c.contains("SameSite=Strict")));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM sessions").await, sessions);
+    // A stale session cookie from before is not carried into the sign-in.
     let r = c.login(Who::ResellerUser.email(), PASSWORD).await;
     let after = session_cookie(&r).expect("a new session cookie at sign-in");
-    assert_ne!(before, after, "session id renewed at sign-in");
+    assert_ne!(
+        Some(after.clone()),
+        session_cookie(&page),
+        "session id made at sign-in"
+    );
     assert_eq!(c.get("/").await.status(), 200);
 
     let user = app.id_of_user(Who::ResellerUser.email()).await;
@@ -200,12 +220,34 @@ async fn htmx_requests_without_a_session_are_sent_to_the_login_page() {
 async fn cookies_and_headers_outside_demo_mode() {
     let app = spawn_app_with(false).await;
     let r = app.client().get("/login").await;
-    let cookie = set_cookie(&r).expect("session cookie");
+    let form = set_cookie_named(&r, "__Host-portal_login").expect("the sign-in form's cookie");
+    for flag in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+        assert!(form.contains(flag), "{flag} missing from {form}");
+    }
+    // Signing in (the cookie carried by hand: a client on plain HTTP keeps Secure ones back).
+    let token = crate::helpers::csrf_in(&r.text().await.unwrap()).unwrap();
+    let signed_in = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(app.client().url("/login"))
+        .header("Cookie", form.split(';').next().unwrap())
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", Who::ResellerUser.email()),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 303);
+    let cookie = set_cookie(&signed_in).expect("session cookie");
     assert!(cookie.starts_with("__Host-portal_session="), "{cookie}");
     for flag in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
         assert!(cookie.contains(flag), "{flag} missing from {cookie}");
     }
     assert!(!cookie.contains("Domain="), "{cookie}");
+    let r = app.client().get("/login").await;
     let h = r.headers();
     let csp = header(h, "content-security-policy");
     for part in [

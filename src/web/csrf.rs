@@ -3,6 +3,10 @@
 //!
 //! The token travels as the `csrf_token` form field (plain forms) or the `X-CSRF-Token`
 //! header (htmx, set once on `<body hx-headers>`).
+//!
+//! The sign-in form is the exception: a visitor who only opens it has no session, and should
+//! not cost a session row. Its token is a double-submit one: the same random value in a
+//! short-lived `SameSite=Strict` cookie and in the form, compared on the POST.
 
 use crate::web::session::TypedSession;
 use crate::web::{AppError, AppState};
@@ -73,12 +77,54 @@ pub fn verify(req: &HttpRequest, field: Option<String>) -> Result<(), AppError> 
         .get(HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let given = header.or(field);
     let expected = TypedSession(req.get_session()).stored_csrf_token();
-    if token_matches(expected, header.or(field)) {
+    if token_matches(expected, given.clone()) || login_token_matches(req, given) {
         Ok(())
     } else {
         Err(AppError::Csrf)
     }
+}
+
+/// The sign-in form's cookie: `__Host-` outside demo mode (HTTPS only).
+fn login_cookie_name(demo: bool) -> &'static str {
+    if demo {
+        "portal_login"
+    } else {
+        "__Host-portal_login"
+    }
+}
+
+/// The sign-in form's token and the cookie that carries it (an hour from now): the one the
+/// browser has already (two sign-in tabs share it), or a new one.
+pub fn login_token(req: &HttpRequest, demo: bool) -> (String, actix_web::cookie::Cookie<'static>) {
+    use actix_web::cookie::{time::Duration, Cookie, SameSite};
+    use rand::distributions::{Alphanumeric, DistString};
+    let token = req
+        .cookie(login_cookie_name(demo))
+        .map(|c| c.value().to_string())
+        .filter(|t| t.len() == 43 && t.chars().all(|c| c.is_ascii_alphanumeric()))
+        .unwrap_or_else(|| Alphanumeric.sample_string(&mut rand::thread_rng(), 43));
+    let cookie = Cookie::build(login_cookie_name(demo), token.clone())
+        .path("/")
+        .http_only(true)
+        .secure(!demo)
+        .same_site(SameSite::Strict)
+        .max_age(Duration::hours(1))
+        .finish();
+    (token, cookie)
+}
+
+/// The POST of the sign-in form, with its cookie and its field the same value.
+fn login_token_matches(req: &HttpRequest, given: Option<String>) -> bool {
+    if req.path() != "/login" {
+        return false;
+    }
+    let demo = req.app_data::<Data<AppState>>().is_none_or(|s| s.demo);
+    let cookie = req
+        .cookie(login_cookie_name(demo))
+        .map(|c| c.value().to_string());
+    token_matches(cookie, given)
 }
 
 /// Refuses state-changing requests whose Origin (or Referer) names another site.

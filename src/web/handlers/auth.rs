@@ -35,13 +35,15 @@ pub struct LoginForm {
     password: String,
 }
 
+/// The sign-in page with a fresh form token, and the cookie that must come back with it.
 fn login_page_view(
+    req: &HttpRequest,
     state: &AppState,
-    session: &TypedSession,
     email: &str,
-) -> Result<LoginPage, AppError> {
-    Ok(LoginPage {
-        csrf: session.csrf_token()?,
+) -> (LoginPage, actix_web::cookie::Cookie<'static>) {
+    let (csrf, cookie) = crate::web::csrf::login_token(req, state.demo);
+    let page = LoginPage {
+        csrf,
         email: email.to_string(),
         error: None,
         notice: None,
@@ -51,10 +53,24 @@ fn login_page_view(
             vec![]
         },
         demo_password: crate::seed::DEMO_PASSWORD,
-    })
+    };
+    (page, cookie)
+}
+
+/// The page with its form cookie set.
+fn with_cookie(
+    response: Result<HttpResponse, AppError>,
+    cookie: &actix_web::cookie::Cookie<'static>,
+) -> Result<HttpResponse, AppError> {
+    let mut response = response?;
+    response
+        .add_cookie(cookie)
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("could not set the form cookie: {e}")))?;
+    Ok(response)
 }
 
 pub async fn login_page(
+    req: HttpRequest,
     state: web::Data<AppState>,
     session: TypedSession,
     query: web::Query<LoginQuery>,
@@ -62,11 +78,11 @@ pub async fn login_page(
     if session.user_id().is_some() {
         return Ok(render::see_other("/"));
     }
-    let mut page = login_page_view(&state, &session, "")?;
+    let (mut page, cookie) = login_page_view(&req, &state, "");
     if query.signed_out.is_some() {
         page.notice = Some("You are signed out.");
     }
-    render::page(&page)
+    with_cookie(render::page(&page), &cookie)
 }
 
 pub async fn login(
@@ -85,12 +101,12 @@ pub async fn login(
         ip: ip.clone(),
         ..Actor::default()
     };
-    let mut page = login_page_view(&state, &session, form.email.trim())?;
+    let (mut page, cookie) = login_page_view(&req, &state, form.email.trim());
 
     if !state.login_limiter.attempt(&typed, &address) {
         audit::record(&state.db.pool, &actor, "login_throttled", &typed, "", now).await?;
         page.error = Some("Too many sign-in attempts. Wait a minute, then try again.".into());
-        return render::html(StatusCode::TOO_MANY_REQUESTS, &page);
+        return with_cookie(render::html(StatusCode::TOO_MANY_REQUESTS, &page), &cookie);
     }
 
     match app::auth::sign_in(&state.db, &actor, &form.email, form.password, now).await? {
@@ -102,21 +118,23 @@ pub async fn login(
             session.log_in(user, now, ip.as_deref(), agent)?;
             Ok(render::see_other("/"))
         }
-        Err(app::auth::Refused::WrongCredentials) => {
-            page.error = Some("The e-mail address or the password is wrong.".into());
-            render::html(StatusCode::UNAUTHORIZED, &page)
-        }
-        Err(app::auth::Refused::Disabled) => {
-            page.error = Some(
-                "This account is disabled. Ask your organisation's portal administrator.".into(),
-            );
-            render::html(StatusCode::UNAUTHORIZED, &page)
-        }
-        Err(app::auth::Refused::Busy) => {
-            page.error = Some(
-                "The portal is very busy signing people in. Wait a moment, then try again.".into(),
-            );
-            render::html(StatusCode::SERVICE_UNAVAILABLE, &page)
+        Err(refused) => {
+            let (status, error) = match refused {
+                app::auth::Refused::WrongCredentials => (
+                    StatusCode::UNAUTHORIZED,
+                    "The e-mail address or the password is wrong.",
+                ),
+                app::auth::Refused::Disabled => (
+                    StatusCode::UNAUTHORIZED,
+                    "This account is disabled. Ask your organisation's portal administrator.",
+                ),
+                app::auth::Refused::Busy => (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The portal is very busy signing people in. Wait a moment, then try again.",
+                ),
+            };
+            page.error = Some(error.into());
+            with_cookie(render::html(status, &page), &cookie)
         }
     }
 }
