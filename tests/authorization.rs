@@ -5,7 +5,7 @@ use crate::helpers::{spawn_app, TestApp, TestClient, Who};
 use std::collections::BTreeSet;
 
 /// Who asks, in the column order of the table below.
-const COLUMNS: [Option<Who>; 8] = [
+const COLUMNS: [Option<Who>; 10] = [
     None,
     Some(Who::VendorAdmin),
     Some(Who::ChannelManager),
@@ -14,6 +14,9 @@ const COLUMNS: [Option<Who>; 8] = [
     Some(Who::ResellerAdmin),
     Some(Who::ResellerUser),
     Some(Who::OtherResellerAdmin),
+    // Southbridge supplies Bluepeak and Cobalt, not Acme; the second CAM looks after Cobalt.
+    Some(Who::SouthbridgeAdmin),
+    Some(Who::SecondChannelManager),
 ];
 
 struct Row {
@@ -25,8 +28,8 @@ struct Row {
     path: &'static str,
     /// Form fields for POSTs (always sent with a valid CSRF token).
     form: &'static [(&'static str, &'static str)],
-    //        anon vadm  cam  dadm dstf radm rusr other
-    expect: [u16; 8],
+    //        anon vadm  cam  dadm dstf radm rusr other sadm cam2
+    expect: [u16; 10],
 }
 
 const fn row(
@@ -34,7 +37,7 @@ const fn row(
     route: &'static str,
     path: &'static str,
     form: &'static [(&'static str, &'static str)],
-    expect: [u16; 8],
+    expect: [u16; 10],
 ) -> Row {
     Row {
         method,
@@ -53,155 +56,157 @@ const TABLE: &[Row] = &[
         "/admin/licenses/import",
         "/admin/licenses/import",
         &[],
-        [303, 200, 403, 403, 403, 403, 403, 403],
+        [303, 200, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     row(
         "POST",
         "/admin/licenses/import",
         "/admin/licenses/import",
         &[],
-        [303, 415, 415, 415, 415, 415, 415, 415],
+        [303, 415, 415, 415, 415, 415, 415, 415, 415, 415],
     ),
-    // No schedule entries exist in the table's data, so every in-scope answer is 404 too.
+    // {acme_customer}: Harbour Logistics, an end customer of Acme with entries (supplied by
+    // Northwind, not Southbridge).
     row(
         "GET",
         "/licenses/{end_customer}/print",
-        "/licenses/1/print",
+        "/licenses/{acme_customer}/print",
         &[],
-        [303, 404, 403, 404, 404, 404, 404, 404],
+        [303, 200, 403, 200, 200, 200, 200, 404, 404, 403],
     ),
     row(
         "GET",
         "/licenses/{end_customer}/pdf",
-        "/licenses/1/pdf",
+        "/licenses/{acme_customer}/pdf",
         &[],
-        [303, 404, 403, 404, 404, 404, 404, 404],
+        [303, 200, 403, 200, 200, 200, 200, 404, 404, 403],
     ),
     row(
         "GET",
         "/admin/maintenance",
         "/admin/maintenance",
         &[],
-        [303, 200, 403, 403, 403, 403, 403, 403],
+        [303, 200, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     row(
         "POST",
         "/admin/maintenance",
         "/admin/maintenance",
         &[],
-        [303, 422, 403, 403, 403, 403, 403, 403],
+        [303, 422, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     row(
         "POST",
         "/admin/maintenance/{id}/delete",
         "/admin/maintenance/999999/delete",
         &[],
-        [303, 404, 403, 403, 403, 403, 403, 403],
+        [303, 404, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     row(
         "GET",
         "/orders",
         "/orders",
         &[],
-        [303, 200, 403, 200, 200, 200, 200, 200],
+        [303, 200, 403, 200, 200, 200, 200, 200, 200, 403],
     ),
     row(
         "GET",
         "/orders/new",
         "/orders/new",
         &[],
-        [303, 403, 403, 200, 200, 403, 403, 403],
+        [303, 403, 403, 200, 200, 403, 403, 403, 200, 403],
     ),
     row(
         "POST",
         "/orders",
         "/orders",
         &[],
-        [303, 403, 403, 422, 422, 403, 403, 403],
+        [303, 403, 403, 422, 422, 403, 403, 403, 422, 403],
     ),
     row(
         "POST",
         "/orders/process",
         "/orders/process",
         &[],
-        [303, 303, 403, 403, 403, 403, 403, 403],
+        [303, 303, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     row(
         "GET",
         "/licenses",
         "/licenses",
         &[],
-        [303, 200, 403, 200, 200, 200, 200, 200],
+        [303, 200, 403, 200, 200, 200, 200, 200, 200, 403],
     ),
     row(
         "POST",
         "/licenses/renew",
         "/licenses/renew",
         &[],
-        [303, 403, 403, 403, 403, 303, 303, 303],
+        [303, 403, 403, 403, 403, 303, 303, 303, 403, 403],
     ),
+    // {acme_entry}: Harbour Logistics' Intercept X subscription.
     row(
         "GET",
         "/licenses/entries/{entry}/change",
-        "/licenses/entries/1/change",
+        "/licenses/entries/{acme_entry}/change",
         &[],
-        [303, 403, 403, 403, 403, 404, 404, 404],
+        [303, 403, 403, 403, 403, 200, 200, 404, 403, 403],
     ),
     row(
         "POST",
         "/licenses/entries/{entry}/change",
-        "/licenses/entries/1/change",
+        "/licenses/entries/{acme_entry}/change",
         &[],
-        [303, 403, 403, 403, 403, 404, 404, 404],
+        [303, 403, 403, 403, 403, 422, 422, 404, 403, 403],
     ),
     row(
         "GET",
         "/orders/{id}",
         "/orders/999999",
         &[],
-        [303, 404, 403, 404, 404, 404, 404, 404],
+        [303, 404, 403, 404, 404, 404, 404, 404, 404, 403],
     ),
     row(
         "GET",
         "/licenses.csv",
         "/licenses.csv",
         &[],
-        [303, 200, 403, 200, 200, 200, 200, 200],
+        [303, 200, 403, 200, 200, 200, 200, 200, 200, 403],
     ),
     row(
         "GET",
         "/admin/pricing",
         "/admin/pricing",
         &[],
-        [303, 200, 403, 403, 403, 403, 403, 403],
+        [303, 200, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     row(
         "POST",
         "/admin/pricing",
         "/admin/pricing",
         &[],
-        [303, 422, 403, 403, 403, 403, 403, 403],
+        [303, 422, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     row(
         "POST",
         "/admin/pricing/promotions",
         "/admin/pricing/promotions",
         &[],
-        [303, 422, 403, 403, 403, 403, 403, 403],
+        [303, 422, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     row(
         "POST",
         "/admin/pricing/promotions/{code}/delete",
         "/admin/pricing/promotions/NO-SUCH-CODE/delete",
         &[],
-        [303, 404, 403, 403, 403, 403, 403, 403],
+        [303, 404, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     row(
         "POST",
         "/inquiries/{id}/quote",
         "/inquiries/{acme_inquiry}/quote",
         &[],
-        [303, 403, 403, 404, 404, 403, 403, 404],
+        [303, 403, 403, 404, 404, 403, 403, 404, 404, 403],
     ),
     // A draft has no quote to answer (409) for its reseller.
     row(
@@ -209,35 +214,35 @@ const TABLE: &[Row] = &[
         "/inquiries/{id}/accept",
         "/inquiries/{acme_inquiry}/accept",
         &[],
-        [303, 403, 403, 404, 404, 409, 409, 404],
+        [303, 403, 403, 404, 404, 409, 409, 404, 404, 403],
     ),
     row(
         "POST",
         "/inquiries/{id}/decline",
         "/inquiries/{acme_inquiry}/decline",
         &[],
-        [303, 403, 403, 404, 404, 409, 409, 404],
+        [303, 403, 403, 404, 404, 409, 409, 404, 404, 403],
     ),
     row(
         "GET",
         "/inquiries",
         "/inquiries",
         &[],
-        [303, 200, 403, 200, 200, 200, 200, 200],
+        [303, 200, 403, 200, 200, 200, 200, 200, 200, 403],
     ),
     row(
         "GET",
         "/inquiries/new",
         "/inquiries/new",
         &[],
-        [303, 403, 403, 403, 403, 200, 200, 200],
+        [303, 403, 403, 403, 403, 200, 200, 200, 403, 403],
     ),
     row(
         "POST",
         "/inquiries",
         "/inquiries",
         &[],
-        [303, 403, 403, 403, 403, 422, 422, 422],
+        [303, 403, 403, 403, 403, 422, 422, 422, 403, 403],
     ),
     // {acme_inquiry}: a draft of Acme's; distributors never see drafts.
     row(
@@ -245,56 +250,56 @@ const TABLE: &[Row] = &[
         "/inquiries/{id}",
         "/inquiries/{acme_inquiry}",
         &[],
-        [303, 200, 403, 404, 404, 200, 200, 404],
+        [303, 200, 403, 404, 404, 200, 200, 404, 404, 403],
     ),
     row(
         "GET",
         "/inquiries/{id}/preview",
         "/inquiries/{acme_inquiry}/preview",
         &[],
-        [303, 200, 403, 404, 404, 200, 200, 404],
+        [303, 200, 403, 404, 404, 200, 200, 404, 404, 403],
     ),
     row(
         "POST",
         "/inquiries/{id}/lines",
         "/inquiries/{acme_inquiry}/lines",
         &[],
-        [303, 403, 403, 404, 404, 422, 422, 404],
+        [303, 403, 403, 404, 404, 422, 422, 404, 404, 403],
     ),
     row(
         "POST",
         "/inquiries/{id}/lines/{line}/term",
         "/inquiries/{acme_inquiry}/lines/999999/term",
         &[],
-        [303, 403, 403, 404, 404, 404, 404, 404],
+        [303, 403, 403, 404, 404, 404, 404, 404, 404, 403],
     ),
     row(
         "POST",
         "/inquiries/{id}/lines/{line}/remove",
         "/inquiries/{acme_inquiry}/lines/999999/remove",
         &[],
-        [303, 403, 403, 404, 404, 409, 409, 404],
+        [303, 403, 403, 404, 404, 409, 409, 404, 404, 403],
     ),
     row(
         "POST",
         "/inquiries/{id}/submit",
         "/inquiries/{acme_inquiry}/submit",
         &[],
-        [303, 403, 403, 404, 404, 422, 422, 404],
+        [303, 403, 403, 404, 404, 422, 422, 404, 404, 403],
     ),
     row(
         "GET",
         "/msp",
         "/msp",
         &[],
-        [303, 200, 200, 200, 200, 403, 403, 200],
+        [303, 200, 200, 200, 200, 403, 403, 200, 200, 200],
     ),
     row(
         "POST",
         "/msp/usage",
         "/msp/usage",
         &[],
-        [303, 403, 403, 403, 403, 403, 403, 422],
+        [303, 403, 403, 403, 403, 403, 403, 422, 403, 403],
     ),
     // The upload form is multipart; a urlencoded post is refused as the wrong media type.
     row(
@@ -302,7 +307,7 @@ const TABLE: &[Row] = &[
         "/msp/upload",
         "/msp/upload",
         &[],
-        [303, 415, 415, 415, 415, 415, 415, 415],
+        [303, 415, 415, 415, 415, 415, 415, 415, 415, 415],
     ),
     // With one MSP in view (the demo's Bluepeak), its statement is the one shown.
     row(
@@ -310,35 +315,35 @@ const TABLE: &[Row] = &[
         "/msp/statement.csv",
         "/msp/statement.csv",
         &[],
-        [303, 200, 200, 200, 200, 403, 403, 200],
+        [303, 200, 200, 200, 200, 403, 403, 200, 200, 404],
     ),
     row(
         "POST",
         "/msp/close",
         "/msp/close",
         &[],
-        [303, 400, 403, 403, 403, 403, 403, 403],
+        [303, 400, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     row(
         "GET",
         "/nfr",
         "/nfr",
         &[],
-        [303, 200, 200, 200, 200, 200, 200, 200],
+        [303, 200, 200, 200, 200, 200, 200, 200, 200, 200],
     ),
     row(
         "GET",
         "/nfr/new",
         "/nfr/new",
         &[],
-        [303, 403, 403, 200, 200, 200, 200, 200],
+        [303, 403, 403, 200, 200, 200, 200, 200, 200, 403],
     ),
     row(
         "POST",
         "/nfr",
         "/nfr",
         &[],
-        [303, 403, 403, 422, 422, 422, 422, 422],
+        [303, 403, 403, 422, 422, 422, 422, 422, 422, 403],
     ),
     // {acme_nfr}: a rejected NFR request of Acme's (so a decision answers 409 and changes nothing).
     row(
@@ -346,56 +351,56 @@ const TABLE: &[Row] = &[
         "/nfr/{id}",
         "/nfr/{acme_nfr}",
         &[],
-        [303, 200, 200, 200, 200, 200, 200, 404],
+        [303, 200, 200, 200, 200, 200, 200, 404, 404, 404],
     ),
     row(
         "POST",
         "/nfr/{id}/approve",
         "/nfr/{acme_nfr}/approve",
         &[],
-        [303, 409, 409, 403, 403, 403, 403, 404],
+        [303, 409, 409, 403, 403, 403, 403, 404, 404, 404],
     ),
     row(
         "POST",
         "/nfr/{id}/reject",
         "/nfr/{acme_nfr}/reject",
         &[],
-        [303, 409, 409, 403, 403, 403, 403, 404],
+        [303, 409, 409, 403, 403, 403, 403, 404, 404, 404],
     ),
     row(
         "GET",
         "/admin/nfr",
         "/admin/nfr",
         &[],
-        [303, 200, 403, 403, 403, 403, 403, 403],
+        [303, 200, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     row(
         "POST",
         "/admin/nfr",
         "/admin/nfr",
         &[],
-        [303, 422, 403, 403, 403, 403, 403, 403],
+        [303, 422, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     row(
         "GET",
         "/leads",
         "/leads",
         &[],
-        [303, 200, 200, 403, 403, 200, 200, 200],
+        [303, 200, 200, 403, 403, 200, 200, 200, 403, 200],
     ),
     row(
         "GET",
         "/leads/new",
         "/leads/new",
         &[],
-        [303, 200, 200, 403, 403, 200, 200, 200],
+        [303, 200, 200, 403, 403, 200, 200, 200, 403, 200],
     ),
     row(
         "POST",
         "/leads",
         "/leads",
         &[],
-        [303, 422, 422, 403, 403, 422, 422, 422],
+        [303, 422, 422, 403, 403, 422, 422, 422, 403, 422],
     ),
     // {acme_lead}: the demo's lead assigned to Acme (CAM Casey).
     row(
@@ -403,70 +408,70 @@ const TABLE: &[Row] = &[
         "/leads/{id}",
         "/leads/{acme_lead}",
         &[],
-        [303, 200, 200, 403, 403, 200, 200, 404],
+        [303, 200, 200, 403, 403, 200, 200, 404, 403, 404],
     ),
     row(
         "POST",
         "/leads/{id}",
         "/leads/{acme_lead}",
         &[],
-        [303, 403, 403, 403, 403, 422, 422, 404],
+        [303, 403, 403, 403, 403, 422, 422, 404, 403, 404],
     ),
     row(
         "POST",
         "/leads/{id}/reassign",
         "/leads/{acme_lead}/reassign",
         &[],
-        [303, 422, 422, 403, 403, 403, 403, 403],
+        [303, 422, 422, 403, 403, 403, 403, 403, 403, 404],
     ),
     row(
         "GET",
         "/admin/settings",
         "/admin/settings",
         &[],
-        [303, 200, 403, 403, 403, 403, 403, 403],
+        [303, 200, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     row(
         "POST",
         "/admin/settings",
         "/admin/settings",
         &[],
-        [303, 422, 403, 403, 403, 403, 403, 403],
+        [303, 422, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     row(
         "POST",
         "/account/sessions/{handle}/end",
         "/account/sessions/not-a-handle/end",
         &[],
-        [303, 404, 404, 404, 404, 404, 404, 404],
+        [303, 404, 404, 404, 404, 404, 404, 404, 404, 404],
     ),
     row(
         "POST",
         "/account/sessions/end-others",
         "/account/sessions/end-others",
         &[],
-        [303, 303, 303, 303, 303, 303, 303, 303],
+        [303, 303, 303, 303, 303, 303, 303, 303, 303, 303],
     ),
     row(
         "GET",
         "/deals",
         "/deals",
         &[],
-        [303, 200, 200, 200, 200, 200, 200, 200],
+        [303, 200, 200, 200, 200, 200, 200, 200, 200, 200],
     ),
     row(
         "GET",
         "/deals/new",
         "/deals/new",
         &[],
-        [303, 403, 403, 403, 403, 200, 200, 200],
+        [303, 403, 403, 403, 403, 200, 200, 200, 403, 403],
     ),
     row(
         "POST",
         "/deals",
         "/deals",
         &[],
-        [303, 403, 403, 403, 403, 422, 422, 422],
+        [303, 403, 403, 403, 403, 422, 422, 422, 403, 403],
     ),
     // {acme_deal}: the demo's approved registration of Acme (CAM Casey, distributor Northwind).
     row(
@@ -474,42 +479,42 @@ const TABLE: &[Row] = &[
         "/deals/{id}",
         "/deals/{acme_deal}",
         &[],
-        [303, 200, 200, 200, 200, 200, 200, 404],
+        [303, 200, 200, 200, 200, 200, 200, 404, 404, 404],
     ),
     row(
         "POST",
         "/deals/{id}/approve",
         "/deals/{acme_deal}/approve",
         &[],
-        [303, 409, 409, 403, 403, 403, 403, 404],
+        [303, 409, 409, 403, 403, 403, 403, 404, 404, 404],
     ),
     row(
         "POST",
         "/deals/{id}/reject",
         "/deals/{acme_deal}/reject",
         &[],
-        [303, 409, 409, 403, 403, 403, 403, 404],
+        [303, 409, 409, 403, 403, 403, 403, 404, 404, 404],
     ),
     row(
         "POST",
         "/deals/{id}/extend",
         "/deals/{acme_deal}/extend",
         &[],
-        [303, 303, 303, 403, 403, 403, 403, 404],
+        [303, 303, 303, 403, 403, 403, 403, 404, 404, 404],
     ),
     row(
         "GET",
         "/mailbox",
         "/mailbox",
         &[],
-        [303, 200, 200, 200, 200, 200, 200, 200],
+        [303, 200, 200, 200, 200, 200, 200, 200, 200, 200],
     ),
     row(
         "GET",
         "/mailbox/{file}",
         "/mailbox/1-000001.eml",
         &[],
-        [303, 404, 404, 404, 404, 404, 404, 404],
+        [303, 404, 404, 404, 404, 404, 404, 404, 404, 404],
     ),
     // The unsubscribe link's token is its credential; without a valid one there is nothing.
     row(
@@ -517,49 +522,49 @@ const TABLE: &[Row] = &[
         "/unsubscribe",
         "/unsubscribe?token=nope",
         &[],
-        [404, 404, 404, 404, 404, 404, 404, 404],
+        [404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
     ),
     row(
         "POST",
         "/unsubscribe",
         "/unsubscribe?token=nope",
         &[],
-        [404, 404, 404, 404, 404, 404, 404, 404],
+        [404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
     ),
     row(
         "GET",
         "/admin/messages",
         "/admin/messages",
         &[],
-        [303, 200, 403, 403, 403, 403, 403, 403],
+        [303, 200, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     row(
         "POST",
         "/admin/messages",
         "/admin/messages",
         &[],
-        [303, 422, 403, 403, 403, 403, 403, 403],
+        [303, 422, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     row(
         "GET",
         "/admin/outbox",
         "/admin/outbox",
         &[],
-        [303, 200, 403, 403, 403, 403, 403, 403],
+        [303, 200, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     row(
         "POST",
         "/admin/outbox/{id}/retry",
         "/admin/outbox/999999/retry",
         &[],
-        [303, 404, 403, 403, 403, 403, 403, 403],
+        [303, 404, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     row(
         "GET",
         "/contact-roles",
         "/contact-roles",
         &[],
-        [303, 404, 404, 200, 200, 200, 200, 200],
+        [303, 404, 404, 200, 200, 200, 200, 200, 200, 404],
     ),
     // An empty form: stale (409) for admins, refused for other roles, none for the vendor.
     row(
@@ -567,21 +572,21 @@ const TABLE: &[Row] = &[
         "/contact-roles",
         "/contact-roles",
         &[],
-        [303, 404, 404, 409, 403, 409, 403, 409],
+        [303, 404, 404, 409, 403, 409, 403, 409, 409, 404],
     ),
     row(
         "POST",
         "/contact-roles/cell",
         "/contact-roles/cell",
         &[],
-        [303, 404, 404, 400, 403, 400, 403, 400],
+        [303, 404, 404, 400, 403, 400, 403, 400, 400, 404],
     ),
     row(
         "GET",
         "/admin/catalogue",
         "/admin/catalogue",
         &[],
-        [303, 200, 403, 403, 403, 403, 403, 403],
+        [303, 200, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     // Multipart only: a urlencoded post is refused before anyone is asked.
     row(
@@ -589,56 +594,56 @@ const TABLE: &[Row] = &[
         "/admin/catalogue/import",
         "/admin/catalogue/import",
         &[],
-        [303, 415, 415, 415, 415, 415, 415, 415],
+        [303, 415, 415, 415, 415, 415, 415, 415, 415, 415],
     ),
     row(
         "POST",
         "/admin/catalogue/settings",
         "/admin/catalogue/settings",
         &[],
-        [303, 422, 403, 403, 403, 403, 403, 403],
+        [303, 422, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     row(
         "GET",
         "/admin/catalogue/items/{family}/{band}",
         "/admin/catalogue/items/EPIXAD/B10",
         &[],
-        [303, 200, 403, 403, 403, 403, 403, 403],
+        [303, 200, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     row(
         "POST",
         "/admin/catalogue/items/{family}/{band}",
         "/admin/catalogue/items/EPIXAD/B10",
         &[],
-        [303, 422, 403, 403, 403, 403, 403, 403],
+        [303, 422, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     row(
         "GET",
         "/catalogue",
         "/catalogue?q=epixad&term=17",
         &[],
-        [303, 200, 200, 200, 200, 200, 200, 200],
+        [303, 200, 200, 200, 200, 200, 200, 200, 200, 200],
     ),
     row(
         "GET",
         "/healthz",
         "/healthz",
         &[],
-        [200, 200, 200, 200, 200, 200, 200, 200],
+        [200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
     ),
     row(
         "GET",
         "/static/{file:.*}",
         "/static/app.css",
         &[],
-        [200, 200, 200, 200, 200, 200, 200, 200],
+        [200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
     ),
     row(
         "GET",
         "/login",
         "/login",
         &[],
-        [200, 303, 303, 303, 303, 303, 303, 303],
+        [200, 303, 303, 303, 303, 303, 303, 303, 303, 303],
     ),
     row(
         "POST",
@@ -648,126 +653,126 @@ const TABLE: &[Row] = &[
             ("email", "nobody-{col}@x.example"),
             ("password", "wrong-password"),
         ],
-        [401, 401, 401, 401, 401, 401, 401, 401],
+        [401, 401, 401, 401, 401, 401, 401, 401, 401, 401],
     ),
     row(
         "GET",
         "/",
         "/",
         &[],
-        [303, 200, 200, 200, 200, 200, 200, 200],
+        [303, 200, 200, 200, 200, 200, 200, 200, 200, 200],
     ),
     row(
         "GET",
         "/account",
         "/account",
         &[],
-        [303, 200, 200, 200, 200, 200, 200, 200],
+        [303, 200, 200, 200, 200, 200, 200, 200, 200, 200],
     ),
     row(
         "POST",
         "/account/password",
         "/account/password",
         &[],
-        [303, 422, 422, 422, 422, 422, 422, 422],
+        [303, 422, 422, 422, 422, 422, 422, 422, 422, 422],
     ),
     row(
         "GET",
         "/users",
         "/users",
         &[],
-        [303, 200, 403, 200, 403, 200, 403, 200],
+        [303, 200, 403, 200, 403, 200, 403, 200, 200, 403],
     ),
     row(
         "GET",
         "/users/new",
         "/users/new",
         &[],
-        [303, 200, 403, 200, 403, 200, 403, 200],
+        [303, 200, 403, 200, 403, 200, 403, 200, 200, 403],
     ),
     row(
         "POST",
         "/users",
         "/users",
         &[],
-        [303, 422, 403, 422, 403, 422, 403, 422],
+        [303, 422, 403, 422, 403, 422, 403, 422, 422, 403],
     ),
     row(
         "GET",
         "/users/{id}",
         "/users/{acme_user}",
         &[],
-        [303, 404, 403, 404, 403, 200, 403, 404],
+        [303, 404, 403, 404, 403, 200, 403, 404, 404, 403],
     ),
     row(
         "POST",
         "/users/{id}",
         "/users/{acme_user}",
         &[("display_name", "Changed"), ("role", "reseller_user")],
-        [303, 404, 403, 404, 403, 303, 403, 404],
+        [303, 404, 403, 404, 403, 303, 403, 404, 404, 403],
     ),
     row(
         "POST",
         "/users/{id}/disable",
         "/users/{cobalt_admin}/disable",
         &[],
-        [303, 404, 403, 404, 403, 404, 403, 404],
+        [303, 404, 403, 404, 403, 404, 403, 404, 404, 403],
     ),
     row(
         "POST",
         "/users/{id}/enable",
         "/users/{acme_user}/enable",
         &[],
-        [303, 404, 403, 404, 403, 303, 403, 404],
+        [303, 404, 403, 404, 403, 303, 403, 404, 404, 403],
     ),
     row(
         "GET",
         "/admin/organisations",
         "/admin/organisations",
         &[],
-        [303, 200, 403, 403, 403, 403, 403, 403],
+        [303, 200, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     row(
         "GET",
         "/admin/organisations/new",
         "/admin/organisations/new",
         &[],
-        [303, 200, 403, 403, 403, 403, 403, 403],
+        [303, 200, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     row(
         "POST",
         "/admin/organisations",
         "/admin/organisations",
         &[],
-        [303, 422, 403, 403, 403, 403, 403, 403],
+        [303, 422, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     row(
         "GET",
         "/admin/organisations/{id}",
         "/admin/organisations/{acme}",
         &[],
-        [303, 200, 403, 403, 403, 403, 403, 403],
+        [303, 200, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     row(
         "POST",
         "/admin/organisations/{id}",
         "/admin/organisations/{acme}",
         &[],
-        [303, 422, 403, 403, 403, 403, 403, 403],
+        [303, 422, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     row(
         "GET",
         "/admin/audit",
         "/admin/audit",
         &[],
-        [303, 200, 403, 403, 403, 403, 403, 403],
+        [303, 200, 403, 403, 403, 403, 403, 403, 403, 403],
     ),
     row(
         "GET",
         "/sku-translator",
         "/sku-translator",
         &[],
-        [303, 200, 200, 200, 200, 200, 200, 200],
+        [303, 200, 200, 200, 200, 200, 200, 200, 200, 200],
     ),
     // The translator's form is multipart; a urlencoded post is refused as the wrong media type.
     row(
@@ -775,35 +780,35 @@ const TABLE: &[Row] = &[
         "/sku-translator",
         "/sku-translator",
         &[],
-        [303, 415, 415, 415, 415, 415, 415, 415],
+        [303, 415, 415, 415, 415, 415, 415, 415, 415, 415],
     ),
     row(
         "POST",
         "/sku-translator/csv",
         "/sku-translator/csv",
         &[],
-        [303, 400, 400, 400, 400, 400, 400, 400],
+        [303, 400, 400, 400, 400, 400, 400, 400, 400, 400],
     ),
     row(
         "GET",
         "/api-tokens",
         "/api-tokens",
         &[],
-        [303, 200, 403, 200, 403, 200, 403, 200],
+        [303, 200, 403, 200, 403, 200, 403, 200, 200, 403],
     ),
     row(
         "POST",
         "/api-tokens",
         "/api-tokens",
         &[],
-        [303, 422, 403, 422, 403, 422, 403, 422],
+        [303, 422, 403, 422, 403, 422, 403, 422, 422, 403],
     ),
     row(
         "POST",
         "/api-tokens/{id}/revoke",
         "/api-tokens/{cobalt_token}/revoke",
         &[],
-        [303, 404, 403, 404, 403, 404, 403, 404],
+        [303, 404, 403, 404, 403, 404, 403, 404, 404, 403],
     ),
     // The JSON API takes tokens only: a browser session is no credential.
     row(
@@ -811,14 +816,14 @@ const TABLE: &[Row] = &[
         "/api/v1/sku/translate",
         "/api/v1/sku/translate?legacy=IXA-U10-N12M",
         &[],
-        [401, 401, 401, 401, 401, 401, 401, 401],
+        [401, 401, 401, 401, 401, 401, 401, 401, 401, 401],
     ),
     row(
         "POST",
         "/api/v1/sku/translate",
         "/api/v1/sku/translate",
         &[],
-        [401, 401, 401, 401, 401, 401, 401, 401],
+        [401, 401, 401, 401, 401, 401, 401, 401, 401, 401],
     ),
     // A visitor who is not signed in has no session, so no form token to sign out with.
     row(
@@ -826,7 +831,7 @@ const TABLE: &[Row] = &[
         "/logout",
         "/logout",
         &[],
-        [403, 303, 303, 303, 303, 303, 303, 303],
+        [403, 303, 303, 303, 303, 303, 303, 303, 303, 303],
     ),
 ];
 
@@ -873,6 +878,18 @@ async fn concrete(app: &TestApp, path: &str) -> String {
         .replace("{acme_inquiry}", &acme_inquiry(app).await.to_string())
         .replace("{acme_nfr}", &acme_nfr(app).await.to_string())
         .replace(
+            "{acme_customer}",
+            &app.scalar("SELECT id FROM end_customers WHERE name = 'Harbour Logistics Ltd'")
+                .await
+                .to_string(),
+        )
+        .replace(
+            "{acme_entry}",
+            &app.scalar("SELECT MIN(id) FROM license_entries WHERE sku LIKE 'EPIXADB25SN12%'")
+                .await
+                .to_string(),
+        )
+        .replace(
             "{acme_lead}",
             &app.scalar("SELECT id FROM leads WHERE company = 'Northgate Freight'")
                 .await
@@ -883,6 +900,9 @@ async fn concrete(app: &TestApp, path: &str) -> String {
 #[tokio::test]
 async fn every_route_answers_each_role_as_the_table_says() {
     let app = spawn_app().await;
+    partner_portal::seed::seed_schedules(&app.db, app.clock.timestamp())
+        .await
+        .unwrap();
     let mut failures = Vec::new();
     for (col, who) in COLUMNS.iter().enumerate() {
         let client: TestClient = match who {
@@ -1046,6 +1066,9 @@ const JUNK: &[&str] = &[
 #[tokio::test]
 async fn every_post_route_survives_junk_from_every_role() {
     let app = spawn_app().await;
+    partner_portal::seed::seed_schedules(&app.db, app.clock.timestamp())
+        .await
+        .unwrap();
     // Long values, under the 256 KiB a form may have (a larger one is refused as a whole).
     let huge = "é".repeat(1_500);
     let mut forms: Vec<Vec<(&str, &str)>> = vec![Vec::new()];
@@ -1108,5 +1131,73 @@ async fn every_post_route_survives_junk_from_every_role() {
             }
         }
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// What each column must never see on a list or in a download: the end customers of the demo
+/// schedules that are outside its organisation's scope.
+fn foreign_customers(who: Who) -> &'static [&'static str] {
+    const ACME: [&str; 2] = ["Harbour Logistics Ltd", "Greenfield Clinics"];
+    match who {
+        Who::VendorAdmin => &[],
+        // Casey looks after Acme and Bluepeak; Northwind supplies them, not Cobalt.
+        Who::ChannelManager | Who::DistributorAdmin | Who::DistributorStaff => {
+            &["Cobalt Legal LLP"]
+        }
+        Who::ResellerAdmin | Who::ResellerUser => &["Northern Retail Group", "Cobalt Legal LLP"],
+        Who::OtherResellerAdmin => &[ACME[0], ACME[1], "Cobalt Legal LLP"],
+        // Southbridge supplies Bluepeak and Cobalt.
+        Who::SouthbridgeAdmin => &ACME,
+        // The second CAM looks after Cobalt only.
+        Who::SecondChannelManager => &[ACME[0], ACME[1], "Northern Retail Group"],
+    }
+}
+
+#[tokio::test]
+async fn lists_and_downloads_show_only_what_is_in_scope() {
+    let app = spawn_app().await;
+    partner_portal::seed::seed_schedules(&app.db, app.clock.timestamp())
+        .await
+        .unwrap();
+    let lists = [
+        "/licenses",
+        "/licenses.csv",
+        "/licenses?status=expiring",
+        "/orders",
+        "/inquiries",
+        "/deals",
+        "/leads",
+        "/nfr",
+    ];
+    let mut failures = Vec::new();
+    let mut read = 0;
+    for who in COLUMNS.iter().flatten() {
+        let client = app.login_as(*who).await;
+        for path in lists {
+            let r = client.get(path).await;
+            if r.status() != 200 {
+                continue;
+            }
+            read += 1;
+            let body = r.text().await.unwrap();
+            for name in foreign_customers(*who) {
+                if body.contains(name) {
+                    failures.push(format!("{path} as {who:?} shows {name}"));
+                }
+            }
+        }
+    }
+    assert!(read > 30, "most lists are readable by someone ({read})");
+    // And the positive side: each organisation does see its own.
+    let acme = app.login_as(Who::ResellerUser).await;
+    assert!(acme
+        .text("/licenses.csv")
+        .await
+        .contains("Harbour Logistics Ltd"));
+    let southbridge = app.login_as(Who::SouthbridgeAdmin).await;
+    assert!(southbridge
+        .text("/licenses")
+        .await
+        .contains("Cobalt Legal LLP"));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

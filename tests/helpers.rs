@@ -20,6 +20,10 @@ pub enum Who {
     ResellerAdmin,
     ResellerUser,
     OtherResellerAdmin,
+    /// The admin of Southbridge Supply, the second distributor (Bluepeak and Cobalt, not Acme).
+    SouthbridgeAdmin,
+    /// The second channel account manager (Cobalt, not Acme or Bluepeak).
+    SecondChannelManager,
 }
 
 impl Who {
@@ -42,6 +46,8 @@ impl Who {
             Who::ResellerAdmin => "admin@reseller.example",
             Who::ResellerUser => "sales@reseller.example",
             Who::OtherResellerAdmin => "admin@other-reseller.example",
+            Who::SouthbridgeAdmin => "admin@southbridge.example",
+            Who::SecondChannelManager => "cam2@vendor.example",
         }
     }
 }
