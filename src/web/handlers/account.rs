@@ -166,7 +166,12 @@ pub async fn change_password(
             )?;
             Ok(render::see_other("/account"))
         }
-        Err(app::Error::Invalid(errors)) => render::invalid(&page(&user, errors).await?),
+        Err(app::Error::Invalid(errors)) => {
+            if errors.has("current_password") {
+                user.state.login_limiter.failed(&address);
+            }
+            render::invalid(&page(&user, errors).await?)
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -119,6 +119,9 @@ pub async fn login(
             Ok(render::see_other("/"))
         }
         Err(refused) => {
+            if refused != app::auth::Refused::Busy {
+                state.login_limiter.failed(&address);
+            }
             let (status, error) = match refused {
                 app::auth::Refused::WrongCredentials => (
                     StatusCode::UNAUTHORIZED,
