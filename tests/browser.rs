@@ -1147,3 +1147,47 @@ async fn assert_no_horizontal_scroll(c: &Client, what: &str) {
         panic!("{what} is {scroll} px wide in a {window} px window: {culprits}");
     }
 }
+
+/// The pages this round added or changed read on a phone: nothing sticks out at 390 px.
+#[tokio::test]
+async fn the_new_pages_fit_a_phone() {
+    let app = spawn_app().await;
+    partner_portal::seed::seed_schedules(&app.db, app.clock.timestamp())
+        .await
+        .unwrap();
+    let b = browser().await;
+    let c = &b.client;
+    c.set_window_size(390, 844).await.unwrap();
+    let base = app.address.as_str();
+    let visit = |path: &'static str, heading: &'static str| async move {
+        c.goto(&format!("{base}{path}")).await.unwrap();
+        expect_heading(c, heading).await;
+        snap(c, &format!("phone{}", path.replace(['/', '?', '='], "-"))).await;
+        assert_no_horizontal_scroll(c, path).await;
+    };
+    sign_in(c, &app.address, Who::VendorAdmin.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Avery Whitfield").await;
+    visit("/admin/settings", "Time limits and reminders").await;
+    visit("/admin/messages", "Messages to the channel").await;
+    visit(
+        "/admin/licenses/import",
+        "Import licenses from the old system",
+    )
+    .await;
+    visit("/account", "My account").await;
+    click_button(c, "Sign out").await;
+    sign_in(c, &app.address, Who::ChannelManager.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Casey Morgan").await;
+    visit("/leads?status=idle", "Leads of your resellers").await;
+    // The demo's idle lead, with the reassign form.
+    follow(c, "Coastal Schools Trust").await;
+    expect_heading(c, "Lead: Coastal Schools Trust").await;
+    find(
+        c,
+        Locator::XPath("//h2[normalize-space()='Give this lead to another partner']"),
+        "the reassign form of an idle lead",
+    )
+    .await;
+    assert_no_horizontal_scroll(c, "an idle lead").await;
+    b.client.clone().close().await.unwrap();
+}
