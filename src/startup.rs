@@ -169,6 +169,11 @@ fn spawn_housekeeping(state: actix_web::web::Data<AppState>) {
                 Err(e) => tracing::warn!(error = ?e, "could not remove expired sessions"),
             }
             state.login_limiter.forget_idle();
+            let held_since = state.clock.timestamp() - crate::app::uploads::HELD_SECS;
+            if let Err(e) = crate::db::uploads::delete_older_than(&state.db.pool, held_since).await
+            {
+                tracing::warn!(error = ?e, "could not forget old checked import files");
+            }
             state.probe_limiter.retain_recent();
             let public_url = state.settings.public_url();
             let clock = &state.clock;

@@ -528,10 +528,31 @@ async fn the_vendor_admin_imports_legacy_licenses_on_the_page() {
         "the dry run wrote nothing"
     );
 
+    // The preview holds the checked file: its "Import" button sends a token, not the file.
+    let token = crate::helpers::value_after(&html, "name=\"upload\" value=\"").unwrap();
+    assert_eq!(token.len(), 43);
+    assert!(
+        !html.contains("OLD-1,Acme"),
+        "the file is not sent back in the page"
+    );
+    // Nobody else can import it with that token.
+    let other = app.login_as(Who::ChannelManager).await;
+    let theirs = Form::new()
+        .text("csrf_token", other.token().await)
+        .text("commit", "yes")
+        .text("upload", token.clone());
+    let r = other
+        .http
+        .post(other.url("/admin/licenses/import"))
+        .multipart(theirs)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
     let commit = Form::new()
         .text("csrf_token", vendor.token().await)
         .text("commit", "yes")
-        .text("csv", csv.to_string());
+        .text("upload", token.clone());
     let r = upload(commit).await.unwrap();
     assert_eq!(r.status(), 303);
     assert!(vendor
@@ -655,6 +676,11 @@ async fn a_100000_row_license_file_is_checked_on_the_page() {
         &html[..html.len().min(2000)]
     );
     assert!(html.contains("The table lists the first 1000 of 100000 new licenses"));
+    assert!(
+        html.len() < 1_000_000,
+        "the page holds a token, not the file: {}",
+        html.len()
+    );
     assert_eq!(app.scalar("SELECT COUNT(*) FROM license_entries").await, 0);
 }
 

@@ -25,6 +25,7 @@ pub mod pricing_rules;
 pub mod quotes;
 pub mod settings;
 pub mod translator;
+pub mod uploads;
 pub mod users;
 
 use crate::clock::Clock;

@@ -20,6 +20,7 @@ pub mod orgs;
 pub mod outbox;
 pub mod quotes;
 pub mod sessions;
+pub mod uploads;
 pub mod users;
 
 use anyhow::{bail, Context};

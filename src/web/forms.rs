@@ -7,23 +7,29 @@ pub fn ticked(value: &Option<String>) -> bool {
     value.is_some()
 }
 
-/// The CSV text of an import form: the checked text sent back by a preview's "Import"
-/// button, or else the uploaded file. `Ok(None)` when neither came.
-pub fn uploaded_csv(
-    sent_back: Option<actix_multipart::form::text::Text<String>>,
-    file: Option<actix_multipart::form::bytes::Bytes>,
+/// The CSV text of an import form: the file checked before and held under the `upload` token
+/// (the preview's "Import" button), or else the uploaded file, which actix-multipart streamed
+/// to a temporary file. `Ok(None)` when neither came.
+pub async fn import_csv(
+    ctx: &crate::app::Ctx,
+    kind: &str,
+    held: Option<&str>,
+    file: Option<&actix_multipart::form::tempfile::TempFile>,
 ) -> Result<Option<String>, crate::web::AppError> {
-    match (sent_back, file) {
-        (Some(csv), _) if !csv.is_empty() => Ok(Some(csv.into_inner())),
-        (_, Some(file)) if !file.data.is_empty() => String::from_utf8(file.data.to_vec())
-            .map(Some)
-            .map_err(|_| {
-                crate::web::AppError::BadRequest(
-                    "The file is not UTF-8 text; save it as CSV (UTF-8).".into(),
-                )
-            }),
-        _ => Ok(None),
+    if let Some(token) = held.filter(|t| !t.trim().is_empty()) {
+        return Ok(Some(crate::app::uploads::held(ctx, kind, token).await?));
     }
+    let Some(file) = file.filter(|f| f.size > 0) else {
+        return Ok(None);
+    };
+    let bytes = tokio::fs::read(file.file.path())
+        .await
+        .map_err(|e| crate::web::AppError::Unexpected(e.into()))?;
+    String::from_utf8(bytes).map(Some).map_err(|_| {
+        crate::web::AppError::BadRequest(
+            "The file is not UTF-8 text; save it as CSV (UTF-8).".into(),
+        )
+    })
 }
 
 /// How much one multipart upload may hold in all (the license import takes the largest file);

@@ -14,7 +14,7 @@ use crate::web::csrf::{self, CsrfForm};
 use crate::web::extractors::{CurrentUser, Htmx};
 use crate::web::forms::FieldErrors;
 use crate::web::{render, AppError};
-use actix_multipart::form::{bytes::Bytes as FileBytes, text::Text, MultipartForm};
+use actix_multipart::form::{text::Text, MultipartForm};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -118,10 +118,9 @@ pub struct ImportForm {
     csrf_token: Option<Text<String>>,
     table: Option<Text<String>>,
     #[multipart(limit = "16MB")]
-    file: Option<FileBytes>,
-    /// The checked file's text, sent back by the preview's "Import" button.
-    #[multipart(limit = "16MB")]
-    csv: Option<Text<String>>,
+    file: Option<actix_multipart::form::tempfile::TempFile>,
+    /// The token of the file checked before, sent back by the preview's "Import" button.
+    upload: Option<Text<String>>,
     commit: Option<Text<String>>,
 }
 
@@ -131,7 +130,8 @@ pub struct ImportPage {
     pub chrome: Chrome,
     pub table: String,
     pub title: &'static str,
-    pub csv: String,
+    /// The checked file's token, for the "Import" button.
+    pub upload: String,
     pub problems: Problems,
     pub rows: Vec<PreviewRow>,
 }
@@ -149,7 +149,11 @@ pub async fn import(
             "Choose what to import: the catalogue or the legacy table.".into(),
         ));
     };
-    let Some(text) = crate::web::forms::uploaded_csv(form.csv, form.file)? else {
+    let kind = table.as_str();
+    let held = form.upload.as_ref().map(|t| t.as_str());
+    let Some(text) =
+        crate::web::forms::import_csv(&user.ctx, kind, held, form.file.as_ref()).await?
+    else {
         user.session
             .flash("error", "Choose a CSV file to import.")?;
         return Ok(render::see_other("/admin/catalogue"));
@@ -158,6 +162,9 @@ pub async fn import(
     let title = table.title();
     match app::catalogue::import(&user.ctx, table, text.as_bytes(), commit).await? {
         Imported::Done(count) => {
+            if let Some(token) = held {
+                app::uploads::release(&user.ctx, token).await?;
+            }
             user.session
                 .flash("success", format!("{title}: imported {count} rows."))?;
             Ok(render::see_other("/admin/catalogue"))
@@ -167,7 +174,11 @@ pub async fn import(
                 chrome: Chrome::new(&user, "/admin/catalogue", format!("Import: {title}"))?,
                 table: table.as_str().to_string(),
                 title,
-                csv: text,
+                upload: if problems.is_empty() {
+                    app::uploads::hold(&user.ctx, kind, &text).await?
+                } else {
+                    String::new()
+                },
                 problems,
                 rows,
             };

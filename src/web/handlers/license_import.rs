@@ -8,7 +8,7 @@ use crate::web::chrome::Chrome;
 use crate::web::csrf;
 use crate::web::extractors::CurrentUser;
 use crate::web::{render, AppError};
-use actix_multipart::form::{bytes::Bytes as FileBytes, text::Text, MultipartForm};
+use actix_multipart::form::{tempfile::TempFile, text::Text, MultipartForm};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
@@ -16,7 +16,8 @@ use askama::Template;
 #[template(path = "pages/license_import.html")]
 pub struct ImportPage {
     pub chrome: Chrome,
-    pub csv: String,
+    /// The checked file's token, for the "Import" button.
+    pub upload: String,
     pub problems: Problems,
     pub preview: Option<LicensePreview>,
 }
@@ -26,19 +27,21 @@ pub async fn page(user: CurrentUser) -> Result<HttpResponse, AppError> {
     let chrome = Chrome::new(&user, "/admin/licenses/import", "Import licenses")?;
     render::page(&ImportPage {
         chrome,
-        csv: String::new(),
+        upload: String::new(),
         problems: vec![],
         preview: None,
     })
 }
 
+const KIND: &str = "licenses";
+
 #[derive(MultipartForm)]
 pub struct ImportForm {
     csrf_token: Option<Text<String>>,
     #[multipart(limit = "64MB")]
-    file: Option<FileBytes>,
-    #[multipart(limit = "64MB")]
-    csv: Option<Text<String>>,
+    file: Option<TempFile>,
+    /// The token of the file checked before, sent back by the preview's "Import" button.
+    upload: Option<Text<String>>,
     commit: Option<Text<String>>,
 }
 
@@ -50,7 +53,10 @@ pub async fn import(
     let form = form.into_inner();
     csrf::verify(&req, form.csrf_token.map(|t| t.into_inner()))?;
     user.require_vendor_admin("import licenses").await?;
-    let Some(text) = crate::web::forms::uploaded_csv(form.csv, form.file)? else {
+    let held = form.upload.as_ref().map(|t| t.as_str());
+    let Some(text) =
+        crate::web::forms::import_csv(&user.ctx, KIND, held, form.file.as_ref()).await?
+    else {
         user.session
             .flash("error", "Choose a CSV file to import.")?;
         return Ok(render::see_other("/admin/licenses/import"));
@@ -60,17 +66,20 @@ pub async fn import(
     match app::licenses::import(&user.ctx, text.as_bytes(), commit).await? {
         LicenseImport::Refused(problems) => render::invalid(&ImportPage {
             chrome: chrome()?,
-            csv: String::new(),
+            upload: String::new(),
             problems,
             preview: None,
         }),
         LicenseImport::Preview(preview) => render::page(&ImportPage {
             chrome: chrome()?,
-            csv: text,
+            upload: app::uploads::hold(&user.ctx, KIND, &text).await?,
             problems: vec![],
             preview: Some(preview),
         }),
         LicenseImport::Imported { rows, added, .. } => {
+            if let Some(token) = held {
+                app::uploads::release(&user.ctx, token).await?;
+            }
             user.session.flash(
                 "success",
                 format!("Imported {added} license schedule entries ({rows} rows in the file)."),

@@ -14,7 +14,7 @@ use crate::web::csrf::{self, CsrfForm};
 use crate::web::extractors::CurrentUser;
 use crate::web::forms::FieldErrors;
 use crate::web::{render, AppError};
-use actix_multipart::form::{bytes::Bytes as FileBytes, text::Text, MultipartForm};
+use actix_multipart::form::{text::Text, MultipartForm};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::NaiveDate;
@@ -211,7 +211,7 @@ pub struct UploadForm {
     csrf_token: Option<Text<String>>,
     month: Option<Text<String>>,
     #[multipart(limit = "16MB")]
-    file: Option<FileBytes>,
+    file: Option<actix_multipart::form::tempfile::TempFile>,
 }
 
 pub async fn upload(
@@ -230,7 +230,9 @@ pub async fn upload(
         .to_string();
     let refused =
         |errors, problems| page(&user, &month, "", UsageForm::default(), errors, problems);
-    let Some(text) = crate::web::forms::uploaded_csv(None, form.file)? else {
+    let Some(text) =
+        crate::web::forms::import_csv(&user.ctx, "msp_usage", None, form.file.as_ref()).await?
+    else {
         let mut errors = FieldErrors::default();
         errors.add(
             "file",
