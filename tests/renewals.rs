@@ -386,7 +386,50 @@ async fn everything_expiring_opens_one_draft_per_end_customer() {
     let of_one = expiring.iter().filter(|(_, c)| *c == one).count() as i64;
     assert_eq!(lines, of_one);
 
-    // Every end customer: one draft each, every expiring entry on a line.
+    // Asking again for what that draft asks already is refused, naming it, and opens nothing.
+    let reference: String = sqlx::query_scalar(&format!(
+        "SELECT reference FROM inquiries WHERE id = {inquiry}"
+    ))
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let r = dana.post("/licenses/renew", &[("expiring", "1")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/licenses");
+    let page = dana.text("/licenses").await;
+    assert!(
+        page.contains(&format!(
+            "is asked for on pricing inquiry {reference} already"
+        )),
+        "{page}"
+    );
+    assert_eq!(drafts().await, before + 1);
+
+    // Without that draft, every end customer: one draft each, every expiring entry on a line.
+    let v = app
+        .scalar(&format!(
+            "SELECT version FROM inquiries WHERE id = {inquiry}"
+        ))
+        .await
+        .to_string();
+    for line in sqlx::query_scalar::<_, i64>(&format!(
+        "SELECT id FROM inquiry_lines WHERE inquiry_id = {inquiry}"
+    ))
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap()
+    {
+        let v = app
+            .scalar(&format!(
+                "SELECT version FROM inquiries WHERE id = {inquiry}"
+            ))
+            .await
+            .to_string();
+        let r = dana
+            .post(&format!("{path}/lines/{line}/remove"), &[("version", &v)])
+            .await;
+        assert_eq!(r.status(), 303);
+    }
     let r = dana.post("/licenses/renew", &[("expiring", "1")]).await;
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/inquiries?status=draft");

@@ -485,6 +485,11 @@ async fn renewal_line(
             "this entry is renewed by order {earlier} already."
         )));
     }
+    if let Some(inquiry) = store::open_renewal_of(conn, e.id).await? {
+        return Err(refuse(format!(
+            "its renewal is asked for on pricing inquiry {inquiry} already: open that one (or remove the line there first)."
+        )));
+    }
     let renewal = Sku::build(SkuFields {
         transaction: Transaction::Renewal,
         ..f.clone()

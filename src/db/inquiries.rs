@@ -343,6 +343,22 @@ pub async fn quote_recipients(
     Ok(people)
 }
 
+/// The open pricing inquiry (draft, submitted or quoted) that asks already for the renewal of
+/// `entry`, if any: its reference.
+pub async fn open_renewal_of(
+    conn: &mut AnyConnection,
+    entry: crate::domain::EntryId,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT i.reference FROM inquiry_lines l JOIN inquiries i ON i.id = l.inquiry_id \
+         WHERE l.changes_entry_id = $1 AND SUBSTR(l.sku, 11, 1) = 'R' \
+         AND i.status IN ('draft', 'submitted', 'quoted') ORDER BY i.id LIMIT 1",
+    )
+    .bind(entry.0)
+    .fetch_optional(conn)
+    .await
+}
+
 /// The inquiry's author, while active.
 pub async fn author(
     conn: &mut AnyConnection,
