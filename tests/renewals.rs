@@ -406,12 +406,6 @@ async fn everything_expiring_opens_one_draft_per_end_customer() {
     assert_eq!(drafts().await, before + 1);
 
     // Without that draft, every end customer: one draft each, every expiring entry on a line.
-    let v = app
-        .scalar(&format!(
-            "SELECT version FROM inquiries WHERE id = {inquiry}"
-        ))
-        .await
-        .to_string();
     for line in sqlx::query_scalar::<_, i64>(&format!(
         "SELECT id FROM inquiry_lines WHERE inquiry_id = {inquiry}"
     ))
