@@ -819,3 +819,59 @@ async fn a_quote_note_and_a_lowering_reason_have_a_length_limit() {
     assert!(html.contains(&format!("value=\"{long_reason}\"")));
     assert_eq!(app.scalar("SELECT COUNT(*) FROM quotes").await, 0);
 }
+
+#[tokio::test]
+async fn the_quote_work_lists_what_waits_for_each_side() {
+    let app = spawn_app().await;
+    let path = submitted_inquiry(&app).await;
+    let reference: String = sqlx::query_scalar("SELECT reference FROM inquiries")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    // Northwind's staff see it waiting, with its age and MSRP; Southbridge does not.
+    let staff = app.login_as(Who::DistributorStaff).await;
+    let page = staff.text("/quotes").await;
+    assert!(
+        page.contains(&reference) && page.contains("Acme Secure IT"),
+        "{page}"
+    );
+    assert!(page.contains("<td>today</td>") && page.contains("USD 8,048.00"));
+    let southbridge = app.login_as(Who::SouthbridgeAdmin).await;
+    assert!(!southbridge.text("/quotes").await.contains(&reference));
+    // Quoted: the reseller sees it waiting for an answer; Bluepeak does not.
+    let v = version(&staff.text(&path).await);
+    assert_eq!(
+        staff
+            .post(&format!("{path}/quote"), &[("version", &v)])
+            .await
+            .status(),
+        303
+    );
+    let lee = app.login_as(Who::ResellerUser).await;
+    let page = lee.text("/quotes").await;
+    assert!(
+        page.contains("Quotes waiting for your answer") && page.contains(&reference),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td>2026-03-31</td>"),
+        "valid 30 days: {page}"
+    );
+    let other = app.login_as(Who::OtherResellerAdmin).await;
+    assert!(!other.text("/quotes").await.contains(&reference));
+    // Not about to lapse yet; a week before its end it is.
+    assert!(staff
+        .text("/quotes")
+        .await
+        .contains("No unanswered quote ends within a week."));
+    app.clock.advance(chrono::Duration::days(23)); // 2026-03-25
+    let staff = app.login_as(Who::DistributorStaff).await;
+    let page = staff.text("/quotes").await;
+    assert!(
+        page.contains("Quotes about to lapse") && page.contains("<td>2026-03-31</td>"),
+        "{page}"
+    );
+    // Channel account managers have no quote work.
+    let cam = app.login_as(Who::ChannelManager).await;
+    assert_eq!(cam.get("/quotes").await.status(), 403);
+}

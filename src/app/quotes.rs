@@ -343,3 +343,50 @@ pub async fn answer(
     tx.commit().await?;
     Ok(answered)
 }
+
+/// The quote work of the caller (PRODUCT.md section 8, `/quotes`).
+#[derive(Debug, Clone, Default)]
+pub struct QuoteWork {
+    /// For distributors (and the vendor admin): inquiries waiting for a quote, oldest first.
+    pub waiting: Vec<crate::db::inquiries::Queued>,
+    /// For distributors: quotes not answered yet that lapse within a week.
+    pub lapsing: Vec<crate::db::inquiries::Queued>,
+    /// For resellers: quotes waiting for their answer, still valid.
+    pub to_answer: Vec<crate::db::inquiries::Queued>,
+}
+
+/// How many days before its end an unanswered quote shows as about to lapse.
+pub const LAPSING_DAYS: u64 = 7;
+
+pub async fn work(ctx: &Ctx) -> Result<QuoteWork, Error> {
+    ctx.require(
+        !matches!(ctx.role, Some(AccessRole::ChannelManager)),
+        "see quotes",
+    )
+    .await?;
+    let pool = &ctx.db.pool;
+    let today = ctx.today;
+    let soon = today
+        .checked_add_days(chrono::Days::new(LAPSING_DAYS))
+        .unwrap_or(today);
+    let valid = |q: &crate::db::inquiries::Queued| q.valid_until.is_some_and(|v| v >= today);
+    let mut work = QuoteWork::default();
+    match ctx.role {
+        Some(AccessRole::ResellerAdmin | AccessRole::ResellerUser) => {
+            work.to_answer = inquiries::queue(pool, ctx.scope, InquiryStatus::Quoted, 200)
+                .await?
+                .into_iter()
+                .filter(valid)
+                .collect();
+        }
+        _ => {
+            work.waiting = inquiries::queue(pool, ctx.scope, InquiryStatus::Submitted, 200).await?;
+            work.lapsing = inquiries::queue(pool, ctx.scope, InquiryStatus::Quoted, 200)
+                .await?
+                .into_iter()
+                .filter(|q| valid(q) && q.valid_until.is_some_and(|v| v <= soon))
+                .collect();
+        }
+    }
+    Ok(work)
+}

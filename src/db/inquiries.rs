@@ -5,6 +5,7 @@ pub use super::Scope;
 use crate::domain::paging::PER_PAGE;
 use crate::domain::status::InquiryStatus;
 use crate::domain::{Cents, EntryId, InquiryId, OrgId, Paged, UserId};
+use chrono::NaiveDate;
 use sqlx::{AnyConnection, AnyPool, Row};
 
 pub(crate) const SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND i.reseller_id = $2) \
@@ -77,6 +78,59 @@ fn inquiry(r: &sqlx::any::AnyRow) -> Result<Inquiry, sqlx::Error> {
         version: r.try_get("version")?,
         lines: Vec::new(),
     })
+}
+
+/// An inquiry in a work queue, with its latest quote's validity and net total when quoted.
+#[derive(Debug, Clone)]
+pub struct Queued {
+    pub inquiry: Inquiry,
+    pub valid_until: Option<NaiveDate>,
+    pub net: Option<Cents>,
+}
+
+/// The inquiries in scope with `status`, the oldest submitted first (at most `limit`), with
+/// their lines and their latest quote.
+pub async fn queue(
+    pool: &AnyPool,
+    scope: Scope,
+    status: InquiryStatus,
+    limit: i64,
+) -> Result<Vec<Queued>, sqlx::Error> {
+    let (kind, id) = scope.params();
+    let rows = sqlx::query(&format!(
+        "SELECT * FROM ({SELECT} WHERE {SCOPE} AND i.status = $3) x \
+         LEFT JOIN (SELECT q.inquiry_id AS quoted_id, q.valid_until, q.total_net FROM quotes q \
+           WHERE q.version = (SELECT MAX(v.version) FROM quotes v WHERE v.inquiry_id = q.inquiry_id)) lq \
+         ON lq.quoted_id = x.id ORDER BY x.submitted_on, x.id LIMIT $4"
+    ))
+    .bind(kind)
+    .bind(id)
+    .bind(status.as_str())
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    let quotes = rows
+        .iter()
+        .map(|r| {
+            let valid = r
+                .try_get::<Option<String>, _>("valid_until")?
+                .as_deref()
+                .map(super::date)
+                .transpose()?;
+            let net = r.try_get::<Option<i64>, _>("total_net")?.map(Cents::new);
+            Ok((valid, net))
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(with_lines(pool, &rows)
+        .await?
+        .into_iter()
+        .zip(quotes)
+        .map(|(inquiry, (valid_until, net))| Queued {
+            inquiry,
+            valid_until,
+            net,
+        })
+        .collect())
 }
 
 /// The inquiries of these rows with their lines, read in one query.

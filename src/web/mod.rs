@@ -193,6 +193,7 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
             "/admin/licenses/import",
             web::post().to(license_import::import),
         ),
+        ("GET", "/quotes", web::get().to(quotes::page)),
         ("GET", "/orders", web::get().to(orders::list)),
         ("GET", "/orders/new", web::get().to(order_form::new_form)),
         ("POST", "/orders", web::post().to(order_form::submit)),

@@ -21,6 +21,7 @@ pub mod order_form;
 pub mod orders;
 pub mod orgs;
 pub mod pricing_rules;
+pub mod quotes;
 pub mod settings;
 pub mod translator;
 pub mod unsubscribe;
