@@ -378,6 +378,7 @@ pub async fn work(ctx: &Ctx) -> Result<QuoteWork, Error> {
                 .into_iter()
                 .filter(valid)
                 .collect();
+            work.to_answer.sort_by_key(|q| q.valid_until);
         }
         _ => {
             work.waiting = inquiries::queue(pool, ctx.scope, InquiryStatus::Submitted, 200).await?;
@@ -386,6 +387,7 @@ pub async fn work(ctx: &Ctx) -> Result<QuoteWork, Error> {
                 .into_iter()
                 .filter(|q| valid(q) && q.valid_until.is_some_and(|v| v <= soon))
                 .collect();
+            work.lapsing.sort_by_key(|q| q.valid_until);
         }
     }
     Ok(work)
