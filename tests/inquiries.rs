@@ -352,6 +352,13 @@ async fn the_distributor_quotes_every_level_and_the_reseller_accepts() {
     let page = lee.text(&location(&r)).await;
     assert!(page.contains("order SO-2026-"), "the order is placed");
     assert!(page.contains("<strong>accepted</strong>"));
+    let order = app.scalar("SELECT id FROM orders").await;
+    assert!(
+        page.contains(&format!(
+            "<dt>Order</dt><dd><a href=\"/orders/{order}\">SO-2026-"
+        )),
+        "the inquiry links its order"
+    );
     let (status, total): (String, i64) = sqlx::query_as("SELECT status, total_net FROM orders")
         .fetch_one(&app.db.pool)
         .await

@@ -55,6 +55,24 @@ fn order(r: &sqlx::any::AnyRow) -> Result<Order, sqlx::Error> {
     })
 }
 
+/// The order placed from an inquiry's accepted quote, in scope: (id, reference).
+pub async fn of_inquiry(
+    pool: &AnyPool,
+    scope: Scope,
+    inquiry: InquiryId,
+) -> Result<Option<(OrderId, String)>, sqlx::Error> {
+    let (kind, org) = scope.params();
+    let row: Option<(i64, String)> = sqlx::query_as(&format!(
+        "SELECT o.id, o.reference FROM orders o WHERE {SCOPE} AND o.inquiry_id = $3 ORDER BY o.id LIMIT 1"
+    ))
+    .bind(kind)
+    .bind(org)
+    .bind(inquiry.0)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(id, reference)| (OrderId(id), reference)))
+}
+
 /// One order in scope.
 pub async fn get(pool: &AnyPool, scope: Scope, id: OrderId) -> Result<Option<Order>, sqlx::Error> {
     let (kind, org) = scope.params();

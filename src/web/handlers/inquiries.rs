@@ -186,6 +186,8 @@ pub struct ShowPage {
     pub typed_term: Option<(i64, String)>,
     /// A refused quote's fields as typed (percentages, reasons, note), shown again.
     pub typed_quote: std::collections::HashMap<String, String>,
+    /// The order placed from the accepted quote: (id, reference).
+    pub order: Option<(crate::domain::OrderId, String)>,
 }
 
 impl ShowPage {
@@ -282,6 +284,11 @@ async fn full_page(
         vec![]
     };
     let today = user.state.clock.today();
+    let order = if inquiry.status == InquiryStatus::Accepted {
+        crate::db::orders::of_inquiry(&user.state.db.pool, user.scope(), inquiry.id).await?
+    } else {
+        None
+    };
     let can_answer = inquiry.status == InquiryStatus::Quoted
         && inquiry.reseller_id == user.org_id
         && quotes.first().is_some_and(|q| today <= q.valid_until);
@@ -299,6 +306,7 @@ async fn full_page(
         today_date: today,
         typed_term: None,
         typed_quote: Default::default(),
+        order,
     })
 }
 
