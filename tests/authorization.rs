@@ -210,6 +210,13 @@ const TABLE: &[Row] = &[
     ),
     // A draft has no quote to answer (409) for its reseller.
     row(
+        "GET",
+        "/inquiries/{id}/accept",
+        "/inquiries/{acme_inquiry}/accept",
+        &[],
+        [303, 403, 403, 404, 404, 409, 409, 404, 404, 403],
+    ),
+    row(
         "POST",
         "/inquiries/{id}/accept",
         "/inquiries/{acme_inquiry}/accept",

@@ -661,7 +661,8 @@ async fn inquiry_quote_and_acceptance_across_three_parties_in_chromium() {
         assert!(quote.contains(expected), "{expected} missing in {quote}");
     }
     snap(c, "11-quote-seen").await;
-    click_button(c, "Accept and place the order").await;
+    follow(c, "Accept and place the order…").await;
+    click_button(c, "Place the order").await;
     c.wait()
         .for_element(Locator::XPath(
             "//*[@role='status' and contains(., 'is placed with Northwind Distribution')]",
@@ -1108,7 +1109,8 @@ async fn quote_accept_and_process(c: &Client, base: &str, reference: &str) {
     expect_heading(c, "Welcome, Lee Fischer").await;
     open(c, "Pricing inquiries", "Pricing inquiries").await;
     follow(c, reference).await;
-    click_button(c, "Accept and place the order").await;
+    follow(c, "Accept and place the order…").await;
+    click_button(c, "Place the order").await;
     expect_status(c, "order SO-").await;
     click_button(c, "Sign out").await;
 

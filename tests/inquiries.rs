@@ -344,9 +344,34 @@ async fn the_distributor_quotes_every_level_and_the_reseller_accepts() {
             .await
             .unwrap();
     }
-    let v = version(&page);
+    // Accepting asks first: the net total, the validity, the distributor, a PO reference.
+    let confirm = lee.text(&format!("{path}/accept")).await;
+    for shown in [
+        "places a <strong>binding order</strong> with Northwind Distribution",
+        "<strong>USD 7,369.08</strong>",
+        "<dt>Valid until</dt><dd>2026-03-31</dd>",
+        "Your purchase-order reference (optional)",
+    ] {
+        assert!(confirm.contains(shown), "{shown}: {confirm}");
+    }
+    let v = version(&confirm);
+    let too_long = "P".repeat(101);
     let r = lee
-        .post(&format!("{path}/accept"), &[("version", &v)])
+        .post(
+            &format!("{path}/accept"),
+            &[("version", &v), ("po_reference", &too_long)],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"po_reference-error\">Use at most 100 characters."));
+    assert!(html.contains(&format!("value=\"{too_long}\"")));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 0);
+    let r = lee
+        .post(
+            &format!("{path}/accept"),
+            &[("version", &v), ("po_reference", " PO-4711 ")],
+        )
         .await;
     assert_eq!(r.status(), 303);
     let page = lee.text(&location(&r)).await;

@@ -251,12 +251,25 @@ pub enum Answered {
 /// Accepts (placing the order with the quoted lines and prices) or declines the latest quote
 /// of an inquiry. A quote past its validity lapses instead (the inquiry is recorded as
 /// expired) and the answer is refused.
+/// The longest purchase-order reference.
+pub const MAX_PO: usize = 100;
+
+/// Accepts (placing the order, with the reseller's purchase-order reference when given) or
+/// declines the latest quote of an inquiry.
 pub async fn answer(
     ctx: &Ctx,
     id: InquiryId,
     answer: Answer,
     version: Option<i64>,
+    po_reference: &str,
 ) -> Result<Answered, Error> {
+    let po_reference = po_reference.trim();
+    if po_reference.chars().count() > MAX_PO {
+        return Err(Error::invalid(
+            "po_reference",
+            format!("Use at most {MAX_PO} characters."),
+        ));
+    }
     let inquiry = load(ctx, id).await?;
     ctx.require(ctx.org == Some(inquiry.reseller_id), "answer this quote")
         .await?;
@@ -312,6 +325,9 @@ pub async fn answer(
                 .collect(),
         };
         let placed = orders::place_in(&mut tx, ctx, &order).await?;
+        if !po_reference.is_empty() {
+            crate::db::orders::set_po_reference(&mut tx, placed.id, po_reference).await?;
+        }
         crate::db::audit::record(
             &mut *tx,
             &ctx.actor,

@@ -22,10 +22,12 @@ pub struct Order {
     pub processed_at: Option<i64>,
     /// The pricing inquiry whose quote it was placed from, if any: (id, reference).
     pub inquiry: Option<(InquiryId, String)>,
+    /// The reseller's purchase-order reference, if it gave one.
+    pub po_reference: Option<String>,
 }
 
 const SELECT: &str = "SELECT o.id, o.reference, o.reseller_id, r.name AS reseller_name, d.name AS distributor_name, \
-       o.end_customer_id, e.name AS end_customer_name, o.total_net, o.created_at, p.completed_on, p.processed_at, o.inquiry_id, i.reference AS inquiry_reference \
+       o.end_customer_id, e.name AS end_customer_name, o.total_net, o.created_at, p.completed_on, p.processed_at, o.inquiry_id, i.reference AS inquiry_reference, o.po_reference \
      FROM orders o JOIN organisations r ON r.id = o.reseller_id JOIN organisations d ON d.id = o.distributor_id \
      JOIN end_customers e ON e.id = o.end_customer_id LEFT JOIN order_processing p ON p.order_id = o.id \
      LEFT JOIN inquiries i ON i.id = o.inquiry_id";
@@ -52,7 +54,22 @@ fn order(r: &sqlx::any::AnyRow) -> Result<Order, sqlx::Error> {
             (Some(id), Some(reference)) => Some((InquiryId(id), reference)),
             _ => None,
         },
+        po_reference: r.try_get("po_reference")?,
     })
+}
+
+/// Records the reseller's purchase-order reference of an order.
+pub async fn set_po_reference(
+    conn: &mut AnyConnection,
+    order: OrderId,
+    po: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE orders SET po_reference = $1 WHERE id = $2")
+        .bind(po)
+        .bind(order.0)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// The order placed from an inquiry's accepted quote, in scope: (id, reference).

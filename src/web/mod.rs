@@ -143,6 +143,11 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
             web::post().to(inquiries::send_quote),
         ),
         (
+            "GET",
+            "/inquiries/{id}/accept",
+            web::get().to(inquiries::accept_form),
+        ),
+        (
             "POST",
             "/inquiries/{id}/accept",
             web::post().to(inquiries::accept),

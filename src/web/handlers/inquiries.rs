@@ -513,8 +513,17 @@ async fn answer(
     id: InquiryId,
     answer: Answer,
     version: Option<i64>,
+    po_reference: &str,
 ) -> Result<HttpResponse, AppError> {
-    let message = match app::quotes::answer(&user.ctx, id, answer, version).await? {
+    let answered = match app::quotes::answer(&user.ctx, id, answer, version, po_reference).await {
+        Ok(answered) => answered,
+        Err(app::Error::Invalid(errors)) => {
+            let page = accept_page(&user, id, po_reference, errors).await?;
+            return render::invalid(&page);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let message = match answered {
         Answered::Accepted {
             version,
             order,
@@ -528,12 +537,85 @@ async fn answer(
     Ok(render::see_other(&format!("/inquiries/{id}")))
 }
 
+/// The confirmation before a binding order: what is accepted, and the purchase-order reference.
+#[derive(Template)]
+#[template(path = "pages/inquiries/accept.html")]
+pub struct AcceptPage {
+    pub chrome: Chrome,
+    pub inquiry: Inquiry,
+    pub quote: crate::db::quotes::Quote,
+    pub po_reference: String,
+    pub errors: FieldErrors,
+}
+
+impl AcceptPage {
+    pub fn money<C: std::borrow::Borrow<Cents>>(&self, c: C) -> String {
+        c.borrow().with_currency(catalogue::DEFAULT_CURRENCY)
+    }
+}
+
+async fn accept_page(
+    user: &CurrentUser,
+    id: InquiryId,
+    po_reference: &str,
+    errors: FieldErrors,
+) -> Result<AcceptPage, AppError> {
+    let inquiry = load(user, id).await?;
+    user.require(inquiry.reseller_id == user.org_id, "accept this quote")
+        .await?;
+    if inquiry.status != InquiryStatus::Quoted {
+        return Err(AppError::Conflict(format!(
+            "The quote for {} is not waiting for an answer (it is {}).",
+            inquiry.reference, inquiry.status
+        )));
+    }
+    let quote = crate::db::quotes::for_inquiry(&user.state.db.pool, user.scope(), inquiry.id)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::NotFound)?;
+    Ok(AcceptPage {
+        chrome: Chrome::new(
+            user,
+            "/inquiries",
+            format!("Accept the quote for {}", inquiry.reference),
+        )?,
+        inquiry,
+        quote,
+        po_reference: po_reference.to_string(),
+        errors,
+    })
+}
+
+pub async fn accept_form(
+    user: CurrentUser,
+    path: web::Path<InquiryId>,
+) -> Result<HttpResponse, AppError> {
+    render::page(&accept_page(&user, *path, "", FieldErrors::default()).await?)
+}
+
+#[derive(Deserialize)]
+pub struct AcceptForm {
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    po_reference: String,
+}
+
 pub async fn accept(
     user: CurrentUser,
     path: web::Path<InquiryId>,
-    form: CsrfForm<VersionForm>,
+    form: CsrfForm<AcceptForm>,
 ) -> Result<HttpResponse, AppError> {
-    answer(user, *path, Answer::Accept, form.0.version.parse().ok()).await
+    let form = form.0;
+    answer(
+        user,
+        *path,
+        Answer::Accept,
+        form.version.parse().ok(),
+        &form.po_reference,
+    )
+    .await
 }
 
 pub async fn decline(
@@ -541,5 +623,12 @@ pub async fn decline(
     path: web::Path<InquiryId>,
     form: CsrfForm<VersionForm>,
 ) -> Result<HttpResponse, AppError> {
-    answer(user, *path, Answer::Decline, form.0.version.parse().ok()).await
+    answer(
+        user,
+        *path,
+        Answer::Decline,
+        form.0.version.parse().ok(),
+        "",
+    )
+    .await
 }
