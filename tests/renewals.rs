@@ -42,17 +42,7 @@ async fn a_renewal_asked_for_from_the_schedule_starts_the_day_after_the_entry_en
         .post("/licenses/renew", &[("entries", &entry.to_string())])
         .await;
     assert_eq!(r.status(), 303);
-    let inquiry_path = location(&r);
-    let inquiry: i64 = inquiry_path
-        .trim_start_matches("/inquiries/")
-        .parse()
-        .unwrap();
-    let (sku, linked): (String, Option<i64>) = sqlx::query_as(&format!(
-        "SELECT sku, changes_entry_id FROM inquiry_lines WHERE inquiry_id = {inquiry}"
-    ))
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap();
+    let (inquiry_path, inquiry, sku, linked) = opened_draft(&app, &r).await;
     assert!(sku.starts_with("EPIXADB25SR12"), "the renewal SKU: {sku}");
     assert_eq!(linked, Some(entry));
     let renewed_to = old_end
@@ -73,25 +63,13 @@ async fn a_renewal_asked_for_from_the_schedule_starts_the_day_after_the_entry_en
     );
 
     // Submitted, quoted by the distributor, accepted by the reseller.
-    let version = |app: &crate::helpers::TestApp| {
-        let pool = app.db.pool.clone();
-        async move {
-            sqlx::query_scalar::<_, i64>(&format!(
-                "SELECT version FROM inquiries WHERE id = {inquiry}"
-            ))
-            .fetch_one(&pool)
-            .await
-            .unwrap()
-            .to_string()
-        }
-    };
-    let v = version(&app).await;
+    let v = inquiry_version(&app, inquiry).await;
     let r = dana
         .post(&format!("{inquiry_path}/submit"), &[("version", &v)])
         .await;
     assert_eq!(r.status(), 303);
     let sam = app.login_as(Who::DistributorStaff).await;
-    let v = version(&app).await;
+    let v = inquiry_version(&app, inquiry).await;
     let r = sam
         .post(&format!("{inquiry_path}/quote"), &[("version", &v)])
         .await;
@@ -101,7 +79,7 @@ async fn a_renewal_asked_for_from_the_schedule_starts_the_day_after_the_entry_en
         2,
         "the quote's line says it too"
     );
-    let v = version(&app).await;
+    let v = inquiry_version(&app, inquiry).await;
     let r = dana
         .post(&format!("{inquiry_path}/accept"), &[("version", &v)])
         .await;
@@ -149,6 +127,32 @@ async fn a_renewal_asked_for_from_the_schedule_starts_the_day_after_the_entry_en
         .await
         .contains("this entry is renewed by order"));
     assert_eq!(app.scalar("SELECT COUNT(*) FROM inquiries").await, before);
+}
+
+/// The version an inquiry's next change must name (what the page's hidden field carries).
+async fn inquiry_version(app: &crate::helpers::TestApp, inquiry: i64) -> String {
+    app.scalar(&format!(
+        "SELECT version FROM inquiries WHERE id = {inquiry}"
+    ))
+    .await
+    .to_string()
+}
+
+/// The draft a "renew" or "change" post opened: (its path, its id, its only line's SKU and
+/// the entry that line continues).
+async fn opened_draft(
+    app: &crate::helpers::TestApp,
+    r: &reqwest::Response,
+) -> (String, i64, String, Option<i64>) {
+    let path = location(r);
+    let inquiry: i64 = path.trim_start_matches("/inquiries/").parse().unwrap();
+    let (sku, linked): (String, Option<i64>) = sqlx::query_as(&format!(
+        "SELECT sku, changes_entry_id FROM inquiry_lines WHERE inquiry_id = {inquiry}"
+    ))
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    (path, inquiry, sku, linked)
 }
 
 /// Places and processes an order of one line through the use case, as a distributor would.
@@ -413,12 +417,7 @@ async fn everything_expiring_opens_one_draft_per_end_customer() {
     .await
     .unwrap()
     {
-        let v = app
-            .scalar(&format!(
-                "SELECT version FROM inquiries WHERE id = {inquiry}"
-            ))
-            .await
-            .to_string();
+        let v = inquiry_version(&app, inquiry).await;
         let r = dana
             .post(&format!("{path}/lines/{line}/remove"), &[("version", &v)])
             .await;
@@ -515,17 +514,7 @@ async fn an_upgrade_asked_for_from_the_schedule_is_co_termed_with_the_entry() {
         .post(&path, &[("product", "EPIXDR-B10"), ("quantity", "5")])
         .await;
     assert_eq!(r.status(), 303);
-    let inquiry_path = location(&r);
-    let inquiry: i64 = inquiry_path
-        .trim_start_matches("/inquiries/")
-        .parse()
-        .unwrap();
-    let (sku, linked): (String, Option<i64>) = sqlx::query_as(&format!(
-        "SELECT sku, changes_entry_id FROM inquiry_lines WHERE inquiry_id = {inquiry}"
-    ))
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap();
+    let (inquiry_path, inquiry, sku, linked) = opened_draft(&app, &r).await;
     assert!(sku.starts_with(&format!("EPIXDRB10SU{months:02}")), "{sku}");
     assert_eq!(linked, Some(entry));
     let says = format!(
@@ -534,18 +523,11 @@ async fn an_upgrade_asked_for_from_the_schedule_is_co_termed_with_the_entry() {
     assert!(dana.text(&inquiry_path).await.contains(&says));
 
     // Submitted, quoted, accepted, processed today.
-    let version = || async {
-        app.scalar(&format!(
-            "SELECT version FROM inquiries WHERE id = {inquiry}"
-        ))
-        .await
-        .to_string()
-    };
     for (who, step) in [(&dana, "submit"), (&staff, "quote"), (&dana, "accept")] {
         let r = who
             .post(
                 &format!("{inquiry_path}/{step}"),
-                &[("version", &version().await)],
+                &[("version", &inquiry_version(&app, inquiry).await)],
             )
             .await;
         assert_eq!(r.status(), 303, "{step}");
@@ -625,26 +607,28 @@ async fn a_renewal_lines_term_is_changed_on_the_draft_and_stays_linked() {
         ))
         .await;
     let term_path = format!("{path}/lines/{line}/term");
-    let version = || async {
-        app.scalar(&format!(
-            "SELECT version FROM inquiries WHERE id = {inquiry}"
-        ))
-        .await
-        .to_string()
-    };
     let page = dana.text(&path).await;
     assert!(page.contains("Renewal term (months)") && page.contains("value=\"12\""));
     // Another reseller finds nothing to change.
     let alex = app.login_as(Who::OtherResellerAdmin).await;
     let r = alex
-        .post(&term_path, &[("term", "24"), ("version", &version().await)])
+        .post(
+            &term_path,
+            &[
+                ("term", "24"),
+                ("version", &inquiry_version(&app, inquiry).await),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 404);
     // A wrong term: the message next to the field, the typed value kept, nothing changed.
     let r = dana
         .post(
             &term_path,
-            &[("term", "sixty-one"), ("version", &version().await)],
+            &[
+                ("term", "sixty-one"),
+                ("version", &inquiry_version(&app, inquiry).await),
+            ],
         )
         .await;
     assert_eq!(r.status(), 422);
@@ -654,7 +638,13 @@ async fn a_renewal_lines_term_is_changed_on_the_draft_and_stays_linked() {
     )));
     assert!(html.contains("value=\"sixty-one\""));
     let r = dana
-        .post(&term_path, &[("term", "36"), ("version", &version().await)])
+        .post(
+            &term_path,
+            &[
+                ("term", "36"),
+                ("version", &inquiry_version(&app, inquiry).await),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 303);
     let (sku, linked, msrp): (String, Option<i64>, i64) = sqlx::query_as(&format!(

@@ -59,12 +59,7 @@ async fn a_post_from_another_site_is_refused_even_with_the_token() {
 
 /// The whole `Set-Cookie` line of the session cookie, flags included.
 fn set_cookie(r: &reqwest::Response) -> Option<String> {
-    r.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("portal_session=") || c.starts_with("__Host-portal_session="))
-        .map(str::to_string)
+    set_cookie_named(r, "portal_session").or_else(|| set_cookie_named(r, "__Host-portal_session"))
 }
 
 /// The whole `Set-Cookie` line of the cookie `name`.
