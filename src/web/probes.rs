@@ -28,12 +28,7 @@ pub async fn record(
     let probe = res.response().extensions().get::<Probe>().copied();
     if let Some(probe) = probe {
         let request = res.request();
-        let user = request
-            .get_session()
-            .get::<i64>("user_id")
-            .ok()
-            .flatten()
-            .map(crate::domain::UserId);
+        let user = crate::web::session::TypedSession(request.get_session()).user_id();
         // An anonymous "not found" is a typo or a crawler; the rest is worth a line.
         let signed_in = user.is_some();
         if let (Some(state), true) = (
