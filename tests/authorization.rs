@@ -208,6 +208,13 @@ const TABLE: &[Row] = &[
         &[],
         [303, 403, 403, 404, 404, 403, 403, 404, 404, 403],
     ),
+    row(
+        "GET",
+        "/inquiries/{id}/quote/preview",
+        "/inquiries/{acme_inquiry}/quote/preview",
+        &[],
+        [303, 403, 403, 404, 404, 403, 403, 404, 404, 403],
+    ),
     // A draft has no quote to answer (409) for its reseller.
     row(
         "GET",

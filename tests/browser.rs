@@ -623,12 +623,47 @@ async fn inquiry_quote_and_acceptance_across_three_parties_in_chromium() {
         .unwrap();
     assert_eq!(label_text, "Partner program % for EPIXADB10SN12T");
     fill(c, "Partner program % for EPIXADB10SN12T", "10").await;
+    // The net follows the typing (registration 10% and promotion 7% after the program's 10%).
+    wait_for(c, "//*[@id='net-total' and .='USD 790.96']", "the live net").await;
+    fill(c, "Note to the reseller", "Thanks for asking").await;
+    fill(c, "Internal note", "floor reached").await;
+    // Sent without a reason: refused on the page's own address, with everything kept.
+    click_button(c, "Send the quote").await;
+    wait_for(
+        c,
+        "//*[@role='alert' and contains(., 'The quote was not sent')]",
+        "the refusal",
+    )
+    .await;
+    let url = c.current_url().await.unwrap();
+    assert_eq!(
+        url.path(),
+        inquiry_url.path(),
+        "a reload re-submits nothing"
+    );
+    for (label, typed) in [
+        ("Partner program % for EPIXADB10SN12T", "10"),
+        ("Note to the reseller", "Thanks for asking"),
+        ("Internal note", "floor reached"),
+    ] {
+        let field = find(c, Locator::XPath(&by_label(label)), label).await;
+        assert_eq!(field.prop("value").await.unwrap().as_deref(), Some(typed));
+    }
     fill(
         c,
-        "Reason if lowered (Partner program, EPIXADB10SN12T)",
+        "Why lowered (internal), Partner program, EPIXADB10SN12T",
         "price agreed",
     )
     .await;
+    c.find(Locator::XPath(
+        "//label[normalize-space()='Show the reason to the reseller (Partner program, EPIXADB10SN12T)']/input",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    snap(c, "10-quote-desk").await;
     click_button(c, "Send the quote").await;
     c.wait()
         .for_element(Locator::XPath(
@@ -660,6 +695,14 @@ async fn inquiry_quote_and_acceptance_across_three_parties_in_chromium() {
     ] {
         assert!(quote.contains(expected), "{expected} missing in {quote}");
     }
+    let body = c
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("Thanks for asking") && !body.contains("floor reached"));
     snap(c, "11-quote-seen").await;
     follow(c, "Accept and place the order…").await;
     click_button(c, "Place the order").await;
@@ -719,6 +762,19 @@ async fn wait_for_field(c: &Client, label: &str) {
 }
 
 /// Waits for a status message (flash) that contains `text`.
+/// Waits (up to 10 s) for an element matching `xpath`, naming `what` when it never comes.
+async fn wait_for(c: &Client, xpath: &str, what: &str) {
+    if c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(xpath))
+        .await
+        .is_err()
+    {
+        let body = c.source().await.unwrap_or_default();
+        panic!("no {what} on the page:\n{body}");
+    }
+}
+
 async fn expect_status(c: &Client, text: &str) {
     let xpath = format!("//*[@role='status' and contains(., {})]", lit(text));
     if c.wait()

@@ -250,6 +250,37 @@ pub async fn submitted_inquiry(app: &TestApp) -> String {
     path
 }
 
+/// A submitted inquiry's quote desk as Northwind's staff open it: (staff, path, page, version,
+/// the id of its first line).
+async fn quote_desk(app: &TestApp) -> (TestClient, String, String, String, String) {
+    let path = submitted_inquiry(app).await;
+    let staff = app.login_as(Who::DistributorStaff).await;
+    let page = staff.text(&path).await;
+    let v = version(&page);
+    let line = crate::helpers::value_after(&page, "id=\"bp_")
+        .unwrap()
+        .split('_')
+        .next()
+        .unwrap()
+        .to_string();
+    (staff, path, page, v, line)
+}
+
+/// Posts a quote that the portal refuses: it answers with the inquiry's own address (post,
+/// redirect, get), and that page shows the refusal once.
+async fn refused_quote(
+    staff: &crate::helpers::TestClient,
+    path: &str,
+    form: &[(&str, &str)],
+) -> String {
+    let r = staff.post(&format!("{path}/quote"), form).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), format!("{path}#quote-heading"));
+    let page = staff.text(path).await;
+    assert!(page.contains("The quote was not sent"), "{page}");
+    page
+}
+
 #[tokio::test]
 async fn the_distributor_quotes_every_level_and_the_reseller_accepts() {
     let app = spawn_app().await;
@@ -269,31 +300,35 @@ async fn the_distributor_quotes_every_level_and_the_reseller_accepts() {
     let field = |level: &str| format!("bp_{line}_{level}");
     let reason = |level: &str| format!("reason_{line}_{level}");
 
-    // Raising a discount is refused; lowering one needs a reason.
-    let r = staff
-        .post(
-            &format!("{path}/quote"),
-            &[("version", &v), (&field("promotion"), "8")],
-        )
-        .await;
-    assert_eq!(r.status(), 422);
-    assert!(r
-        .text()
-        .await
-        .unwrap()
-        .contains("Promotion: 8% is above the approved 7%; a discount can only be lowered."));
-    let r = staff
-        .post(
-            &format!("{path}/quote"),
-            &[("version", &v), (&field("program"), "10")],
-        )
-        .await;
-    assert_eq!(r.status(), 422);
-    assert!(r
-        .text()
-        .await
-        .unwrap()
-        .contains("Partner program: say why the discount is lowered."));
+    // Raising a discount is refused; lowering one needs a reason. A refusal comes back on the
+    // inquiry's own address with the message next to the cell and every value as typed.
+    let page = refused_quote(
+        &staff,
+        &path,
+        &[
+            ("version", &v),
+            (&field("promotion"), "8"),
+            ("note", "typed note"),
+            ("internal_note", "typed internal"),
+        ],
+    )
+    .await;
+    assert!(page.contains(&format!(
+        "id=\"{}-error\" aria-live=\"polite\">Promotion: 8% is above the approved 7%; a discount can only be lowered.</p>",
+        field("promotion")
+    )), "{page}");
+    assert!(page.contains(&format!("name=\"{}\" type=\"text\" inputmode=\"decimal\" size=\"5\" autocomplete=\"off\" value=\"8\"", field("promotion"))));
+    assert!(page.contains(">typed note</textarea>") && page.contains(">typed internal</textarea>"));
+    assert!(
+        !staff.text(&path).await.contains("typed note"),
+        "a reload shows the fresh form, and re-submits nothing"
+    );
+    let page = refused_quote(&staff, &path, &[("version", &v), (&field("program"), "10")]).await;
+    assert!(page.contains(&format!(
+        "id=\"{}-error\" aria-live=\"polite\">Partner program: say why the discount is lowered.</p>",
+        reason("program")
+    )), "the message stands next to the reason field: {page}");
+    assert!(page.contains(">Lowered from 12%</span>"));
 
     let r = staff
         .post(
@@ -302,7 +337,9 @@ async fn the_distributor_quotes_every_level_and_the_reseller_accepts() {
                 ("version", &v),
                 (&field("program"), "10"),
                 (&reason("program"), "price agreed with Harbour"),
+                (&format!("show_{line}_program"), "on"),
                 ("note", "Thank you"),
+                ("internal_note", "Harbour buys through us only if below 800"),
             ],
         )
         .await;
@@ -320,9 +357,23 @@ async fn the_distributor_quotes_every_level_and_the_reseller_accepts() {
         "<strong>Partner program 6%</strong>: −USD 419.88 → USD 6,578.12",
         "<strong>USD 7,369.08</strong>",
         "valid until 2026-03-31",
+        "<strong>Note to the reseller:</strong> Thank you",
     ] {
         assert!(page.contains(expected), "missing {expected:?}");
     }
+    assert!(
+        !page.contains("Harbour buys through us") && !page.contains("Internal note"),
+        "the internal note stays with the distributor"
+    );
+    let desk = staff.text(&path).await;
+    assert!(
+        desk.contains("(the reseller does not see it): Harbour buys through us only if below 800")
+    );
+    assert!(
+        desk.contains("lowered from 12% to 10%: price agreed with Harbour (shown to the reseller)")
+    );
+    // The sent quote stands above the revise form.
+    assert!(desk.find("Quote version 1").unwrap() < desk.find("Revise the quote").unwrap());
     // The author and the reseller's admins are told.
     let told: Vec<String> = sqlx::query_scalar(
         "SELECT to_address FROM outbox WHERE kind = 'quote_sent' ORDER BY to_address",
@@ -455,6 +506,113 @@ async fn a_revised_quote_keeps_the_old_one_readable_and_an_expired_one_cannot_be
         .contains("The quote expired on 2026-03-31"));
     assert!(lee.text(&path).await.contains("<strong>expired</strong>"));
     assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 0);
+}
+
+#[tokio::test]
+async fn a_revision_starts_from_the_sent_values_and_the_net_follows_the_typing() {
+    let app = spawn_app().await;
+    let (staff, path, page, v, line) = quote_desk(&app).await;
+    let program = format!("bp_{line}_program");
+    let value_of = |page: &str, field: &str| {
+        crate::helpers::value_after(page, &format!("name=\"{field}\" type=\"text\" inputmode=\"decimal\" size=\"5\" autocomplete=\"off\" value=\""))
+            .map(|v| v.split('"').next().unwrap_or("").to_string())
+    };
+    assert_eq!(
+        value_of(&page, &program).as_deref(),
+        Some("12"),
+        "the first quote starts approved"
+    );
+
+    // The live net: EPIXAD 25 x 42.00 with program 10% (not 12%), registration 10%, promotion
+    // 7% is 790.96; HWX310 stays 6,578.12; the total 7,369.08. The reason is asked for at once.
+    let preview = staff
+        .text(&format!("{path}/quote/preview?{program}=10"))
+        .await;
+    assert!(
+        preview.contains("hx-swap-oob=\"true\">USD 790.96</span>"),
+        "{preview}"
+    );
+    assert!(preview.contains(
+        "id=\"net-total\" aria-live=\"polite\" hx-swap-oob=\"true\">USD 7,369.08</span>"
+    ));
+    assert!(preview.contains("say why the discount is lowered"));
+    assert!(preview.contains(">Lowered from 12%</span>"));
+    let preview = staff
+        .text(&format!("{path}/quote/preview?{program}=13"))
+        .await;
+    assert!(preview.contains("13% is above the approved 12%"));
+    assert!(preview.contains("— (correct the marked cells)"));
+    // Only the distributor quoted may use it.
+    let lee = app.login_as(Who::ResellerUser).await;
+    assert_eq!(
+        lee.get(&format!("{path}/quote/preview?{program}=10"))
+            .await
+            .status(),
+        403
+    );
+    let southbridge = app.login_as(Who::SouthbridgeAdmin).await;
+    assert_eq!(
+        southbridge
+            .get(&format!("{path}/quote/preview?{program}=10"))
+            .await
+            .status(),
+        404
+    );
+
+    let r = staff
+        .post(
+            &format!("{path}/quote"),
+            &[
+                ("version", &v),
+                (&program, "9.5"),
+                (&format!("reason_{line}_program"), "volume deal, internal"),
+                ("note", "As discussed"),
+                ("internal_note", "Margin floor reached"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    // The reseller reads neither the internal reason nor the internal note.
+    let page = lee.text(&path).await;
+    assert!(page.contains("<strong>Partner program 9.50%</strong>"));
+    assert!(!page.contains("volume deal") && !page.contains("Margin floor"));
+    assert!(page.contains("As discussed"));
+
+    // The revision starts from what was sent (9.5 with its reason and both notes), not from
+    // the approved 12%, which stands beside it.
+    let page = staff.text(&path).await;
+    assert!(page.contains("Revise the quote"));
+    assert_eq!(value_of(&page, &program).as_deref(), Some("9.5"));
+    assert!(page.contains("value=\"volume deal, internal\""));
+    assert!(
+        page.contains(">As discussed</textarea>")
+            && page.contains(">Margin floor reached</textarea>")
+    );
+    assert!(page.contains("Approved 12%: Gold partner, EPIXAD: 12%"));
+    assert!(page.contains(">Lowered from 12%</span>"));
+    // Sending it unchanged keeps the negotiated figure.
+    let v = version(&page);
+    let mut form: Vec<(String, String)> = vec![("version".into(), v)];
+    for field in [program.clone(), format!("reason_{line}_program")] {
+        let value = if field == program {
+            "9.5"
+        } else {
+            "volume deal, internal"
+        };
+        form.push((field, value.into()));
+    }
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(
+        staff.post(&format!("{path}/quote"), &form).await.status(),
+        303
+    );
+    let bps: Vec<String> = sqlx::query_scalar(
+        "SELECT ql.steps FROM quote_lines ql JOIN quotes q ON q.id = ql.quote_id WHERE q.version = 2 AND ql.line_no = 1",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(bps[0].contains("\"bp\":950"), "{bps:?}");
 }
 
 #[tokio::test]
@@ -806,47 +964,34 @@ async fn a_line_takes_the_translators_notation_and_a_suggested_sku_fills_the_fie
 #[tokio::test]
 async fn a_quote_note_and_a_lowering_reason_have_a_length_limit() {
     let app = spawn_app().await;
-    let path = submitted_inquiry(&app).await;
-    let staff = app.login_as(Who::DistributorStaff).await;
-    let page = staff.text(&path).await;
-    let v = version(&page);
+    let (staff, path, _, v, line) = quote_desk(&app).await;
     let long_note = "n".repeat(2_001);
-    let r = staff
-        .post(
-            &format!("{path}/quote"),
-            &[("version", &v), ("note", &long_note)],
-        )
-        .await;
-    assert_eq!(r.status(), 422);
-    let html = r.text().await.unwrap();
-    assert!(html.contains("id=\"note-error\">Use at most 2000 characters."));
+    let html = refused_quote(
+        &staff,
+        &path,
+        &[("version", &v), ("internal_note", &long_note)],
+    )
+    .await;
+    assert!(html.contains("id=\"internal_note-error\">Use at most 2000 characters."));
     assert!(
         html.contains(&format!(">{long_note}</textarea>")),
         "the note comes back as typed"
     );
-    let line = crate::helpers::value_after(&page, "id=\"bp_")
-        .unwrap()
-        .split('_')
-        .next()
-        .unwrap()
-        .to_string();
     let long_reason = "r".repeat(501);
-    let r = staff
-        .post(
-            &format!("{path}/quote"),
-            &[
-                ("version", &v),
-                (&format!("bp_{line}_program"), "10"),
-                (&format!("reason_{line}_program"), &long_reason),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), 422);
-    let html = r.text().await.unwrap();
-    assert!(html.contains("Partner program: say why in at most 500 characters."));
+    let html = refused_quote(
+        &staff,
+        &path,
+        &[
+            ("version", &v),
+            (&format!("bp_{line}_program"), "10"),
+            (&format!("reason_{line}_program"), &long_reason),
+        ],
+    )
+    .await;
+    assert!(html.contains("Say why in at most 500 characters."));
     // What was typed comes back: the lowered percentage and the reason.
     assert!(html.contains(&format!(
-        "name=\"bp_{line}_program\" type=\"text\" inputmode=\"decimal\" value=\"10\""
+        "name=\"bp_{line}_program\" type=\"text\" inputmode=\"decimal\" size=\"5\" autocomplete=\"off\" value=\"10\""
     )));
     assert!(html.contains(&format!("value=\"{long_reason}\"")));
     assert_eq!(app.scalar("SELECT COUNT(*) FROM quotes").await, 0);

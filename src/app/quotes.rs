@@ -65,6 +65,32 @@ pub async fn proposal(ctx: &Ctx, inquiry: &Inquiry) -> Result<Vec<ProposalLine>,
         .collect())
 }
 
+/// Whether the caller reads the distributor's internal side of a quote (the internal note and
+/// reasons not shown to the reseller): the distributor's own people and the vendor.
+pub fn sees_internal(ctx: &Ctx, inquiry: &Inquiry) -> bool {
+    ctx.org == Some(inquiry.distributor_id)
+        || ctx
+            .role
+            .is_some_and(|r| r.org_kind() == crate::domain::OrgKind::Vendor)
+}
+
+/// Every version of the inquiry's quote, newest first, as the caller may read it: for the
+/// reseller without the internal note and without the reasons staff kept internal.
+pub async fn versions(ctx: &Ctx, inquiry: &Inquiry) -> Result<Vec<store::Quote>, Error> {
+    let mut quotes = store::for_inquiry(&ctx.db.pool, ctx.scope, inquiry.id).await?;
+    if !sees_internal(ctx, inquiry) {
+        for q in &mut quotes {
+            q.internal_note.clear();
+            for step in q.lines.iter_mut().flat_map(|l| l.steps.iter_mut()) {
+                if step.lowered.as_ref().is_some_and(|l| !l.shown) {
+                    step.lowered = None;
+                }
+            }
+        }
+    }
+    Ok(quotes)
+}
+
 /// Whether the caller may quote this inquiry: staff of the distributor it was sent to,
 /// while it waits for a quote or has one.
 pub fn may_quote(ctx: &Ctx, inquiry: &Inquiry) -> bool {
@@ -85,6 +111,8 @@ pub struct TypedDiscount {
     pub level: Level,
     pub percent: String,
     pub reason: String,
+    /// Whether the reseller reads the reason (it is internal by default).
+    pub show_reason: bool,
 }
 
 /// A quote as the desk sends it.
@@ -93,7 +121,10 @@ pub struct QuoteInput {
     /// The inquiry version the person saw.
     pub version: Option<i64>,
     pub discounts: Vec<TypedDiscount>,
+    /// The note to the reseller.
     pub note: String,
+    /// The note for the distributor's own staff (and the vendor), never shown to the reseller.
+    pub internal_note: String,
 }
 
 /// A sent quote.
@@ -104,13 +135,159 @@ pub struct Sent {
     pub what: &'static str,
 }
 
-/// The longest note to the reseller, and the longest reason for a lowered discount.
+/// The longest note (to the reseller, or internal), and the longest reason for a lowered
+/// discount.
 pub const MAX_NOTE: usize = 2_000;
 pub const MAX_REASON: usize = 500;
 
+/// The form field of one discount level of one line (`bp_<line>_<level>`), its reason
+/// (`reason_…`) and the box that shows the reason to the reseller (`show_…`); refusals are
+/// reported under these names, a line's own problem under `line_<line>`.
+pub fn percent_field(line: i64, level: Level) -> String {
+    format!("bp_{line}_{}", level.key())
+}
+pub fn reason_field(line: i64, level: Level) -> String {
+    format!("reason_{line}_{}", level.key())
+}
+pub fn show_field(line: i64, level: Level) -> String {
+    format!("show_{line}_{}", level.key())
+}
+
+/// A quote priced from what staff typed: each line's price (absent where refused) and the
+/// refusals, by field. The quote desk's live net and the send use this same computation.
+#[derive(Debug, Clone, Default)]
+pub struct Priced {
+    pub lines: Vec<(i64, Option<crate::domain::pricing::PricedLine>)>,
+    pub errors: FieldErrors,
+}
+
+impl Priced {
+    /// The net of every line, when each line could be priced.
+    pub fn total_net(&self) -> Option<crate::domain::Cents> {
+        self.lines
+            .iter()
+            .map(|(_, p)| p.as_ref().map(|p| p.net))
+            .try_fold(crate::domain::Cents::new(0), |sum, net| {
+                net.map(|n| sum + n)
+            })
+    }
+}
+
+/// Prices every line of the proposal with the typed percentages (a level not typed keeps its
+/// approved percentage), checking each cell on its own so that every wrong cell is named.
+pub fn price(lines: &[ProposalLine], input: &QuoteInput) -> Priced {
+    let mut out = Priced::default();
+    for pl in lines {
+        let id = pl.line.id;
+        let mut adjustments = Vec::new();
+        let mut refused = false;
+        for d in &pl.proposed {
+            let Some(typed) = input
+                .discounts
+                .iter()
+                .find(|t| t.line == id && t.level == d.level)
+            else {
+                continue;
+            };
+            let reason = reason_field(id, d.level);
+            if typed.reason.trim().chars().count() > MAX_REASON {
+                out.errors.add(
+                    &reason,
+                    format!("Say why in at most {MAX_REASON} characters."),
+                );
+            }
+            let Some(bp) = Bp::parse_percent(&typed.percent) else {
+                out.errors.add(
+                    &percent_field(id, d.level),
+                    format!(
+                        "“{}” is not a percentage: type a number from 0 to {}.",
+                        typed.percent, d.bp
+                    ),
+                );
+                refused = true;
+                continue;
+            };
+            let adjustment = Adjustment {
+                level: d.level,
+                bp,
+                reason: typed.reason.clone(),
+                show_reason: typed.show_reason,
+            };
+            match adjust(std::slice::from_ref(d), std::slice::from_ref(&adjustment)) {
+                Ok(_) => adjustments.push(adjustment),
+                // The send is refused, but the net is known: the live preview shows it
+                // while the reason is still to be typed.
+                Err(e @ crate::domain::pricing::PricingError::ReasonMissing(_)) => {
+                    out.errors.add(&reason, e.to_string());
+                    adjustments.push(Adjustment {
+                        reason: "(to be given)".into(),
+                        ..adjustment
+                    });
+                }
+                Err(e) => {
+                    out.errors.add(&percent_field(id, d.level), e.to_string());
+                    refused = true;
+                }
+            }
+        }
+        let quantity = u32::try_from(pl.line.quantity.max(0)).unwrap_or(u32::MAX);
+        let priced = match adjust(&pl.proposed, &adjustments)
+            .and_then(|discounts| price_line(pl.line.unit_msrp, quantity, &discounts))
+        {
+            Ok(p) => Some(p).filter(|_| !refused),
+            Err(e) => {
+                out.errors
+                    .add(&format!("line_{id}"), format!("{}: {e}", pl.line.sku));
+                None
+            }
+        };
+        out.lines.push((id, priced));
+    }
+    for (field, note) in [
+        ("note", &input.note),
+        ("internal_note", &input.internal_note),
+    ] {
+        if note.trim().chars().count() > MAX_NOTE {
+            out.errors
+                .add(field, format!("Use at most {MAX_NOTE} characters."));
+        }
+    }
+    out
+}
+
+/// Where a revision starts: for each field of the quote form, the value of the last sent
+/// version (a percentage no higher than today's approved one, its reason and whether the
+/// reseller reads it, and both notes); levels the last version did not have start at the
+/// approved percentage. The first quote starts from the approved percentages.
+pub fn starting_values(
+    lines: &[ProposalLine],
+    last: Option<&store::Quote>,
+) -> std::collections::HashMap<String, String> {
+    let mut values = std::collections::HashMap::new();
+    for (i, pl) in lines.iter().enumerate() {
+        let sent = last.and_then(|q| q.lines.iter().find(|l| l.line_no == i as i64 + 1));
+        for d in &pl.proposed {
+            let step = sent.and_then(|l| l.steps.iter().find(|s| s.level == d.level));
+            let bp = step.map_or(d.bp, |s| s.bp.min(d.bp));
+            values.insert(percent_field(pl.line.id, d.level), bp.as_percent());
+            if let Some(lowered) = step.and_then(|s| s.lowered.as_ref()).filter(|_| bp < d.bp) {
+                values.insert(reason_field(pl.line.id, d.level), lowered.reason.clone());
+                if lowered.shown {
+                    values.insert(show_field(pl.line.id, d.level), "on".into());
+                }
+            }
+        }
+    }
+    if let Some(q) = last {
+        values.insert("note".into(), q.note.clone());
+        values.insert("internal_note".into(), q.internal_note.clone());
+    }
+    values
+}
+
 /// Sends (or revises) the quote of a submitted inquiry: every typed percentage at most the
-/// approved one, a reason for each lowered one (errors as `line_<id>`), priced through
-/// `domain::pricing`; the author and the reseller's admins are told.
+/// approved one, a reason for each lowered one, priced through `domain::pricing` by [`price`];
+/// the author and the reseller's admins are told.
 pub async fn send(ctx: &Ctx, id: InquiryId, input: QuoteInput) -> Result<Sent, Error> {
     let inquiry = load(ctx, id).await?;
     ctx.require(may_quote(ctx, &inquiry), "quote this inquiry")
@@ -118,58 +295,11 @@ pub async fn send(ctx: &Ctx, id: InquiryId, input: QuoteInput) -> Result<Sent, E
     let user = ctx.user.ok_or(Error::Forbidden)?;
     let next = inquiry.status.next(InquiryEvent::SendQuote)?;
     let lines = proposal(ctx, &inquiry).await?;
-    let mut errors = FieldErrors::default();
-    let mut priced = Vec::new();
-    for pl in &lines {
-        let field = format!("line_{}", pl.line.id);
-        let mut adjustments = Vec::new();
-        for d in &pl.proposed {
-            let Some(typed) = input
-                .discounts
-                .iter()
-                .find(|t| t.line == pl.line.id && t.level == d.level)
-            else {
-                continue;
-            };
-            if typed.reason.trim().chars().count() > MAX_REASON {
-                errors.add(
-                    &field,
-                    format!(
-                        "{}: say why in at most {MAX_REASON} characters.",
-                        d.level.label()
-                    ),
-                );
-            }
-            match Bp::parse_percent(&typed.percent) {
-                Some(bp) => adjustments.push(Adjustment {
-                    level: d.level,
-                    bp,
-                    reason: typed.reason.clone(),
-                }),
-                None => errors.add(
-                    &field,
-                    format!(
-                        "{}: “{}” is not a percentage.",
-                        d.level.label(),
-                        typed.percent
-                    ),
-                ),
-            }
-        }
-        let quantity = u32::try_from(pl.line.quantity.max(0)).unwrap_or(u32::MAX);
-        match adjust(&pl.proposed, &adjustments)
-            .and_then(|discounts| price_line(pl.line.unit_msrp, quantity, &discounts))
-        {
-            Ok(p) => priced.push(p),
-            Err(e) => errors.add(&field, format!("{}: {e}", pl.line.sku)),
-        }
+    let checked = price(&lines, &input);
+    if !checked.errors.is_empty() {
+        return Err(Error::Invalid(checked.errors));
     }
-    if input.note.trim().chars().count() > MAX_NOTE {
-        errors.add("note", format!("Use at most {MAX_NOTE} characters."));
-    }
-    if !errors.is_empty() {
-        return Err(Error::Invalid(errors));
-    }
+    let priced: Vec<_> = checked.lines.into_iter().filter_map(|(_, p)| p).collect();
     let pool = &ctx.db.pool;
     let valid =
         crate::domain::status::valid_until(ctx.today, deals::quote_validity_days(pool).await?);
@@ -185,7 +315,7 @@ pub async fn send(ctx: &Ctx, id: InquiryId, input: QuoteInput) -> Result<Sent, E
             changes_entry: pl.line.changes_entry,
         })
         .collect();
-    let note = input.note.trim();
+    let notes = (input.note.trim(), input.internal_note.trim());
     let mut tx = pool.begin().await?;
     if input.version != Some(inquiry.version)
         || !inquiries::bump(&mut tx, inquiry.id, inquiry.version, inquiry.status).await?
@@ -193,7 +323,7 @@ pub async fn send(ctx: &Ctx, id: InquiryId, input: QuoteInput) -> Result<Sent, E
         return Err(stale(&inquiry));
     }
     let (_, version) = store::insert(
-        &mut tx, inquiry.id, user, ctx.now, ctx.today, valid, note, &inputs,
+        &mut tx, inquiry.id, user, ctx.now, ctx.today, valid, notes, &inputs,
     )
     .await?;
     store::set_inquiry_status(&mut tx, inquiry.id, next.as_str()).await?;

@@ -27,7 +27,10 @@ pub struct Quote {
     pub version: i64,
     pub quote_date: NaiveDate,
     pub valid_until: NaiveDate,
+    /// The note to the reseller.
     pub note: String,
+    /// The distributor's internal note (never shown to the reseller).
+    pub internal_note: String,
     pub total_msrp: Cents,
     pub total_net: Cents,
     pub lines: Vec<QuoteLine>,
@@ -42,7 +45,7 @@ pub async fn for_inquiry(
 ) -> Result<Vec<Quote>, sqlx::Error> {
     let (kind, id) = scope.params();
     let rows = sqlx::query(&format!(
-        "SELECT id, version, quote_date, valid_until, note, total_msrp, total_net FROM quotes \
+        "SELECT id, version, quote_date, valid_until, note, internal_note, total_msrp, total_net FROM quotes \
          WHERE inquiry_id IN (SELECT i.id FROM inquiries i WHERE i.id = $3 AND {}) ORDER BY version DESC",
         super::inquiries::SCOPE
     ))
@@ -59,6 +62,7 @@ pub async fn for_inquiry(
             quote_date: date(&r.try_get::<String, _>("quote_date")?)?,
             valid_until: date(&r.try_get::<String, _>("valid_until")?)?,
             note: r.try_get("note")?,
+            internal_note: r.try_get("internal_note")?,
             total_msrp: Cents::new(r.try_get("total_msrp")?),
             total_net: Cents::new(r.try_get("total_net")?),
             lines: Vec::new(),
@@ -117,7 +121,7 @@ pub async fn insert(
     now: i64,
     quote_date: NaiveDate,
     valid_until: NaiveDate,
-    note: &str,
+    (note, internal_note): (&str, &str),
     lines: &[PricedInput<'_>],
 ) -> Result<(i64, i64), sqlx::Error> {
     let version: i64 = sqlx::query_scalar(
@@ -129,8 +133,8 @@ pub async fn insert(
     let total_msrp: i64 = lines.iter().map(|l| l.priced.msrp.cents()).sum();
     let total_net: i64 = lines.iter().map(|l| l.priced.net.cents()).sum();
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO quotes (inquiry_id, version, created_by, created_at, quote_date, valid_until, note, total_msrp, total_net) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        "INSERT INTO quotes (inquiry_id, version, created_by, created_at, quote_date, valid_until, note, internal_note, total_msrp, total_net) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(inquiry.0)
     .bind(version)
@@ -139,6 +143,7 @@ pub async fn insert(
     .bind(quote_date.to_string())
     .bind(valid_until.to_string())
     .bind(note)
+    .bind(internal_note)
     .bind(total_msrp)
     .bind(total_net)
     .fetch_one(&mut *conn)

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FieldErrors(BTreeMap<String, String>, BTreeMap<String, String>);
 
 impl FieldErrors {

@@ -81,6 +81,15 @@ impl Bp {
             .filter(|bp| *bp <= 10_000)
             .map(Bp)
     }
+    /// The percentage as a form shows it for editing: "12", "12.5", "12.25" (no sign).
+    pub fn as_percent(self) -> String {
+        let whole = self.0 / 100;
+        match self.0 % 100 {
+            0 => whole.to_string(),
+            f if f % 10 == 0 => format!("{whole}.{}", f / 10),
+            f => format!("{whole}.{f:02}"),
+        }
+    }
 }
 
 /// A discount level that applies to a line, and the rule that gave it.
@@ -90,6 +99,29 @@ pub struct Discount {
     pub bp: Bp,
     /// "Gold partner, EPIXAD: 12%", "Deal registration DR-2026-0042 valid until ...".
     pub source: String,
+    /// Set when staff lowered the approved percentage.
+    pub lowered: Option<Lowered>,
+}
+
+impl Discount {
+    /// An approved discount, as the rules give it.
+    pub fn approved(level: Level, bp: Bp, source: String) -> Discount {
+        Discount {
+            level,
+            bp,
+            source,
+            lowered: None,
+        }
+    }
+}
+
+/// How staff lowered an approved discount: from what, why, and whether the reseller reads why
+/// (the reason is internal unless staff choose to show it).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Lowered {
+    pub from: Bp,
+    pub reason: String,
+    pub shown: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,11 +168,11 @@ pub fn proposed(rules: &Rules, ctx: &QuoteContext, family: &str) -> Vec<Discount
         .get(&(ctx.partner_level, family.to_string()))
         .filter(|b| b.0 > 0)
     {
-        out.push(Discount {
-            level: Level::Program,
-            bp: *bp,
-            source: format!("{} partner, {family}: {bp}", ctx.partner_level),
-        });
+        out.push(Discount::approved(
+            Level::Program,
+            *bp,
+            format!("{} partner, {family}: {bp}", ctx.partner_level),
+        ));
     }
     let registration = ctx.registrations.iter().find(|r| {
         r.end_customer_id == ctx.end_customer_id
@@ -152,14 +184,14 @@ pub fn proposed(rules: &Rules, ctx: &QuoteContext, family: &str) -> Vec<Discount
         registration,
         rules.deal_registration.get(family).filter(|b| b.0 > 0),
     ) {
-        out.push(Discount {
-            level: Level::DealRegistration,
-            bp: *bp,
-            source: format!(
+        out.push(Discount::approved(
+            Level::DealRegistration,
+            *bp,
+            format!(
                 "Deal registration {} valid until {}: {bp}",
                 r.reference, r.valid_until
             ),
-        });
+        ));
     }
     let best = rules
         .promotions
@@ -168,14 +200,14 @@ pub fn proposed(rules: &Rules, ctx: &QuoteContext, family: &str) -> Vec<Discount
         .filter(|p| p.families.is_empty() || p.families.iter().any(|f| f == family))
         .max_by(|a, b| a.bp.cmp(&b.bp).then_with(|| b.code.cmp(&a.code)));
     if let Some(p) = best {
-        out.push(Discount {
-            level: Level::Promotion,
-            bp: p.bp,
-            source: format!(
+        out.push(Discount::approved(
+            Level::Promotion,
+            p.bp,
+            format!(
                 "Promotion {} ({} to {}): {}",
                 p.code, p.starts, p.ends, p.bp
             ),
-        });
+        ));
     }
     out
 }
@@ -186,6 +218,8 @@ pub struct Adjustment {
     pub level: Level,
     pub bp: Bp,
     pub reason: String,
+    /// Whether the reseller reads the reason.
+    pub show_reason: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -218,13 +252,11 @@ pub fn adjust(
             if a.reason.trim().is_empty() {
                 return Err(PricingError::ReasonMissing(a.level));
             }
-            d.source = format!(
-                "{} — lowered from {} to {}: {}",
-                d.source,
-                d.bp,
-                a.bp,
-                a.reason.trim()
-            );
+            d.lowered = Some(Lowered {
+                from: d.bp,
+                reason: a.reason.trim().to_string(),
+                shown: a.show_reason,
+            });
             d.bp = a.bp;
         }
     }
@@ -238,6 +270,9 @@ pub struct Step {
     pub source: String,
     pub amount_off: Cents,
     pub after: Cents,
+    /// Quotes sent before reasons were kept apart carry the reason inside `source`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lowered: Option<Lowered>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -273,6 +308,7 @@ pub fn price_line(
                 source: d.source.clone(),
                 amount_off: off,
                 after: running,
+                lowered: d.lowered.clone(),
             });
         }
     }
@@ -387,22 +423,14 @@ mod tests {
     #[test]
     fn a_half_cent_rounds_up() -> Result<(), Box<dyn std::error::Error>> {
         // 3 x 0.35 = 1.05; 10% = 0.105 -> 0.11 (half up), leaving 0.94
-        let d = [Discount {
-            level: Level::Program,
-            bp: Bp(1000),
-            source: String::new(),
-        }];
+        let d = [Discount::approved(Level::Program, Bp(1000), String::new())];
         let line = price_line(Cents::new(35), 3, &d)?;
         assert_eq!(
             (line.steps[0].amount_off, line.net),
             (Cents::new(11), Cents::new(94))
         );
         // 12.5% of 1.00 = 0.125 -> 0.13
-        let d = [Discount {
-            level: Level::Program,
-            bp: Bp(1250),
-            source: String::new(),
-        }];
+        let d = [Discount::approved(Level::Program, Bp(1250), String::new())];
         assert_eq!(price_line(Cents::new(100), 1, &d)?.net, Cents::new(87));
         Ok(())
     }
@@ -458,19 +486,28 @@ mod tests {
                 level: Level::Program,
                 bp: Bp(800),
                 reason: "price already agreed".into(),
+                show_reason: false,
             }],
         )?;
         assert_eq!(lowered[0].bp, Bp(800));
-        assert!(lowered[0]
-            .source
-            .ends_with("lowered from 12% to 8%: price already agreed"));
+        assert_eq!(
+            lowered[0].lowered,
+            Some(Lowered {
+                from: Bp(1200),
+                reason: "price already agreed".into(),
+                shown: false
+            }),
+            "the approved figure and the reason are kept beside the source, internal by default"
+        );
+        assert_eq!(lowered[0].source, d[0].source);
         assert_eq!(
             adjust(
                 &d,
                 &[Adjustment {
                     level: Level::Program,
                     bp: Bp(1300),
-                    reason: "x".into()
+                    reason: "x".into(),
+                    show_reason: false
                 }]
             ),
             Err(PricingError::AboveApproved(
@@ -485,7 +522,8 @@ mod tests {
                 &[Adjustment {
                     level: Level::Program,
                     bp: Bp(800),
-                    reason: " ".into()
+                    reason: " ".into(),
+                    show_reason: false
                 }]
             ),
             Err(PricingError::ReasonMissing(Level::Program))
@@ -497,7 +535,8 @@ mod tests {
                 &[Adjustment {
                     level: Level::Promotion,
                     bp: Bp(100),
-                    reason: "x".into()
+                    reason: "x".into(),
+                    show_reason: false
                 }]
             ),
             Err(PricingError::NotApproved(Level::Promotion))
@@ -508,7 +547,8 @@ mod tests {
             &[Adjustment {
                 level: Level::Program,
                 bp: Bp(1200),
-                reason: String::new()
+                reason: String::new(),
+                show_reason: false
             }]
         )
         .is_ok());
@@ -527,6 +567,17 @@ mod tests {
         ]);
         assert_eq!((m, n), (Cents::new(250), Cents::new(250)));
         Ok(())
+    }
+
+    #[test]
+    fn a_percentage_shown_for_editing_reads_back_as_itself() {
+        for bp in [0, 5, 50, 100, 1200, 1250, 1225, 10_000] {
+            let shown = Bp(bp).as_percent();
+            assert!(!shown.contains('%'));
+            assert_eq!(Bp::parse_percent(&shown), Some(Bp(bp)), "{shown}");
+        }
+        assert_eq!(Bp(1250).as_percent(), "12.5");
+        assert_eq!(Bp(1205).as_percent(), "12.05");
     }
 
     #[test]

@@ -140,7 +140,12 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
         (
             "POST",
             "/inquiries/{id}/quote",
-            web::post().to(inquiries::send_quote),
+            web::post().to(quotes::send),
+        ),
+        (
+            "GET",
+            "/inquiries/{id}/quote/preview",
+            web::get().to(quotes::preview),
         ),
         (
             "GET",

@@ -19,6 +19,14 @@ const USER_ID: &str = "user_id";
 const LOGIN_AT: &str = "login_at";
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
+const REFUSED: &str = "refused:";
+
+/// A form the server refused: the fields as typed (without the CSRF token) and the messages.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+pub struct Refused {
+    pub fields: std::collections::HashMap<String, String>,
+    pub errors: crate::domain::FieldErrors,
+}
 /// The session's public handle, and where it was signed in (see `db::sessions::Details`).
 const HANDLE: &str = "handle";
 const IP: &str = "ip";
@@ -236,6 +244,22 @@ impl TypedSession {
                 text: text.into(),
             },
         )
+    }
+
+    /// Keeps a refused form (what was typed, and why it was refused) for the page the refusal
+    /// redirects to, so that the address after a failed post is the page's own.
+    pub fn keep_refused(&self, form: &str, refused: Refused) -> Result<(), AppError> {
+        self.insert(&format!("{REFUSED}{form}"), refused)
+    }
+
+    /// The refused form kept for `form`, once.
+    pub fn take_refused(&self, form: &str) -> Option<Refused> {
+        let key = format!("{REFUSED}{form}");
+        let refused = self.0.get::<Refused>(&key).ok().flatten();
+        if refused.is_some() {
+            self.0.remove(&key);
+        }
+        refused
     }
 
     pub fn take_flash(&self) -> Option<Flash> {

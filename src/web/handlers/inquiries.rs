@@ -3,7 +3,7 @@
 //! on entry and judged again by the rule of the submission date.
 
 use crate::app;
-use crate::app::quotes::{Answer, Answered, ProposalLine};
+use crate::app::quotes::{Answer, Answered};
 use crate::db::inquiries::{self, Inquiry, Scope};
 use crate::db::{catalogue, deals, orgs};
 use crate::domain::catalogue::Translation;
@@ -176,16 +176,16 @@ pub struct ShowPage {
     pub form: LineForm,
     pub errors: FieldErrors,
     pub quotes: Vec<crate::db::quotes::Quote>,
-    pub proposal: Vec<ProposalLine>,
-    pub can_quote: bool,
     pub can_answer: bool,
     pub today: String,
     /// For the dates a renewal or change would run if processed today.
     pub today_date: chrono::NaiveDate,
     /// A renewal term typed that was refused: (line, what was typed), shown again.
     pub typed_term: Option<(i64, String)>,
-    /// A refused quote's fields as typed (percentages, reasons, note), shown again.
-    pub typed_quote: std::collections::HashMap<String, String>,
+    /// The quote desk, for staff who may quote this inquiry.
+    pub desk: Option<super::quotes::Desk>,
+    /// Whether the caller reads the internal note and the reasons kept internal.
+    pub sees_internal: bool,
     /// The order placed from the accepted quote: (id, reference).
     pub order: Option<(crate::domain::OrderId, String)>,
 }
@@ -193,16 +193,6 @@ pub struct ShowPage {
 impl ShowPage {
     pub fn money<C: std::borrow::Borrow<Cents>>(&self, c: C) -> String {
         c.borrow().with_currency(catalogue::DEFAULT_CURRENCY)
-    }
-    pub fn line_error(&self, line: &i64) -> Option<&str> {
-        self.errors.get(&format!("line_{line}"))
-    }
-    /// What was typed in a field of a refused quote, or else `default`.
-    pub fn typed_or(&self, field: &str, default: &str) -> String {
-        self.typed_quote
-            .get(field)
-            .cloned()
-            .unwrap_or_else(|| default.to_string())
     }
     pub fn term_error(&self, line: &i64) -> Option<&str> {
         self.errors.get(&format!("term_{line}"))
@@ -275,14 +265,9 @@ async fn full_page(
     form: LineForm,
     errors: FieldErrors,
 ) -> Result<ShowPage, AppError> {
-    let quotes =
-        crate::db::quotes::for_inquiry(&user.state.db.pool, user.scope(), inquiry.id).await?;
-    let can_quote = app::quotes::may_quote(&user.ctx, &inquiry);
-    let proposal = if can_quote {
-        app::quotes::proposal(&user.ctx, &inquiry).await?
-    } else {
-        vec![]
-    };
+    let quotes = app::quotes::versions(&user.ctx, &inquiry).await?;
+    let desk = super::quotes::desk(user, &inquiry, &quotes).await?;
+    let sees_internal = app::quotes::sees_internal(&user.ctx, &inquiry);
     let today = user.state.clock.today();
     let order = if inquiry.status == InquiryStatus::Accepted {
         crate::db::orders::of_inquiry(&user.state.db.pool, user.scope(), inquiry.id).await?
@@ -298,14 +283,13 @@ async fn full_page(
         inquiry,
         form,
         errors,
+        sees_internal,
         quotes,
-        proposal,
-        can_quote,
+        desk,
         can_answer,
         today: today.to_string(),
         today_date: today,
         typed_term: None,
-        typed_quote: Default::default(),
         order,
     })
 }
@@ -449,60 +433,6 @@ pub async fn submit(
         Err(app::Error::Invalid(errors)) => {
             let inquiry = load(&user, *path).await?;
             render::invalid(&show_page(&user, inquiry, LineForm::default(), errors).await?)
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-#[derive(Deserialize)]
-pub struct QuoteForm {
-    #[serde(flatten)]
-    fields: std::collections::HashMap<String, String>,
-}
-
-pub async fn send_quote(
-    user: CurrentUser,
-    path: web::Path<InquiryId>,
-    form: CsrfForm<QuoteForm>,
-) -> Result<HttpResponse, AppError> {
-    let fields = form.0.fields;
-    let inquiry = app::quotes::load(&user.ctx, *path).await?;
-    // The typed percentage of every approved discount, by the form's field names.
-    let mut input = app::quotes::QuoteInput {
-        version: fields.get("version").and_then(|v| v.parse().ok()),
-        note: fields.get("note").cloned().unwrap_or_default(),
-        discounts: Vec::new(),
-    };
-    for pl in app::quotes::proposal(&user.ctx, &inquiry).await? {
-        for d in &pl.proposed {
-            if let Some(percent) = fields.get(&pl.field(d)) {
-                input.discounts.push(app::quotes::TypedDiscount {
-                    line: pl.line.id,
-                    level: d.level,
-                    percent: percent.clone(),
-                    reason: fields.get(&pl.reason_field(d)).cloned().unwrap_or_default(),
-                });
-            }
-        }
-    }
-    match app::quotes::send(&user.ctx, inquiry.id, input).await {
-        Ok(sent) => {
-            user.session.flash(
-                "success",
-                format!(
-                    "Quote version {} for {} is {}; the reseller is told.",
-                    sent.version, inquiry.reference, sent.what
-                ),
-            )?;
-            Ok(render::see_other(&format!("/inquiries/{}", inquiry.id)))
-        }
-        Err(app::Error::Invalid(errors)) => {
-            // Every percentage, reason and note comes back as typed.
-            let page = full_page(&user, inquiry, LineForm::default(), errors).await?;
-            render::invalid(&ShowPage {
-                typed_quote: fields,
-                ..page
-            })
         }
         Err(e) => Err(e.into()),
     }
