@@ -732,6 +732,14 @@ const TABLE: &[Row] = &[
         &[("display_name", "Changed"), ("role", "reseller_user")],
         [303, 404, 403, 404, 403, 303, 403, 404, 404, 403],
     ),
+    // Only a reseller's admin chooses; an empty choice changes nothing.
+    row(
+        "POST",
+        "/users/ordering",
+        "/users/ordering",
+        &[],
+        [303, 403, 403, 403, 403, 303, 403, 303, 403, 403],
+    ),
     row(
         "POST",
         "/users/{id}/disable",

@@ -616,6 +616,68 @@ async fn a_revision_starts_from_the_sent_values_and_the_net_follows_the_typing()
 }
 
 #[tokio::test]
+async fn a_reseller_that_requires_a_purchase_order_reference_gets_no_order_without_one() {
+    let app = spawn_app().await;
+    let (staff, path, _, v, _) = quote_desk(&app).await;
+    assert_eq!(
+        staff
+            .post(&format!("{path}/quote"), &[("version", &v)])
+            .await
+            .status(),
+        303
+    );
+    // Acme's admin makes the reference required; its user cannot change the rule.
+    let admin = app.login_as(Who::ResellerAdmin).await;
+    assert!(admin
+        .text("/users")
+        .await
+        .contains("value=\"optional\" checked"));
+    let lee = app.login_as(Who::ResellerUser).await;
+    assert_eq!(
+        lee.post("/users/ordering", &[("po", "optional")])
+            .await
+            .status(),
+        403
+    );
+    let r = admin.post("/users/ordering", &[("po", "required")]).await;
+    assert_eq!(location(&r), "/users#ordering");
+    let page = admin.text("/users").await;
+    assert!(page.contains("now asks for your purchase-order reference"));
+    assert!(page.contains("value=\"required\" checked"));
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'po_rule_changed' AND detail = 'required'").await,
+        1
+    );
+
+    let confirm = lee.text(&format!("{path}/accept")).await;
+    assert!(confirm.contains("Your purchase-order reference (required)"));
+    let v = version(&confirm);
+    let r = lee
+        .post(
+            &format!("{path}/accept"),
+            &[("version", &v), ("po_reference", "  ")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains(
+        "Your organisation asks for a purchase-order reference on every order: type it here."
+    ));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 0);
+    let r = lee
+        .post(
+            &format!("{path}/accept"),
+            &[("version", &v), ("po_reference", "PO-1")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let po: String = sqlx::query_scalar("SELECT po_reference FROM orders")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(po, "PO-1");
+}
+
+#[tokio::test]
 async fn the_vendor_admin_sets_the_rules_that_quotes_propose() {
     let app = spawn_app().await;
     let vendor = app.login_as(Who::VendorAdmin).await;

@@ -346,3 +346,37 @@ pub async fn update(ctx: &Ctx, id: i64, input: OrgInput) -> Result<Saved, Error>
         grant,
     })
 }
+
+/// A reseller admin chooses whether accepting a quote needs a purchase-order reference
+/// (`choice`: "required" or "optional"); returns whether it is now required.
+pub async fn set_po_required(ctx: &Ctx, choice: &str) -> Result<bool, Error> {
+    ctx.require(
+        ctx.role == Some(crate::domain::AccessRole::ResellerAdmin),
+        "choose the purchase-order rule",
+    )
+    .await?;
+    let required = match choice {
+        "required" => true,
+        "optional" => false,
+        _ => {
+            return Err(Error::invalid(
+                "po",
+                "Choose whether the purchase-order reference is optional or required.",
+            ))
+        }
+    };
+    let org = ctx.org.ok_or(Error::Forbidden)?;
+    let mut tx = ctx.db.pool.begin().await?;
+    orgs::set_po_required(&mut tx, org, required).await?;
+    crate::db::audit::record(
+        &mut *tx,
+        &ctx.actor,
+        "po_rule_changed",
+        "purchase-order reference",
+        if required { "required" } else { "optional" },
+        ctx.now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(required)
+}

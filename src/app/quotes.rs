@@ -404,6 +404,15 @@ pub async fn answer(
     ctx.require(ctx.org == Some(inquiry.reseller_id), "answer this quote")
         .await?;
     let pool = &ctx.db.pool;
+    if answer == Answer::Accept
+        && po_reference.is_empty()
+        && crate::db::orgs::po_required(pool, inquiry.reseller_id).await?
+    {
+        return Err(Error::invalid(
+            "po_reference",
+            "Your organisation asks for a purchase-order reference on every order: type it here.",
+        ));
+    }
     let quotes = store::for_inquiry(pool, ctx.scope, inquiry.id).await?;
     let latest = quotes
         .into_iter()

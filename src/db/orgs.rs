@@ -234,3 +234,26 @@ pub async fn reseller_names_lowercase(
     .into_iter()
     .collect())
 }
+
+/// Whether the reseller asks for a purchase-order reference on every order it places.
+pub async fn po_required(pool: &AnyPool, reseller: OrgId) -> Result<bool, sqlx::Error> {
+    let flag: Option<i64> =
+        sqlx::query_scalar("SELECT po_required FROM organisations WHERE id = $1")
+            .bind(reseller.0)
+            .fetch_optional(pool)
+            .await?;
+    Ok(flag.unwrap_or(0) != 0)
+}
+
+pub async fn set_po_required(
+    conn: &mut AnyConnection,
+    reseller: OrgId,
+    required: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE organisations SET po_required = $1 WHERE id = $2")
+        .bind(i64::from(required))
+        .bind(reseller.0)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -69,6 +69,11 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
         ),
         ("GET", "/users", web::get().to(users::list)),
         ("GET", "/users/new", web::get().to(users::new_form)),
+        (
+            "POST",
+            "/users/ordering",
+            web::post().to(users::set_ordering),
+        ),
         ("POST", "/users", web::post().to(users::create)),
         ("GET", "/users/{id}", web::get().to(users::edit_form)),
         ("POST", "/users/{id}", web::post().to(users::update)),

@@ -475,10 +475,19 @@ pub struct AcceptPage {
     pub inquiry: Inquiry,
     pub quote: crate::db::quotes::Quote,
     pub po_reference: String,
+    /// The reseller asks for a purchase-order reference on every order.
+    pub po_required: bool,
     pub errors: FieldErrors,
 }
 
 impl AcceptPage {
+    pub fn po_label(&self) -> &'static str {
+        if self.po_required {
+            "Your purchase-order reference (required)"
+        } else {
+            "Your purchase-order reference (optional)"
+        }
+    }
     pub fn money<C: std::borrow::Borrow<Cents>>(&self, c: C) -> String {
         c.borrow().with_currency(catalogue::DEFAULT_CURRENCY)
     }
@@ -499,12 +508,15 @@ async fn accept_page(
             inquiry.reference, inquiry.status
         )));
     }
-    let quote = crate::db::quotes::for_inquiry(&user.state.db.pool, user.scope(), inquiry.id)
+    let quote = app::quotes::versions(&user.ctx, &inquiry)
         .await?
         .into_iter()
         .next()
         .ok_or(AppError::NotFound)?;
+    let po_required =
+        crate::db::orgs::po_required(&user.state.db.pool, inquiry.reseller_id).await?;
     Ok(AcceptPage {
+        po_required,
         chrome: Chrome::new(
             user,
             "/inquiries",

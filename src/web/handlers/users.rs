@@ -22,6 +22,8 @@ pub struct UsersPage {
     pub list: Paged<users::User>,
     pub me: UserId,
     pub csrf: String,
+    /// For a reseller's admin: whether its orders need a purchase-order reference.
+    pub po_required: Option<bool>,
 }
 
 #[derive(Template)]
@@ -75,7 +77,13 @@ pub async fn list(
     let list = users::list_in_org(&user.state.db.pool, user.org_id, &query).await?;
     let q = query.query().unwrap_or("").to_string();
     let chrome = Chrome::new(&user, "/users", "Users")?;
+    let po_required = if user.role == AccessRole::ResellerAdmin {
+        Some(crate::db::orgs::po_required(&user.state.db.pool, user.org_id).await?)
+    } else {
+        None
+    };
     let page = UsersPage {
+        po_required,
         csrf: chrome.csrf.clone(),
         chrome,
         q,
@@ -246,4 +254,31 @@ pub async fn enable(
     _f: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     set_disabled(user, htmx, *path, false).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OrderingForm {
+    #[serde(default)]
+    po: String,
+}
+
+/// A reseller admin's choice: a purchase-order reference required on every order, or not.
+pub async fn set_ordering(
+    user: CurrentUser,
+    form: CsrfForm<OrderingForm>,
+) -> Result<HttpResponse, AppError> {
+    let message = match app::orgs::set_po_required(&user.ctx, &form.0.po).await {
+        Ok(true) => (
+            "success",
+            "Accepting a quote now asks for your purchase-order reference.".to_string(),
+        ),
+        Ok(false) => (
+            "success",
+            "A purchase-order reference is now optional when accepting a quote.".to_string(),
+        ),
+        Err(app::Error::Invalid(errors)) => ("error", errors.messages().join(" ")),
+        Err(e) => return Err(e.into()),
+    };
+    user.session.flash(message.0, message.1)?;
+    Ok(render::see_other("/users#ordering"))
 }
