@@ -120,8 +120,40 @@ fn seed_demo_brings_schedules_msp_usage_leads_and_nfr_allotments() {
     });
     assert_eq!(
         counts,
-        [5, 1, 4, 6, 10, 0],
-        "entries, hardware, MSP usage, leads, allotment rows, unprocessed orders"
+        [8, 1, 4, 6, 10, 1],
+        "entries, hardware, MSP usage, leads, allotment rows, unprocessed orders (the accepted demo quote's)"
+    );
+    // Inquiries in every state, a revised quote among them.
+    let statuses = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let pool = partner_portal::db::Db::connect(&db).await.unwrap().pool;
+        let statuses: Vec<String> =
+            sqlx::query_scalar("SELECT status FROM inquiries ORDER BY status")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        let revised: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM quotes WHERE version = 2")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        (statuses, revised)
+    });
+    assert_eq!(
+        statuses,
+        (
+            [
+                "accepted",
+                "declined",
+                "draft",
+                "expired",
+                "quoted",
+                "quoted",
+                "submitted",
+                "submitted"
+            ]
+            .map(String::from)
+            .to_vec(),
+            1
+        )
     );
     // The one-time lead cleanup of 2023-09-18 is the sweep for that day; the demo's leads are
     // recent, so it expires none of them.

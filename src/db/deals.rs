@@ -9,7 +9,7 @@ use crate::domain::{Cents, DealId, OrgId, Paged, PartnerLevel, UserId};
 use chrono::NaiveDate;
 use sqlx::{AnyConnection, AnyPool, Row};
 
-const SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND d.reseller_id = $2) OR ($1 = 'cam' AND r.cam_user_id = $2) \
+pub(crate) const SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND d.reseller_id = $2) OR ($1 = 'cam' AND r.cam_user_id = $2) \
                      OR ($1 = 'distributor' AND d.distributor_id = $2))";
 
 #[derive(Debug, Clone)]

@@ -9,7 +9,7 @@ use crate::domain::{LeadId, OrgId, UserId};
 use chrono::NaiveDate;
 use sqlx::{AnyConnection, AnyPool, Row};
 
-const SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND l.reseller_id = $2) OR ($1 = 'cam' AND r.cam_user_id = $2))";
+pub(crate) const SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND l.reseller_id = $2) OR ($1 = 'cam' AND r.cam_user_id = $2))";
 
 const SELECT: &str = "SELECT l.id, l.reseller_id, r.name AS reseller_name, l.company, l.contact_name, l.contact_email, \
        l.interest, l.source, l.status, l.notes, l.next_step, l.created_at, l.last_activity_on, l.closed_on \

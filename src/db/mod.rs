@@ -9,6 +9,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod catalogue;
 pub mod contact_roles;
+pub mod dashboard;
 pub mod deals;
 pub mod inquiries;
 pub mod leads;

@@ -176,7 +176,7 @@ pub struct Request {
     pub lines: Vec<RequestLine>,
 }
 
-const SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND q.reseller_id = $2) OR ($1 = 'cam' AND r.cam_user_id = $2) \
+pub(crate) const SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND q.reseller_id = $2) OR ($1 = 'cam' AND r.cam_user_id = $2) \
      OR ($1 = 'distributor' AND q.reseller_id IN (SELECT reseller_id FROM reseller_distributors WHERE distributor_id = $2)))";
 
 const SELECT: &str = "SELECT q.id, q.reference, q.reseller_id, r.name AS reseller_name, r.cam_user_id, q.requested_by, \

@@ -32,7 +32,7 @@ const SELECT: &str = "SELECT o.id, o.reference, o.reseller_id, r.name AS reselle
      JOIN end_customers e ON e.id = o.end_customer_id LEFT JOIN order_processing p ON p.order_id = o.id \
      LEFT JOIN inquiries i ON i.id = o.inquiry_id";
 
-const SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND o.reseller_id = $2) OR ($1 = 'distributor' AND o.distributor_id = $2))";
+pub(crate) const SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND o.reseller_id = $2) OR ($1 = 'distributor' AND o.distributor_id = $2))";
 
 fn order(r: &sqlx::any::AnyRow) -> Result<Order, sqlx::Error> {
     Ok(Order {

@@ -1,5 +1,6 @@
 //! Demo data (PRODUCT.md section 8) and the first vendor administrator.
 
+pub mod journeys;
 pub mod large;
 
 use crate::db::{catalogue, orgs, users, Db};
@@ -135,7 +136,11 @@ pub async fn seed_demo_with_history(db: &Db, now: i64) -> anyhow::Result<bool> {
     let base = seed_demo(db, now).await?;
     let schedules = seed_schedules(db, now).await?;
     let msp = seed_msp_usage(db, now).await?;
-    Ok(base || schedules || msp)
+    let today = chrono::DateTime::from_timestamp(now, 0)
+        .map(|t| t.date_naive())
+        .context("date")?;
+    let journeys = journeys::seed_journeys(db, today, now).await?;
+    Ok(base || schedules || msp || journeys)
 }
 
 async fn seed_people(db: &Db, now: i64) -> anyhow::Result<bool> {
@@ -670,6 +675,10 @@ pub async fn seed_schedules(db: &Db, now: i64) -> anyhow::Result<bool> {
         ("Northwind Distribution", "Acme Secure IT", "Greenfield Clinics", "HWX310", "000", Transaction::Hardware, 0, 1, 400),
         ("Northwind Distribution", "Bluepeak Managed Services", "Northern Retail Group", "EMLADV", "B50", Transaction::New, 24, 80, 30),
         ("Southbridge Supply", "Cobalt Systems", "Cobalt Legal LLP", "FWSTND", "000", Transaction::New, 12, 2, 500),
+        // Renewals due within 30, 60 and 90 days and later in the year, for the home pages.
+        ("Northwind Distribution", "Acme Secure IT", "Greenfield Clinics", "EPIXAD", "B10", Transaction::New, 12, 25, 350),
+        ("Northwind Distribution", "Acme Secure IT", "Harbour Logistics Ltd", "EMLADV", "B25", Transaction::New, 12, 30, 320),
+        ("Northwind Distribution", "Acme Secure IT", "Greenfield Clinics", "EMLADV", "B25", Transaction::New, 12, 10, 200),
     ];
     for (distributor, reseller, customer, family, band, transaction, term, quantity, days_ago) in
         plan

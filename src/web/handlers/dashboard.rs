@@ -1,5 +1,6 @@
+use crate::app;
 use crate::domain::{OrgKind, PartnerLevel};
-use crate::web::chrome::{menu_for, Chrome};
+use crate::web::chrome::Chrome;
 use crate::web::extractors::CurrentUser;
 use crate::web::{render, AppError};
 use actix_web::HttpResponse;
@@ -14,35 +15,85 @@ pub struct DashboardPage {
     pub cam_name: Option<String>,
     pub is_msp: bool,
     pub distributors: Vec<String>,
-    /// The menu, with a sentence each on what it is for.
-    pub cards: Vec<(&'static str, &'static str, &'static str)>,
+    pub overview: app::dashboard::Overview,
+    pub chart: Chart,
+    pub today: chrono::NaiveDate,
 }
 
-fn describe(href: &str) -> &'static str {
-    match href {
-        "/admin/organisations" => "Create and edit distributors and resellers: partner level, channel account manager, supplying distributors, MSP.",
-        "/users" => "Add people to your organisation, set their access role, disable and re-enable them.",
-        "/admin/audit" => "Sign-ins, failed sign-ins, refusals and every administrative change.",
-        "/account" => "Your name, e-mail and password.",
-        "/admin/catalogue" => "Maintain the catalogue, the price book and the legacy SKU table; import them from CSV; set the legacy SKU dates.",
-        "/contact-roles" => "Who in your organisation receives which e-mail: renewals, leads, deal registrations, partner program, marketing.",
-        "/admin/messages" => "Send a marketing message or a partner program update to resellers of chosen partner levels.",
-        "/admin/outbox" => "Every e-mail of the portal: queued, sent, retrying and dead, with a retry button.",
-        "/inquiries" => "Ask your distributor for a quote, or answer the inquiries sent to you.",
-        "/admin/pricing" => "Partner program and deal registration discounts, promotions, quote and registration validity.",
-        "/admin/maintenance" => "Schedule maintenance windows: a banner for everybody, orders wait, chosen sections pause.",
-        "/admin/licenses/import" => "Import licenses from the old system into license schedules, with a dry run first.",
-        "/orders" => "Orders placed from accepted quotes, and their processing.",
-        "/licenses" => "The license schedules of your end customers: what runs from when to when; CSV download.",
-        "/msp" => "MSP monthly licensing: usage per end customer and product, monthly statements as CSV; it never stops for maintenance.",
-        "/nfr" => "Not-for-resale licenses: the allotment of a partner level, and requests for more, decided by the channel account manager.",
-        "/admin/nfr" => "The NFR allotment table: what each partner level gets when a reseller joins.",
-        "/leads" => "Work the leads assigned to you or found yourself; 90 days without activity and a lead expires.",
-        "/deals" => "Register deals for your end customers, or decide on the registrations of your resellers.",
-        "/catalogue" => "Find a product and see its SKU and MSRP for any term from 1 to 60 months.",
-        "/api-tokens" => "Tokens that let your organisation's systems call the portal's JSON API.",
-        "/sku-translator" => "Turn legacy SKUs into the new 14-character SKUs, with MSRP and whether they are accepted on a date.",
-        _ => "",
+impl DashboardPage {
+    /// "3 days" since an inquiry was submitted.
+    pub fn age(&self, q: &crate::db::inquiries::Queued) -> String {
+        super::quotes::age(self.today, q)
+    }
+    pub fn nothing_waits(&self) -> bool {
+        self.overview.items.iter().all(|i| i.count == 0)
+    }
+}
+
+/// The renewals chart, drawn on the server as SVG (no script): a bar per month whose height is
+/// the MSRP value due, the number of subscriptions above it.
+pub struct Chart {
+    pub bars: Vec<Bar>,
+    pub width: u32,
+    pub height: u32,
+    pub baseline: u32,
+}
+
+pub struct Bar {
+    pub x: u32,
+    pub y: u32,
+    pub w: u32,
+    pub h: u32,
+    /// "Jan", under the bar.
+    pub month: String,
+    /// "January 2027", for the table and the bar's title.
+    pub month_long: String,
+    pub entries: i64,
+    pub msrp: String,
+}
+
+impl Chart {
+    /// Whether any month has a renewal due.
+    pub fn any(&self) -> bool {
+        self.bars.iter().any(|b| b.entries > 0)
+    }
+
+    fn of(months: &[app::dashboard::MonthDue]) -> Chart {
+        const W: u32 = 600;
+        const TOP: u32 = 24;
+        const BASE: u32 = 180;
+        let slot = W / 12;
+        let max = months
+            .iter()
+            .map(|m| m.msrp.cents())
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        let bars = months
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let h =
+                    u32::try_from(m.msrp.cents().max(0) * i64::from(BASE - TOP) / max).unwrap_or(0);
+                let h = if m.entries > 0 { h.max(2) } else { 0 };
+                Bar {
+                    x: u32::try_from(i).unwrap_or(0) * slot + 6,
+                    y: BASE - h,
+                    w: slot - 12,
+                    h,
+                    month: m.month.format("%b").to_string(),
+                    month_long: m.month.format("%B %Y").to_string(),
+                    entries: m.entries,
+                    msrp: m.msrp.with_currency(crate::db::catalogue::DEFAULT_CURRENCY),
+                }
+            })
+            .collect();
+        Chart {
+            bars,
+            width: W,
+            height: BASE + 24,
+            baseline: BASE,
+        }
     }
 }
 
@@ -60,11 +111,7 @@ pub async fn dashboard(user: CurrentUser) -> Result<HttpResponse, AppError> {
     } else {
         vec![]
     };
-    let cards = menu_for(user.role, user.org_is_msp)
-        .into_iter()
-        .filter(|(href, _)| *href != "/")
-        .map(|(href, label)| (href, label, describe(href)))
-        .collect();
+    let overview = app::dashboard::overview(&user.ctx).await?;
     let page = DashboardPage {
         chrome: Chrome::new(&user, "/", "Dashboard")?,
         org_kind: org.kind.label(),
@@ -72,7 +119,9 @@ pub async fn dashboard(user: CurrentUser) -> Result<HttpResponse, AppError> {
         cam_name: org.cam_name,
         is_msp: org.is_msp,
         distributors,
-        cards,
+        chart: Chart::of(&overview.renewals),
+        overview,
+        today: user.ctx.today,
     };
     render::page(&page)
 }

@@ -28,17 +28,7 @@ pub struct QuotesPage {
 impl QuotesPage {
     /// "3 days" since the inquiry was submitted.
     pub fn age(&self, q: &Queued) -> String {
-        let days = q
-            .inquiry
-            .submitted_on
-            .as_deref()
-            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-            .map_or(0, |d| (self.today - d).num_days());
-        match days {
-            0 => "today".into(),
-            1 => "1 day".into(),
-            n => format!("{n} days"),
-        }
+        age(self.today, q)
     }
     pub fn money<C: std::borrow::Borrow<crate::domain::Cents>>(&self, c: C) -> String {
         c.borrow()
@@ -49,6 +39,21 @@ impl QuotesPage {
     }
     pub fn net(&self, q: &Queued) -> String {
         q.net.map(|n| self.money(n)).unwrap_or_default()
+    }
+}
+
+/// "3 days" since the inquiry was submitted (on `today`).
+pub fn age(today: chrono::NaiveDate, q: &Queued) -> String {
+    let days = q
+        .inquiry
+        .submitted_on
+        .as_deref()
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .map_or(0, |d| (today - d).num_days());
+    match days {
+        0 => "today".into(),
+        1 => "1 day".into(),
+        n => format!("{n} days"),
     }
 }
 

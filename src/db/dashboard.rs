@@ -1,0 +1,155 @@
+//! The counts a home page opens on, each scoped exactly as the list it links to.
+
+use super::Scope;
+use chrono::NaiveDate;
+use sqlx::AnyPool;
+
+/// One count query with the scope bound as `$1`/`$2` and up to two dates as `$3`/`$4`.
+async fn count(
+    pool: &AnyPool,
+    scope: Scope,
+    sql: &str,
+    dates: &[NaiveDate],
+) -> Result<i64, sqlx::Error> {
+    let (kind, id) = scope.params();
+    let mut query = sqlx::query_scalar::<_, i64>(sql).bind(kind).bind(id);
+    for d in dates {
+        query = query.bind(d.to_string());
+    }
+    query.fetch_one(pool).await
+}
+
+/// Inquiries in scope with this status.
+pub async fn inquiries(pool: &AnyPool, scope: Scope, status: &str) -> Result<i64, sqlx::Error> {
+    let (kind, id) = scope.params();
+    sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM inquiries i WHERE {} AND i.status = $3",
+        super::inquiries::SCOPE
+    ))
+    .bind(kind)
+    .bind(id)
+    .bind(status)
+    .fetch_one(pool)
+    .await
+}
+
+/// Placed orders not processed yet.
+pub async fn orders_waiting(pool: &AnyPool, scope: Scope) -> Result<i64, sqlx::Error> {
+    count(
+        pool,
+        scope,
+        &format!(
+            "SELECT COUNT(*) FROM orders o LEFT JOIN order_processing p ON p.order_id = o.id \
+             WHERE {} AND p.order_id IS NULL",
+            super::orders::SCOPE
+        ),
+        &[],
+    )
+    .await
+}
+
+/// What a channel account manager decides on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    DealRegistration,
+    NfrRequest,
+}
+
+/// Submitted requests of the resellers in scope waiting for a decision.
+pub async fn to_decide(pool: &AnyPool, scope: Scope, what: Decision) -> Result<i64, sqlx::Error> {
+    let (from, scope_sql) = match what {
+        Decision::DealRegistration => (
+            "deal_registrations d JOIN organisations r ON r.id = d.reseller_id WHERE d.status = 'submitted'",
+            super::deals::SCOPE,
+        ),
+        Decision::NfrRequest => (
+            "nfr_requests q JOIN organisations r ON r.id = q.reseller_id WHERE q.status = 'submitted'",
+            super::nfr::SCOPE,
+        ),
+    };
+    count(
+        pool,
+        scope,
+        &format!("SELECT COUNT(*) FROM {from} AND {scope_sql}"),
+        &[],
+    )
+    .await
+}
+
+/// Approved deal registrations whose validity ends between `from` and `until`.
+pub async fn deals_expiring(
+    pool: &AnyPool,
+    scope: Scope,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> Result<i64, sqlx::Error> {
+    count(
+        pool,
+        scope,
+        &format!(
+            "SELECT COUNT(*) FROM deal_registrations d JOIN organisations r ON r.id = d.reseller_id \
+             WHERE {} AND d.status = 'approved' AND d.valid_until >= $3 AND d.valid_until <= $4",
+            super::deals::SCOPE
+        ),
+        &[from, until],
+    )
+    .await
+}
+
+/// Open leads of `source` last active in [`from`, `until`) (dates as the inactivity rule's
+/// cutoffs: before `until` a lead is over, so `from` = cutoff gives those about to be).
+pub async fn leads_last_active(
+    pool: &AnyPool,
+    scope: Scope,
+    source: &str,
+    from: Option<NaiveDate>,
+    until: NaiveDate,
+) -> Result<i64, sqlx::Error> {
+    let (kind, id) = scope.params();
+    sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM leads l JOIN organisations r ON r.id = l.reseller_id \
+         WHERE {} AND l.status IN {} AND l.source = $3 AND ($4 = '' OR l.last_activity_on >= $4) \
+         AND l.last_activity_on < $5",
+        super::leads::SCOPE,
+        crate::domain::lead::LeadStatus::OPEN_SQL
+    ))
+    .bind(kind)
+    .bind(id)
+    .bind(source)
+    .bind(from.map(|d| d.to_string()).unwrap_or_default())
+    .bind(until.to_string())
+    .fetch_one(pool)
+    .await
+}
+
+/// Messages of the outbox that will not be tried again.
+pub async fn dead_mail(pool: &AnyPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'dead'")
+        .fetch_one(pool)
+        .await
+}
+
+/// Subscriptions in scope ending between `from` and `until` and not renewed yet, grouped by
+/// SKU and end date: (SKU, end date, entries, licenses).
+pub async fn renewals_due(
+    pool: &AnyPool,
+    scope: Scope,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> Result<Vec<(String, String, i64, i64)>, sqlx::Error> {
+    let (kind, id) = scope.params();
+    sqlx::query_as(&format!(
+        "SELECT l.sku, l.end_date, COUNT(*) AS entries, CAST(SUM(l.quantity) AS BIGINT) AS licenses \
+         FROM license_entries l WHERE {} AND l.end_date >= $3 AND l.end_date <= $4 \
+         AND SUBSTR(l.sku, 11, 1) <> 'H' AND SUBSTR(l.sku, 10, 1) = 'S' \
+         AND NOT EXISTS (SELECT 1 FROM order_lines r WHERE r.changes_entry_id = l.id AND SUBSTR(r.sku, 11, 1) = 'R') \
+         GROUP BY l.sku, l.end_date",
+        Scope::resellers("l.reseller_id")
+    ))
+    .bind(kind)
+    .bind(id)
+    .bind(from.to_string())
+    .bind(until.to_string())
+    .fetch_all(pool)
+    .await
+}

@@ -1,0 +1,107 @@
+//! The home page of each role opens on what needs the person, counted from the demo data.
+
+use crate::helpers::{spawn_app, TestApp, Who};
+
+/// The demo's history on the test clock (2026-03-02): schedules and inquiries in every state.
+async fn demo_history(app: &TestApp) {
+    partner_portal::seed::seed_schedules(&app.db, app.clock.timestamp())
+        .await
+        .unwrap();
+    partner_portal::seed::journeys::seed_journeys(
+        &app.db,
+        app.clock.today(),
+        app.clock.timestamp(),
+    )
+    .await
+    .unwrap();
+}
+
+/// The text of the page without markup, spaces collapsed.
+fn words(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[tokio::test]
+async fn each_home_page_counts_what_waits_for_that_role() {
+    let app = spawn_app().await;
+    demo_history(&app).await;
+    let expect = |who: Who, lines: &[&str]| {
+        let app = &app;
+        let lines: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        async move {
+            let page = words(&app.login_as(who).await.text("/").await);
+            for line in lines {
+                assert!(page.contains(&line), "{who:?} misses {line:?} in {page}");
+            }
+            page
+        }
+    };
+    let renewals = [
+        "1 subscription to renew within 30 days (MSRP USD 1,050.00)",
+        "2 subscriptions to renew within 60 days (MSRP USD 1,740.00)",
+        "3 subscriptions to renew within 90 days (MSRP USD 3,260.00)",
+        "March 2026 1 USD 1,050.00",
+        "April 2026 1 USD 690.00",
+        "May 2026 1 USD 1,520.00",
+        "August 2026 1 USD 230.00",
+    ];
+    let reseller = [
+        "2 quotes waiting for your answer",
+        "1 draft pricing inquiry not submitted yet",
+        "1 order waiting to be processed",
+        "1 lead expiring within two weeks",
+        "0 deal registrations ending within 30 days",
+    ];
+    expect(Who::ResellerUser, &[&reseller[..], &renewals[..]].concat()).await;
+    let distributor = [
+        "2 inquiries waiting for a quote",
+        "0 quotes lapsing within a week",
+        "1 order waiting to be processed",
+        // Oldest first, with the reseller, end customer, MSRP and age.
+        "Acme Secure IT, Greenfield Clinics, MSRP USD 8,678.00, waiting 6 days",
+    ];
+    let page = expect(
+        Who::DistributorStaff,
+        &[&distributor[..], &renewals[..]].concat(),
+    )
+    .await;
+    assert!(page.find("waiting 6 days") < page.find("waiting 2 days"));
+    let vendor = [
+        "0 deal registrations to decide",
+        "0 NFR requests to decide",
+        "1 order waiting to be processed",
+        "1 idle lead",
+        "0 e-mails that could not be delivered",
+    ];
+    expect(Who::VendorAdmin, &[&vendor[..], &renewals[..]].concat()).await;
+    let page = expect(Who::ChannelManager, &["1 idle lead"]).await;
+    assert!(
+        !page.contains("order") && !page.contains("Renewals due"),
+        "a CAM sees no orders or schedules"
+    );
+    // Nothing of Acme's reaches Bluepeak or Southbridge.
+    for who in [Who::OtherResellerAdmin, Who::SouthbridgeAdmin] {
+        let page = expect(
+            who,
+            &[
+                "Nothing waits for you right now.",
+                "No subscription is due for renewal in the next 12 months.",
+            ],
+        )
+        .await;
+        assert!(!page.contains("Greenfield"), "{page}");
+    }
+}
