@@ -31,3 +31,23 @@ document.addEventListener("click", function (e) {
   field.focus();
   field.dispatchEvent(new Event("input", { bubbles: true }));
 });
+
+// Menu sections: one open at a time; Escape or a click elsewhere closes it (focus goes back to
+// the section's name after Escape).
+(function () {
+  function sections() { return document.querySelectorAll(".menu-section details"); }
+  document.addEventListener("toggle", function (e) {
+    var opened = e.target;
+    if (!opened.matches || !opened.matches(".menu-section details") || !opened.open) { return; }
+    sections().forEach(function (d) { if (d !== opened) { d.open = false; } });
+  }, true);
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") { return; }
+    sections().forEach(function (d) {
+      if (d.open) { d.open = false; d.querySelector("summary").focus(); }
+    });
+  });
+  document.addEventListener("click", function (e) {
+    sections().forEach(function (d) { if (d.open && !d.contains(e.target)) { d.open = false; } });
+  });
+})();

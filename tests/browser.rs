@@ -188,9 +188,40 @@ async fn sign_in_see_the_dashboard_and_sign_out_in_chromium() {
         .await
         .unwrap();
     assert!(
-        nav.contains("Users") && !nav.contains("Organisations"),
+        nav.contains("Sales") && nav.contains("Organisation") && !nav.contains("Administration"),
         "{nav}"
     );
+    // The vendor admin's long menu included, the sections fit one row at 1366 px.
+    c.set_window_size(1366, 900).await.unwrap();
+    let rows = menu_rows_spread(c).await;
+    assert!(
+        rows.as_i64().is_some_and(|d| d < 16),
+        "{rows} px between rows: {nav}"
+    );
+    // A section opens from the keyboard and Escape closes it again.
+    let section = c
+        .find(Locator::XPath(
+            "//nav//summary[normalize-space()='Organisation']",
+        ))
+        .await
+        .unwrap();
+    c.execute(
+        "arguments[0].focus();",
+        vec![serde_json::to_value(&section).unwrap()],
+    )
+    .await
+    .unwrap();
+    section.send_keys("\u{E007}").await.unwrap();
+    let users = c
+        .find(Locator::XPath("//nav//a[normalize-space()='Users']"))
+        .await
+        .unwrap();
+    assert!(
+        users.is_displayed().await.unwrap(),
+        "Enter opens the section"
+    );
+    section.send_keys("\u{E00C}").await.unwrap();
+    assert!(!users.is_displayed().await.unwrap(), "Escape closes it");
 
     click_button(c, "Sign out").await;
     let notice = c
@@ -280,20 +311,10 @@ async fn the_vendor_admin_creates_a_reseller_in_the_browser_and_fixes_a_mistake(
     expect_heading(c, "Welcome, Avery Whitfield").await;
     snap(c, "02-dashboard").await;
 
-    c.find(Locator::LinkText("Organisations"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    follow(c, "Organisations").await;
     expect_heading(c, "Distributors and resellers").await;
     snap(c, "03-organisations").await;
-    c.find(Locator::LinkText("New organisation"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    follow(c, "New organisation").await;
     expect_heading(c, "New distributor or reseller").await;
     check(c, "Reseller").await;
     fill(c, "Organisation name", "Harbor Secure").await;
@@ -406,12 +427,7 @@ async fn a_reseller_translates_legacy_skus_in_the_browser() {
     let c = &b.client;
     sign_in(c, &app.address, Who::ResellerUser.email(), PASSWORD).await;
     expect_heading(c, "Welcome, Lee Fischer").await;
-    c.find(Locator::LinkText("SKU translator"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    follow(c, "SKU translator").await;
     expect_heading(c, "SKU translator").await;
     fill(
         c,
@@ -470,12 +486,7 @@ async fn a_reseller_admin_ticks_a_contact_role_and_it_stays_ticked() {
     let c = &b.client;
     sign_in(c, &app.address, Who::ResellerAdmin.email(), PASSWORD).await;
     expect_heading(c, "Welcome, Dana Ortiz").await;
-    c.find(Locator::LinkText("Contact roles"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    follow(c, "Contact roles").await;
     expect_heading(c, "Contact roles").await;
     let label = "Renewals for Priya Nair";
     let checkbox = c
@@ -540,18 +551,8 @@ async fn inquiry_quote_and_acceptance_across_three_parties_in_chromium() {
     // The reseller asks for a price.
     sign_in(c, &app.address, Who::ResellerUser.email(), PASSWORD).await;
     expect_heading(c, "Welcome, Lee Fischer").await;
-    c.find(Locator::LinkText("Pricing inquiries"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::LinkText("New pricing inquiry"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    follow(c, "Pricing inquiries").await;
+    follow(c, "New pricing inquiry").await;
     expect_heading(c, "New pricing inquiry").await;
     choose(c, "One of your end customers", "Harbour Logistics Ltd").await;
     choose(c, "Distributor", "Northwind Distribution").await;
@@ -740,11 +741,23 @@ async fn inquiry_quote_and_acceptance_across_three_parties_in_chromium() {
 
 /// Clicks the link whose text is `text`.
 async fn follow(c: &Client, text: &str) {
-    find(c, Locator::LinkText(text), &format!("link {text}"))
-        .await
-        .click()
-        .await
-        .unwrap();
+    // By its text in the document: a link in a closed menu section has no rendered text.
+    let xpath = format!("//a[normalize-space()={}]", lit(text));
+    let link = find(c, Locator::XPath(&xpath), &format!("link {text}")).await;
+    // A page of the menu sits in a section: open the section first, as a person would.
+    if !link.is_displayed().await.unwrap_or(true) {
+        let section = format!(
+            "//nav//details[.//a[normalize-space()={}]]/summary",
+            lit(text)
+        );
+        c.find(Locator::XPath(&section))
+            .await
+            .unwrap_or_else(|_| panic!("no menu section holds {text}"))
+            .click()
+            .await
+            .unwrap();
+    }
+    link.click().await.unwrap();
 }
 
 /// Follows the link `text` and waits for the page headed `heading`.
@@ -762,6 +775,14 @@ async fn wait_for_field(c: &Client, label: &str) {
 }
 
 /// Waits for a status message (flash) that contains `text`.
+/// How many pixels lie between the top of the highest and the lowest entry of the main menu
+/// (0 when it is one row).
+async fn menu_rows_spread(c: &Client) -> serde_json::Value {
+    c.execute("var tops = Array.from(document.querySelectorAll('nav[aria-label=Main] > ul > li')).map(e => e.getBoundingClientRect().top); return Math.round(Math.max(...tops) - Math.min(...tops));", vec![])
+        .await
+        .unwrap()
+}
+
 /// Waits (up to 10 s) for an element matching `xpath`, naming `what` when it never comes.
 async fn wait_for(c: &Client, xpath: &str, what: &str) {
     if c.wait()
@@ -949,7 +970,7 @@ async fn a_distributor_files_an_nfr_request_and_the_cam_approves_it() {
         .text()
         .await
         .unwrap();
-    assert!(status.starts_with("approved"), "{status}");
+    assert!(status.starts_with("Approved"), "{status}");
     let entries = app
         .scalar("SELECT COUNT(*) FROM license_entries e JOIN organisations r ON r.id = e.reseller_id WHERE r.name = 'Acme Secure IT' AND e.start_date = '2026-03-02' AND e.end_date = '2027-03-01' AND e.quantity = 5")
         .await;
@@ -1247,5 +1268,131 @@ async fn the_new_pages_fit_a_phone() {
     )
     .await;
     assert_no_horizontal_scroll(c, "an idle lead").await;
+    b.client.clone().close().await.unwrap();
+}
+
+/// Every role's home page counts the demo's work, the menu fits one row at 1366 px, and the
+/// pages of the three journeys fit a 390 px phone.
+#[tokio::test]
+async fn each_role_s_pages_fit_both_widths() {
+    let app = spawn_app().await;
+    app.seed_history().await;
+    let inquiry: i64 =
+        sqlx::query_scalar("SELECT MIN(id) FROM inquiries WHERE status = 'submitted'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let quoted: i64 = sqlx::query_scalar("SELECT MIN(id) FROM inquiries WHERE status = 'quoted'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let order: i64 = sqlx::query_scalar("SELECT MIN(id) FROM orders")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let b = browser().await;
+    let c = &b.client;
+    let base = app.address.as_str();
+    let inquiry_page = format!("/inquiries/{inquiry}");
+    let quoted_page = format!("/inquiries/{quoted}");
+    let accept_page = format!("/inquiries/{quoted}/accept");
+    let order_page = format!("/orders/{order}");
+    let common = [
+        "/",
+        "/catalogue",
+        "/sku-translator",
+        "/deals",
+        "/nfr",
+        "/account",
+    ];
+    let plan: [(Who, &str, Vec<&str>); 5] = [
+        (
+            Who::VendorAdmin,
+            "1 idle lead",
+            vec![
+                "/quotes",
+                "/inquiries",
+                "/orders",
+                "/licenses",
+                "/leads",
+                "/admin/organisations",
+                "/admin/outbox",
+                "/admin/audit",
+                &order_page,
+            ],
+        ),
+        (
+            Who::DistributorStaff,
+            "2 inquiries waiting for a quote",
+            vec![
+                "/quotes",
+                "/inquiries",
+                &inquiry_page,
+                "/orders",
+                &order_page,
+                "/licenses",
+                "/contact-roles",
+            ],
+        ),
+        (
+            Who::ResellerUser,
+            "2 quotes waiting for your answer",
+            vec![
+                "/quotes",
+                "/inquiries",
+                &quoted_page,
+                &accept_page,
+                "/inquiries/new",
+                "/orders",
+                "/licenses",
+                "/leads",
+            ],
+        ),
+        (
+            Who::ResellerAdmin,
+            "1 draft pricing inquiry not submitted yet",
+            vec!["/users", "/contact-roles", "/api-tokens"],
+        ),
+        (Who::ChannelManager, "1 idle lead", vec!["/leads"]),
+    ];
+    let mut wide = Vec::new();
+    for (who, count, pages) in plan {
+        c.set_window_size(1366, 900).await.unwrap();
+        sign_in(c, base, who.email(), PASSWORD).await;
+        wait_for(
+            c,
+            &format!("//main//li[contains(normalize-space(), '{count}')]"),
+            count,
+        )
+        .await;
+        let spread = menu_rows_spread(c).await;
+        assert!(
+            spread.as_i64().is_some_and(|d| d < 16),
+            "{who:?}'s menu wraps at 1366 px"
+        );
+        snap(c, &format!("wide-{who:?}-home")).await;
+        c.set_window_size(390, 844).await.unwrap();
+        for path in common.iter().chain(pages.iter()) {
+            c.goto(&format!("{base}{path}")).await.unwrap();
+            find(c, Locator::Css("h1"), "a heading").await;
+            snap(
+                c,
+                &format!("phone-{who:?}{}", path.replace(['/', '?', '='], "-")),
+            )
+            .await;
+            let widths = c
+                .execute("return document.documentElement.scrollWidth;", vec![])
+                .await
+                .unwrap();
+            if widths.as_i64().is_some_and(|w| w > 390) {
+                wide.push(format!("{who:?} {path}: {widths}"));
+            }
+        }
+        c.set_window_size(1366, 900).await.unwrap();
+        c.goto(&format!("{base}/")).await.unwrap();
+        click_button(c, "Sign out").await;
+        expect_heading(c, "Sign in to the Partner Portal").await;
+    }
+    assert!(wide.is_empty(), "wider than a 390 px phone: {wide:#?}");
     b.client.clone().close().await.unwrap();
 }

@@ -1,20 +1,6 @@
 //! The home page of each role opens on what needs the person, counted from the demo data.
 
-use crate::helpers::{spawn_app, TestApp, Who};
-
-/// The demo's history on the test clock (2026-03-02): schedules and inquiries in every state.
-async fn demo_history(app: &TestApp) {
-    partner_portal::seed::seed_schedules(&app.db, app.clock.timestamp())
-        .await
-        .unwrap();
-    partner_portal::seed::journeys::seed_journeys(
-        &app.db,
-        app.clock.today(),
-        app.clock.timestamp(),
-    )
-    .await
-    .unwrap();
-}
+use crate::helpers::{spawn_app, Who};
 
 /// The text of the page without markup, spaces collapsed.
 fn words(html: &str) -> String {
@@ -37,7 +23,7 @@ fn words(html: &str) -> String {
 #[tokio::test]
 async fn each_home_page_counts_what_waits_for_that_role() {
     let app = spawn_app().await;
-    demo_history(&app).await;
+    app.seed_history().await;
     let expect = |who: Who, lines: &[&str]| {
         let app = &app;
         let lines: Vec<String> = lines.iter().map(|l| l.to_string()).collect();

@@ -46,7 +46,7 @@ async fn a_reseller_registers_and_its_cam_approves_for_90_days() {
     let path = location(&r);
     let page = dana.text(&path).await;
     assert!(page.contains("is submitted to your channel account manager"));
-    assert!(page.contains("<strong>submitted</strong>"));
+    assert!(page.contains("<strong>Waiting for a decision</strong>"));
     let reference = page.split("Deal registration ").nth(1).unwrap()[..12].to_string();
     assert!(reference.starts_with("DR-2026-"), "{reference}");
     // The CAM is told, and finds it in the queue.
@@ -72,7 +72,7 @@ async fn a_reseller_registers_and_its_cam_approves_for_90_days() {
         303
     );
     let page = cam.text(&path).await;
-    assert!(page.contains("<strong>approved</strong>"));
+    assert!(page.contains("<strong>Approved</strong>"));
     assert!(
         page.contains("2026-03-02 to 2026-05-30"),
         "90 days counting the day of approval"
@@ -90,11 +90,11 @@ async fn a_reseller_registers_and_its_cam_approves_for_90_days() {
     // Valid through 2026-05-30; expired from 2026-05-31.
     app.clock.advance(Duration::days(89));
     let dana = app.login_as(Who::ResellerAdmin).await; // the old session timed out meanwhile
-    assert!(dana.text(&path).await.contains("<strong>approved</strong>"));
+    assert!(dana.text(&path).await.contains("<strong>Approved</strong>"));
     app.clock.advance(Duration::days(1));
     let cam = app.login_as(Who::ChannelManager).await;
     let dana = app.login_as(Who::ResellerAdmin).await;
-    assert!(dana.text(&path).await.contains("<strong>expired</strong>"));
+    assert!(dana.text(&path).await.contains("<strong>Expired</strong>"));
     assert_eq!(
         cam.post(&format!("{path}/extend"), &[]).await.status(),
         409,
@@ -212,7 +212,7 @@ async fn bad_registrations_are_explained_and_rejections_need_a_reason() {
     assert!(dana
         .text(&path)
         .await
-        .contains("<strong>rejected</strong> — Customer is a named account"));
+        .contains("<strong>Rejected</strong> — Customer is a named account"));
 }
 
 #[tokio::test]

@@ -139,6 +139,21 @@ pub async fn spawn_app_configured(demo: bool, tweak: impl FnOnce(&mut Settings))
 }
 
 impl TestApp {
+    /// The demo's history on the test clock (2026-03-02): schedules, and inquiries in every
+    /// state made through the use cases.
+    pub async fn seed_history(&self) {
+        partner_portal::seed::seed_schedules(&self.db, self.clock.timestamp())
+            .await
+            .expect("demo schedules");
+        partner_portal::seed::journeys::seed_journeys(
+            &self.db,
+            self.clock.today(),
+            self.clock.timestamp(),
+        )
+        .await
+        .expect("demo inquiries");
+    }
+
     pub fn client(&self) -> TestClient {
         TestClient {
             base: self.address.clone(),

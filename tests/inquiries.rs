@@ -122,7 +122,7 @@ async fn a_reseller_builds_an_inquiry_at_msrp_and_submits_it() {
     assert!(lee
         .text(&path)
         .await
-        .contains("<strong>submitted</strong> (submitted 2026-03-02)"));
+        .contains("<strong>Waiting for a quote</strong> (submitted 2026-03-02)"));
     // Northwind's quotes role is empty: its admin is told.
     let subjects: Vec<String> = sqlx::query_scalar(
         "SELECT subject FROM outbox WHERE to_address = 'admin@distributor.example'",
@@ -193,7 +193,10 @@ async fn legacy_lines_are_judged_again_on_the_submission_date() {
         .await
         .unwrap()
         .contains("IXA-U10-N12M: Legacy SKUs are no longer accepted since 2026-03-02"));
-    assert!(dana.text(&path).await.contains("<strong>draft</strong>"));
+    assert!(dana
+        .text(&path)
+        .await
+        .contains("<strong>Draft, not sent yet</strong>"));
 }
 
 #[tokio::test]
@@ -427,7 +430,7 @@ async fn the_distributor_quotes_every_level_and_the_reseller_accepts() {
     assert_eq!(r.status(), 303);
     let page = lee.text(&location(&r)).await;
     assert!(page.contains("order SO-2026-"), "the order is placed");
-    assert!(page.contains("<strong>accepted</strong>"));
+    assert!(page.contains("<strong>Accepted, order placed</strong>"));
     let order = app.scalar("SELECT id FROM orders").await;
     assert!(
         page.contains(&format!(
@@ -504,7 +507,10 @@ async fn a_revised_quote_keeps_the_old_one_readable_and_an_expired_one_cannot_be
         .await
         .unwrap()
         .contains("The quote expired on 2026-03-31"));
-    assert!(lee.text(&path).await.contains("<strong>expired</strong>"));
+    assert!(lee
+        .text(&path)
+        .await
+        .contains("<strong>Expired, the quote lapsed</strong>"));
     assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 0);
 }
 

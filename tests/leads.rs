@@ -79,7 +79,7 @@ async fn a_cam_assigns_a_lead_and_the_resellers_new_leads_role_is_told() {
     let path = location(&r);
     let page = cam.text(&path).await;
     assert!(page.contains("is assigned to Acme Secure IT"), "{page}");
-    assert!(page.contains("<strong>new</strong>"));
+    assert!(page.contains("<strong>New</strong>"));
     assert!(
         !page.contains("Expires on"),
         "a lead from the vendor never expires: {page}"
@@ -146,7 +146,7 @@ async fn an_update_is_activity_and_moves_the_expiry() {
     let page = dana.text(&path).await;
     // 2026-03-02 + 40 days = 2026-04-11; more than 90 days after that is 2026-07-11.
     assert!(page.contains("it now expires on 2026-07-11"), "{page}");
-    assert!(page.contains("Updated status new → contacted; notes; next step: Demo on the 20th"));
+    assert!(page.contains("Updated status New → Contacted; notes; next step: Demo on the 20th"));
     assert!(page.contains("Lee Fischer") || page.contains("Dana Ortiz"));
     // The lead list of Acme, filtered by status, through htmx and plain.
     let fragment = dana
@@ -238,11 +238,11 @@ async fn an_open_lead_past_its_limit_reads_as_expired_before_the_sweep() {
     app.clock.advance(Duration::days(90));
     let dana = app.login_as(Who::ResellerAdmin).await;
     let page = dana.text(&path).await;
-    assert!(page.contains("<strong>new</strong>"), "90 days: {page}");
+    assert!(page.contains("<strong>New</strong>"), "90 days: {page}");
     app.clock.advance(Duration::days(1));
     let dana = app.login_as(Who::ResellerAdmin).await;
     let page = dana.text(&path).await;
-    assert!(page.contains("<strong>expired</strong>"), "{page}");
+    assert!(page.contains("<strong>Expired</strong>"), "{page}");
     let r = dana
         .post(
             &path,
@@ -327,7 +327,7 @@ async fn an_idle_vendor_lead_is_flagged_for_the_cam_who_reassigns_it() {
     let dana = app.login_as(Who::ResellerAdmin).await;
     let page = dana.text(&path).await;
     assert!(
-        page.contains("<strong>new</strong>") && page.contains("<strong>idle</strong>"),
+        page.contains("<strong>New</strong>") && page.contains("<strong>idle</strong>"),
         "{page}"
     );
     assert!(page.contains("Save the update"), "still open for Acme");
@@ -370,7 +370,7 @@ async fn an_idle_vendor_lead_is_flagged_for_the_cam_who_reassigns_it() {
         .await
         .contains(&"New lead: Granite Quarries".to_string()));
     let alex = app.login_as(Who::OtherResellerAdmin).await;
-    assert!(alex.text(&path).await.contains("<strong>new</strong>"));
+    assert!(alex.text(&path).await.contains("<strong>New</strong>"));
     let dana = app.login_as(Who::ResellerAdmin).await;
     assert_eq!(dana.get(&path).await.status(), 404);
     // A partner-generated lead cannot be reassigned.

@@ -305,7 +305,7 @@ async fn a_rejection_needs_a_reason_and_changes_nothing() {
         .await;
     assert_eq!(r.status(), 303);
     let page = lee.text(&path).await;
-    assert!(page.contains("<strong>rejected</strong> — Use the allotment you have"));
+    assert!(page.contains("<strong>Rejected</strong> — Use the allotment you have"));
     assert_eq!(app.scalar("SELECT COUNT(*) FROM license_entries").await, 0);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 0);
     // Another reseller does not see it.

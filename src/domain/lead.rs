@@ -139,9 +139,17 @@ impl LeadStatus {
     }
 }
 
+/// In words (the stored form is [`LeadStatus::as_str`]).
 impl fmt::Display for LeadStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(match self {
+            LeadStatus::New => "New",
+            LeadStatus::Contacted => "Contacted",
+            LeadStatus::Qualified => "Qualified",
+            LeadStatus::Won => "Won",
+            LeadStatus::Lost => "Lost",
+            LeadStatus::Expired => "Expired",
+        })
     }
 }
 

@@ -27,7 +27,7 @@ pub enum InquiryEvent {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{what} cannot be {event} while it is {status}.")]
+#[error("{what} cannot be {event} now: its status is “{status}”.")]
 pub struct IllegalTransition {
     pub what: &'static str,
     pub event: &'static str,
@@ -77,15 +77,30 @@ impl InquiryStatus {
                     E::Decline => "declined",
                     E::Lapse => "expired",
                 },
-                status: status.as_str(),
+                status: status.label(),
             }),
         }
     }
 }
 
+impl InquiryStatus {
+    /// The status in words, as pages, mail and messages show it.
+    pub fn label(self) -> &'static str {
+        match self {
+            InquiryStatus::Draft => "Draft, not sent yet",
+            InquiryStatus::Submitted => "Waiting for a quote",
+            InquiryStatus::Quoted => "Quoted, waiting for the reseller's answer",
+            InquiryStatus::Accepted => "Accepted, order placed",
+            InquiryStatus::Declined => "Declined by the reseller",
+            InquiryStatus::Expired => "Expired, the quote lapsed",
+        }
+    }
+}
+
+/// In words (the stored form is [`InquiryStatus::as_str`]).
 impl fmt::Display for InquiryStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(self.label())
     }
 }
 
@@ -142,15 +157,28 @@ impl DealStatus {
                     E::Extend => "extended",
                     E::Lapse => "expired",
                 },
-                status: status.as_str(),
+                status: status.label(),
             }),
+        }
+    }
+}
+
+/// In words (the stored form is [`DealStatus::as_str`]).
+impl DealStatus {
+    /// The status in words.
+    pub fn label(self) -> &'static str {
+        match self {
+            DealStatus::Submitted => "Waiting for a decision",
+            DealStatus::Approved => "Approved",
+            DealStatus::Rejected => "Rejected",
+            DealStatus::Expired => "Expired",
         }
     }
 }
 
 impl fmt::Display for DealStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(self.label())
     }
 }
 
@@ -197,15 +225,27 @@ impl NfrStatus {
                     NfrEvent::Approve => "approved",
                     NfrEvent::Reject => "rejected",
                 },
-                status: status.as_str(),
+                status: status.label(),
             }),
+        }
+    }
+}
+
+/// In words (the stored form is [`NfrStatus::as_str`]).
+impl NfrStatus {
+    /// The status in words.
+    pub fn label(self) -> &'static str {
+        match self {
+            NfrStatus::Submitted => "Waiting for a decision",
+            NfrStatus::Approved => "Approved",
+            NfrStatus::Rejected => "Rejected",
         }
     }
 }
 
 impl fmt::Display for NfrStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(self.label())
     }
 }
 
@@ -259,7 +299,7 @@ mod tests {
         let err = S::Expired.next(E::Accept).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "An inquiry cannot be accepted while it is expired."
+            "An inquiry cannot be accepted now: its status is “Expired, the quote lapsed”."
         );
     }
 
@@ -284,7 +324,7 @@ mod tests {
         }
         assert_eq!(
             S::Rejected.next(E::Approve).unwrap_err().to_string(),
-            "A deal registration cannot be approved while it is rejected."
+            "A deal registration cannot be approved now: its status is “Rejected”."
         );
     }
 

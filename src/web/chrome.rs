@@ -12,12 +12,64 @@ pub struct NavItem {
     pub current: bool,
 }
 
+/// A section of the menu: a plain link when it holds one page, else a disclosure (a
+/// `<details>`, keyboard-operable without script) listing its pages.
+pub struct NavGroup {
+    /// None for a page that stands alone (the dashboard, the mailbox, my account).
+    pub label: Option<&'static str>,
+    pub items: Vec<NavItem>,
+}
+
+impl NavGroup {
+    /// Whether the page shown is in this section.
+    pub fn current(&self) -> bool {
+        self.items.iter().any(|i| i.current)
+    }
+}
+
+/// The section a page of the menu belongs to.
+fn section_of(href: &str) -> Option<&'static str> {
+    match href {
+        "/inquiries" | "/quotes" | "/orders" | "/deals" | "/leads" => Some("Sales"),
+        "/licenses" | "/nfr" | "/msp" => Some("Licenses"),
+        "/catalogue" | "/sku-translator" => Some("Products"),
+        "/users" | "/contact-roles" | "/api-tokens" => Some("Organisation"),
+        h if h.starts_with("/admin/") => Some("Administration"),
+        _ => None,
+    }
+}
+
+/// The menu in sections, in the order the sections first appear; a section of one page is
+/// shown as that page's link.
+pub fn grouped(items: Vec<NavItem>) -> Vec<NavGroup> {
+    let mut groups: Vec<NavGroup> = Vec::new();
+    for item in items {
+        let section = section_of(item.href);
+        match groups
+            .iter_mut()
+            .find(|g| section.is_some() && g.label == section)
+        {
+            Some(g) => g.items.push(item),
+            None => groups.push(NavGroup {
+                label: section,
+                items: vec![item],
+            }),
+        }
+    }
+    for g in &mut groups {
+        if g.items.len() == 1 {
+            g.label = None;
+        }
+    }
+    groups
+}
+
 pub struct Chrome {
     pub user_name: String,
     pub org_name: String,
     pub org_kind: &'static str,
     pub role_label: &'static str,
-    pub nav: Vec<NavItem>,
+    pub nav: Vec<NavGroup>,
     pub csrf: String,
     pub flash: Option<Flash>,
     /// A maintenance window's message while one is in force.
@@ -50,8 +102,9 @@ pub fn menu(role: AccessRole) -> Vec<(&'static str, &'static str)> {
     ];
     if role != AccessRole::ChannelManager {
         items.insert(1, ("/inquiries", "Pricing inquiries"));
-        items.insert(2, ("/orders", "Orders"));
-        items.insert(3, ("/licenses", "License schedules"));
+        items.insert(2, ("/quotes", "Quotes"));
+        items.insert(3, ("/orders", "Orders"));
+        items.insert(4, ("/licenses", "License schedules"));
     }
     let after_deals = items
         .iter()
@@ -99,20 +152,22 @@ impl Chrome {
             org_name: user.org_name.clone(),
             org_kind: user.org_kind.label(),
             role_label: user.role.label(),
-            nav: menu_for(user.role, user.org_is_msp)
-                .into_iter()
-                .flat_map(|item| {
-                    // Demo mode has a mailbox for the mail the portal "sent", before My account.
-                    let demo_mailbox = (user.state.demo && item.0 == "/account")
-                        .then_some(("/mailbox", "Mailbox"));
-                    demo_mailbox.into_iter().chain(std::iter::once(item))
-                })
-                .map(|(href, label)| NavItem {
-                    href,
-                    label,
-                    current: href == current,
-                })
-                .collect(),
+            nav: grouped(
+                menu_for(user.role, user.org_is_msp)
+                    .into_iter()
+                    .flat_map(|item| {
+                        // Demo mode has a mailbox for the mail the portal "sent", before My account.
+                        let demo_mailbox = (user.state.demo && item.0 == "/account")
+                            .then_some(("/mailbox", "Mailbox"));
+                        demo_mailbox.into_iter().chain(std::iter::once(item))
+                    })
+                    .map(|(href, label)| NavItem {
+                        href,
+                        label,
+                        current: href == current,
+                    })
+                    .collect(),
+            ),
             csrf: user.session.csrf_token()?,
             flash: if user.fragment {
                 None
@@ -147,10 +202,59 @@ mod tests {
     }
 
     #[test]
+    fn the_menu_fits_in_sections_and_a_lone_page_stays_a_link() {
+        let nav = |role| {
+            grouped(
+                menu_for(role, false)
+                    .into_iter()
+                    .map(|(href, label)| NavItem {
+                        href,
+                        label,
+                        current: href == "/orders",
+                    })
+                    .collect(),
+            )
+        };
+        let vendor = nav(AccessRole::VendorAdmin);
+        let labels: Vec<_> = vendor
+            .iter()
+            .map(|g| g.label.unwrap_or(g.items[0].label))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                "Dashboard",
+                "Sales",
+                "Licenses",
+                "Products",
+                "Administration",
+                "Organisation",
+                "My account"
+            ]
+        );
+        assert!(vendor[1].current() && !vendor[2].current());
+        assert_eq!(
+            vendor[4].items.len(),
+            10,
+            "every administrative page, in one section"
+        );
+        // A CAM's organisation section would hold nothing; its products section two pages.
+        let cam = nav(AccessRole::ChannelManager);
+        assert!(cam.iter().all(|g| g.label != Some("Organisation")));
+        assert_eq!(
+            cam.iter()
+                .find(|g| g.label == Some("Products"))
+                .map(|g| g.items.len()),
+            Some(2)
+        );
+    }
+
+    #[test]
     fn menus_by_role() {
         let hrefs = |r| menu(r).into_iter().map(|(h, _)| h).collect::<Vec<_>>();
         let (d, c, t, api) = ("/deals", "/catalogue", "/sku-translator", "/api-tokens");
         let i = "/inquiries";
+        let q = "/quotes";
         let (o, l) = ("/orders", "/licenses");
         let ld = "/leads";
         let nfr = "/nfr";
@@ -158,6 +262,7 @@ mod tests {
         let vendor_admin = [
             "/",
             i,
+            q,
             o,
             l,
             d,
@@ -183,6 +288,7 @@ mod tests {
         let reseller_admin = [
             "/",
             i,
+            q,
             o,
             l,
             d,
@@ -200,7 +306,20 @@ mod tests {
         assert_eq!(hrefs(AccessRole::DistributorAdmin), distributor_admin);
         assert_eq!(
             hrefs(AccessRole::ResellerUser),
-            ["/", i, o, l, d, ld, nfr, c, t, "/contact-roles", "/account"]
+            [
+                "/",
+                i,
+                q,
+                o,
+                l,
+                d,
+                ld,
+                nfr,
+                c,
+                t,
+                "/contact-roles",
+                "/account"
+            ]
         );
         assert_eq!(
             hrefs(AccessRole::ChannelManager),
@@ -208,7 +327,7 @@ mod tests {
         );
         assert_eq!(
             hrefs(AccessRole::DistributorStaff),
-            ["/", i, o, l, d, nfr, c, t, "/contact-roles", "/account"]
+            ["/", i, q, o, l, d, nfr, c, t, "/contact-roles", "/account"]
         );
     }
 }

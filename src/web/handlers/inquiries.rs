@@ -34,6 +34,9 @@ pub struct ListPage {
 }
 
 impl ListPage {
+    pub fn statuses(&self) -> [InquiryStatus; 6] {
+        InquiryStatus::ALL
+    }
     pub fn reseller_selected(&self, id: &OrgId) -> bool {
         self.query.reseller.as_deref() == Some(id.0.to_string().as_str())
     }

@@ -60,7 +60,7 @@ pub fn age(today: chrono::NaiveDate, q: &Queued) -> String {
 pub async fn page(user: CurrentUser) -> Result<HttpResponse, AppError> {
     let work = app::quotes::work(&user.ctx).await?;
     render::page(&QuotesPage {
-        chrome: Chrome::new(&user, "/inquiries", "Quotes")?,
+        chrome: Chrome::new(&user, "/quotes", "Quotes")?,
         reseller: user.org_kind == crate::domain::OrgKind::Reseller,
         today: user.ctx.today,
         work,
