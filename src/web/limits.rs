@@ -1,8 +1,9 @@
 //! Sign-in throttling per account and per address (governor, a maintained GCRA limiter).
-//! Every attempt counts against its account; only failed ones count against the address, so
-//! the people of one office (one address behind a proxy) signing in all morning are never
-//! throttled, while an address guessing at many accounts is. The limits live in each portal
-//! process; behind a load balancer each process counts alone.
+//! Only failed attempts count, against their account and their address: the people of one
+//! office (one address behind a proxy) signing in all morning, or one person signing in again
+//! and again, are never throttled, while guessing at one account or from one address at many
+//! accounts is. The limits live in each portal process; behind a load balancer each process
+//! counts alone.
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -11,14 +12,18 @@ use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-const PER_ACCOUNT_BURST: NonZeroU32 = NonZeroU32::new(5).expect("non-zero");
+/// Four failures pass; the fifth finds the budget spent and blocks the account, so the next
+/// attempt (even with the right password) waits.
+const PER_ACCOUNT_BURST: NonZeroU32 = NonZeroU32::new(4).expect("non-zero");
 const PER_ADDRESS_BURST: NonZeroU32 = NonZeroU32::new(30).expect("non-zero");
 
 pub struct LoginLimiter {
+    /// Failed attempts per account.
     per_account: DefaultKeyedRateLimiter<String>,
     /// Failed attempts per address.
     per_address: DefaultKeyedRateLimiter<String>,
-    /// Addresses whose failures ran out, and until when.
+    /// Accounts ("account:…") and addresses ("address:…") whose failures ran out, and until
+    /// when.
     blocked: Mutex<HashMap<String, Instant>>,
 }
 
@@ -40,25 +45,35 @@ impl Default for LoginLimiter {
 }
 
 impl LoginLimiter {
-    /// Counts one sign-in attempt against its account; false when the account's limit is
-    /// exhausted or the address is blocked by its failures.
-    pub fn attempt(&self, account: &str, address: &str) -> bool {
-        let account_ok = self.per_account.check_key(&account.to_lowercase()).is_ok();
-        let address_ok = self
-            .blocked
+    fn is_blocked(&self, key: &str) -> bool {
+        self.blocked
             .lock()
-            .map(|b| b.get(address).is_none_or(|until| Instant::now() >= *until))
-            .unwrap_or(true);
-        account_ok && address_ok
+            .map(|b| b.get(key).is_some_and(|until| Instant::now() < *until))
+            .unwrap_or(false)
     }
 
-    /// Counts a failed attempt against its address; when the address's budget is spent, it
-    /// is blocked until the limiter would take another.
-    pub fn failed(&self, address: &str) {
-        if let Err(not_until) = self.per_address.check_key(&address.to_string()) {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            if let Ok(mut blocked) = self.blocked.lock() {
-                blocked.insert(address.to_string(), Instant::now() + wait);
+    /// Whether a sign-in to `account` from `address` may be tried: false while either has
+    /// spent its failures.
+    pub fn attempt(&self, account: &str, address: &str) -> bool {
+        !self.is_blocked(&format!("account:{}", account.to_lowercase()))
+            && !self.is_blocked(&format!("address:{address}"))
+    }
+
+    /// Counts a failed attempt against its account and its address; one whose budget is
+    /// spent is blocked until the limiter would take another.
+    pub fn failed(&self, account: &str, address: &str) {
+        for (limiter, key) in [
+            (
+                &self.per_account,
+                format!("account:{}", account.to_lowercase()),
+            ),
+            (&self.per_address, format!("address:{address}")),
+        ] {
+            if let Err(not_until) = limiter.check_key(&key) {
+                let wait = not_until.wait_time_from(DefaultClock::default().now());
+                if let Ok(mut blocked) = self.blocked.lock() {
+                    blocked.insert(key, Instant::now() + wait);
+                }
             }
         }
     }
@@ -79,16 +94,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sixth_attempt_on_one_account_is_refused_but_others_go_on() {
+    fn five_failures_on_one_account_block_it_but_others_go_on() {
         let l = LoginLimiter::default();
         for _ in 0..5 {
             assert!(l.attempt("dana@reseller.example", "10.0.0.1"));
+            l.failed("dana@reseller.example", "10.0.0.1");
         }
         assert!(
-            !l.attempt("Dana@Reseller.example", "10.0.0.1"),
-            "case does not dodge the limit"
+            !l.attempt("Dana@Reseller.example", "10.0.0.7"),
+            "case and another address do not dodge the limit"
         );
         assert!(l.attempt("lee@reseller.example", "10.0.0.1"));
+    }
+
+    #[test]
+    fn one_person_signing_in_again_and_again_is_never_throttled() {
+        let l = LoginLimiter::default();
+        for _ in 0..100 {
+            assert!(l.attempt("dana@reseller.example", "10.0.0.1"));
+        }
     }
 
     #[test]
@@ -98,7 +122,7 @@ mod tests {
             .filter(|i| {
                 let allowed = l.attempt(&format!("user{i}@x.example"), "10.0.0.2");
                 if allowed {
-                    l.failed("10.0.0.2");
+                    l.failed(&format!("user{i}@x.example"), "10.0.0.2");
                 }
                 allowed
             })

@@ -168,7 +168,7 @@ pub async fn change_password(
         }
         Err(app::Error::Invalid(errors)) => {
             if errors.has("current_password") {
-                user.state.login_limiter.failed(&address);
+                user.state.login_limiter.failed(&user.email, &address);
             }
             render::invalid(&page(&user, errors).await?)
         }

@@ -120,7 +120,7 @@ pub async fn login(
         }
         Err(refused) => {
             if refused != app::auth::Refused::Busy {
-                state.login_limiter.failed(&address);
+                state.login_limiter.failed(&typed, &address);
             }
             let (status, error) = match refused {
                 app::auth::Refused::WrongCredentials => (
