@@ -585,6 +585,21 @@ async fn inquiry_quote_and_acceptance_across_three_parties_in_chromium() {
         ))
         .await
         .expect("the preview shows the MSRP while typing");
+    // The refusal of the legacy SKU is gone now that the line is valid.
+    wait_for(
+        c,
+        "//*[@id='sku-error' and normalize-space()='']",
+        "the stale SKU message taken away",
+    )
+    .await;
+    assert!(
+        c.find(Locator::XPath(
+            "//*[@role='alert' and contains(., 'This line was not added')]"
+        ))
+        .await
+        .is_err(),
+        "the refusal's alert is gone"
+    );
     click_button(c, "Add the line").await;
     c.wait()
         .for_element(Locator::XPath("//tfoot[contains(., 'USD 1,050.00')]"))

@@ -93,6 +93,40 @@ async fn a_reseller_builds_an_inquiry_at_msrp_and_submits_it() {
         preview.contains("25 × MSRP = <strong>USD 1,050.00</strong>"),
         "{preview}"
     );
+    // A valid line takes away the messages of an earlier refused add.
+    assert!(preview.contains("<p class=\"field-error\" id=\"sku-error\" hx-swap-oob=\"true\"></p>"));
+    assert!(
+        preview.contains(
+            "Band B10 is for 10-24 users; 25 users are above it. The band for 25 is B25."
+        ),
+        "{preview}"
+    );
+    // A quantity outside the SKU's user band is warned about (and still allowed).
+    let preview = lee
+        .get_htmx(&format!(
+            "{path}/preview?sku=EPIXADB10SN12T&months=&quantity=5"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        preview
+            .contains("Band B10 is for 10-24 users; 5 users are below it. The band for 5 is B01."),
+        "{preview}"
+    );
+
+    // Submitting nothing is refused on the submit button, not on the SKU field.
+    let v = version(&lee.text(&path).await);
+    let r = lee
+        .post(&format!("{path}/submit"), &[("version", &v)])
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("The inquiry was not submitted: Add at least one line before you submit.")
+    );
+    assert!(!html.contains("id=\"sku-error\"") && !html.contains("This line was not added"));
 
     assert_eq!(
         add(&lee, &path, "EPIXADB10SN12T", "", "25").await.status(),

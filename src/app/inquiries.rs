@@ -343,7 +343,7 @@ pub async fn submit(ctx: &Ctx, id: InquiryId, seen: Option<i64>) -> Result<Inqui
     let snapshot = catalogue::snapshot(&ctx.db.pool, catalogue::DEFAULT_CURRENCY).await?;
     let mut errors = FieldErrors::default();
     if inquiry.lines.is_empty() {
-        errors.add("sku", "Add at least one line before you submit.");
+        errors.add("lines", "Add at least one line before you submit.");
     }
     // The acceptance rules of the submission date decide, not those of the day a line was added.
     for l in &inquiry.lines {
@@ -361,7 +361,7 @@ pub async fn submit(ctx: &Ctx, id: InquiryId, seen: Option<i64>) -> Result<Inqui
                 .map(|s| format!(" Use {s}."))
                 .unwrap_or_default();
             errors.add(
-                "sku",
+                &format!("line_{}", l.id),
                 format!(
                     "{}: {}{suggestion} Remove the line and add it again.",
                     l.entered,
@@ -386,7 +386,7 @@ pub async fn submit(ctx: &Ctx, id: InquiryId, seen: Option<i64>) -> Result<Inqui
             .and_then(|m| u8::try_from(m).ok());
         if left != Some(sku.fields().term) {
             errors.add(
-                "sku",
+                &format!("line_{}", l.id),
                 match left {
                     Some(m) => format!("{}: the subscription it changes has {m} months left today, not {}. Remove the line and ask again from the license schedule.", l.sku, sku.fields().term),
                     None => format!("{}: the subscription it changes ended on {end}. Remove the line.", l.sku),
@@ -398,7 +398,7 @@ pub async fn submit(ctx: &Ctx, id: InquiryId, seen: Option<i64>) -> Result<Inqui
         if let Some(entry) = l.changes_entry {
             if let Some(earlier) = crate::db::orders::renewed_by(&mut conn, entry).await? {
                 errors.add(
-                    "sku",
+                    &format!("line_{}", l.id),
                     format!(
                         "{}: this entry is renewed by order {earlier} already. Remove the line.",
                         l.sku

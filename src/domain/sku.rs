@@ -168,6 +168,55 @@ pub fn check_character(body: &str) -> char {
     ALPHABET[((n - sum % n) % n) as usize] as char
 }
 
+/// The users a band is for (PRODUCT.md section 3): `B10` is 10-24, `D10` 1000 and more;
+/// `000` (per appliance) and unknown bands are for no user count.
+pub fn band_users(band: &str) -> Option<(u32, Option<u32>)> {
+    Some(match band {
+        "B01" => (1, Some(9)),
+        "B10" => (10, Some(24)),
+        "B25" => (25, Some(49)),
+        "B50" => (50, Some(99)),
+        "C10" => (100, Some(199)),
+        "C20" => (200, Some(499)),
+        "C50" => (500, Some(999)),
+        "D10" => (1000, None),
+        _ => return None,
+    })
+}
+
+/// A warning when `quantity` users fall outside the band of a SKU, naming the band that fits.
+pub fn band_warning(band: &str, quantity: u32) -> Option<String> {
+    let (from, to) = band_users(band)?;
+    if quantity >= from && to.is_none_or(|to| quantity <= to) {
+        return None;
+    }
+    let range = |(f, t): (u32, Option<u32>)| match t {
+        Some(t) => format!("{f}-{t} users"),
+        None => format!("{f} users or more"),
+    };
+    let fits = ["B01", "B10", "B25", "B50", "C10", "C20", "C50", "D10"]
+        .into_iter()
+        .find(|b| {
+            band_users(b).is_some_and(|(f, t)| quantity >= f && t.is_none_or(|t| quantity <= t))
+        });
+    Some(format!(
+        "Band {band} is for {}; {quantity} {} {}.{}",
+        range((from, to)),
+        if quantity == 1 {
+            "user is"
+        } else {
+            "users are"
+        },
+        if quantity < from {
+            "below it"
+        } else {
+            "above it"
+        },
+        fits.map(|b| format!(" The band for {quantity} is {b}."))
+            .unwrap_or_default()
+    ))
+}
+
 pub fn is_band(band: &str) -> bool {
     let b = band.as_bytes();
     band == "000"
@@ -277,6 +326,26 @@ impl fmt::Display for Sku {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quantity_outside_its_band_is_warned_about_with_the_band_that_fits() {
+        assert_eq!(band_warning("B10", 10), None);
+        assert_eq!(band_warning("B10", 24), None);
+        assert_eq!(band_warning("D10", 5000), None);
+        assert_eq!(band_warning("000", 3), None, "appliances have no user band");
+        assert_eq!(
+            band_warning("B10", 5).as_deref(),
+            Some("Band B10 is for 10-24 users; 5 users are below it. The band for 5 is B01.")
+        );
+        assert_eq!(
+            band_warning("B50", 1200).as_deref(),
+            Some("Band B50 is for 50-99 users; 1200 users are above it. The band for 1200 is D10.")
+        );
+        assert_eq!(
+            band_warning("B01", 0).as_deref(),
+            Some("Band B01 is for 1-9 users; 0 users are below it.")
+        );
+    }
     use proptest::prelude::*;
 
     fn fields(

@@ -67,6 +67,11 @@ impl crate::db::inquiries::Line {
     pub fn line_total(&self) -> String {
         self.msrp().with_currency(catalogue::DEFAULT_CURRENCY)
     }
+    /// A warning when the quantity falls outside the SKU's user band.
+    pub fn band_warning(&self) -> Option<String> {
+        let band = self.sku.get(6..9)?;
+        crate::domain::sku::band_warning(band, u32::try_from(self.quantity).ok()?)
+    }
 }
 
 impl crate::app::quotes::ProposalLine {

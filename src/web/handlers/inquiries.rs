@@ -222,6 +222,8 @@ impl ShowPage {
 #[template(path = "partials/inquiry_preview.html")]
 pub struct Preview {
     pub translation: Option<Translation>,
+    /// The quantity falls outside the SKU's user band.
+    pub warning: Option<String>,
     pub quantity: u32,
     pub line_msrp: String,
     pub new_total: String,
@@ -325,6 +327,10 @@ pub async fn preview(
         Some((t, q)) => {
             let line = t.msrp().unwrap_or_default() * i64::from(q);
             Preview {
+                warning: t
+                    .new_sku()
+                    .and_then(|sku| sku.get(6..9).map(str::to_string))
+                    .and_then(|band| crate::domain::sku::band_warning(&band, q)),
                 line_msrp: line.with_currency(&snapshot.currency),
                 new_total: (inquiry.total_msrp() + line).with_currency(&snapshot.currency),
                 quantity: q,
@@ -334,6 +340,7 @@ pub async fn preview(
         }
         None => Preview {
             translation: None,
+            warning: None,
             quantity: 0,
             line_msrp: String::new(),
             new_total: String::new(),
