@@ -790,6 +790,56 @@ async fn wait_for_field(c: &Client, label: &str) {
 }
 
 /// Waits for a status message (flash) that contains `text`.
+/// axe-core (installed by scripts/test from the npm registry; `AXE_JS` names the file).
+fn axe_source() -> String {
+    let path = std::env::var("AXE_JS").unwrap_or_else(|_| {
+        format!(
+            "{}/.cache/partner-portal/axe-core-4.14.1/node_modules/axe-core/axe.min.js",
+            std::env::var("HOME").unwrap_or_default()
+        )
+    });
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("cannot read axe-core at {path} ({e}); run scripts/test, which installs it")
+    })
+}
+
+/// Runs axe-core on the page shown: the serious and critical violations, and content outside
+/// the landmarks (region), one line each.
+async fn axe_violations(c: &Client, source: &str) -> Vec<String> {
+    // Injected through WebDriver, which the page's CSP does not govern.
+    c.execute(
+        &format!("if (typeof axe === 'undefined') {{ {source} }} return true;"),
+        vec![],
+    )
+    .await
+    .unwrap();
+    let version = c.execute("return axe.version;", vec![]).await.unwrap();
+    assert!(
+        version.as_str().is_some_and(|v| v.starts_with("4.")),
+        "axe-core 4.x is loaded: {version}"
+    );
+    let found = c
+        .execute_async(
+            "var done = arguments[arguments.length - 1];\
+             axe.run(document, { resultTypes: ['violations'] }).then(function (r) {\
+               done(r.violations.filter(function (v) { return v.impact === 'serious' || v.impact === 'critical' || v.id === 'region'; })\
+                 .map(function (v) { return v.id + ' (' + v.impact + '): ' + v.help + ' at ' +\
+                   v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); }).join(', '); }));\
+             });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    found
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// How many pixels lie between the top of the highest and the lowest entry of the main menu
 /// (0 when it is one row).
 async fn menu_rows_spread(c: &Client) -> serde_json::Value {
@@ -1371,6 +1421,21 @@ async fn each_role_s_pages_fit_both_widths() {
         (Who::ChannelManager, "1 idle lead", vec!["/leads"]),
     ];
     let mut wide = Vec::new();
+    let mut inaccessible = Vec::new();
+    let axe = axe_source();
+    // The checker finds what it should: an input without a label on the sign-in page.
+    c.goto(&format!("{base}/login")).await.unwrap();
+    c.execute(
+        "document.querySelector('main').insertAdjacentHTML('beforeend', '<input id=\"unlabelled\">');",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let found = axe_violations(c, &axe).await;
+    assert!(
+        found.iter().any(|v| v.starts_with("label (critical)")),
+        "{found:?}"
+    );
     for (who, count, pages) in plan {
         c.set_window_size(1366, 900).await.unwrap();
         sign_in(c, base, who.email(), PASSWORD).await;
@@ -1402,6 +1467,13 @@ async fn each_role_s_pages_fit_both_widths() {
             if widths.as_i64().is_some_and(|w| w > 390) {
                 wide.push(format!("{who:?} {path}: {widths}"));
             }
+            for width in [390, 1366] {
+                c.set_window_size(width, 900).await.unwrap();
+                for v in axe_violations(c, &axe).await {
+                    inaccessible.push(format!("{who:?} {path} at {width} px: {v}"));
+                }
+            }
+            c.set_window_size(390, 844).await.unwrap();
         }
         c.set_window_size(1366, 900).await.unwrap();
         c.goto(&format!("{base}/")).await.unwrap();
@@ -1409,5 +1481,9 @@ async fn each_role_s_pages_fit_both_widths() {
         expect_heading(c, "Sign in to the Partner Portal").await;
     }
     assert!(wide.is_empty(), "wider than a 390 px phone: {wide:#?}");
+    assert!(
+        inaccessible.is_empty(),
+        "serious or critical axe-core violations: {inaccessible:#?}"
+    );
     b.client.clone().close().await.unwrap();
 }
