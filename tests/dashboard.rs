@@ -91,3 +91,23 @@ async fn each_home_page_counts_what_waits_for_that_role() {
         assert!(!page.contains("Greenfield"), "{page}");
     }
 }
+
+#[tokio::test]
+async fn the_demo_sign_in_page_and_the_mailbox_speak_in_words() {
+    let app = spawn_app().await;
+    let page = app.client().text("/login").await;
+    for shown in [
+        "<td><code>admin@reseller.example</code></td><td>Acme Secure IT (reseller)</td><td>Portal administrator</td>",
+        "<td>Channel account manager</td>",
+    ] {
+        assert!(page.contains(shown), "{shown}: {page}");
+    }
+    for identifier in ["vendor_admin", "reseller_admin", "channel_manager"] {
+        assert!(!page.contains(identifier), "{identifier}");
+    }
+    let mailbox = app.login_as(Who::VendorAdmin).await.text("/mailbox").await;
+    assert!(
+        !mailbox.contains("pp-mailbox") && !mailbox.contains(".eml"),
+        "no folder or file names: {mailbox}"
+    );
+}

@@ -149,8 +149,8 @@ pub async fn save_matrix(ctx: &Ctx, version: &str, held: &[String]) -> Result<us
     let m = matrix(ctx).await?;
     if version != m.version() {
         return Err(Error::Conflict(
-            "The contact roles were changed by someone else after you opened the page. Nothing was saved; \
-             reload the page to see the current roles and make your change again."
+            "The contact roles were changed by someone else after you opened the page, so nothing was saved. \
+             Below are the roles as they are now: make your change again and save."
                 .into(),
         ));
     }

@@ -18,7 +18,8 @@ pub struct LoginPage {
     pub email: String,
     pub error: Option<String>,
     pub notice: Option<&'static str>,
-    pub demo_accounts: Vec<(&'static str, &'static str)>,
+    /// E-mail, organisation and access role of each demo account.
+    pub demo_accounts: Vec<(&'static str, &'static str, crate::domain::AccessRole)>,
     pub demo_password: &'static str,
 }
 

@@ -53,6 +53,9 @@ pub struct ContactRolesPage {
     pub warnings: Vec<String>,
     pub version: String,
     pub mine: Vec<ContactRole>,
+    /// Set when a save was refused because someone changed the roles meanwhile: the page
+    /// shows the roles as they are now.
+    pub conflict: Option<String>,
 }
 
 /// One cell after an htmx save, with the warnings and the form version swapped out of band.
@@ -110,7 +113,14 @@ fn check_org(user: &CurrentUser) -> Result<(), AppError> {
 }
 
 pub async fn page(user: CurrentUser) -> Result<HttpResponse, AppError> {
-    check_org(&user)?;
+    render::page(&page_view(&user, None).await?)
+}
+
+async fn page_view(
+    user: &CurrentUser,
+    conflict: Option<String>,
+) -> Result<ContactRolesPage, AppError> {
+    check_org(user)?;
     let state = app::contact_roles::matrix(&user.ctx).await?;
     let editable = user.role.manages_own_users();
     let rows = if editable {
@@ -132,16 +142,16 @@ pub async fn page(user: CurrentUser) -> Result<HttpResponse, AppError> {
         .filter(|(u, _)| *u == user.id.0)
         .map(|(_, r)| *r)
         .collect();
-    let page = ContactRolesPage {
-        chrome: Chrome::new(&user, "/contact-roles", "Contact roles")?,
+    Ok(ContactRolesPage {
+        chrome: Chrome::new(user, "/contact-roles", "Contact roles")?,
         editable,
         roles: state.roles.clone(),
         rows,
         warnings: warnings(&state),
         version: state.version(),
         mine,
-    };
-    render::page(&page)
+        conflict,
+    })
 }
 
 #[derive(Deserialize)]
@@ -164,7 +174,18 @@ pub async fn save_matrix(
 ) -> Result<HttpResponse, AppError> {
     check_org(&user)?;
     let form = form.0;
-    let n = app::contact_roles::save_matrix(&user.ctx, &form.version, &form.held).await?;
+    let n = match app::contact_roles::save_matrix(&user.ctx, &form.version, &form.held).await {
+        Ok(n) => n,
+        // The page again, with the menu and the roles as they are now: nothing of the
+        // colleague's change is lost, and the person makes theirs again on what they see.
+        Err(app::Error::Conflict(message)) => {
+            return render::html(
+                actix_web::http::StatusCode::CONFLICT,
+                &page_view(&user, Some(message)).await?,
+            )
+        }
+        Err(e) => return Err(e.into()),
+    };
     user.session.flash(
         "success",
         if n == 0 {

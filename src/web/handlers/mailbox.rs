@@ -21,7 +21,6 @@ pub struct MailboxPage {
     pub chrome: Chrome,
     pub entries: Vec<Entry>,
     pub everyone: bool,
-    pub dir: String,
 }
 
 #[derive(Template)]
@@ -77,7 +76,6 @@ pub async fn list(user: CurrentUser) -> Result<HttpResponse, AppError> {
         chrome: Chrome::new(&user, "/mailbox", "Mailbox (demo)")?,
         entries,
         everyone: user.role.is_vendor_admin(),
-        dir: dir.display().to_string(),
     };
     render::page(&page)
 }
