@@ -688,6 +688,32 @@ async fn inquiry_quote_and_acceptance_across_three_parties_in_chromium() {
         .await
         .unwrap();
     snap(c, "10-quote-sent").await;
+    // The revise form starts from what was sent (10% and its reason), the sent quote above it.
+    expect_heading_h2(c, "Revise the quote").await;
+    for (label, sent) in [
+        ("Partner program % for EPIXADB10SN12T", "10"),
+        (
+            "Why lowered (internal), Partner program, EPIXADB10SN12T",
+            "price agreed",
+        ),
+        ("Note to the reseller", "Thanks for asking"),
+    ] {
+        let field = find(c, Locator::XPath(&by_label(label)), label).await;
+        assert_eq!(field.prop("value").await.unwrap().as_deref(), Some(sent));
+    }
+    let above = c
+        .execute(
+            "var q = document.getElementById('quote-1'), r = document.getElementById('quote-heading'); \
+             return !!(q.compareDocumentPosition(r) & Node.DOCUMENT_POSITION_FOLLOWING);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        above.as_bool(),
+        Some(true),
+        "the sent quote stands above the form"
+    );
     click_button(c, "Sign out").await;
 
     // The reseller sees every level with its source and accepts.
@@ -721,13 +747,41 @@ async fn inquiry_quote_and_acceptance_across_three_parties_in_chromium() {
     assert!(body.contains("Thanks for asking") && !body.contains("floor reached"));
     snap(c, "11-quote-seen").await;
     follow(c, "Accept and place the order…").await;
-    click_button(c, "Place the order").await;
-    c.wait()
-        .for_element(Locator::XPath(
-            "//*[@role='status' and contains(., 'is placed with Northwind Distribution')]",
-        ))
+    // The confirmation names what binds: the net total, the validity, the distributor.
+    let reference: String = sqlx::query_scalar("SELECT reference FROM inquiries")
+        .fetch_one(&app.db.pool)
         .await
         .unwrap();
+    expect_heading(c, &format!("Accept the quote for {reference}")).await;
+    let confirm = c
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for shown in [
+        "binding order",
+        "Northwind Distribution",
+        "USD 790.96",
+        "Valid until",
+    ] {
+        assert!(confirm.contains(shown), "{shown}: {confirm}");
+    }
+    fill(c, "Your purchase-order reference (optional)", "PO-77").await;
+    click_button(c, "Place the order").await;
+    expect_status(c, "is placed with Northwind Distribution").await;
+    // It lands on the order's page, which keeps the reference.
+    let heading = find(c, Locator::Css("h1"), "the order's heading").await;
+    assert!(heading.text().await.unwrap().starts_with("Order SO-"));
+    let facts = c
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(facts.contains("PO-77"), "{facts}");
     b.client.clone().close().await.unwrap();
 
     // The mail of the flow lands in a real SMTP server.
@@ -846,6 +900,16 @@ async fn menu_rows_spread(c: &Client) -> serde_json::Value {
     c.execute("var tops = Array.from(document.querySelectorAll('nav[aria-label=Main] > ul > li')).map(e => e.getBoundingClientRect().top); return Math.round(Math.max(...tops) - Math.min(...tops));", vec![])
         .await
         .unwrap()
+}
+
+/// Waits for a second-level heading `text`.
+async fn expect_heading_h2(c: &Client, text: &str) {
+    wait_for(
+        c,
+        &format!("//h2[normalize-space()={}]", lit(text)),
+        &format!("heading {text}"),
+    )
+    .await;
 }
 
 /// Waits (up to 10 s) for an element matching `xpath`, naming `what` when it never comes.

@@ -136,8 +136,15 @@ async fn the_whole_matrix_saves_as_a_plain_form_and_a_stale_one_is_refused() {
     assert!(html.contains("changed by someone else"));
     // The refusal keeps the menu and shows the roles as they are now, with a fresh version.
     assert!(html.contains("aria-label=\"Main\"") && html.contains("Sign out"));
-    assert!(html.contains(&format!("value=\"{b}\" checked")), "the colleague's change shows");
-    assert_ne!(version_in(&html), version, "a save from this page is not refused again");
+    assert!(
+        html.contains(&format!("value=\"{b}\" checked")),
+        "the colleague's change shows"
+    );
+    assert_ne!(
+        version_in(&html),
+        version,
+        "a save from this page is not refused again"
+    );
     assert_eq!(
         roles_of(&app, "sales@reseller.example").await,
         ["marketing", "new_leads"]

@@ -462,10 +462,20 @@ async fn the_distributor_quotes_every_level_and_the_reseller_accepts() {
         )
         .await;
     assert_eq!(r.status(), 303);
+    let order = app.scalar("SELECT id FROM orders").await;
+    assert_eq!(
+        location(&r),
+        format!("/orders/{order}"),
+        "accepting lands on the order"
+    );
     let page = lee.text(&location(&r)).await;
     assert!(page.contains("order SO-2026-"), "the order is placed");
+    assert!(
+        page.contains("<dt>Purchase order</dt><dd>PO-4711</dd>"),
+        "{page}"
+    );
+    let page = lee.text(&path).await;
     assert!(page.contains("<strong>Accepted, order placed</strong>"));
-    let order = app.scalar("SELECT id FROM orders").await;
     assert!(
         page.contains(&format!(
             "<dt>Order</dt><dd><a href=\"/orders/{order}\">SO-2026-"

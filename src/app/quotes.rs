@@ -370,6 +370,7 @@ pub enum Answered {
     /// The quote of this version is accepted and this order placed with the distributor.
     Accepted {
         version: i64,
+        order_id: crate::domain::OrderId,
         order: String,
         distributor: String,
     },
@@ -478,6 +479,7 @@ pub async fn answer(
         .await?;
         Answered::Accepted {
             version: latest.version,
+            order_id: placed.id,
             order: placed.reference,
             distributor: inquiry.distributor_name.clone(),
         }

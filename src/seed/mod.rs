@@ -17,13 +17,41 @@ pub const DEMO_PASSWORD: &str = "demo-password";
 /// The demo accounts, as the login page lists them in demo mode.
 /// The demo accounts the sign-in page lists: e-mail, organisation, access role.
 pub const DEMO_ACCOUNTS: &[(&str, &str, AccessRole)] = &[
-    ("admin@vendor.example", "Sentinel Security (vendor)", AccessRole::VendorAdmin),
-    ("cam@vendor.example", "Sentinel Security (vendor)", AccessRole::ChannelManager),
-    ("admin@distributor.example", "Northwind Distribution", AccessRole::DistributorAdmin),
-    ("staff@distributor.example", "Northwind Distribution", AccessRole::DistributorStaff),
-    ("admin@reseller.example", "Acme Secure IT (reseller)", AccessRole::ResellerAdmin),
-    ("sales@reseller.example", "Acme Secure IT (reseller)", AccessRole::ResellerUser),
-    ("admin@other-reseller.example", "Bluepeak Managed Services (reseller, MSP)", AccessRole::ResellerAdmin),
+    (
+        "admin@vendor.example",
+        "Sentinel Security (vendor)",
+        AccessRole::VendorAdmin,
+    ),
+    (
+        "cam@vendor.example",
+        "Sentinel Security (vendor)",
+        AccessRole::ChannelManager,
+    ),
+    (
+        "admin@distributor.example",
+        "Northwind Distribution",
+        AccessRole::DistributorAdmin,
+    ),
+    (
+        "staff@distributor.example",
+        "Northwind Distribution",
+        AccessRole::DistributorStaff,
+    ),
+    (
+        "admin@reseller.example",
+        "Acme Secure IT (reseller)",
+        AccessRole::ResellerAdmin,
+    ),
+    (
+        "sales@reseller.example",
+        "Acme Secure IT (reseller)",
+        AccessRole::ResellerUser,
+    ),
+    (
+        "admin@other-reseller.example",
+        "Bluepeak Managed Services (reseller, MSP)",
+        AccessRole::ResellerAdmin,
+    ),
 ];
 pub fn random_password() -> String {
     Alphanumeric.sample_string(&mut rand::thread_rng(), 20)

@@ -463,18 +463,26 @@ async fn answer(
         }
         Err(e) => return Err(e.into()),
     };
-    let message = match answered {
+    // Accepting lands on the order it placed; declining stays on the inquiry.
+    let (message, next) = match answered {
         Answered::Accepted {
             version,
+            order_id,
             order,
             distributor,
-        } => format!(
-            "You accepted quote version {version}: order {order} is placed with {distributor}."
+        } => (
+            format!(
+                "You accepted quote version {version}: order {order} is placed with {distributor}."
+            ),
+            format!("/orders/{order_id}"),
         ),
-        Answered::Declined { reference } => format!("You declined the quote for {reference}."),
+        Answered::Declined { reference } => (
+            format!("You declined the quote for {reference}."),
+            format!("/inquiries/{id}"),
+        ),
     };
     user.session.flash("success", message)?;
-    Ok(render::see_other(&format!("/inquiries/{id}")))
+    Ok(render::see_other(&next))
 }
 
 /// The confirmation before a binding order: what is accepted, and the purchase-order reference.
