@@ -59,6 +59,8 @@ pub struct TestApp {
     pub db: Db,
     pub clock: Clock,
     pub demo: bool,
+    /// The folder the portal's demo mailbox reads (its mailer writes there without SMTP).
+    pub mailbox_dir: String,
 }
 
 /// 2026-03-02 09:00 UTC: tests move this clock; nothing sleeps.
@@ -120,6 +122,7 @@ pub async fn spawn_app_configured(demo: bool, tweak: impl FnOnce(&mut Settings))
         .display()
         .to_string();
     tweak(&mut settings);
+    let mailbox_dir = settings.mailbox_dir.clone();
     let clock = Clock::fixed(start_time());
     let app = Application::build(settings, demo, clock.clone())
         .await
@@ -135,6 +138,7 @@ pub async fn spawn_app_configured(demo: bool, tweak: impl FnOnce(&mut Settings))
         db,
         clock,
         demo,
+        mailbox_dir,
     }
 }
 

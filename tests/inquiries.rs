@@ -728,6 +728,40 @@ async fn a_reseller_that_requires_a_purchase_order_reference_gets_no_order_witho
 }
 
 #[tokio::test]
+async fn a_declined_quote_places_nothing_and_the_distributor_hears_of_it() {
+    let app = spawn_app().await;
+    let (staff, path, _, v, _) = quote_desk(&app).await;
+    assert_eq!(
+        staff
+            .post(&format!("{path}/quote"), &[("version", &v)])
+            .await
+            .status(),
+        303
+    );
+    let lee = app.login_as(Who::ResellerUser).await;
+    let v = version(&lee.text(&path).await);
+    let r = lee
+        .post(&format!("{path}/decline"), &[("version", &v)])
+        .await;
+    assert_eq!(location(&r), path, "declining stays on the inquiry");
+    let page = lee.text(&path).await;
+    assert!(page.contains("You declined the quote for PI-2026-"));
+    assert!(page.contains("<strong>Declined by the reseller</strong>"));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 0);
+    // Northwind's quotes role is empty: its admin hears of it, once.
+    let told: Vec<(String, String)> =
+        sqlx::query_as("SELECT to_address, subject FROM outbox WHERE kind = 'quote_declined'")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].0, "admin@distributor.example");
+    assert!(told[0]
+        .1
+        .starts_with("Acme Secure IT declined the quote for PI-2026-"));
+}
+
+#[tokio::test]
 async fn the_vendor_admin_sets_the_rules_that_quotes_propose() {
     let app = spawn_app().await;
     let vendor = app.login_as(Who::VendorAdmin).await;

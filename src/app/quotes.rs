@@ -493,6 +493,18 @@ pub async fn answer(
             ctx.now,
         )
         .await?;
+        // The distributor hears of it (its quotes role, or its admins).
+        let notice = notices::quote_declined(&inquiry, latest.version, &ctx.public_url);
+        crate::mail::notify::notify_role(
+            &mut tx,
+            inquiry.distributor_id,
+            ContactRole::Quotes,
+            &format!("inquiry:{}:declined", inquiry.id),
+            &notice,
+            &ctx.public_url,
+            ctx.now,
+        )
+        .await?;
         Answered::Declined {
             reference: inquiry.reference.clone(),
         }

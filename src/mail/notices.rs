@@ -105,6 +105,28 @@ pub fn inquiry_submitted(inquiry: &Inquiry, public_url: &str) -> Notice {
     }
 }
 
+/// A reseller declined the latest quote of an inquiry (to the distributor's quotes role).
+pub fn quote_declined(inquiry: &Inquiry, version: i64, public_url: &str) -> Notice {
+    Notice {
+        kind: "quote_declined".into(),
+        subject: format!(
+            "{} declined the quote for {}",
+            inquiry.reseller_name, inquiry.reference
+        ),
+        heading: format!("Quote for {} declined", inquiry.reference),
+        paragraphs: vec![format!(
+            "{} declined version {version} of your quote for {} (MSRP {}). No order is placed.",
+            inquiry.reseller_name,
+            inquiry.end_customer_name,
+            inquiry.total_msrp().with_currency(DEFAULT_CURRENCY)
+        )],
+        action: Some((
+            "Open the inquiry".into(),
+            format!("{public_url}/inquiries/{}", inquiry.id),
+        )),
+    }
+}
+
 /// The license schedule an order's processing issued (`issued`: one line per new entry).
 pub fn schedule_issued(
     order: &Order,
