@@ -23,6 +23,12 @@ impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        // A test that failed never closed its session: its Chromium outlives chromedriver.
+        let _ = Command::new("pkill")
+            .arg("-f")
+            .arg(self._profile.as_os_str())
+            .status();
+        let _ = std::fs::remove_dir_all(&self._profile);
     }
 }
 
@@ -49,7 +55,10 @@ pub async fn browser() -> Browser {
         .stderr(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {chromedriver} ({e}); run scripts/test, which installs chromium-driver"));
-    let profile = std::env::temp_dir().join(format!("pp-chromium-{port}"));
+    // A profile of its own: a port number comes round again, and a profile another Chromium
+    // still holds (a lock left behind) makes the new one exit at start.
+    let profile =
+        std::env::temp_dir().join(format!("pp-chromium-{port}-{}", rand::random::<u64>()));
     let caps = serde_json::json!({
         "goog:chromeOptions": {
             "binary": chromium,

@@ -47,6 +47,10 @@ async fn a_reseller_registers_and_its_cam_approves_for_90_days() {
     let page = dana.text(&path).await;
     assert!(page.contains("is submitted to your channel account manager"));
     assert!(page.contains("<strong>Waiting for a decision</strong>"));
+    assert!(
+        page.contains("<dt>Products</dt><dd>MDR Essentials (MDRESS)</dd>"),
+        "family names next to their codes: {page}"
+    );
     let reference = page.split("Deal registration ").nth(1).unwrap()[..12].to_string();
     assert!(reference.starts_with("DR-2026-"), "{reference}");
     // The CAM is told, and finds it in the queue.

@@ -30,6 +30,8 @@ pub struct Deal {
     pub valid_from: Option<NaiveDate>,
     pub valid_until: Option<NaiveDate>,
     pub families: Vec<String>,
+    /// The families' names, in the order of `families` ("Intercept X Advanced").
+    pub family_names: Vec<String>,
     pub end_customer_id: i64,
 }
 
@@ -75,6 +77,7 @@ fn deal(r: &sqlx::any::AnyRow) -> Result<Deal, sqlx::Error> {
         valid_from: date(r.try_get("valid_from")?)?,
         valid_until: date(r.try_get("valid_until")?)?,
         families: Vec::new(),
+        family_names: Vec::new(),
     })
 }
 
@@ -88,16 +91,18 @@ async fn with_families(
         return Ok(items);
     }
     let sql = format!(
-        "SELECT deal_id, family FROM deal_registration_families WHERE deal_id IN ({}) ORDER BY family",
+        "SELECT x.deal_id, x.family, COALESCE(f.name, x.family) FROM deal_registration_families x \
+         LEFT JOIN product_families f ON f.code = x.family WHERE x.deal_id IN ({}) ORDER BY x.family",
         super::placeholders(1, items.len())
     );
-    let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+    let mut query = sqlx::query_as::<_, (i64, String, String)>(&sql);
     for d in &items {
         query = query.bind(d.id.0);
     }
-    for (owner, family) in query.fetch_all(pool).await? {
+    for (owner, family, name) in query.fetch_all(pool).await? {
         if let Some(d) = items.iter_mut().find(|d| d.id.0 == owner) {
             d.families.push(family);
+            d.family_names.push(name);
         }
     }
     Ok(items)

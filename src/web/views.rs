@@ -40,8 +40,14 @@ impl crate::db::deals::Deal {
     pub fn submitted(&self) -> String {
         format_timestamp(self.submitted_at)
     }
+    /// "Intercept X Advanced (EPIXAD), Managed Detection and Response (MDRESS)".
     pub fn families_label(&self) -> String {
-        self.families.join(", ")
+        self.families
+            .iter()
+            .zip(&self.family_names)
+            .map(|(code, name)| format!("{name} ({code})"))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
     pub fn validity(&self) -> String {
         match (self.valid_from, self.valid_until) {
