@@ -125,6 +125,7 @@ impl Application {
                     web::error::unsupported_media_page,
                 ))
                 .wrap(sessions)
+                .wrap(middleware::from_fn(web::session::none_for_health))
                 .wrap(middleware::from_fn(web::panics::catch))
                 .wrap(web::security::headers(demo))
                 .wrap(middleware::Compress::default())

@@ -45,3 +45,50 @@ async fn unknown_pages_get_a_plain_404_page() {
     let body = r.text().await.unwrap();
     assert!(body.contains("Page not found"), "{body}");
 }
+
+/// The expiry of the only session of the reseller user.
+async fn expiry(app: &crate::helpers::TestApp) -> i64 {
+    app.scalar(
+        "SELECT s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = 'sales@reseller.example'",
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_signed_in_page_moves_the_session_expiry_at_most_once_a_minute() {
+    use crate::helpers::Who;
+    let app = spawn_app().await;
+    let lee = app.login_as(Who::ResellerUser).await;
+    let signed_in = expiry(&app).await;
+    // Pages within the minute write nothing to the session table.
+    for _ in 0..3 {
+        app.clock.advance(chrono::Duration::seconds(19));
+        assert_eq!(lee.get("/").await.status(), 200);
+        assert_eq!(lee.get("/inquiries").await.status(), 200);
+    }
+    assert_eq!(expiry(&app).await, signed_in, "no write within the minute");
+    // The first page after the minute moves it: 30 minutes from now.
+    app.clock.advance(chrono::Duration::seconds(4));
+    assert_eq!(lee.get("/").await.status(), 200);
+    assert_eq!(
+        expiry(&app).await,
+        app.clock.timestamp() + 30 * 60,
+        "moved on after a minute"
+    );
+    // /healthz with the session's cookie neither reads nor writes the session.
+    let before = expiry(&app).await;
+    app.clock.advance(chrono::Duration::seconds(120));
+    let r = lee.get("/healthz").await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers().get("set-cookie").is_none(),
+        "no session cookie from /healthz"
+    );
+    assert_eq!(
+        expiry(&app).await,
+        before,
+        "/healthz leaves the session alone"
+    );
+    // And the session is still there for the next page.
+    assert_eq!(lee.get("/").await.status(), 200);
+}

@@ -134,13 +134,12 @@ pub async fn update(
     Ok(done.rows_affected() == 1)
 }
 
-/// Pushes the idle expiry forward; skips the write when it moved less than a minute, so that
-/// a busy user does not cost a database write per request.
+/// Pushes the idle expiry forward (the store calls this at most once a minute per session;
+/// see `web::session::TOUCH_EVERY_SECS`).
 pub async fn touch(pool: &AnyPool, id: &str, expires_at: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sessions SET expires_at = $1 WHERE id = $2 AND expires_at < $3")
+    sqlx::query("UPDATE sessions SET expires_at = $1 WHERE id = $2")
         .bind(expires_at)
         .bind(id)
-        .bind(expires_at - 60)
         .execute(pool)
         .await?;
     Ok(())

@@ -39,15 +39,45 @@ pub const ABSOLUTE_TIMEOUT_SECS: i64 = 12 * 60 * 60;
 
 type State = HashMap<String, String>;
 
+/// A session's idle expiry is moved on at most this often (per portal process): reading a
+/// page writes nothing to the session table within a minute of the last write, so a session
+/// may end up to a minute before its idle timeout counted from its very last request.
+pub const TOUCH_EVERY_SECS: i64 = 60;
+
 #[derive(Clone)]
 pub struct DbSessionStore {
     db: Db,
     clock: Clock,
+    /// When this process last wrote each session's expiry.
+    touched: std::sync::Arc<std::sync::Mutex<HashMap<String, i64>>>,
 }
 
 impl DbSessionStore {
     pub fn new(db: Db, clock: Clock) -> Self {
-        DbSessionStore { db, clock }
+        DbSessionStore {
+            db,
+            clock,
+            touched: Default::default(),
+        }
+    }
+
+    /// Whether this process wrote `key`'s expiry within the last minute; if not, notes that it
+    /// is written now (and forgets keys not written for a minute once there are many).
+    fn touched_recently(&self, key: &str, now: i64) -> bool {
+        let Ok(mut touched) = self.touched.lock() else {
+            return false;
+        };
+        if touched
+            .get(key)
+            .is_some_and(|at| now - at < TOUCH_EVERY_SECS)
+        {
+            return true;
+        }
+        touched.insert(key.to_string(), now);
+        if touched.len() > 10_000 {
+            touched.retain(|_, at| now - *at < TOUCH_EVERY_SECS);
+        }
+        false
     }
 
     fn user_of(state: &State) -> Option<UserId> {
@@ -79,6 +109,7 @@ impl DbSessionStore {
         let json = serde_json::to_string(state)?;
         let key = Self::new_key()?;
         let now = self.clock.timestamp();
+        self.touched_recently(key.as_ref(), now);
         sessions::insert(
             &self.db.pool,
             key.as_ref(),
@@ -118,7 +149,10 @@ impl SessionStore for DbSessionStore {
     ) -> Result<SessionKey, UpdateError> {
         let json =
             serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
-        let expires = self.clock.timestamp() + ttl.whole_seconds();
+        let now = self.clock.timestamp();
+        // A changed state writes the expiry too: it counts as this minute's touch.
+        self.touched_recently(key.as_ref(), now);
+        let expires = now + ttl.whole_seconds();
         let found = sessions::update(
             &self.db.pool,
             key.as_ref(),
@@ -144,12 +178,11 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
-        sessions::touch(
-            &self.db.pool,
-            key.as_ref(),
-            self.clock.timestamp() + ttl.whole_seconds(),
-        )
-        .await?;
+        let now = self.clock.timestamp();
+        if self.touched_recently(key.as_ref(), now) {
+            return Ok(());
+        }
+        sessions::touch(&self.db.pool, key.as_ref(), now + ttl.whole_seconds()).await?;
         Ok(())
     }
 
@@ -282,4 +315,16 @@ impl FromRequest for TypedSession {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(Ok(TypedSession(req.get_session())))
     }
+}
+
+/// `/healthz` answers load balancers without reading or writing the session store: its request
+/// loses any cookie before the session middleware (which wraps inside this one) sees it.
+pub async fn none_for_health(
+    mut req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    if req.path() == "/healthz" {
+        req.headers_mut().remove(actix_web::http::header::COOKIE);
+    }
+    next.call(req).await
 }
