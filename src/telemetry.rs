@@ -1,18 +1,32 @@
-//! Structured logs with `tracing`; `RUST_LOG` chooses what is shown (`RUST_LOG=warn`
-//! silences the per-request lines).
+//! Structured logs with `tracing` on stderr; `RUST_LOG` chooses what is shown (`RUST_LOG=warn`
+//! silences the per-request lines). Plain text, coloured only on a terminal (never ANSI codes in
+//! a log file), or one JSON object per line with `LOG_FORMAT=json`.
 
+use std::io::IsTerminal;
 use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::EnvFilter;
 
 pub fn init() {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,actix_server=warn"));
-    let _ = tracing_subscriber::fmt()
+    let json = std::env::var("LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
         // One line per request when its span closes: request id, route, status, user,
         // organisation and the time it took.
         .with_span_events(FmtSpan::CLOSE)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init()
+    } else {
+        builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init()
+    };
 }

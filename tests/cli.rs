@@ -165,3 +165,80 @@ fn seed_demo_brings_schedules_msp_usage_leads_and_nfr_allotments() {
         "{out}"
     );
 }
+
+/// Starts `serve --demo` on a free port with its stderr piped (as into a log file), asks for
+/// `/healthz`, and returns what it logged up to that request's line.
+fn serve_and_log(env: &[(&str, &str)]) -> Vec<String> {
+    use std::io::{BufRead, BufReader};
+    let db = temp_database();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_partner-portal"));
+    cmd.args(["serve", "--demo"])
+        .env("DATABASE_URL", &db)
+        .env("BIND", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "info")
+        .env(
+            "MAILBOX_DIR",
+            std::env::temp_dir().join(format!("pp-log-{port}")),
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("start the portal");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    // Wait until it listens, then ask once and read on to the request's line.
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let listening = line.contains("listening");
+        seen.push(line);
+        if listening {
+            break;
+        }
+    }
+    let status = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+            .await
+            .map(|r| r.status().as_u16())
+    });
+    assert_eq!(status.ok(), Some(200));
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let done = line.contains("/healthz");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    seen
+}
+
+#[test]
+fn logs_are_plain_text_in_a_file_and_json_when_asked() {
+    let plain = serve_and_log(&[]);
+    assert!(
+        plain.iter().all(|l| !l.contains('\u{1b}')),
+        "no ANSI colour codes in a log file: {plain:?}"
+    );
+    let request = plain.last().unwrap();
+    assert!(
+        request.contains("/healthz") && request.contains("200"),
+        "{request}"
+    );
+
+    let json = serve_and_log(&[("LOG_FORMAT", "json")]);
+    for line in &json {
+        let parsed: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(parsed.get("level").is_some(), "{line}");
+    }
+    assert!(json.last().unwrap().contains("/healthz"));
+}
