@@ -86,6 +86,7 @@ impl Application {
             clock: clock.clone(),
             demo,
             login_limiter: Default::default(),
+            windows: Default::default(),
             trusted_proxies,
             probe_limiter: crate::web::probes::limiter(),
             mailer,

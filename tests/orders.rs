@@ -729,3 +729,37 @@ async fn a_long_schedule_downloads_whole_in_order_read_a_part_at_a_time() {
     orders.dedup();
     assert_eq!(orders.len(), 4_500, "no entry twice, none left out");
 }
+
+#[tokio::test]
+async fn a_window_another_process_schedules_shows_within_seconds_and_a_cancel_here_at_once() {
+    let app = spawn_app().await;
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    assert!(!vendor.text("/").await.contains("Maintenance until"));
+    // Another portal process (here: straight into the database) schedules a window now.
+    let now = app.clock.timestamp();
+    let mut tx = app.db.pool.begin().await.unwrap();
+    partner_portal::db::maintenance::insert(
+        &mut tx,
+        now - 60,
+        now + 3600,
+        "Database upgrade",
+        &["orders".to_string()],
+        None,
+        now,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    // Within two seconds every process reads it again.
+    app.clock.advance(chrono::Duration::seconds(2));
+    let page = vendor.text("/").await;
+    assert!(page.contains("Database upgrade"), "{page}");
+    assert_eq!(vendor.get("/orders").await.status(), 503);
+    // Cancelled in this process: gone on the next request, without waiting.
+    let id = app.scalar("SELECT MAX(id) FROM maintenance_windows").await;
+    let r = vendor
+        .post(&format!("/admin/maintenance/{id}/delete"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(vendor.get("/orders").await.status(), 200);
+}

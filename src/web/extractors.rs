@@ -141,8 +141,10 @@ impl FromRequest for CurrentUser {
                 span.record("user_id", found.user.id.0);
                 span.record("org_id", found.user.org_id.0);
             }
-            let maintenance =
-                crate::db::maintenance::active(&state.db.pool, state.clock.timestamp()).await?;
+            let maintenance = state
+                .windows
+                .active(&state.db.pool, state.clock.timestamp())
+                .await?;
             let ip = client_ip(&req);
             let actor = Actor {
                 user_id: Some(found.user.id),

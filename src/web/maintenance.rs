@@ -10,6 +10,55 @@ use actix_web::middleware::Next;
 use actix_web::web::Data;
 use actix_web::ResponseError;
 
+/// The maintenance window in force, as every request asks for it (the gate and the banner):
+/// read from the database at most every two seconds per process, so several portal processes
+/// on one database all see a new or cancelled window within a few seconds; this process's own
+/// changes are seen at once ([`WindowCache::forget`]).
+#[derive(Default)]
+pub struct WindowCache(std::sync::Mutex<Option<Cached>>);
+
+struct Cached {
+    read: std::time::Instant,
+    /// The clock's time the answer is for (a test clock may jump).
+    for_time: i64,
+    window: Option<maintenance::Window>,
+}
+
+/// How long a read stays fresh.
+const FRESH: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl WindowCache {
+    pub async fn active(
+        &self,
+        pool: &sqlx::AnyPool,
+        now: i64,
+    ) -> Result<Option<maintenance::Window>, sqlx::Error> {
+        if let Ok(cached) = self.0.lock() {
+            if let Some(c) = cached.as_ref() {
+                if c.read.elapsed() < FRESH && (now - c.for_time).abs() < 2 {
+                    return Ok(c.window.clone());
+                }
+            }
+        }
+        let window = maintenance::active(pool, now).await?;
+        if let Ok(mut cached) = self.0.lock() {
+            *cached = Some(Cached {
+                read: std::time::Instant::now(),
+                for_time: now,
+                window: window.clone(),
+            });
+        }
+        Ok(window)
+    }
+
+    /// Drops the cached answer (after this process scheduled or cancelled a window).
+    pub fn forget(&self) {
+        if let Ok(mut cached) = self.0.lock() {
+            *cached = None;
+        }
+    }
+}
+
 /// The section a path belongs to, if a window can close it.
 pub fn section_of(path: &str) -> Option<&'static str> {
     let first = path
@@ -32,7 +81,7 @@ pub async fn gate(
         req.app_data::<Data<AppState>>().cloned(),
     ) {
         let now = state.clock.timestamp();
-        match maintenance::active(&state.db.pool, now).await {
+        match state.windows.active(&state.db.pool, now).await {
             Ok(Some(w)) if w.closes(section) => {
                 let message = format!(
                     "This part of the portal is unavailable until {} because of maintenance: {} Everything else works; \

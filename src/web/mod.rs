@@ -33,6 +33,8 @@ pub struct AppState {
     pub clock: Clock,
     pub demo: bool,
     pub login_limiter: limits::LoginLimiter,
+    /// The maintenance window in force, re-read every two seconds.
+    pub windows: maintenance::WindowCache,
     /// TRUSTED_PROXIES, parsed.
     pub trusted_proxies: client::TrustedProxies,
     /// How often refusals that look like probing are written to the audit log.

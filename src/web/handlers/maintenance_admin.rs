@@ -74,7 +74,9 @@ pub async fn create(
         message: form.message.clone(),
         sections: form.sections.clone(),
     };
-    match app::maintenance::schedule(&user.ctx, &input).await {
+    let scheduled = app::maintenance::schedule(&user.ctx, &input).await;
+    user.state.windows.forget();
+    match scheduled {
         Ok(()) => {
             user.session
                 .flash("success", "The maintenance window is scheduled.")?;
@@ -93,6 +95,7 @@ pub async fn delete(
     user.require_vendor_admin("schedule maintenance windows")
         .await?;
     app::maintenance::cancel(&user.ctx, *path).await?;
+    user.state.windows.forget();
     user.session.flash(
         "success",
         "The maintenance window is cancelled; waiting orders are processed with the next run.",
