@@ -87,6 +87,7 @@ impl Application {
             demo,
             login_limiter: Default::default(),
             windows: Default::default(),
+            catalogue: Default::default(),
             trusted_proxies,
             probe_limiter: crate::web::probes::limiter(),
             mailer,

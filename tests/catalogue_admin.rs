@@ -222,6 +222,9 @@ async fn an_item_is_edited_on_its_page() {
     let vendor = app.login_as(Who::VendorAdmin).await;
     let page = vendor.text("/admin/catalogue/items/EPIXAD/B10").await;
     assert!(page.contains("value=\"42.00\""));
+    // The catalogue browser holds its snapshot a moment; a change made here shows at once.
+    let browse = "/catalogue?q=10-24%20users&term=12";
+    assert!(vendor.text(browse).await.contains("USD 42.00"));
     let form = [
         ("description", "Intercept X Advanced, 10-24 users"),
         ("active_from", "2023-01-01"),
@@ -253,6 +256,11 @@ async fn an_item_is_edited_on_its_page() {
         app.scalar("SELECT msrp_36 FROM prices WHERE family = 'EPIXAD' AND band = 'B10'")
             .await,
         12150
+    );
+    let shown = vendor.text(browse).await;
+    assert!(
+        shown.contains("USD 45.00") && !shown.contains("USD 42.00"),
+        "{shown}"
     );
     assert_eq!(
         vendor

@@ -35,6 +35,8 @@ pub struct AppState {
     pub login_limiter: limits::LoginLimiter,
     /// The maintenance window in force, re-read every two seconds.
     pub windows: maintenance::WindowCache,
+    /// The catalogue browser's snapshot, re-read every two seconds.
+    pub catalogue: handlers::catalogue::SnapshotCache,
     /// TRUSTED_PROXIES, parsed.
     pub trusted_proxies: client::TrustedProxies,
     /// How often refusals that look like probing are written to the audit log.

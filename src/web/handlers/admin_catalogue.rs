@@ -94,13 +94,14 @@ pub async fn save_dates(
 ) -> Result<HttpResponse, AppError> {
     user.require_vendor_admin("maintain the catalogue").await?;
     let form = form.0;
-    match app::catalogue::save_dates(
+    let saved = app::catalogue::save_dates(
         &user.ctx,
         &form.last_legacy_day,
         &form.odd_term_refused_from,
     )
-    .await
-    {
+    .await;
+    user.state.catalogue.forget();
+    match saved {
         Ok(()) => {
             user.session
                 .flash("success", "Saved the legacy SKU dates.")?;
@@ -160,7 +161,9 @@ pub async fn import(
     };
     let commit = form.commit.is_some_and(|c| c.as_str() == "yes");
     let title = table.title();
-    match app::catalogue::import(&user.ctx, table, text.as_bytes(), commit).await? {
+    let imported = app::catalogue::import(&user.ctx, table, text.as_bytes(), commit).await;
+    user.state.catalogue.forget();
+    match imported? {
         Imported::Done(count) => {
             if let Some(token) = held {
                 app::uploads::release(&user.ctx, token).await?;
@@ -277,7 +280,9 @@ pub async fn update_item(
         msrp_monthly: form.msrp_monthly.clone(),
         msrp_hardware: form.msrp_hardware.clone(),
     };
-    match app::catalogue::update_item(&user.ctx, &path.0, &path.1, &input).await {
+    let updated = app::catalogue::update_item(&user.ctx, &path.0, &path.1, &input).await;
+    user.state.catalogue.forget();
+    match updated {
         Ok(subject) => {
             user.session.flash("success", format!("Saved {subject}."))?;
             Ok(render::see_other("/admin/catalogue"))

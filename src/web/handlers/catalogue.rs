@@ -60,7 +60,11 @@ pub async fn browse(
     let org = crate::db::orgs::get(&user.state.db.pool, user.org_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let snapshot = crate::app::translator::snapshot_for(&user.state.db, &org.currency).await?;
+    let snapshot = user
+        .state
+        .catalogue
+        .snapshot(&user.state.db, &org.currency)
+        .await?;
     let q = query.query().unwrap_or("").to_string();
     let rows = snapshot.browse(&q, term, user.state.clock.today());
     let list = Paged::of_all(rows, query.page(), PER_PAGE);
@@ -69,8 +73,59 @@ pub async fn browse(
         q,
         term,
         terms: (1..=60).collect(),
-        currency: snapshot.currency,
+        currency: snapshot.currency.clone(),
         list,
     };
     render::page_or_fragment(&htmx, &page, |p| p.as_results())
+}
+
+/// The catalogue and its prices as the browser shows them, read from the database at most
+/// every two seconds per process and currency instead of on every request; this process's
+/// own catalogue changes drop it at once ([`SnapshotCache::forget`]), another process's show
+/// within seconds.
+#[derive(Default)]
+pub struct SnapshotCache(
+    std::sync::Mutex<
+        std::collections::HashMap<
+            String,
+            (
+                std::time::Instant,
+                std::sync::Arc<crate::domain::catalogue::Snapshot>,
+            ),
+        >,
+    >,
+);
+
+const FRESH: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl SnapshotCache {
+    pub async fn snapshot(
+        &self,
+        db: &crate::db::Db,
+        currency: &str,
+    ) -> Result<std::sync::Arc<crate::domain::catalogue::Snapshot>, AppError> {
+        if let Ok(cache) = self.0.lock() {
+            if let Some((read, snapshot)) = cache.get(currency) {
+                if read.elapsed() < FRESH {
+                    return Ok(snapshot.clone());
+                }
+            }
+        }
+        let snapshot =
+            std::sync::Arc::new(crate::app::translator::snapshot_for(db, currency).await?);
+        if let Ok(mut cache) = self.0.lock() {
+            cache.insert(
+                currency.to_string(),
+                (std::time::Instant::now(), snapshot.clone()),
+            );
+        }
+        Ok(snapshot)
+    }
+
+    /// Drops every cached snapshot (after this process changed the catalogue or a price).
+    pub fn forget(&self) {
+        if let Ok(mut cache) = self.0.lock() {
+            cache.clear();
+        }
+    }
 }
