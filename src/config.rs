@@ -49,6 +49,11 @@ pub struct Settings {
     #[arg(long, env = "MAIL_WORKER_SECS", default_value_t = 5, global = true)]
     pub mail_worker_secs: u64,
 
+    /// Seconds between runs of the housekeeping inside `serve`: expired sessions, the sweep of
+    /// date-driven rules and order processing (0: do not run it; tests run the jobs themselves)
+    #[arg(long, env = "HOUSEKEEPING_SECS", default_value_t = 600, global = true)]
+    pub housekeeping_secs: u64,
+
     /// Reverse proxies whose X-Forwarded-For is believed, as CIDRs separated by commas
     /// (e.g. 10.0.0.0/8); empty: the connection's address is the client's
     #[arg(long, env = "TRUSTED_PROXIES", default_value = "", global = true)]
@@ -74,6 +79,7 @@ impl Settings {
             session_key: None,
             mailbox_dir: "data/mailbox".to_string(),
             mail_worker_secs: 5,
+            housekeeping_secs: 600,
             trusted_proxies: String::new(),
         }
     }

@@ -80,6 +80,7 @@ impl Application {
             let every = Duration::from_secs(settings.mail_worker_secs);
             crate::mail::worker::spawn(db.clone(), mailer.clone(), clock.clone(), every);
         }
+        let settings_housekeeping = settings.housekeeping_secs;
         let state = actix_web::web::Data::new(AppState {
             db: db.clone(),
             settings,
@@ -92,7 +93,9 @@ impl Application {
             probe_limiter: crate::web::probes::limiter(),
             mailer,
         });
-        spawn_housekeeping(state.clone());
+        if settings_housekeeping > 0 {
+            spawn_housekeeping(state.clone(), Duration::from_secs(settings_housekeeping));
+        }
         let key = Key::from(&key);
         let store = DbSessionStore::new(db.clone(), clock);
         let server = HttpServer::new(move || {
@@ -158,11 +161,11 @@ impl Application {
     }
 }
 
-/// Every ten minutes: removes expired sessions, forgets recovered rate-limit keys, reminds
+/// Every `every` (ten minutes by default, and once at start): removes expired sessions, forgets recovered rate-limit keys, reminds
 /// of quotes about to end and records ended ones (idempotent, so the interval is harmless).
-fn spawn_housekeeping(state: actix_web::web::Data<AppState>) {
+fn spawn_housekeeping(state: actix_web::web::Data<AppState>, every: Duration) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
             match crate::db::sessions::delete_expired(&state.db.pool, state.clock.timestamp()).await

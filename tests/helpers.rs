@@ -112,8 +112,10 @@ pub async fn spawn_app_with(demo: bool) -> TestApp {
 pub async fn spawn_app_configured(demo: bool, tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = Settings::for_database(&fresh_database_url().await);
     settings.session_key = Some("t".repeat(64));
-    // Tests deliver mail themselves (mail::worker::try_run_once), at the times they choose.
+    // Tests deliver mail themselves (mail::worker::try_run_once), and run the sweep and the
+    // order processing themselves, at the times they choose: no background job races them.
     settings.mail_worker_secs = 0;
+    settings.housekeeping_secs = 0;
     settings.mailbox_dir = std::env::temp_dir()
         .join(format!(
             "pp-mailbox-{}",
