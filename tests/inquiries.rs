@@ -303,6 +303,19 @@ async fn quote_desk(app: &TestApp) -> (TestClient, String, String, String, Strin
     (staff, path, page, v, line)
 }
 
+/// A submitted inquiry Northwind has quoted at the approved discounts: its path.
+async fn quoted_inquiry(app: &TestApp) -> String {
+    let (staff, path, _, v, _) = quote_desk(app).await;
+    assert_eq!(
+        staff
+            .post(&format!("{path}/quote"), &[("version", &v)])
+            .await
+            .status(),
+        303
+    );
+    path
+}
+
 /// Posts a quote that the portal refuses: it answers with the inquiry's own address (post,
 /// redirect, get), and that page shows the refusal once.
 async fn refused_quote(
@@ -668,14 +681,7 @@ async fn a_revision_starts_from_the_sent_values_and_the_net_follows_the_typing()
 #[tokio::test]
 async fn a_reseller_that_requires_a_purchase_order_reference_gets_no_order_without_one() {
     let app = spawn_app().await;
-    let (staff, path, _, v, _) = quote_desk(&app).await;
-    assert_eq!(
-        staff
-            .post(&format!("{path}/quote"), &[("version", &v)])
-            .await
-            .status(),
-        303
-    );
+    let path = quoted_inquiry(&app).await;
     // Acme's admin makes the reference required; its user cannot change the rule.
     let admin = app.login_as(Who::ResellerAdmin).await;
     assert!(admin
@@ -730,14 +736,7 @@ async fn a_reseller_that_requires_a_purchase_order_reference_gets_no_order_witho
 #[tokio::test]
 async fn a_declined_quote_places_nothing_and_the_distributor_hears_of_it() {
     let app = spawn_app().await;
-    let (staff, path, _, v, _) = quote_desk(&app).await;
-    assert_eq!(
-        staff
-            .post(&format!("{path}/quote"), &[("version", &v)])
-            .await
-            .status(),
-        303
-    );
+    let path = quoted_inquiry(&app).await;
     let lee = app.login_as(Who::ResellerUser).await;
     let v = version(&lee.text(&path).await);
     let r = lee
