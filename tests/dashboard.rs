@@ -1,24 +1,6 @@
 //! The home page of each role opens on what needs the person, counted from the demo data.
 
-use crate::helpers::{spawn_app, Who};
-
-/// The text of the page without markup, spaces collapsed.
-fn words(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ');
-            }
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
-}
+use crate::helpers::{spawn_app, words, Who};
 
 #[tokio::test]
 async fn each_home_page_counts_what_waits_for_that_role() {

@@ -304,7 +304,7 @@ async fn quote_desk(app: &TestApp) -> (TestClient, String, String, String, Strin
 }
 
 /// A submitted inquiry Northwind has quoted at the approved discounts: its path.
-async fn quoted_inquiry(app: &TestApp) -> String {
+pub async fn quoted_inquiry(app: &TestApp) -> String {
     let (staff, path, _, v, _) = quote_desk(app).await;
     assert_eq!(
         staff

@@ -2,20 +2,11 @@
 //! processed twice, and each organisation sees only its own schedules.
 
 use crate::helpers::{header, location, spawn_app, TestApp, Who};
-use crate::inquiries::{submitted_inquiry, version};
+use crate::inquiries::{quoted_inquiry, version};
 
 /// A quote accepted as quoted: EPIXAD x 25 and XGS 3100 x 2 for Harbour Logistics (Acme).
 async fn placed_order(app: &TestApp) {
-    let path = submitted_inquiry(app).await;
-    let staff = app.login_as(Who::DistributorStaff).await;
-    let v = version(&staff.text(&path).await);
-    assert_eq!(
-        staff
-            .post(&format!("{path}/quote"), &[("version", &v)])
-            .await
-            .status(),
-        303
-    );
+    let path = quoted_inquiry(app).await;
     let lee = app.login_as(Who::ResellerUser).await;
     let v = version(&lee.text(&path).await);
     assert_eq!(

@@ -42,22 +42,7 @@ fn table_rows(html: &str) -> Vec<String> {
             .unwrap_or(html.len())];
     body.split("<tr>")
         .skip(1)
-        .map(|row| {
-            let mut text = String::new();
-            let mut in_tag = false;
-            for ch in row.chars() {
-                match ch {
-                    '<' => in_tag = true,
-                    '>' => {
-                        in_tag = false;
-                        text.push(' ');
-                    }
-                    c if !in_tag => text.push(c),
-                    _ => {}
-                }
-            }
-            text.split_whitespace().collect::<Vec<_>>().join(" ")
-        })
+        .map(crate::helpers::words)
         .collect()
 }
 
