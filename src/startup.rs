@@ -89,6 +89,7 @@ impl Application {
             login_limiter: Default::default(),
             windows: Default::default(),
             catalogue: Default::default(),
+            counts: crate::web::cache::Ttl::new(std::time::Duration::from_secs(10)),
             trusted_proxies,
             probe_limiter: crate::web::probes::limiter(),
             mailer,
@@ -123,6 +124,7 @@ impl Application {
                 .app_data(web::forms::multipart_config())
                 .wrap(middleware::from_fn(web::forms::refuse_nul_in_query))
                 .wrap(middleware::from_fn(web::maintenance::gate))
+                .wrap(middleware::from_fn(web::cache::forget_counts_after_writes))
                 .wrap(middleware::from_fn(web::csrf::check_origin))
                 .wrap(middleware::from_fn(web::probes::record))
                 .wrap(middleware::ErrorHandlers::new().handler(

@@ -20,6 +20,7 @@ mod nfr;
 mod order_form;
 mod orders;
 mod organisations;
+mod paging;
 mod renewals;
 mod scoping;
 mod security;

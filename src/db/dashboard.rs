@@ -110,7 +110,7 @@ pub async fn leads_last_active(
         "SELECT COUNT(*) FROM leads l JOIN organisations r ON r.id = l.reseller_id \
          WHERE {} AND l.status IN {} AND l.source = $3 AND ($4 = '' OR l.last_activity_on >= $4) \
          AND l.last_activity_on < $5",
-        super::leads::SCOPE,
+        super::leads::in_scope(scope),
         crate::domain::lead::LeadStatus::OPEN_SQL
     ))
     .bind(kind)
@@ -144,7 +144,7 @@ pub async fn renewals_due(
          AND SUBSTR(l.sku, 11, 1) <> 'H' AND SUBSTR(l.sku, 10, 1) = 'S' \
          AND NOT EXISTS (SELECT 1 FROM order_lines r WHERE r.changes_entry_id = l.id AND SUBSTR(r.sku, 11, 1) = 'R') \
          GROUP BY l.sku, l.end_date",
-        Scope::resellers("l.reseller_id")
+        scope.resellers("l.reseller_id")
     ))
     .bind(kind)
     .bind(id)

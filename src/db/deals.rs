@@ -165,7 +165,7 @@ pub async fn end_customers(
     let (kind, id) = scope.params();
     let rows = sqlx::query(&format!(
         "SELECT id, name FROM end_customers WHERE reseller_id = $3 AND {} ORDER BY LOWER(name)",
-        Scope::resellers("reseller_id")
+        scope.resellers("reseller_id")
     ))
     .bind(kind)
     .bind(id)

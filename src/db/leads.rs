@@ -5,11 +5,20 @@
 
 pub use super::Scope;
 use crate::domain::lead::{self, Inactivity, LeadSource, LeadStatus, Standing};
+use crate::domain::paging::{Count, Cursor, Window};
 use crate::domain::{LeadId, OrgId, UserId};
 use chrono::NaiveDate;
 use sqlx::{AnyConnection, AnyPool, Row};
 
-pub(crate) const SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND l.reseller_id = $2) OR ($1 = 'cam' AND r.cam_user_id = $2))";
+/// Leads in scope (`l`, joined to its reseller `r`): a reseller its own, a CAM those of its
+/// resellers, the vendor admin all; nobody else any.
+pub(crate) fn in_scope(scope: Scope) -> String {
+    scope.pick(&[
+        ("all", "$2 = $2"),
+        ("reseller", "l.reseller_id = $2"),
+        ("cam", "r.cam_user_id = $2"),
+    ])
+}
 
 const SELECT: &str = "SELECT l.id, l.reseller_id, r.name AS reseller_name, l.company, l.contact_name, l.contact_email, \
        l.interest, l.source, l.status, l.notes, l.next_step, l.created_at, l.last_activity_on, l.closed_on \
@@ -109,54 +118,112 @@ pub enum Filter {
     Idle,
 }
 
-/// The SQL condition for `filter`, where `$3` is the inactivity cutoff (leads last active
-/// before it are over).
-fn filter_sql(filter: Filter) -> String {
-    let open = LeadStatus::OPEN_SQL;
+/// The conditions of `filter`, one per branch of the list (`$3` is the inactivity cutoff:
+/// leads last active before it are over). A lead shows under exactly one branch. Each branch
+/// is an equality on the status that the index on (status, last activity) reads in the
+/// list's order; "expired" and "idle" are a branch per open status instead of one OR, which
+/// the database could only answer by sorting every match.
+fn filter_branches(filter: Filter) -> Vec<String> {
     let over = "l.last_activity_on < $3";
+    let open = || LeadStatus::ALL.into_iter().filter(|s| s.is_open());
     match filter {
-        Filter::All => "1 = 1".into(),
-        Filter::Idle => format!("(l.status IN {open} AND l.source = 'vendor' AND {over})"),
-        Filter::Status(LeadStatus::Expired) => format!(
-            "(l.status = 'expired' OR (l.status IN {open} AND l.source = 'partner' AND {over}))"
-        ),
-        Filter::Status(s) if s.is_open() => format!(
-            "(l.status = '{}' AND NOT (l.source = 'partner' AND {over}))",
+        Filter::All => vec!["1 = 1".into()],
+        Filter::Idle => open()
+            .map(|s| {
+                format!(
+                    "l.status = '{}' AND l.source = 'vendor' AND {over}",
+                    s.as_str()
+                )
+            })
+            .collect(),
+        Filter::Status(LeadStatus::Expired) => std::iter::once("l.status = 'expired'".to_string())
+            .chain(open().map(|s| {
+                format!(
+                    "l.status = '{}' AND l.source = 'partner' AND {over}",
+                    s.as_str()
+                )
+            }))
+            .collect(),
+        Filter::Status(s) if s.is_open() => vec![format!(
+            "l.status = '{}' AND NOT (l.source = 'partner' AND {over})",
             s.as_str()
-        ),
-        Filter::Status(s) => format!("l.status = '{}'", s.as_str()),
+        )],
+        Filter::Status(s) => vec![format!("l.status = '{}'", s.as_str())],
     }
 }
 
-/// A page of leads in scope, most recently active first: `limit` rows from `offset` (the
-/// caller asks for one more than it shows to know whether a next page exists; counting every
-/// lead of the vendor's scope would cost more than the page).
+/// The lead lists' order: most recently active first.
+const ORDER: super::sql::Keyset = super::sql::Keyset {
+    table: "leads l",
+    key: "l.last_activity_on",
+    id: "l.id",
+    descending: true,
+};
+
+/// `FROM ... WHERE ...` of each branch of the leads in scope that `filter` shows, `cutoff`
+/// being the inactivity cutoff.
+fn leads_where(scope: Scope, filter: Filter, cutoff: NaiveDate) -> Vec<super::sql::Sql> {
+    filter_branches(filter)
+        .into_iter()
+        .map(|condition| {
+            let mut sql = super::sql::Sql::scoped(
+                &format!(
+                    "FROM leads l JOIN organisations r ON r.id = l.reseller_id WHERE {}",
+                    in_scope(scope)
+                ),
+                scope,
+            );
+            sql.push(" AND ")
+                .text(cutoff.to_string())
+                .push(&format!(" = $3 AND {condition}"));
+            sql
+        })
+        .collect()
+}
+
+/// The page at `cursor` of the leads in scope that `filter` shows, most recently active
+/// first.
 pub async fn list(
     pool: &AnyPool,
     scope: Scope,
     filter: Filter,
     cutoff: NaiveDate,
-    limit: i64,
-    offset: i64,
-) -> Result<Vec<Lead>, sqlx::Error> {
-    let (kind, id) = scope.params();
-    let filter = format!("{SCOPE} AND {}", filter_sql(filter));
-    let rows = sqlx::query(&format!(
-        "{SELECT} WHERE {filter} AND $3 = $3 ORDER BY l.last_activity_on DESC, l.id DESC LIMIT $4 OFFSET $5"
-    ))
-    .bind(kind)
-    .bind(id)
-    .bind(cutoff.to_string())
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(pool)
-    .await?;
-    rows.iter().map(lead).collect()
+    cursor: Cursor,
+    per_page: usize,
+) -> Result<Window<Lead>, sqlx::Error> {
+    let columns = &SELECT[..SELECT.find(" FROM ").unwrap_or(SELECT.len())];
+    let froms = leads_where(scope, filter, cutoff);
+    let branches = super::sql::Branches {
+        select: columns,
+        froms: &froms,
+        row: &lead,
+        sort_key: &|l: &Lead| (l.last_activity_on.to_string(), l.id.0),
+    };
+    ORDER
+        .window_of(pool, &branches, cursor, per_page, |l: &Lead| l.id.0)
+        .await
+}
+
+/// How many leads in scope `filter` shows (up to "more than 10,000").
+pub async fn count(
+    pool: &AnyPool,
+    scope: Scope,
+    filter: Filter,
+    cutoff: NaiveDate,
+) -> Result<Count, sqlx::Error> {
+    let mut total = 0;
+    for branch in leads_where(scope, filter, cutoff) {
+        total += match branch.count(pool).await? {
+            Count::Exact(n) => n,
+            Count::MoreThan(n) => n + 1,
+        };
+    }
+    Ok(Count::of(total))
 }
 
 pub async fn get(pool: &AnyPool, scope: Scope, id: LeadId) -> Result<Option<Lead>, sqlx::Error> {
     let (kind, org) = scope.params();
-    sqlx::query(&format!("{SELECT} WHERE {SCOPE} AND l.id = $3"))
+    sqlx::query(&format!("{SELECT} WHERE {} AND l.id = $3", in_scope(scope)))
         .bind(kind)
         .bind(org)
         .bind(id.0)
@@ -276,9 +343,10 @@ pub async fn events(
     lead: LeadId,
 ) -> Result<Vec<(i64, Option<String>, String)>, sqlx::Error> {
     let (kind, id) = scope.params();
+    let scope_sql = in_scope(scope);
     sqlx::query(&format!(
         "SELECT e.at, u.display_name, e.summary FROM lead_events e LEFT JOIN users u ON u.id = e.user_id \
-         WHERE e.lead_id IN (SELECT l.id FROM leads l JOIN organisations r ON r.id = l.reseller_id WHERE l.id = $3 AND {SCOPE}) \
+         WHERE e.lead_id IN (SELECT l.id FROM leads l JOIN organisations r ON r.id = l.reseller_id WHERE l.id = $3 AND {scope_sql}) \
          ORDER BY e.id"
     ))
     .bind(kind)

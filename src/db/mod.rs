@@ -15,12 +15,14 @@ pub mod inquiries;
 pub mod leads;
 pub mod maintenance;
 pub mod msp;
+pub(crate) mod names;
 pub mod nfr;
 pub mod orders;
 pub mod orgs;
 pub mod outbox;
 pub mod quotes;
 pub mod sessions;
+pub(crate) mod sql;
 pub mod uploads;
 pub mod users;
 
@@ -75,17 +77,33 @@ pub enum Scope {
 }
 
 impl Scope {
-    /// `(kind, id)` for the `$1`/`$2` of a scope filter; a query without a branch for a kind
-    /// matches nothing for it.
     /// The condition that a row's reseller (`column`) is in this scope, with the scope's
     /// kind and id bound as `$1` and `$2`: the reseller itself, a CAM's resellers, a
     /// distributor's supplied resellers, or all.
-    pub(crate) fn resellers(column: &str) -> String {
-        format!(
-            "($1 = 'all' OR ($1 = 'reseller' AND {column} = $2) \
-             OR ($1 = 'cam' AND {column} IN (SELECT id FROM organisations WHERE cam_user_id = $2)) \
-             OR ($1 = 'distributor' AND {column} IN (SELECT reseller_id FROM reseller_distributors WHERE distributor_id = $2)))"
-        )
+    pub(crate) fn resellers(self, column: &str) -> String {
+        let cam = format!("{column} IN (SELECT id FROM organisations WHERE cam_user_id = $2)");
+        let distributor = format!(
+            "{column} IN (SELECT reseller_id FROM reseller_distributors WHERE distributor_id = $2)"
+        );
+        self.pick(&[
+            ("all", "$2 = $2"),
+            ("reseller", &format!("{column} = $2")),
+            ("cam", &cam),
+            ("distributor", &distributor),
+        ])
+    }
+
+    /// The branch of `branches` (kind, condition on `$2`) for this scope's kind, or a condition
+    /// that matches nothing when the kind has no branch. Written for one kind alone, the
+    /// condition lets the database use the index on the reseller column (a query that says
+    /// `$1 = 'all' OR ($1 = 'reseller' AND ...)` scans a million rows for one reseller).
+    /// `$1` and `$2` are always referenced, so the bound parameters stay the same.
+    pub(crate) fn pick(self, branches: &[(&str, &str)]) -> String {
+        let (kind, _) = self.params();
+        match branches.iter().find(|(k, _)| *k == kind) {
+            Some((kind, condition)) => format!("($1 = '{kind}' AND {condition})"),
+            None => "($1 = '' AND $2 = $2)".to_string(),
+        }
     }
 
     pub(crate) fn params(self) -> (&'static str, i64) {

@@ -73,7 +73,7 @@ pub async fn usage(
     sqlx::query(&format!(
         "SELECT e.name AS end_user, u.sku, u.description, u.quantity, u.unit_msrp FROM msp_usage u \
          JOIN end_customers e ON e.id = u.end_customer_id WHERE u.reseller_id = $3 AND u.month = $4 AND u.quantity > 0 AND {}",
-        Scope::resellers("u.reseller_id")
+        scope.resellers("u.reseller_id")
     ))
     .bind(kind)
     .bind(id)

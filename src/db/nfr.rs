@@ -129,7 +129,7 @@ pub async fn held(
     sqlx::query_as(&format!(
         "SELECT SUBSTR(sku, 1, 6) AS family, CAST(SUM(quantity) AS BIGINT) AS quantity FROM license_entries \
          WHERE reseller_id = $3 AND SUBSTR(sku, 10, 1) = 'N' AND end_date >= $4 AND {} GROUP BY SUBSTR(sku, 1, 6)",
-        Scope::resellers("reseller_id")
+        scope.resellers("reseller_id")
     ))
     .bind(kind)
     .bind(id)

@@ -2,6 +2,7 @@
 //! the caller's scope: the reseller's own, a distributor's, or all for the vendor.
 
 pub use super::Scope;
+use crate::domain::paging::{Count, Cursor, Window};
 use crate::domain::{Cents, EntryId, InquiryId, OrderId, OrgId};
 use chrono::NaiveDate;
 use sqlx::{AnyConnection, AnyPool, Row};
@@ -285,9 +286,6 @@ const ENTRY_SELECT: &str = "SELECT l.id, r.name AS reseller_name, l.end_customer
      FROM license_entries l JOIN organisations r ON r.id = l.reseller_id JOIN end_customers e ON e.id = l.end_customer_id \
      LEFT JOIN orders o ON o.id = l.order_id";
 
-const ENTRY_SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND l.reseller_id = $2) \
-     OR ($1 = 'distributor' AND l.reseller_id IN (SELECT reseller_id FROM reseller_distributors WHERE distributor_id = $2)))";
-
 fn entry(r: &sqlx::any::AnyRow) -> Result<Entry, sqlx::Error> {
     Ok(Entry {
         id: EntryId(r.try_get("id")?),
@@ -318,8 +316,9 @@ pub async fn entries(
     end_customer: Option<i64>,
 ) -> Result<Vec<Entry>, sqlx::Error> {
     let (kind, id) = scope.params();
+    let entry_scope = scope.resellers("l.reseller_id");
     sqlx::query(&format!(
-        "{ENTRY_SELECT} WHERE {ENTRY_SCOPE} AND ($3 = 0 OR l.end_customer_id = $3) \
+        "{ENTRY_SELECT} WHERE {entry_scope} AND ($3 = 0 OR l.end_customer_id = $3) \
          ORDER BY LOWER(e.name), l.start_date, l.id LIMIT 5000"
     ))
     .bind(kind)
@@ -333,7 +332,7 @@ pub async fn entries(
 }
 
 /// What a schedule list is narrowed to.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct EntryFilter {
     pub end_customer: Option<i64>,
     /// Part of the end customer's name.
@@ -345,68 +344,171 @@ pub struct EntryFilter {
     pub family: String,
     pub ends_from: Option<NaiveDate>,
     pub ends_to: Option<NaiveDate>,
-    /// Only the entries after this one in the list's order (end date, id): a long download
-    /// reads page after page without an offset.
-    pub after: Option<(NaiveDate, EntryId)>,
 }
 
-/// Entries in scope matching `filter` on `today`, by end date: `limit` rows from `offset`.
-/// The status is a date range, so every filter is answered by the database.
+/// The schedule lists' order: by end date, then id.
+const ENTRY_ORDER: super::sql::Keyset = super::sql::Keyset {
+    table: "license_entries l",
+    key: "l.end_date",
+    id: "l.id",
+    descending: false,
+};
+
+const ENTRY_COLUMNS: &str = "l.id, r.name AS reseller_name, l.end_customer_id, e.name AS end_customer_name, \
+        l.order_reference, l.order_id, o.distributor_id AS order_distributor, l.sku, l.description, l.quantity, l.start_date, l.end_date";
+
+/// `FROM ... WHERE ...` of the entries in scope matching `filter` on `today`; `None` when a
+/// name part matches no name at all. Each filter that is set adds its own condition (one the
+/// database answers from an index where there is one); a name part is first looked up in the
+/// name index, and the entries are filtered by the ids found. With `columns`, the joins the
+/// page's columns need are made; a count makes only those its conditions need.
+async fn entries_where(
+    pool: &AnyPool,
+    scope: Scope,
+    filter: &EntryFilter,
+    today: NaiveDate,
+    columns: bool,
+) -> Result<Option<super::sql::Sql>, sqlx::Error> {
+    use super::names::{matching, Matches, Named};
+    use crate::domain::schedule::EntryStatus;
+    let part = |p: &str| (!p.trim().is_empty()).then(|| p.trim().to_string());
+    let customers = match part(&filter.customer) {
+        Some(p) => Some((matching(pool, Named::EndCustomers, &p).await?, p)),
+        None => None,
+    };
+    let resellers = match part(&filter.reseller) {
+        Some(p) => Some((matching(pool, Named::Organisations, &p).await?, p)),
+        None => None,
+    };
+    if [&customers, &resellers]
+        .iter()
+        .any(|m| matches!(m, Some((Matches::Ids(ids), _)) if ids.is_empty()))
+    {
+        return Ok(None);
+    }
+    let by_name = |m: &Option<(Matches, String)>| matches!(m, Some((Matches::Many, _)));
+    let mut from = String::from("FROM license_entries l");
+    if columns || by_name(&resellers) {
+        from.push_str(" JOIN organisations r ON r.id = l.reseller_id");
+    }
+    if columns || by_name(&customers) {
+        from.push_str(" JOIN end_customers e ON e.id = l.end_customer_id");
+    }
+    if columns {
+        from.push_str(" LEFT JOIN orders o ON o.id = l.order_id");
+    }
+    let mut sql = super::sql::Sql::scoped(
+        &format!("{from} WHERE {}", scope.resellers("l.reseller_id")),
+        scope,
+    );
+    if let Some(id) = filter.end_customer {
+        sql.push(" AND l.end_customer_id = ").int(id);
+    }
+    for (m, column, name) in [
+        (&customers, "l.end_customer_id", "e.name"),
+        (&resellers, "l.reseller_id", "r.name"),
+    ] {
+        match m {
+            Some((Matches::Ids(ids), _)) => {
+                sql.push(&format!(" AND {column} IN ")).ids(ids);
+            }
+            Some((Matches::Many, p)) => {
+                sql.push(&format!(" AND LOWER({name}) LIKE "))
+                    .text(super::names::like_pattern(p))
+                    .push(" ESCAPE '\\'");
+            }
+            None => {}
+        }
+    }
+    let horizon = today
+        .checked_add_days(chrono::Days::new(90))
+        .unwrap_or(today)
+        .to_string();
+    let today = today.to_string();
+    match filter.status {
+        None => {}
+        Some(EntryStatus::Upcoming) => {
+            sql.push(" AND l.start_date > ").text(today);
+        }
+        Some(EntryStatus::Expired) => {
+            sql.push(" AND l.end_date < ").text(today);
+        }
+        Some(EntryStatus::Expiring) => {
+            sql.push(" AND l.end_date >= ")
+                .text(today.clone())
+                .push(" AND l.end_date < ")
+                .text(horizon)
+                .push(" AND l.start_date <= ")
+                .text(today);
+        }
+        Some(EntryStatus::Active) => {
+            sql.push(" AND l.end_date >= ")
+                .text(horizon)
+                .push(" AND l.start_date <= ")
+                .text(today);
+        }
+    }
+    let family = filter.family.trim().to_uppercase();
+    if !family.is_empty() {
+        sql.push(" AND SUBSTR(l.sku, 1, 6) = ").text(family);
+    }
+    if let Some(d) = filter.ends_from {
+        sql.push(" AND l.end_date >= ").text(d.to_string());
+    }
+    if let Some(d) = filter.ends_to {
+        sql.push(" AND l.end_date <= ").text(d.to_string());
+    }
+    Ok(Some(sql))
+}
+
+/// The page at `cursor` of the entries in scope matching `filter` on `today`, by end date.
 pub async fn schedule(
     pool: &AnyPool,
     scope: Scope,
     filter: &EntryFilter,
     today: NaiveDate,
-    limit: i64,
-    offset: i64,
-) -> Result<Vec<Entry>, sqlx::Error> {
-    use crate::domain::schedule::EntryStatus;
-    let (kind, id) = scope.params();
-    let horizon = today
-        .checked_add_days(chrono::Days::new(90))
-        .unwrap_or(today);
-    let status = match filter.status {
-        None => "($4 = $4 AND $5 = $5)",
-        Some(EntryStatus::Upcoming) => "(l.start_date > $4 AND $5 = $5)",
-        Some(EntryStatus::Expired) => "(l.end_date < $4 AND $5 = $5)",
-        Some(EntryStatus::Expiring) => {
-            "(l.start_date <= $4 AND l.end_date >= $4 AND l.end_date < $5)"
+    cursor: Cursor,
+    per_page: usize,
+) -> Result<Window<Entry>, sqlx::Error> {
+    match entries_where(pool, scope, filter, today, true).await? {
+        Some(from) => {
+            ENTRY_ORDER
+                .window(
+                    pool,
+                    &format!("SELECT {ENTRY_COLUMNS}"),
+                    &from,
+                    cursor,
+                    per_page,
+                    entry,
+                    |e: &Entry| e.id.0,
+                )
+                .await
         }
-        Some(EntryStatus::Active) => "(l.start_date <= $4 AND l.end_date >= $5)",
-    };
-    let like = |text: &str| {
-        crate::domain::PageRequest {
-            q: Some(text.to_string()),
-            page: None,
-        }
-        .like_pattern()
-    };
-    sqlx::query(&format!(
-        "{ENTRY_SELECT} WHERE {ENTRY_SCOPE} AND ($3 = 0 OR l.end_customer_id = $3) AND {status} \
-           AND ($6 = '' OR SUBSTR(l.sku, 1, 6) = $6) AND ($7 = '' OR l.end_date >= $7) AND ($8 = '' OR l.end_date <= $8) \
-           AND ($9 = '%%%%' OR LOWER(e.name) LIKE $9 ESCAPE '\\') AND ($12 = '%%%%' OR LOWER(r.name) LIKE $12 ESCAPE '\\') \
-           AND ($13 = '' OR l.end_date > $13 OR (l.end_date = $13 AND l.id > $14)) \
-         ORDER BY l.end_date, l.id LIMIT $10 OFFSET $11"
-    ))
-    .bind(kind)
-    .bind(id)
-    .bind(filter.end_customer.unwrap_or(0))
-    .bind(today.to_string())
-    .bind(horizon.to_string())
-    .bind(filter.family.trim().to_uppercase())
-    .bind(filter.ends_from.map(|d| d.to_string()).unwrap_or_default())
-    .bind(filter.ends_to.map(|d| d.to_string()).unwrap_or_default())
-    .bind(like(&filter.customer))
-    .bind(limit)
-    .bind(offset)
-    .bind(like(&filter.reseller))
-    .bind(filter.after.map(|(d, _)| d.to_string()).unwrap_or_default())
-    .bind(filter.after.map_or(0, |(_, id)| id.0))
-    .fetch_all(pool)
-    .await?
-    .iter()
-    .map(entry)
-    .collect()
+        None => Ok(Window::forward(Vec::new(), per_page, false, |e: &Entry| {
+            e.id.0
+        })),
+    }
+}
+
+/// The id of the newest entry (0 without any): a count kept for a while is only used while
+/// this stays the same.
+pub async fn newest_entry(pool: &AnyPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM license_entries")
+        .fetch_one(pool)
+        .await
+}
+
+/// How many entries in scope match `filter` on `today` (up to "more than 10,000").
+pub async fn schedule_count(
+    pool: &AnyPool,
+    scope: Scope,
+    filter: &EntryFilter,
+    today: NaiveDate,
+) -> Result<Count, sqlx::Error> {
+    match entries_where(pool, scope, filter, today, false).await? {
+        Some(from) => from.count(pool).await,
+        None => Ok(Count::Exact(0)),
+    }
 }
 
 /// The license keys of these rows that were imported before.
@@ -511,7 +613,7 @@ pub async fn pending_changes(
     sqlx::query(&format!(
         "SELECT l.changes_entry_id, l.sku, o.reference FROM order_lines l JOIN orders o ON o.id = l.order_id \
          WHERE o.end_customer_id = $3 AND l.changes_entry_id IS NOT NULL AND {}",
-        Scope::resellers("o.reseller_id")
+        scope.resellers("o.reseller_id")
     ))
     .bind(kind)
     .bind(id)
@@ -812,7 +914,7 @@ pub async fn expiring_unrenewed(
          AND SUBSTR(l.sku, 11, 1) <> 'H' AND SUBSTR(l.sku, 10, 1) = 'S' \
          AND NOT EXISTS (SELECT 1 FROM order_lines r WHERE r.changes_entry_id = l.id AND SUBSTR(r.sku, 11, 1) = 'R') \
          ORDER BY l.end_customer_id, l.end_date, l.id LIMIT $6",
-        Scope::resellers("l.reseller_id")
+        scope.resellers("l.reseller_id")
     ))
     .bind(kind)
     .bind(id)
@@ -839,7 +941,7 @@ pub async fn renewable(
         "SELECT l.id, l.end_customer_id, l.sku, l.quantity, l.end_date, o.distributor_id FROM license_entries l \
          LEFT JOIN orders o ON o.id = l.order_id WHERE l.id IN ({}) AND {} ORDER BY l.end_date, l.id",
         super::placeholders(3, ids.len()),
-        Scope::resellers("l.reseller_id")
+        scope.resellers("l.reseller_id")
     );
     let mut query = sqlx::query(&sql).bind(kind).bind(id);
     for e in ids {

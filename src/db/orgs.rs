@@ -1,6 +1,7 @@
 //! Organisations and which distributors supply which reseller.
 
-use crate::domain::{OrgId, OrgKind, PageRequest, Paged, PartnerLevel, UserId};
+use crate::domain::paging::{Count, Cursor, Window};
+use crate::domain::{OrgId, OrgKind, PartnerLevel, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
 
@@ -69,38 +70,87 @@ pub async fn vendor(pool: &AnyPool) -> Result<Option<Org>, sqlx::Error> {
     row.as_ref().map(org_from_row).transpose()
 }
 
-/// Distributors and resellers (never the vendor), optionally of one kind, searched by name.
+/// The organisation list's order: by name (any case), then id.
+const ORG_ORDER: super::sql::Keyset = super::sql::Keyset {
+    table: "organisations o",
+    key: "LOWER(o.name)",
+    id: "o.id",
+    descending: false,
+};
+
+/// `FROM ... WHERE ...` of the distributors and resellers (never the vendor), optionally of
+/// one kind, whose name holds `part`; `None` when no name does.
+async fn orgs_where(
+    pool: &AnyPool,
+    kind: Option<OrgKind>,
+    part: &str,
+) -> Result<Option<super::sql::Sql>, sqlx::Error> {
+    use super::names::{matching, Matches, Named};
+    let mut sql = super::sql::Sql::default();
+    sql.push(
+        "FROM organisations o LEFT JOIN users c ON c.id = o.cam_user_id WHERE o.kind <> 'vendor'",
+    );
+    if let Some(kind) = kind {
+        sql.push(" AND o.kind = ").text(kind.as_str());
+    }
+    let part = part.trim();
+    if !part.is_empty() {
+        match matching(pool, Named::Organisations, part).await? {
+            Matches::Ids(ids) if ids.is_empty() => return Ok(None),
+            Matches::Ids(ids) => {
+                sql.push(" AND o.id IN ").ids(&ids);
+            }
+            Matches::Many => {
+                sql.push(" AND LOWER(o.name) LIKE ")
+                    .text(super::names::like_pattern(part))
+                    .push(" ESCAPE '\\'");
+            }
+        }
+    }
+    Ok(Some(sql))
+}
+
+/// The page at `cursor` of the distributors and resellers, optionally of one kind, whose name
+/// holds `part`, by name.
 pub async fn list(
     pool: &AnyPool,
     kind: Option<OrgKind>,
-    req: &PageRequest,
-) -> Result<Paged<Org>, sqlx::Error> {
-    let kind = kind.map(|k| k.as_str()).unwrap_or("");
-    let filter =
-        "o.kind <> 'vendor' AND ($1 = '' OR o.kind = $1) AND LOWER(o.name) LIKE $2 ESCAPE '\\'";
-    let total: i64 = sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM organisations o WHERE {filter}"
-    ))
-    .bind(kind)
-    .bind(req.like_pattern())
-    .fetch_one(pool)
-    .await?;
-    let page = Paged::<Org>::clamp_page(req.page(), total, crate::domain::paging::PER_PAGE);
-    let sql =
-        format!("{SELECT_ORG} WHERE {filter} ORDER BY LOWER(o.name), o.id LIMIT $3 OFFSET $4");
-    let rows = sqlx::query(&sql)
-        .bind(kind)
-        .bind(req.like_pattern())
-        .bind(crate::domain::paging::PER_PAGE)
-        .bind(Paged::<Org>::offset(page, crate::domain::paging::PER_PAGE))
-        .fetch_all(pool)
-        .await?;
-    Ok(Paged {
-        items: rows.iter().map(org_from_row).collect::<Result<_, _>>()?,
-        page,
-        total,
-        per_page: crate::domain::paging::PER_PAGE,
-    })
+    part: &str,
+    cursor: Cursor,
+) -> Result<Window<Org>, sqlx::Error> {
+    let per_page = crate::domain::paging::PER_PAGE as usize;
+    let Some(from) = orgs_where(pool, kind, part).await? else {
+        return Ok(Window::forward(Vec::new(), per_page, false, |o: &Org| {
+            o.id.0
+        }));
+    };
+    // The columns of SELECT_ORG (whose user count has a FROM of its own).
+    let columns = &SELECT_ORG[..SELECT_ORG
+        .rfind(" FROM organisations o")
+        .unwrap_or(SELECT_ORG.len())];
+    ORG_ORDER
+        .window(
+            pool,
+            columns,
+            &from,
+            cursor,
+            per_page,
+            org_from_row,
+            |o: &Org| o.id.0,
+        )
+        .await
+}
+
+/// How many distributors and resellers [`list`] pages through (up to "more than 10,000").
+pub async fn count(
+    pool: &AnyPool,
+    kind: Option<OrgKind>,
+    part: &str,
+) -> Result<Count, sqlx::Error> {
+    match orgs_where(pool, kind, part).await? {
+        Some(from) => from.count(pool).await,
+        None => Ok(Count::Exact(0)),
+    }
 }
 
 /// All distributors by name, for choosing a reseller's suppliers.

@@ -34,14 +34,7 @@ impl Cents {
     pub fn amount(self) -> String {
         let sign = if self.0 < 0 { "-" } else { "" };
         let abs = self.0.unsigned_abs();
-        let units = (abs / 100).to_string();
-        let mut grouped = String::new();
-        for (i, c) in units.chars().enumerate() {
-            if i > 0 && (units.len() - i).is_multiple_of(3) {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
+        let grouped = super::paging::thousands((abs / 100) as i64);
         format!("{sign}{grouped}.{:02}", abs % 100)
     }
 

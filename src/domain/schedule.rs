@@ -88,7 +88,7 @@ pub fn co_termed(
     ))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EntryStatus {
     Upcoming,
     Active,

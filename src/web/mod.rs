@@ -1,6 +1,7 @@
 //! HTTP: routes, extractors, rendering, sessions and the security middleware.
 
 pub mod assets;
+pub mod cache;
 pub mod chrome;
 pub mod client;
 pub mod csrf;
@@ -37,6 +38,9 @@ pub struct AppState {
     pub windows: maintenance::WindowCache,
     /// The catalogue browser's snapshot, re-read every two seconds.
     pub catalogue: handlers::catalogue::SnapshotCache,
+    /// The counts of long lists (up to "more than 10,000"), by list, scope, filter and day,
+    /// kept ten seconds at most and dropped after this process's own writes.
+    pub counts: cache::Ttl<String, crate::domain::paging::Count>,
     /// TRUSTED_PROXIES, parsed.
     pub trusted_proxies: client::TrustedProxies,
     /// How often refusals that look like probing are written to the audit log.

@@ -260,3 +260,43 @@ mod continues_tests {
         assert_eq!(continues(&renewal, &None, day("2026-06-01")), None);
     }
 }
+
+/// The links under a keyset-paged list: how many rows it holds, and first / previous / next /
+/// last page, each keeping the list's filters (`base` is the path with its query string).
+#[derive(Debug, Clone)]
+pub struct Pager {
+    pub count: String,
+    pub first: Option<String>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    pub last: Option<String>,
+}
+
+impl Pager {
+    /// `count` is the list's count in words ("3,214 entries"); `base` ends in `?` or in a
+    /// query string.
+    pub fn new<T>(base: &str, window: &crate::domain::paging::Window<T>, count: String) -> Pager {
+        use crate::domain::paging::Cursor;
+        let href = |c: Cursor| {
+            let q = c.query();
+            let sep = if base.ends_with('?') || q.is_empty() {
+                ""
+            } else {
+                "&"
+            };
+            format!("{base}{sep}{q}")
+        };
+        Pager {
+            count,
+            first: window.prev.map(|_| href(Cursor::First)),
+            prev: window.prev.map(href),
+            next: window.next.map(href),
+            last: window.next.map(|_| href(Cursor::Last)),
+        }
+    }
+}
+
+/// `text` as a query string value (`a b&c` as `a+b%26c`).
+pub fn query_value(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}

@@ -4,6 +4,7 @@
 use crate::domain::catalogue::BrowseRow;
 use crate::domain::paging::PER_PAGE;
 use crate::domain::{PageRequest, Paged};
+use crate::web::cache::Ttl;
 use crate::web::chrome::Chrome;
 use crate::web::extractors::{CurrentUser, Htmx};
 use crate::web::{render, AppError};
@@ -83,20 +84,13 @@ pub async fn browse(
 /// every two seconds per process and currency instead of on every request; this process's
 /// own catalogue changes drop it at once ([`SnapshotCache::forget`]), another process's show
 /// within seconds.
-#[derive(Default)]
-pub struct SnapshotCache(
-    std::sync::Mutex<
-        std::collections::HashMap<
-            String,
-            (
-                std::time::Instant,
-                std::sync::Arc<crate::domain::catalogue::Snapshot>,
-            ),
-        >,
-    >,
-);
+pub struct SnapshotCache(Ttl<String, std::sync::Arc<crate::domain::catalogue::Snapshot>>);
 
-const FRESH: std::time::Duration = std::time::Duration::from_secs(2);
+impl Default for SnapshotCache {
+    fn default() -> Self {
+        SnapshotCache(Ttl::new(std::time::Duration::from_secs(2)))
+    }
+}
 
 impl SnapshotCache {
     pub async fn snapshot(
@@ -104,28 +98,17 @@ impl SnapshotCache {
         db: &crate::db::Db,
         currency: &str,
     ) -> Result<std::sync::Arc<crate::domain::catalogue::Snapshot>, AppError> {
-        if let Ok(cache) = self.0.lock() {
-            if let Some((read, snapshot)) = cache.get(currency) {
-                if read.elapsed() < FRESH {
-                    return Ok(snapshot.clone());
-                }
-            }
-        }
-        let snapshot =
-            std::sync::Arc::new(crate::app::translator::snapshot_for(db, currency).await?);
-        if let Ok(mut cache) = self.0.lock() {
-            cache.insert(
-                currency.to_string(),
-                (std::time::Instant::now(), snapshot.clone()),
-            );
-        }
-        Ok(snapshot)
+        self.0
+            .get_or(currency.to_string(), async {
+                Ok::<_, AppError>(std::sync::Arc::new(
+                    crate::app::translator::snapshot_for(db, currency).await?,
+                ))
+            })
+            .await
     }
 
     /// Drops every cached snapshot (after this process changed the catalogue or a price).
     pub fn forget(&self) {
-        if let Ok(mut cache) = self.0.lock() {
-            cache.clear();
-        }
+        self.0.forget();
     }
 }

@@ -15,13 +15,21 @@ use crate::web::chrome::Chrome;
 use crate::web::csrf::CsrfForm;
 use crate::web::extractors::{CurrentUser, Htmx};
 use crate::web::forms::FieldErrors;
-use crate::web::handlers::deals::ListQuery;
 use crate::web::{render, AppError};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-const PER_PAGE: i64 = crate::domain::paging::PER_PAGE;
+const PER_PAGE: usize = crate::domain::paging::PER_PAGE as usize;
+
+/// `?status=...` and where the page starts.
+#[derive(Deserialize)]
+pub struct LeadListQuery {
+    pub status: Option<String>,
+    pub after: Option<String>,
+    pub before: Option<String>,
+    pub at: Option<String>,
+}
 
 fn assigns(user: &CurrentUser) -> bool {
     app::leads::assigns(&user.ctx)
@@ -54,8 +62,7 @@ pub struct ResultsFragment {
 
 pub struct Results {
     pub rows: Vec<Row>,
-    pub page: i64,
-    pub has_next: bool,
+    pub pager: crate::web::views::Pager,
     pub status: String,
     pub can_create: bool,
     pub assigns: bool,
@@ -65,7 +72,7 @@ pub struct Results {
 pub async fn list(
     user: CurrentUser,
     htmx: Htmx,
-    query: web::Query<ListQuery>,
+    query: web::Query<LeadListQuery>,
 ) -> Result<HttpResponse, AppError> {
     require_lead_reader(&user).await?;
     let filter = match query.status.as_deref() {
@@ -75,19 +82,34 @@ pub async fn list(
     };
     let today = user.state.clock.today();
     let rule = app::leads::inactivity(&user.ctx).await?;
-    let page = query.page.unwrap_or(1).clamp(1, 100_000);
-    let mut items = leads::list(
-        &user.state.db.pool,
-        user.scope(),
-        filter,
-        rule.cutoff(today),
-        PER_PAGE + 1,
-        (page - 1) * PER_PAGE,
-    )
-    .await?;
-    let has_next = items.len() as i64 > PER_PAGE;
-    items.truncate(PER_PAGE as usize);
-    let rows = items
+    let cursor = crate::domain::paging::Cursor::from_fields(
+        query.after.as_deref(),
+        query.before.as_deref(),
+        query.at.as_deref(),
+    );
+    let pool = &user.state.db.pool;
+    let cutoff = rule.cutoff(today);
+    let window = leads::list(pool, user.scope(), filter, cutoff, cursor, PER_PAGE).await?;
+    let count = user
+        .state
+        .counts
+        .get_or(
+            format!("leads {:?} {filter:?} {cutoff}", user.scope()),
+            leads::count(pool, user.scope(), filter, cutoff),
+        )
+        .await?;
+    let status = match filter {
+        leads::Filter::All => String::new(),
+        leads::Filter::Idle => "idle".into(),
+        leads::Filter::Status(s) => s.as_str().into(),
+    };
+    let pager = crate::web::views::Pager::new(
+        &format!("/leads?status={status}"),
+        &window,
+        count.label("lead", "leads"),
+    );
+    let rows = window
+        .items
         .into_iter()
         .map(|l| Row {
             standing: l.standing(today, rule),
@@ -95,14 +117,9 @@ pub async fn list(
         })
         .collect();
     let results = Results {
-        page,
-        has_next,
+        pager,
         rows,
-        status: match filter {
-            leads::Filter::All => String::new(),
-            leads::Filter::Idle => "idle".into(),
-            leads::Filter::Status(s) => s.as_str().into(),
-        },
+        status,
         can_create: user.org_kind == OrgKind::Reseller,
         assigns: assigns(&user),
         rule,

@@ -2,6 +2,7 @@
 //! this page's button); each line becomes an entry of the end customer's license schedule.
 
 use crate::db::orders::{self, Entry, Order, Scope};
+use crate::domain::paging::Cursor;
 use crate::domain::schedule::{status_on, EntryStatus, Period};
 use crate::domain::EntryId;
 use crate::web::chrome::Chrome;
@@ -143,8 +144,7 @@ pub struct LicensesPage {
     pub single: Option<(i64, String)>,
     pub query: LicenseQuery,
     pub query_string: String,
-    pub page: i64,
-    pub has_next: bool,
+    pub pager: crate::web::views::Pager,
     pub errors: crate::web::forms::FieldErrors,
     /// Distributors and the vendor see several resellers' schedules and filter by reseller.
     pub many_resellers: bool,
@@ -179,9 +179,16 @@ pub struct LicenseQuery {
     pub ends_from: Option<String>,
     #[serde(default)]
     pub ends_to: Option<String>,
+    /// Where the page starts (see [`crate::domain::paging::Cursor`]); links write these.
     #[serde(skip_serializing)]
     #[serde(default)]
-    pub page: Option<String>,
+    pub after: Option<String>,
+    #[serde(skip_serializing)]
+    #[serde(default)]
+    pub before: Option<String>,
+    #[serde(skip_serializing)]
+    #[serde(default)]
+    pub at: Option<String>,
     /// Entries to tick for "Ask for renewal pricing" (ids separated by commas), as a renewal
     /// reminder links them.
     #[serde(skip_serializing)]
@@ -189,7 +196,7 @@ pub struct LicenseQuery {
     pub renew: Option<String>,
 }
 
-const PER_PAGE: i64 = 50;
+const PER_PAGE: usize = 50;
 /// The most rows one CSV download holds; narrow the filter for more.
 const CSV_MAX: i64 = 200_000;
 
@@ -231,17 +238,16 @@ impl LicenseQuery {
             family: text(&self.family),
             ends_from: date("ends_from", &self.ends_from),
             ends_to: date("ends_to", &self.ends_to),
-            after: None,
         };
         (filter, errors)
     }
 
-    fn page(&self) -> i64 {
-        self.page
-            .as_deref()
-            .and_then(|p| p.parse::<i64>().ok())
-            .unwrap_or(1)
-            .clamp(1, 100_000)
+    fn cursor(&self) -> Cursor {
+        Cursor::from_fields(
+            self.after.as_deref(),
+            self.before.as_deref(),
+            self.at.as_deref(),
+        )
     }
 }
 
@@ -278,10 +284,11 @@ async fn customer_named(
         user.scope(),
         &only,
         user.ctx.today,
+        Cursor::First,
         1,
-        0,
     )
     .await?
+    .items
     .first()
     .map(|e| (id, e.end_customer_name.clone())))
 }
@@ -294,28 +301,34 @@ pub async fn licenses(
     let query = query.into_inner();
     let (filter, errors) = query.filter();
     let today = user.state.clock.today();
-    let page = query.page();
     let pool = &user.state.db.pool;
-    let mut entries = orders::schedule(
-        pool,
-        scope,
-        &filter,
-        today,
-        PER_PAGE + 1,
-        (page - 1) * PER_PAGE,
-    )
-    .await?;
-    let has_next = entries.len() as i64 > PER_PAGE;
-    entries.truncate(PER_PAGE as usize);
+    let window = orders::schedule(pool, scope, &filter, today, query.cursor(), PER_PAGE).await?;
+    let count = user
+        .state
+        .counts
+        .get_or(
+            format!(
+                "licenses {scope:?} {filter:?} {today} {}",
+                orders::newest_entry(pool).await?
+            ),
+            orders::schedule_count(pool, scope, &filter, today),
+        )
+        .await?;
     let single = match filter.end_customer {
-        Some(id) => customer_named(&user, id, entries.first()).await?,
+        Some(id) => customer_named(&user, id, window.items.first()).await?,
         None => None,
     };
     let families = crate::db::catalogue::families(pool).await?;
     let query_string = serde_html_form::to_string(&query).unwrap_or_default();
+    let pager = crate::web::views::Pager::new(
+        &format!("/licenses?{query_string}"),
+        &window,
+        count.label("entry", "entries"),
+    );
     let page = LicensesPage {
         chrome: Chrome::new(&user, "/licenses", "License schedules")?,
-        rows: entries
+        rows: window
+            .items
             .into_iter()
             .map(|e| {
                 let mut r = row(e, today);
@@ -327,8 +340,7 @@ pub async fn licenses(
         single,
         query,
         query_string,
-        page,
-        has_next,
+        pager,
         errors,
         many_resellers: user.org_kind != crate::domain::OrgKind::Reseller,
         can_renew: user.org_kind == crate::domain::OrgKind::Reseller,
@@ -395,6 +407,7 @@ pub async fn licenses_csv(
         filter,
         today,
         sent: 0,
+        cursor: Cursor::First,
         started: false,
         done: false,
     };
@@ -420,6 +433,8 @@ struct ScheduleDownload {
     filter: orders::EntryFilter,
     today: chrono::NaiveDate,
     sent: i64,
+    /// Where the next chunk starts: after the last entry sent.
+    cursor: Cursor,
     started: bool,
     done: bool,
 }
@@ -439,27 +454,29 @@ impl ScheduleDownload {
             }
         }
         let limit = CSV_CHUNK.min(CSV_MAX - self.sent);
-        let entries = match orders::schedule(
+        let window = match orders::schedule(
             &self.pool,
             self.scope,
             &self.filter,
             self.today,
-            limit,
-            0,
+            self.cursor,
+            limit as usize,
         )
         .await
         {
-            Ok(entries) => entries,
+            Ok(window) => window,
             Err(e) => {
                 tracing::error!(error = %e, "the schedule download stopped");
                 self.done = true;
                 return Some(Err(e.into()));
             }
         };
-        self.sent += entries.len() as i64;
-        self.done = (entries.len() as i64) < limit || self.sent >= CSV_MAX;
-        self.filter.after = entries.last().map(|e| (e.end, e.id));
-        for e in entries {
+        self.sent += window.items.len() as i64;
+        match window.next {
+            Some(next) if self.sent < CSV_MAX => self.cursor = next,
+            _ => self.done = true,
+        }
+        for e in window.items {
             let r = row(e, self.today);
             if let Err(e) = out.row(schedule_csv_cells(&r)) {
                 self.done = true;

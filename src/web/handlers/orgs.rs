@@ -19,7 +19,8 @@ pub struct OrgsPage {
     pub chrome: Chrome,
     pub q: String,
     pub kind: String,
-    pub list: Paged<orgs::Org>,
+    pub list: crate::domain::paging::Window<orgs::Org>,
+    pub pager: crate::web::views::Pager,
 }
 
 pub use crate::app::orgs::Options;
@@ -83,6 +84,13 @@ pub struct OrgForm {
 pub struct KindFilter {
     #[serde(default)]
     kind: Option<String>,
+    /// Where the page starts (see [`crate::domain::paging::Cursor`]).
+    #[serde(default)]
+    after: Option<String>,
+    #[serde(default)]
+    before: Option<String>,
+    #[serde(default)]
+    at: Option<String>,
 }
 
 async fn options(user: &CurrentUser) -> Result<Options, AppError> {
@@ -101,14 +109,37 @@ pub async fn list(
         .as_deref()
         .and_then(OrgKind::parse)
         .filter(|k| *k != OrgKind::Vendor);
-    let list = orgs::list(&user.state.db.pool, kind, &query).await?;
     let q = query.query().unwrap_or("").to_string();
+    let pool = &user.state.db.pool;
+    let cursor = crate::domain::paging::Cursor::from_fields(
+        filter.after.as_deref(),
+        filter.before.as_deref(),
+        filter.at.as_deref(),
+    );
+    let list = orgs::list(pool, kind, &q, cursor).await?;
+    let count = user
+        .state
+        .counts
+        .get_or(
+            format!("organisations {kind:?} {q}"),
+            orgs::count(pool, kind, &q),
+        )
+        .await?;
     let kind = kind.map(|k| k.as_str()).unwrap_or("").to_string();
+    let pager = crate::web::views::Pager::new(
+        &format!(
+            "/admin/organisations?q={}&kind={kind}",
+            crate::web::views::query_value(&q)
+        ),
+        &list,
+        count.label("organisation", "organisations"),
+    );
     let page = OrgsPage {
         chrome: Chrome::new(&user, "/admin/organisations", "Organisations")?,
         q,
         kind,
         list,
+        pager,
     };
     render::page_or_fragment(&htmx, &page, |p| p.as_results())
 }

@@ -1,0 +1,339 @@
+//! Statements built piece by piece, for lists whose filters come and go: a filter that is
+//! not set is left out of the SQL instead of written as `($n = '' OR column = $n)`, which no
+//! database can answer from an index. Parameters are numbered `$1`, `$2`, ... on both
+//! databases (sqlx's own `QueryBuilder` writes `?` for the `Any` driver, which PostgreSQL
+//! refuses).
+//!
+//! Keyset paging lives here too: a page starts after (or before) the sort key of a row, so
+//! the thousandth page costs what the first does.
+
+use super::Scope;
+use crate::domain::paging::{Count, Cursor, Window, COUNT_LIMIT};
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::{Any, AnyPool};
+
+#[derive(Debug, Clone)]
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// SQL text and the values of its numbered parameters.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Sql {
+    text: String,
+    args: Vec<Arg>,
+}
+
+impl Sql {
+    #[cfg(test)]
+    pub fn new(text: &str) -> Sql {
+        Sql {
+            text: text.to_string(),
+            args: Vec::new(),
+        }
+    }
+
+    /// A statement whose text (so far) holds `scope`'s condition with `$1` and `$2`.
+    pub fn scoped(text: &str, scope: Scope) -> Sql {
+        let (kind, id) = scope.params();
+        Sql {
+            text: text.to_string(),
+            args: vec![Arg::Text(kind.to_string()), Arg::Int(id)],
+        }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Sql {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `value`.
+    pub fn text(&mut self, value: impl Into<String>) -> &mut Sql {
+        self.args.push(Arg::Text(value.into()));
+        self.placeholder()
+    }
+
+    /// Appends a placeholder for `value`.
+    pub fn int(&mut self, value: i64) -> &mut Sql {
+        self.args.push(Arg::Int(value));
+        self.placeholder()
+    }
+
+    /// Appends `(a, b, c)` with the ids written out: they are integers, and a list of a
+    /// thousand placeholders would be slower to prepare than the query is to run. An empty
+    /// list is `(NULL)`, which matches nothing.
+    pub fn ids(&mut self, ids: &[i64]) -> &mut Sql {
+        if ids.is_empty() {
+            return self.push("(NULL)");
+        }
+        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+        self.push("(").push(&list.join(", ")).push(")")
+    }
+
+    fn placeholder(&mut self) -> &mut Sql {
+        let n = self.args.len();
+        self.text.push_str(&format!("${n}"));
+        self
+    }
+
+    pub fn query(&self) -> sqlx::query::Query<'_, Any, AnyArguments<'_>> {
+        let mut q = sqlx::query(&self.text);
+        for a in &self.args {
+            q = match a {
+                Arg::Text(t) => q.bind(t.as_str()),
+                Arg::Int(i) => q.bind(*i),
+            };
+        }
+        q
+    }
+
+    /// This statement after `head`: `FROM ... WHERE ...` becomes a SELECT.
+    fn after(&self, head: &str) -> Sql {
+        Sql {
+            text: format!("{head} {}", self.text),
+            args: self.args.clone(),
+        }
+    }
+
+    /// How many rows `FROM ... WHERE ...` (this statement) holds, counted up to
+    /// [`COUNT_LIMIT`]: counting stops there, so the count costs at most that many rows.
+    pub async fn count(&self, pool: &AnyPool) -> Result<Count, sqlx::Error> {
+        let mut counting = self.after("SELECT COUNT(*) FROM (SELECT 1 AS one");
+        counting.push(&format!(" LIMIT {}) counted", COUNT_LIMIT + 1));
+        let n: i64 = sqlx::query_scalar_with(&counting.text, counting.arguments())
+            .fetch_one(pool)
+            .await?;
+        Ok(Count::of(n))
+    }
+
+    fn arguments(&self) -> AnyArguments<'_> {
+        use sqlx::Arguments;
+        let mut args = AnyArguments::default();
+        for a in &self.args {
+            // Adding a text or an integer cannot fail.
+            let _ = match a {
+                Arg::Text(t) => args.add(t.as_str()),
+                Arg::Int(i) => args.add(*i),
+            };
+        }
+        args
+    }
+}
+
+/// The order of a keyset-paged list: by `key` (a text column or expression: dates are ISO
+/// text) and then by `id`, both ascending or both descending.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Keyset {
+    /// The table (with its alias) that `key` and `id` are read from.
+    pub table: &'static str,
+    pub key: &'static str,
+    pub id: &'static str,
+    pub descending: bool,
+}
+
+impl Keyset {
+    /// The sort key of row `id`; `None` when there is no such row (a page link to a row that
+    /// is gone shows the first page).
+    async fn key_of(&self, pool: &AnyPool, id: i64) -> Result<Option<String>, sqlx::Error> {
+        sqlx::query_scalar(&format!(
+            "SELECT {} FROM {} WHERE {} = $1",
+            self.key, self.table, self.id
+        ))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+    }
+
+    /// ` AND (rows past (key, id))` in the list's order (`forward`) or against it. Written as
+    /// `key >= k AND (key > k OR id > i)` rather than `key > k OR (key = k AND id > i)`: with
+    /// bound values SQLite reads the first as a range of the index and the second as a scan.
+    fn push_past(&self, sql: &mut Sql, key: &str, id: i64, forward: bool) {
+        let op = if forward != self.descending { ">" } else { "<" };
+        sql.push(&format!(" AND {} {op}= ", self.key))
+            .text(key)
+            .push(&format!(" AND ({} {op} ", self.key))
+            .text(key)
+            .push(&format!(" OR {} {op} ", self.id))
+            .int(id)
+            .push(")");
+    }
+
+    fn push_order(&self, sql: &mut Sql, forward: bool, limit: usize) {
+        let dir = if forward != self.descending {
+            "ASC"
+        } else {
+            "DESC"
+        };
+        sql.push(&format!(
+            " ORDER BY {} {dir}, {} {dir} LIMIT {limit}",
+            self.key, self.id
+        ));
+    }
+
+    /// The page at `cursor` of `select` (the columns) from `from` (`FROM ... WHERE ...`),
+    /// `per_page` rows, each read by `row`; `id` names a row for the links.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn window<T>(
+        &self,
+        pool: &AnyPool,
+        select: &str,
+        from: &Sql,
+        cursor: Cursor,
+        per_page: usize,
+        row: impl Fn(&AnyRow) -> Result<T, sqlx::Error>,
+        id: impl Fn(&T) -> i64,
+    ) -> Result<Window<T>, sqlx::Error> {
+        let branches = Branches {
+            select,
+            froms: std::slice::from_ref(from),
+            row: &row,
+            sort_key: &|_: &T| (String::new(), 0),
+        };
+        self.window_of(pool, &branches, cursor, per_page, id).await
+    }
+
+    /// The page at `cursor` of rows that several statements select, each in this order
+    /// (`branches`, merged by each row's `(key, id)`): a filter that is an OR of conditions
+    /// each answered from an index in order reads a page of each instead of sorting them all.
+    pub async fn window_of<T>(
+        &self,
+        pool: &AnyPool,
+        branches: &Branches<'_, T>,
+        cursor: Cursor,
+        per_page: usize,
+        id: impl Fn(&T) -> i64,
+    ) -> Result<Window<T>, sqlx::Error> {
+        let key = match cursor {
+            Cursor::After(at) | Cursor::Before(at) => self.key_of(pool, at).await?,
+            _ => None,
+        };
+        let limit = per_page + 1;
+        match (cursor, key) {
+            (Cursor::After(at), Some(key)) => {
+                let rows = self
+                    .fetch(pool, branches, Some((&key, at)), true, limit)
+                    .await?;
+                Ok(Window::forward(rows, per_page, true, id))
+            }
+            (Cursor::Before(at), Some(key)) => {
+                let rows = self
+                    .fetch(pool, branches, Some((&key, at)), false, limit)
+                    .await?;
+                if rows.len() > per_page {
+                    return Ok(Window::backward(rows, per_page, true, id));
+                }
+                // Fewer than a page before it: that is the first page, shown whole.
+                let rows = self.fetch(pool, branches, None, true, limit).await?;
+                Ok(Window::forward(rows, per_page, false, id))
+            }
+            (Cursor::Last, _) => {
+                let rows = self.fetch(pool, branches, None, false, limit).await?;
+                Ok(Window::backward(rows, per_page, false, id))
+            }
+            _ => {
+                let rows = self.fetch(pool, branches, None, true, limit).await?;
+                Ok(Window::forward(rows, per_page, false, id))
+            }
+        }
+    }
+
+    /// Up to `limit` rows past `past` (or from the start), in the list's order (`forward`) or
+    /// against it, from every branch, merged.
+    async fn fetch<T>(
+        &self,
+        pool: &AnyPool,
+        branches: &Branches<'_, T>,
+        past: Option<(&str, i64)>,
+        forward: bool,
+        limit: usize,
+    ) -> Result<Vec<T>, sqlx::Error> {
+        let mut rows = Vec::new();
+        for from in branches.froms {
+            let mut sql = from.after(branches.select);
+            if let Some((key, at)) = past {
+                self.push_past(&mut sql, key, at, forward);
+            }
+            self.push_order(&mut sql, forward, limit);
+            for r in sql.query().fetch_all(pool).await? {
+                rows.push((branches.row)(&r)?);
+            }
+        }
+        if branches.froms.len() > 1 {
+            let ascending = forward != self.descending;
+            rows.sort_by(|a, b| {
+                let order = (branches.sort_key)(a).cmp(&(branches.sort_key)(b));
+                if ascending {
+                    order
+                } else {
+                    order.reverse()
+                }
+            });
+            rows.truncate(limit);
+        }
+        Ok(rows)
+    }
+}
+
+/// The statements a keyset page reads from and how it reads a row: the columns, the
+/// `FROM ... WHERE ...` of each branch, the row reader, and each row's `(key, id)` in the
+/// keyset's terms (the key as the database compares it).
+pub(crate) struct Branches<'a, T> {
+    pub select: &'a str,
+    pub froms: &'a [Sql],
+    pub row: &'a dyn Fn(&AnyRow) -> Result<T, sqlx::Error>,
+    pub sort_key: &'a dyn Fn(&T) -> (String, i64),
+}
+
+/// Which backend a pool talks to, for the few statements that differ (name search).
+pub(crate) fn backend(pool: &AnyPool) -> super::Backend {
+    if pool
+        .connect_options()
+        .database_url
+        .scheme()
+        .starts_with("sqlite")
+    {
+        super::Backend::Sqlite
+    } else {
+        super::Backend::Postgres
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_after_the_scope() {
+        let mut sql = Sql::scoped("SELECT 1 FROM t WHERE ($1 = 'all' AND $2 = $2)", Scope::All);
+        sql.push(" AND a = ").text("x").push(" AND b = ").int(3);
+        sql.push(" AND c IN ").ids(&[1, 2]);
+        sql.push(" AND d IN ").ids(&[]);
+        assert_eq!(
+            sql.text,
+            "SELECT 1 FROM t WHERE ($1 = 'all' AND $2 = $2) AND a = $3 AND b = $4 AND c IN (1, 2) AND d IN (NULL)"
+        );
+        assert_eq!(sql.args.len(), 4);
+    }
+
+    #[test]
+    fn keyset_conditions_follow_the_order() {
+        let k = Keyset {
+            table: "t",
+            key: "t.d",
+            id: "t.id",
+            descending: true,
+        };
+        let mut sql = Sql::new("SELECT 1 FROM t WHERE 1 = 1");
+        k.push_past(&mut sql, "2026-01-01", 5, true);
+        k.push_order(&mut sql, true, 51);
+        assert_eq!(
+            sql.text,
+            "SELECT 1 FROM t WHERE 1 = 1 AND t.d <= $1 AND (t.d < $2 OR t.id < $3) ORDER BY t.d DESC, t.id DESC LIMIT 51"
+        );
+        let mut back = Sql::new("");
+        k.push_past(&mut back, "2026-01-01", 5, false);
+        k.push_order(&mut back, false, 51);
+        assert!(back.text.contains("t.d >= $1") && back.text.ends_with("t.id ASC LIMIT 51"));
+    }
+}

@@ -1,0 +1,379 @@
+//! Long lists page by keyset (first / previous / next / last, whatever the depth) and count
+//! up to "more than 10,000"; name filters find names through the name index, whatever is
+//! typed, and never outside the caller's scope.
+
+use crate::helpers::{spawn_app, TestApp, TestClient, Who};
+
+/// `count` entries for an end customer of Acme named `customer` (created when missing), with
+/// order references `{prefix}-00001`... and end dates spread over three days (ties broken by
+/// id), written in one statement.
+async fn entries(app: &TestApp, customer: &str, prefix: &str, count: i64) -> i64 {
+    let acme = app.id_of_org("Acme Secure IT").await;
+    sqlx::query(
+        "INSERT INTO end_customers (reseller_id, name, contact_name, contact_email, created_at) \
+         SELECT $1, $2, 'Pat', 'pat@example.com', 0 WHERE NOT EXISTS \
+         (SELECT 1 FROM end_customers WHERE reseller_id = $1 AND name = $2)",
+    )
+    .bind(acme)
+    .bind(customer)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let id: i64 = sqlx::query_scalar("SELECT id FROM end_customers WHERE name = $1")
+        .bind(customer)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $3) \
+         INSERT INTO license_entries (reseller_id, end_customer_id, order_id, order_reference, sku, description, \
+         quantity, start_date, end_date, created_at) \
+         SELECT $1, $2, NULL, $4 || '-' || SUBSTR(CAST(100000 + i AS TEXT), 2), 'EPIXADB10SN12T', 'Intercept X', 1, '2026-02-01', \
+         CASE WHEN i % 3 = 0 THEN '2027-01-31' WHEN i % 3 = 1 THEN '2027-02-28' ELSE '2027-03-31' END, 0 FROM n",
+    )
+    .bind(acme)
+    .bind(id)
+    .bind(count)
+    .bind(prefix)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    id
+}
+
+/// The order references `{prefix}-NNNNN` on a page, in page order.
+fn references(html: &str, prefix: &str) -> Vec<String> {
+    let marker = format!("{prefix}-");
+    html.match_indices(&marker)
+        .map(|(i, _)| html[i..i + marker.len() + 5].to_string())
+        .collect()
+}
+
+/// The address of the pager link named `name` ("Next page", ...), if the page has one.
+fn link(html: &str, name: &str) -> Option<String> {
+    let end = html.find(&format!(">{name}</a>"))?;
+    let start = html[..end].rfind("href=\"")? + "href=\"".len();
+    let href = &html[start..start + html[start..].find('"')?];
+    Some(href.replace("&amp;", "&").replace("&#38;", "&"))
+}
+
+/// Every page from `first`, following "Next page": the pages' HTML.
+async fn walk(client: &TestClient, first: &str) -> Vec<String> {
+    let mut pages = vec![client.text(first).await];
+    while let Some(next) = link(pages.last().unwrap(), "Next page") {
+        assert!(pages.len() < 100, "the pages end: {next}");
+        pages.push(client.text(&next).await);
+    }
+    pages
+}
+
+#[tokio::test]
+async fn the_schedule_pages_forward_and_back_and_jumps_to_either_end() {
+    let app = spawn_app().await;
+    entries(&app, "Pagewell Ltd", "PW", 130).await;
+    let lee = app.login_as(Who::ResellerUser).await;
+    let filter = "/licenses?customer=Pagewell";
+    let pages = walk(&lee, filter).await;
+    let per_page: Vec<Vec<String>> = pages.iter().map(|p| references(p, "PW")).collect();
+    assert_eq!(
+        per_page.iter().map(Vec::len).collect::<Vec<_>>(),
+        vec![50, 50, 30],
+        "three pages of 50, 50 and 30"
+    );
+    let in_order: Vec<String> = per_page.concat();
+    let mut all = in_order.clone();
+    assert!(pages[0].contains("130 entries"), "the count is shown");
+    assert!(link(&pages[0], "Previous page").is_none() && link(&pages[0], "First page").is_none());
+    assert!(link(&pages[2], "Next page").is_none() && link(&pages[2], "Last page").is_none());
+    // In end-date order, ties by id: the first page holds the 43 entries ending 2027-01-31
+    // (every third) and then the first of 2027-02-28.
+    assert!(pages[0].find("2027-01-31") < pages[0].find("2027-02-28"));
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 130, "every entry once, none left out");
+
+    // "Last page" holds the last 50 entries; "Previous page" from there the 50 before them.
+    let last = lee
+        .text(&link(&pages[0], "Last page").expect("a last-page link"))
+        .await;
+    assert_eq!(references(&last, "PW"), in_order[80..]);
+    assert!(link(&last, "Next page").is_none());
+    let back = lee
+        .text(&link(&last, "Previous page").expect("a previous-page link"))
+        .await;
+    assert_eq!(references(&back, "PW"), in_order[30..80]);
+    let first = lee
+        .text(&link(&back, "First page").expect("a first-page link"))
+        .await;
+    assert_eq!(references(&first, "PW"), per_page[0]);
+    // A previous page with fewer than 50 entries before it is the first page, shown whole.
+    let second_row_of_first = per_page[0][1].clone();
+    let id: i64 = sqlx::query_scalar("SELECT id FROM license_entries WHERE order_reference = $1")
+        .bind(&second_row_of_first)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let near_start = lee.text(&format!("{filter}&before={id}")).await;
+    assert_eq!(references(&near_start, "PW"), per_page[0]);
+    // Links keep the filters.
+    assert!(link(&pages[0], "Next page")
+        .unwrap()
+        .contains("customer=Pagewell"));
+}
+
+#[tokio::test]
+async fn page_links_that_were_typed_or_went_stale_show_the_first_page() {
+    let app = spawn_app().await;
+    entries(&app, "Pagewell Ltd", "PW", 60).await;
+    let lee = app.login_as(Who::ResellerUser).await;
+    let first = references(&lee.text("/licenses?customer=pagewell").await, "PW");
+    for hostile in [
+        "after=abc",
+        "after=-5",
+        "after=0",
+        "before=99999999999",
+        "after=99999999999999999999999",
+        "at=%3Cscript%3E",
+        "page=1000",
+    ] {
+        let r = lee
+            .get(&format!("/licenses?customer=pagewell&{hostile}"))
+            .await;
+        assert_eq!(r.status(), 200, "{hostile}");
+        assert_eq!(
+            references(&r.text().await.unwrap(), "PW"),
+            first,
+            "{hostile} shows the first page"
+        );
+    }
+    // Another reseller's entry as the cursor reveals nothing of it: the page is this
+    // reseller's own entries after that point.
+    let alex = app.login_as(Who::OtherResellerAdmin).await;
+    let theirs: i64 = app
+        .scalar("SELECT MIN(id) FROM license_entries WHERE order_reference LIKE 'PW-%'")
+        .await;
+    let page = alex
+        .text(&format!("/licenses?after={theirs}&customer=pagewell"))
+        .await;
+    assert!(references(&page, "PW").is_empty());
+}
+
+#[tokio::test]
+async fn counts_stop_at_ten_thousand() {
+    let app = spawn_app().await;
+    entries(&app, "Countless Corp", "CC", 10_050).await;
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    let page = vendor.text("/licenses?customer=countless").await;
+    assert!(page.contains("more than 10,000 entries"), "the count stops");
+    let exact = vendor
+        .text("/licenses?customer=countless&ends_to=2027-01-31")
+        .await;
+    assert!(
+        exact.contains("3,350 entries"),
+        "an exact count below the limit"
+    );
+    let last = vendor
+        .text(&link(&page, "Last page").expect("a last-page link"))
+        .await;
+    assert!(
+        last.contains("CC-10050") || last.contains("CC-10049"),
+        "the last page holds the latest entries"
+    );
+}
+
+#[tokio::test]
+async fn name_filters_find_any_part_of_a_name_in_any_case_and_survive_any_input() {
+    let app = spawn_app().await;
+    entries(&app, "Müller Präzisionstechnik GmbH", "MU", 2).await;
+    entries(&app, "Łódź Logistyka", "LO", 1).await;
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    for (part, prefix) in [
+        ("Präzision", "MU"),
+        ("müller", "MU"),
+        ("Technik gmbh", "MU"),
+        ("üL", "MU"),
+        ("Łódź", "LO"),
+        ("gistyk", "LO"),
+    ] {
+        let page = vendor
+            .text(&format!("/licenses?customer={}", urlencode(part)))
+            .await;
+        assert!(
+            !references(&page, prefix).is_empty(),
+            "{part} finds {prefix}"
+        );
+    }
+    let upper = vendor
+        .text(&format!("/licenses?customer={}", urlencode("PRÄZISION")))
+        .await;
+    assert_eq!(references(&upper, "MU").len(), 2, "any case");
+    assert!(
+        references(&upper, "LO").is_empty(),
+        "only the names that hold the part"
+    );
+    // What full-text search or LIKE would read as syntax is just text here.
+    for hostile in [
+        "\" OR *",
+        "\"\"",
+        "NEAR(a b)",
+        "%",
+        "_",
+        "\\",
+        "a\"b",
+        "'; DROP TABLE end_customers; --",
+        "\u{202e}Harbour",
+        "🦀🦀🦀",
+        "x",
+        "ab",
+    ] {
+        let r = vendor
+            .get(&format!("/licenses?customer={}", urlencode(hostile)))
+            .await;
+        assert_eq!(r.status(), 200, "{hostile:?}");
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("No license schedule entries match these filters."),
+            "{hostile:?} matches nothing"
+        );
+    }
+    // The reseller name filter of a distributor stays within the resellers it supplies.
+    let northwind = app.login_as(Who::DistributorAdmin).await;
+    let acme = northwind.text("/licenses?reseller=acme").await;
+    assert!(!references(&acme, "MU").is_empty());
+    let southbridge = app.login_as(Who::SouthbridgeAdmin).await;
+    let none = southbridge.text("/licenses?reseller=acme").await;
+    assert!(
+        references(&none, "MU").is_empty(),
+        "Southbridge does not supply Acme"
+    );
+}
+
+#[tokio::test]
+async fn a_part_that_matches_a_thousand_names_still_lists_only_the_callers_entries() {
+    let app = spawn_app().await;
+    let acme = app.id_of_org("Acme Secure IT").await;
+    let bluepeak = app.id_of_org("Bluepeak Managed Services").await;
+    // 1,100 end customers named "Zephyr Client N": more than the name index hands over by id.
+    for (reseller, from) in [(acme, 1), (bluepeak, 1001)] {
+        let to = if reseller == acme { 1000 } else { 1100 };
+        sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT $2 UNION ALL SELECT i + 1 FROM n WHERE i < $3) \
+             INSERT INTO end_customers (reseller_id, name, contact_name, contact_email, created_at) \
+             SELECT $1, 'Zephyr Client ' || CAST(i AS TEXT), 'Pat', 'pat@example.com', 0 FROM n",
+        )
+        .bind(reseller)
+        .bind(from)
+        .bind(to)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO license_entries (reseller_id, end_customer_id, order_id, order_reference, sku, description, \
+             quantity, start_date, end_date, created_at) \
+             SELECT reseller_id, id, NULL, 'ZC-' || SUBSTR(CAST(100000 + id AS TEXT), 2), 'EPIXADB10SN12T', 'Intercept X', 1, \
+             '2026-02-01', '2027-02-28', 0 FROM end_customers WHERE name LIKE 'Zephyr Client %' AND reseller_id = $1",
+        )
+        .bind(reseller)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    }
+    let lee = app.login_as(Who::ResellerUser).await;
+    let page = lee.text("/licenses?customer=zephyr+client").await;
+    assert!(page.contains("1,000 entries"), "Acme's own thousand");
+    let ours: Vec<String> = walk(&lee, "/licenses?customer=zephyr+client")
+        .await
+        .iter()
+        .flat_map(|p| references(p, "ZC"))
+        .collect();
+    assert_eq!(ours.len(), 1000);
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    assert!(vendor
+        .text("/licenses?customer=zephyr")
+        .await
+        .contains("1,100 entries"));
+    // Bluepeak's admin sees Bluepeak's hundred, none of Acme's thousand.
+    let alex = app.login_as(Who::OtherResellerAdmin).await;
+    let theirs = alex.text("/licenses?customer=zephyr").await;
+    assert!(theirs.contains("100 entries"));
+    assert!(references(&theirs, "ZC").iter().all(|r| !ours.contains(r)));
+    // Fewer matches than the limit: filtered by the ids found.
+    assert!(vendor
+        .text("/licenses?customer=zephyr+client+1050")
+        .await
+        .contains("1 entry"));
+}
+
+#[tokio::test]
+async fn leads_page_by_keyset_with_their_count() {
+    let app = spawn_app().await;
+    let acme = app.id_of_org("Acme Secure IT").await;
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 120) \
+         INSERT INTO leads (reseller_id, company, contact_name, contact_email, source, status, created_at, last_activity_on) \
+         SELECT $1, 'Prospect-' || SUBSTR(CAST(100000 + i AS TEXT), 2), 'Pat', 'pat@example.com', 'partner', 'won', 0, \
+         CASE WHEN i % 2 = 0 THEN '2026-02-20' ELSE '2026-02-21' END FROM n",
+    )
+    .bind(acme)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let pages = walk(&dana, "/leads?status=won").await;
+    let won = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM leads WHERE reseller_id = {acme} AND status = 'won'"
+        ))
+        .await;
+    assert!(won >= 120);
+    let counted = format!("{won} leads");
+    assert!(pages[0].contains(&counted), "{counted}");
+    let in_order: Vec<String> = pages
+        .iter()
+        .flat_map(|p| references(p, "Prospect"))
+        .collect();
+    let mut all = in_order.clone();
+    assert_eq!(pages.len() as i64, (won + 49) / 50);
+    let activity: Vec<&str> = pages
+        .iter()
+        .flat_map(|p| p.match_indices("2026-02-2").map(|(i, _)| &p[i..i + 10]))
+        .collect();
+    assert!(activity.contains(&"2026-02-20") && activity.contains(&"2026-02-21"));
+    assert!(
+        activity.windows(2).all(|w| w[0] >= w[1]),
+        "most recently active first"
+    );
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 120, "every lead once");
+    assert_eq!(
+        pages
+            .iter()
+            .map(|p| p.matches("<tr>").count() - 1)
+            .sum::<usize>() as i64,
+        won,
+        "every won lead of Acme, each once"
+    );
+    let last = dana
+        .text(&link(&pages[0], "Last page").expect("a last-page link"))
+        .await;
+    assert_eq!(last.matches("<tr>").count() - 1, 50, "a whole page");
+    assert!(
+        in_order.ends_with(&references(&last, "Prospect")),
+        "the last 50"
+    );
+    // The htmx fragment carries the same pager.
+    let fragment = dana
+        .get_htmx("/leads?status=won")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(fragment.contains(&counted) && fragment.contains("Next page"));
+    let alex = app.login_as(Who::OtherResellerAdmin).await;
+    assert!(references(&alex.text("/leads?status=won").await, "Prospect").is_empty());
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
