@@ -135,7 +135,7 @@ impl From<sqlx::Error> for CliError {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    crate::telemetry::init();
+    let _log = crate::telemetry::init();
     crate::install_crypto_provider();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

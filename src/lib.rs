@@ -4,6 +4,7 @@
 //! the tests and benchmarks drive the same code as the binary.
 
 pub mod app;
+pub mod cache;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -30,11 +30,26 @@ pub struct Application {
 pub struct PortalSpan;
 
 impl RootSpanBuilder for PortalSpan {
+    /// A short span: the log line of a request is written for every request, so it says
+    /// what an operator needs (method, route pattern, status, user, organisation, request id,
+    /// time) and no more; the query string, which may hold names typed into filters, is left
+    /// out.
     fn on_request_start(request: &ServiceRequest) -> Span {
-        tracing_actix_web::root_span!(
-            request,
+        use actix_web::HttpMessage;
+        let request_id = request
+            .extensions()
+            .get::<tracing_actix_web::RequestId>()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let route = request.match_pattern();
+        tracing::info_span!(
+            "request",
+            method = %request.method(),
+            route = route.as_deref().unwrap_or("(none)"),
+            status = tracing::field::Empty,
             user_id = tracing::field::Empty,
-            org_id = tracing::field::Empty
+            org_id = tracing::field::Empty,
+            request_id = %request_id,
         )
     }
 
@@ -48,13 +63,7 @@ impl RootSpanBuilder for PortalSpan {
             Ok(response) => response.response().status(),
             Err(error) => error.as_response_error().status_code(),
         };
-        span.record("http.status_code", status.as_u16());
-        let otel = if status.is_server_error() {
-            "ERROR"
-        } else {
-            "OK"
-        };
-        span.record("otel.status_code", otel);
+        span.record("status", status.as_u16());
     }
 }
 
@@ -89,7 +98,7 @@ impl Application {
             login_limiter: Default::default(),
             windows: Default::default(),
             catalogue: Default::default(),
-            counts: crate::web::cache::Ttl::new(std::time::Duration::from_secs(10)),
+            counts: crate::cache::Ttl::new(std::time::Duration::from_secs(10)),
             trusted_proxies,
             probe_limiter: crate::web::probes::limiter(),
             mailer,

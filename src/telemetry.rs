@@ -6,7 +6,13 @@ use std::io::IsTerminal;
 use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::EnvFilter;
 
-pub fn init() {
+/// Sets up logging; the returned guard flushes the lines still queued when it is dropped, so
+/// the caller holds it until the process ends. Lines are written by a background thread
+/// (`tracing_appender::non_blocking`): a request only queues its line. Should the queue ever
+/// be full, lines are dropped rather than slowing requests (and the count of lost lines is
+/// reported by the writer).
+pub fn init() -> tracing_appender::non_blocking::WorkerGuard {
+    let (writer, guard) = tracing_appender::non_blocking(std::io::stderr());
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,actix_server=warn"));
     let json = std::env::var("LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
@@ -16,7 +22,7 @@ pub fn init() {
         // One line per request when its span closes: request id, route, status, user,
         // organisation and the time it took.
         .with_span_events(FmtSpan::CLOSE)
-        .with_writer(std::io::stderr);
+        .with_writer(writer);
     let _ = if json {
         builder
             .json()
@@ -29,4 +35,5 @@ pub fn init() {
             .with_ansi(std::io::stderr().is_terminal())
             .try_init()
     };
+    guard
 }

@@ -325,13 +325,6 @@ pub async fn update_item(
     Ok(done.rows_affected() == 1)
 }
 
-/// The product families: (code, name), by code (one small query, for filters).
-pub async fn families(pool: &AnyPool) -> Result<Vec<(String, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT code, name FROM product_families ORDER BY code")
-        .fetch_all(pool)
-        .await
-}
-
 /// Whether there is a price book in this currency.
 pub async fn has_price_book(pool: &AnyPool, currency: &str) -> Result<bool, sqlx::Error> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM price_books WHERE currency = $1")

@@ -2,7 +2,7 @@
 
 use super::Scope;
 use chrono::NaiveDate;
-use sqlx::AnyPool;
+use sqlx::{AnyPool, Row};
 
 /// One count query with the scope bound as `$1`/`$2` and up to two dates as `$3`/`$4`.
 async fn count(
@@ -105,21 +105,27 @@ pub async fn leads_last_active(
     from: Option<NaiveDate>,
     until: NaiveDate,
 ) -> Result<i64, sqlx::Error> {
-    let (kind, id) = scope.params();
-    sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM leads l JOIN organisations r ON r.id = l.reseller_id \
-         WHERE {} AND l.status IN {} AND l.source = $3 AND ($4 = '' OR l.last_activity_on >= $4) \
-         AND l.last_activity_on < $5",
-        super::leads::in_scope(scope),
-        crate::domain::lead::LeadStatus::OPEN_SQL
-    ))
-    .bind(kind)
-    .bind(id)
-    .bind(source)
-    .bind(from.map(|d| d.to_string()).unwrap_or_default())
-    .bind(until.to_string())
-    .fetch_one(pool)
-    .await
+    let join = if matches!(scope, Scope::Cam(_)) {
+        " JOIN organisations r ON r.id = l.reseller_id"
+    } else {
+        ""
+    };
+    let mut sql = super::sql::Sql::scoped(
+        &format!(
+            "SELECT COUNT(*) FROM leads l{join} WHERE {} AND l.status IN {}",
+            super::leads::in_scope(scope),
+            crate::domain::lead::LeadStatus::OPEN_SQL
+        ),
+        scope,
+    );
+    sql.push(" AND l.source = ").text(source);
+    if let Some(from) = from {
+        sql.push(" AND l.last_activity_on >= ")
+            .text(from.to_string());
+    }
+    sql.push(" AND l.last_activity_on < ")
+        .text(until.to_string());
+    sql.query().fetch_one(pool).await?.try_get(0)
 }
 
 /// Messages of the outbox that will not be tried again.
@@ -127,6 +133,17 @@ pub async fn dead_mail(pool: &AnyPool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'dead'")
         .fetch_one(pool)
         .await
+}
+
+/// What [`renewals_due`] depends on: the newest entry and order line, and how many order
+/// lines there are (a line removed with its order changes the count).
+pub async fn renewals_version(pool: &AnyPool) -> Result<(i64, i64, i64), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT (SELECT COALESCE(MAX(id), 0) FROM license_entries), \
+                (SELECT COALESCE(MAX(id), 0) FROM order_lines), (SELECT COUNT(*) FROM order_lines)",
+    )
+    .fetch_one(pool)
+    .await
 }
 
 /// Subscriptions in scope ending between `from` and `until` and not renewed yet, grouped by

@@ -490,14 +490,6 @@ pub async fn schedule(
     }
 }
 
-/// The id of the newest entry (0 without any): a count kept for a while is only used while
-/// this stays the same.
-pub async fn newest_entry(pool: &AnyPool) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM license_entries")
-        .fetch_one(pool)
-        .await
-}
-
 /// How many entries in scope match `filter` on `today` (up to "more than 10,000").
 pub async fn schedule_count(
     pool: &AnyPool,

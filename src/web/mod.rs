@@ -40,7 +40,7 @@ pub struct AppState {
     pub catalogue: handlers::catalogue::SnapshotCache,
     /// The counts of long lists (up to "more than 10,000"), by list, scope, filter and day,
     /// kept ten seconds at most and dropped after this process's own writes.
-    pub counts: cache::Ttl<String, crate::domain::paging::Count>,
+    pub counts: crate::cache::Ttl<String, crate::domain::paging::Count>,
     /// TRUSTED_PROXIES, parsed.
     pub trusted_proxies: client::TrustedProxies,
     /// How often refusals that look like probing are written to the audit log.

@@ -1,10 +1,10 @@
 //! The catalogue browser: every signed-in user finds a product by family, band or
 //! description and sees its SKU and MSRP for a term of 1 to 60 months.
 
+use crate::cache::Ttl;
 use crate::domain::catalogue::BrowseRow;
 use crate::domain::paging::PER_PAGE;
 use crate::domain::{PageRequest, Paged};
-use crate::web::cache::Ttl;
 use crate::web::chrome::Chrome;
 use crate::web::extractors::{CurrentUser, Htmx};
 use crate::web::{render, AppError};

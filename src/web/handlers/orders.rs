@@ -307,10 +307,7 @@ pub async fn licenses(
         .state
         .counts
         .get_or(
-            format!(
-                "licenses {scope:?} {filter:?} {today} {}",
-                orders::newest_entry(pool).await?
-            ),
+            format!("licenses {scope:?} {filter:?} {today}"),
             orders::schedule_count(pool, scope, &filter, today),
         )
         .await?;
@@ -318,7 +315,12 @@ pub async fn licenses(
         Some(id) => customer_named(&user, id, window.items.first()).await?,
         None => None,
     };
-    let families = crate::db::catalogue::families(pool).await?;
+    let families = user
+        .state
+        .catalogue
+        .snapshot(&user.state.db, crate::db::catalogue::DEFAULT_CURRENCY)
+        .await?
+        .families();
     let query_string = serde_html_form::to_string(&query).unwrap_or_default();
     let pager = crate::web::views::Pager::new(
         &format!("/licenses?{query_string}"),
