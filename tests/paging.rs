@@ -29,7 +29,8 @@ async fn entries(app: &TestApp, customer: &str, prefix: &str, count: i64) -> i64
          INSERT INTO license_entries (reseller_id, end_customer_id, order_id, order_reference, sku, description, \
          quantity, start_date, end_date, created_at) \
          SELECT $1, $2, NULL, $4 || '-' || SUBSTR(CAST(100000 + i AS TEXT), 2), 'EPIXADB10SN12T', 'Intercept X', 1, '2026-02-01', \
-         CASE WHEN i % 3 = 0 THEN '2027-01-31' WHEN i % 3 = 1 THEN '2027-02-28' ELSE '2027-03-31' END, 0 FROM n",
+         CASE WHEN i % 3 = 0 THEN '2027-01-31' WHEN i % 3 = 1 THEN '2027-02-28' ELSE '2027-03-31' END, 0 FROM n \
+         WHERE i <= $3",
     )
     .bind(acme)
     .bind(id)
@@ -297,6 +298,14 @@ async fn a_part_that_matches_a_thousand_names_still_lists_only_the_callers_entri
     let theirs = alex.text("/licenses?customer=zephyr").await;
     assert!(theirs.contains("100 entries"));
     assert!(references(&theirs, "ZC").iter().all(|r| !ours.contains(r)));
+    // A distributor's filter counts the names of the resellers it supplies: Southbridge
+    // supplies Bluepeak, not Acme.
+    let southbridge = app.login_as(Who::SouthbridgeAdmin).await;
+    let supplied = southbridge.text("/licenses?customer=zephyr").await;
+    assert!(supplied.contains("100 entries"), "Bluepeak's hundred only");
+    assert!(references(&supplied, "ZC")
+        .iter()
+        .all(|r| !ours.contains(r)));
     // Fewer matches than the limit: filtered by the ids found.
     assert!(vendor
         .text("/licenses?customer=zephyr+client+1050")
@@ -376,4 +385,41 @@ async fn leads_page_by_keyset_with_their_count() {
 
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[tokio::test]
+async fn upcoming_entries_list_by_start_date() {
+    let app = spawn_app().await;
+    let customer = entries(&app, "Laterday Ltd", "LD", 0).await;
+    let acme = app.id_of_org("Acme Secure IT").await;
+    // Starting later ends sooner here: the list follows the start date.
+    for (reference, start, end) in [
+        ("LD-00001", "2026-06-01", "2029-05-31"),
+        ("LD-00002", "2026-05-01", "2030-04-30"),
+        ("LD-00003", "2026-07-01", "2027-06-30"),
+    ] {
+        sqlx::query(
+            "INSERT INTO license_entries (reseller_id, end_customer_id, order_id, order_reference, sku, description, \
+             quantity, start_date, end_date, created_at) VALUES ($1, $2, NULL, $3, 'EPIXADB10SN12T', 'Intercept X', 1, $4, $5, 0)",
+        )
+        .bind(acme)
+        .bind(customer)
+        .bind(reference)
+        .bind(start)
+        .bind(end)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    }
+    let lee = app.login_as(Who::ResellerUser).await;
+    let page = lee
+        .text("/licenses?status=upcoming&customer=laterday")
+        .await;
+    assert_eq!(
+        references(&page, "LD"),
+        vec!["LD-00002", "LD-00001", "LD-00003"],
+        "by start date"
+    );
+    assert!(page.contains("by start date"));
+    assert!(page.contains("3 entries"));
 }

@@ -12,14 +12,14 @@ use sqlx::AnyPool;
 /// What a name part matched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Matches {
-    /// These rows (at most [`FEW`]).
+    /// These rows (at most the `few` asked for).
     Ids(Vec<i64>),
-    /// More than [`FEW`] rows: the list checks the name on each row it reads.
+    /// More rows: the list checks the name on each row it reads.
     Many,
 }
 
-/// Up to this many matches a list filters by id.
-pub(crate) const FEW: usize = 1000;
+/// Up to this many matching organisations the organisation list filters by id.
+pub(crate) const FEW_TO_LIST: usize = 1_000;
 
 /// The named tables: (table, SQLite's trigram table of its names).
 #[derive(Debug, Clone, Copy)]
@@ -37,40 +37,71 @@ impl Named {
     }
 }
 
-/// The rows of `named` whose name holds `part` (any case).
+/// The rows of `named` in `scope` whose name holds `part` (any case). In scope, so that a
+/// part matching thousands of names elsewhere but few of the caller's is answered by id.
 pub(crate) async fn matching(
     pool: &AnyPool,
     named: Named,
     part: &str,
+    scope: super::Scope,
+    few: usize,
 ) -> Result<Matches, sqlx::Error> {
-    let part = part.trim();
-    let (table, index) = named.tables();
-    let ids: Vec<i64> = match backend(pool) {
-        // The trigram index needs three characters; a shorter part reads the names.
-        Backend::Sqlite if part.chars().count() >= 3 => {
-            sqlx::query_scalar(&format!(
-                "SELECT rowid FROM {index} WHERE {index} MATCH $1 LIMIT {}",
-                FEW + 1
-            ))
-            .bind(phrase(part))
-            .fetch_all(pool)
-            .await?
-        }
-        _ => {
-            sqlx::query_scalar(&format!(
-                "SELECT id FROM {table} WHERE LOWER(name) LIKE $1 ESCAPE '\\' LIMIT {}",
-                FEW + 1
-            ))
-            .bind(like_pattern(part))
-            .fetch_all(pool)
-            .await?
-        }
-    };
-    Ok(if ids.len() > FEW {
+    let mut sql = super::sql::Sql::scoped("", scope);
+    push_ids(&mut sql, backend(pool), named, part, scope);
+    sql.push(&format!(" LIMIT {}", few + 1));
+    let ids: Vec<i64> = sql
+        .query()
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| sqlx::Row::try_get(r, 0))
+        .collect::<Result<_, _>>()?;
+    Ok(if ids.len() > few {
         Matches::Many
     } else {
         Matches::Ids(ids)
     })
+}
+
+/// Appends `SELECT t.id FROM ... WHERE ...`: the ids of `named` in `scope` (whose kind and
+/// id `sql` binds as `$1` and `$2`) whose name holds `part`. As a subquery
+/// (`column IN (...)`), it lets a count read the rows of the matching names by their index.
+pub(crate) fn push_ids(
+    sql: &mut super::sql::Sql,
+    backend: Backend,
+    named: Named,
+    part: &str,
+    scope: super::Scope,
+) {
+    let part = part.trim();
+    let (table, index) = named.tables();
+    // An end customer is in scope by its reseller; an organisation, a reseller, by itself.
+    let reseller = match named {
+        Named::EndCustomers => "t.reseller_id",
+        Named::Organisations => "t.id",
+    };
+    sql.push(&format!(
+        "SELECT t.id FROM {table} t WHERE {}",
+        scope.resellers(reseller)
+    ));
+    match backend {
+        // The trigram index needs three characters; a shorter part reads the names. Within a
+        // reseller's, a distributor's or a CAM's scope, reading the scope's names (by the
+        // index on the reseller) beats collecting every match of a common part from the
+        // index (PostgreSQL's planner makes that choice itself).
+        Backend::Sqlite if part.chars().count() >= 3 && scope == super::Scope::All => {
+            sql.push(&format!(
+                " AND t.id IN (SELECT rowid FROM {index} WHERE {index} MATCH "
+            ))
+            .text(phrase(part))
+            .push(")");
+        }
+        _ => {
+            sql.push(" AND LOWER(t.name) LIKE ")
+                .text(like_pattern(part))
+                .push(" ESCAPE '\\'");
+        }
+    }
 }
 
 /// `part` as an FTS5 phrase: in double quotes, every character literal (a quote doubled), so

@@ -354,6 +354,15 @@ const ENTRY_ORDER: super::sql::Keyset = super::sql::Keyset {
     descending: false,
 };
 
+/// Upcoming entries (starting after today) by start date, then id: they end long after most
+/// other entries, so by end date a page of them would lie behind every running one.
+const UPCOMING_ORDER: super::sql::Keyset = super::sql::Keyset {
+    table: "license_entries l",
+    key: "l.start_date",
+    id: "l.id",
+    descending: false,
+};
+
 const ENTRY_COLUMNS: &str = "l.id, r.name AS reseller_name, l.end_customer_id, e.name AS end_customer_name, \
         l.order_reference, l.order_id, o.distributor_id AS order_distributor, l.sku, l.description, l.quantity, l.start_date, l.end_date";
 
@@ -368,34 +377,49 @@ async fn entries_where(
     filter: &EntryFilter,
     today: NaiveDate,
     columns: bool,
+    names_up_to: Option<usize>,
 ) -> Result<Option<super::sql::Sql>, sqlx::Error> {
-    use super::names::{matching, Matches, Named};
+    use super::names::{matching, push_ids, Matches, Named};
     use crate::domain::schedule::EntryStatus;
-    let part = |p: &str| (!p.trim().is_empty()).then(|| p.trim().to_string());
-    let customers = match part(&filter.customer) {
-        Some(p) => Some((matching(pool, Named::EndCustomers, &p).await?, p)),
-        None => None,
-    };
-    let resellers = match part(&filter.reseller) {
-        Some(p) => Some((matching(pool, Named::Organisations, &p).await?, p)),
-        None => None,
-    };
-    if [&customers, &resellers]
-        .iter()
-        .any(|m| matches!(m, Some((Matches::Ids(ids), _)) if ids.is_empty()))
-    {
-        return Ok(None);
-    }
-    let by_name = |m: &Option<(Matches, String)>| matches!(m, Some((Matches::Many, _)));
-    let mut from = String::from("FROM license_entries l");
-    if columns || by_name(&resellers) {
-        from.push_str(" JOIN organisations r ON r.id = l.reseller_id");
-    }
-    if columns || by_name(&customers) {
-        from.push_str(" JOIN end_customers e ON e.id = l.end_customer_id");
-    }
+    // Each name filter: what is named, the part typed, the entry's column, the joined name,
+    // and up to how many matches a page reads by id (a reseller has hundreds of entries
+    // where an end customer has a few; past that, the page reads entries in order and
+    // checks the name).
+    let names = [
+        (
+            Named::EndCustomers,
+            filter.customer.trim(),
+            "l.end_customer_id",
+            "e",
+            1_000,
+        ),
+        (
+            Named::Organisations,
+            filter.reseller.trim(),
+            "l.reseller_id",
+            "r",
+            20,
+        ),
+    ];
+    let mut matched = Vec::new();
     if columns {
-        from.push_str(" LEFT JOIN orders o ON o.id = l.order_id");
+        for (named, part, _, _, few) in names {
+            matched.push(match part.is_empty() {
+                true => None,
+                false => match matching(pool, named, part, scope, few).await? {
+                    Matches::Ids(ids) if ids.is_empty() => return Ok(None),
+                    m => Some(m),
+                },
+            });
+        }
+    }
+    let by_name = |i: usize| matches!(matched.get(i), Some(Some(Matches::Many)));
+    let mut from = String::from("FROM license_entries l");
+    if columns {
+        from.push_str(
+            " JOIN organisations r ON r.id = l.reseller_id JOIN end_customers e ON e.id = l.end_customer_id \
+             LEFT JOIN orders o ON o.id = l.order_id",
+        );
     }
     let mut sql = super::sql::Sql::scoped(
         &format!("{from} WHERE {}", scope.resellers("l.reseller_id")),
@@ -404,20 +428,29 @@ async fn entries_where(
     if let Some(id) = filter.end_customer {
         sql.push(" AND l.end_customer_id = ").int(id);
     }
-    for (m, column, name) in [
-        (&customers, "l.end_customer_id", "e.name"),
-        (&resellers, "l.reseller_id", "r.name"),
-    ] {
-        match m {
-            Some((Matches::Ids(ids), _)) => {
+    for (i, (named, part, column, alias, _)) in names.into_iter().enumerate() {
+        if part.is_empty() {
+            continue;
+        }
+        match matched.get(i) {
+            Some(Some(Matches::Ids(ids))) => {
                 sql.push(&format!(" AND {column} IN ")).ids(ids);
             }
-            Some((Matches::Many, p)) => {
-                sql.push(&format!(" AND LOWER({name}) LIKE "))
-                    .text(super::names::like_pattern(p))
+            _ if by_name(i) => {
+                sql.push(&format!(" AND LOWER({alias}.name) LIKE "))
+                    .text(super::names::like_pattern(part))
                     .push(" ESCAPE '\\'");
             }
-            None => {}
+            // A count reads the entries of the matching names by their index (of the first
+            // `names_up_to` names, when asked).
+            _ => {
+                sql.push(&format!(" AND {column} IN ("));
+                push_ids(&mut sql, super::sql::backend(pool), named, part, scope);
+                if let Some(n) = names_up_to {
+                    sql.push(&format!(" LIMIT {n}"));
+                }
+                sql.push(")");
+            }
         }
     }
     let horizon = today
@@ -461,7 +494,8 @@ async fn entries_where(
     Ok(Some(sql))
 }
 
-/// The page at `cursor` of the entries in scope matching `filter` on `today`, by end date.
+/// The page at `cursor` of the entries in scope matching `filter` on `today`, by end date
+/// (upcoming ones by start date).
 pub async fn schedule(
     pool: &AnyPool,
     scope: Scope,
@@ -470,9 +504,13 @@ pub async fn schedule(
     cursor: Cursor,
     per_page: usize,
 ) -> Result<Window<Entry>, sqlx::Error> {
-    match entries_where(pool, scope, filter, today, true).await? {
+    match entries_where(pool, scope, filter, today, true, None).await? {
         Some(from) => {
-            ENTRY_ORDER
+            let order = match filter.status {
+                Some(crate::domain::schedule::EntryStatus::Upcoming) => UPCOMING_ORDER,
+                _ => ENTRY_ORDER,
+            };
+            order
                 .window(
                     pool,
                     &format!("SELECT {ENTRY_COLUMNS}"),
@@ -491,16 +529,51 @@ pub async fn schedule(
 }
 
 /// How many entries in scope match `filter` on `today` (up to "more than 10,000").
+///
+/// A name part may match a great many names ("cus"); their entries are then counted for the
+/// first 10,001 names only: more than 10,000 entries among them answers the question. Only
+/// when those few entries leave it open (and more names match) are all names counted.
 pub async fn schedule_count(
     pool: &AnyPool,
     scope: Scope,
     filter: &EntryFilter,
     today: NaiveDate,
 ) -> Result<Count, sqlx::Error> {
-    match entries_where(pool, scope, filter, today, false).await? {
+    const NAMES: usize = crate::domain::paging::COUNT_LIMIT as usize + 1;
+    let named = !filter.customer.trim().is_empty() || !filter.reseller.trim().is_empty();
+    let first = match entries_where(pool, scope, filter, today, false, Some(NAMES)).await? {
+        Some(from) => from.count(pool).await?,
+        None => return Ok(Count::Exact(0)),
+    };
+    if !named
+        || matches!(first, Count::MoreThan(_))
+        || !more_names_than(pool, scope, filter, NAMES).await?
+    {
+        return Ok(first);
+    }
+    match entries_where(pool, scope, filter, today, false, None).await? {
         Some(from) => from.count(pool).await,
         None => Ok(Count::Exact(0)),
     }
+}
+
+/// Whether a name part of `filter` matches more than `n` names in scope.
+async fn more_names_than(
+    pool: &AnyPool,
+    scope: Scope,
+    filter: &EntryFilter,
+    n: usize,
+) -> Result<bool, sqlx::Error> {
+    use super::names::{matching, Matches, Named};
+    for (named, part) in [
+        (Named::EndCustomers, filter.customer.trim()),
+        (Named::Organisations, filter.reseller.trim()),
+    ] {
+        if !part.is_empty() && matching(pool, named, part, scope, n).await? == Matches::Many {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// The license keys of these rows that were imported before.

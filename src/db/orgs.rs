@@ -84,6 +84,7 @@ async fn orgs_where(
     pool: &AnyPool,
     kind: Option<OrgKind>,
     part: &str,
+    few: usize,
 ) -> Result<Option<super::sql::Sql>, sqlx::Error> {
     use super::names::{matching, Matches, Named};
     let mut sql = super::sql::Sql::default();
@@ -95,7 +96,7 @@ async fn orgs_where(
     }
     let part = part.trim();
     if !part.is_empty() {
-        match matching(pool, Named::Organisations, part).await? {
+        match matching(pool, Named::Organisations, part, super::Scope::All, few).await? {
             Matches::Ids(ids) if ids.is_empty() => return Ok(None),
             Matches::Ids(ids) => {
                 sql.push(" AND o.id IN ").ids(&ids);
@@ -119,7 +120,7 @@ pub async fn list(
     cursor: Cursor,
 ) -> Result<Window<Org>, sqlx::Error> {
     let per_page = crate::domain::paging::PER_PAGE as usize;
-    let Some(from) = orgs_where(pool, kind, part).await? else {
+    let Some(from) = orgs_where(pool, kind, part, super::names::FEW_TO_LIST).await? else {
         return Ok(Window::forward(Vec::new(), per_page, false, |o: &Org| {
             o.id.0
         }));
@@ -147,7 +148,7 @@ pub async fn count(
     kind: Option<OrgKind>,
     part: &str,
 ) -> Result<Count, sqlx::Error> {
-    match orgs_where(pool, kind, part).await? {
+    match orgs_where(pool, kind, part, super::names::FEW_TO_LIST).await? {
         Some(from) => from.count(pool).await,
         None => Ok(Count::Exact(0)),
     }
