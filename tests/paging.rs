@@ -423,3 +423,42 @@ async fn upcoming_entries_list_by_start_date() {
     assert!(page.contains("by start date"));
     assert!(page.contains("3 entries"));
 }
+
+#[tokio::test]
+async fn every_inquiry_can_be_reached_page_by_page() {
+    let app = spawn_app().await;
+    let acme = app.id_of_org("Acme Secure IT").await;
+    let northwind = app.id_of_org("Northwind Distribution").await;
+    let customer = entries(&app, "Askwell Ltd", "AW", 0).await;
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 75) \
+         INSERT INTO inquiries (reference, reseller_id, end_customer_id, distributor_id, status, created_at, submitted_at, submitted_on) \
+         SELECT 'PI-' || SUBSTR(CAST(100000 + i AS TEXT), 2), $1, $2, $3, 'submitted', i, i, '2026-03-01' FROM n",
+    )
+    .bind(acme)
+    .bind(customer)
+    .bind(northwind)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let expected = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM inquiries WHERE reseller_id = {acme} AND status = 'submitted'"
+        ))
+        .await;
+    let lee = app.login_as(Who::ResellerUser).await;
+    let pages = walk(&lee, "/inquiries?status=submitted").await;
+    assert!(pages[0].contains(&format!("{expected} inquiries")));
+    let mut seen: Vec<String> = pages.iter().flat_map(|p| references(p, "PI")).collect();
+    assert!(seen.first() > seen.last(), "newest first");
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 75, "every inquiry once, the oldest too");
+    // Another reseller sees none of them, on any page.
+    let alex = app.login_as(Who::OtherResellerAdmin).await;
+    assert!(references(
+        &alex.text("/inquiries?status=submitted&at=last").await,
+        "PI"
+    )
+    .is_empty());
+}

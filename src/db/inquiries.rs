@@ -2,9 +2,9 @@
 //! or those sent to a distributor (never its drafts), or all for the vendor admin.
 
 pub use super::Scope;
-use crate::domain::paging::PER_PAGE;
+use crate::domain::paging::{Count, Cursor, Window, PER_PAGE};
 use crate::domain::status::InquiryStatus;
-use crate::domain::{Cents, EntryId, InquiryId, OrgId, Paged, UserId};
+use crate::domain::{Cents, EntryId, InquiryId, OrgId, UserId};
 use chrono::NaiveDate;
 use sqlx::{AnyConnection, AnyPool, Row};
 
@@ -138,7 +138,15 @@ async fn with_lines(
     pool: &AnyPool,
     rows: &[sqlx::any::AnyRow],
 ) -> Result<Vec<Inquiry>, sqlx::Error> {
-    let mut items = rows.iter().map(inquiry).collect::<Result<Vec<_>, _>>()?;
+    let items = rows.iter().map(inquiry).collect::<Result<Vec<_>, _>>()?;
+    attach_lines(pool, items).await
+}
+
+/// The inquiries with their lines, read in one query.
+async fn attach_lines(
+    pool: &AnyPool,
+    mut items: Vec<Inquiry>,
+) -> Result<Vec<Inquiry>, sqlx::Error> {
     if items.is_empty() {
         return Ok(items);
     }
@@ -185,48 +193,62 @@ pub struct Filter {
     pub submitted_before: Option<i64>,
 }
 
+/// The inquiry lists' order: newest first.
+const ORDER: super::sql::Keyset = super::sql::Keyset {
+    table: "inquiries i",
+    key: "i.id",
+    id: "i.id",
+    descending: true,
+};
+
+/// `FROM ... WHERE ...` of the inquiries in scope that `filter` leaves.
+fn inquiries_where(scope: Scope, filter: &Filter, joins: bool) -> super::sql::Sql {
+    let from = if joins {
+        &SELECT[SELECT.find(" FROM ").unwrap_or(0)..]
+    } else {
+        " FROM inquiries i"
+    };
+    let mut sql = super::sql::Sql::scoped(&format!("{from} WHERE {SCOPE}"), scope);
+    if let Some(status) = filter.status {
+        sql.push(" AND i.status = ").text(status.as_str());
+    }
+    if let Some(reseller) = filter.reseller {
+        sql.push(" AND i.reseller_id = ").int(reseller.0);
+    }
+    if let Some(before) = filter.submitted_before {
+        sql.push(" AND i.submitted_at IS NOT NULL AND i.submitted_at <= ")
+            .int(before);
+    }
+    sql
+}
+
+/// The page at `cursor` of the inquiries in scope that `filter` leaves, newest first, with
+/// their lines.
 pub async fn list(
     pool: &AnyPool,
     scope: Scope,
     filter: &Filter,
-    page: i64,
-) -> Result<Paged<Inquiry>, sqlx::Error> {
-    let (kind, id) = scope.params();
-    let narrow = "($3 = '' OR i.status = $3) AND ($4 = 0 OR i.reseller_id = $4) \
-                  AND ($5 = 0 OR (i.submitted_at IS NOT NULL AND i.submitted_at <= $5))";
-    let status = filter.status.map(|s| s.as_str()).unwrap_or("");
-    let reseller = filter.reseller.map(|o| o.0).unwrap_or(0);
-    let before = filter.submitted_before.unwrap_or(0);
-    let total: i64 = sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM inquiries i WHERE {SCOPE} AND {narrow}"
-    ))
-    .bind(kind)
-    .bind(id)
-    .bind(status)
-    .bind(reseller)
-    .bind(before)
-    .fetch_one(pool)
-    .await?;
-    let page = Paged::<Inquiry>::clamp_page(page, total, PER_PAGE);
-    let rows = sqlx::query(&format!(
-        "{SELECT} WHERE {SCOPE} AND {narrow} ORDER BY i.id DESC LIMIT $6 OFFSET $7"
-    ))
-    .bind(kind)
-    .bind(id)
-    .bind(status)
-    .bind(reseller)
-    .bind(before)
-    .bind(PER_PAGE)
-    .bind(Paged::<Inquiry>::offset(page, PER_PAGE))
-    .fetch_all(pool)
-    .await?;
-    let items = with_lines(pool, &rows).await?;
-    Ok(Paged {
-        items,
-        page,
-        total,
-        per_page: PER_PAGE,
-    })
+    cursor: Cursor,
+) -> Result<Window<Inquiry>, sqlx::Error> {
+    let columns = &SELECT[..SELECT.find(" FROM ").unwrap_or(SELECT.len())];
+    let mut window = ORDER
+        .window(
+            pool,
+            columns,
+            &inquiries_where(scope, filter, true),
+            cursor,
+            PER_PAGE as usize,
+            inquiry,
+            |i: &Inquiry| i.id.0,
+        )
+        .await?;
+    window.items = attach_lines(pool, std::mem::take(&mut window.items)).await?;
+    Ok(window)
+}
+
+/// How many inquiries in scope `filter` leaves (up to "more than 10,000").
+pub async fn count(pool: &AnyPool, scope: Scope, filter: &Filter) -> Result<Count, sqlx::Error> {
+    inquiries_where(scope, filter, false).count(pool).await
 }
 
 pub async fn get(

@@ -122,7 +122,8 @@ impl Sql {
 }
 
 /// The order of a keyset-paged list: by `key` (a text column or expression: dates are ISO
-/// text) and then by `id`, both ascending or both descending.
+/// text) and then by `id`, both ascending or both descending; a list by id alone has the id
+/// as its key.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Keyset {
     /// The table (with its alias) that `key` and `id` are read from.
@@ -136,6 +137,9 @@ impl Keyset {
     /// The sort key of row `id`; `None` when there is no such row (a page link to a row that
     /// is gone shows the first page).
     async fn key_of(&self, pool: &AnyPool, id: i64) -> Result<Option<String>, sqlx::Error> {
+        if self.by_id_alone() {
+            return Ok(Some(id.to_string()));
+        }
         sqlx::query_scalar(&format!(
             "SELECT {} FROM {} WHERE {} = $1",
             self.key, self.table, self.id
@@ -150,6 +154,10 @@ impl Keyset {
     /// bound values SQLite reads the first as a range of the index and the second as a scan.
     fn push_past(&self, sql: &mut Sql, key: &str, id: i64, forward: bool) {
         let op = if forward != self.descending { ">" } else { "<" };
+        if self.by_id_alone() {
+            sql.push(&format!(" AND {} {op} ", self.id)).int(id);
+            return;
+        }
         sql.push(&format!(" AND {} {op}= ", self.key))
             .text(key)
             .push(&format!(" AND ({} {op} ", self.key))
@@ -165,10 +173,18 @@ impl Keyset {
         } else {
             "DESC"
         };
-        sql.push(&format!(
-            " ORDER BY {} {dir}, {} {dir} LIMIT {limit}",
-            self.key, self.id
-        ));
+        if self.by_id_alone() {
+            sql.push(&format!(" ORDER BY {} {dir} LIMIT {limit}", self.id));
+        } else {
+            sql.push(&format!(
+                " ORDER BY {} {dir}, {} {dir} LIMIT {limit}",
+                self.key, self.id
+            ));
+        }
+    }
+
+    fn by_id_alone(&self) -> bool {
+        self.key == self.id
     }
 
     /// The page at `cursor` of `select` (the columns) from `from` (`FROM ... WHERE ...`),

@@ -27,7 +27,7 @@ async fn scope(user: &CurrentUser) -> Result<Scope, AppError> {
 pub struct ListPage {
     pub chrome: Chrome,
     pub items: Vec<Inquiry>,
-    pub total: i64,
+    pub pager: crate::web::views::Pager,
     pub can_create: bool,
     pub resellers: Vec<(OrgId, String)>,
     pub query: ListQuery,
@@ -42,7 +42,7 @@ impl ListPage {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
 pub struct ListQuery {
     #[serde(default)]
     pub status: Option<String>,
@@ -51,6 +51,13 @@ pub struct ListQuery {
     /// Submitted at least this many days ago.
     #[serde(default)]
     pub older_than: Option<String>,
+    /// Where the page starts (see [`crate::domain::paging::Cursor`]).
+    #[serde(default, skip_serializing)]
+    pub after: Option<String>,
+    #[serde(default, skip_serializing)]
+    pub before: Option<String>,
+    #[serde(default, skip_serializing)]
+    pub at: Option<String>,
 }
 
 pub async fn list(
@@ -73,7 +80,29 @@ pub async fn list(
             .map(OrgId),
         submitted_before: days.map(|d| user.now() - d * 86_400),
     };
-    let list = inquiries::list(&user.state.db.pool, scope, &filter, 1).await?;
+    let pool = &user.state.db.pool;
+    let cursor = crate::domain::paging::Cursor::from_fields(
+        query.after.as_deref(),
+        query.before.as_deref(),
+        query.at.as_deref(),
+    );
+    let list = inquiries::list(pool, scope, &filter, cursor).await?;
+    let count = user
+        .state
+        .counts
+        .get_or(
+            format!("inquiries {scope:?} {filter:?}"),
+            inquiries::count(pool, scope, &filter),
+        )
+        .await?;
+    let pager = crate::web::views::Pager::new(
+        &format!(
+            "/inquiries?{}",
+            serde_html_form::to_string(&query).unwrap_or_default()
+        ),
+        &list,
+        count.label("inquiry", "inquiries"),
+    );
     // Distributors filter by the resellers they supply.
     let resellers = match scope {
         Scope::Distributor(d) => crate::db::orders::resellers_of(&user.state.db.pool, d).await?,
@@ -81,7 +110,7 @@ pub async fn list(
     };
     let page = ListPage {
         chrome: Chrome::new(&user, "/inquiries", "Pricing inquiries")?,
-        total: list.total,
+        pager,
         items: list.items,
         can_create: user.org_kind == OrgKind::Reseller,
         resellers,
