@@ -462,3 +462,53 @@ async fn every_inquiry_can_be_reached_page_by_page() {
     )
     .is_empty());
 }
+
+#[tokio::test]
+async fn every_order_can_be_reached_and_the_waiting_count_covers_them_all() {
+    let app = spawn_app().await;
+    let acme = app.id_of_org("Acme Secure IT").await;
+    let northwind = app.id_of_org("Northwind Distribution").await;
+    let customer = entries(&app, "Orderly Ltd", "OL", 0).await;
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 230) \
+         INSERT INTO orders (reference, reseller_id, distributor_id, end_customer_id, status, total_net, created_at) \
+         SELECT 'OR-' || SUBSTR(CAST(100000 + i AS TEXT), 2), $1, $2, $3, 'placed', 1000, i FROM n",
+    )
+    .bind(acme)
+    .bind(northwind)
+    .bind(customer)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let expected = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM orders WHERE reseller_id = {acme}"
+        ))
+        .await;
+    let lee = app.login_as(Who::ResellerUser).await;
+    let pages = walk(&lee, "/orders").await;
+    assert!(pages[0].contains(&format!("{expected} orders")));
+    let mut seen: Vec<String> = pages.iter().flat_map(|p| references(p, "OR")).collect();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(
+        seen.len(),
+        230,
+        "more than the 200 the list used to stop at"
+    );
+    // The vendor's count of waiting orders is of every order, not of one page.
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    let waiting = app
+        .scalar(
+            "SELECT COUNT(*) FROM orders o LEFT JOIN order_processing p ON p.order_id = o.id \
+             WHERE p.order_id IS NULL",
+        )
+        .await;
+    assert!(waiting >= 230);
+    assert!(vendor
+        .text("/orders")
+        .await
+        .contains(&format!("{waiting} placed orders wait")));
+    let alex = app.login_as(Who::OtherResellerAdmin).await;
+    assert!(references(&alex.text("/orders?at=last").await, "OR").is_empty());
+}

@@ -155,17 +155,40 @@ pub async fn entries_of_order(
     .await
 }
 
-/// Newest first, at most 200 (the page says so when there are more).
-pub async fn list(pool: &AnyPool, scope: Scope) -> Result<Vec<Order>, sqlx::Error> {
-    let (kind, id) = scope.params();
-    let rows = sqlx::query(&format!(
-        "{SELECT} WHERE {SCOPE} ORDER BY o.id DESC LIMIT 200"
-    ))
-    .bind(kind)
-    .bind(id)
-    .fetch_all(pool)
-    .await?;
-    rows.iter().map(order).collect()
+/// The order list's order: newest first.
+const ORDER_ORDER: super::sql::Keyset = super::sql::Keyset {
+    table: "orders o",
+    key: "o.id",
+    id: "o.id",
+    descending: true,
+};
+
+/// The page at `cursor` of the orders in scope, newest first.
+pub async fn list(
+    pool: &AnyPool,
+    scope: Scope,
+    cursor: Cursor,
+) -> Result<Window<Order>, sqlx::Error> {
+    let columns = &SELECT[..SELECT.find(" FROM ").unwrap_or(SELECT.len())];
+    let from = &SELECT[SELECT.find(" FROM ").unwrap_or(0)..];
+    ORDER_ORDER
+        .window(
+            pool,
+            columns,
+            &super::sql::Sql::scoped(&format!("{from} WHERE {SCOPE}"), scope),
+            cursor,
+            crate::domain::paging::PER_PAGE as usize,
+            order,
+            |o: &Order| o.id.0,
+        )
+        .await
+}
+
+/// How many orders are in scope (up to "more than 10,000").
+pub async fn count(pool: &AnyPool, scope: Scope) -> Result<Count, sqlx::Error> {
+    super::sql::Sql::scoped(&format!("FROM orders o WHERE {SCOPE}"), scope)
+        .count(pool)
+        .await
 }
 
 /// Placed orders not processed yet, oldest first.

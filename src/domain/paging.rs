@@ -154,6 +154,28 @@ impl Cursor {
     }
 }
 
+/// The query string fields that say where a page starts (`after`, `before`, `at`), for a
+/// list's query struct to flatten in.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CursorFields {
+    #[serde(default)]
+    pub after: Option<String>,
+    #[serde(default)]
+    pub before: Option<String>,
+    #[serde(default)]
+    pub at: Option<String>,
+}
+
+impl CursorFields {
+    pub fn cursor(&self) -> Cursor {
+        Cursor::from_fields(
+            self.after.as_deref(),
+            self.before.as_deref(),
+            self.at.as_deref(),
+        )
+    }
+}
+
 /// Counting stops here: a list with more rows says "more than 10,000".
 pub const COUNT_LIMIT: i64 = 10_000;
 

@@ -51,13 +51,9 @@ pub struct ListQuery {
     /// Submitted at least this many days ago.
     #[serde(default)]
     pub older_than: Option<String>,
-    /// Where the page starts (see [`crate::domain::paging::Cursor`]).
-    #[serde(default, skip_serializing)]
-    pub after: Option<String>,
-    #[serde(default, skip_serializing)]
-    pub before: Option<String>,
-    #[serde(default, skip_serializing)]
-    pub at: Option<String>,
+    /// Where the page starts.
+    #[serde(flatten, skip_serializing)]
+    pub page: crate::domain::paging::CursorFields,
 }
 
 pub async fn list(
@@ -81,12 +77,7 @@ pub async fn list(
         submitted_before: days.map(|d| user.now() - d * 86_400),
     };
     let pool = &user.state.db.pool;
-    let cursor = crate::domain::paging::Cursor::from_fields(
-        query.after.as_deref(),
-        query.before.as_deref(),
-        query.at.as_deref(),
-    );
-    let list = inquiries::list(pool, scope, &filter, cursor).await?;
+    let list = inquiries::list(pool, scope, &filter, query.page.cursor()).await?;
     let count = user
         .state
         .counts

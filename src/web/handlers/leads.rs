@@ -26,9 +26,8 @@ const PER_PAGE: usize = crate::domain::paging::PER_PAGE as usize;
 #[derive(Deserialize)]
 pub struct LeadListQuery {
     pub status: Option<String>,
-    pub after: Option<String>,
-    pub before: Option<String>,
-    pub at: Option<String>,
+    #[serde(flatten)]
+    pub page: crate::domain::paging::CursorFields,
 }
 
 fn assigns(user: &CurrentUser) -> bool {
@@ -82,11 +81,7 @@ pub async fn list(
     };
     let today = user.state.clock.today();
     let rule = app::leads::inactivity(&user.ctx).await?;
-    let cursor = crate::domain::paging::Cursor::from_fields(
-        query.after.as_deref(),
-        query.before.as_deref(),
-        query.at.as_deref(),
-    );
+    let cursor = query.page.cursor();
     let pool = &user.state.db.pool;
     let cutoff = rule.cutoff(today);
     let window = leads::list(pool, user.scope(), filter, cutoff, cursor, PER_PAGE).await?;

@@ -26,18 +26,29 @@ pub struct OrdersPage {
     pub can_process: bool,
     /// Distributors enter orders for the resellers they supply.
     pub can_enter: bool,
-    pub waiting: usize,
+    pub waiting: i64,
+    pub pager: crate::web::views::Pager,
 }
 
-pub async fn list(user: CurrentUser) -> Result<HttpResponse, AppError> {
+pub async fn list(
+    user: CurrentUser,
+    query: web::Query<crate::domain::paging::CursorFields>,
+) -> Result<HttpResponse, AppError> {
     let scope = scope(&user).await?;
-    let orders = orders::list(&user.state.db.pool, scope).await?;
+    let pool = &user.state.db.pool;
+    let window = orders::list(pool, scope, query.cursor()).await?;
+    let count = user
+        .state
+        .counts
+        .get_or(format!("orders {scope:?}"), orders::count(pool, scope))
+        .await?;
     let page = OrdersPage {
         chrome: Chrome::new(&user, "/orders", "Orders")?,
-        waiting: orders.iter().filter(|o| o.completed_on.is_none()).count(),
+        waiting: crate::db::dashboard::orders_waiting(pool, scope).await?,
         can_process: user.role.is_vendor_admin(),
         can_enter: user.org_kind == crate::domain::OrgKind::Distributor,
-        orders,
+        pager: crate::web::views::Pager::new("/orders?", &window, count.label("order", "orders")),
+        orders: window.items,
     };
     render::page(&page)
 }
@@ -179,16 +190,9 @@ pub struct LicenseQuery {
     pub ends_from: Option<String>,
     #[serde(default)]
     pub ends_to: Option<String>,
-    /// Where the page starts (see [`crate::domain::paging::Cursor`]); links write these.
-    #[serde(skip_serializing)]
-    #[serde(default)]
-    pub after: Option<String>,
-    #[serde(skip_serializing)]
-    #[serde(default)]
-    pub before: Option<String>,
-    #[serde(skip_serializing)]
-    #[serde(default)]
-    pub at: Option<String>,
+    /// Where the page starts; links write these.
+    #[serde(flatten, skip_serializing)]
+    pub page: crate::domain::paging::CursorFields,
     /// Entries to tick for "Ask for renewal pricing" (ids separated by commas), as a renewal
     /// reminder links them.
     #[serde(skip_serializing)]
@@ -243,11 +247,7 @@ impl LicenseQuery {
     }
 
     fn cursor(&self) -> Cursor {
-        Cursor::from_fields(
-            self.after.as_deref(),
-            self.before.as_deref(),
-            self.at.as_deref(),
-        )
+        self.page.cursor()
     }
 }
 

@@ -84,13 +84,8 @@ pub struct OrgForm {
 pub struct KindFilter {
     #[serde(default)]
     kind: Option<String>,
-    /// Where the page starts (see [`crate::domain::paging::Cursor`]).
-    #[serde(default)]
-    after: Option<String>,
-    #[serde(default)]
-    before: Option<String>,
-    #[serde(default)]
-    at: Option<String>,
+    #[serde(flatten)]
+    page: crate::domain::paging::CursorFields,
 }
 
 async fn options(user: &CurrentUser) -> Result<Options, AppError> {
@@ -111,11 +106,7 @@ pub async fn list(
         .filter(|k| *k != OrgKind::Vendor);
     let q = query.query().unwrap_or("").to_string();
     let pool = &user.state.db.pool;
-    let cursor = crate::domain::paging::Cursor::from_fields(
-        filter.after.as_deref(),
-        filter.before.as_deref(),
-        filter.at.as_deref(),
-    );
+    let cursor = filter.page.cursor();
     let list = orgs::list(pool, kind, &q, cursor).await?;
     let count = user
         .state
