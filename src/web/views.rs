@@ -296,6 +296,23 @@ impl Pager {
     }
 }
 
+impl Pager {
+    /// The pager of `window` with the list's count in words (`noun`: one, many), the count
+    /// kept for a few seconds in this process under `key` (which names the list, scope and
+    /// filter) and read by `count` otherwise.
+    pub async fn counted<T>(
+        state: &crate::web::AppState,
+        key: String,
+        count: impl std::future::Future<Output = Result<crate::domain::paging::Count, sqlx::Error>>,
+        base: &str,
+        window: &crate::domain::paging::Window<T>,
+        (one, many): (&str, &str),
+    ) -> Result<Pager, crate::web::AppError> {
+        let count = state.counts.get_or(key, count).await?;
+        Ok(Pager::new(base, window, count.label(one, many)))
+    }
+}
+
 /// `text` as a query string value (`a b&c` as `a+b%26c`).
 pub fn query_value(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()

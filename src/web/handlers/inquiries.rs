@@ -78,22 +78,18 @@ pub async fn list(
     };
     let pool = &user.state.db.pool;
     let list = inquiries::list(pool, scope, &filter, query.page.cursor()).await?;
-    let count = user
-        .state
-        .counts
-        .get_or(
-            format!("inquiries {scope:?} {filter:?}"),
-            inquiries::count(pool, scope, &filter),
-        )
-        .await?;
-    let pager = crate::web::views::Pager::new(
+    let pager = crate::web::views::Pager::counted(
+        &user.state,
+        format!("inquiries {scope:?} {filter:?}"),
+        inquiries::count(pool, scope, &filter),
         &format!(
             "/inquiries?{}",
             serde_html_form::to_string(&query).unwrap_or_default()
         ),
         &list,
-        count.label("inquiry", "inquiries"),
-    );
+        ("inquiry", "inquiries"),
+    )
+    .await?;
     // Distributors filter by the resellers they supply.
     let resellers = match scope {
         Scope::Distributor(d) => crate::db::orders::resellers_of(&user.state.db.pool, d).await?,

@@ -85,24 +85,20 @@ pub async fn list(
     let pool = &user.state.db.pool;
     let cutoff = rule.cutoff(today);
     let window = leads::list(pool, user.scope(), filter, cutoff, cursor, PER_PAGE).await?;
-    let count = user
-        .state
-        .counts
-        .get_or(
-            format!("leads {:?} {filter:?} {cutoff}", user.scope()),
-            leads::count(pool, user.scope(), filter, cutoff),
-        )
-        .await?;
     let status = match filter {
         leads::Filter::All => String::new(),
         leads::Filter::Idle => "idle".into(),
         leads::Filter::Status(s) => s.as_str().into(),
     };
-    let pager = crate::web::views::Pager::new(
+    let pager = crate::web::views::Pager::counted(
+        &user.state,
+        format!("leads {:?} {filter:?} {cutoff}", user.scope()),
+        leads::count(pool, user.scope(), filter, cutoff),
         &format!("/leads?status={status}"),
         &window,
-        count.label("lead", "leads"),
-    );
+        ("lead", "leads"),
+    )
+    .await?;
     let rows = window
         .items
         .into_iter()

@@ -8,6 +8,7 @@ use crate::domain::EntryId;
 use crate::web::chrome::Chrome;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::extractors::CurrentUser;
+use crate::web::views::Pager;
 use crate::web::{render, AppError};
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
@@ -27,7 +28,7 @@ pub struct OrdersPage {
     /// Distributors enter orders for the resellers they supply.
     pub can_enter: bool,
     pub waiting: i64,
-    pub pager: crate::web::views::Pager,
+    pub pager: Pager,
 }
 
 pub async fn list(
@@ -37,17 +38,21 @@ pub async fn list(
     let scope = scope(&user).await?;
     let pool = &user.state.db.pool;
     let window = orders::list(pool, scope, query.cursor()).await?;
-    let count = user
-        .state
-        .counts
-        .get_or(format!("orders {scope:?}"), orders::count(pool, scope))
-        .await?;
+    let pager = Pager::counted(
+        &user.state,
+        format!("orders {scope:?}"),
+        orders::count(pool, scope),
+        "/orders?",
+        &window,
+        ("order", "orders"),
+    )
+    .await?;
     let page = OrdersPage {
         chrome: Chrome::new(&user, "/orders", "Orders")?,
         waiting: crate::db::dashboard::orders_waiting(pool, scope).await?,
         can_process: user.role.is_vendor_admin(),
         can_enter: user.org_kind == crate::domain::OrgKind::Distributor,
-        pager: crate::web::views::Pager::new("/orders?", &window, count.label("order", "orders")),
+        pager,
         orders: window.items,
     };
     render::page(&page)
@@ -155,7 +160,7 @@ pub struct LicensesPage {
     pub single: Option<(i64, String)>,
     pub query: LicenseQuery,
     pub query_string: String,
-    pub pager: crate::web::views::Pager,
+    pub pager: Pager,
     pub errors: crate::web::forms::FieldErrors,
     /// Distributors and the vendor see several resellers' schedules and filter by reseller.
     pub many_resellers: bool,
@@ -303,14 +308,6 @@ pub async fn licenses(
     let today = user.state.clock.today();
     let pool = &user.state.db.pool;
     let window = orders::schedule(pool, scope, &filter, today, query.cursor(), PER_PAGE).await?;
-    let count = user
-        .state
-        .counts
-        .get_or(
-            format!("licenses {scope:?} {filter:?} {today}"),
-            orders::schedule_count(pool, scope, &filter, today),
-        )
-        .await?;
     let single = match filter.end_customer {
         Some(id) => customer_named(&user, id, window.items.first()).await?,
         None => None,
@@ -322,11 +319,15 @@ pub async fn licenses(
         .await?
         .families();
     let query_string = serde_html_form::to_string(&query).unwrap_or_default();
-    let pager = crate::web::views::Pager::new(
+    let pager = Pager::counted(
+        &user.state,
+        format!("licenses {scope:?} {filter:?} {today}"),
+        orders::schedule_count(pool, scope, &filter, today),
         &format!("/licenses?{query_string}"),
         &window,
-        count.label("entry", "entries"),
-    );
+        ("entry", "entries"),
+    )
+    .await?;
     let page = LicensesPage {
         chrome: Chrome::new(&user, "/licenses", "License schedules")?,
         rows: window

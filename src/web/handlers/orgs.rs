@@ -108,27 +108,23 @@ pub async fn list(
     let pool = &user.state.db.pool;
     let cursor = filter.page.cursor();
     let list = orgs::list(pool, kind, &q, cursor).await?;
-    let count = user
-        .state
-        .counts
-        .get_or(
-            format!("organisations {kind:?} {q}"),
-            orgs::count(pool, kind, &q),
-        )
-        .await?;
-    let kind = kind.map(|k| k.as_str()).unwrap_or("").to_string();
-    let pager = crate::web::views::Pager::new(
+    let kind_name = kind.map(|k| k.as_str()).unwrap_or("").to_string();
+    let pager = crate::web::views::Pager::counted(
+        &user.state,
+        format!("organisations {kind_name} {q}"),
+        orgs::count(pool, kind, &q),
         &format!(
-            "/admin/organisations?q={}&kind={kind}",
+            "/admin/organisations?q={}&kind={kind_name}",
             crate::web::views::query_value(&q)
         ),
         &list,
-        count.label("organisation", "organisations"),
-    );
+        ("organisation", "organisations"),
+    )
+    .await?;
     let page = OrgsPage {
         chrome: Chrome::new(&user, "/admin/organisations", "Organisations")?,
         q,
-        kind,
+        kind: kind_name,
         list,
         pager,
     };
