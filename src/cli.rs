@@ -218,7 +218,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Sku { command } => sku_command(&settings, command).await?,
         Command::ImportLicenses { file, commit } => {
-            let bytes = std::fs::read(&file)
+            let input = std::fs::File::open(&file)
+                .map(std::io::BufReader::new)
                 .map_err(|e| CliError::BadInput(format!("cannot read {}: {e}", file.display())))?;
             let db = open(&settings).await?;
             let clock = crate::clock::Clock::System;
@@ -229,7 +230,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 &settings.public_url(),
             );
             use crate::app::licenses::{import, LicenseImport};
-            let (preview, added) = match import(&ctx, &bytes, commit)
+            let (preview, added) = match import(&ctx, input, commit)
                 .await
                 .map_err(anyhow::Error::from)?
             {

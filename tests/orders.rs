@@ -476,6 +476,84 @@ fn legacy_licenses_import_all_or_nothing_and_only_once() {
     assert_eq!(count(), 1000, "a second run changes nothing");
 }
 
+/// The import creates or finds end customers a few hundred at a time: every entry must still
+/// land on its own row's end customer, a name written in another case is the same customer,
+/// and a customer the reseller has already is reused, not doubled.
+#[test]
+fn legacy_import_finds_or_creates_each_end_customer_once() {
+    let db = crate::cli::temp_database();
+    assert!(crate::cli::portal(&db, &["seed-demo"], &[])
+        .status
+        .success());
+    let mut csv = String::from("license_key,reseller,end_customer,legacy_sku,quantity,order_completion_date,activation_date\n");
+    for i in 0..1300usize {
+        // 700 new names (more than one batch), each written in two cases, and an existing one.
+        let name = match i {
+            1200.. => "HARBOUR LOGISTICS LTD".to_string(),
+            _ if i % 3 == 0 => format!("BATCH CUSTOMER {}", i % 700),
+            _ => format!("Batch Customer {}", i % 700),
+        };
+        let reseller = if i % 2 == 0 {
+            "Acme Secure IT"
+        } else {
+            "acme secure it"
+        };
+        csv.push_str(&format!(
+            "BC-{i:05},{reseller},{name},IXA-U10-N12M,10,2025-05-01,\n"
+        ));
+    }
+    let file = std::env::temp_dir().join(format!("pp-batch-{}.csv", rand::random::<u64>()));
+    std::fs::write(&file, &csv).unwrap();
+    let run = crate::cli::portal(
+        &db,
+        &["import-licenses", file.to_str().unwrap(), "--commit"],
+        &[],
+    );
+    assert!(
+        String::from_utf8_lossy(&run.stdout).contains("imported 1300 license schedule entries"),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let d = partner_portal::db::Db::connect(&db).await.unwrap();
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT l.license_key, e.name, e.reseller_id FROM license_entries l \
+             JOIN end_customers e ON e.id = l.end_customer_id WHERE l.license_key LIKE 'BC-%' ORDER BY l.license_key",
+        )
+        .fetch_all(&d.pool)
+        .await
+        .unwrap();
+        assert_eq!(rows.len(), 1300);
+        let acme: i64 = sqlx::query_scalar("SELECT id FROM organisations WHERE name = 'Acme Secure IT'")
+            .fetch_one(&d.pool)
+            .await
+            .unwrap();
+        for (key, name, reseller) in &rows {
+            let i: usize = key[3..].parse().unwrap();
+            let expected = match i {
+                1200.. => "harbour logistics ltd".to_string(),
+                _ => format!("batch customer {}", i % 700),
+            };
+            assert_eq!((name.to_lowercase(), *reseller), (expected, acme), "{key}");
+        }
+        let batch: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM end_customers WHERE LOWER(name) LIKE 'batch customer %'",
+        )
+        .fetch_one(&d.pool)
+        .await
+        .unwrap();
+        assert_eq!(batch, 700, "one end customer per name, whatever its case");
+        let harbour: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM end_customers WHERE LOWER(name) = 'harbour logistics ltd'",
+        )
+        .fetch_one(&d.pool)
+        .await
+        .unwrap();
+        assert_eq!(harbour, 1, "the reseller's existing end customer is reused");
+    });
+    let _ = std::fs::remove_file(file);
+}
+
 #[tokio::test]
 async fn the_vendor_admin_imports_legacy_licenses_on_the_page() {
     use reqwest::multipart::{Form, Part};

@@ -22,8 +22,13 @@ pub enum LicenseImport {
     },
 }
 
-/// Checks a legacy license file and, with `commit`, imports it in one transaction.
-pub async fn import(ctx: &Ctx, bytes: &[u8], commit: bool) -> Result<LicenseImport, Error> {
+/// Checks a legacy license file as it is read and, with `commit`, imports it in one
+/// transaction.
+pub async fn import(
+    ctx: &Ctx,
+    file: impl std::io::Read,
+    commit: bool,
+) -> Result<LicenseImport, Error> {
     ctx.require(
         ctx.is_system() || ctx.role == Some(AccessRole::VendorAdmin),
         "import licenses",
@@ -32,7 +37,7 @@ pub async fn import(ctx: &Ctx, bytes: &[u8], commit: bool) -> Result<LicenseImpo
     let pool = &ctx.db.pool;
     let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
     let resellers = orgs::reseller_names_lowercase(pool).await?;
-    let rows = match check_licenses(bytes, &snapshot.legacy, &resellers) {
+    let rows = match check_licenses(file, &snapshot.legacy, &resellers) {
         Ok(rows) => rows,
         Err(problems) => return Ok(LicenseImport::Refused(problems)),
     };

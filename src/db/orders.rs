@@ -613,65 +613,129 @@ pub async fn imported_keys(
 /// Imports checked legacy license rows in one transaction: all or nothing. End customers
 /// missing for their reseller are created (their license contact left to fill in). Rows whose
 /// license key was imported before are left alone. Returns how many entries were added.
+///
+/// Written in batches: a statement creates or finds a few hundred end customers at a time and
+/// another adds a few hundred entries, so 100,000 rows take a few hundred statements.
 pub async fn import_licenses(
     conn: &mut AnyConnection,
     rows: &[crate::domain::import::LicenseRow],
     now: i64,
 ) -> Result<usize, sqlx::Error> {
+    use super::sql::Sql;
     use std::collections::HashMap;
-    // Names repeat across rows: each reseller and end customer is looked up once.
-    let mut resellers: HashMap<String, i64> = HashMap::new();
-    let mut customers: HashMap<(i64, String), i64> = HashMap::new();
-    let mut added = 0;
+    // The resellers by name as the file's check compared them.
+    let resellers: HashMap<String, i64> =
+        sqlx::query("SELECT id, LOWER(name) AS name FROM organisations WHERE kind = 'reseller'")
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("name")?, r.try_get("id")?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+    // Each row's end customer: (reseller, name) in the order first named.
+    let mut wanted: Vec<(i64, &str)> = Vec::new();
+    let mut index: HashMap<(i64, String), usize> = HashMap::new();
+    let mut of_row = Vec::with_capacity(rows.len());
     for r in rows {
-        let key = r.reseller.to_lowercase();
-        let reseller = match resellers.get(&key) {
-            Some(id) => *id,
-            None => {
-                let id: i64 = sqlx::query_scalar(
-                    "SELECT id FROM organisations WHERE kind = 'reseller' AND LOWER(name) = LOWER($1)",
-                )
-                .bind(&r.reseller)
-                .fetch_one(&mut *conn)
-                .await?;
-                resellers.insert(key, id);
-                id
+        let reseller = resellers
+            .get(&r.reseller.to_lowercase())
+            .copied()
+            .ok_or_else(|| sqlx::Error::RowNotFound)?;
+        let n = *index
+            .entry((reseller, r.end_customer.to_lowercase()))
+            .or_insert_with(|| {
+                wanted.push((reseller, &r.end_customer));
+                wanted.len() - 1
+            });
+        of_row.push((reseller, n));
+    }
+    drop(index);
+    let mut customers = vec![0i64; wanted.len()];
+    for (chunk, part) in wanted.chunks(END_CUSTOMERS_AT_ONCE).enumerate() {
+        let first = chunk * END_CUSTOMERS_AT_ONCE;
+        // Created where missing (a name the reseller has in any case is left alone) ...
+        let mut insert = Sql::default();
+        insert.push(
+            "INSERT INTO end_customers (reseller_id, name, contact_name, contact_email, created_at) VALUES ",
+        );
+        for (i, (reseller, name)) in part.iter().enumerate() {
+            insert.push(if i == 0 { "(" } else { ", (" });
+            insert
+                .int(*reseller)
+                .push(", ")
+                .text(*name)
+                .push(", '', '', ")
+                .int(now)
+                .push(")");
+        }
+        insert.push(" ON CONFLICT DO NOTHING");
+        insert.query().execute(&mut *conn).await?;
+        // ... then every one read back by the same name comparison as the unique index.
+        let mut read = Sql::default();
+        read.push("SELECT v.column3 AS n, e.id FROM (VALUES ");
+        for (i, (reseller, name)) in part.iter().enumerate() {
+            read.push(if i == 0 { "(" } else { ", (" });
+            read.int(*reseller)
+                .push(", ")
+                .text(*name)
+                .push(", ")
+                .int((first + i) as i64)
+                .push(")");
+        }
+        read.push(
+            ") AS v JOIN end_customers e ON e.reseller_id = v.column1 AND LOWER(e.name) = LOWER(v.column2)",
+        );
+        for r in read.query().fetch_all(&mut *conn).await? {
+            let n: i64 = r.try_get("n")?;
+            if let Some(slot) = usize::try_from(n).ok().and_then(|n| customers.get_mut(n)) {
+                *slot = r.try_get("id")?;
             }
-        };
-        let key = (reseller, r.end_customer.to_lowercase());
-        let customer = match customers.get(&key) {
-            Some(id) => *id,
-            None => {
-                let id =
-                    super::deals::end_customer_named(conn, OrgId(reseller), &r.end_customer, now)
-                        .await?;
-                customers.insert(key, id);
-                id
-            }
-        };
-        let period = r.period();
-        let sku = r.new_sku.to_string();
-        let done = sqlx::query(
+        }
+    }
+    let mut added = 0;
+    for (chunk, part) in rows.chunks(ENTRIES_AT_ONCE).enumerate() {
+        let mut insert = Sql::default();
+        insert.push(
             "INSERT INTO license_entries (reseller_id, end_customer_id, order_id, order_reference, sku, description, quantity, \
-             start_date, end_date, created_at, license_key) VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10) \
-             ON CONFLICT (license_key) DO NOTHING",
-        )
-        .bind(reseller)
-        .bind(customer)
-        .bind(format!("legacy {}", r.license_key))
-        .bind(&sku)
-        .bind(format!("{} (legacy {})", sku, r.legacy_sku))
-        .bind(i64::from(r.quantity))
-        .bind(period.start.to_string())
-        .bind(period.end.to_string())
-        .bind(now)
-        .bind(&r.license_key)
-        .execute(&mut *conn)
-        .await?;
-        added += done.rows_affected() as usize;
+             start_date, end_date, created_at, license_key) VALUES ",
+        );
+        for (i, r) in part.iter().enumerate() {
+            let (reseller, customer) = of_row[chunk * ENTRIES_AT_ONCE + i];
+            let period = r.period();
+            let sku = r.new_sku.to_string();
+            insert.push(if i == 0 { "(" } else { ", (" });
+            insert
+                .int(reseller)
+                .push(", ")
+                .int(customers[customer])
+                .push(", NULL, ")
+                .text(format!("legacy {}", r.license_key))
+                .push(", ")
+                .text(sku.as_str())
+                .push(", ")
+                .text(format!("{} (legacy {})", sku, r.legacy_sku))
+                .push(", ")
+                .int(i64::from(r.quantity))
+                .push(", ")
+                .text(period.start.to_string())
+                .push(", ")
+                .text(period.end.to_string())
+                .push(", ")
+                .int(now)
+                .push(", ")
+                .text(r.license_key.as_str())
+                .push(")");
+        }
+        insert.push(" ON CONFLICT (license_key) DO NOTHING");
+        added += insert.query().execute(&mut *conn).await?.rows_affected() as usize;
     }
     Ok(added)
 }
+
+/// End customers created or found by one statement of the legacy import (3 parameters each).
+const END_CUSTOMERS_AT_ONCE: usize = 300;
+/// Entries added by one statement of the legacy import (10 parameters each; SQLite takes up
+/// to 32,766 parameters, PostgreSQL 65,535).
+const ENTRIES_AT_ONCE: usize = 300;
 
 /// The resellers a distributor supplies: (id, name), by name.
 pub async fn resellers_of(

@@ -69,50 +69,20 @@ pub fn nul_line(bytes: &[u8]) -> Option<usize> {
 /// Reads a CSV with a header row into records keyed by column name. Line numbers count the
 /// header as line 1. Missing columns are reported against line 1.
 fn records(bytes: &[u8], columns: &[&str]) -> Result<Vec<Record>, Problems> {
-    if let Some(line) = nul_line(bytes) {
-        return Err(vec![(
-            line,
-            "This line holds a NUL character: the file is not a text CSV file.".into(),
-        )]);
-    }
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_reader(bytes);
-    let header: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(|c| c.to_lowercase()).collect(),
-        Err(e) => return Err(vec![(1, format!("The file is not a CSV file: {e}."))]),
-    };
-    let missing: Vec<&str> = columns
-        .iter()
-        .copied()
-        .filter(|c| !header.iter().any(|h| h == c))
-        .collect();
-    if !missing.is_empty() {
-        return Err(vec![(
-            1,
-            format!(
-                "The header row lacks the column(s) {}; expected {}.",
-                missing.join(", "),
-                columns.join(",")
-            ),
-        )]);
-    }
+    let mut file = Streamed::open(bytes, columns)?;
     let mut rows = Vec::new();
     let mut problems = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
-        match record {
-            Ok(r) if r.iter().all(str::is_empty) => {}
-            Ok(r) => {
-                let map = header
-                    .iter()
-                    .cloned()
-                    .zip(r.iter().map(str::to_string))
+    while let Some(next) = file.next() {
+        match next {
+            Ok(line) => {
+                let map = file
+                    .columns
+                    .keys()
+                    .map(|name| (name.clone(), file.get(name).to_string()))
                     .collect();
                 rows.push((line, map));
             }
-            Err(e) => problems.push((line, format!("This line could not be read: {e}."))),
+            Err(problem) => problems.push(problem),
         }
     }
     if rows.is_empty() && problems.is_empty() {
@@ -515,8 +485,9 @@ pub const LICENSE_COLUMNS: [&str; 7] = [
 pub struct LicenseRow {
     pub line: usize,
     pub license_key: String,
-    pub reseller: String,
-    pub end_customer: String,
+    /// Shared between the rows that name the same reseller or end customer.
+    pub reseller: std::sync::Arc<str>,
+    pub end_customer: std::sync::Arc<str>,
     pub legacy_sku: String,
     pub new_sku: Sku,
     pub quantity: u32,
@@ -584,59 +555,158 @@ impl LicenseRow {
     }
 }
 
-/// Checks a legacy license file. `legacy` is the translation table (key → mapping),
-/// `resellers` the reseller names the portal knows (any case).
+/// A CSV file read one record at a time (a large file is never held as parsed rows): the
+/// header's columns by lower-cased name, then each record with its line number.
+struct Streamed<R: std::io::Read> {
+    reader: csv::Reader<R>,
+    columns: HashMap<String, usize>,
+    record: csv::StringRecord,
+    index: usize,
+}
+
+impl<R: std::io::Read> Streamed<R> {
+    /// Opens `input`, checking that the header names every one of `columns`.
+    fn open(input: R, columns: &[&str]) -> Result<Self, Problems> {
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .flexible(true)
+            .from_reader(input);
+        let header: Vec<String> = match reader.headers() {
+            Ok(h) if h.as_slice().contains('\0') => {
+                return Err(vec![(1, NUL_PROBLEM.into())]);
+            }
+            Ok(h) => h.iter().map(|c| c.to_lowercase()).collect(),
+            Err(e) => return Err(vec![(1, format!("The file is not a CSV file: {e}."))]),
+        };
+        let missing: Vec<&str> = columns
+            .iter()
+            .copied()
+            .filter(|c| !header.iter().any(|h| h == c))
+            .collect();
+        if !missing.is_empty() {
+            return Err(vec![(
+                1,
+                format!(
+                    "The header row lacks the column(s) {}; expected {}.",
+                    missing.join(", "),
+                    columns.join(",")
+                ),
+            )]);
+        }
+        let mut by_name = HashMap::new();
+        for (i, name) in header.into_iter().enumerate() {
+            by_name.entry(name).or_insert(i);
+        }
+        Ok(Streamed {
+            reader,
+            columns: by_name,
+            record: csv::StringRecord::new(),
+            index: 0,
+        })
+    }
+
+    /// The next non-empty record's line (the header is line 1), or a problem with it; None at
+    /// the end of the file.
+    fn next(&mut self) -> Option<Result<usize, (usize, String)>> {
+        loop {
+            self.index += 1;
+            let line = self.index + 1;
+            match self.reader.read_record(&mut self.record) {
+                Ok(false) => return None,
+                Ok(true) if self.record.iter().all(str::is_empty) => continue,
+                Ok(true) if self.record.as_slice().contains('\0') => {
+                    return Some(Err((line, NUL_PROBLEM.into())))
+                }
+                Ok(true) => return Some(Ok(line)),
+                Err(e) => return Some(Err((line, format!("This line could not be read: {e}.")))),
+            }
+        }
+    }
+
+    /// The current record's value in `column` ("" when the row is short).
+    fn get(&self, column: &str) -> &str {
+        self.columns
+            .get(column)
+            .and_then(|i| self.record.get(*i))
+            .unwrap_or("")
+    }
+}
+
+const NUL_PROBLEM: &str = "This line holds a NUL character: the file is not a text CSV file.";
+
+/// Checks a legacy license file, read as it streams in. `legacy` is the translation table
+/// (key → mapping), `resellers` the reseller names the portal knows (any case).
 pub fn check_licenses(
-    bytes: &[u8],
+    input: impl std::io::Read,
     legacy: &HashMap<String, crate::domain::legacy::LegacyMapping>,
     resellers: &HashSet<String>,
 ) -> Result<Vec<LicenseRow>, Problems> {
-    let records = records(bytes, &LICENSE_COLUMNS)?;
+    let mut file = Streamed::open(input, &LICENSE_COLUMNS)?;
     let mut rows = Vec::new();
     let mut problems = Vec::new();
-    let mut seen = HashMap::new();
-    for (line, r) in &records {
-        let line = *line;
-        let key = get(r, "license_key").to_string();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    // Names repeat across rows: each distinct reseller and end customer name is held once.
+    let mut names: HashSet<std::sync::Arc<str>> = HashSet::new();
+    let mut shared = |name: &str| -> std::sync::Arc<str> {
+        if let Some(known) = names.get(name) {
+            return known.clone();
+        }
+        let new: std::sync::Arc<str> = name.into();
+        names.insert(new.clone());
+        new
+    };
+    let mut any = false;
+    while let Some(next) = file.next() {
+        any = true;
+        let line = match next {
+            Ok(line) => line,
+            Err(problem) => {
+                problems.push(problem);
+                continue;
+            }
+        };
+        let r = &file;
+        let key = r.get("license_key");
         let result = (|| -> Result<LicenseRow, String> {
             if key.is_empty() {
                 return Err("license_key: this column must not be empty.".into());
             }
-            let reseller = get(r, "reseller").to_string();
+            let reseller = r.get("reseller");
             if !resellers.contains(&reseller.to_lowercase()) {
                 return Err(format!(
                     "reseller: “{reseller}” is not a reseller of the portal."
                 ));
             }
-            let end_customer = get(r, "end_customer").to_string();
+            let end_customer = r.get("end_customer");
             if end_customer.is_empty() {
                 return Err("end_customer: this column must not be empty.".into());
             }
-            let legacy_sku = get(r, "legacy_sku").to_string();
-            let mapping = legacy.get(&legacy_key(&legacy_sku)).ok_or_else(|| {
+            let legacy_sku = r.get("legacy_sku");
+            let mapping = legacy.get(&legacy_key(legacy_sku)).ok_or_else(|| {
                 format!("legacy_sku: “{legacy_sku}” is not in the legacy translation table.")
             })?;
-            let quantity = get(r, "quantity")
+            let quantity = r
+                .get("quantity")
                 .parse::<u32>()
                 .ok()
                 .filter(|q| *q > 0)
                 .ok_or_else(|| {
                     format!(
                         "quantity: “{}” is not a quantity of 1 or more.",
-                        get(r, "quantity")
+                        r.get("quantity")
                     )
                 })?;
-            let completed = date(get(r, "order_completion_date"), "order_completion_date")?;
-            let activated = match get(r, "activation_date") {
+            let completed = date(r.get("order_completion_date"), "order_completion_date")?;
+            let activated = match r.get("activation_date") {
                 "" => None,
                 v => Some(date(v, "activation_date")?),
             };
             Ok(LicenseRow {
                 line,
-                license_key: key.clone(),
-                reseller,
-                end_customer,
-                legacy_sku,
+                license_key: key.to_string(),
+                reseller: shared(reseller),
+                end_customer: shared(end_customer),
+                legacy_sku: legacy_sku.to_string(),
                 new_sku: mapping.new_sku.clone(),
                 quantity,
                 completed,
@@ -645,20 +715,21 @@ pub fn check_licenses(
         })();
         match result {
             Ok(row) => {
-                if let Some(first) = seen.insert(row.license_key.clone(), line) {
+                if let Some(first) = seen.get(key) {
                     problems.push((
                         line,
-                        format!(
-                            "license_key {} is on line {first} already.",
-                            row.license_key
-                        ),
+                        format!("license_key {key} is on line {first} already."),
                     ));
                 } else {
+                    seen.insert(key.to_string(), line);
                     rows.push(row);
                 }
             }
             Err(e) => problems.push((line, e)),
         }
+    }
+    if !any {
+        problems.push((1, "The file has a header but no rows.".into()));
     }
     if problems.is_empty() {
         Ok(rows)
@@ -757,7 +828,8 @@ mod license_tests {
         assert_eq!(nul_line(b"a,b\nc,d\ne\0,f\n"), Some(3));
         assert_eq!(nul_line(b"a,b\n"), None);
         let resellers: HashSet<String> = HashSet::new();
-        let problems = check_licenses(b"license_key\nK\0", &legacy(), &resellers)
+        let file = format!("{}\nK\0,Acme\n", LICENSE_COLUMNS.join(","));
+        let problems = check_licenses(file.as_bytes(), &legacy(), &resellers)
             .err()
             .unwrap_or_default();
         assert_eq!(problems.first().map(|(l, _)| *l), Some(2));
