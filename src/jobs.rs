@@ -186,59 +186,96 @@ pub async fn renewal_reminders(
             },
         });
     }
-    // One message per reseller and day lists its entries; each distributor's lists those it sold.
+    // One message per reseller and day lists its entries; each distributor's lists those it
+    // sold. Resellers are taken a few thousand entries at a time: one transaction claims their
+    // entries and queues their mail.
+    let suppliers = crate::db::orgs::suppliers_of_every_reseller(&db.pool).await?;
+    let mut audiences = crate::mail::notify::Audiences::default();
     let mut queued = 0;
-    for group in due.chunk_by(|a, b| a.reseller == b.reseller) {
-        let reseller = crate::domain::OrgId(group[0].reseller);
+    for batch in batches(
+        due.chunk_by(|a, b| a.reseller == b.reseller),
+        CLAIMED_AT_ONCE,
+    ) {
         let mut tx = db.pool.begin().await?;
-        let mut claimed = Vec::new();
-        for d in group {
-            // Claimed first: another process sweeping at the same time finds it marked.
-            if crate::db::orders::claim_reminder(&mut tx, d.id, d.what.days).await? {
-                claimed.push(d);
-            }
-        }
-        if claimed.is_empty() {
-            continue;
-        }
-        // The reseller hears of all of them; each distributor of the ones it sold (an entry
-        // imported from the old system names no seller: every supplier hears of it).
-        let suppliers = crate::db::orgs::distributor_ids_of(&db.pool, reseller).await?;
-        let mut audiences = vec![(reseller, claimed.clone())];
-        for d in &suppliers {
-            let sold: Vec<&Due> = claimed
+        // Claimed first: another process sweeping at the same time finds them marked.
+        let mut claimed = std::collections::HashSet::new();
+        for days in days.days() {
+            let ids: Vec<i64> = batch
                 .iter()
-                .copied()
-                .filter(|e| e.sold_by.is_none_or(|s| s == *d))
+                .flat_map(|g| g.iter())
+                .filter(|d| d.what.days == *days)
+                .map(|d| d.id)
                 .collect();
-            if !sold.is_empty() {
-                audiences.push((*d, sold));
+            if !ids.is_empty() {
+                claimed.extend(crate::db::orders::claim_reminders(&mut tx, &ids, *days).await?);
             }
         }
-        for (org, entries) in audiences {
-            let listed: Vec<&notices::RenewalDue> = entries.iter().map(|d| &d.what).collect();
-            let ids: Vec<i64> = entries.iter().map(|d| d.id).collect();
-            let renew = (org == reseller).then_some(ids.as_slice());
-            let notice = notices::renewals_due(&listed, renew, public_url);
-            let event = match entries.as_slice() {
-                [one] => format!("entry:{}:renewal:{}", one.id, one.what.days),
-                _ => format!("renewals:{}:{today}:{}", org.0, entries[0].id),
+        for group in batch {
+            let claimed: Vec<&Due> = group.iter().filter(|d| claimed.contains(&d.id)).collect();
+            let Some(first) = claimed.first() else {
+                continue;
             };
-            queued += crate::mail::notify::notify_role(
-                &mut tx,
-                org,
-                ContactRole::Renewals,
-                &event,
-                &notice,
-                public_url,
-                now,
-            )
-            .await?
-            .len();
+            let reseller = crate::domain::OrgId(first.reseller);
+            // The reseller hears of all of them; each distributor of the ones it sold (an entry
+            // imported from the old system names no seller: every supplier hears of it).
+            let mut told = vec![(reseller, claimed.clone())];
+            for d in suppliers.get(&reseller).into_iter().flatten() {
+                let sold: Vec<&Due> = claimed
+                    .iter()
+                    .copied()
+                    .filter(|e| e.sold_by.is_none_or(|s| s == *d))
+                    .collect();
+                if !sold.is_empty() {
+                    told.push((*d, sold));
+                }
+            }
+            for (org, entries) in told {
+                let listed: Vec<&notices::RenewalDue> = entries.iter().map(|d| &d.what).collect();
+                let ids: Vec<i64> = entries.iter().map(|d| d.id).collect();
+                let renew = (org == reseller).then_some(ids.as_slice());
+                let notice = notices::renewals_due(&listed, renew, public_url);
+                let event = match entries.as_slice() {
+                    [one] => format!("entry:{}:renewal:{}", one.id, one.what.days),
+                    _ => format!("renewals:{}:{today}:{}", org.0, entries[0].id),
+                };
+                queued += audiences
+                    .notify(
+                        &mut tx,
+                        org,
+                        ContactRole::Renewals,
+                        &event,
+                        &notice,
+                        public_url,
+                        now,
+                    )
+                    .await?
+                    .len();
+            }
         }
         tx.commit().await?;
     }
     Ok(queued)
+}
+
+/// How many entries or leads one transaction of the sweep claims (and mails about).
+const CLAIMED_AT_ONCE: usize = 2_000;
+
+/// Groups (one per organisation) gathered into batches of about `size` items: a group is
+/// never split, so each organisation's message lists all of its items.
+fn batches<'a, T>(groups: impl Iterator<Item = &'a [T]>, size: usize) -> Vec<Vec<&'a [T]>> {
+    let mut batches: Vec<Vec<&[T]>> = Vec::new();
+    let mut filled = size;
+    for group in groups {
+        if filled >= size {
+            batches.push(Vec::new());
+            filled = 0;
+        }
+        filled += group.len();
+        if let Some(last) = batches.last_mut() {
+            last.push(group);
+        }
+    }
+    batches
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -293,38 +330,47 @@ pub async fn lead_expiry(
         leads::reminders_due(&mut conn, today, rule).await?
     };
     let mut reminded = 0;
-    for group in due.chunk_by(|a, b| a.reseller_id == b.reseller_id) {
+    let mut audiences = crate::mail::notify::Audiences::default();
+    for batch in batches(
+        due.chunk_by(|a, b| a.reseller_id == b.reseller_id),
+        CLAIMED_AT_ONCE,
+    ) {
         let mut tx = db.pool.begin().await?;
-        let mut claimed = Vec::new();
-        for l in group {
-            if leads::mark_reminded(&mut tx, l.id, l.last_activity_on).await? {
-                claimed.push(l);
-            }
-        }
-        let Some(first) = claimed.first() else {
-            continue;
-        };
-        let listed: Vec<(&str, NaiveDate)> = claimed
+        let ids: Vec<i64> = batch
             .iter()
-            .map(|l| (l.company.as_str(), rule.over_on(l.last_activity_on)))
+            .flat_map(|g| g.iter())
+            .map(|l| l.id.0)
             .collect();
-        let notice = notices::leads_expiring(&listed, public_url);
-        let event = format!(
-            "leads:{}:expiring:{today}:{}",
-            first.reseller_id.0, first.id
-        );
-        crate::mail::notify::notify_role(
-            &mut tx,
-            first.reseller_id,
-            ContactRole::NewLeads,
-            &event,
-            &notice,
-            public_url,
-            now,
-        )
-        .await?;
+        let claimed = leads::claim_reminders(&mut tx, &ids, today, rule).await?;
+        for group in batch {
+            let claimed: Vec<&leads::DueReminder> =
+                group.iter().filter(|l| claimed.contains(&l.id.0)).collect();
+            let Some(first) = claimed.first() else {
+                continue;
+            };
+            let listed: Vec<(&str, NaiveDate)> = claimed
+                .iter()
+                .map(|l| (l.company.as_str(), rule.over_on(l.last_activity_on)))
+                .collect();
+            let notice = notices::leads_expiring(&listed, public_url);
+            let event = format!(
+                "leads:{}:expiring:{today}:{}",
+                first.reseller_id.0, first.id
+            );
+            audiences
+                .notify(
+                    &mut tx,
+                    first.reseller_id,
+                    ContactRole::NewLeads,
+                    &event,
+                    &notice,
+                    public_url,
+                    now,
+                )
+                .await?;
+            reminded += claimed.len();
+        }
         tx.commit().await?;
-        reminded += claimed.len();
     }
     Ok(LeadStats { expired, reminded })
 }
@@ -374,4 +420,32 @@ pub async fn sweep(
             ("leads", leads_took),
         ],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::batches;
+
+    #[test]
+    fn a_batch_holds_whole_groups_of_about_the_size() {
+        let items = [1, 1, 1, 2, 2, 3, 4, 4, 4, 4, 5];
+        let sizes = |size| -> Vec<Vec<Vec<i32>>> {
+            batches(items.chunk_by(|a, b| a == b), size)
+                .into_iter()
+                .map(|b| b.into_iter().map(<[i32]>::to_vec).collect())
+                .collect()
+        };
+        // A batch closes once it holds `size` items or more; a group is never split.
+        assert_eq!(
+            sizes(4),
+            [
+                vec![vec![1, 1, 1], vec![2, 2]],
+                vec![vec![3], vec![4, 4, 4, 4]],
+                vec![vec![5]],
+            ]
+        );
+        assert_eq!(sizes(100).len(), 1);
+        assert_eq!(sizes(1).len(), 5, "one group per batch");
+        assert!(batches(std::iter::empty::<&[i32]>(), 3).is_empty());
+    }
 }

@@ -400,14 +400,34 @@ pub async fn expire(
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     expired.sort_by_key(|l| (l.reseller_id.0, l.id.0));
-    for l in &expired {
-        let summary = format!(
-            "Expired after more than {} days without activity (last activity {})",
-            rule.days, l.last_activity_on
-        );
-        add_event(conn, l.id, None, &summary, now).await?;
+    // Each lead's history says why, written a thousand leads per statement.
+    for part in expired.chunks(1_000) {
+        let mut q =
+            super::sql::Sql::new("INSERT INTO lead_events (lead_id, at, user_id, summary) VALUES ");
+        q.rows(part, |q, l| {
+            q.int(l.id.0)
+                .push(", ")
+                .int(now)
+                .push(", NULL, ")
+                .text(format!(
+                    "Expired after more than {} days without activity (last activity {})",
+                    rule.days, l.last_activity_on
+                ));
+        });
+        q.query().execute(&mut *conn).await?;
     }
     Ok(expired)
+}
+
+/// The last activity dates whose expiry reminder is due on `today` (from the inactivity cutoff
+/// to `reminder_days` before expiry).
+fn reminder_window(today: NaiveDate, rule: Inactivity) -> (NaiveDate, NaiveDate) {
+    let until = today
+        .checked_sub_days(chrono::Days::new(
+            u64::from(rule.days) + 1 - u64::from(rule.reminder_days.min(rule.days + 1)),
+        ))
+        .unwrap_or(NaiveDate::MIN);
+    (rule.cutoff(today), until)
 }
 
 /// A lead whose expiry reminder is due and not yet sent for this period of inactivity.
@@ -426,12 +446,7 @@ pub async fn reminders_due(
     today: NaiveDate,
     rule: Inactivity,
 ) -> Result<Vec<DueReminder>, sqlx::Error> {
-    // Reminded from `reminder_days` before expiry: last activity on or before this day.
-    let reminded_from = today
-        .checked_sub_days(chrono::Days::new(
-            u64::from(rule.days) + 1 - u64::from(rule.reminder_days.min(rule.days + 1)),
-        ))
-        .unwrap_or(NaiveDate::MIN);
+    let (from, until) = reminder_window(today, rule);
     sqlx::query(&format!(
         "SELECT id, reseller_id, company, last_activity_on FROM leads \
          WHERE status IN {} AND source = 'partner' AND last_activity_on >= $1 AND last_activity_on <= $2 \
@@ -439,8 +454,8 @@ pub async fn reminders_due(
          ORDER BY reseller_id, last_activity_on, id",
         LeadStatus::OPEN_SQL
     ))
-    .bind(rule.cutoff(today).to_string())
-    .bind(reminded_from.to_string())
+    .bind(from.to_string())
+    .bind(until.to_string())
     .fetch_all(conn)
     .await?
     .iter()
@@ -455,23 +470,34 @@ pub async fn reminders_due(
     .collect()
 }
 
-/// Marks a reminder sent for the lead's current period of inactivity; false if someone else
-/// (another process) marked it first, or there was activity meanwhile.
-pub async fn mark_reminded(
+/// Marks the reminder sent for these leads' current period of inactivity; returns the leads
+/// claimed, leaving out those someone else (another process) marked first and those with
+/// activity or a closing meanwhile (no longer in the reminder window of `today`).
+pub async fn claim_reminders(
     conn: &mut AnyConnection,
-    id: LeadId,
-    last_activity_on: NaiveDate,
-) -> Result<bool, sqlx::Error> {
-    Ok(sqlx::query(
-        "UPDATE leads SET reminded_for = last_activity_on WHERE id = $1 AND last_activity_on = $2 \
-         AND (reminded_for IS NULL OR reminded_for <> last_activity_on)",
-    )
-    .bind(id.0)
-    .bind(last_activity_on.to_string())
-    .execute(conn)
-    .await?
-    .rows_affected()
-        == 1)
+    leads: &[i64],
+    today: NaiveDate,
+    rule: Inactivity,
+) -> Result<std::collections::HashSet<i64>, sqlx::Error> {
+    let (from, until) = reminder_window(today, rule);
+    let mut claimed = std::collections::HashSet::new();
+    for part in leads.chunks(1_000) {
+        let mut q =
+            super::sql::Sql::new("UPDATE leads SET reminded_for = last_activity_on WHERE id IN ");
+        q.ids(part)
+            .push(&format!(
+                " AND status IN {} AND last_activity_on >= ",
+                LeadStatus::OPEN_SQL
+            ))
+            .text(from.to_string())
+            .push(" AND last_activity_on <= ")
+            .text(until.to_string())
+            .push(" AND (reminded_for IS NULL OR reminded_for <> last_activity_on) RETURNING id");
+        for r in q.query().fetch_all(&mut *conn).await? {
+            claimed.insert(r.try_get("id")?);
+        }
+    }
+    Ok(claimed)
 }
 
 /// Moves an open lead from reseller `from` to `to`, as new with activity on `today`; false when

@@ -653,34 +653,27 @@ pub async fn import_licenses(
     for (chunk, part) in wanted.chunks(END_CUSTOMERS_AT_ONCE).enumerate() {
         let first = chunk * END_CUSTOMERS_AT_ONCE;
         // Created where missing (a name the reseller has in any case is left alone) ...
-        let mut insert = Sql::default();
-        insert.push(
+        let mut insert = Sql::new(
             "INSERT INTO end_customers (reseller_id, name, contact_name, contact_email, created_at) VALUES ",
         );
-        for (i, (reseller, name)) in part.iter().enumerate() {
-            insert.push(if i == 0 { "(" } else { ", (" });
-            insert
-                .int(*reseller)
+        insert.rows(part, |q, (reseller, name)| {
+            q.int(*reseller)
                 .push(", ")
                 .text(*name)
                 .push(", '', '', ")
-                .int(now)
-                .push(")");
-        }
+                .int(now);
+        });
         insert.push(" ON CONFLICT DO NOTHING");
         insert.query().execute(&mut *conn).await?;
         // ... then every one read back by the same name comparison as the unique index.
-        let mut read = Sql::default();
-        read.push("SELECT v.column3 AS n, e.id FROM (VALUES ");
-        for (i, (reseller, name)) in part.iter().enumerate() {
-            read.push(if i == 0 { "(" } else { ", (" });
-            read.int(*reseller)
+        let mut read = Sql::new("SELECT v.column3 AS n, e.id FROM (VALUES ");
+        read.rows(part.iter().enumerate(), |q, (i, (reseller, name))| {
+            q.int(*reseller)
                 .push(", ")
                 .text(*name)
                 .push(", ")
-                .int((first + i) as i64)
-                .push(")");
-        }
+                .int((first + i) as i64);
+        });
         read.push(
             ") AS v JOIN end_customers e ON e.reseller_id = v.column1 AND LOWER(e.name) = LOWER(v.column2)",
         );
@@ -693,18 +686,15 @@ pub async fn import_licenses(
     }
     let mut added = 0;
     for (chunk, part) in rows.chunks(ENTRIES_AT_ONCE).enumerate() {
-        let mut insert = Sql::default();
-        insert.push(
+        let mut insert = Sql::new(
             "INSERT INTO license_entries (reseller_id, end_customer_id, order_id, order_reference, sku, description, quantity, \
              start_date, end_date, created_at, license_key) VALUES ",
         );
-        for (i, r) in part.iter().enumerate() {
+        insert.rows(part.iter().enumerate(), |q, (i, r)| {
             let (reseller, customer) = of_row[chunk * ENTRIES_AT_ONCE + i];
             let period = r.period();
             let sku = r.new_sku.to_string();
-            insert.push(if i == 0 { "(" } else { ", (" });
-            insert
-                .int(reseller)
+            q.int(reseller)
                 .push(", ")
                 .int(customers[customer])
                 .push(", NULL, ")
@@ -722,9 +712,8 @@ pub async fn import_licenses(
                 .push(", ")
                 .int(now)
                 .push(", ")
-                .text(r.license_key.as_str())
-                .push(")");
-        }
+                .text(r.license_key.as_str());
+        });
         insert.push(" ON CONFLICT (license_key) DO NOTHING");
         added += insert.query().execute(&mut *conn).await?.rows_affected() as usize;
     }
@@ -1019,21 +1008,26 @@ pub async fn reminder_candidates(
     .collect()
 }
 
-/// Records that the `days`-before reminder of an entry is sent; false when this or a nearer
-/// one was recorded already (another process sweeping at the same time).
-pub async fn claim_reminder(
+/// Records that the `days`-before reminder of these entries is sent; returns the entries
+/// claimed, leaving out those whose reminder (or a nearer one) was recorded already (another
+/// process sweeping at the same time).
+pub async fn claim_reminders(
     conn: &mut AnyConnection,
-    entry: i64,
+    entries: &[i64],
     days: u32,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE license_entries SET reminded_days = $1 WHERE id = $2 AND (reminded_days IS NULL OR reminded_days > $1)",
-    )
-    .bind(i64::from(days))
-    .bind(entry)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+) -> Result<std::collections::HashSet<i64>, sqlx::Error> {
+    let mut claimed = std::collections::HashSet::new();
+    for part in entries.chunks(1_000) {
+        let mut q = super::sql::Sql::new("UPDATE license_entries SET reminded_days = ");
+        q.int(i64::from(days)).push(" WHERE id IN ").ids(part);
+        q.push(" AND (reminded_days IS NULL OR reminded_days > ")
+            .int(i64::from(days))
+            .push(") RETURNING id");
+        for r in q.query().fetch_all(&mut *conn).await? {
+            claimed.insert(r.try_get("id")?);
+        }
+    }
+    Ok(claimed)
 }
 
 /// A schedule entry as a renewal needs it.

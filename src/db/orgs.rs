@@ -179,6 +179,25 @@ pub async fn distributor_ids_of(
     Ok(ids.into_iter().map(OrgId).collect())
 }
 
+/// Every reseller's distributors (by id), for batch jobs that tell thousands of resellers.
+pub async fn suppliers_of_every_reseller(
+    pool: &AnyPool,
+) -> Result<std::collections::HashMap<OrgId, Vec<OrgId>>, sqlx::Error> {
+    let mut suppliers: std::collections::HashMap<OrgId, Vec<OrgId>> = Default::default();
+    for r in sqlx::query(
+        "SELECT reseller_id, distributor_id FROM reseller_distributors ORDER BY reseller_id, distributor_id",
+    )
+    .fetch_all(pool)
+    .await?
+    {
+        suppliers
+            .entry(OrgId(r.try_get("reseller_id")?))
+            .or_default()
+            .push(OrgId(r.try_get("distributor_id")?));
+    }
+    Ok(suppliers)
+}
+
 pub async fn insert(
     conn: &mut AnyConnection,
     kind: OrgKind,

@@ -26,7 +26,6 @@ pub(crate) struct Sql {
 }
 
 impl Sql {
-    #[cfg(test)]
     pub fn new(text: &str) -> Sql {
         Sql {
             text: text.to_string(),
@@ -69,6 +68,21 @@ impl Sql {
         }
         let list: Vec<String> = ids.iter().map(i64::to_string).collect();
         self.push("(").push(&list.join(", ")).push(")")
+    }
+
+    /// Appends `(...), (...)`, one parenthesis per item written by `row`: the VALUES of a
+    /// statement that writes or matches many rows at once.
+    pub fn rows<T>(
+        &mut self,
+        items: impl IntoIterator<Item = T>,
+        mut row: impl FnMut(&mut Sql, T),
+    ) -> &mut Sql {
+        for (i, item) in items.into_iter().enumerate() {
+            self.push(if i == 0 { "(" } else { ", (" });
+            row(self, item);
+            self.push(")");
+        }
+        self
     }
 
     fn placeholder(&mut self) -> &mut Sql {

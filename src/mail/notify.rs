@@ -135,14 +135,43 @@ pub async fn notify_role(
     public_url: &str,
     now: i64,
 ) -> anyhow::Result<Vec<Person>> {
-    let holders = contact_roles::holders(&mut *conn, org, role).await?;
-    let admins = contact_roles::admins(&mut *conn, org).await?;
-    let people = recipients(role, &holders, &admins);
-    let mut queued = Vec::new();
-    for p in people {
-        if queue_for(conn, &p, role, event, notice, public_url, now).await? {
-            queued.push(p);
+    Audiences::default()
+        .notify(conn, org, role, event, notice, public_url, now)
+        .await
+}
+
+/// Who receives each organisation's notices of each role, read once: a batch job (the sweep)
+/// tells thousands of organisations, and the same distributors over and over.
+#[derive(Default)]
+pub struct Audiences(std::collections::HashMap<(OrgId, ContactRole), Vec<Person>>);
+
+impl Audiences {
+    /// [`notify_role`], with the recipients read at most once per organisation and role.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn notify(
+        &mut self,
+        conn: &mut AnyConnection,
+        org: OrgId,
+        role: ContactRole,
+        event: &str,
+        notice: &Notice,
+        public_url: &str,
+        now: i64,
+    ) -> anyhow::Result<Vec<Person>> {
+        let people = match self.0.entry((org, role)) {
+            std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                let holders = contact_roles::holders(&mut *conn, org, role).await?;
+                let admins = contact_roles::admins(&mut *conn, org).await?;
+                slot.insert(recipients(role, &holders, &admins))
+            }
+        };
+        let mut queued = Vec::new();
+        for p in people.iter() {
+            if queue_for(conn, p, role, event, notice, public_url, now).await? {
+                queued.push(p.clone());
+            }
         }
+        Ok(queued)
     }
-    Ok(queued)
 }
