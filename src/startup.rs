@@ -141,6 +141,7 @@ impl Application {
                     web::error::unsupported_media_page,
                 ))
                 .wrap(sessions)
+                .wrap(middleware::from_fn(web::session::keep_signed_in_user))
                 .wrap(middleware::from_fn(web::session::none_for_health))
                 .wrap(middleware::from_fn(web::panics::catch))
                 .wrap(web::security::headers(demo))

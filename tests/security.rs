@@ -170,6 +170,87 @@ async fn disabling_a_user_ends_their_session_at_once() {
     );
 }
 
+/// A signed-in page reads the session, its user and the organisation in one query; what it
+/// reads is today's user (a rename shows at once, a disabled user is still refused).
+#[tokio::test]
+async fn the_session_is_read_with_its_user_and_organisation() {
+    use partner_portal::db::sessions;
+    let app = spawn_app().await;
+    let pool = &app.db.pool;
+    let lee = app.id_of_user(Who::ResellerUser.email()).await;
+    let details = sessions::Details::default();
+    sessions::insert(
+        pool,
+        "signed-in",
+        Some(partner_portal::domain::UserId(lee)),
+        "{}",
+        2_000,
+        1_000,
+        &details,
+    )
+    .await
+    .unwrap();
+    sessions::insert(
+        pool,
+        "anonymous",
+        None,
+        "{\"csrf\":\"1\"}",
+        2_000,
+        1_000,
+        &details,
+    )
+    .await
+    .unwrap();
+    let (state, user) = sessions::load_with_user(pool, "signed-in", 1_500)
+        .await
+        .unwrap()
+        .expect("a live session");
+    let user = user.expect("its user");
+    assert_eq!(state, "{}");
+    assert_eq!(
+        (
+            user.user.id.0,
+            user.user.email.as_str(),
+            user.org_name.as_str(),
+            user.org_kind
+        ),
+        (
+            lee,
+            Who::ResellerUser.email(),
+            "Acme Secure IT",
+            partner_portal::domain::OrgKind::Reseller
+        )
+    );
+    let (state, nobody) = sessions::load_with_user(pool, "anonymous", 1_500)
+        .await
+        .unwrap()
+        .expect("a live anonymous session");
+    assert_eq!(
+        (state.as_str(), nobody.is_none()),
+        ("{\"csrf\":\"1\"}", true)
+    );
+    assert!(
+        sessions::load_with_user(pool, "signed-in", 2_000)
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
+    assert!(sessions::load_with_user(pool, "unknown", 1_500)
+        .await
+        .unwrap()
+        .is_none());
+
+    // Through the portal: the page names the organisation as it is now.
+    let sales = app.login_as(Who::ResellerUser).await;
+    assert!(sales.text("/").await.contains("Acme Secure IT"));
+    sqlx::query("UPDATE organisations SET name = 'Acme Renamed IT' WHERE name = 'Acme Secure IT'")
+        .execute(pool)
+        .await
+        .unwrap();
+    assert!(sales.text("/").await.contains("Acme Renamed IT"));
+}
+
 #[tokio::test]
 async fn idle_sessions_end_after_30_minutes() {
     let app = spawn_app().await;

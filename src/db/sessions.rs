@@ -2,14 +2,33 @@
 //! the session for real (a cookie alone proves nothing).
 
 use crate::domain::UserId;
-use sqlx::{AnyConnection, AnyPool};
+use sqlx::{AnyConnection, AnyPool, Row};
 
-pub async fn load(pool: &AnyPool, id: &str, now: i64) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT state FROM sessions WHERE id = $1 AND expires_at > $2")
+/// A live session's state and, when it is signed in, its user and organisation: one query for
+/// what every signed-in page needs before it reads anything else.
+pub async fn load_with_user(
+    pool: &AnyPool,
+    id: &str,
+    now: i64,
+) -> Result<Option<(String, Option<super::users::UserWithOrg>)>, sqlx::Error> {
+    let sql = format!(
+        "SELECT s.state, {}, u.id AS signed_in FROM sessions s LEFT JOIN users u ON u.id = s.user_id \
+         LEFT JOIN organisations o ON o.id = u.org_id WHERE s.id = $1 AND s.expires_at > $2",
+        super::users::WITH_ORG_COLUMNS
+    );
+    let Some(row) = sqlx::query(&sql)
         .bind(id)
         .bind(now)
         .fetch_optional(pool)
-        .await
+        .await?
+    else {
+        return Ok(None);
+    };
+    let user = match row.try_get::<Option<i64>, _>("signed_in")? {
+        Some(_) => Some(super::users::with_org_from_row(&row)?),
+        None => None,
+    };
+    Ok(Some((row.try_get("state")?, user)))
 }
 
 /// What the account page shows of a session: its public handle, and where it was signed in.

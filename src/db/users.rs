@@ -84,22 +84,27 @@ pub async fn password_hash(pool: &AnyPool, id: UserId) -> Result<Option<String>,
 
 pub async fn get_with_org(pool: &AnyPool, id: UserId) -> Result<Option<UserWithOrg>, sqlx::Error> {
     let sql = format!(
-        "SELECT {USER_COLUMNS}, o.kind AS org_kind, o.name AS org_name, o.is_msp AS org_is_msp \
-         FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.id = $1"
+        "SELECT {WITH_ORG_COLUMNS} FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.id = $1"
     );
     let row = sqlx::query(&sql).bind(id.0).fetch_optional(pool).await?;
-    row.map(|r| {
-        let kind: String = r.try_get("org_kind")?;
-        Ok(UserWithOrg {
-            user: user_from_row(&r)?,
-            org_kind: OrgKind::parse(&kind).ok_or_else(|| {
-                sqlx::Error::Decode(format!("unknown organisation kind {kind:?}").into())
-            })?,
-            org_name: r.try_get("org_name")?,
-            org_is_msp: r.try_get::<i64, _>("org_is_msp")? != 0,
-        })
+    row.as_ref().map(with_org_from_row).transpose()
+}
+
+/// The columns [`with_org_from_row`] reads, from `users u` and `organisations o`.
+pub(crate) const WITH_ORG_COLUMNS: &str =
+    "u.id, u.org_id, u.email, u.display_name, u.role, u.disabled, u.last_login_at, \
+     o.kind AS org_kind, o.name AS org_name, o.is_msp AS org_is_msp";
+
+pub(crate) fn with_org_from_row(r: &AnyRow) -> Result<UserWithOrg, sqlx::Error> {
+    let kind: String = r.try_get("org_kind")?;
+    Ok(UserWithOrg {
+        user: user_from_row(r)?,
+        org_kind: OrgKind::parse(&kind).ok_or_else(|| {
+            sqlx::Error::Decode(format!("unknown organisation kind {kind:?}").into())
+        })?,
+        org_name: r.try_get("org_name")?,
+        org_is_msp: r.try_get::<i64, _>("org_is_msp")? != 0,
     })
-    .transpose()
 }
 
 pub async fn get_in_org(

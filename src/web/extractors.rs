@@ -129,7 +129,13 @@ impl FromRequest for CurrentUser {
                 session.log_out();
                 return Err(AppError::Unauthenticated { htmx });
             }
-            let Some(found) = users::get_with_org(&state.db.pool, id).await? else {
+            // Read with the session (one query), or on its own when the session was not read
+            // from the store in this request.
+            let found = match crate::web::session::signed_in(id) {
+                Some(found) => Some(found),
+                None => users::get_with_org(&state.db.pool, id).await?,
+            };
+            let Some(found) = found else {
                 session.log_out();
                 return Err(AppError::Unauthenticated { htmx });
             };

@@ -2,6 +2,7 @@
 //! out or disabling a user ends the session on every portal process at once.
 
 use crate::clock::Clock;
+use crate::db::users::UserWithOrg;
 use crate::db::{sessions, Db};
 use crate::domain::UserId;
 use crate::web::AppError;
@@ -124,17 +125,45 @@ impl DbSessionStore {
     }
 }
 
+tokio::task_local! {
+    /// The signed-in user read with the session, for this request's [`signed_in`].
+    static SIGNED_IN: std::cell::RefCell<Option<UserWithOrg>>;
+}
+
+/// Lets the session store hand the user it read with the session to the request's
+/// `CurrentUser` (one query instead of two per signed-in page). Wraps outside the session
+/// middleware.
+pub async fn keep_signed_in_user(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    SIGNED_IN
+        .scope(std::cell::RefCell::new(None), next.call(req))
+        .await
+}
+
+/// The user read with this request's session, if it is `id` (taken: asked once per request).
+pub fn signed_in(id: UserId) -> Option<UserWithOrg> {
+    SIGNED_IN
+        .try_with(|slot| slot.borrow_mut().take())
+        .ok()
+        .flatten()
+        .filter(|u| u.user.id == id)
+}
+
 impl SessionStore for DbSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
-        let stored = sessions::load(&self.db.pool, key.as_ref(), self.clock.timestamp())
+        let stored = sessions::load_with_user(&self.db.pool, key.as_ref(), self.clock.timestamp())
             .await
             .map_err(|e| LoadError::Other(e.into()))?;
-        match stored {
-            None => Ok(None),
-            Some(json) => serde_json::from_str(&json)
-                .map(Some)
-                .map_err(|e| LoadError::Deserialization(e.into())),
-        }
+        let Some((json, user)) = stored else {
+            return Ok(None);
+        };
+        // Outside a request (no scope) there is nobody to hand the user to.
+        let _ = SIGNED_IN.try_with(|slot| *slot.borrow_mut() = user);
+        serde_json::from_str(&json)
+            .map(Some)
+            .map_err(|e| LoadError::Deserialization(e.into()))
     }
 
     async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
