@@ -59,6 +59,16 @@ pub struct Settings {
     #[arg(long, env = "TRUSTED_PROXIES", default_value = "", global = true)]
     pub trusted_proxies: String,
 
+    /// A second address that serves only /metrics (Prometheus), e.g. 127.0.0.1:9090, for a
+    /// scraper on a private network; unset: no such listener
+    #[arg(long, env = "METRICS_BIND", global = true)]
+    pub metrics_bind: Option<String>,
+
+    /// A token that lets a scraper read /metrics on the portal's own address (sent as
+    /// `Authorization: Bearer TOKEN`, at least 32 characters); unset: /metrics is not there
+    #[arg(long, env = "METRICS_TOKEN", global = true, hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
     /// At least 64 characters; signs the session cookie. Required outside demo mode.
     #[arg(long, env = "SESSION_KEY", global = true, hide_env_values = true)]
     pub session_key: Option<String>,
@@ -81,6 +91,8 @@ impl Settings {
             mail_worker_secs: 5,
             housekeeping_secs: 600,
             trusted_proxies: String::new(),
+            metrics_bind: None,
+            metrics_token: None,
         }
     }
 

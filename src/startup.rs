@@ -22,6 +22,7 @@ pub struct Application {
     server: Server,
     port: u16,
     address: String,
+    metrics_address: Option<String>,
     pub db: Db,
 }
 
@@ -85,10 +86,31 @@ impl Application {
             .with_context(|| format!("could not listen on {} (BIND)", settings.bind))?;
         let local = listener.local_addr()?;
         let mailer = std::sync::Arc::new(crate::mail::Mailer::from_settings(&settings)?);
+        if settings
+            .metrics_token
+            .as_ref()
+            .is_some_and(|t| t.chars().count() < 32)
+        {
+            anyhow::bail!("METRICS_TOKEN must be at least 32 characters long");
+        }
+        let metrics = std::sync::Arc::new(crate::metrics::Metrics::new());
         if settings.mail_worker_secs > 0 {
             let every = Duration::from_secs(settings.mail_worker_secs);
-            crate::mail::worker::spawn(db.clone(), mailer.clone(), clock.clone(), every);
+            crate::mail::worker::spawn(
+                db.clone(),
+                mailer.clone(),
+                clock.clone(),
+                every,
+                metrics.clone(),
+            );
         }
+        let metrics_listener = match &settings.metrics_bind {
+            Some(bind) => Some(
+                TcpListener::bind(bind)
+                    .with_context(|| format!("could not listen on {bind} (METRICS_BIND)"))?,
+            ),
+            None => None,
+        };
         let settings_housekeeping = settings.housekeeping_secs;
         let state = actix_web::web::Data::new(AppState {
             db: db.clone(),
@@ -102,11 +124,13 @@ impl Application {
             trusted_proxies,
             probe_limiter: crate::web::probes::limiter(),
             mailer,
+            metrics,
         });
         if settings_housekeeping > 0 {
             spawn_housekeeping(state.clone(), Duration::from_secs(settings_housekeeping));
         }
         let key = Key::from(&key);
+        let metrics_state = state.clone();
         let store = DbSessionStore::new(db.clone(), clock);
         let server = HttpServer::new(move || {
             let sessions = SessionMiddleware::builder(store.clone(), key.clone())
@@ -146,18 +170,44 @@ impl Application {
                 .wrap(middleware::from_fn(web::panics::catch))
                 .wrap(web::security::headers(demo))
                 .wrap(middleware::Compress::default())
+                .wrap(middleware::from_fn(web::metrics::observe))
                 .wrap(TracingLogger::<PortalSpan>::new())
                 .configure(web::configure)
         })
         .listen(listener)?
         .shutdown_timeout(10)
         .run();
+        // METRICS_BIND: a listener of its own that answers /metrics and nothing else.
+        let metrics_address = match metrics_listener {
+            Some(listener) => {
+                let address = listener.local_addr()?.to_string();
+                let state = metrics_state;
+                let server = HttpServer::new(move || {
+                    App::new()
+                        .app_data(state.clone())
+                        .route("/metrics", actix_web::web::get().to(web::metrics::open))
+                })
+                .workers(1)
+                .listen(listener)?
+                .shutdown_timeout(1)
+                .run();
+                tokio::spawn(server);
+                Some(address)
+            }
+            None => None,
+        };
         Ok(Application {
             server,
             port: local.port(),
             address: local.to_string(),
+            metrics_address,
             db,
         })
+    }
+
+    /// The METRICS_BIND listener's address, when there is one.
+    pub fn metrics_address(&self) -> Option<&str> {
+        self.metrics_address.as_deref()
     }
 
     pub fn port(&self) -> u16 {
@@ -195,21 +245,30 @@ fn spawn_housekeeping(state: actix_web::web::Data<AppState>, every: Duration) {
             state.probe_limiter.retain_recent();
             let public_url = state.settings.public_url();
             let clock = &state.clock;
-            match crate::jobs::sweep(&state.db, clock.today(), &public_url, clock.timestamp()).await
-            {
+            let started = std::time::Instant::now();
+            let sweep =
+                crate::jobs::sweep(&state.db, clock.today(), &public_url, clock.timestamp()).await;
+            state
+                .metrics
+                .observe_job("sweep", started.elapsed(), sweep.is_ok());
+            match sweep {
                 Ok(s) if s != Default::default() => tracing::info!(?s, "date-driven rules applied"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = ?e, "sweep failed"),
             }
-            match crate::jobs::process_orders(
+            let started = std::time::Instant::now();
+            let processed = crate::jobs::process_orders(
                 &state.db,
                 clock.today(),
                 None,
                 &public_url,
                 clock.timestamp(),
             )
-            .await
-            {
+            .await;
+            state
+                .metrics
+                .observe_job("process_orders", started.elapsed(), processed.is_ok());
+            match processed {
                 Ok(s) if s.orders > 0 => {
                     tracing::info!(orders = s.orders, entries = s.entries, "orders processed")
                 }

@@ -652,6 +652,14 @@ const TABLE: &[Row] = &[
         &[],
         [200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
     ),
+    // Without METRICS_TOKEN the metrics are not there for anyone, signed in or not.
+    row(
+        "GET",
+        "/metrics",
+        "/metrics",
+        &[],
+        [404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    ),
     row(
         "GET",
         "/static/{file:.*}",

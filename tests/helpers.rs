@@ -61,6 +61,8 @@ pub struct TestApp {
     pub demo: bool,
     /// The folder the portal's demo mailbox reads (its mailer writes there without SMTP).
     pub mailbox_dir: String,
+    /// `http://` + the METRICS_BIND listener's address, when the test set one.
+    pub metrics_address: Option<String>,
 }
 
 /// 2026-03-02 09:00 UTC: tests move this clock; nothing sleeps.
@@ -130,6 +132,7 @@ pub async fn spawn_app_configured(demo: bool, tweak: impl FnOnce(&mut Settings))
         .await
         .expect("build the app");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = app.metrics_address().map(|a| format!("http://{a}"));
     let db = app.db.clone();
     partner_portal::seed::seed_demo(&db, clock.timestamp())
         .await
@@ -141,6 +144,7 @@ pub async fn spawn_app_configured(demo: bool, tweak: impl FnOnce(&mut Settings))
         clock,
         demo,
         mailbox_dir,
+        metrics_address,
     }
 }
 

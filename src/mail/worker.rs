@@ -54,12 +54,21 @@ pub async fn try_run_once(db: &Db, mailer: &Mailer, now: i64) -> anyhow::Result<
 }
 
 /// Runs the worker every `every` inside `serve`.
-pub fn spawn(db: Db, mailer: Arc<Mailer>, clock: Clock, every: Duration) {
+pub fn spawn(
+    db: Db,
+    mailer: Arc<Mailer>,
+    clock: Clock,
+    every: Duration,
+    metrics: Arc<crate::metrics::Metrics>,
+) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
-            match try_run_once(&db, &mailer, clock.timestamp()).await {
+            let started = std::time::Instant::now();
+            let run = try_run_once(&db, &mailer, clock.timestamp()).await;
+            metrics.observe_job("mail", started.elapsed(), run.is_ok());
+            match run {
                 Ok(s) if s != RunStats::default() => tracing::info!(
                     sent = s.sent,
                     retrying = s.retrying,

@@ -11,6 +11,7 @@ pub mod forms;
 pub mod handlers;
 pub mod limits;
 pub mod maintenance;
+pub mod metrics;
 pub mod panics;
 pub mod pdf;
 pub mod probes;
@@ -46,6 +47,8 @@ pub struct AppState {
     /// How often refusals that look like probing are written to the audit log.
     pub probe_limiter: governor::DefaultKeyedRateLimiter<String>,
     pub mailer: std::sync::Arc<crate::mail::Mailer>,
+    /// What `/metrics` reports.
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 /// Every route of the portal, in one table. The authorization test walks this list, so a
@@ -54,6 +57,11 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
     use handlers::*;
     vec![
         ("GET", "/healthz", web::get().to(health::healthz)),
+        (
+            "GET",
+            "/metrics",
+            web::get().to(crate::web::metrics::with_token),
+        ),
         ("GET", "/static/{file:.*}", web::get().to(assets::asset)),
         ("GET", "/login", web::get().to(auth::login_page)),
         ("POST", "/login", web::post().to(auth::login)),
