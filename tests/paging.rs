@@ -512,3 +512,79 @@ async fn every_order_can_be_reached_and_the_waiting_count_covers_them_all() {
     let alex = app.login_as(Who::OtherResellerAdmin).await;
     assert!(references(&alex.text("/orders?at=last").await, "OR").is_empty());
 }
+
+#[tokio::test]
+async fn an_organisations_users_page_by_keyset_active_first_and_only_its_own() {
+    let app = spawn_app().await;
+    let acme = app.id_of_org("Acme Secure IT").await;
+    let bluepeak = app.id_of_org("Bluepeak Managed Services").await;
+    // 120 more people at Acme (every seventh disabled), and one at another reseller.
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 120) \
+         INSERT INTO users (org_id, email, display_name, password_hash, role, disabled, created_at) \
+         SELECT $1, 'person' || i || '@acme.example', 'Person ' || SUBSTR(CAST(1000 + i AS TEXT), 2), 'x', 'reseller_user', \
+         CASE WHEN i % 7 = 0 THEN 1 ELSE 0 END, 0 FROM n",
+    )
+    .bind(acme)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO users (org_id, email, display_name, password_hash, role, disabled, created_at) \
+         VALUES ($1, 'person999@bluepeak.example', 'Person 999', 'x', 'reseller_user', 0, 0)",
+    )
+    .bind(bluepeak)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let total = app
+        .scalar(&format!("SELECT COUNT(*) FROM users WHERE org_id = {acme}"))
+        .await;
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let pages = walk(&dana, "/users").await;
+    assert_eq!(pages.len(), 3, "50 a page");
+    assert!(pages[0].contains(&format!("{total} users")), "{}", pages[0]);
+    let people: Vec<String> = pages.iter().flat_map(|p| names_of_people(p)).collect();
+    let mut once = people.clone();
+    once.sort();
+    once.dedup();
+    assert_eq!(once.len(), 120, "every person once");
+    // Active people by name first, the 17 disabled ones after them.
+    let disabled: Vec<&String> = people[people.len() - 17..].iter().collect();
+    assert!(disabled
+        .iter()
+        .all(|p| p[7..].parse::<i64>().unwrap() % 7 == 0));
+    assert!(people[..people.len() - 17].windows(2).all(|w| w[0] < w[1]));
+    assert!(
+        pages.iter().all(|p| !p.contains("Person 999")),
+        "not another reseller's"
+    );
+    // Back from the last page, and a search that pages too.
+    let last = dana.text("/users?at=last").await;
+    assert!(last.contains("Person 1") || last.contains("Person 0"));
+    let back = link(&last, "Previous page").expect("a previous page");
+    assert!(dana.text(&back).await.contains("Next page"));
+    let found = dana.text("/users?q=PERSON+01").await;
+    assert_eq!(names_of_people(&found).len(), 10, "Person 010 to 019");
+    for hostile in ["%", "_", "\\", "' OR 1=1 --", "Ünïcødé 🦀"] {
+        let r = dana
+            .get(&format!(
+                "/users?q={}&after=x{}",
+                urlencode(hostile),
+                urlencode(hostile)
+            ))
+            .await;
+        assert_eq!(r.status(), 200, "{hostile}");
+        assert!(
+            names_of_people(&r.text().await.unwrap()).is_empty(),
+            "{hostile}"
+        );
+    }
+}
+
+/// The names "Person NNN" of the user list's rows, in page order.
+fn names_of_people(html: &str) -> Vec<String> {
+    html.match_indices("\">Person ")
+        .map(|(i, _)| html[i + 2..i + 2 + "Person 000".len()].to_string())
+        .collect()
+}

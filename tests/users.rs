@@ -109,7 +109,10 @@ async fn another_organisations_users_are_not_found() {
     );
     // The list shows only their own people.
     let list = other.text("/users").await;
-    assert!(list.contains("Alex Novak") && list.contains("Kim Yamada"));
+    assert!(
+        list.contains("Alex Novak") && list.contains("Kim Yamada"),
+        "{list}"
+    );
     assert!(!list.contains("Lee Fischer") && !list.contains("Dana Ortiz"));
     // Search cannot reach across either.
     assert!(other

@@ -7,7 +7,7 @@ use super::{Ctx, Error};
 use crate::db::audit::{self, Actor};
 use crate::db::{contact_roles as store, users, Db};
 use crate::domain::contact::ContactRole;
-use crate::domain::{AccessRole, OrgId, OrgKind, PageRequest, UserId};
+use crate::domain::{AccessRole, OrgId, OrgKind, UserId};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
@@ -67,23 +67,7 @@ fn org_of(ctx: &Ctx) -> Result<(OrgId, OrgKind), Error> {
 pub async fn matrix(ctx: &Ctx) -> Result<Matrix, Error> {
     let (org, kind) = org_of(ctx)?;
     let pool = &ctx.db.pool;
-    let mut people = Vec::new();
-    for page in 1.. {
-        let more = users::list_in_org(
-            pool,
-            org,
-            &PageRequest {
-                q: None,
-                page: Some(page),
-            },
-        )
-        .await?;
-        let done = more.items.is_empty() || (people.len() + more.items.len()) as i64 >= more.total;
-        people.extend(more.items);
-        if done {
-            break;
-        }
-    }
+    let mut people = users::all_in_org(pool, org).await?;
     people.retain(|u| !u.disabled);
     let held = store::assignments(pool, org)
         .await?

@@ -1,7 +1,8 @@
 //! People who sign in. Every query that an organisation's admin drives takes that
 //! organisation's id, so another organisation's user is simply not found.
 
-use crate::domain::{AccessRole, Email, OrgId, OrgKind, PageRequest, Paged, UserId};
+use crate::domain::paging::{Count, Cursor, Window};
+use crate::domain::{AccessRole, Email, OrgId, OrgKind, PageRequest, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
 
@@ -121,37 +122,67 @@ pub async fn get_in_org(
     row.as_ref().map(user_from_row).transpose()
 }
 
-/// The users of one organisation, searched by name or e-mail.
+/// The users of one organisation: active ones first, then by name.
+const USER_ORDER: super::sql::Keyset = super::sql::Keyset {
+    table: "users u",
+    key: "(CASE WHEN u.disabled = 0 THEN '0' ELSE '1' END || LOWER(u.display_name))",
+    id: "u.id",
+    descending: false,
+};
+
+/// `FROM ... WHERE ...` of an organisation's users whose name or e-mail address holds `part`
+/// (any case; every user when it is blank).
+fn in_org_where(org: OrgId, part: &str) -> super::sql::Sql {
+    let mut from = super::sql::Sql::new("FROM users u WHERE u.org_id = ");
+    from.int(org.0);
+    let search = PageRequest {
+        q: Some(part.to_string()),
+        page: None,
+    };
+    if search.query().is_some() {
+        let pattern = search.like_pattern();
+        from.push(" AND (LOWER(u.display_name) LIKE ")
+            .text(pattern.as_str())
+            .push(" ESCAPE '\\' OR LOWER(u.email) LIKE ")
+            .text(pattern)
+            .push(" ESCAPE '\\')");
+    }
+    from
+}
+
+/// The page at `cursor` of one organisation's users, searched by name or e-mail.
 pub async fn list_in_org(
     pool: &AnyPool,
     org: OrgId,
-    req: &PageRequest,
-) -> Result<Paged<User>, sqlx::Error> {
-    use crate::domain::paging::PER_PAGE;
-    let filter = "u.org_id = $1 AND (LOWER(u.display_name) LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\')";
-    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users u WHERE {filter}"))
-        .bind(org.0)
-        .bind(req.like_pattern())
-        .fetch_one(pool)
-        .await?;
-    let page = Paged::<User>::clamp_page(req.page(), total, PER_PAGE);
+    part: &str,
+    cursor: Cursor,
+) -> Result<Window<User>, sqlx::Error> {
+    USER_ORDER
+        .window(
+            pool,
+            &format!("SELECT {USER_COLUMNS}"),
+            &in_org_where(org, part),
+            cursor,
+            crate::domain::paging::PER_PAGE as usize,
+            user_from_row,
+            |u: &User| u.id.0,
+        )
+        .await
+}
+
+/// How many users [`list_in_org`] pages through.
+pub async fn count_in_org(pool: &AnyPool, org: OrgId, part: &str) -> Result<Count, sqlx::Error> {
+    in_org_where(org, part).count(pool).await
+}
+
+/// Every user of one organisation, in the list's order (an organisation has a handful).
+pub async fn all_in_org(pool: &AnyPool, org: OrgId) -> Result<Vec<User>, sqlx::Error> {
     let sql = format!(
-        "SELECT {USER_COLUMNS} FROM users u WHERE {filter} \
-         ORDER BY u.disabled, LOWER(u.display_name), u.id LIMIT $3 OFFSET $4"
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.org_id = $1 ORDER BY {}, u.id",
+        USER_ORDER.key
     );
-    let rows = sqlx::query(&sql)
-        .bind(org.0)
-        .bind(req.like_pattern())
-        .bind(PER_PAGE)
-        .bind(Paged::<User>::offset(page, PER_PAGE))
-        .fetch_all(pool)
-        .await?;
-    Ok(Paged {
-        items: rows.iter().map(user_from_row).collect::<Result<_, _>>()?,
-        page,
-        total,
-        per_page: PER_PAGE,
-    })
+    let rows = sqlx::query(&sql).bind(org.0).fetch_all(pool).await?;
+    rows.iter().map(user_from_row).collect()
 }
 
 /// The vendor's active administrators (who decide when a reseller has no CAM).

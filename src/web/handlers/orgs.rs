@@ -2,7 +2,8 @@
 
 use crate::app::{self, nfr::Grant};
 use crate::db::{orgs, users};
-use crate::domain::{OrgId, OrgKind, PageRequest, Paged, PartnerLevel, UserId};
+use crate::domain::paging::{Count, Cursor};
+use crate::domain::{OrgId, OrgKind, PageRequest, PartnerLevel, UserId};
 use crate::web::chrome::Chrome;
 use crate::web::csrf::CsrfForm;
 use crate::web::extractors::{CurrentUser, Htmx};
@@ -31,7 +32,7 @@ pub struct OrgFormPage {
     pub chrome: Chrome,
     /// None while creating.
     pub editing: Option<orgs::Org>,
-    pub members: Paged<users::User>,
+    pub members: Members,
     pub form: OrgForm,
     pub options: Options,
     pub errors: FieldErrors,
@@ -40,9 +41,13 @@ pub struct OrgFormPage {
 impl OrgFormPage {
     /// Said when the organisation has more users than the page shows.
     pub fn members_note(&self) -> Option<String> {
-        let shown = self.members.items.len() as i64;
-        (self.members.total > shown)
-            .then(|| format!("Showing the first {shown} of {} users.", self.members.total))
+        let shown = self.members.first.len() as i64;
+        (self.members.count != Count::Exact(shown)).then(|| {
+            format!(
+                "Showing the first {shown} of {}.",
+                self.members.count.label("user", "users")
+            )
+        })
     }
     pub fn is_reseller(&self) -> bool {
         self.form.kind == "reseller"
@@ -215,18 +220,27 @@ pub async fn create(user: CurrentUser, form: CsrfForm<OrgForm>) -> Result<HttpRe
     }
 }
 
-/// The organisation's users, first page (disabled ones last).
-async fn members(pool: &AnyPool, org: OrgId) -> Result<Paged<users::User>, AppError> {
-    Ok(users::list_in_org(pool, org, &PageRequest::default()).await?)
+/// The organisation's users (disabled ones last): the first page, and how many there are.
+async fn members(pool: &AnyPool, org: OrgId) -> Result<Members, AppError> {
+    Ok(Members {
+        first: users::list_in_org(pool, org, "", Cursor::First)
+            .await?
+            .items,
+        count: users::count_in_org(pool, org, "").await?,
+    })
 }
 
-fn no_members() -> Paged<users::User> {
-    Paged {
-        items: vec![],
-        page: 1,
-        total: 0,
-        per_page: crate::domain::paging::PER_PAGE,
+fn no_members() -> Members {
+    Members {
+        first: Vec::new(),
+        count: Count::Exact(0),
     }
+}
+
+/// An organisation's users as its page shows them.
+pub struct Members {
+    pub first: Vec<users::User>,
+    pub count: Count,
 }
 
 pub async fn edit_form(user: CurrentUser, path: web::Path<i64>) -> Result<HttpResponse, AppError> {

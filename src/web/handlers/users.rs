@@ -4,7 +4,8 @@
 
 use crate::app;
 use crate::db::users;
-use crate::domain::{AccessRole, PageRequest, Paged, UserId};
+use crate::domain::paging::Window;
+use crate::domain::{AccessRole, PageRequest, UserId};
 use crate::web::chrome::Chrome;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::extractors::{CurrentUser, Htmx};
@@ -19,7 +20,8 @@ use serde::Deserialize;
 pub struct UsersPage {
     pub chrome: Chrome,
     pub q: String,
-    pub list: Paged<users::User>,
+    pub list: Window<users::User>,
+    pub pager: crate::web::views::Pager,
     pub me: UserId,
     pub csrf: String,
     /// For a reseller's admin: whether its orders need a purchase-order reference.
@@ -72,10 +74,21 @@ pub async fn list(
     user: CurrentUser,
     htmx: Htmx,
     query: web::Query<PageRequest>,
+    at: web::Query<crate::domain::paging::CursorFields>,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&user).await?;
-    let list = users::list_in_org(&user.state.db.pool, user.org_id, &query).await?;
     let q = query.query().unwrap_or("").to_string();
+    let pool = &user.state.db.pool;
+    let list = users::list_in_org(pool, user.org_id, &q, at.cursor()).await?;
+    let pager = crate::web::views::Pager::counted(
+        &user.state,
+        format!("users {} {q}", user.org_id),
+        users::count_in_org(pool, user.org_id, &q),
+        &format!("/users?q={}", crate::web::views::query_value(&q)),
+        &list,
+        ("user", "users"),
+    )
+    .await?;
     let chrome = Chrome::new(&user, "/users", "Users")?;
     let po_required = if user.role == AccessRole::ResellerAdmin {
         Some(crate::db::orgs::po_required(&user.state.db.pool, user.org_id).await?)
@@ -88,6 +101,7 @@ pub async fn list(
         chrome,
         q,
         list,
+        pager,
         me: user.id,
     };
     render::page_or_fragment(&htmx, &page, |p| p.as_results())
