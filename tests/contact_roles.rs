@@ -314,7 +314,7 @@ async fn notices_go_to_holders_else_admins_and_marketing_only_to_holders() {
         .starts_with("http://portal.test/unsubscribe?token="));
 }
 
-fn smtp_settings(port: u16) -> Settings {
+pub fn smtp_settings(port: u16) -> Settings {
     let mut s = Settings::for_database("sqlite://unused.db");
     s.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
     s.mail_from = "Partner Portal <portal@vendor.example>".into();

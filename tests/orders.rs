@@ -832,3 +832,79 @@ async fn a_window_another_process_schedules_shows_within_seconds_and_a_cancel_he
     assert_eq!(r.status(), 303);
     assert_eq!(vendor.get("/orders").await.status(), 200);
 }
+
+/// Two portal processes on one database (the scale-out set-up): each runs the order processing
+/// and the mail worker at the same moment. Every one of 200 waiting orders is processed once,
+/// its entries written once, and every message reaches the SMTP server once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_portal_processes_process_each_order_and_send_each_message_once() {
+    use partner_portal::mail::{worker, Mailer};
+    let app = spawn_app().await;
+    placed_order(&app).await;
+    // 199 more placed orders like it.
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 199) \
+         INSERT INTO orders (reference, reseller_id, distributor_id, end_customer_id, status, total_net, created_by, created_at) \
+         SELECT o.reference || '-' || CAST(n.i AS TEXT), o.reseller_id, o.distributor_id, o.end_customer_id, o.status, o.total_net, o.created_by, o.created_at \
+         FROM orders o, n",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO order_lines (order_id, line_no, sku, description, quantity) \
+         SELECT c.id, l.line_no, l.sku, l.description, l.quantity FROM orders c \
+         JOIN orders o ON c.reference LIKE o.reference || '-%' JOIN order_lines l ON l.order_id = o.id",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 200);
+    let lines = app.scalar("SELECT COUNT(*) FROM order_lines").await;
+    assert_eq!(lines, 400);
+
+    // A second process: its own connection pool to the same database.
+    let url = app.db.pool.connect_options().database_url.to_string();
+    let other = partner_portal::db::Db::connect(&url).await.unwrap();
+    let today = app.clock.today();
+    let now = app.clock.timestamp();
+    let url_of = "http://portal.example";
+    let (a, b) = tokio::join!(
+        partner_portal::jobs::process_orders(&app.db, today, None, url_of, now),
+        partner_portal::jobs::process_orders(&other, today, None, url_of, now),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.orders + b.orders, 200, "{a:?} {b:?}");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM order_processing").await,
+        200
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM license_entries").await,
+        lines,
+        "one entry per order line, none twice"
+    );
+
+    let queued = app
+        .scalar("SELECT COUNT(*) FROM outbox WHERE status = 'queued'")
+        .await;
+    assert!(
+        queued >= 200,
+        "a schedule mail per order at least: {queued}"
+    );
+    let sink = crate::smtp_sink::start(0).await;
+    let mailer = Mailer::from_settings(&crate::contact_roles::smtp_settings(sink.port)).unwrap();
+    let (a, b) = tokio::join!(
+        worker::try_run_once(&app.db, &mailer, now),
+        worker::try_run_once(&other, &mailer, now),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.sent + b.sent, queued as usize, "{a:?} {b:?}");
+    assert_eq!(sink.messages().len(), queued as usize, "each message once");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
+            .await,
+        queued
+    );
+    other.pool.close().await;
+}
