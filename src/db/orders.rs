@@ -468,10 +468,14 @@ async fn entries_where(
             // `names_up_to` names, when asked).
             _ => {
                 sql.push(&format!(" AND {column} IN ("));
-                push_ids(&mut sql, super::sql::backend(pool), named, part, scope);
-                if let Some(n) = names_up_to {
-                    sql.push(&format!(" LIMIT {n}"));
-                }
+                push_ids(
+                    &mut sql,
+                    super::sql::backend(pool),
+                    named,
+                    part,
+                    scope,
+                    names_up_to,
+                );
                 sql.push(")");
             }
         }
