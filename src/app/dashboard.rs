@@ -134,7 +134,7 @@ pub async fn overview(ctx: &Ctx) -> Result<Overview, Error> {
             "/orders",
         ));
     }
-    let rule = crate::db::leads::inactivity(pool).await?;
+    let rule = super::leads::inactivity(ctx).await?;
     let cutoff = rule.cutoff(today);
     match role.org_kind() {
         OrgKind::Reseller => {

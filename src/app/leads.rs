@@ -223,7 +223,20 @@ async fn tell_assigned(
 
 /// The inactivity rule in force (the vendor admin's settings).
 pub async fn inactivity(ctx: &Ctx) -> Result<Inactivity, Error> {
-    Ok(store::inactivity(&ctx.db.pool).await?)
+    let pool = &ctx.db.pool;
+    let key = pool.connect_options().database_url.to_string();
+    Ok(INACTIVITY.get_or(key, store::inactivity(pool)).await?)
+}
+
+/// The inactivity rule by database, read at most every two seconds: every lead page shows
+/// it, and it changes when the vendor admin saves the time limits (which forgets it at once
+/// in that process; another process has it within two seconds).
+static INACTIVITY: std::sync::LazyLock<crate::cache::Ttl<String, Inactivity>> =
+    std::sync::LazyLock::new(|| crate::cache::Ttl::new(std::time::Duration::from_secs(2)));
+
+/// Forgets the inactivity rules read (after the time limits changed).
+pub(crate) fn forget_inactivity() {
+    INACTIVITY.forget();
 }
 
 /// An update as the lead's form sends it.

@@ -103,5 +103,6 @@ pub async fn save(ctx: &Ctx, input: &Input) -> Result<TimeLimits, Error> {
     )
     .await?;
     tx.commit().await?;
+    super::leads::forget_inactivity();
     Ok(after)
 }

@@ -46,6 +46,35 @@ pub(crate) async fn matching(
     scope: super::Scope,
     few: usize,
 ) -> Result<Matches, sqlx::Error> {
+    // Kept ten seconds, as the lists' counts are: a page and its next page ask the same, and
+    // a common part costs tens of milliseconds to tell from a rare one (PostgreSQL's trigram
+    // index collects every match before it can stop).
+    let key = format!(
+        "{} {named:?} {scope:?} {few} {}",
+        pool.connect_options().database_url,
+        part.trim().to_lowercase()
+    );
+    MATCHED
+        .get_or(key, find(pool, named, part, scope, few))
+        .await
+}
+
+static MATCHED: std::sync::LazyLock<crate::cache::Ttl<String, Matches>> =
+    std::sync::LazyLock::new(|| crate::cache::Ttl::new(std::time::Duration::from_secs(10)));
+
+/// Forgets the name matches kept (after this process wrote: a new end customer is found at
+/// once by whoever added it; other processes find it within ten seconds).
+pub fn forget_matches() {
+    MATCHED.forget();
+}
+
+async fn find(
+    pool: &AnyPool,
+    named: Named,
+    part: &str,
+    scope: super::Scope,
+    few: usize,
+) -> Result<Matches, sqlx::Error> {
     let mut sql = super::sql::Sql::scoped("", scope);
     push_ids(&mut sql, backend(pool), named, part, scope, Some(few + 1));
     let ids: Vec<i64> = sql

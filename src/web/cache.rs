@@ -16,6 +16,7 @@ pub async fn forget_counts_after_writes(
     if write && !res.status().is_client_error() && !res.status().is_server_error() {
         if let Some(state) = state {
             state.counts.forget();
+            crate::db::names::forget_matches();
         }
     }
     Ok(res)
