@@ -164,6 +164,7 @@ impl Application {
                     actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
                     web::error::unsupported_media_page,
                 ))
+                .wrap(middleware::from_fn(web::error::keep_frame))
                 .wrap(sessions)
                 .wrap(middleware::from_fn(web::session::keep_signed_in_user))
                 .wrap(middleware::from_fn(web::session::none_for_health))

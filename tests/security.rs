@@ -834,3 +834,75 @@ async fn an_office_signing_in_all_morning_from_one_address_is_never_throttled() 
         }
     }
 }
+
+/// A signed-in person's error pages keep the portal's frame (menu, their name, the
+/// maintenance banner); a visitor who is not signed in, and an htmx request, get the plain
+/// page.
+#[tokio::test]
+async fn error_pages_keep_the_frame_for_whoever_is_signed_in() {
+    let app = spawn_app().await;
+    let lee = app.login_as(Who::ResellerUser).await;
+    let framed = |html: &str| {
+        html.contains("Sign out")
+            && html.contains("Lee Fischer")
+            && html.contains("href=\"/licenses\"")
+    };
+    let r = lee.get("/orders/999999").await;
+    assert_eq!(r.status(), 404);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Page not found") && framed(&html), "{html}");
+    let r = lee.get("/no/such/page").await;
+    assert_eq!(r.status(), 404);
+    assert!(framed(&r.text().await.unwrap()));
+    // Not allowed: the menu stays, so the person can go on.
+    let r = lee.get("/admin/organisations").await;
+    assert_eq!(r.status(), 403);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Not allowed") && framed(&html));
+
+    // htmx swaps no menu into a fragment; a visitor has no menu to see.
+    let r = lee
+        .http
+        .get(lee.url("/orders/999999"))
+        .header("HX-Request", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(!r.text().await.unwrap().contains("Sign out"));
+    let r = app.client().get("/no/such/page").await;
+    assert_eq!(r.status(), 404);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Page not found") && !html.contains("Sign out"));
+
+    // A section paused by maintenance: the banner and the menu around the explanation.
+    let now = app.clock.timestamp();
+    let mut tx = app.db.pool.begin().await.unwrap();
+    partner_portal::db::maintenance::insert(
+        &mut tx,
+        now - 3600,
+        now + 86_400,
+        "Order system migration",
+        &["licenses".to_string()],
+        None,
+        now,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    // Past the two seconds the portal keeps its last reading of the windows.
+    app.clock.advance(chrono::Duration::seconds(5));
+    let lee = app.login_as(Who::ResellerUser).await;
+    let r = lee.get("/licenses").await;
+    assert_eq!(r.status(), 503);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Unavailable during maintenance") && framed(&html),
+        "{html}"
+    );
+    assert_eq!(
+        html.matches("Order system migration").count(),
+        2,
+        "in the banner and in the explanation"
+    );
+}

@@ -150,8 +150,74 @@ impl ResponseError for AppError {
         if let Some(probe) = probe {
             response.extensions_mut().insert(probe);
         }
+        response.extensions_mut().insert(Shown {
+            title,
+            message: message.clone(),
+        });
         response
     }
+}
+
+/// What an error page says, kept on its response so that [`keep_frame`] can say it again
+/// inside the portal's frame.
+#[derive(Debug, Clone)]
+struct Shown {
+    title: &'static str,
+    message: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/error_framed.html")]
+struct FramedErrorPage<'a> {
+    chrome: crate::web::chrome::Chrome,
+    message: &'a str,
+}
+
+/// A signed-in person's error page (404, 403, 409, 503, ...) keeps the navigation, the
+/// maintenance banner and the header with their name: they can go on from where they are.
+/// Signed-out visitors, htmx requests and the API keep the plain answer. Wraps inside the
+/// session middleware and outside the maintenance gate.
+pub async fn keep_frame(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use actix_web::FromRequest;
+    let res = next.call(req).await?.map_into_boxed_body();
+    let Some(shown) = res.response().extensions().get::<Shown>().cloned() else {
+        return Ok(res);
+    };
+    if crate::web::extractors::Htmx::of(res.request()).request {
+        return Ok(res);
+    }
+    let (req, plain) = res.into_parts();
+    let framed = match crate::web::extractors::CurrentUser::from_request(
+        &req,
+        &mut actix_web::dev::Payload::None,
+    )
+    .await
+    {
+        Ok(user) => crate::web::chrome::Chrome::new(&user, "", shown.title).and_then(|chrome| {
+            FramedErrorPage {
+                chrome,
+                message: &shown.message,
+            }
+            .render()
+            .map_err(|e| AppError::Unexpected(e.into()))
+        }),
+        Err(e) => Err(e),
+    };
+    let Ok(body) = framed else {
+        return Ok(actix_web::dev::ServiceResponse::new(req, plain));
+    };
+    let mut response = HttpResponse::build(plain.status())
+        .content_type("text/html; charset=utf-8")
+        .body(body);
+    for (name, value) in plain.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            response.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    Ok(actix_web::dev::ServiceResponse::new(req, response))
 }
 
 /// A refusal that may be someone probing: a form without its token or from another site, or
