@@ -149,6 +149,31 @@ pub async fn spawn_app_configured(demo: bool, tweak: impl FnOnce(&mut Settings))
 }
 
 impl TestApp {
+    /// A maintenance window from `from` to `until` (the test clock's seconds) pausing these
+    /// sections, written straight into the database (as another portal process would).
+    pub async fn maintenance_window(
+        &self,
+        from: i64,
+        until: i64,
+        message: &str,
+        sections: &[&str],
+    ) {
+        let sections: Vec<String> = sections.iter().map(|s| s.to_string()).collect();
+        let mut tx = self.db.pool.begin().await.unwrap();
+        partner_portal::db::maintenance::insert(
+            &mut tx,
+            from,
+            until,
+            message,
+            &sections,
+            None,
+            self.clock.timestamp(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+
     /// The demo's history on the test clock (2026-03-02): schedules, and inquiries in every
     /// state made through the use cases.
     pub async fn seed_history(&self) {

@@ -197,23 +197,13 @@ async fn a_csv_with_a_bad_row_records_nothing_and_names_the_line() {
 async fn usage_is_reported_during_a_maintenance_window_while_orders_wait() {
     let app = spawn_app().await;
     let now = app.clock.timestamp();
-    let mut tx = app.db.pool.begin().await.unwrap();
-    partner_portal::db::maintenance::insert(
-        &mut tx,
+    app.maintenance_window(
         now - 3600,
         now + 86_400,
         "Order system migration",
-        &[
-            "orders".to_string(),
-            "licenses".to_string(),
-            "inquiries".to_string(),
-        ],
-        None,
-        now,
+        &["orders", "licenses", "inquiries"],
     )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    .await;
     let alex = app.login_as(Who::OtherResellerAdmin).await;
     assert_eq!(
         alex.get("/licenses").await.status(),

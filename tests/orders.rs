@@ -806,19 +806,8 @@ async fn a_window_another_process_schedules_shows_within_seconds_and_a_cancel_he
     assert!(!vendor.text("/").await.contains("Maintenance until"));
     // Another portal process (here: straight into the database) schedules a window now.
     let now = app.clock.timestamp();
-    let mut tx = app.db.pool.begin().await.unwrap();
-    partner_portal::db::maintenance::insert(
-        &mut tx,
-        now - 60,
-        now + 3600,
-        "Database upgrade",
-        &["orders".to_string()],
-        None,
-        now,
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    app.maintenance_window(now - 60, now + 3600, "Database upgrade", &["orders"])
+        .await;
     // Within two seconds every process reads it again.
     app.clock.advance(chrono::Duration::seconds(2));
     let page = vendor.text("/").await;

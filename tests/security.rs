@@ -877,19 +877,13 @@ async fn error_pages_keep_the_frame_for_whoever_is_signed_in() {
 
     // A section paused by maintenance: the banner and the menu around the explanation.
     let now = app.clock.timestamp();
-    let mut tx = app.db.pool.begin().await.unwrap();
-    partner_portal::db::maintenance::insert(
-        &mut tx,
+    app.maintenance_window(
         now - 3600,
         now + 86_400,
         "Order system migration",
-        &["licenses".to_string()],
-        None,
-        now,
+        &["licenses"],
     )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    .await;
     // Past the two seconds the portal keeps its last reading of the windows.
     app.clock.advance(chrono::Duration::seconds(5));
     let lee = app.login_as(Who::ResellerUser).await;
