@@ -336,6 +336,16 @@ async fn an_end_customers_schedule_downloads_as_pdf() {
         .text("/licenses?ends_from=next+week")
         .await
         .contains("Enter the date as YYYY-MM-DD."));
+    // A range that ends before it starts is said to be one, next to its second date.
+    let reversed = lee
+        .text("/licenses?ends_from=2027-03-10&ends_to=2027-03-01")
+        .await;
+    assert!(
+        reversed.contains("This date (2027-03-01) is before “Ends on or after” (2027-03-10)")
+            && reversed.contains("No license schedule entries match these filters."),
+        "{reversed}"
+    );
+    assert!(reversed.contains("active (including expiring)"));
     let r = lee.get(&format!("/licenses/{harbour}/pdf")).await;
     assert_eq!(r.status(), 200);
     assert_eq!(header(r.headers(), "content-type"), "application/pdf");
@@ -370,6 +380,18 @@ async fn an_end_customers_schedule_downloads_as_pdf() {
         404
     );
     assert_eq!(lee.get("/licenses/999999/pdf").await.status(), 404);
+    // Expiring is a kind of active: in its last 90 days an entry is found under both.
+    app.clock.advance(chrono::Duration::days(300));
+    let lee = app.login_as(Who::ResellerUser).await;
+    for status in ["active", "expiring"] {
+        let page = lee
+            .text(&format!("/licenses?end_customer={harbour}&status={status}"))
+            .await;
+        assert!(
+            page.contains("EPIXADB10SN12T") && page.contains("<td>expiring within 90 days</td>"),
+            "{status}: {page}"
+        );
+    }
 }
 
 fn license_file(rows: usize, bad_line: Option<usize>) -> std::path::PathBuf {

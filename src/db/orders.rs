@@ -501,9 +501,10 @@ async fn entries_where(
                 .push(" AND l.start_date <= ")
                 .text(today);
         }
+        // Active includes expiring: an entry ending within 90 days runs today all the same.
         Some(EntryStatus::Active) => {
             sql.push(" AND l.end_date >= ")
-                .text(horizon)
+                .text(today.clone())
                 .push(" AND l.start_date <= ")
                 .text(today);
         }

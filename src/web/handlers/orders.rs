@@ -233,6 +233,20 @@ impl LicenseQuery {
             }
             d
         };
+        let (ends_from, ends_to) = (
+            date("ends_from", &self.ends_from),
+            date("ends_to", &self.ends_to),
+        );
+        if let (Some(from), Some(to)) = (ends_from, ends_to) {
+            if from > to {
+                errors.add(
+                    "ends_to",
+                    format!(
+                        "This date ({to}) is before “Ends on or after” ({from}): no entry can end in between. Swap the two dates, or clear one."
+                    ),
+                );
+            }
+        }
         let filter = orders::EntryFilter {
             end_customer: text(&self.end_customer).parse().ok(),
             customer: text(&self.customer),
@@ -245,8 +259,8 @@ impl LicenseQuery {
                 _ => None,
             },
             family: text(&self.family),
-            ends_from: date("ends_from", &self.ends_from),
-            ends_to: date("ends_to", &self.ends_to),
+            ends_from,
+            ends_to,
         };
         (filter, errors)
     }
