@@ -604,15 +604,21 @@ async fn the_vendor_admin_imports_legacy_licenses_on_the_page() {
     let html = r.text().await.unwrap();
     assert!(html.contains("The file is valid: 3 rows, 3 new, 0 imported before."));
     let completion = "not activated by 2023-10-01: starts on its order completion";
+    let mdr: String = sqlx::query_scalar(
+        "SELECT new_sku FROM legacy_skus WHERE REPLACE(UPPER(legacy_sku), '-', '') = 'MDREU25R36M'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
     for row in [
-        format!("<td>OLD-1</td><td>{completion}</td><td>2025-06-01 to 2026-05-31</td><td>2025-06-15</td><td class=\"num\">14</td>"),
+        format!("<td>OLD-1</td><td>IXA-U10-N12M → EPIXADB10SN12T</td><td>Harbour Logistics Ltd (existing)</td><td>{completion}</td><td>2025-06-01 to 2026-05-31</td><td>2025-06-15</td><td class=\"num\">14</td>"),
         // Not activated yet: every day until today (2026-03-02).
-        format!("<td>OLD-2</td><td>{completion}</td><td>2025-06-01 to 2028-05-31</td><td>not activated</td><td class=\"num\">274</td>"),
-        "<td>OLD-3</td><td>activated before 2023-10-01: starts on its activation</td><td>2023-07-01 to 2024-06-30</td><td>2023-07-01</td><td class=\"num\">0</td>".to_string(),
+        format!("<td>OLD-2</td><td>MDRE-U25-R36M → {mdr}</td><td>Newcomer GmbH (new: will be created)</td><td>{completion}</td><td>2025-06-01 to 2028-05-31</td><td>not activated</td><td class=\"num\">274</td>"),
+        "<td>OLD-3</td><td>IXA-U10-N12M → EPIXADB10SN12T</td><td>Harbour Logistics Ltd (existing)</td><td>activated before 2023-10-01: starts on its activation</td><td>2023-07-01 to 2024-06-30</td><td>2023-07-01</td><td class=\"num\">0</td>".to_string(),
     ] {
         assert!(html.contains(&row), "{row}\n{html}");
     }
-    assert!(html.contains("1 start on their activation date, 2 on their order completion date."));
+    assert!(html.contains("1 start on their activation date, 2 on their order completion date. 1 end customer is new to its reseller and will be created."));
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM license_entries").await,
         0,

@@ -41,7 +41,15 @@ pub async fn import(
         Ok(rows) => rows,
         Err(problems) => return Ok(LicenseImport::Refused(problems)),
     };
-    let preview = preview_licenses(&rows, &orders::imported_keys(pool).await?, ctx.today);
+    let named: std::collections::HashSet<String> =
+        rows.iter().map(|r| r.reseller.to_lowercase()).collect();
+    let known = orders::end_customers_of_resellers(pool, &named).await?;
+    let preview = preview_licenses(
+        &rows,
+        &orders::imported_keys(pool).await?,
+        &known,
+        ctx.today,
+    );
     if !commit {
         return Ok(LicenseImport::Preview(preview));
     }

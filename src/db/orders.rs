@@ -604,6 +604,33 @@ async fn more_names_than(
     Ok(false)
 }
 
+/// The end customers of the resellers named (lower-cased: reseller name, end customer name),
+/// for the import's preview to say which end customers it creates.
+pub async fn end_customers_of_resellers(
+    pool: &AnyPool,
+    resellers: &std::collections::HashSet<String>,
+) -> Result<std::collections::HashSet<(String, String)>, sqlx::Error> {
+    let mut known = std::collections::HashSet::new();
+    let names: Vec<&String> = resellers.iter().collect();
+    for part in names.chunks(500) {
+        let mut q = super::sql::Sql::new(
+            "SELECT LOWER(r.name) AS reseller, LOWER(e.name) AS customer FROM end_customers e \
+             JOIN organisations r ON r.id = e.reseller_id WHERE r.kind = 'reseller' AND LOWER(r.name) IN (",
+        );
+        for (i, name) in part.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.text(name.as_str());
+        }
+        q.push(")");
+        for r in q.query().fetch_all(pool).await? {
+            known.insert((r.try_get("reseller")?, r.try_get("customer")?));
+        }
+    }
+    Ok(known)
+}
+
 /// The license keys of these rows that were imported before.
 pub async fn imported_keys(
     pool: &AnyPool,

@@ -292,17 +292,17 @@ pub async fn resellers_at_levels(
     Ok(ids)
 }
 
-/// Every reseller's name in lower case (for checking names typed in an import file).
+/// Every reseller's name, by its lower-cased form (for checking names typed in an import
+/// file, and suggesting the one meant).
 pub async fn reseller_names_lowercase(
     pool: &AnyPool,
-) -> Result<std::collections::HashSet<String>, sqlx::Error> {
-    Ok(sqlx::query_scalar::<_, String>(
-        "SELECT LOWER(name) FROM organisations WHERE kind = 'reseller'",
-    )
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .collect())
+) -> Result<std::collections::HashMap<String, String>, sqlx::Error> {
+    sqlx::query("SELECT LOWER(name) AS lower, name FROM organisations WHERE kind = 'reseller'")
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("lower")?, r.try_get("name")?)))
+        .collect()
 }
 
 /// Whether the reseller asks for a purchase-order reference on every order it places.

@@ -71,7 +71,7 @@ proptest! {
             let file = format!("{header}\n{row}\n{row}\n");
             let _ = check_catalogue(file.as_bytes());
             let _ = check_legacy(file.as_bytes(), &HashSet::new());
-            let _ = check_licenses(file.as_bytes(), &HashMap::new(), &HashSet::new());
+            let _ = check_licenses(file.as_bytes(), &HashMap::new(), &HashMap::new());
         }
         let usage = format!("end_customer,sku,quantity\n{row}\n");
         let _ = super::msp::parse_usage_csv(&usage, &Snapshot::default(), day());

@@ -632,16 +632,31 @@ impl<R: std::io::Read> Streamed<R> {
     }
 }
 
+/// The known reseller whose name is closest to `typed`, if one is close enough to be what was
+/// meant (a typo, a missing word: Jaro-Winkler similarity of 0.88 or more, any case).
+fn closest(typed: &str, resellers: &HashMap<String, String>) -> Option<String> {
+    let typed = typed.to_lowercase();
+    resellers
+        .iter()
+        .map(|(lower, name)| (strsim::jaro_winkler(&typed, lower), name))
+        .filter(|(score, _)| *score >= 0.88)
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+        .map(|(_, name)| name.clone())
+}
+
 const NUL_PROBLEM: &str = "This line holds a NUL character: the file is not a text CSV file.";
 
 /// Checks a legacy license file, read as it streams in. `legacy` is the translation table
-/// (key → mapping), `resellers` the reseller names the portal knows (any case).
+/// (key → mapping), `resellers` the reseller names the portal knows (lower-cased → as
+/// written).
 pub fn check_licenses(
     input: impl std::io::Read,
     legacy: &HashMap<String, crate::domain::legacy::LegacyMapping>,
-    resellers: &HashSet<String>,
+    resellers: &HashMap<String, String>,
 ) -> Result<Vec<LicenseRow>, Problems> {
     let mut file = Streamed::open(input, &LICENSE_COLUMNS)?;
+    // The closest known reseller to each unknown name, worked out once per name.
+    let mut suggestions: HashMap<String, Option<String>> = HashMap::new();
     let mut rows = Vec::new();
     let mut problems = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -667,52 +682,69 @@ pub fn check_licenses(
         };
         let r = &file;
         let key = r.get("license_key");
-        let result = (|| -> Result<LicenseRow, String> {
-            if key.is_empty() {
-                return Err("license_key: this column must not be empty.".into());
+        // Every problem of the row, not only the first.
+        let mut wrong: Vec<String> = Vec::new();
+        if key.is_empty() {
+            wrong.push("license_key: this column must not be empty.".into());
+        }
+        let reseller = r.get("reseller");
+        if !resellers.contains_key(&reseller.to_lowercase()) {
+            let hint = suggestions
+                .entry(reseller.to_lowercase())
+                .or_insert_with(|| closest(reseller, resellers))
+                .as_ref()
+                .map(|name| format!(" Did you mean “{name}”?"))
+                .unwrap_or_default();
+            wrong.push(format!(
+                "reseller: “{reseller}” is not a reseller of the portal.{hint}"
+            ));
+        }
+        let end_customer = r.get("end_customer");
+        if end_customer.is_empty() {
+            wrong.push("end_customer: this column must not be empty.".into());
+        }
+        let legacy_sku = r.get("legacy_sku");
+        let mapping = legacy.get(&legacy_key(legacy_sku));
+        if mapping.is_none() {
+            wrong.push(format!(
+                "legacy_sku: “{legacy_sku}” is not in the legacy translation table."
+            ));
+        }
+        let quantity = r.get("quantity").parse::<u32>().ok().filter(|q| *q > 0);
+        if quantity.is_none() {
+            wrong.push(format!(
+                "quantity: “{}” is not a quantity of 1 or more.",
+                r.get("quantity")
+            ));
+        }
+        let completed = date(r.get("order_completion_date"), "order_completion_date")
+            .map_err(|e| wrong.push(e))
+            .ok();
+        let activated = match r.get("activation_date") {
+            "" => Some(None),
+            v => date(v, "activation_date")
+                .map(Some)
+                .map_err(|e| wrong.push(e))
+                .ok(),
+        };
+        let result = match (mapping, quantity, completed, activated) {
+            (Some(mapping), Some(quantity), Some(completed), Some(activated))
+                if wrong.is_empty() =>
+            {
+                Ok(LicenseRow {
+                    line,
+                    license_key: key.to_string(),
+                    reseller: shared(reseller),
+                    end_customer: shared(end_customer),
+                    legacy_sku: legacy_sku.to_string(),
+                    new_sku: mapping.new_sku.clone(),
+                    quantity,
+                    completed,
+                    activated,
+                })
             }
-            let reseller = r.get("reseller");
-            if !resellers.contains(&reseller.to_lowercase()) {
-                return Err(format!(
-                    "reseller: “{reseller}” is not a reseller of the portal."
-                ));
-            }
-            let end_customer = r.get("end_customer");
-            if end_customer.is_empty() {
-                return Err("end_customer: this column must not be empty.".into());
-            }
-            let legacy_sku = r.get("legacy_sku");
-            let mapping = legacy.get(&legacy_key(legacy_sku)).ok_or_else(|| {
-                format!("legacy_sku: “{legacy_sku}” is not in the legacy translation table.")
-            })?;
-            let quantity = r
-                .get("quantity")
-                .parse::<u32>()
-                .ok()
-                .filter(|q| *q > 0)
-                .ok_or_else(|| {
-                    format!(
-                        "quantity: “{}” is not a quantity of 1 or more.",
-                        r.get("quantity")
-                    )
-                })?;
-            let completed = date(r.get("order_completion_date"), "order_completion_date")?;
-            let activated = match r.get("activation_date") {
-                "" => None,
-                v => Some(date(v, "activation_date")?),
-            };
-            Ok(LicenseRow {
-                line,
-                license_key: key.to_string(),
-                reseller: shared(reseller),
-                end_customer: shared(end_customer),
-                legacy_sku: legacy_sku.to_string(),
-                new_sku: mapping.new_sku.clone(),
-                quantity,
-                completed,
-                activated,
-            })
-        })();
+            _ => Err(wrong.join(" ")),
+        };
         match result {
             Ok(row) => {
                 if let Some(first) = seen.get(key) {
@@ -759,7 +791,8 @@ mod license_tests {
     #[test]
     fn activated_before_2023_10_01_keeps_its_activation_start_else_completion(
     ) -> Result<(), Box<dyn std::error::Error>> {
-        let resellers: HashSet<String> = ["acme secure it".to_string()].into();
+        let resellers: HashMap<String, String> =
+            [("acme secure it".to_string(), "Acme Secure IT".to_string())].into();
         let csv = "license_key,reseller,end_customer,legacy_sku,quantity,order_completion_date,activation_date\n\
                    K-1,Acme Secure IT,Harbour,IXA-U10-N12M,25,2023-05-01,2023-05-11\n\
                    K-2,Acme Secure IT,Harbour,IXA-U10-N12M,5,2023-05-01,\n\
@@ -827,7 +860,7 @@ mod license_tests {
     fn a_nul_character_is_named_by_its_line() {
         assert_eq!(nul_line(b"a,b\nc,d\ne\0,f\n"), Some(3));
         assert_eq!(nul_line(b"a,b\n"), None);
-        let resellers: HashSet<String> = HashSet::new();
+        let resellers: HashMap<String, String> = HashMap::new();
         let file = format!("{}\nK\0,Acme\n", LICENSE_COLUMNS.join(","));
         let problems = check_licenses(file.as_bytes(), &legacy(), &resellers)
             .err()
@@ -836,8 +869,44 @@ mod license_tests {
     }
 
     #[test]
+    fn a_row_names_every_problem_and_the_reseller_probably_meant() {
+        let resellers: HashMap<String, String> = [
+            ("acme secure it".to_string(), "Acme Secure IT".to_string()),
+            (
+                "bluepeak managed services".to_string(),
+                "Bluepeak Managed Services".to_string(),
+            ),
+        ]
+        .into();
+        let csv = "license_key,reseller,end_customer,legacy_sku,quantity,order_completion_date,activation_date\n\
+                   K-1,Acme Secure I.T.,,NOPE,0,2023-13-01,\n\
+                   K-2,Nobody Ltd,Harbour,IXA-U10-N12M,1,2023-05-01,\n";
+        let problems = check_licenses(csv.as_bytes(), &legacy(), &resellers)
+            .err()
+            .unwrap_or_default();
+        assert_eq!(problems.len(), 2, "{problems:#?}");
+        let (line, all) = &problems[0];
+        assert_eq!(*line, 2);
+        for part in [
+            "reseller: “Acme Secure I.T.” is not a reseller of the portal. Did you mean “Acme Secure IT”?",
+            "end_customer: this column must not be empty.",
+            "legacy_sku: “NOPE” is not in the legacy translation table.",
+            "quantity: “0” is not a quantity of 1 or more.",
+            "order_completion_date: “2023-13-01” is not a date",
+        ] {
+            assert!(all.contains(part), "{part} in {all}");
+        }
+        assert!(
+            problems[1].1.ends_with("is not a reseller of the portal."),
+            "nothing close to “Nobody Ltd”: {}",
+            problems[1].1
+        );
+    }
+
+    #[test]
     fn bad_rows_are_named_and_keys_are_unique() {
-        let resellers: HashSet<String> = ["acme secure it".to_string()].into();
+        let resellers: HashMap<String, String> =
+            [("acme secure it".to_string(), "Acme Secure IT".to_string())].into();
         let csv = "license_key,reseller,end_customer,legacy_sku,quantity,order_completion_date,activation_date\n\
                    K-1,Acme Secure IT,Harbour,IXA-U10-N12M,25,2023-05-01,\n\
                    K-1,Acme Secure IT,Harbour,IXA-U10-N12M,25,2023-05-01,\n\
@@ -860,6 +929,12 @@ mod license_tests {
 pub struct PreviewRow {
     pub line: usize,
     pub license_key: String,
+    /// The legacy SKU and the new SKU it becomes.
+    pub legacy_sku: String,
+    pub new_sku: String,
+    pub end_customer: String,
+    /// The end customer is not the reseller's yet: the import creates it.
+    pub new_customer: bool,
     pub rule: StartRule,
     pub start: NaiveDate,
     pub end: NaiveDate,
@@ -873,6 +948,8 @@ pub struct PreviewRow {
 pub struct LicensePreview {
     pub rows: usize,
     pub already: usize,
+    /// End customers the import creates (named by new rows, not the reseller's yet).
+    pub new_customers: usize,
     /// Every new row, with the rule that gave its start and the days of term it loses.
     pub new: Vec<PreviewRow>,
 }
@@ -900,24 +977,37 @@ impl LicensePreview {
     }
 }
 
+/// What importing `rows` would do: `imported` holds the license keys imported before, `known`
+/// the end customers the resellers have (lower-cased reseller and end customer names).
 pub fn preview_licenses(
     rows: &[LicenseRow],
     imported: &HashSet<String>,
+    known: &HashSet<(String, String)>,
     today: NaiveDate,
 ) -> LicensePreview {
     let mut p = LicensePreview {
         rows: rows.len(),
         ..LicensePreview::default()
     };
+    let mut created: HashSet<(String, String)> = HashSet::new();
     for r in rows {
         if imported.contains(&r.license_key) {
             p.already += 1;
             continue;
         }
+        let customer = (r.reseller.to_lowercase(), r.end_customer.to_lowercase());
+        let new_customer = !known.contains(&customer);
+        if new_customer && created.insert(customer) {
+            p.new_customers += 1;
+        }
         let period = r.period();
         p.new.push(PreviewRow {
             line: r.line,
             license_key: r.license_key.clone(),
+            legacy_sku: r.legacy_sku.clone(),
+            new_sku: r.new_sku.to_string(),
+            end_customer: r.end_customer.to_string(),
+            new_customer,
             rule: r.rule(),
             start: period.start,
             end: period.end,
