@@ -327,3 +327,57 @@ async fn a_registration_of_a_reseller_without_a_cam_goes_to_the_vendor_admins() 
     assert!(subjects[0].ends_with("from Acme Secure IT waits for your decision"));
     assert!(outbox_to(&app, "cam@vendor.example").await.is_empty());
 }
+
+#[tokio::test]
+async fn the_person_who_registered_hears_of_the_decision_once() {
+    let app = spawn_app().await;
+    let lee = app.login_as(Who::ResellerUser).await;
+    let r = register(&lee, "Quayside Shipping", "MDRESS", "12,000.00").await;
+    assert_eq!(r.status(), 303);
+    let path = location(&r);
+    let page = lee.text(&path).await;
+    let reference = page.split("Deal registration ").nth(1).unwrap()[..12].to_string();
+    let cam = app.login_as(Who::ChannelManager).await;
+    assert_eq!(
+        cam.post(&format!("{path}/approve"), &[]).await.status(),
+        303
+    );
+    let approved = format!("Deal registration {reference} approved");
+    // Lee holds no deal registration role, yet registered it; the admin is the role's
+    // fallback. Each hears of it once.
+    for who in ["sales@reseller.example", "admin@reseller.example"] {
+        let mail = outbox_to(&app, who).await;
+        assert_eq!(
+            mail.iter().filter(|s| **s == approved).count(),
+            1,
+            "{who}: {mail:?}"
+        );
+    }
+    // When the admin registers, the admin (submitter and fallback) gets one message.
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let r = register(&dana, "Pier Nine Logistics", "EMLADV", "8,000.00").await;
+    assert_eq!(r.status(), 303);
+    let path = location(&r);
+    let reference = dana
+        .text(&path)
+        .await
+        .split("Deal registration ")
+        .nth(1)
+        .unwrap()[..12]
+        .to_string();
+    cam.post(
+        &format!("{path}/reject"),
+        &[("reason", "Already in the pipeline")],
+    )
+    .await;
+    let rejected = format!("Deal registration {reference} rejected");
+    let mail = outbox_to(&app, "admin@reseller.example").await;
+    assert_eq!(
+        mail.iter().filter(|s| **s == rejected).count(),
+        1,
+        "{mail:?}"
+    );
+    assert!(!outbox_to(&app, "sales@reseller.example")
+        .await
+        .contains(&rejected));
+}

@@ -468,6 +468,19 @@ pub async fn decide(
         ctx.now,
     )
     .await?;
+    // And whoever submitted it (once: the same event to the same address is queued once).
+    if let Some(person) = store::submitter(&mut tx, deal.id).await? {
+        queue_for(
+            &mut tx,
+            &person,
+            ContactRole::DealRegistration,
+            &event_key,
+            &notice,
+            &ctx.public_url,
+            ctx.now,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok((what, deal.reference))
 }

@@ -156,6 +156,28 @@ pub async fn get(pool: &AnyPool, scope: Scope, id: DealId) -> Result<Option<Deal
     Ok(with_families(pool, &Vec::from_iter(row)).await?.pop())
 }
 
+/// The person who submitted a registration, while their account is active.
+pub async fn submitter(
+    conn: &mut AnyConnection,
+    deal: DealId,
+) -> Result<Option<crate::domain::contact::Person>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT u.id, u.display_name, u.email FROM deal_registrations d JOIN users u ON u.id = d.submitted_by \
+         WHERE d.id = $1 AND u.disabled = 0",
+    )
+    .bind(deal.0)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| {
+        Ok(crate::domain::contact::Person {
+            user_id: r.try_get("id")?,
+            name: r.try_get("display_name")?,
+            email: r.try_get("email")?,
+        })
+    })
+    .transpose()
+}
+
 /// A reseller's end customers in the caller's scope: (id, name), by name.
 pub async fn end_customers(
     pool: &AnyPool,
