@@ -141,25 +141,56 @@ async fn a_second_registration_for_the_same_customer_and_product_is_a_conflict()
         .text()
         .await
         .unwrap()
-        .contains("already has an approved deal registration for this product"));
+        .contains("already has a deal registration for this product that is approved or waiting for a decision (DR-2026-"));
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM deal_registrations").await,
         before
     );
     // Another product for the same customer is fine.
-    let r = dana
-        .post(
-            "/deals",
-            &[
-                ("end_customer", customer.as_str()),
-                ("families", "EMLADV"),
-                ("estimated_msrp", "9000"),
-                ("expected_close", "2026-06-01"),
-                ("distributor", &northwind),
-            ],
-        )
-        .await;
+    let other = |family: &'static str| {
+        let (dana, customer, northwind) = (&dana, customer.clone(), northwind.clone());
+        async move {
+            dana.post(
+                "/deals",
+                &[
+                    ("end_customer", customer.as_str()),
+                    ("families", family),
+                    ("estimated_msrp", "9000"),
+                    ("expected_close", "2026-06-01"),
+                    ("distributor", &northwind),
+                ],
+            )
+            .await
+        }
+    };
+    let r = other("EMLADV").await;
     assert_eq!(r.status(), 303);
+    let waiting = dana.text(&location(&r)).await;
+    let reference = waiting.split("Deal registration ").nth(1).unwrap()[..12].to_string();
+    // While that one waits for a decision, a second registration for it is refused at once.
+    let r = other("EMLADV").await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(&format!("approved or waiting for a decision ({reference})")),
+        "{html}"
+    );
+    // Once it is rejected, the deal can be registered again.
+    cam.post(
+        &format!("{}/reject", location_of_deal(&app, &reference).await),
+        &[("reason", "Duplicate of another partner's deal")],
+    )
+    .await;
+    assert_eq!(other("EMLADV").await.status(), 303);
+}
+
+async fn location_of_deal(app: &TestApp, reference: &str) -> String {
+    let id = app
+        .scalar(&format!(
+            "SELECT id FROM deal_registrations WHERE reference = '{reference}'"
+        ))
+        .await;
+    format!("/deals/{id}")
 }
 
 #[tokio::test]

@@ -255,13 +255,12 @@ pub async fn register(ctx: &Ctx, input: NewRegistration) -> Result<Registered, E
     };
     let mut tx = pool.begin().await?;
     let end_customer = resolve_end_customer(&mut tx, reseller, &choice, ctx.now).await?;
-    let conflicts =
-        store::approved_conflicts(&mut tx, end_customer, &families, ctx.today, None).await?;
+    let conflicts = store::open_conflicts(&mut tx, end_customer, &families, ctx.today).await?;
     if !conflicts.is_empty() {
         return Err(Error::invalid(
             "families",
             format!(
-                "This end customer already has an approved deal registration for this product ({}); a second one is not accepted while it is valid.",
+                "This end customer already has a deal registration for this product that is approved or waiting for a decision ({}); a second one is not accepted while it stands.",
                 conflicts.join(", ")
             ),
         ));

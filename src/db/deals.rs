@@ -250,12 +250,41 @@ pub async fn approved_conflicts(
     today: NaiveDate,
     except: Option<DealId>,
 ) -> Result<Vec<String>, sqlx::Error> {
+    conflicts(conn, end_customer, families, today, except, false).await
+}
+
+/// References of registrations for this end customer and any of these families that are
+/// waiting for a decision or approved and still valid on `today`: a new registration for the
+/// same deal is refused while one of them stands.
+pub async fn open_conflicts(
+    conn: &mut AnyConnection,
+    end_customer: i64,
+    families: &[String],
+    today: NaiveDate,
+) -> Result<Vec<String>, sqlx::Error> {
+    conflicts(conn, end_customer, families, today, None, true).await
+}
+
+async fn conflicts(
+    conn: &mut AnyConnection,
+    end_customer: i64,
+    families: &[String],
+    today: NaiveDate,
+    except: Option<DealId>,
+    waiting_too: bool,
+) -> Result<Vec<String>, sqlx::Error> {
+    let waiting = if waiting_too {
+        " OR d.status = 'submitted'"
+    } else {
+        ""
+    };
     let mut found = Vec::new();
     for f in families {
-        let refs: Vec<String> = sqlx::query_scalar(
+        let refs: Vec<String> = sqlx::query_scalar(&format!(
             "SELECT d.reference FROM deal_registrations d JOIN deal_registration_families f ON f.deal_id = d.id \
-             WHERE d.end_customer_id = $1 AND f.family = $2 AND d.status = 'approved' AND d.valid_until >= $3 AND d.id <> $4",
-        )
+             WHERE d.end_customer_id = $1 AND f.family = $2 AND ((d.status = 'approved' AND d.valid_until >= $3){waiting}) \
+             AND d.id <> $4 ORDER BY d.id"
+        ))
         .bind(end_customer)
         .bind(f)
         .bind(today.to_string())
