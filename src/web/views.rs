@@ -313,7 +313,27 @@ impl Pager {
     }
 }
 
+/// `n` with its noun in the number it agrees with: "1 license", "2 licenses", "1,500 rows".
+pub fn counted(n: impl std::borrow::Borrow<usize>, one: &str, many: &str) -> String {
+    let n = *n.borrow();
+    let figure = crate::domain::paging::thousands(i64::try_from(n).unwrap_or(i64::MAX));
+    format!("{figure} {}", if n == 1 { one } else { many })
+}
+
 /// `text` as a query string value (`a b&c` as `a+b%26c`).
 pub fn query_value(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+#[cfg(test)]
+mod counted_tests {
+    use super::counted;
+
+    #[test]
+    fn the_noun_agrees_with_its_number() {
+        assert_eq!(counted(0, "license", "licenses"), "0 licenses");
+        assert_eq!(counted(1, "license", "licenses"), "1 license");
+        assert_eq!(counted(2, "license", "licenses"), "2 licenses");
+        assert_eq!(counted(100_000, "row", "rows"), "100,000 rows");
+    }
 }
