@@ -603,7 +603,7 @@ async fn the_vendor_admin_imports_legacy_licenses_on_the_page() {
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
     assert!(html.contains("The file is valid: 3 rows, 3 new, 0 imported before."));
-    assert!(html.contains(">Import 3 licenses</button>"));
+    assert!(html.contains(">Import 3 licenses and create 1 end customer</button>"));
     let completion = "not activated by 2023-10-01: starts on its order completion";
     let mdr: String = sqlx::query_scalar(
         "SELECT new_sku FROM legacy_skus WHERE REPLACE(UPPER(legacy_sku), '-', '') = 'MDREU25R36M'",
