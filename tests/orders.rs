@@ -769,7 +769,7 @@ async fn a_100000_row_license_file_is_checked_on_the_page() {
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
     assert!(
-        html.contains("The file is valid: 100000 rows, 100000 new, 0 imported before."),
+        html.contains("The file is valid: 100,000 rows, 100,000 new, 0 imported before."),
         "{}",
         &html[..html.len().min(2000)]
     );
