@@ -891,9 +891,19 @@ async fn error_pages_keep_the_frame_for_whoever_is_signed_in() {
     assert_eq!(r.status(), 503);
     let html = r.text().await.unwrap();
     assert!(
-        html.contains("Unavailable during maintenance") && framed(&html),
+        html.contains("Unavailable during maintenance")
+            && html.contains("Sign out")
+            && html.contains("Lee Fischer"),
         "{html}"
     );
+    // The paused section is named in the menu, not linked; the others still are.
+    assert!(
+        html.contains("(paused for maintenance)") && !html.contains("href=\"/licenses\""),
+        "{html}"
+    );
+    assert!(html.contains("href=\"/inquiries\""));
+    let home = lee.text("/").await;
+    assert!(home.contains("(paused for maintenance)") && !home.contains("href=\"/licenses\""));
     assert_eq!(
         html.matches("Order system migration").count(),
         2,

@@ -10,6 +10,8 @@ pub struct NavItem {
     pub href: &'static str,
     pub label: &'static str,
     pub current: bool,
+    /// Closed by the maintenance window in force: shown, not linked.
+    pub paused: bool,
 }
 
 /// A section of the menu: a plain link when it holds one page, else a disclosure (a
@@ -165,6 +167,10 @@ impl Chrome {
                         href,
                         label,
                         current: href == current,
+                        paused: user.maintenance.as_ref().is_some_and(|w| {
+                            crate::web::maintenance::section_of(href)
+                                .is_some_and(|section| w.closes(section))
+                        }),
                     })
                     .collect(),
             ),
@@ -211,6 +217,7 @@ mod tests {
                         href,
                         label,
                         current: href == "/orders",
+                        paused: false,
                     })
                     .collect(),
             )
