@@ -42,16 +42,21 @@ impl RootSpanBuilder for PortalSpan {
             .get::<tracing_actix_web::RequestId>()
             .map(ToString::to_string)
             .unwrap_or_default();
-        let route = request.match_pattern();
-        tracing::info_span!(
+        let route = request
+            .match_pattern()
+            .unwrap_or_else(|| "(none)".to_string());
+        let span = tracing::info_span!(
             "request",
             method = %request.method(),
-            route = route.as_deref().unwrap_or("(none)"),
+            route = route.as_str(),
             status = tracing::field::Empty,
             user_id = tracing::field::Empty,
             org_id = tracing::field::Empty,
             request_id = %request_id,
-        )
+        );
+        // Matched once per request: the metrics count by the same pattern.
+        request.extensions_mut().insert(web::metrics::Route(route));
+        span
     }
 
     /// Records the status only: a redirect to the login page or a 404 is not an error worth a

@@ -10,15 +10,23 @@ use actix_web::middleware::Next;
 use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse};
 
+/// The route pattern a request matched (`/orders/{id}`), as the request's log span found it.
+#[derive(Debug, Clone)]
+pub struct Route(pub String);
+
 /// Counts every request and its latency by route pattern.
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    use actix_web::HttpMessage;
     let started = std::time::Instant::now();
     let state = req.app_data::<Data<AppState>>().cloned();
     let method = req.method().to_string();
-    let route = req.match_pattern().unwrap_or_else(|| "(none)".to_string());
+    let route = match req.extensions().get::<Route>() {
+        Some(Route(route)) => route.clone(),
+        None => req.match_pattern().unwrap_or_else(|| "(none)".to_string()),
+    };
     let outcome = next.call(req).await;
     if let Some(state) = state {
         let status = match &outcome {
