@@ -28,16 +28,14 @@ pub const JOBS: [&str; 3] = ["mail", "sweep", "process_orders"];
 const OUTBOX_STATES: [&str; 4] = ["queued", "sending", "sent", "dead"];
 
 impl Metrics {
-    pub fn new() -> Metrics {
-        // The names and labels below are fixed and valid: building them cannot fail.
-        fn made<T>(made: prometheus::Result<T>) -> T {
-            made.unwrap_or_else(|e| unreachable!("a fixed metric is valid: {e}"))
-        }
-        let requests = made(IntCounterVec::new(
+    /// The metrics of one portal process. Their names and labels are fixed; an invalid one
+    /// would be refused here, at start-up, never while serving.
+    pub fn new() -> prometheus::Result<Metrics> {
+        let requests = IntCounterVec::new(
             Opts::new("portal_http_requests_total", "HTTP requests answered"),
             &["method", "route", "status"],
-        ));
-        let latency = made(HistogramVec::new(
+        )?;
+        let latency = HistogramVec::new(
             HistogramOpts::new(
                 "portal_http_request_duration_seconds",
                 "Time to answer an HTTP request, by route",
@@ -46,39 +44,39 @@ impl Metrics {
                 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
             ]),
             &["route"],
-        ));
-        let outbox = made(IntGaugeVec::new(
+        )?;
+        let outbox = IntGaugeVec::new(
             Opts::new("portal_outbox_messages", "Mail in the outbox, by state"),
             &["status"],
-        ));
-        let job_last_run = made(GaugeVec::new(
+        )?;
+        let job_last_run = GaugeVec::new(
             Opts::new(
                 "portal_job_last_run_timestamp_seconds",
                 "When a background job last finished (Unix time)",
             ),
             &["job"],
-        ));
-        let job_duration = made(GaugeVec::new(
+        )?;
+        let job_duration = GaugeVec::new(
             Opts::new(
                 "portal_job_last_duration_seconds",
                 "How long a background job's last run took",
             ),
             &["job"],
-        ));
-        let job_failures = made(IntCounterVec::new(
+        )?;
+        let job_failures = IntCounterVec::new(
             Opts::new(
                 "portal_job_failures_total",
                 "Background job runs that failed",
             ),
             &["job"],
-        ));
-        let pool = made(IntGaugeVec::new(
+        )?;
+        let pool = IntGaugeVec::new(
             Opts::new(
                 "portal_db_pool_connections",
                 "Database connections of this process, in use or idle",
             ),
             &["state"],
-        ));
+        )?;
         let registry = Registry::new();
         for c in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
@@ -89,12 +87,12 @@ impl Metrics {
             Box::new(job_failures.clone()),
             Box::new(pool.clone()),
         ] {
-            made(registry.register(c));
+            registry.register(c)?;
         }
         for job in JOBS {
             job_failures.with_label_values(&[job]);
         }
-        Metrics {
+        Ok(Metrics {
             registry,
             requests,
             latency,
@@ -103,7 +101,7 @@ impl Metrics {
             job_duration,
             job_failures,
             pool,
-        }
+        })
     }
 
     /// Counts a request. `route` is the route's pattern (`/orders/{id}`), never the path, so
@@ -149,11 +147,5 @@ impl Metrics {
         let mut text = Vec::new();
         TextEncoder::new().encode(&self.registry.gather(), &mut text)?;
         Ok(String::from_utf8(text)?)
-    }
-}
-
-impl Default for Metrics {
-    fn default() -> Self {
-        Metrics::new()
     }
 }

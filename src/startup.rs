@@ -98,7 +98,9 @@ impl Application {
         {
             anyhow::bail!("METRICS_TOKEN must be at least 32 characters long");
         }
-        let metrics = std::sync::Arc::new(crate::metrics::Metrics::new());
+        let metrics = std::sync::Arc::new(
+            crate::metrics::Metrics::new().context("could not set up the metrics")?,
+        );
         if settings.mail_worker_secs > 0 {
             let every = Duration::from_secs(settings.mail_worker_secs);
             crate::mail::worker::spawn(
