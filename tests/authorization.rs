@@ -429,7 +429,7 @@ const TABLE: &[Row] = &[
         "/leads/{id}",
         "/leads/{acme_lead}",
         &[],
-        [303, 403, 403, 403, 403, 422, 422, 404, 403, 404],
+        [303, 422, 422, 403, 403, 422, 422, 404, 403, 404],
     ),
     row(
         "POST",
@@ -1035,6 +1035,7 @@ const FIELDS: &[&str] = &[
     "role",
     "status",
     "notes",
+    "note",
     "next_step",
     "reason",
     "term",

@@ -101,16 +101,148 @@ async fn a_cam_assigns_a_lead_and_the_resellers_new_leads_role_is_told() {
     let staff = app.login_as(Who::DistributorStaff).await;
     assert_eq!(staff.get("/leads").await.status(), 403);
     assert_eq!(staff.get(&path).await.status(), 403);
-    // The CAM reads but does not work the lead.
-    assert_eq!(
-        cam.post(
+    // The CAM does not work the lead (its status stays) but may add a note, which is not
+    // the reseller's activity; another CAM cannot, nor can the other reseller.
+    let r = cam
+        .post(
             &path,
-            &[("status", "won"), ("notes", ""), ("next_step", "")]
+            &[
+                ("status", "won"),
+                ("next_step", "Close it"),
+                ("note", "Ines prefers a call on Mondays"),
+            ],
         )
-        .await
-        .status(),
-        403
+        .await;
+    assert_eq!(r.status(), 303);
+    let page = cam.text(&path).await;
+    assert!(
+        page.contains("Your note on the lead Fjord Fisheries is added."),
+        "{page}"
     );
+    assert!(page.contains("<strong>New</strong>"), "{page}");
+    assert!(page.contains("Ines prefers a call on Mondays"));
+    assert!(page.contains("Call Ines"), "the next step stays: {page}");
+    let second = app.login_as(Who::SecondChannelManager).await;
+    assert_eq!(second.post(&path, &[("note", "mine")]).await.status(), 404);
+    assert_eq!(other.post(&path, &[("note", "mine")]).await.status(), 404);
+    assert_eq!(staff.post(&path, &[("note", "mine")]).await.status(), 403);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM lead_events WHERE note = 'mine'")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn notes_are_a_log_that_keeps_every_authors_words() {
+    let app = spawn_app().await;
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let path = add_own(&dana, "Granite Bay Clinic").await;
+    let id: i64 = path.rsplit('/').next().unwrap().parse().unwrap();
+    let r = dana
+        .post(
+            &path,
+            &[
+                ("status", "contacted"),
+                ("next_step", "Send the datasheet"),
+                ("note", "Called the practice manager.\nShe wants 40 seats."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    // Someone else at Acme adds a note and changes the next step: Dana's words stay, and the
+    // history keeps the next step it replaced.
+    let lee = app.login_as(Who::ResellerUser).await;
+    let r = lee
+        .post(
+            &path,
+            &[
+                ("status", "contacted"),
+                ("next_step", "Demo on Friday"),
+                ("note", "Datasheet sent; demo booked."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let page = dana.text(&path).await;
+    for words in [
+        "Met at the trade fair",
+        "Called the practice manager.\nShe wants 40 seats.",
+        "Datasheet sent; demo booked.",
+        "Status: New → Contacted; Next step: nothing → “Send the datasheet”; Added a note",
+        "Next step: “Send the datasheet” → “Demo on Friday”; Added a note",
+    ] {
+        assert!(page.contains(words), "{words:?} in {page}");
+    }
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM lead_events WHERE lead_id = {id} AND note IS NOT NULL"
+        ))
+        .await,
+        3
+    );
+
+    // Forty days on, a save that changes nothing records nothing and is not activity.
+    app.clock.advance(Duration::days(40));
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let count = format!("SELECT COUNT(*) FROM lead_events WHERE lead_id = {id}");
+    let events = || app.scalar(&count);
+    let before = events().await;
+    let r = dana
+        .post(
+            &path,
+            &[
+                ("status", "contacted"),
+                ("next_step", " Demo on Friday "),
+                ("note", "   "),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let page = dana.text(&path).await;
+    assert!(page.contains("Nothing changed"), "{page}");
+    assert_eq!(events().await, before);
+    let last: String = sqlx::query_scalar("SELECT last_activity_on FROM leads WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        last, "2026-03-02",
+        "a save without a change is not activity"
+    );
+    // A note alone is activity.
+    let r = dana
+        .post(
+            &path,
+            &[
+                ("status", "contacted"),
+                ("next_step", "Demo on Friday"),
+                ("note", "Demo moved to next week"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(dana
+        .text(&path)
+        .await
+        .contains("it now expires on 2026-07-11"));
+    // A note over the limit is refused next to the field, with what was typed kept.
+    let long = "ä".repeat(4001);
+    let r = dana
+        .post(
+            &path,
+            &[
+                ("status", "won"),
+                ("next_step", ""),
+                ("note", long.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Use at most 4000 characters."));
+    assert!(page.contains(&long));
 }
 
 #[tokio::test]
@@ -123,7 +255,7 @@ async fn an_update_is_activity_and_moves_the_expiry() {
     let bad = dana
         .post(
             &path,
-            &[("status", "expired"), ("notes", "x"), ("next_step", "")],
+            &[("status", "expired"), ("note", "x"), ("next_step", "")],
         )
         .await;
     assert_eq!(bad.status(), 422);
@@ -137,7 +269,7 @@ async fn an_update_is_activity_and_moves_the_expiry() {
             &path,
             &[
                 ("status", "contacted"),
-                ("notes", "Spoke to the IT lead"),
+                ("note", "Spoke to the IT lead"),
                 ("next_step", "Demo on the 20th"),
             ],
         )
@@ -146,7 +278,9 @@ async fn an_update_is_activity_and_moves_the_expiry() {
     let page = dana.text(&path).await;
     // 2026-03-02 + 40 days = 2026-04-11; more than 90 days after that is 2026-07-11.
     assert!(page.contains("it now expires on 2026-07-11"), "{page}");
-    assert!(page.contains("Updated status New → Contacted; notes; next step: Demo on the 20th"));
+    assert!(page.contains(
+        "Status: New → Contacted; Next step: nothing → “Demo on the 20th”; Added a note"
+    ));
     assert!(page.contains("Lee Fischer") || page.contains("Dana Ortiz"));
     // The lead list of Acme, filtered by status, through htmx and plain.
     let fragment = dana
@@ -217,13 +351,13 @@ async fn the_sweep_reminds_once_then_expires_and_the_lead_becomes_read_only() {
     let r = dana
         .post(
             &path,
-            &[("status", "won"), ("notes", "late"), ("next_step", "")],
+            &[("status", "won"), ("note", "late"), ("next_step", "")],
         )
         .await;
     assert_eq!(r.status(), 409);
     assert_eq!(
         app.scalar(&format!(
-            "SELECT COUNT(*) FROM leads WHERE id = {id} AND notes = 'late'"
+            "SELECT COUNT(*) FROM lead_events WHERE lead_id = {id} AND note = 'late'"
         ))
         .await,
         0
@@ -246,7 +380,7 @@ async fn an_open_lead_past_its_limit_reads_as_expired_before_the_sweep() {
     let r = dana
         .post(
             &path,
-            &[("status", "contacted"), ("notes", ""), ("next_step", "")],
+            &[("status", "contacted"), ("note", ""), ("next_step", "")],
         )
         .await;
     assert_eq!(r.status(), 409);

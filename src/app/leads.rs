@@ -239,12 +239,14 @@ pub(crate) fn forget_inactivity() {
     INACTIVITY.forget();
 }
 
-/// An update as the lead's form sends it.
+/// An update as the lead's form sends it. A reseller may change the status and the next
+/// step and add a note; the vendor admin and a channel account manager add notes only.
 #[derive(Debug, Clone, Default)]
 pub struct LeadUpdate {
     pub status: String,
-    pub notes: String,
     pub next_step: String,
+    /// A note to add to the lead's log (empty for none); earlier notes are never changed.
+    pub note: String,
 }
 
 /// What an update did.
@@ -254,13 +256,30 @@ pub struct Updated {
     pub status: LeadStatus,
     /// For an open lead: the day it expires without more activity.
     pub expires_on: Option<NaiveDate>,
+    /// False when the form changed nothing: nothing was recorded, and it is not activity.
+    pub changed: bool,
+    /// Whether it counted as the reseller's activity (a note by the vendor's side does not).
+    pub activity: bool,
 }
 
-/// Records activity on a lead of the caller's reseller: its status, notes and next step.
-/// An expired lead is read-only.
+/// `“text”`, or "nothing" for an empty value: how the history names an earlier value.
+fn quoted(value: &str) -> String {
+    if value.is_empty() {
+        "nothing".to_string()
+    } else {
+        format!("“{value}”")
+    }
+}
+
+/// Records an update of a lead in the caller's scope. A reseller's change of status or next
+/// step, or its note, is activity (the inactivity clock starts again); a note by the vendor
+/// admin or the reseller's channel account manager is added to the log without being the
+/// reseller's activity. The history keeps the earlier value of every changed field. A form
+/// that changes nothing records nothing. An expired lead is read-only.
 pub async fn update(ctx: &Ctx, id: LeadId, input: LeadUpdate) -> Result<Updated, Error> {
     let lead = load(ctx, id).await?;
-    ctx.require(reseller_of(ctx).is_some(), "update leads")
+    let vendor_side = assigns(ctx);
+    ctx.require(vendor_side || reseller_of(ctx).is_some(), "update leads")
         .await?;
     let user = ctx.user.ok_or(Error::Forbidden)?;
     let today = ctx.today;
@@ -274,55 +293,84 @@ pub async fn update(ctx: &Ctx, id: LeadId, input: LeadUpdate) -> Result<Updated,
         )));
     }
     let mut errors = FieldErrors::default();
-    let status = LeadStatus::parse(input.status.trim()).filter(|s| !s.is_read_only());
-    if status.is_none() {
-        errors.add("status", "Choose new, contacted, qualified, won or lost.");
-    }
-    check_length(&mut errors, "notes", &input.notes, MAX_NOTES);
+    let status = if vendor_side {
+        Some(lead.stored_status)
+    } else {
+        let status = LeadStatus::parse(input.status.trim()).filter(|s| !s.is_read_only());
+        if status.is_none() {
+            errors.add("status", "Choose new, contacted, qualified, won or lost.");
+        }
+        status
+    };
+    check_length(&mut errors, "note", &input.note, MAX_NOTES);
     check_length(&mut errors, "next_step", &input.next_step, MAX_NEXT_STEP);
+    if vendor_side && input.note.trim().is_empty() {
+        errors.add("note", "Write the note to add.");
+    }
     let (Some(status), true) = (status, errors.is_empty()) else {
         return Err(Error::Invalid(errors));
     };
-    let (notes, next_step) = (input.notes.trim(), input.next_step.trim());
+    let next_step = if vendor_side {
+        lead.next_step.as_str()
+    } else {
+        input.next_step.trim()
+    };
+    let note = input.note.trim();
     let mut changes = Vec::new();
     if status != lead.stored_status {
-        changes.push(format!("status {} → {}", lead.stored_status, status));
-    }
-    if notes != lead.notes {
-        changes.push("notes".to_string());
+        changes.push(format!("Status: {} → {}", lead.stored_status, status));
     }
     if next_step != lead.next_step {
-        changes.push(format!("next step: {next_step}"));
+        changes.push(format!(
+            "Next step: {} → {}",
+            quoted(&lead.next_step),
+            quoted(next_step)
+        ));
     }
-    let summary = if changes.is_empty() {
-        "Activity recorded".to_string()
-    } else {
-        format!("Updated {}", changes.join("; "))
-    };
-    let mut tx = ctx.db.pool.begin().await?;
-    if !store::update(
-        &mut tx,
-        lead.id,
+    if !note.is_empty() {
+        changes.push("Added a note".to_string());
+    }
+    let unchanged = Updated {
+        company: lead.company.clone(),
         status,
-        notes,
-        next_step,
-        today,
-        rule.cutoff(today),
-    )
-    .await?
-    {
+        expires_on: None,
+        changed: false,
+        activity: false,
+    };
+    if changes.is_empty() {
+        return Ok(unchanged);
+    }
+    let summary = changes.join("; ");
+    let note = (!note.is_empty()).then_some(note);
+    let mut tx = ctx.db.pool.begin().await?;
+    let recorded = if vendor_side {
+        store::still_open(&mut tx, lead.id, rule.cutoff(today)).await?
+    } else {
+        store::update(
+            &mut tx,
+            lead.id,
+            status,
+            next_step,
+            today,
+            rule.cutoff(today),
+        )
+        .await?
+    };
+    if !recorded {
         return Err(Error::Conflict(format!(
             "The lead {} has expired; it is read-only.",
             lead.company
         )));
     }
-    store::add_event(&mut tx, lead.id, Some(user), &summary, ctx.now).await?;
+    store::add_event(&mut tx, lead.id, Some(user), &summary, note, ctx.now).await?;
     tx.commit().await?;
+    let activity = !vendor_side;
     Ok(Updated {
-        company: lead.company,
-        status,
-        expires_on: (status.is_open() && lead.source == LeadSource::Partner)
+        expires_on: (activity && status.is_open() && lead.source == LeadSource::Partner)
             .then(|| rule.over_on(today)),
+        changed: true,
+        activity,
+        ..unchanged
     })
 }
 
@@ -362,7 +410,7 @@ pub async fn reassign(ctx: &Ctx, id: LeadId, to: &str) -> Result<String, Error> 
         )));
     }
     let summary = format!("Reassigned from {} to {name}", lead.reseller_name);
-    store::add_event(&mut tx, id, ctx.user, &summary, ctx.now).await?;
+    store::add_event(&mut tx, id, ctx.user, &summary, None, ctx.now).await?;
     crate::db::audit::record(
         &mut *tx,
         &ctx.actor,

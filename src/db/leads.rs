@@ -21,7 +21,7 @@ pub(crate) fn in_scope(scope: Scope) -> String {
 }
 
 const SELECT: &str = "SELECT l.id, l.reseller_id, r.name AS reseller_name, l.company, l.contact_name, l.contact_email, \
-       l.interest, l.source, l.status, l.notes, l.next_step, l.created_at, l.last_activity_on, l.closed_on \
+       l.interest, l.source, l.status, l.next_step, l.created_at, l.last_activity_on, l.closed_on \
      FROM leads l JOIN organisations r ON r.id = l.reseller_id";
 
 #[derive(Debug, Clone)]
@@ -37,7 +37,6 @@ pub struct Lead {
     pub source: LeadSource,
     /// As stored; see [`Lead::status_on`] for what a person sees.
     pub stored_status: LeadStatus,
-    pub notes: String,
     pub next_step: String,
     pub created_at: i64,
     pub last_activity_on: NaiveDate,
@@ -97,7 +96,6 @@ fn lead(r: &sqlx::any::AnyRow) -> Result<Lead, sqlx::Error> {
         },
         stored_status: LeadStatus::parse(&status)
             .ok_or_else(|| sqlx::Error::Decode(format!("unknown lead status {status:?}").into()))?,
-        notes: r.try_get("notes")?,
         next_step: r.try_get("next_step")?,
         created_at: r.try_get("created_at")?,
         last_activity_on: super::date(&r.try_get::<String, _>("last_activity_on")?)?,
@@ -241,6 +239,7 @@ pub struct NewLead<'a> {
     pub contact_email: &'a str,
     pub interest: &'a str,
     pub source: LeadSource,
+    /// The first note of the lead's log (empty for none).
     pub notes: &'a str,
     pub next_step: &'a str,
     pub by: UserId,
@@ -253,9 +252,9 @@ pub async fn insert(
     now: i64,
 ) -> Result<LeadId, sqlx::Error> {
     let id = LeadId(sqlx::query_scalar(
-        "INSERT INTO leads (reseller_id, company, contact_name, contact_email, interest, source, status, notes, next_step, \
+        "INSERT INTO leads (reseller_id, company, contact_name, contact_email, interest, source, status, next_step, \
          created_by, created_at, last_activity_on) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, $8, $9, $10, $11) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, $8, $9, $10) RETURNING id",
     )
     .bind(l.reseller.0)
     .bind(l.company)
@@ -263,7 +262,6 @@ pub async fn insert(
     .bind(l.contact_email)
     .bind(l.interest)
     .bind(l.source.as_str())
-    .bind(l.notes)
     .bind(l.next_step)
     .bind(l.by.0)
     .bind(now)
@@ -275,7 +273,8 @@ pub async fn insert(
     } else {
         "Created by the reseller"
     };
-    add_event(conn, id, Some(l.by), summary, now).await?;
+    let note = (!l.notes.is_empty()).then_some(l.notes);
+    add_event(conn, id, Some(l.by), summary, note, now).await?;
     Ok(id)
 }
 
@@ -284,15 +283,19 @@ pub async fn add_event(
     lead: LeadId,
     by: Option<UserId>,
     summary: &str,
+    note: Option<&str>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO lead_events (lead_id, at, user_id, summary) VALUES ($1, $2, $3, $4)")
-        .bind(lead.0)
-        .bind(now)
-        .bind(by.map(|u| u.0))
-        .bind(summary)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO lead_events (lead_id, at, user_id, summary, note) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(lead.0)
+    .bind(now)
+    .bind(by.map(|u| u.0))
+    .bind(summary)
+    .bind(note)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -312,20 +315,18 @@ pub async fn update(
     conn: &mut AnyConnection,
     id: LeadId,
     status: LeadStatus,
-    notes: &str,
     next_step: &str,
     today: NaiveDate,
     cutoff: NaiveDate,
 ) -> Result<bool, sqlx::Error> {
     let closed = (!status.is_open()).then(|| today.to_string());
     let done = sqlx::query(&format!(
-        "UPDATE leads SET status = $1, notes = $2, next_step = $3, last_activity_on = $4, \
-         reminded_for = NULL, closed_on = $5 \
-         WHERE id = $6 AND status <> 'expired' AND NOT {}",
-        expired_sql("$7")
+        "UPDATE leads SET status = $1, next_step = $2, last_activity_on = $3, \
+         reminded_for = NULL, closed_on = $4 \
+         WHERE id = $5 AND status <> 'expired' AND NOT {}",
+        expired_sql("$6")
     ))
     .bind(status.as_str())
-    .bind(notes)
     .bind(next_step)
     .bind(today.to_string())
     .bind(closed)
@@ -336,18 +337,44 @@ pub async fn update(
     Ok(done.rows_affected() == 1)
 }
 
-/// A lead's history: (when, who, what), oldest first.
-pub async fn events(
-    pool: &AnyPool,
-    scope: Scope,
-    lead: LeadId,
-) -> Result<Vec<(i64, Option<String>, String)>, sqlx::Error> {
+/// Whether the lead is still open to notes on the day of `cutoff` (not expired, nor past the
+/// inactivity limit), read in the transaction that adds one.
+pub async fn still_open(
+    conn: &mut AnyConnection,
+    id: LeadId,
+    cutoff: NaiveDate,
+) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT id FROM leads WHERE id = $1 AND status <> 'expired' AND NOT {}",
+        expired_sql("$2")
+    ))
+    .bind(id.0)
+    .bind(cutoff.to_string())
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// One line of a lead's history: a change, a note, or both.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// Unix seconds.
+    pub at: i64,
+    /// The author; none for the portal itself (the sweep).
+    pub who: Option<String>,
+    pub summary: String,
+    /// The text its author added, as written.
+    pub note: Option<String>,
+}
+
+/// A lead's history, oldest first.
+pub async fn events(pool: &AnyPool, scope: Scope, lead: LeadId) -> Result<Vec<Event>, sqlx::Error> {
     let (kind, id) = scope.params();
     let scope_sql = in_scope(scope);
     sqlx::query(&format!(
-        "SELECT e.at, u.display_name, e.summary FROM lead_events e LEFT JOIN users u ON u.id = e.user_id \
+        "SELECT e.at, u.display_name, e.summary, e.note FROM lead_events e LEFT JOIN users u ON u.id = e.user_id \
          WHERE e.lead_id IN (SELECT l.id FROM leads l JOIN organisations r ON r.id = l.reseller_id WHERE l.id = $3 AND {scope_sql}) \
-         ORDER BY e.id"
+         ORDER BY e.at, e.id"
     ))
     .bind(kind)
     .bind(id)
@@ -355,7 +382,14 @@ pub async fn events(
     .fetch_all(pool)
     .await?
     .iter()
-    .map(|r| Ok((r.try_get("at")?, r.try_get("display_name")?, r.try_get("summary")?)))
+    .map(|r| {
+        Ok(Event {
+            at: r.try_get("at")?,
+            who: r.try_get("display_name")?,
+            summary: r.try_get("summary")?,
+            note: r.try_get("note")?,
+        })
+    })
     .collect()
 }
 

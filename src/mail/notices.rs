@@ -526,7 +526,7 @@ pub fn leads_expiring(leads: &[(&str, NaiveDate)], public_url: &str) -> Notice {
             .collect(),
     );
     paragraphs.push(
-        "Record any contact, a new status, notes or a next step to keep a lead open; an expired lead is read-only."
+        "Add a note of any contact, or change the status or next step, to keep a lead open; an expired lead is read-only."
             .into(),
     );
     let subject = match leads {

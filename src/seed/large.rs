@@ -212,7 +212,7 @@ pub async fn seed_large(db: &Db, today: NaiveDate, now: i64) -> anyhow::Result<O
     let leads = RESELLERS * LEADS_PER_RESELLER;
     insert_all(
         db,
-        "leads (reseller_id, company, contact_name, contact_email, interest, source, status, notes, next_step, \
+        "leads (reseller_id, company, contact_name, contact_email, interest, source, status, next_step, \
          created_by, created_at, last_activity_on)",
         (0..leads).map(|n| {
             let last = today
@@ -220,7 +220,7 @@ pub async fn seed_large(db: &Db, today: NaiveDate, now: i64) -> anyhow::Result<O
                 .unwrap_or(today);
             let status = ["new", "contacted", "qualified", "won", "lost"][(n % 5) as usize];
             format!(
-                "({}, 'Prospect {:06}', 'Buyer', 'buyer{n}@prospect.example', 'Endpoint protection', '{}', '{status}', '', '', \
+                "({}, 'Prospect {:06}', 'Buyer', 'buyer{n}@prospect.example', 'Endpoint protection', '{}', '{status}', '', \
                  NULL, {now}, '{last}')",
                 reseller(n / LEADS_PER_RESELLER),
                 n + 1,

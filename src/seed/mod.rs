@@ -925,7 +925,10 @@ pub async fn seed_leads(db: &Db, now: i64) -> anyhow::Result<bool> {
             next_step,
             by,
         };
-        let id = crate::db::leads::insert(&mut tx, &new, last, now).await?;
+        // Created on the day of its last activity, so the page's "Source" date and "Last
+        // activity" agree.
+        let created = now - i64::try_from(days_ago).unwrap_or(0) * 86_400;
+        let id = crate::db::leads::insert(&mut tx, &new, last, created).await?;
         let rule = Inactivity::default();
         let stored = lead::standing(status, source, last, today, rule).status;
         sqlx::query("UPDATE leads SET status = $1, closed_on = $2 WHERE id = $3")

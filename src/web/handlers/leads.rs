@@ -249,9 +249,18 @@ pub struct UpdateForm {
     #[serde(default)]
     pub status: String,
     #[serde(default)]
-    pub notes: String,
-    #[serde(default)]
     pub next_step: String,
+    /// A note to add to the log.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// One line of the lead's history as the page shows it.
+pub struct HistoryLine {
+    pub at: String,
+    pub who: String,
+    pub what: String,
+    pub note: Option<String>,
 }
 
 #[derive(Template)]
@@ -262,13 +271,16 @@ pub struct ShowPage {
     pub status: LeadStatus,
     pub standing: Standing,
     pub rule: Inactivity,
+    /// A reseller may change the status and next step and add notes.
     pub can_update: bool,
+    /// The vendor admin and the reseller's CAM may add notes.
+    pub can_note: bool,
     /// For the vendor admin and the CAM of a vendor-assigned open lead: the other resellers
     /// it may go to.
     pub reassign_to: Vec<(OrgId, String)>,
     pub form: UpdateForm,
     pub statuses: [LeadStatus; 5],
-    pub history: Vec<(String, String, String)>,
+    pub history: Vec<HistoryLine>,
     pub errors: FieldErrors,
 }
 
@@ -298,22 +310,22 @@ async fn show_page(
     let history = leads::events(&user.state.db.pool, user.scope(), lead.id)
         .await?
         .into_iter()
-        .map(|(at, who, what)| {
-            (
-                format_timestamp(at),
-                who.unwrap_or_else(|| "The portal".into()),
-                what,
-            )
+        .map(|e| HistoryLine {
+            at: format_timestamp(e.at),
+            who: e.who.unwrap_or_else(|| "The portal".into()),
+            what: e.summary,
+            note: e.note,
         })
         .collect();
     let form = form.unwrap_or_else(|| UpdateForm {
         status: status.as_str().into(),
-        notes: lead.notes.clone(),
         next_step: lead.next_step.clone(),
+        note: String::new(),
     });
     Ok(ShowPage {
         chrome: Chrome::new(user, "/leads", lead.company.clone())?,
         can_update: user.org_kind == OrgKind::Reseller && !status.is_read_only(),
+        can_note: assigns(user) && !status.is_read_only(),
         status,
         standing,
         rule,
@@ -339,8 +351,8 @@ pub async fn update(
     let form = form.0;
     let input = app::leads::LeadUpdate {
         status: form.status.clone(),
-        notes: form.notes.clone(),
         next_step: form.next_step.clone(),
+        note: form.note.clone(),
     };
     let updated = match app::leads::update(&user.ctx, *path, input).await {
         Ok(u) => u,
@@ -350,7 +362,18 @@ pub async fn update(
         }
         Err(e) => return Err(e.into()),
     };
+    if !updated.changed {
+        user.session.flash(
+            "warning",
+            format!(
+                "Nothing changed: the status and next step of {} are as they were and no note was added, so nothing was recorded.",
+                updated.company
+            ),
+        )?;
+        return Ok(render::see_other(&format!("/leads/{}", *path)));
+    }
     let message = match updated.expires_on {
+        _ if !updated.activity => format!("Your note on the lead {} is added.", updated.company),
         Some(on) => format!(
             "The lead {} is updated; it now expires on {on} unless there is more activity.",
             updated.company
