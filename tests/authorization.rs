@@ -762,6 +762,36 @@ const TABLE: &[Row] = &[
         &[],
         [303, 404, 403, 404, 403, 303, 403, 404, 404, 403],
     ),
+    // Lee has accepted long ago: his own admin hears so (409); nobody else finds him.
+    row(
+        "POST",
+        "/users/{id}/invite",
+        "/users/{acme_user}/invite",
+        &[],
+        [303, 404, 403, 404, 403, 409, 403, 404, 404, 403],
+    ),
+    row(
+        "POST",
+        "/users/{id}/withdraw-invitation",
+        "/users/{acme_user}/withdraw-invitation",
+        &[],
+        [303, 404, 403, 404, 403, 409, 403, 404, 404, 403],
+    ),
+    // The invitation link's token is its credential; without a valid one there is nothing.
+    row(
+        "GET",
+        "/invitations/{token}",
+        "/invitations/nope",
+        &[],
+        [404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    row(
+        "POST",
+        "/invitations/{token}",
+        "/invitations/nope",
+        &[],
+        [404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    ),
     row(
         "GET",
         "/admin/organisations",

@@ -228,6 +228,21 @@ impl TestApp {
         c
     }
 
+    /// The path of the newest invitation link mailed to `email` (`/invitations/...`).
+    pub async fn invitation_path(&self, email: &str) -> String {
+        let body: String = sqlx::query_scalar(
+            "SELECT text_body FROM outbox WHERE to_address = $1 AND kind = 'invitation' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(email)
+        .fetch_one(&self.db.pool)
+        .await
+        .expect("an invitation mail");
+        let at = body
+            .find("/invitations/")
+            .expect("a link in the invitation");
+        body[at..at + "/invitations/".len() + 43].to_string()
+    }
+
     pub async fn scalar(&self, sql: &str) -> i64 {
         sqlx::query_scalar::<_, i64>(sql)
             .fetch_one(&self.db.pool)
@@ -351,6 +366,12 @@ impl TestClient {
             .send()
             .await
             .unwrap()
+    }
+
+    /// Sends an invitation's form: `password`, and `again` as its confirmation.
+    pub async fn choose_password(&self, link: &str, password: &str, again: &str) -> Response {
+        self.post(link, &[("password", password), ("confirm", again)])
+            .await
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Response {

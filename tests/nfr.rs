@@ -19,7 +19,6 @@ async fn create_reseller(vendor: &TestClient, app: &TestApp, name: &str, level: 
                 ("distributor_ids", &northwind),
                 ("admin_name", "Robin Vale"),
                 ("admin_email", &email),
-                ("admin_password", "a-long-initial-password"),
             ],
         )
         .await;
@@ -67,17 +66,41 @@ async fn a_joining_reseller_gets_its_levels_allotment_once() {
         ))
         .await;
     assert_eq!(net, 0, "zero-dollar");
-    // Its admin (nobody holds partner_program yet) hears of it.
-    let subjects: Vec<String> = sqlx::query_scalar(
-        "SELECT subject FROM outbox WHERE to_address = 'admin@quill-networks.example' ORDER BY id",
-    )
-    .fetch_all(&app.db.pool)
-    .await
-    .unwrap();
-    assert!(
-        subjects.contains(&"Your NFR allotment is issued".to_string()),
-        "{subjects:?}"
+    // Its admin (nobody holds partner_program yet) hears of it, after the invitation: the
+    // notice waits until the admin has chosen a password.
+    let mails = || async {
+        sqlx::query_as::<_, (String, Option<i64>)>(
+            "SELECT subject, held_for FROM outbox WHERE to_address = 'admin@quill-networks.example' ORDER BY id",
+        )
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap()
+    };
+    let admin = app.id_of_user("admin@quill-networks.example").await;
+    let before = mails().await;
+    assert_eq!(
+        before[..2],
+        [
+            (
+                "You are invited to the Partner Portal for Quill Networks".to_string(),
+                None
+            ),
+            ("Your NFR allotment is issued".to_string(), Some(admin)),
+        ]
     );
+    assert!(
+        before[1..].iter().all(|(_, held)| *held == Some(admin)),
+        "{before:?}"
+    );
+    let link = app.invitation_path("admin@quill-networks.example").await;
+    let r = app
+        .client()
+        .choose_password(&link, "quills-own-password", "quills-own-password")
+        .await;
+    assert_eq!(r.status(), 303);
+    let after = mails().await;
+    assert_eq!(after.len(), before.len());
+    assert!(after.iter().all(|(_, held)| held.is_none()), "{after:?}");
 
     // Saving the reseller again, or joining again, issues nothing more.
     let cam = app.id_of_user("cam@vendor.example").await.to_string();
@@ -112,7 +135,7 @@ async fn a_joining_reseller_gets_its_levels_allotment_once() {
     // The reseller sees its allotment used and left.
     let quill = app.client();
     quill
-        .login("admin@quill-networks.example", "a-long-initial-password")
+        .login("admin@quill-networks.example", "quills-own-password")
         .await;
     let nfr = quill.text("/nfr").await;
     assert!(nfr.contains("<td>EPIXAD</td><td class=\"num\">50</td><td class=\"num\">25</td><td class=\"num\">25</td>"), "platinum now allots 50 EPIXAD: {nfr}");

@@ -6,7 +6,6 @@ use super::nfr::{grant_on_join, Grant};
 use super::{Ctx, Error};
 use crate::db::{orgs, users};
 use crate::domain::field_errors::required_text;
-use crate::domain::password::check_new_password;
 use crate::domain::{AccessRole, Email, FieldErrors, OrgId, OrgKind, PartnerLevel, UserId};
 
 pub const MAX_NAME: usize = 120;
@@ -43,7 +42,6 @@ pub struct OrgInput {
 pub struct AdminInput {
     pub name: String,
     pub email: String,
-    pub password: String,
 }
 
 /// Checks the organisation part of the form; resellers need a level, a CAM and a supplier.
@@ -163,10 +161,13 @@ pub struct Saved {
     pub name: String,
     /// The NFR allotment granted when the reseller joined with this save.
     pub grant: Option<Grant>,
+    /// For a new organisation: its first admin's address and when their invitation expires.
+    pub invited: Option<(String, i64)>,
 }
 
-/// Creates a distributor or reseller with its first administrator (who signs in with the
-/// password typed), and grants a new reseller its level's NFR allotment.
+/// Creates a distributor or reseller with its first administrator (who is mailed an
+/// invitation to choose their password), and grants a new reseller its level's NFR
+/// allotment.
 pub async fn create(
     ctx: &Ctx,
     kind: &str,
@@ -211,13 +212,9 @@ pub async fn create(
             );
         }
     }
-    if let Err(e) = check_new_password(&admin.password) {
-        errors.add("admin_password", e.to_string());
-    }
     let (Some(kind), Some(admin_email), true) = (kind, admin_email, errors.is_empty()) else {
         return Err(Error::Invalid(errors));
     };
-    let hash = crate::app::password::hash(admin.password).await?;
     let mut tx = pool.begin().await?;
     let created = async {
         let id = orgs::insert(&mut tx, kind, &fields, ctx.now).await?;
@@ -226,14 +223,14 @@ pub async fn create(
             org_id: id,
             email: &admin_email,
             display_name: &admin_name,
-            password_hash: &hash,
+            password_hash: None,
             role: AccessRole::admin_of(kind),
         };
-        users::insert(&mut tx, &first, ctx.now).await?;
-        Ok::<_, sqlx::Error>(id)
+        let admin = users::insert(&mut tx, &first, ctx.now).await?;
+        Ok::<_, sqlx::Error>((id, admin))
     }
     .await;
-    let id = created.map_err(Error::unique(
+    let (id, admin) = created.map_err(Error::unique(
         "name",
         "This name or the administrator's e-mail was taken meanwhile: choose another.",
     ))?;
@@ -247,12 +244,25 @@ pub async fn create(
         ctx.now,
     )
     .await?;
+    let until = super::invitations::send(
+        &mut tx,
+        ctx,
+        &super::invitations::Invitee {
+            user: admin,
+            name: &admin_name,
+            email: admin_email.as_str(),
+            org_name: &fields.name,
+            role: AccessRole::admin_of(kind),
+        },
+    )
+    .await?;
     tx.commit().await?;
     let grant = joined(ctx, kind, id, None, fields.partner_level).await?;
     Ok(Saved {
         id,
         name: fields.name,
         grant,
+        invited: Some((admin_email.as_str().to_string(), until)),
     })
 }
 
@@ -344,6 +354,7 @@ pub async fn update(ctx: &Ctx, id: i64, input: OrgInput) -> Result<Saved, Error>
         id: org.id,
         name: fields.name,
         grant,
+        invited: None,
     })
 }
 

@@ -1,11 +1,11 @@
-//! An organisation's admins manage its own users: add them, change name and access role,
-//! disable (which ends every session and removes their contact roles) and re-enable. An
-//! admin cannot disable themself or change their own role, so every organisation keeps one.
+//! An organisation's admins manage its own users: invite them (they choose their own
+//! password, see [`super::invitations`]), change name and access role, disable (which ends
+//! every session and removes their contact roles) and re-enable. An admin cannot disable
+//! themself or change their own role, so every organisation keeps one.
 
 use super::{Ctx, Error};
 use crate::db::users::{self as store, User};
 use crate::domain::field_errors::required_text;
-use crate::domain::password::check_new_password;
 use crate::domain::{AccessRole, Email, FieldErrors, OrgId, UserId};
 
 pub const MAX_NAME: usize = 100;
@@ -42,7 +42,6 @@ pub struct UserInput {
     pub display_name: String,
     pub email: String,
     pub role: String,
-    pub password: String,
 }
 
 /// An added or changed user.
@@ -51,9 +50,12 @@ pub struct Saved {
     pub id: UserId,
     pub name: String,
     pub email: String,
+    /// For an added person: when the invitation link stops working (Unix seconds).
+    pub invited_until: Option<i64>,
 }
 
-/// Adds a user to the caller's organisation with the password typed.
+/// Adds a person to the caller's organisation and mails them an invitation to choose their
+/// password.
 pub async fn create(ctx: &Ctx, input: UserInput) -> Result<Saved, Error> {
     let org = admin_org(ctx).await?;
     let pool = &ctx.db.pool;
@@ -74,19 +76,19 @@ pub async fn create(ctx: &Ctx, input: UserInput) -> Result<Saved, Error> {
         }
     }
     let role = parse_role(ctx, &input.role, &mut errors);
-    if let Err(e) = check_new_password(&input.password) {
-        errors.add("password", e.to_string());
-    }
     let (Some(email), Some(role), true) = (email, role, errors.is_empty()) else {
         return Err(Error::Invalid(errors));
     };
-    let hash = crate::app::password::hash(input.password).await?;
+    let org_name = crate::db::orgs::get(pool, org)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default();
     let mut tx = pool.begin().await?;
     let new = store::NewUser {
         org_id: org,
         email: &email,
         display_name: &name,
-        password_hash: &hash,
+        password_hash: None,
         role,
     };
     let id = store::insert(&mut tx, &new, ctx.now)
@@ -95,10 +97,22 @@ pub async fn create(ctx: &Ctx, input: UserInput) -> Result<Saved, Error> {
             "email",
             "A user with this e-mail address was created meanwhile.",
         ))?;
+    let invited_until = super::invitations::send(
+        &mut tx,
+        ctx,
+        &super::invitations::Invitee {
+            user: id,
+            name: &name,
+            email: email.as_str(),
+            org_name: &org_name,
+            role,
+        },
+    )
+    .await?;
     crate::db::audit::record(
         &mut *tx,
         &ctx.actor,
-        "user_created",
+        "user_invited",
         email.as_str(),
         &format!("role {}", role.as_str()),
         ctx.now,
@@ -109,6 +123,7 @@ pub async fn create(ctx: &Ctx, input: UserInput) -> Result<Saved, Error> {
         id,
         name,
         email: email.as_str().to_string(),
+        invited_until: Some(invited_until),
     })
 }
 
@@ -159,6 +174,7 @@ pub async fn update(ctx: &Ctx, id: i64, input: UserInput) -> Result<Saved, Error
         id: target.id,
         name,
         email: target.email,
+        invited_until: None,
     })
 }
 
@@ -172,6 +188,12 @@ pub async fn set_disabled(ctx: &Ctx, id: i64, disabled: bool) -> Result<User, Er
             "disabled",
             "You cannot disable your own account; ask another administrator.",
         ));
+    }
+    if target.password == store::PasswordState::Invited {
+        return Err(Error::Conflict(format!(
+            "{} has not accepted the invitation yet: send a new invitation, or withdraw it.",
+            target.display_name
+        )));
     }
     let mut tx = ctx.db.pool.begin().await?;
     store::set_disabled_in_org(&mut tx, org, target.id, disabled).await?;

@@ -44,6 +44,21 @@ pub async fn admins<'c, E: Executor<'c, Database = Any>>(
     rows.iter().map(person).collect()
 }
 
+/// Administrators of the organisation who are invited and have not chosen a password yet.
+pub async fn invited_admins<'c, E: Executor<'c, Database = Any>>(
+    conn: E,
+    org: OrgId,
+) -> Result<Vec<Person>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, display_name, email FROM users WHERE org_id = $1 AND password_state = 'invited' \
+         AND role IN ('vendor_admin', 'distributor_admin', 'reseller_admin') ORDER BY id",
+    )
+    .bind(org.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(person).collect()
+}
+
 /// Every (user, role) pair of the organisation's active users.
 pub async fn assignments(
     pool: &AnyPool,

@@ -12,6 +12,7 @@ pub mod contact_roles;
 pub mod dashboard;
 pub mod deals;
 pub mod inquiries;
+pub mod invitations;
 pub mod leads;
 pub mod maintenance;
 pub mod msp;

@@ -16,6 +16,24 @@ pub struct NewMail {
     pub text_body: String,
     pub html_body: String,
     pub unsubscribe_url: Option<String>,
+    /// Sent only once this invited person has chosen a password (see [`release_held`]).
+    pub held_for: Option<crate::domain::UserId>,
+}
+
+/// Lets the messages held for a person who was invited go out, after their invitation.
+pub async fn release_held(
+    conn: &mut AnyConnection,
+    user: crate::domain::UserId,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("UPDATE outbox SET held_for = NULL, next_attempt_at = $1 WHERE held_for = $2")
+            .bind(now)
+            .bind(user.0)
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
 }
 
 #[derive(Debug, Clone)]
@@ -63,7 +81,7 @@ fn mail(r: &sqlx::any::AnyRow) -> Result<Mail, sqlx::Error> {
 pub async fn enqueue(conn: &mut AnyConnection, m: &NewMail, now: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "INSERT INTO outbox (dedupe_key, kind, to_address, to_name, subject, text_body, html_body, unsubscribe_url, \
-         next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (dedupe_key) DO NOTHING",
+         next_attempt_at, created_at, held_for) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) ON CONFLICT (dedupe_key) DO NOTHING",
     )
     .bind(&m.dedupe_key)
     .bind(&m.kind)
@@ -74,6 +92,7 @@ pub async fn enqueue(conn: &mut AnyConnection, m: &NewMail, now: i64) -> Result<
     .bind(&m.html_body)
     .bind(m.unsubscribe_url.as_deref())
     .bind(now)
+    .bind(m.held_for.map(|u| u.0))
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -96,7 +115,7 @@ pub async fn claim(
     };
     let sql = format!(
         "UPDATE outbox SET status = 'sending', lease_until = $1 WHERE id IN (\
-           SELECT id FROM outbox WHERE (status = 'queued' AND next_attempt_at <= $2) \
+           SELECT id FROM outbox WHERE (status = 'queued' AND next_attempt_at <= $2 AND held_for IS NULL) \
            OR (status = 'sending' AND lease_until < $2) ORDER BY id LIMIT $3 {lock}) \
          RETURNING {COLUMNS}"
     );

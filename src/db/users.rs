@@ -15,6 +15,35 @@ pub struct User {
     pub role: AccessRole,
     pub disabled: bool,
     pub last_login_at: Option<i64>,
+    /// Whether the person chose their password, is still invited, or must choose a new one.
+    pub password: PasswordState,
+}
+
+/// Who chose a person's password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordState {
+    /// The person, through an invitation or on their account page.
+    Set,
+    /// Nobody yet: the person is invited (the account is disabled until they accept).
+    Invited,
+    /// An admin, before invitations: the person must choose a new one when they sign in.
+    Change,
+}
+
+impl PasswordState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PasswordState::Set => "set",
+            PasswordState::Invited => "invited",
+            PasswordState::Change => "change",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Set, Self::Invited, Self::Change]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+    }
 }
 
 /// A signed-in user with what every page needs to know about their organisation.
@@ -33,16 +62,18 @@ pub struct LoginCandidate {
     pub disabled: bool,
 }
 
+/// A person to add. `password_hash: None` adds them invited: disabled, without a password,
+/// until they accept the invitation.
 pub struct NewUser<'a> {
     pub org_id: OrgId,
     pub email: &'a Email,
     pub display_name: &'a str,
-    pub password_hash: &'a str,
+    pub password_hash: Option<&'a str>,
     pub role: AccessRole,
 }
 
 const USER_COLUMNS: &str =
-    "u.id, u.org_id, u.email, u.display_name, u.role, u.disabled, u.last_login_at";
+    "u.id, u.org_id, u.email, u.display_name, u.role, u.disabled, u.last_login_at, u.password_state";
 
 fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
     let role: String = row.try_get("role")?;
@@ -55,6 +86,12 @@ fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
             .ok_or_else(|| sqlx::Error::Decode(format!("unknown access role {role:?}").into()))?,
         disabled: super::flag(row, "disabled")?,
         last_login_at: row.try_get("last_login_at")?,
+        password: {
+            let state: String = row.try_get("password_state")?;
+            PasswordState::parse(&state).ok_or_else(|| {
+                sqlx::Error::Decode(format!("unknown password state {state:?}").into())
+            })?
+        },
     })
 }
 
@@ -93,7 +130,7 @@ pub async fn get_with_org(pool: &AnyPool, id: UserId) -> Result<Option<UserWithO
 
 /// The columns [`with_org_from_row`] reads, from `users u` and `organisations o`.
 pub(crate) const WITH_ORG_COLUMNS: &str =
-    "u.id, u.org_id, u.email, u.display_name, u.role, u.disabled, u.last_login_at, \
+    "u.id, u.org_id, u.email, u.display_name, u.role, u.disabled, u.last_login_at, u.password_state, \
      o.kind AS org_kind, o.name AS org_name, o.is_msp AS org_is_msp";
 
 pub(crate) fn with_org_from_row(r: &AnyRow) -> Result<UserWithOrg, sqlx::Error> {
@@ -224,15 +261,24 @@ pub async fn insert(
     now: i64,
 ) -> Result<UserId, sqlx::Error> {
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (org_id, email, display_name, password_hash, role, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO users (org_id, email, display_name, password_hash, role, created_at, disabled, password_state) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(new.org_id.0)
     .bind(new.email.as_str())
     .bind(new.display_name)
-    .bind(new.password_hash)
+    .bind(new.password_hash.unwrap_or(""))
     .bind(new.role.as_str())
     .bind(now)
+    .bind(i64::from(new.password_hash.is_none()))
+    .bind(
+        if new.password_hash.is_some() {
+            PasswordState::Set
+        } else {
+            PasswordState::Invited
+        }
+        .as_str(),
+    )
     .fetch_one(conn)
     .await?;
     Ok(UserId(id))
@@ -256,15 +302,18 @@ pub async fn update_in_org(
     Ok(done.rows_affected() == 1)
 }
 
-/// Disables or re-enables a user; disabling also ends every session they have.
+/// Disables or re-enables a user who has accepted their invitation; disabling also ends
+/// every session they have.
 pub async fn set_disabled_in_org(
     conn: &mut AnyConnection,
     org: OrgId,
     id: UserId,
     disabled: bool,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2 AND org_id = $3")
-        .bind(i64::from(disabled))
+    let done = sqlx::query(
+        "UPDATE users SET disabled = $1 WHERE id = $2 AND org_id = $3 AND password_state <> 'invited'",
+    )
+    .bind(i64::from(disabled))
         .bind(id.0)
         .bind(org.0)
         .execute(&mut *conn)
@@ -277,12 +326,13 @@ pub async fn set_disabled_in_org(
     Ok(done.rows_affected() == 1)
 }
 
+/// Sets the password the person chose: whatever an admin chose before is gone.
 pub async fn set_password(
     conn: &mut AnyConnection,
     id: UserId,
     hash: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+    sqlx::query("UPDATE users SET password_hash = $1, password_state = 'set' WHERE id = $2")
         .bind(hash)
         .bind(id.0)
         .execute(conn)

@@ -263,7 +263,7 @@ pub fn password_changed(when: &str, public_url: &str) -> Notice {
         heading: "Your password was changed".into(),
         paragraphs: vec![
             format!("Your password was changed on {when}. Every other place you were signed in has been signed out."),
-            "If you did not change it, tell your organisation's portal administrator at once: they can disable the account and set a new password.".into(),
+            "If you did not change it, tell your organisation's portal administrator at once: they can disable the account.".into(),
         ],
         action: Some(("Sign in".into(), format!("{public_url}/login"))),
     }

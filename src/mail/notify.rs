@@ -52,6 +52,21 @@ pub async fn queue_for(
     public_url: &str,
     now: i64,
 ) -> anyhow::Result<bool> {
+    queue(conn, person, role, event, notice, public_url, now, false).await
+}
+
+/// [`queue_for`]; `held` keeps the message until the (invited) person has chosen a password.
+#[allow(clippy::too_many_arguments)]
+async fn queue(
+    conn: &mut AnyConnection,
+    person: &Person,
+    role: ContactRole,
+    event: &str,
+    notice: &Notice,
+    public_url: &str,
+    now: i64,
+    held: bool,
+) -> anyhow::Result<bool> {
     let dedupe_key = format!("{event}:{}", person.email);
     if crate::db::outbox::queued_before(conn, &dedupe_key).await? {
         return Ok(false);
@@ -96,6 +111,7 @@ pub async fn queue_for(
         text_body: text,
         html_body: html,
         unsubscribe_url,
+        held_for: held.then_some(crate::domain::UserId(person.user_id)),
     };
     let queued = outbox::enqueue(&mut *conn, &mail, now).await?;
     Ok(queued)
@@ -141,9 +157,11 @@ pub async fn notify_role(
 }
 
 /// Who receives each organisation's notices of each role, read once: a batch job (the sweep)
-/// tells thousands of organisations, and the same distributors over and over.
+/// tells thousands of organisations, and the same distributors over and over. The flag says
+/// the people are invited admins of an organisation with nobody active yet: their messages
+/// wait until they have accepted the invitation, which stays their first mail.
 #[derive(Default)]
-pub struct Audiences(std::collections::HashMap<(OrgId, ContactRole), Vec<Person>>);
+pub struct Audiences(std::collections::HashMap<(OrgId, ContactRole), (Vec<Person>, bool)>);
 
 impl Audiences {
     /// [`notify_role`], with the recipients read at most once per organisation and role.
@@ -158,17 +176,22 @@ impl Audiences {
         public_url: &str,
         now: i64,
     ) -> anyhow::Result<Vec<Person>> {
-        let people = match self.0.entry((org, role)) {
+        let (people, held) = match self.0.entry((org, role)) {
             std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
             std::collections::hash_map::Entry::Vacant(slot) => {
                 let holders = contact_roles::holders(&mut *conn, org, role).await?;
                 let admins = contact_roles::admins(&mut *conn, org).await?;
-                slot.insert(recipients(role, &holders, &admins))
+                let people = recipients(role, &holders, &admins);
+                if people.is_empty() && admins.is_empty() && role.falls_back_to_admins() {
+                    slot.insert((contact_roles::invited_admins(&mut *conn, org).await?, true))
+                } else {
+                    slot.insert((people, false))
+                }
             }
         };
         let mut queued = Vec::new();
         for p in people.iter() {
-            if queue_for(conn, p, role, event, notice, public_url, now).await? {
+            if queue(conn, p, role, event, notice, public_url, now, *held).await? {
                 queued.push(p.clone());
             }
         }

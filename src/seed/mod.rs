@@ -76,7 +76,7 @@ pub async fn create_vendor_admin(
             org_id: vendor,
             email,
             display_name: name,
-            password_hash,
+            password_hash: Some(password_hash),
             role: AccessRole::VendorAdmin,
         },
         now,
@@ -118,7 +118,7 @@ impl Seeder<'_> {
             org_id: org,
             email: &email,
             display_name: name,
-            password_hash: &self.hash,
+            password_hash: Some(&self.hash),
             role,
         };
         users::insert(&mut self.tx, &new, self.now)

@@ -95,8 +95,9 @@ fn login_cookie_name(demo: bool) -> &'static str {
     }
 }
 
-/// The sign-in form's token and the cookie that carries it (an hour from now): the one the
-/// browser has already (two sign-in tabs share it), or a new one.
+/// The token of a signed-out form (signing in, accepting an invitation) and the cookie that
+/// carries it (an hour from now): the one the browser has already (two tabs share it), or a
+/// new one.
 pub fn login_token(req: &HttpRequest, demo: bool) -> (String, actix_web::cookie::Cookie<'static>) {
     use actix_web::cookie::{time::Duration, Cookie, SameSite};
     use rand::distributions::{Alphanumeric, DistString};
@@ -115,9 +116,10 @@ pub fn login_token(req: &HttpRequest, demo: bool) -> (String, actix_web::cookie:
     (token, cookie)
 }
 
-/// The POST of the sign-in form, with its cookie and its field the same value.
+/// The POST of a signed-out form (signing in, accepting an invitation), with its cookie and
+/// its field the same value.
 fn login_token_matches(req: &HttpRequest, given: Option<String>) -> bool {
-    if req.path() != "/login" {
+    if req.path() != "/login" && !req.path().starts_with("/invitations/") {
         return false;
     }
     let demo = req.app_data::<Data<AppState>>().is_none_or(|s| s.demo);

@@ -15,6 +15,10 @@ pub enum AppError {
     /// would be followed inside the XHR and the login page swapped into a fragment.
     #[error("not signed in")]
     Unauthenticated { htmx: bool },
+    /// Signed in with a password an admin chose: the account page first (htmx requests get
+    /// `HX-Redirect`, like [`AppError::Unauthenticated`]).
+    #[error("must choose a password")]
+    ChoosePassword { htmx: bool },
     #[error("the form's security token is missing or stale")]
     Csrf,
     #[error("the request came from another site")]
@@ -76,6 +80,10 @@ impl AppError {
                     .into(),
             ),
             AppError::Unauthenticated { .. } => ("Sign in", "Please sign in.".into()),
+            AppError::ChoosePassword { .. } => (
+                "Choose your password",
+                "Choose your own password on your account page first.".into(),
+            ),
             AppError::Csrf => (
                 "Form expired",
                 "This form has expired or was sent from elsewhere. Go back, reload the page and try again.".into(),
@@ -105,6 +113,8 @@ impl ResponseError for AppError {
             AppError::Forbidden | AppError::Csrf | AppError::CrossOrigin => StatusCode::FORBIDDEN,
             AppError::Unauthenticated { htmx: true } => StatusCode::UNAUTHORIZED,
             AppError::Unauthenticated { htmx: false } => StatusCode::SEE_OTHER,
+            AppError::ChoosePassword { htmx: true } => StatusCode::UNAUTHORIZED,
+            AppError::ChoosePassword { htmx: false } => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -123,6 +133,16 @@ impl ResponseError for AppError {
             AppError::Unauthenticated { htmx: true } => {
                 return HttpResponse::Unauthorized()
                     .insert_header(("HX-Redirect", "/login"))
+                    .finish();
+            }
+            AppError::ChoosePassword { htmx: false } => {
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, "/account"))
+                    .finish();
+            }
+            AppError::ChoosePassword { htmx: true } => {
+                return HttpResponse::Unauthorized()
+                    .insert_header(("HX-Redirect", "/account"))
                     .finish();
             }
             AppError::Unexpected(e) => tracing::error!(error = ?e, "request failed"),

@@ -62,6 +62,9 @@ pub struct CurrentUser {
     pub email: String,
     pub name: String,
     pub role: AccessRole,
+    /// An admin chose this person's password (before invitations): until they choose their
+    /// own, every page but their account page sends them there.
+    pub must_choose_password: bool,
     pub session: TypedSession,
     pub ip: Option<String>,
     pub state: Data<AppState>,
@@ -143,6 +146,13 @@ impl FromRequest for CurrentUser {
                 session.log_out();
                 return Err(AppError::Unauthenticated { htmx });
             }
+            let must_choose_password =
+                found.user.password == crate::db::users::PasswordState::Change;
+            if must_choose_password
+                && !matches!(req.path(), "/account" | "/account/password" | "/logout")
+            {
+                return Err(AppError::ChoosePassword { htmx });
+            }
             if let Some(span) = req.extensions().get::<RootSpan>() {
                 span.record("user_id", found.user.id.0);
                 span.record("org_id", found.user.org_id.0);
@@ -179,6 +189,7 @@ impl FromRequest for CurrentUser {
                 email: found.user.email,
                 name: found.user.display_name,
                 role: found.user.role,
+                must_choose_password,
                 session,
                 ip,
                 state,

@@ -99,6 +99,26 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
             web::post().to(users::disable),
         ),
         ("POST", "/users/{id}/enable", web::post().to(users::enable)),
+        (
+            "POST",
+            "/users/{id}/invite",
+            web::post().to(users::invite_again),
+        ),
+        (
+            "POST",
+            "/users/{id}/withdraw-invitation",
+            web::post().to(users::withdraw_invitation),
+        ),
+        (
+            "GET",
+            "/invitations/{token}",
+            web::get().to(invitations::page),
+        ),
+        (
+            "POST",
+            "/invitations/{token}",
+            web::post().to(invitations::accept),
+        ),
         ("GET", "/admin/organisations", web::get().to(orgs::list)),
         (
             "GET",

@@ -18,6 +18,8 @@ pub struct AccountPage {
     pub email: String,
     pub errors: FieldErrors,
     pub sessions: Vec<SessionRow>,
+    /// The password was chosen by an admin: the page asks for a new one first.
+    pub must_choose: bool,
 }
 
 /// One signed-in session, in words.
@@ -86,6 +88,7 @@ async fn page(user: &CurrentUser, errors: FieldErrors) -> Result<AccountPage, Ap
         email: user.email.clone(),
         errors,
         sessions: session_rows(user).await?,
+        must_choose: user.must_choose_password,
     })
 }
 

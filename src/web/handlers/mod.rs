@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod deals;
 pub mod health;
 pub mod inquiries;
+pub mod invitations;
 pub mod leads;
 pub mod license_import;
 pub mod mail_admin;

@@ -81,8 +81,6 @@ pub struct OrgForm {
     pub admin_name: String,
     #[serde(default)]
     pub admin_email: String,
-    #[serde(default)]
-    pub admin_password: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -184,16 +182,21 @@ pub async fn create(user: CurrentUser, form: CsrfForm<OrgForm>) -> Result<HttpRe
     let admin = app::orgs::AdminInput {
         name: form.admin_name.clone(),
         email: form.admin_email.clone(),
-        password: form.admin_password.clone(),
     };
     match app::orgs::create(&user.ctx, &form.kind, form.org_input(), admin).await {
         Ok(saved) => {
             user.session.flash(
                 "success",
                 format!(
-                    "{} created; {} can now sign in.{}",
+                    "{} created; {}{}",
                     saved.name,
-                    form.admin_email.trim().to_lowercase(),
+                    match &saved.invited {
+                        Some((email, until)) => format!(
+                            "an invitation to choose a password went to {email} (the link works until {}).",
+                            crate::clock::format_timestamp(*until)
+                        ),
+                        None => String::new(),
+                    },
                     granted(&saved.grant)
                 ),
             )?;
@@ -207,10 +210,7 @@ pub async fn create(user: CurrentUser, form: CsrfForm<OrgForm>) -> Result<HttpRe
                 chrome: Chrome::new(&user, "/admin/organisations", "New organisation")?,
                 editing: None,
                 members: no_members(),
-                form: OrgForm {
-                    admin_password: String::new(),
-                    ..form
-                },
+                form,
                 options: app::orgs::options(&user.ctx).await?,
                 errors,
             };

@@ -1,5 +1,5 @@
-//! An organisation's admin manages its own users: create, edit name and access role,
-//! disable and re-enable. Every query is scoped to the admin's organisation, so another
+//! An organisation's admin manages its own users: invite, edit name and access role,
+//! disable and re-enable; send an invited person a new link or withdraw it. Every query is scoped to the admin's organisation, so another
 //! organisation's user answers 404.
 
 use crate::app;
@@ -26,6 +26,60 @@ pub struct UsersPage {
     pub csrf: String,
     /// For a reseller's admin: whether its orders need a purchase-order reference.
     pub po_required: Option<bool>,
+    /// The invitation of each invited person on the page.
+    pub invites: std::collections::HashMap<UserId, Invite>,
+}
+
+impl UsersPage {
+    pub fn invite_of(&self, u: &users::User) -> Option<Invite> {
+        self.invites.get(&u.id).cloned()
+    }
+}
+
+/// Where an invited person's invitation stands, in words.
+#[derive(Debug, Clone)]
+pub struct Invite {
+    pub status: String,
+    /// The link still works (so it can be withdrawn).
+    pub open: bool,
+}
+
+/// The invitations of `org`'s invited people on `now`.
+async fn invites(
+    user: &CurrentUser,
+) -> Result<std::collections::HashMap<UserId, Invite>, AppError> {
+    let now = user.state.clock.timestamp();
+    Ok(
+        crate::db::invitations::latest_in_org(&user.state.db.pool, user.org_id)
+            .await?
+            .into_iter()
+            .map(|(id, expires_at, withdrawn)| {
+                let invite = if withdrawn {
+                    Invite {
+                        status: "Invitation withdrawn".into(),
+                        open: false,
+                    }
+                } else if expires_at <= now {
+                    Invite {
+                        status: format!(
+                            "Invitation expired {}",
+                            crate::clock::format_timestamp(expires_at)
+                        ),
+                        open: false,
+                    }
+                } else {
+                    Invite {
+                        status: format!(
+                            "Invited; the link works until {}",
+                            crate::clock::format_timestamp(expires_at)
+                        ),
+                        open: true,
+                    }
+                };
+                (id, invite)
+            })
+            .collect(),
+    )
 }
 
 #[derive(Template)]
@@ -34,6 +88,7 @@ pub struct UserRow<'a> {
     pub u: &'a users::User,
     pub me: UserId,
     pub csrf: &'a str,
+    pub invite: Option<Invite>,
 }
 
 #[derive(Template)]
@@ -55,8 +110,6 @@ pub struct UserForm {
     pub email: String,
     #[serde(default)]
     pub role: String,
-    #[serde(default)]
-    pub password: String,
 }
 
 impl UserFormPage {
@@ -96,6 +149,7 @@ pub async fn list(
         None
     };
     let page = UsersPage {
+        invites: invites(&user).await?,
         po_required,
         csrf: chrome.csrf.clone(),
         chrome,
@@ -130,12 +184,11 @@ impl UserForm {
             display_name: self.display_name.clone(),
             email: self.email.clone(),
             role: self.role.clone(),
-            password: self.password.clone(),
         }
     }
 }
 
-/// The user form again, with what was typed (never the password) and the messages.
+/// The user form again, with what was typed and the messages.
 fn form_again(
     user: &CurrentUser,
     editing: Option<users::User>,
@@ -151,7 +204,6 @@ fn form_again(
             .as_ref()
             .map(|t| t.email.clone())
             .unwrap_or(form.email),
-        password: String::new(),
         ..form
     };
     render::invalid(&UserFormPage {
@@ -168,9 +220,16 @@ pub async fn create(user: CurrentUser, form: CsrfForm<UserForm>) -> Result<HttpR
     let form = form.0;
     match app::users::create(&user.ctx, form.input()).await {
         Ok(saved) => {
+            let until = saved
+                .invited_until
+                .map(crate::clock::format_timestamp)
+                .unwrap_or_default();
             user.session.flash(
                 "success",
-                format!("{} ({}) can now sign in.", saved.name, saved.email),
+                format!(
+                    "{} is invited: an e-mail to {} has a link to choose a password, which works once until {until}.",
+                    saved.name, saved.email
+                ),
             )?;
             Ok(render::see_other(&format!("/users?created={}", saved.id.0)))
         }
@@ -190,7 +249,6 @@ pub async fn edit_form(user: CurrentUser, path: web::Path<i64>) -> Result<HttpRe
         display_name: target.display_name.clone(),
         email: target.email.clone(),
         role: target.role.as_str().to_string(),
-        password: String::new(),
     };
     let chrome = Chrome::new(&user, "/users", format!("Edit {}", target.display_name))?;
     let roles = AccessRole::for_kind(user.org_kind).to_vec();
@@ -238,6 +296,7 @@ async fn set_disabled(
             u: &updated,
             me: user.id,
             csrf: &csrf,
+            invite: None,
         });
     }
     let text = if disabled {
@@ -268,6 +327,52 @@ pub async fn enable(
     _f: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     set_disabled(user, htmx, *path, false).await
+}
+
+/// Sends an invited person a new link; the earlier one stops working.
+pub async fn invite_again(
+    user: CurrentUser,
+    path: web::Path<i64>,
+    _f: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let (person, until) = app::invitations::resend(&user.ctx, *path).await?;
+    user.session.flash(
+        "success",
+        format!(
+            "A new invitation went to {} ({}); its link works until {}. Earlier links no longer work.",
+            person.display_name,
+            person.email,
+            crate::clock::format_timestamp(until)
+        ),
+    )?;
+    Ok(render::see_other(&back_to(&user, &person)))
+}
+
+/// Withdraws an invited person's link.
+pub async fn withdraw_invitation(
+    user: CurrentUser,
+    path: web::Path<i64>,
+    _f: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let person = app::invitations::revoke(&user.ctx, *path).await?;
+    user.session.flash(
+        "success",
+        format!(
+            "The invitation of {} is withdrawn: its link no longer works. Send a new invitation to let them in.",
+            person.display_name
+        ),
+    )?;
+    Ok(render::see_other(&back_to(&user, &person)))
+}
+
+/// Where an invitation action returns: the users page for one's own organisation, the
+/// organisation's page for the vendor admin inviting another organisation's first admin.
+fn back_to(user: &CurrentUser, person: &users::User) -> String {
+    if person.org_id == user.org_id {
+        "/users".to_string()
+    } else {
+        format!("/admin/organisations/{}", person.org_id)
+    }
 }
 
 #[derive(Debug, Deserialize)]
