@@ -94,7 +94,7 @@ pub async fn deal_expiry(
         };
         let mut tx = db.pool.begin().await?;
         if what == "expired" {
-            crate::db::deals::mark_expired(&mut tx, id).await?;
+            crate::db::deals::mark_expired(&mut tx, id, until, now).await?;
             stats.expired += 1;
         }
         let notice = notices::deal_ending(

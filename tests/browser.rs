@@ -1577,3 +1577,105 @@ async fn each_role_s_pages_fit_both_widths() {
     );
     b.client.clone().close().await.unwrap();
 }
+
+/// The deal registration journey: the reseller registers two products for a new end customer;
+/// its CAM approves one and rejects the other, sees what that does and confirms; the
+/// reseller sees the decision, who made it, and the history.
+#[tokio::test]
+async fn a_reseller_registers_a_deal_and_its_cam_approves_it_in_part() {
+    let app = spawn_app().await;
+    let b = browser().await;
+    let c = &b.client;
+    sign_in(c, &app.address, Who::ResellerAdmin.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Dana Ortiz").await;
+    c.goto(&format!("{}/deals/new", app.address)).await.unwrap();
+    expect_heading(c, "Register a deal").await;
+    fill(c, "New end customer's name", "Łódź Logistyka").await;
+    fill(c, "Its license contact", "Ola Nowak").await;
+    fill(
+        c,
+        "The license contact's e-mail address",
+        "ola@lodz-logistyka.example",
+    )
+    .await;
+    check(c, "MDR Essentials (MDRESS)").await;
+    check(c, "Email Advanced (EMLADV)").await;
+    fill(c, "Estimated MSRP value (USD)", "12,000").await;
+    let close = find(
+        c,
+        Locator::XPath(&by_label("Expected close date")),
+        "the date",
+    )
+    .await;
+    close.send_keys("05152026").await.unwrap();
+    choose(c, "Distributor", "Northwind Distribution").await;
+    click_button(c, "Submit the registration").await;
+    wait_for(
+        c,
+        "//h1[starts-with(., 'Deal registration DR-2026-')]",
+        "the registration",
+    )
+    .await;
+    let deal_url = c.current_url().await.unwrap();
+    click_button(c, "Sign out").await;
+
+    sign_in(c, &app.address, Who::ChannelManager.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Casey Morgan").await;
+    c.goto(deal_url.as_str()).await.unwrap();
+    // Unticking a product without a reason is explained next to the reason.
+    check(c, "Email Advanced").await;
+    click_button(c, "Approve…").await;
+    let error = find(c, Locator::Css("#reason-error"), "the reason's message").await;
+    assert_eq!(
+        error.text().await.unwrap(),
+        "Give the reseller the reason why Email Advanced is not approved."
+    );
+    fill(
+        c,
+        "Reason (needed to reject, or to approve only some products)",
+        "Email is registered by another partner",
+    )
+    .await;
+    click_button(c, "Approve…").await;
+    wait_for(
+        c,
+        "//h1[starts-with(., 'Approve in part DR-2026-') and contains(., 'for Łódź Logistyka?')]",
+        "the confirmation page",
+    )
+    .await;
+    wait_for(
+        c,
+        "//li[contains(., 'get the deal registration discount on MDR Essentials from 2026-03-02 until 2026-05-30')]",
+        "what the approval does",
+    )
+    .await;
+    assert_no_horizontal_scroll(c, "the confirmation page").await;
+    click_button(c, "Yes, approve in part").await;
+    expect_status(c, "is approved; Acme Secure IT's deal registration contacts and the submitter are told by e-mail.").await;
+    click_button(c, "Sign out").await;
+
+    sign_in(c, &app.address, Who::ResellerAdmin.email(), PASSWORD).await;
+    c.goto(deal_url.as_str()).await.unwrap();
+    let facts = |term: &'static str| async move {
+        c.find(Locator::XPath(&format!(
+            "//dt[.='{term}']/following-sibling::dd[1]"
+        )))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+    };
+    assert!(facts("Status").await.starts_with("Approved"));
+    assert_eq!(facts("Not approved for").await, "Email Advanced");
+    assert!(facts("Last decision by")
+        .await
+        .starts_with("Casey Morgan, 2026-03-02"));
+    wait_for(
+        c,
+        "//td[starts-with(., 'Approved for MDR Essentials, valid 2026-03-02 to 2026-05-30; rejected for Email Advanced')]",
+        "the decision in the history",
+    )
+    .await;
+    assert_no_horizontal_scroll(c, "a deal registration").await;
+}

@@ -12,18 +12,37 @@ async fn register(c: &TestClient, customer: &str, family: &str, msrp: &str) -> r
         .find(|s| s.contains(">Northwind Distribution<"))
         .map(|s| s[..s.find('"').unwrap()].to_string())
         .expect("Northwind supplies Acme");
+    // "MDRESS,EMLADV": one field per family, as the checkboxes send them.
+    let mut fields = vec![
+        ("end_customer", ""),
+        ("new_customer_name", customer),
+        ("new_customer_contact", "Ada Byrne"),
+        ("new_customer_email", "ada@customer.example"),
+        ("estimated_msrp", msrp),
+        ("expected_close", "2026-05-15"),
+        ("distributor", &northwind),
+        ("notes", "Competitive replacement"),
+    ];
+    fields.extend(family.split(',').map(|f| ("families", f)));
+    c.post("/deals", &fields).await
+}
+
+/// Registers `family` for an existing end customer of the reseller.
+async fn register_for(c: &TestClient, customer: i64, family: &str) -> reqwest::Response {
+    let html = c.text("/deals/new").await;
+    let northwind = html
+        .split("<option value=\"")
+        .find(|s| s.contains(">Northwind"))
+        .map(|s| s[..s.find('"').unwrap()].to_string())
+        .unwrap();
     c.post(
         "/deals",
         &[
-            ("end_customer", ""),
-            ("new_customer_name", customer),
-            ("new_customer_contact", "Ada Byrne"),
-            ("new_customer_email", "ada@customer.example"),
+            ("end_customer", customer.to_string().as_str()),
             ("families", family),
-            ("estimated_msrp", msrp),
-            ("expected_close", "2026-05-15"),
+            ("estimated_msrp", "9000"),
+            ("expected_close", "2026-06-01"),
             ("distributor", &northwind),
-            ("notes", "Competitive replacement"),
         ],
     )
     .await
@@ -67,16 +86,52 @@ async fn a_reseller_registers_and_its_cam_approves_for_90_days() {
     );
     // The reseller cannot decide on its own registration.
     assert_eq!(
-        dana.post(&format!("{path}/approve"), &[]).await.status(),
+        dana.post(&format!("{path}/approve"), &[("confirm", "yes")])
+            .await
+            .status(),
         403
     );
 
+    // Approving asks first, saying what it does; nothing happens until it is confirmed.
+    let r = cam.post(&format!("{path}/approve"), &[]).await;
+    assert_eq!(r.status(), 200);
+    let confirm = r.text().await.unwrap();
+    assert!(
+        confirm.contains(&format!("Approve {reference} for ")),
+        "{confirm}"
+    );
+    assert!(
+        confirm.contains("get the deal registration discount on"),
+        "{confirm}"
+    );
+    assert!(
+        confirm.contains("from 2026-03-02 until 2026-05-30"),
+        "{confirm}"
+    );
+    assert!(confirm.contains("Yes, approve"));
+    assert!(
+        cam.text(&path)
+            .await
+            .contains("<strong>Waiting for a decision</strong>")
+            || cam.text(&path).await.contains("<strong>Submitted</strong>")
+    );
     assert_eq!(
-        cam.post(&format!("{path}/approve"), &[]).await.status(),
+        cam.post(&format!("{path}/approve"), &[("confirm", "yes")])
+            .await
+            .status(),
         303
     );
     let page = cam.text(&path).await;
     assert!(page.contains("<strong>Approved</strong>"));
+    // Who decided and when, on the page and in its history.
+    assert!(
+        page.contains("Last decision by</dt><dd>Casey Morgan, 2026-03-02"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Approved, valid 2026-03-02 to 2026-05-30"),
+        "{page}"
+    );
     assert!(
         page.contains("2026-03-02 to 2026-05-30"),
         "90 days counting the day of approval"
@@ -87,7 +142,9 @@ async fn a_reseller_registers_and_its_cam_approves_for_90_days() {
         .contains(&format!("Deal registration {reference} approved")));
     // Approving twice is refused.
     assert_eq!(
-        cam.post(&format!("{path}/approve"), &[]).await.status(),
+        cam.post(&format!("{path}/approve"), &[("confirm", "yes")])
+            .await
+            .status(),
         409
     );
 
@@ -100,7 +157,9 @@ async fn a_reseller_registers_and_its_cam_approves_for_90_days() {
     let dana = app.login_as(Who::ResellerAdmin).await;
     assert!(dana.text(&path).await.contains("<strong>Expired</strong>"));
     assert_eq!(
-        cam.post(&format!("{path}/extend"), &[]).await.status(),
+        cam.post(&format!("{path}/extend"), &[("confirm", "yes")])
+            .await
+            .status(),
         409,
         "an expired registration is not extended"
     );
@@ -112,7 +171,8 @@ async fn a_second_registration_for_the_same_customer_and_product_is_a_conflict()
     let dana = app.login_as(Who::ResellerAdmin).await;
     let first = location(&register(&dana, "Quayside Shipping", "MDRESS", "12000").await);
     let cam = app.login_as(Who::ChannelManager).await;
-    cam.post(&format!("{first}/approve"), &[]).await;
+    cam.post(&format!("{first}/approve"), &[("confirm", "yes")])
+        .await;
     let customer = app
         .scalar("SELECT id FROM end_customers WHERE name = 'Quayside Shipping'")
         .await
@@ -172,13 +232,20 @@ async fn a_second_registration_for_the_same_customer_and_product_is_a_conflict()
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     assert!(
-        html.contains(&format!("approved or waiting for a decision ({reference})")),
+        html.contains(&format!("approved or waiting for a decision ({reference})"))
+            && html.contains(&format!(
+                "<a href=\"{}\">See {reference}</a>",
+                location_of_deal(&app, &reference).await
+            )),
         "{html}"
     );
     // Once it is rejected, the deal can be registered again.
     cam.post(
         &format!("{}/reject", location_of_deal(&app, &reference).await),
-        &[("reason", "Duplicate of another partner's deal")],
+        &[
+            ("reason", "Duplicate of another partner's deal"),
+            ("confirm", "yes"),
+        ],
     )
     .await;
     assert_eq!(other("EMLADV").await.status(), 303);
@@ -217,7 +284,10 @@ async fn bad_registrations_are_explained_and_rejections_need_a_reason() {
     let path = location(&register(&dana, "Quayside Shipping", "MDRESS", "12000").await);
     let cam = app.login_as(Who::ChannelManager).await;
     let r = cam
-        .post(&format!("{path}/reject"), &[("reason", " ")])
+        .post(
+            &format!("{path}/reject"),
+            &[("reason", " "), ("confirm", "yes")],
+        )
         .await;
     assert_eq!(r.status(), 422);
     assert!(r
@@ -227,7 +297,10 @@ async fn bad_registrations_are_explained_and_rejections_need_a_reason() {
         .contains("Give the reseller the reason for the rejection."));
     let long = "why ".repeat(251);
     let r = cam
-        .post(&format!("{path}/reject"), &[("reason", &long)])
+        .post(
+            &format!("{path}/reject"),
+            &[("reason", &long), ("confirm", "yes")],
+        )
         .await;
     assert_eq!(r.status(), 422);
     assert!(r
@@ -238,7 +311,10 @@ async fn bad_registrations_are_explained_and_rejections_need_a_reason() {
     assert_eq!(
         cam.post(
             &format!("{path}/reject"),
-            &[("reason", "Customer is a named account")]
+            &[
+                ("reason", "Customer is a named account"),
+                ("confirm", "yes")
+            ]
         )
         .await
         .status(),
@@ -266,7 +342,10 @@ async fn registrations_are_seen_only_by_whom_they_concern() {
     );
     assert_eq!(jordan.get(&path).await.status(), 404);
     assert_eq!(
-        jordan.post(&format!("{path}/approve"), &[]).await.status(),
+        jordan
+            .post(&format!("{path}/approve"), &[("confirm", "yes")])
+            .await
+            .status(),
         404
     );
     assert!(!jordan.text("/deals?status=").await.contains("Quayside"));
@@ -370,7 +449,9 @@ async fn the_person_who_registered_hears_of_the_decision_once() {
     let reference = page.split("Deal registration ").nth(1).unwrap()[..12].to_string();
     let cam = app.login_as(Who::ChannelManager).await;
     assert_eq!(
-        cam.post(&format!("{path}/approve"), &[]).await.status(),
+        cam.post(&format!("{path}/approve"), &[("confirm", "yes")])
+            .await
+            .status(),
         303
     );
     let approved = format!("Deal registration {reference} approved");
@@ -398,7 +479,7 @@ async fn the_person_who_registered_hears_of_the_decision_once() {
         .to_string();
     cam.post(
         &format!("{path}/reject"),
-        &[("reason", "Already in the pipeline")],
+        &[("reason", "Already in the pipeline"), ("confirm", "yes")],
     )
     .await;
     let rejected = format!("Deal registration {reference} rejected");
@@ -411,4 +492,213 @@ async fn the_person_who_registered_hears_of_the_decision_once() {
     assert!(!outbox_to(&app, "sales@reseller.example")
         .await
         .contains(&rejected));
+}
+
+#[tokio::test]
+async fn extensions_follow_the_limit_and_the_window_and_the_history_lists_each() {
+    let app = spawn_app().await;
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let path = location(&register(&dana, "Quayside Shipping", "MDRESS", "12000").await);
+    let cam = app.login_as(Who::ChannelManager).await;
+    let yes = [("confirm", "yes")];
+    assert_eq!(
+        cam.post(&format!("{path}/approve"), &yes).await.status(),
+        303
+    );
+    // Valid 2026-03-02 to 2026-05-30: extensible within its last 30 days, from 2026-05-01.
+    assert!(cam
+        .text(&path)
+        .await
+        .contains("It can be extended from 2026-05-01, within the last 30 days of its validity."));
+    let r = cam.post(&format!("{path}/extend"), &yes).await;
+    assert_eq!(r.status(), 409);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("can be extended from 2026-05-01"));
+    app.clock.advance(Duration::days(60));
+    let cam = app.login_as(Who::ChannelManager).await;
+    let r = cam.post(&format!("{path}/extend"), &[]).await;
+    assert_eq!(r.status(), 200);
+    let confirm = r.text().await.unwrap();
+    assert!(
+        confirm.contains(
+            "stays valid until 2026-08-28 instead of 2026-05-30: extension 1 of at most 1."
+        ),
+        "{confirm}"
+    );
+    assert_eq!(
+        cam.post(&format!("{path}/extend"), &yes).await.status(),
+        303
+    );
+    let page = cam.text(&path).await;
+    assert!(
+        page.contains("2026-03-02 to 2026-08-28 (1 extension)"),
+        "{page}"
+    );
+    assert!(page.contains("Extended until 2026-08-28 (extension 1 of at most 1)"));
+    assert!(page.contains("It was extended 1 time already, the most allowed."));
+    // Within the new last 30 days, the limit still holds.
+    app.clock.advance(Duration::days(90));
+    let cam = app.login_as(Who::ChannelManager).await;
+    let r = cam.post(&format!("{path}/extend"), &yes).await;
+    assert_eq!(r.status(), 409);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("was extended 1 time already; the limit is 1 extension."));
+    // The vendor admin allows two: the second extension goes through.
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ('deal_registration.max_extensions', '2')",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        cam.post(&format!("{path}/extend"), &yes).await.status(),
+        303
+    );
+    let page = cam.text(&path).await;
+    assert!(
+        page.contains("Extended until 2026-11-26 (extension 2 of at most 2)"),
+        "{page}"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM deal_registration_events WHERE summary LIKE 'Extended%'")
+            .await,
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_registration_is_approved_for_some_products_and_rejected_for_the_others() {
+    let app = spawn_app().await;
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let path = location(&register(&dana, "Quayside Shipping", "MDRESS,EMLADV", "12000").await);
+    let cam = app.login_as(Who::ChannelManager).await;
+    // Unticking a product needs a reason, and approving none is a rejection.
+    let r = cam
+        .post(&format!("{path}/approve"), &[("families", "MDRESS")])
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Give the reseller the reason why Email"),
+        "{html}"
+    );
+    assert!(
+        html.contains("value=\"MDRESS\" checked") && !html.contains("value=\"EMLADV\" checked"),
+        "the ticks stay as they were"
+    );
+    let r = cam
+        .post(
+            &format!("{path}/approve"),
+            &[("families", "NOPE"), ("reason", "x")],
+        )
+        .await;
+    assert_eq!(r.status(), 422, "an unknown family approves nothing");
+    assert!(r.text().await.unwrap().contains(
+        "Tick at least one product to approve; to approve none, reject the registration."
+    ));
+    let r = cam
+        .post(
+            &format!("{path}/approve"),
+            &[
+                ("families", "MDRESS"),
+                ("reason", "Email is already with another partner"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Yes, approve in part"));
+    let r = cam
+        .post(
+            &format!("{path}/approve"),
+            &[
+                ("families", "MDRESS"),
+                ("reason", "Email is already with another partner"),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let page = dana.text(&path).await;
+    assert!(
+        page.contains("<dt>Not approved for</dt><dd>Email"),
+        "{page}"
+    );
+    assert!(page.contains("Approved for MDR Essentials, valid 2026-03-02 to 2026-05-30; rejected for Email Advanced: Email is already with another partner"), "{page}");
+    // The rejected product can be registered again at once; the approved one cannot.
+    let customer = app
+        .scalar("SELECT id FROM end_customers WHERE name = 'Quayside Shipping'")
+        .await;
+    let again = register_for(&dana, customer, "EMLADV").await;
+    assert_eq!(again.status(), 303);
+    let refused = register_for(&dana, customer, "MDRESS").await;
+    assert_eq!(refused.status(), 422);
+    // Quotes get the deal registration discount on the approved product only.
+    let families: Vec<String> = sqlx::query_scalar(
+        "SELECT f.family FROM deal_registration_families f JOIN deal_registrations d ON d.id = f.deal_id \
+         JOIN end_customers e ON e.id = d.end_customer_id \
+         WHERE e.name = 'Quayside Shipping' AND f.decision = 'approved'",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(families, ["MDRESS"]);
+    // The mail says so.
+    let text: String = sqlx::query_scalar(
+        "SELECT text_body FROM outbox WHERE subject LIKE '%approved' AND to_address = 'admin@reseller.example'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(text.contains("It is not approved for Email"), "{text}");
+}
+
+#[tokio::test]
+async fn the_cams_queue_flags_overlapping_registrations_before_the_decision() {
+    let app = spawn_app().await;
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let first = location(&register(&dana, "Quayside Shipping", "MDRESS", "12000").await);
+    // Another reseller's registration for a customer of the same name is not the same end
+    // customer; an overlap is the same end customer. Make one through the database, as an
+    // older registration from before the submission check would be.
+    let customer = app
+        .scalar("SELECT id FROM end_customers WHERE name = 'Quayside Shipping'")
+        .await;
+    sqlx::query(
+        "INSERT INTO deal_registrations (reference, reseller_id, end_customer_id, distributor_id, estimated_msrp, \
+         expected_close, status, submitted_at) SELECT 'DR-2025-0999', reseller_id, id, \
+         (SELECT id FROM organisations WHERE name = 'Northwind Distribution'), 500000, '2026-05-01', 'submitted', 0 \
+         FROM end_customers WHERE id = $1",
+    )
+    .bind(customer)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO deal_registration_families (deal_id, family) \
+         SELECT id, 'MDRESS' FROM deal_registrations WHERE reference = 'DR-2025-0999'",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let cam = app.login_as(Who::ChannelManager).await;
+    let queue = cam.text("/deals").await;
+    assert!(queue.contains("Overlaps DR-2025-0999"), "{queue}");
+    let page = cam.text(&first).await;
+    let other = app
+        .scalar("SELECT id FROM deal_registrations WHERE reference = 'DR-2025-0999'")
+        .await;
+    assert!(
+        page.contains(&format!(
+            "Overlaps <a href=\"/deals/{other}\">DR-2025-0999</a>"
+        )),
+        "{page}"
+    );
+    // The reseller does not see the flag: it is the decider's.
+    assert!(!dana.text(&first).await.contains("Overlaps"));
 }

@@ -799,10 +799,38 @@ async fn the_vendor_admin_sets_the_rules_that_quotes_propose() {
                 ("quote_days", "14"),
                 ("deal_days", "60"),
                 ("minimum", "2,500"),
+                ("deal_extensions", "2"),
+                ("deal_extension_window", "14"),
             ],
         )
         .await;
     assert_eq!(r.status(), 303);
+    let page = vendor.text("/admin/pricing").await;
+    assert!(
+        page.contains("id=\"deal_extensions\" name=\"deal_extensions\" type=\"text\" value=\"2\""),
+        "{page}"
+    );
+    assert!(page.contains(
+        "id=\"deal_extension_window\" name=\"deal_extension_window\" type=\"text\" value=\"14\""
+    ));
+    let r = vendor
+        .post(
+            "/admin/pricing",
+            &[
+                ("quote_days", "14"),
+                ("deal_days", "60"),
+                ("minimum", "2,500"),
+                ("deal_extensions", "-1"),
+                ("deal_extension_window", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Enter a number of extensions from 0 to 10."));
+    assert!(
+        html.contains("id=\"deal_extension_window-error\">Enter a number of days from 1 to 365.")
+    );
     assert_eq!(
         app.scalar(
             "SELECT bp FROM program_discounts WHERE partner_level = 'gold' AND family = 'EPIXAD'"

@@ -8,7 +8,8 @@ use crate::db::deals::{self as store, Deal};
 use crate::db::{catalogue, orgs, users};
 use crate::domain::contact::{ContactRole, Person};
 use crate::domain::field_errors::required_text;
-use crate::domain::status::{valid_until, DealEvent};
+use crate::domain::paging::counted;
+use crate::domain::status::{valid_until, DealEvent, DealStatus};
 use crate::domain::{AccessRole, Cents, DealId, Email, FieldErrors, OrgId};
 use crate::mail::notices;
 use crate::mail::notify::{notify_role, queue_for};
@@ -205,7 +206,7 @@ pub async fn register(ctx: &Ctx, input: NewRegistration) -> Result<Registered, E
     if families.is_empty() {
         errors.add("families", "Choose at least one product family.");
     }
-    let (minimum, _) = store::settings(pool).await?;
+    let minimum = store::settings(pool).await?.minimum;
     let estimated = match Cents::parse(&input.estimated_msrp) {
         Ok(v) if v < minimum => {
             errors.add(
@@ -257,13 +258,24 @@ pub async fn register(ctx: &Ctx, input: NewRegistration) -> Result<Registered, E
     let end_customer = resolve_end_customer(&mut tx, reseller, &choice, ctx.now).await?;
     let conflicts = store::open_conflicts(&mut tx, end_customer, &families, ctx.today).await?;
     if !conflicts.is_empty() {
-        return Err(Error::invalid(
+        let mut errors = FieldErrors::default();
+        errors.add(
             "families",
             format!(
                 "This end customer already has a deal registration for this product that is approved or waiting for a decision ({}); a second one is not accepted while it stands.",
                 conflicts.join(", ")
             ),
-        ));
+        );
+        for reference in &conflicts {
+            if let Some(other) = store::id_of(pool, ctx.scope, reference).await? {
+                errors.link(
+                    "families",
+                    format!("See {reference}"),
+                    format!("/deals/{other}"),
+                );
+            }
+        }
+        return Err(Error::Invalid(errors));
     }
     let new = store::NewDeal {
         reseller,
@@ -354,43 +366,129 @@ pub async fn load(ctx: &Ctx, id: DealId) -> Result<Deal, Error> {
 /// The longest reason for a decision.
 pub const MAX_REASON: usize = 1_000;
 
-/// Approves, rejects (with a reason) or extends a registration, and tells the reseller's
-/// deal registration role. Returns what happened in a word ("approved", …) and the
-/// registration's reference.
-pub async fn decide(
+/// A decision as the form sends it.
+#[derive(Debug, Clone, Default)]
+pub struct DecisionInput {
+    pub reason: String,
+    /// For an approval: the family codes approved (the others are rejected); empty approves
+    /// every family.
+    pub families: Vec<String>,
+}
+
+/// What a decision will do, checked and not yet done: the confirmation page shows it, and
+/// [`decide`] carries it out.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub deal: Deal,
+    pub event: DealEvent,
+    pub next: DealStatus,
+    /// "approved", "rejected", "extended".
+    pub what: &'static str,
+    pub reason: Option<String>,
+    /// The validity the decision gives.
+    pub valid: Option<(NaiveDate, NaiveDate)>,
+    /// For an approval: the families approved and (by name) those rejected.
+    pub approved: Vec<String>,
+    pub rejected_names: Vec<String>,
+    /// For an extension: which one this is, and how many are allowed.
+    pub extension: Option<(i64, u32)>,
+    /// What will happen, in sentences, for the confirmation page.
+    pub consequences: Vec<String>,
+}
+
+/// Registrations that overlap `deal` (same end customer and product family) and stand:
+/// waiting for a decision, or approved and valid on `today`. The CAM's queue flags them.
+pub async fn overlaps(ctx: &Ctx, deal: &Deal) -> Result<Vec<String>, Error> {
+    let mut conn = ctx.db.pool.acquire().await?;
+    let mut found =
+        store::open_conflicts(&mut conn, deal.end_customer_id, &deal.families, ctx.today).await?;
+    found.retain(|r| *r != deal.reference);
+    Ok(found)
+}
+
+/// The first day `deal` may be extended under `settings`.
+pub fn extensible_from(deal: &Deal, settings: &store::Settings) -> Option<NaiveDate> {
+    let until = deal.valid_until?;
+    until.checked_sub_days(chrono::Days::new(
+        u64::from(settings.extension_window_days.max(1)) - 1,
+    ))
+}
+
+/// Checks a decision on a registration (who may, its state, the reason, the families, the
+/// extension rules, conflicts) without doing it.
+pub async fn plan(
     ctx: &Ctx,
     id: DealId,
     event: DealEvent,
-    reason: &str,
-) -> Result<(&'static str, String), Error> {
+    input: &DecisionInput,
+) -> Result<Plan, Error> {
     let deal = load(ctx, id).await?;
     ctx.require(may_decide(ctx, &deal), "decide on deal registrations")
         .await?;
-    let user = ctx.user.ok_or(Error::Forbidden)?;
     let today = ctx.today;
     let next = deal.status_on(today).next(event)?;
-    let reason = reason.trim();
-    if event == DealEvent::Reject && reason.is_empty() {
-        return Err(Error::invalid(
-            "reason",
-            "Give the reseller the reason for the rejection.",
-        ));
-    }
+    let reason = input.reason.trim();
+    let mut errors = FieldErrors::default();
     if reason.chars().count() > MAX_REASON {
-        return Err(Error::invalid(
-            "reason",
-            format!("Use at most {MAX_REASON} characters."),
-        ));
+        errors.add("reason", format!("Use at most {MAX_REASON} characters."));
     }
-    let pool = &ctx.db.pool;
-    let (_, days) = store::settings(pool).await?;
-    let mut tx = pool.begin().await?;
+    let approved: Vec<String> = if event == DealEvent::Approve && !input.families.is_empty() {
+        deal.families
+            .iter()
+            .filter(|f| input.families.contains(f))
+            .cloned()
+            .collect()
+    } else {
+        deal.families.clone()
+    };
+    let rejected_names: Vec<String> = deal
+        .families
+        .iter()
+        .zip(&deal.family_names)
+        .filter(|(f, _)| !approved.contains(f))
+        .map(|(_, n)| n.clone())
+        .collect();
+    if event == DealEvent::Approve {
+        if approved.is_empty() {
+            errors.add(
+                "families",
+                "Tick at least one product to approve; to approve none, reject the registration.",
+            );
+        } else if !rejected_names.is_empty() && reason.is_empty() {
+            errors.add(
+                "reason",
+                format!(
+                    "Give the reseller the reason why {} is not approved.",
+                    rejected_names.join(" and ")
+                ),
+            );
+        }
+    }
+    if event == DealEvent::Reject && reason.is_empty() {
+        errors.add("reason", "Give the reseller the reason for the rejection.");
+    }
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let settings = store::settings(&ctx.db.pool).await?;
+    let names = |codes: &[String]| -> String {
+        deal.families
+            .iter()
+            .zip(&deal.family_names)
+            .filter(|(f, _)| codes.contains(f))
+            .map(|(_, n)| n.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut consequences = Vec::new();
+    let mut extension = None;
     let valid = match event {
         DealEvent::Approve => {
+            let mut conn = ctx.db.pool.acquire().await?;
             let conflicts = store::approved_conflicts(
-                &mut tx,
+                &mut conn,
                 deal.end_customer_id,
-                &deal.families,
+                &approved,
                 today,
                 Some(deal.id),
             )
@@ -402,60 +500,172 @@ pub async fn decide(
                     conflicts.join(", ")
                 )));
             }
-            Some((today, valid_until(today, days)))
+            let valid = (today, valid_until(today, settings.validity_days));
+            consequences.push(format!(
+                "Quotes for {} get the deal registration discount on {} from {} until {}.",
+                deal.end_customer_name,
+                names(&approved),
+                valid.0,
+                valid.1
+            ));
+            if !rejected_names.is_empty() {
+                consequences.push(format!(
+                    "{} is rejected, with your reason.",
+                    rejected_names.join(" and ")
+                ));
+            }
+            Some(valid)
         }
-        // Extending: another full validity from today, or from the current end if later.
         DealEvent::Extend => {
-            let from = deal.valid_until.map(|u| u.max(today)).unwrap_or(today);
-            Some((
-                deal.valid_from.unwrap_or(today),
-                valid_until(from, days + 1),
-            ))
+            let (Some(until), Some(from_day)) =
+                (deal.valid_until, extensible_from(&deal, &settings))
+            else {
+                return Err(Error::Conflict(format!(
+                    "{} has no validity to extend.",
+                    deal.reference
+                )));
+            };
+            if deal.extensions >= i64::from(settings.max_extensions) {
+                return Err(Error::Conflict(format!(
+                    "{} was extended {} already; the limit is {}. It stays valid until {until}.",
+                    deal.reference,
+                    counted(
+                        usize::try_from(deal.extensions).unwrap_or(0),
+                        "time",
+                        "times"
+                    ),
+                    counted(
+                        usize::try_from(settings.max_extensions).unwrap_or(0),
+                        "extension",
+                        "extensions"
+                    ),
+                )));
+            }
+            if today < from_day {
+                return Err(Error::Conflict(format!(
+                    "{} can be extended from {from_day}: only within the last {} days of its validity, which ends on {until}.",
+                    deal.reference, settings.extension_window_days
+                )));
+            }
+            let from = until.max(today);
+            let new_until = valid_until(from, settings.validity_days + 1);
+            extension = Some((deal.extensions + 1, settings.max_extensions));
+            consequences.push(format!(
+                "{} stays valid until {new_until} instead of {until}: extension {} of at most {}.",
+                deal.reference,
+                deal.extensions + 1,
+                settings.max_extensions
+            ));
+            Some((deal.valid_from.unwrap_or(today), new_until))
         }
-        _ => None,
+        _ => {
+            consequences.push(format!(
+                "{} gets no deal registration discount for {}.",
+                deal.end_customer_name,
+                deal.family_names.join(", ")
+            ));
+            None
+        }
     };
-    let reason = Some(reason).filter(|r| !r.is_empty());
-    if !store::decide(
-        &mut tx,
-        deal.id,
-        deal.status,
-        next,
-        user,
-        ctx.now,
-        reason,
-        valid,
-    )
-    .await?
-    {
-        return Err(Error::Conflict(format!(
-            "{} was decided by someone else meanwhile; reload the page.",
-            deal.reference
-        )));
-    }
+    consequences.push(format!(
+        "{}'s deal registration contacts and the person who submitted it are told by e-mail.",
+        deal.reseller_name
+    ));
     let what = match event {
         DealEvent::Approve => "approved",
         DealEvent::Reject => "rejected",
         DealEvent::Extend => "extended",
         DealEvent::Lapse => "expired",
     };
-    let detail = match valid {
-        Some((f, u)) => format!("{what}; valid {f} to {u}"),
-        None => format!("{what}; {}", reason.unwrap_or("")),
+    Ok(Plan {
+        event,
+        next,
+        what,
+        reason: Some(reason.to_string()).filter(|r| !r.is_empty()),
+        valid,
+        approved,
+        rejected_names,
+        extension,
+        consequences,
+        deal,
+    })
+}
+
+/// Approves (all or some of its families), rejects (with a reason) or extends a
+/// registration, records it in its history and the audit log, and tells the reseller's deal
+/// registration role and the submitter. Returns the plan carried out.
+pub async fn decide(
+    ctx: &Ctx,
+    id: DealId,
+    event: DealEvent,
+    input: &DecisionInput,
+) -> Result<Plan, Error> {
+    let plan = plan(ctx, id, event, input).await?;
+    let user = ctx.user.ok_or(Error::Forbidden)?;
+    let deal = &plan.deal;
+    let mut tx = ctx.db.pool.begin().await?;
+    let done = match (event, plan.valid) {
+        (DealEvent::Extend, Some((_, until))) => {
+            store::extend(&mut tx, deal.id, user, ctx.now, until, deal.extensions).await?
+        }
+        _ => {
+            store::decide(
+                &mut tx,
+                deal.id,
+                deal.status,
+                plan.next,
+                user,
+                ctx.now,
+                plan.reason.as_deref(),
+                plan.valid,
+            )
+            .await?
+        }
     };
+    if !done {
+        return Err(Error::Conflict(format!(
+            "{} was decided by someone else meanwhile; reload the page.",
+            deal.reference
+        )));
+    }
+    if event == DealEvent::Approve {
+        store::set_family_decisions(&mut tx, deal.id, &plan.approved).await?;
+    }
+    let summary = history_line(&plan);
+    store::add_event(&mut tx, deal.id, Some(user), &summary, ctx.now).await?;
     crate::db::audit::record(
         &mut *tx,
         &ctx.actor,
         "deal_registration_decided",
         &deal.reference,
-        &detail,
+        &summary,
         ctx.now,
     )
     .await?;
-    let notice = notices::deal_decided(&deal, what, valid, reason, &ctx.public_url);
+    let told = Deal {
+        families: plan.approved.clone(),
+        family_names: deal
+            .families
+            .iter()
+            .zip(&deal.family_names)
+            .filter(|(f, _)| plan.approved.contains(f))
+            .map(|(_, n)| n.clone())
+            .collect(),
+        ..deal.clone()
+    };
+    let notice = notices::deal_decided(
+        &told,
+        plan.what,
+        plan.valid,
+        plan.reason.as_deref(),
+        &plan.rejected_names,
+        &ctx.public_url,
+    );
     let event_key = format!(
-        "deal:{}:{what}:{}",
+        "deal:{}:{}:{}",
         deal.id,
-        valid.map(|v| v.1.to_string()).unwrap_or_default()
+        plan.what,
+        plan.valid.map(|v| v.1.to_string()).unwrap_or_default()
     );
     notify_role(
         &mut tx,
@@ -481,5 +691,32 @@ pub async fn decide(
         .await?;
     }
     tx.commit().await?;
-    Ok((what, deal.reference))
+    Ok(plan)
+}
+
+/// The line a decision adds to the registration's history.
+fn history_line(plan: &Plan) -> String {
+    let reason = plan.reason.as_deref().unwrap_or("");
+    match (plan.event, plan.valid) {
+        (DealEvent::Approve, Some((from, until))) if plan.rejected_names.is_empty() => {
+            format!("Approved, valid {from} to {until}")
+        }
+        (DealEvent::Approve, Some((from, until))) => format!(
+            "Approved for {}, valid {from} to {until}; rejected for {}: {reason}",
+            plan.deal
+                .families
+                .iter()
+                .zip(&plan.deal.family_names)
+                .filter(|(f, _)| plan.approved.contains(f))
+                .map(|(_, n)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            plan.rejected_names.join(", ")
+        ),
+        (DealEvent::Extend, Some((_, until))) => {
+            let (n, of) = plan.extension.unwrap_or((1, 1));
+            format!("Extended until {until} (extension {n} of at most {of})")
+        }
+        _ => format!("Rejected: {reason}"),
+    }
 }

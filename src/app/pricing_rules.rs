@@ -68,6 +68,20 @@ pub async fn save(ctx: &Ctx, fields: &HashMap<String, String>) -> Result<(), Err
     };
     let quote_days = number("quote_days", &mut errors);
     let deal_days = number("deal_days", &mut errors);
+    // Sent by the page since the extension rule exists; a form without them leaves them.
+    let extensions = fields.get("deal_extensions").map(|v| {
+        let n = v.trim().parse::<u32>().ok().filter(|n| *n <= 10);
+        if n.is_none() {
+            errors.add(
+                "deal_extensions",
+                "Enter a number of extensions from 0 to 10.",
+            );
+        }
+        n
+    });
+    let window = fields
+        .contains_key("deal_extension_window")
+        .then(|| number("deal_extension_window", &mut errors));
     let minimum = Cents::parse(fields.get("minimum").map(String::as_str).unwrap_or(""))
         .map_err(|e| errors.add("minimum", e.to_string()))
         .ok();
@@ -84,6 +98,12 @@ pub async fn save(ctx: &Ctx, fields: &HashMap<String, String>) -> Result<(), Err
         deals::set_deal_registration_discount(&mut tx, family, *bp).await?;
     }
     catalogue::set_setting(&mut tx, "quote.validity_days", &quote_days.to_string()).await?;
+    if let Some(Some(n)) = extensions {
+        catalogue::set_setting(&mut tx, deals::MAX_EXTENSIONS, &n.to_string()).await?;
+    }
+    if let Some(Some(days)) = window {
+        catalogue::set_setting(&mut tx, deals::EXTENSION_WINDOW_DAYS, &days.to_string()).await?;
+    }
     catalogue::set_setting(
         &mut tx,
         "deal_registration.validity_days",

@@ -29,10 +29,19 @@ pub struct Deal {
     pub reason: Option<String>,
     pub valid_from: Option<NaiveDate>,
     pub valid_until: Option<NaiveDate>,
+    /// The families the registration stands for (those rejected in a partial approval left out).
     pub families: Vec<String>,
     /// The families' names, in the order of `families` ("Intercept X Advanced").
     pub family_names: Vec<String>,
+    /// The names of the families rejected when the others were approved.
+    pub rejected_family_names: Vec<String>,
     pub end_customer_id: i64,
+    pub distributor_id: OrgId,
+    /// Who made the latest decision (approval, rejection or extension), and when.
+    pub decided_by_name: Option<String>,
+    pub decided_at: Option<i64>,
+    /// How often the validity was extended.
+    pub extensions: i64,
 }
 
 impl Deal {
@@ -48,9 +57,11 @@ impl Deal {
 
 const SELECT: &str = "SELECT d.id, d.reference, d.reseller_id, r.name AS reseller_name, r.cam_user_id, \
        e.id AS end_customer_id, e.name AS end_customer_name, t.name AS distributor_name, d.estimated_msrp, d.expected_close, \
-       d.notes, d.status, d.submitted_at, d.reason, d.valid_from, d.valid_until \
+       d.notes, d.status, d.submitted_at, d.reason, d.valid_from, d.valid_until, d.distributor_id, d.decided_at, \
+       d.extensions, u.display_name AS decided_by_name \
      FROM deal_registrations d JOIN organisations r ON r.id = d.reseller_id \
-     JOIN end_customers e ON e.id = d.end_customer_id JOIN organisations t ON t.id = d.distributor_id";
+     JOIN end_customers e ON e.id = d.end_customer_id JOIN organisations t ON t.id = d.distributor_id \
+     LEFT JOIN users u ON u.id = d.decided_by";
 
 fn date(v: Option<String>) -> Result<Option<NaiveDate>, sqlx::Error> {
     v.as_deref().map(super::date).transpose()
@@ -78,6 +89,11 @@ fn deal(r: &sqlx::any::AnyRow) -> Result<Deal, sqlx::Error> {
         valid_until: date(r.try_get("valid_until")?)?,
         families: Vec::new(),
         family_names: Vec::new(),
+        rejected_family_names: Vec::new(),
+        distributor_id: OrgId(r.try_get("distributor_id")?),
+        decided_by_name: r.try_get("decided_by_name")?,
+        decided_at: r.try_get("decided_at")?,
+        extensions: r.try_get("extensions")?,
     })
 }
 
@@ -91,18 +107,23 @@ async fn with_families(
         return Ok(items);
     }
     let sql = format!(
-        "SELECT x.deal_id, x.family, COALESCE(f.name, x.family) FROM deal_registration_families x \
+        "SELECT x.deal_id, x.family, COALESCE(f.name, x.family), COALESCE(x.decision, '') \
+         FROM deal_registration_families x \
          LEFT JOIN product_families f ON f.code = x.family WHERE x.deal_id IN ({}) ORDER BY x.family",
         super::placeholders(1, items.len())
     );
-    let mut query = sqlx::query_as::<_, (i64, String, String)>(&sql);
+    let mut query = sqlx::query_as::<_, (i64, String, String, String)>(&sql);
     for d in &items {
         query = query.bind(d.id.0);
     }
-    for (owner, family, name) in query.fetch_all(pool).await? {
+    for (owner, family, name, decision) in query.fetch_all(pool).await? {
         if let Some(d) = items.iter_mut().find(|d| d.id.0 == owner) {
-            d.families.push(family);
-            d.family_names.push(name);
+            if decision == "rejected" && d.status != DealStatus::Rejected {
+                d.rejected_family_names.push(name);
+            } else {
+                d.families.push(family);
+                d.family_names.push(name);
+            }
         }
     }
     Ok(items)
@@ -154,6 +175,25 @@ pub async fn get(pool: &AnyPool, scope: Scope, id: DealId) -> Result<Option<Deal
         .fetch_optional(pool)
         .await?;
     Ok(with_families(pool, &Vec::from_iter(row)).await?.pop())
+}
+
+/// The id of the registration with this reference, if it is in the caller's scope.
+pub async fn id_of(
+    pool: &AnyPool,
+    scope: Scope,
+    reference: &str,
+) -> Result<Option<DealId>, sqlx::Error> {
+    let (kind, org) = scope.params();
+    let id: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT d.id FROM deal_registrations d JOIN organisations r ON r.id = d.reseller_id \
+         WHERE {SCOPE} AND d.reference = $3"
+    ))
+    .bind(kind)
+    .bind(org)
+    .bind(reference)
+    .fetch_optional(pool)
+    .await?;
+    Ok(id.map(DealId))
 }
 
 /// The person who submitted a registration, while their account is active.
@@ -282,7 +322,8 @@ async fn conflicts(
     for f in families {
         let refs: Vec<String> = sqlx::query_scalar(&format!(
             "SELECT d.reference FROM deal_registrations d JOIN deal_registration_families f ON f.deal_id = d.id \
-             WHERE d.end_customer_id = $1 AND f.family = $2 AND ((d.status = 'approved' AND d.valid_until >= $3){waiting}) \
+             WHERE d.end_customer_id = $1 AND f.family = $2 AND ((d.status = 'approved' AND d.valid_until >= $3 \
+             AND COALESCE(f.decision, 'approved') = 'approved'){waiting}) \
              AND d.id <> $4 ORDER BY d.id"
         ))
         .bind(end_customer)
@@ -347,7 +388,88 @@ pub async fn insert(
             .execute(&mut *conn)
             .await?;
     }
+    add_event(conn, DealId(id), Some(d.by), "Submitted", now).await?;
     Ok((DealId(id), reference))
+}
+
+/// Adds a line to a registration's history.
+pub async fn add_event(
+    conn: &mut AnyConnection,
+    deal: DealId,
+    by: Option<UserId>,
+    summary: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO deal_registration_events (deal_id, at, user_id, summary) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(deal.0)
+    .bind(now)
+    .bind(by.map(|u| u.0))
+    .bind(summary)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A registration's history, oldest first: (when, who, what).
+pub async fn events(
+    pool: &AnyPool,
+    deal: DealId,
+) -> Result<Vec<(i64, Option<String>, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT e.at, u.display_name, e.summary FROM deal_registration_events e \
+         LEFT JOIN users u ON u.id = e.user_id WHERE e.deal_id = $1 ORDER BY e.at, e.id",
+    )
+    .bind(deal.0)
+    .fetch_all(pool)
+    .await
+}
+
+/// Records which families an approval covers; the others are rejected.
+pub async fn set_family_decisions(
+    conn: &mut AnyConnection,
+    deal: DealId,
+    approved: &[String],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE deal_registration_families SET decision = 'rejected' WHERE deal_id = $1")
+        .bind(deal.0)
+        .execute(&mut *conn)
+        .await?;
+    for f in approved {
+        sqlx::query(
+            "UPDATE deal_registration_families SET decision = 'approved' WHERE deal_id = $1 AND family = $2",
+        )
+        .bind(deal.0)
+        .bind(f)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Extends an approved registration to `until` if it has been extended `before` times (of
+/// two people extending at once, one does).
+pub async fn extend(
+    conn: &mut AnyConnection,
+    deal: DealId,
+    by: UserId,
+    now: i64,
+    until: NaiveDate,
+    before: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE deal_registrations SET decided_by = $1, decided_at = $2, valid_until = $3, extensions = extensions + 1 \
+         WHERE id = $4 AND status = 'approved' AND extensions = $5",
+    )
+    .bind(by.0)
+    .bind(now)
+    .bind(until.to_string())
+    .bind(deal.0)
+    .bind(before)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Records a decision if the registration is still in `from` (a second, concurrent decision
@@ -426,15 +548,42 @@ pub async fn rules(pool: &AnyPool) -> Result<Rules, sqlx::Error> {
     Ok(rules)
 }
 
-/// Settings of deal registrations: (minimum estimated MSRP, days of validity).
-pub async fn settings(pool: &AnyPool) -> Result<(Cents, u32), sqlx::Error> {
-    let min = super::catalogue::setting(pool, "deal_registration.minimum_cents")
-        .await?
-        .and_then(|v| v.parse().ok());
-    let days = super::catalogue::setting(pool, "deal_registration.validity_days")
-        .await?
-        .and_then(|v| v.parse().ok());
-    Ok((Cents::new(min.unwrap_or(500_000)), days.unwrap_or(90)))
+/// The vendor admin's settings of deal registrations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// The smallest estimated MSRP accepted.
+    pub minimum: Cents,
+    /// Days an approval (or an extension) is valid.
+    pub validity_days: u32,
+    /// How often an approved registration may be extended (default 1).
+    pub max_extensions: u32,
+    /// An extension is possible only within this many last days of validity (default 30).
+    pub extension_window_days: u32,
+}
+
+pub const MAX_EXTENSIONS: &str = "deal_registration.max_extensions";
+pub const EXTENSION_WINDOW_DAYS: &str = "deal_registration.extension_window_days";
+
+/// Settings of deal registrations.
+pub async fn settings(pool: &AnyPool) -> Result<Settings, sqlx::Error> {
+    let number = |key: &'static str| async move {
+        Ok::<_, sqlx::Error>(
+            super::catalogue::setting(pool, key)
+                .await?
+                .and_then(|v| v.parse::<i64>().ok()),
+        )
+    };
+    let whole = |v: Option<i64>, or: u32| v.and_then(|v| u32::try_from(v).ok()).unwrap_or(or);
+    Ok(Settings {
+        minimum: Cents::new(
+            number("deal_registration.minimum_cents")
+                .await?
+                .unwrap_or(500_000),
+        ),
+        validity_days: whole(number("deal_registration.validity_days").await?, 90),
+        max_extensions: whole(number(MAX_EXTENSIONS).await?, 1),
+        extension_window_days: whole(number(EXTENSION_WINDOW_DAYS).await?, 30),
+    })
 }
 
 pub async fn set_program(
@@ -532,12 +681,21 @@ pub async fn approved(pool: &AnyPool) -> Result<Vec<Approved>, sqlx::Error> {
 }
 
 /// Records an approved registration as expired (once).
-pub async fn mark_expired(conn: &mut AnyConnection, id: DealId) -> Result<(), sqlx::Error> {
-    sqlx::query(
+pub async fn mark_expired(
+    conn: &mut AnyConnection,
+    id: DealId,
+    valid_until: NaiveDate,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let done = sqlx::query(
         "UPDATE deal_registrations SET status = 'expired' WHERE id = $1 AND status = 'approved'",
     )
     .bind(id.0)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
+    if done.rows_affected() == 1 {
+        let summary = format!("Expired after its last valid day, {valid_until}");
+        add_event(conn, id, None, &summary, now).await?;
+    }
     Ok(())
 }

@@ -212,7 +212,7 @@ pub async fn registrations(
     .await?;
     let families: Vec<(i64, String)> = sqlx::query_as(
         "SELECT f.deal_id, f.family FROM deal_registration_families f JOIN deal_registrations d ON d.id = f.deal_id \
-         WHERE d.end_customer_id = $1 AND d.status = 'approved'",
+         WHERE d.end_customer_id = $1 AND d.status = 'approved' AND COALESCE(f.decision, 'approved') = 'approved'",
     )
     .bind(end_customer)
     .fetch_all(pool)

@@ -4,9 +4,27 @@
 use std::collections::BTreeMap;
 
 #[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
-pub struct FieldErrors(BTreeMap<String, String>, BTreeMap<String, String>);
+pub struct FieldErrors(
+    BTreeMap<String, String>,
+    BTreeMap<String, String>,
+    #[serde(default)] BTreeMap<String, Vec<(String, String)>>,
+);
 
 impl FieldErrors {
+    /// A record the message of `field` names (label, path): the page links it after the
+    /// message ("See DR-2026-0002").
+    pub fn link(&mut self, field: &str, label: impl Into<String>, path: impl Into<String>) {
+        self.2
+            .entry(field.to_string())
+            .or_default()
+            .push((label.into(), path.into()));
+    }
+
+    /// The records the message of `field` links to.
+    pub fn links(&self, field: &str) -> &[(String, String)] {
+        self.2.get(field).map(Vec::as_slice).unwrap_or(&[])
+    }
+
     /// A value that would be right in `field` (a suggested SKU): the page offers it as a
     /// button that puts it in the field. Not an error by itself.
     pub fn suggest(&mut self, field: &str, value: impl Into<String>) {

@@ -206,6 +206,13 @@ impl Count {
     }
 }
 
+/// `n` with its noun in the number it agrees with: "1 license", "2 licenses", "1,500 rows".
+pub fn counted(n: impl std::borrow::Borrow<usize>, one: &str, many: &str) -> String {
+    let n = *n.borrow();
+    let figure = thousands(i64::try_from(n).unwrap_or(i64::MAX));
+    format!("{figure} {}", if n == 1 { one } else { many })
+}
+
 /// 1234567 as "1,234,567".
 pub fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();

@@ -197,14 +197,21 @@ pub fn deal_decided(
     what: &str,
     valid: Option<(NaiveDate, NaiveDate)>,
     reason: Option<&str>,
+    rejected: &[String],
     public_url: &str,
 ) -> Notice {
     let mut paragraphs = vec![format!(
         "Your deal registration {} for {} ({}) is {what}.",
         deal.reference,
         deal.end_customer_name,
-        deal.families.join(", ")
+        deal.family_names.join(", ")
     )];
+    if !rejected.is_empty() {
+        paragraphs.push(format!(
+            "It is not approved for {}.",
+            rejected.join(" and ")
+        ));
+    }
     if let Some((_, until)) = valid {
         paragraphs.push(format!("It is valid until {until}; quotes for this end customer and product get the deal registration discount until then."));
     }

@@ -661,6 +661,15 @@ pub async fn seed_deals(db: &Db, now: i64) -> anyhow::Result<bool> {
         Some((today, until)),
     )
     .await?;
+    crate::db::deals::set_family_decisions(&mut tx, id, &families).await?;
+    crate::db::deals::add_event(
+        &mut tx,
+        id,
+        cam.map(UserId),
+        &format!("Approved, valid {today} to {until}"),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(true)
 }

@@ -55,6 +55,17 @@ impl crate::db::deals::Deal {
             _ => "—".into(),
         }
     }
+    /// "Casey Morgan, 2026-03-02 09:00 UTC", once someone has decided.
+    pub fn decided(&self) -> Option<String> {
+        let at = self.decided_at?;
+        Some(format!(
+            "{}, {}",
+            self.decided_by_name
+                .as_deref()
+                .unwrap_or("someone no longer with the portal"),
+            format_timestamp(at)
+        ))
+    }
 }
 
 impl crate::db::inquiries::Inquiry {
@@ -313,12 +324,7 @@ impl Pager {
     }
 }
 
-/// `n` with its noun in the number it agrees with: "1 license", "2 licenses", "1,500 rows".
-pub fn counted(n: impl std::borrow::Borrow<usize>, one: &str, many: &str) -> String {
-    let n = *n.borrow();
-    let figure = crate::domain::paging::thousands(i64::try_from(n).unwrap_or(i64::MAX));
-    format!("{figure} {}", if n == 1 { one } else { many })
-}
+pub use crate::domain::paging::counted;
 
 /// `text` as a query string value (`a b&c` as `a+b%26c`).
 pub fn query_value(text: &str) -> String {

@@ -20,6 +20,9 @@ use serde::Deserialize;
 pub struct Row {
     pub deal: Deal,
     pub status: DealStatus,
+    /// For a decider, on a registration waiting for a decision: the references of the other
+    /// registrations for the same end customer and product that stand.
+    pub overlaps: Vec<String>,
 }
 
 #[derive(Template)]
@@ -59,14 +62,21 @@ pub async fn list(
     )
     .await?;
     let today = user.state.clock.today();
-    let rows = list
-        .items
-        .into_iter()
-        .map(|d| Row {
-            status: d.status_on(today),
-            deal: d,
-        })
-        .collect();
+    let mut rows = Vec::new();
+    for deal in list.items {
+        let status = deal.status_on(today);
+        let overlaps =
+            if status == DealStatus::Submitted && app::deals::may_decide(&user.ctx, &deal) {
+                app::deals::overlaps(&user.ctx, &deal).await?
+            } else {
+                Vec::new()
+            };
+        rows.push(Row {
+            status,
+            deal,
+            overlaps,
+        });
+    }
     let page = ListPage {
         chrome: Chrome::new(&user, "/deals", "Deal registrations")?,
         rows,
@@ -144,7 +154,7 @@ async fn new_page(
         .into_iter()
         .filter(|(id, _)| suppliers.contains(id))
         .collect();
-    let (minimum, _) = deals::settings(pool).await?;
+    let minimum = deals::settings(pool).await?.minimum;
     Ok(NewPage {
         chrome: Chrome::new(user, "/deals", "Register a deal")?,
         form,
@@ -217,6 +227,29 @@ pub struct ShowPage {
     pub status: DealStatus,
     pub can_decide: bool,
     pub errors: FieldErrors,
+    /// What was typed into the decision form (kept when it comes back with a message).
+    pub form: DecisionForm,
+    /// For a decider: other registrations for the same end customer and product that stand.
+    pub overlaps: Vec<(String, Option<DealId>)>,
+    /// For an approved registration: whether it can be extended now, or why not.
+    pub extension: Result<(), String>,
+    pub history: Vec<(String, String, String)>,
+}
+
+impl ShowPage {
+    pub fn family_ticked(&self, code: &str) -> bool {
+        self.form.families.is_empty() || self.form.families.iter().any(|f| f == code)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/deals/confirm.html")]
+pub struct ConfirmPage {
+    pub chrome: Chrome,
+    pub plan: app::deals::Plan,
+    pub action: &'static str,
+    pub button: &'static str,
+    pub question: String,
 }
 
 async fn load(user: &CurrentUser, id: DealId) -> Result<Deal, AppError> {
@@ -226,46 +259,130 @@ async fn load(user: &CurrentUser, id: DealId) -> Result<Deal, AppError> {
 async fn show_page(
     user: &CurrentUser,
     deal: Deal,
+    form: DecisionForm,
     errors: FieldErrors,
 ) -> Result<ShowPage, AppError> {
-    let status = deal.status_on(user.state.clock.today());
+    let today = user.state.clock.today();
+    let status = deal.status_on(today);
+    let can_decide = app::deals::may_decide(&user.ctx, &deal);
+    let pool = &user.state.db.pool;
+    let mut overlaps = Vec::new();
+    if can_decide && status == DealStatus::Submitted {
+        for reference in app::deals::overlaps(&user.ctx, &deal).await? {
+            let id = deals::id_of(pool, user.scope(), &reference).await?;
+            overlaps.push((reference, id));
+        }
+    }
+    let settings = deals::settings(pool).await?;
+    let extension = match app::deals::extensible_from(&deal, &settings) {
+        _ if deal.extensions >= i64::from(settings.max_extensions) => Err(format!(
+            "It was extended {} already, the most allowed.",
+            crate::web::views::counted(
+                usize::try_from(deal.extensions).unwrap_or(0),
+                "time",
+                "times"
+            )
+        )),
+        Some(from) if today < from => Err(format!(
+            "It can be extended from {from}, within the last {} days of its validity.",
+            settings.extension_window_days
+        )),
+        Some(_) => Ok(()),
+        None => Err("It has no validity to extend.".into()),
+    };
+    let history = deals::events(pool, deal.id)
+        .await?
+        .into_iter()
+        .map(|(at, who, what)| {
+            (
+                crate::clock::format_timestamp(at),
+                who.unwrap_or_else(|| "The portal".into()),
+                what,
+            )
+        })
+        .collect();
     Ok(ShowPage {
         chrome: Chrome::new(user, "/deals", deal.reference.clone())?,
-        can_decide: app::deals::may_decide(&user.ctx, &deal),
+        can_decide,
         status,
         deal,
         errors,
+        form,
+        overlaps,
+        extension,
+        history,
     })
 }
 
 pub async fn show(user: CurrentUser, path: web::Path<DealId>) -> Result<HttpResponse, AppError> {
     let deal = load(&user, *path).await?;
-    render::page(&show_page(&user, deal, FieldErrors::default()).await?)
+    render::page(&show_page(&user, deal, DecisionForm::default(), FieldErrors::default()).await?)
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 pub struct DecisionForm {
     #[serde(default)]
-    reason: String,
+    pub reason: String,
+    /// For an approval: the families approved.
+    #[serde(default)]
+    pub families: Vec<String>,
+    /// "yes" once the person has seen what the decision does.
+    #[serde(default)]
+    pub confirm: String,
 }
 
+/// A decision: the first post shows what it will do and asks for confirmation; the
+/// confirmed post does it.
 async fn decide(
     user: CurrentUser,
     id: DealId,
     event: DealEvent,
-    reason: String,
+    form: DecisionForm,
 ) -> Result<HttpResponse, AppError> {
-    match app::deals::decide(&user.ctx, id, event, &reason).await {
-        Ok((what, reference)) => {
+    let input = app::deals::DecisionInput {
+        reason: form.reason.clone(),
+        families: form.families.clone(),
+    };
+    let outcome = if form.confirm == "yes" {
+        app::deals::decide(&user.ctx, id, event, &input).await
+    } else {
+        app::deals::plan(&user.ctx, id, event, &input).await
+    };
+    match outcome {
+        Ok(plan) if form.confirm != "yes" => {
+            let (action, button, verb) = match event {
+                DealEvent::Approve if plan.rejected_names.is_empty() => {
+                    ("approve", "Yes, approve", "Approve")
+                }
+                DealEvent::Approve => ("approve", "Yes, approve in part", "Approve in part"),
+                DealEvent::Reject => ("reject", "Yes, reject", "Reject"),
+                _ => ("extend", "Yes, extend", "Extend"),
+            };
+            let question = format!(
+                "{verb} {} for {}?",
+                plan.deal.reference, plan.deal.end_customer_name
+            );
+            render::page(&ConfirmPage {
+                chrome: Chrome::new(&user, "/deals", question.clone())?,
+                plan,
+                action,
+                button,
+                question,
+            })
+        }
+        Ok(plan) => {
             user.session.flash(
                 "success",
-                format!("{reference} is {what}; the reseller is told by e-mail."),
+                format!(
+                    "{} is {}; {}'s deal registration contacts and the submitter are told by e-mail.",
+                    plan.deal.reference, plan.what, plan.deal.reseller_name
+                ),
             )?;
             Ok(render::see_other(&format!("/deals/{id}")))
         }
         Err(app::Error::Invalid(errors)) => {
             let deal = load(&user, id).await?;
-            render::invalid(&show_page(&user, deal, errors).await?)
+            render::invalid(&show_page(&user, deal, form, errors).await?)
         }
         Err(e) => Err(e.into()),
     }
@@ -276,7 +393,7 @@ pub async fn approve(
     path: web::Path<DealId>,
     form: CsrfForm<DecisionForm>,
 ) -> Result<HttpResponse, AppError> {
-    decide(user, *path, DealEvent::Approve, form.0.reason).await
+    decide(user, *path, DealEvent::Approve, form.0).await
 }
 
 pub async fn reject(
@@ -284,7 +401,7 @@ pub async fn reject(
     path: web::Path<DealId>,
     form: CsrfForm<DecisionForm>,
 ) -> Result<HttpResponse, AppError> {
-    decide(user, *path, DealEvent::Reject, form.0.reason).await
+    decide(user, *path, DealEvent::Reject, form.0).await
 }
 
 pub async fn extend(
@@ -292,5 +409,5 @@ pub async fn extend(
     path: web::Path<DealId>,
     form: CsrfForm<DecisionForm>,
 ) -> Result<HttpResponse, AppError> {
-    decide(user, *path, DealEvent::Extend, form.0.reason).await
+    decide(user, *path, DealEvent::Extend, form.0).await
 }

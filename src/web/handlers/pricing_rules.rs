@@ -25,6 +25,10 @@ pub struct RulesPage {
     pub minimum: String,
     pub deal_days: u32,
     pub quote_days: u32,
+    /// How often an approved deal registration may be extended, and within how many last
+    /// days of its validity.
+    pub deal_extensions: u32,
+    pub deal_extension_window: u32,
     pub promo: PromoForm,
     pub errors: FieldErrors,
 }
@@ -68,7 +72,8 @@ async fn page_view(
 ) -> Result<RulesPage, AppError> {
     let pool = &user.state.db.pool;
     let families = app::pricing_rules::families(&user.ctx).await?;
-    let (minimum, deal_days) = deals::settings(pool).await?;
+    let settings = deals::settings(pool).await?;
+    let (minimum, deal_days) = (settings.minimum, settings.validity_days);
     let mut rules = deals::rules(pool).await?;
     rules
         .promotions
@@ -81,6 +86,8 @@ async fn page_view(
         minimum: minimum.decimal(),
         deal_days,
         quote_days: deals::quote_validity_days(pool).await?,
+        deal_extensions: settings.max_extensions,
+        deal_extension_window: settings.extension_window_days,
         promo,
         errors,
     })
