@@ -1116,7 +1116,14 @@ async fn a_distributor_files_an_nfr_request_and_the_cam_approves_it() {
         "Sam Patel of Northwind Distribution, on behalf of Acme Secure IT"
     );
     snap(c, "nfr-request").await;
-    click_button(c, "Approve and issue the licenses").await;
+    click_button(c, "Approve and issue the licenses…").await;
+    wait_for(
+        c,
+        "//li[starts-with(., 'Issues 5 licenses at no charge to Acme Secure IT')]",
+        "what the approval does",
+    )
+    .await;
+    click_button(c, "Yes, approve").await;
     expect_status(c, "is processed and on the reseller's schedule").await;
     let status = c
         .find(Locator::XPath("//dt[.='Status']/following-sibling::dd[1]"))

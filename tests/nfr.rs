@@ -138,7 +138,7 @@ async fn a_joining_reseller_gets_its_levels_allotment_once() {
         .login("admin@quill-networks.example", "quills-own-password")
         .await;
     let nfr = quill.text("/nfr").await;
-    assert!(nfr.contains("<td>EPIXAD</td><td class=\"num\">50</td><td class=\"num\">25</td><td class=\"num\">25</td>"), "platinum now allots 50 EPIXAD: {nfr}");
+    assert!(nfr.contains("<td>Intercept X Advanced</td><td class=\"num\">50</td><td class=\"num\">25</td><td class=\"num\">25</td>"), "platinum now allots 50 EPIXAD: {nfr}");
 }
 
 #[tokio::test]
@@ -262,12 +262,34 @@ async fn a_distributor_files_for_its_reseller_and_the_cam_approves_onto_the_sche
     );
 
     let cam = app.login_as(Who::ChannelManager).await;
+    // The request against the allotment, by product name (Gold: 25 EPIXAD, none used).
+    let page = cam.text(&path).await;
+    assert!(
+        page.contains("Intercept X Advanced: 5 requested, within the 25 left in the allotment."),
+        "{page}"
+    );
+    // Approving says what it does first, and does nothing until confirmed.
     let r = cam.post(&format!("{path}/approve"), &[]).await;
+    assert_eq!(r.status(), 200);
+    let confirm = r.text().await.unwrap();
+    assert!(
+        confirm.contains("Issues 5 licenses at no charge to Acme Secure IT"),
+        "{confirm}"
+    );
+    assert!(confirm.contains("Sam Patel (who asked) and Acme Secure IT&#39;s partner program contacts are told by e-mail."));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 0);
+    let r = cam
+        .post(&format!("{path}/approve"), &[("confirm", "yes")])
+        .await;
     assert_eq!(r.status(), 303);
-    assert!(cam
-        .text(&path)
-        .await
-        .contains("is processed and on the reseller&#39;s schedule"));
+    let page = cam.text(&path).await;
+    assert!(page.contains("is processed and on the reseller&#39;s schedule"));
+    // The request links its order, which lists the schedule entries it created.
+    let order = app.scalar("SELECT order_id FROM nfr_requests").await;
+    assert!(
+        page.contains(&format!("<a href=\"/orders/{order}\">SO-2026-")),
+        "{page}"
+    );
     let entries = entries_of(&app, acme).await;
     assert_eq!(entries.len(), 1);
     assert_eq!(
@@ -283,14 +305,17 @@ async fn a_distributor_files_for_its_reseller_and_the_cam_approves_onto_the_sche
     }
     // A second decision is refused.
     assert_eq!(
-        cam.post(&format!("{path}/reject"), &[("reason", "late")])
-            .await
-            .status(),
+        cam.post(
+            &format!("{path}/reject"),
+            &[("reason", "late"), ("confirm", "yes")]
+        )
+        .await
+        .status(),
         409
     );
     // Acme sees it used against its level's allotment (Gold: 25 EPIXAD).
     assert!(dana.text("/nfr").await.contains(
-        "<td>EPIXAD</td><td class=\"num\">25</td><td class=\"num\">5</td><td class=\"num\">20</td>"
+        "<td>Intercept X Advanced</td><td class=\"num\">25</td><td class=\"num\">5</td><td class=\"num\">20</td>"
     ));
 }
 
@@ -324,6 +349,19 @@ async fn a_rejection_needs_a_reason_and_changes_nothing() {
         .post(
             &format!("{path}/reject"),
             &[("reason", "Use the allotment you have")],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let confirm = r.text().await.unwrap();
+    assert!(
+        confirm.contains("Your reason:</strong> Use the allotment you have"),
+        "{confirm}"
+    );
+    assert!(confirm.contains("Yes, reject"));
+    let r = cam
+        .post(
+            &format!("{path}/reject"),
+            &[("reason", "Use the allotment you have"), ("confirm", "yes")],
         )
         .await;
     assert_eq!(r.status(), 303);
@@ -400,4 +438,48 @@ async fn the_vendor_admin_keeps_the_allotment_table() {
     assert!(!vendor.text("/admin/nfr").await.contains("<td>MDRESS</td>"));
     let dana = app.login_as(Who::ResellerAdmin).await;
     assert_eq!(dana.get("/admin/nfr").await.status(), 403);
+}
+
+#[tokio::test]
+async fn a_request_above_the_allotment_says_by_how_much_to_the_requester_and_the_cam() {
+    let app = spawn_app().await;
+    let lee = app.login_as(Who::ResellerUser).await;
+    // Acme is Gold: 25 Intercept X Advanced in the allotment, none used; nothing for MDR.
+    let r = lee
+        .post(
+            "/nfr",
+            &[
+                ("reseller", ""),
+                ("sku", "EPIXADB10SN12T"),
+                ("quantity", "30"),
+                ("sku", "MDRESSB10SN129"),
+                ("quantity", "2"),
+                ("justification", "A bigger lab"),
+            ],
+        )
+        .await;
+    if r.status() != 303 {
+        panic!("{}", r.text().await.unwrap());
+    }
+    let path = location(&r);
+    let cam = app.login_as(Who::ChannelManager).await;
+    for page in [lee.text(&path).await, cam.text(&path).await] {
+        assert!(
+            page.contains(
+                "Intercept X Advanced: 30 requested, 25 left in the allotment: 5 above it."
+            ),
+            "{page}"
+        );
+    }
+    let confirm = cam
+        .post(&format!("{path}/approve"), &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        confirm.contains("Issues 32 licenses at no charge to Acme Secure IT"),
+        "{confirm}"
+    );
+    assert!(confirm.contains("5 above it."));
 }

@@ -377,16 +377,19 @@ pub struct Decided {
     pub order: Option<(String, bool)>,
 }
 
-/// Approves (places and processes the zero-dollar order) or rejects (with a reason) a
-/// request that waits for a decision, and tells the requester and the partner program role.
-pub async fn decide(ctx: &Ctx, id: NfrRequestId, decision: Decision) -> Result<Decided, Error> {
+/// Checks a decision (who may, the request's state, the reason) without doing it: the
+/// request, the status it moves to, and the reason trimmed.
+pub async fn check(
+    ctx: &Ctx,
+    id: NfrRequestId,
+    decision: &Decision,
+) -> Result<(Request, crate::domain::status::NfrStatus, String), Error> {
     let pool = &ctx.db.pool;
     let request = store::get(pool, ctx.scope, id)
         .await?
         .ok_or(Error::NotFound)?;
     ctx.require(may_decide(ctx, &request), "decide on NFR requests")
         .await?;
-    let user = ctx.user.ok_or(Error::Forbidden)?;
     let event = match decision {
         Decision::Approve => NfrEvent::Approve,
         Decision::Reject { .. } => NfrEvent::Reject,
@@ -413,6 +416,15 @@ pub async fn decide(ctx: &Ctx, id: NfrRequestId, decision: Decision) -> Result<D
             format!("Use at most {} characters.", crate::app::deals::MAX_REASON),
         ));
     }
+    Ok((request, status, reason))
+}
+
+/// Approves (places and processes the zero-dollar order) or rejects (with a reason) a
+/// request that waits for a decision, and tells the requester and the partner program role.
+pub async fn decide(ctx: &Ctx, id: NfrRequestId, decision: Decision) -> Result<Decided, Error> {
+    let pool = &ctx.db.pool;
+    let (request, status, reason) = check(ctx, id, &decision).await?;
+    let user = ctx.user.ok_or(Error::Forbidden)?;
     let mut tx = pool.begin().await?;
     let mut order = None;
     if matches!(decision, Decision::Approve) {

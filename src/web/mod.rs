@@ -4,6 +4,7 @@ pub mod assets;
 pub mod cache;
 pub mod chrome;
 pub mod client;
+pub mod confirm;
 pub mod csrf;
 pub mod error;
 pub mod extractors;

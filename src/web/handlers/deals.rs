@@ -242,16 +242,6 @@ impl ShowPage {
     }
 }
 
-#[derive(Template)]
-#[template(path = "pages/deals/confirm.html")]
-pub struct ConfirmPage {
-    pub chrome: Chrome,
-    pub plan: app::deals::Plan,
-    pub action: &'static str,
-    pub button: &'static str,
-    pub question: String,
-}
-
 async fn load(user: &CurrentUser, id: DealId) -> Result<Deal, AppError> {
     Ok(app::deals::load(&user.ctx, id).await?)
 }
@@ -343,13 +333,14 @@ async fn decide(
         reason: form.reason.clone(),
         families: form.families.clone(),
     };
-    let outcome = if form.confirm == "yes" {
+    let confirmed = crate::web::confirm::confirmed(&form.confirm);
+    let outcome = if confirmed {
         app::deals::decide(&user.ctx, id, event, &input).await
     } else {
         app::deals::plan(&user.ctx, id, event, &input).await
     };
     match outcome {
-        Ok(plan) if form.confirm != "yes" => {
+        Ok(plan) if !confirmed => {
             let (action, button, verb) = match event {
                 DealEvent::Approve if plan.rejected_names.is_empty() => {
                     ("approve", "Yes, approve", "Approve")
@@ -362,13 +353,34 @@ async fn decide(
                 "{verb} {} for {}?",
                 plan.deal.reference, plan.deal.end_customer_name
             );
-            render::page(&ConfirmPage {
-                chrome: Chrome::new(&user, "/deals", question.clone())?,
-                plan,
-                action,
-                button,
-                question,
-            })
+            let mut fields: Vec<(String, String)> = plan
+                .reason
+                .iter()
+                .map(|r| ("reason".to_string(), r.clone()))
+                .collect();
+            if event == DealEvent::Approve {
+                fields.extend(
+                    plan.approved
+                        .iter()
+                        .map(|f| ("families".to_string(), f.clone())),
+                );
+            }
+            crate::web::confirm::page(
+                Chrome::new(&user, "/deals", question.clone())?,
+                crate::web::confirm::Confirm {
+                    question,
+                    consequences: plan.consequences,
+                    quoted: plan
+                        .reason
+                        .iter()
+                        .map(|r| ("Your reason".to_string(), r.clone()))
+                        .collect(),
+                    action: format!("/deals/{id}/{action}"),
+                    fields,
+                    button: button.to_string(),
+                    back: (plan.deal.reference.clone(), format!("/deals/{id}")),
+                },
+            )
         }
         Ok(plan) => {
             user.session.flash(

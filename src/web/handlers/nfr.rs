@@ -7,7 +7,7 @@
 use crate::app::{self, nfr::Decision, nfr::TypedLine};
 use crate::db::nfr::{self, Request};
 use crate::db::orgs;
-use crate::domain::nfr::{usage, AllotmentRow, Usage};
+use crate::domain::nfr::{usage, AllotmentRow};
 use crate::domain::NfrRequestId;
 use crate::domain::{AccessRole, OrgId, OrgKind, PartnerLevel};
 use crate::web::chrome::Chrome;
@@ -21,8 +21,53 @@ use serde::Deserialize;
 
 const ROWS: usize = 5;
 
+/// One product family of a reseller's allotment, by name.
+#[derive(Debug, Clone)]
+pub struct UsageRow {
+    pub name: String,
+    pub family: String,
+    pub allotted: i64,
+    pub used: i64,
+    pub left: i64,
+}
+
+/// What a request asks beyond the allotment, a sentence per product family it asks for:
+/// "Intercept X Advanced: 30 requested, 25 left in the allotment: 5 above it."
+pub fn overage(request: &Request, usage: &[UsageRow]) -> Vec<String> {
+    let mut asked: Vec<(String, i64)> = Vec::new();
+    for line in &request.lines {
+        let family: String = line.sku.chars().take(6).collect();
+        match asked.iter_mut().find(|(f, _)| *f == family) {
+            Some((_, n)) => *n += line.quantity,
+            None => asked.push((family, line.quantity)),
+        }
+    }
+    asked
+        .into_iter()
+        .map(|(family, n)| {
+            let row = usage.iter().find(|u| u.family == family);
+            let name = row
+                .map(|u| u.name.clone())
+                .unwrap_or_else(|| family.clone());
+            let left = row.map(|u| u.left).unwrap_or(0);
+            match row {
+                None => format!(
+                    "{name}: {n} requested; the allotment has none, so all {n} are above it."
+                ),
+                Some(_) if n > left => format!(
+                    "{name}: {n} requested, {left} left in the allotment: {} above it.",
+                    n - left
+                ),
+                Some(_) => {
+                    format!("{name}: {n} requested, within the {left} left in the allotment.")
+                }
+            }
+        })
+        .collect()
+}
+
 /// The allotment of the reseller's level against the NFR licenses it holds.
-async fn usage_of(user: &CurrentUser, reseller: OrgId) -> Result<Vec<Usage>, AppError> {
+async fn usage_of(user: &CurrentUser, reseller: OrgId) -> Result<Vec<UsageRow>, AppError> {
     let pool = &user.state.db.pool;
     let level = orgs::get(pool, reseller)
         .await?
@@ -32,7 +77,23 @@ async fn usage_of(user: &CurrentUser, reseller: OrgId) -> Result<Vec<Usage>, App
         None => Vec::new(),
     };
     let held = nfr::held(pool, user.scope(), reseller, user.state.clock.today()).await?;
-    Ok(usage(&allotment, &held))
+    let names = crate::db::catalogue::snapshot(pool, crate::db::catalogue::DEFAULT_CURRENCY)
+        .await?
+        .families();
+    Ok(usage(&allotment, &held)
+        .into_iter()
+        .map(|u| UsageRow {
+            name: names
+                .iter()
+                .find(|(code, _)| *code == u.family)
+                .map(|(_, name)| name.clone())
+                .unwrap_or_else(|| u.family.clone()),
+            family: u.family,
+            allotted: u.allotted,
+            used: u.used,
+            left: u.left,
+        })
+        .collect())
 }
 
 #[derive(Template)]
@@ -40,7 +101,7 @@ async fn usage_of(user: &CurrentUser, reseller: OrgId) -> Result<Vec<Usage>, App
 pub struct ListPage {
     pub chrome: Chrome,
     pub requests: Vec<Request>,
-    pub usage: Vec<Usage>,
+    pub usage: Vec<UsageRow>,
     pub is_reseller: bool,
     pub can_request: bool,
     pub is_cam: bool,
@@ -98,7 +159,7 @@ pub struct NewPage {
     /// For a distributor: the resellers it supplies.
     pub resellers: Vec<(OrgId, String)>,
     pub reseller: Option<OrgId>,
-    pub usage: Vec<Usage>,
+    pub usage: Vec<UsageRow>,
     pub lines: Vec<LineView>,
     pub justification: String,
     pub errors: FieldErrors,
@@ -256,7 +317,9 @@ pub async fn create(
 pub struct ShowPage {
     pub chrome: Chrome,
     pub request: Request,
-    pub usage: Vec<Usage>,
+    pub usage: Vec<UsageRow>,
+    /// The request against the allotment, a sentence per product family.
+    pub overage: Vec<String>,
     pub can_decide: bool,
     pub errors: FieldErrors,
 }
@@ -272,9 +335,11 @@ async fn show_page(
     request: Request,
     errors: FieldErrors,
 ) -> Result<ShowPage, AppError> {
+    let usage = usage_of(user, request.reseller_id).await?;
     Ok(ShowPage {
         chrome: Chrome::new(user, "/nfr", request.reference.clone())?,
-        usage: usage_of(user, request.reseller_id).await?,
+        overage: overage(&request, &usage),
+        usage,
         can_decide: app::nfr::may_decide(&user.ctx, &request)
             && request.status == crate::domain::status::NfrStatus::Submitted,
         request,
@@ -294,14 +359,83 @@ pub async fn show(
 pub struct DecisionForm {
     #[serde(default)]
     reason: String,
+    #[serde(default)]
+    confirm: String,
 }
 
 pub async fn approve(
     user: CurrentUser,
     path: web::Path<NfrRequestId>,
-    _form: CsrfForm<DecisionForm>,
+    form: CsrfForm<DecisionForm>,
 ) -> Result<HttpResponse, AppError> {
+    if !crate::web::confirm::confirmed(&form.0.confirm) {
+        return ask(user, *path, Decision::Approve).await;
+    }
     decide(user, *path, Decision::Approve).await
+}
+
+/// What a decision does, asked before it is done.
+async fn ask(
+    user: CurrentUser,
+    id: NfrRequestId,
+    decision: Decision,
+) -> Result<HttpResponse, AppError> {
+    let (request, _, reason) = match app::nfr::check(&user.ctx, id, &decision).await {
+        Ok(checked) => checked,
+        Err(app::Error::Invalid(errors)) => {
+            let request = load(&user, id).await?;
+            return render::invalid(&show_page(&user, request, errors).await?);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let approve = matches!(decision, Decision::Approve);
+    let total: i64 = request.lines.iter().map(|l| l.quantity).sum();
+    let mut consequences = if approve {
+        let usage = usage_of(&user, request.reseller_id).await?;
+        let mut c = vec![format!(
+            "Issues {} at no charge to {}: a zero-dollar NFR order is placed and processed onto its license schedule, running 12 months from today.",
+            crate::web::views::counted(usize::try_from(total).unwrap_or(0), "license", "licenses"),
+            request.reseller_name
+        )];
+        c.extend(overage(&request, &usage));
+        c
+    } else {
+        vec![format!(
+            "Nothing is issued; {} may ask again.",
+            request.reseller_name
+        )]
+    };
+    consequences.push(format!(
+        "{} (who asked) and {}'s partner program contacts are told by e-mail.",
+        request.requester_name, request.reseller_name
+    ));
+    let (verb, action) = if approve {
+        ("Approve", "approve")
+    } else {
+        ("Reject", "reject")
+    };
+    let question = format!(
+        "{verb} {} for {}?",
+        request.reference, request.reseller_name
+    );
+    crate::web::confirm::page(
+        Chrome::new(&user, "/nfr", question.clone())?,
+        crate::web::confirm::Confirm {
+            question,
+            consequences,
+            quoted: (!reason.is_empty())
+                .then(|| ("Your reason".to_string(), reason.clone()))
+                .into_iter()
+                .collect(),
+            action: format!("/nfr/{id}/{action}"),
+            fields: (!reason.is_empty())
+                .then(|| ("reason".to_string(), reason))
+                .into_iter()
+                .collect(),
+            button: format!("Yes, {}", verb.to_lowercase()),
+            back: (request.reference.clone(), format!("/nfr/{id}")),
+        },
+    )
 }
 
 pub async fn reject(
@@ -309,14 +443,13 @@ pub async fn reject(
     path: web::Path<NfrRequestId>,
     form: CsrfForm<DecisionForm>,
 ) -> Result<HttpResponse, AppError> {
-    decide(
-        user,
-        *path,
-        Decision::Reject {
-            reason: form.0.reason,
-        },
-    )
-    .await
+    let decision = Decision::Reject {
+        reason: form.0.reason,
+    };
+    if !crate::web::confirm::confirmed(&form.0.confirm) {
+        return ask(user, *path, decision).await;
+    }
+    decide(user, *path, decision).await
 }
 
 async fn decide(
