@@ -113,6 +113,7 @@ async fn a_joining_reseller_gets_its_levels_allotment_once() {
                 ("partner_level", "platinum"),
                 ("cam_user_id", &cam),
                 ("distributor_ids", &northwind),
+                ("confirm", "yes"),
             ],
         )
         .await;
@@ -162,6 +163,26 @@ async fn a_reseller_without_a_level_joins_when_it_gets_one_and_existing_ones_are
                 ("partner_level", "silver"),
                 ("cam_user_id", &cam),
                 ("distributor_ids", &northwind),
+            ],
+        )
+        .await;
+    // Joining the program is confirmed first: it issues the allotment.
+    assert_eq!(r.status(), 200);
+    let confirm = r.text().await.unwrap();
+    assert!(
+        confirm.contains("Rowan IT joins the partner program at Silver."),
+        "{confirm}"
+    );
+    assert_eq!(entries_of(&app, id).await.len(), 0);
+    let r = vendor
+        .post(
+            &format!("/admin/organisations/{id}"),
+            &[
+                ("name", "Rowan IT"),
+                ("partner_level", "silver"),
+                ("cam_user_id", &cam),
+                ("distributor_ids", &northwind),
+                ("confirm", "yes"),
             ],
         )
         .await;

@@ -844,8 +844,28 @@ async fn a_window_another_process_schedules_shows_within_seconds_and_a_cancel_he
     assert_eq!(vendor.get("/orders").await.status(), 503);
     // Cancelled in this process: gone on the next request, without waiting.
     let id = app.scalar("SELECT MAX(id) FROM maintenance_windows").await;
+    // Cancelling a running window asks first, saying what opens again.
     let r = vendor
         .post(&format!("/admin/maintenance/{id}/delete"), &[])
+        .await;
+    assert_eq!(r.status(), 200);
+    let confirm = r.text().await.unwrap();
+    assert!(
+        confirm.contains("Cancel the running maintenance window?"),
+        "{confirm}"
+    );
+    assert!(confirm.contains("open again at once"), "{confirm}");
+    assert!(confirm.contains("Its message:</strong> Database upgrade"));
+    assert_eq!(
+        vendor.get("/orders").await.status(),
+        503,
+        "nothing changed yet"
+    );
+    let r = vendor
+        .post(
+            &format!("/admin/maintenance/{id}/delete"),
+            &[("confirm", "yes")],
+        )
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(vendor.get("/orders").await.status(), 200);

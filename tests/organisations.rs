@@ -202,6 +202,35 @@ async fn editing_a_reseller_changes_level_and_suppliers_and_audits_before_and_af
             ],
         )
         .await;
+    // A new level is confirmed first, saying what it changes; the other fields come along.
+    assert_eq!(r.status(), 200);
+    let confirm = r.text().await.unwrap();
+    for words in [
+        "Change the partner level of Acme Secure IT?",
+        "Acme Secure IT&#39;s partner level changes from Gold to Platinum.",
+        "Quotes made from today propose the Platinum program discounts",
+        "name=\"distributor_ids\" value=\"",
+    ] {
+        assert!(confirm.contains(words), "{words}: {confirm}");
+    }
+    let level: String = sqlx::query_scalar("SELECT partner_level FROM organisations WHERE id = $1")
+        .bind(acme)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(level, "gold", "nothing changes before the confirmation");
+    let r = vendor
+        .post(
+            &format!("/admin/organisations/{acme}"),
+            &[
+                ("name", "Acme Secure IT"),
+                ("partner_level", "platinum"),
+                ("cam_user_id", &cam),
+                ("distributor_ids", &southbridge),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let level: String = sqlx::query_scalar("SELECT partner_level FROM organisations WHERE id = $1")
         .bind(acme)

@@ -275,19 +275,73 @@ pub async fn load(ctx: &Ctx, id: i64) -> Result<orgs::Org, Error> {
         .ok_or(Error::NotFound)
 }
 
-/// Saves an organisation's details; a reseller given its first level joins the program.
-pub async fn update(ctx: &Ctx, id: i64, input: OrgInput) -> Result<Saved, Error> {
+/// What saving `input` does to a reseller's partner level, a sentence each, when it changes
+/// the level (the page asks before it is saved); `None` when the level stays.
+pub async fn level_change(
+    ctx: &Ctx,
+    id: i64,
+    input: &OrgInput,
+) -> Result<Option<Vec<String>>, Error> {
     let org = load(ctx, id).await?;
-    let pool = &ctx.db.pool;
+    validated(ctx, &org, input).await?;
+    let after = PartnerLevel::parse(input.partner_level.trim());
+    let (OrgKind::Reseller, Some(after)) = (org.kind, after) else {
+        return Ok(None);
+    };
+    let name = &org.name;
+    let told = format!("{name}'s partner program contacts are told by e-mail.");
+    Ok(match org.partner_level {
+        Some(before) if before == after => None,
+        Some(before) => Some(vec![
+            format!(
+                "{name}'s partner level changes from {} to {}.",
+                before.label(),
+                after.label()
+            ),
+            format!(
+                "Quotes made from today propose the {} program discounts; quotes already sent keep their figures.",
+                after.label()
+            ),
+            format!(
+                "The NFR allotment {name} is measured against becomes {}'s; no NFR licenses are issued or taken back.",
+                after.label()
+            ),
+            told,
+        ]),
+        None => Some(vec![
+            format!("{name} joins the partner program at {}.", after.label()),
+            format!(
+                "Its NFR allotment for {} is issued at no charge as a zero-dollar order and processed onto its license schedule.",
+                after.label()
+            ),
+            told,
+        ]),
+    })
+}
+
+/// The fields of an existing organisation's form, checked.
+async fn validated(
+    ctx: &Ctx,
+    org: &orgs::Org,
+    input: &OrgInput,
+) -> Result<(orgs::OrgFields, Vec<OrgId>, Options), Error> {
     let options = options(ctx).await?;
     let mut errors = FieldErrors::default();
-    let (fields, suppliers) = check_org_fields(org.kind, &input, &options, &mut errors);
-    if !errors.has("name") && orgs::name_taken(pool, &fields.name, Some(org.id)).await? {
+    let (fields, suppliers) = check_org_fields(org.kind, input, &options, &mut errors);
+    if !errors.has("name") && orgs::name_taken(&ctx.db.pool, &fields.name, Some(org.id)).await? {
         errors.add("name", "An organisation with this name exists already.");
     }
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }
+    Ok((fields, suppliers, options))
+}
+
+/// Saves an organisation's details; a reseller given its first level joins the program.
+pub async fn update(ctx: &Ctx, id: i64, input: OrgInput) -> Result<Saved, Error> {
+    let org = load(ctx, id).await?;
+    let pool = &ctx.db.pool;
+    let (fields, suppliers, options) = validated(ctx, &org, &input).await?;
     let before_suppliers = orgs::distributor_ids_of(pool, org.id).await?;
     let before = describe(
         org.kind,

@@ -3,7 +3,7 @@
 use crate::app;
 use crate::db::maintenance::{self, Window, SECTIONS};
 use crate::web::chrome::Chrome;
-use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::csrf::CsrfForm;
 use crate::web::extractors::CurrentUser;
 use crate::web::forms::FieldErrors;
 use crate::web::{render, AppError};
@@ -87,13 +87,67 @@ pub async fn create(
     }
 }
 
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct CancelForm {
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Cancels a window that has not ended: asked first, saying what it does.
 pub async fn delete(
     user: CurrentUser,
     path: web::Path<i64>,
-    _f: CsrfForm<NoFields>,
+    form: CsrfForm<CancelForm>,
 ) -> Result<HttpResponse, AppError> {
     user.require_vendor_admin("schedule maintenance windows")
         .await?;
+    if !crate::web::confirm::confirmed(&form.0.confirm) {
+        let now = user.state.clock.timestamp();
+        let window = crate::db::maintenance::all(&user.state.db.pool)
+            .await?
+            .into_iter()
+            .find(|w| w.id == *path && w.ends_at > now)
+            .ok_or(AppError::NotFound)?;
+        let running = window.starts_at <= now;
+        let question = if running {
+            "Cancel the running maintenance window?".to_string()
+        } else {
+            format!(
+                "Cancel the maintenance window from {}?",
+                window.from_label()
+            )
+        };
+        let mut consequences = vec![format!(
+            "The window from {} until {} is removed{}.",
+            window.from_label(),
+            window.until_label(),
+            if running { " and ends now" } else { "" }
+        )];
+        if running {
+            consequences.push(format!(
+                "{} open again at once; the banner goes away for everyone.",
+                window.sections_label()
+            ));
+            consequences.push(
+                "Orders waiting for the window are processed with the next run of order processing."
+                    .into(),
+            );
+        } else {
+            consequences.push("Nothing is paused at the times it would have covered.".into());
+        }
+        return crate::web::confirm::page(
+            Chrome::new(&user, "/admin/maintenance", question.clone())?,
+            crate::web::confirm::Confirm {
+                question,
+                consequences,
+                quoted: vec![("Its message".to_string(), window.message.clone())],
+                action: format!("/admin/maintenance/{}/delete", window.id),
+                fields: Vec::new(),
+                button: "Yes, cancel the window".into(),
+                back: ("Maintenance windows".into(), "/admin/maintenance".into()),
+            },
+        );
+    }
     app::maintenance::cancel(&user.ctx, *path).await?;
     user.state.windows.forget();
     user.session.flash(

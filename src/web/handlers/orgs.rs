@@ -81,6 +81,9 @@ pub struct OrgForm {
     pub admin_name: String,
     #[serde(default)]
     pub admin_email: String,
+    /// "yes" once the vendor admin has seen what a change of partner level does.
+    #[serde(default)]
+    pub confirm: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -281,7 +284,46 @@ pub async fn update(
         kind: org.kind.as_str().to_string(),
         ..form.0
     };
-    match app::orgs::update(&user.ctx, *path, form.org_input()).await {
+    let outcome = if crate::web::confirm::confirmed(&form.confirm) {
+        app::orgs::update(&user.ctx, *path, form.org_input()).await
+    } else {
+        match app::orgs::level_change(&user.ctx, *path, &form.org_input()).await {
+            Ok(Some(consequences)) => {
+                let question = format!("Change the partner level of {}?", org.name);
+                let mut fields = vec![
+                    ("name".to_string(), form.name.clone()),
+                    ("partner_level".to_string(), form.partner_level.clone()),
+                    ("cam_user_id".to_string(), form.cam_user_id.clone()),
+                ];
+                fields.extend(
+                    form.distributor_ids
+                        .iter()
+                        .map(|d| ("distributor_ids".to_string(), d.clone())),
+                );
+                if let Some(msp) = &form.is_msp {
+                    fields.push(("is_msp".to_string(), msp.clone()));
+                }
+                return crate::web::confirm::page(
+                    Chrome::new(&user, "/admin/organisations", question.clone())?,
+                    crate::web::confirm::Confirm {
+                        question,
+                        consequences,
+                        quoted: Vec::new(),
+                        action: format!("/admin/organisations/{}", org.id.0),
+                        fields,
+                        button: "Yes, change the level and save".into(),
+                        back: (
+                            org.name.clone(),
+                            format!("/admin/organisations/{}", org.id.0),
+                        ),
+                    },
+                );
+            }
+            Ok(None) => app::orgs::update(&user.ctx, *path, form.org_input()).await,
+            Err(e) => Err(e),
+        }
+    };
+    match outcome {
         Ok(saved) => {
             user.session.flash(
                 "success",
