@@ -303,9 +303,9 @@ pub async fn lead_expiry(
     let gone = leads::expire(&mut tx, today, rule, now).await?;
     // In the same transaction: the reseller's new-leads role hears of its expired leads.
     for group in gone.chunk_by(|a, b| a.reseller_id == b.reseller_id) {
-        let listed: Vec<(&str, NaiveDate)> = group
+        let listed: Vec<(i64, &str, NaiveDate)> = group
             .iter()
-            .map(|l| (l.company.as_str(), l.last_activity_on))
+            .map(|l| (l.id.0, l.company.as_str(), l.last_activity_on))
             .collect();
         let notice = notices::leads_expired(&listed, rule.days, public_url);
         let event = format!(
@@ -348,9 +348,9 @@ pub async fn lead_expiry(
             let Some(first) = claimed.first() else {
                 continue;
             };
-            let listed: Vec<(&str, NaiveDate)> = claimed
+            let listed: Vec<(i64, &str, NaiveDate)> = claimed
                 .iter()
-                .map(|l| (l.company.as_str(), rule.over_on(l.last_activity_on)))
+                .map(|l| (l.id.0, l.company.as_str(), rule.over_on(l.last_activity_on)))
                 .collect();
             let notice = notices::leads_expiring(&listed, public_url);
             let event = format!(

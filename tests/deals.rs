@@ -132,6 +132,19 @@ async fn a_reseller_registers_and_its_cam_approves_for_90_days() {
         page.contains("Approved, valid 2026-03-02 to 2026-05-30"),
         "{page}"
     );
+    // The audit log says it in words, with the person's name and the record.
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    let audit = vendor.text("/admin/audit").await;
+    assert!(
+        audit.contains(&format!(
+            "Casey Morgan decided deal registration {reference}"
+        )),
+        "{audit}"
+    );
+    assert!(audit.contains(&format!(
+        "Dana Ortiz submitted deal registration {reference}"
+    )));
+    assert!(!audit.contains("deal_registration_decided"));
     assert!(
         page.contains("2026-03-02 to 2026-05-30"),
         "90 days counting the day of approval"

@@ -521,6 +521,16 @@ async fn the_distributor_quotes_every_level_and_the_reseller_accepts() {
         told[0].1.ends_with("placed for Harbour Logistics Ltd"),
         "{told:?}"
     );
+    // The mail links the order itself, not the list of orders.
+    let order = app
+        .scalar("SELECT MAX(id) FROM orders WHERE status = 'placed'")
+        .await;
+    let body: String =
+        sqlx::query_scalar("SELECT text_body FROM outbox WHERE kind = 'order_placed' LIMIT 1")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert!(body.contains(&format!("See the order: http://")) && body.contains(&format!("/orders/{order}\n")), "{body}");
 }
 
 #[tokio::test]

@@ -158,8 +158,15 @@ pub async fn add(ctx: &Ctx, input: NewLead) -> Result<Added, Error> {
         } else {
             "lead_created"
         },
-        &format!("lead {id}"),
-        &company,
+        &format!("the lead {company}"),
+        &format!(
+            "lead {id}{}",
+            if assigns {
+                format!(" to {reseller_name}")
+            } else {
+                String::new()
+            }
+        ),
         ctx.now,
     )
     .await?;
@@ -415,8 +422,8 @@ pub async fn reassign(ctx: &Ctx, id: LeadId, to: &str) -> Result<String, Error> 
         &mut *tx,
         &ctx.actor,
         "lead_reassigned",
-        &format!("lead {id}"),
-        &summary,
+        &format!("the lead {}", lead.company),
+        &format!("lead {id}: {summary}"),
         ctx.now,
     )
     .await?;

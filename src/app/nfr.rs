@@ -117,9 +117,11 @@ pub async fn grant_on_join(
         tx.commit().await?;
         return Ok(Grant::Nothing);
     }
-    let notice = notices::nfr_allotment_issued(level, joined_on, &lines, &ctx.public_url);
     let count = lines.len();
+    let listed = lines.clone();
     let placed = place_nfr_order(&mut tx, ctx, reseller, lines).await?;
+    let notice =
+        notices::nfr_allotment_issued(level, joined_on, &listed, placed.id.0, &ctx.public_url);
     store::set_grant_order(&mut tx, reseller, placed.id).await?;
     notify_role(
         &mut tx,

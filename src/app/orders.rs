@@ -150,6 +150,7 @@ async fn tell_placed(
     };
     let notice = notices::order_placed(
         &notices::OrderPlaced {
+            id: id.0,
             reference,
             reseller: &reseller,
             distributor: &distributor,

@@ -15,6 +15,8 @@ pub struct Actor {
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub at: i64,
+    /// The person's name as it is now (none for a job, or a person no longer there).
+    pub actor_name: Option<String>,
     pub actor_email: Option<String>,
     pub action: String,
     pub subject: String,
@@ -50,16 +52,18 @@ pub async fn record<'c, E: Executor<'c, Database = Any>>(
 /// Newest first, searched in action, subject, detail and actor.
 pub async fn list(pool: &AnyPool, req: &PageRequest) -> Result<Paged<Entry>, sqlx::Error> {
     use crate::domain::paging::PER_PAGE;
-    let filter = "(LOWER(action) LIKE $1 ESCAPE '\\' OR LOWER(subject) LIKE $1 ESCAPE '\\' \
-                  OR LOWER(detail) LIKE $1 ESCAPE '\\' OR LOWER(COALESCE(actor_email, '')) LIKE $1 ESCAPE '\\')";
-    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM audit_log WHERE {filter}"))
+    let filter = "(LOWER(a.action) LIKE $1 ESCAPE '\\' OR LOWER(a.subject) LIKE $1 ESCAPE '\\' \
+                  OR LOWER(a.detail) LIKE $1 ESCAPE '\\' OR LOWER(COALESCE(a.actor_email, '')) LIKE $1 ESCAPE '\\' \
+                  OR LOWER(COALESCE(u.display_name, '')) LIKE $1 ESCAPE '\\')";
+    let from = "FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id";
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {from} WHERE {filter}"))
         .bind(req.like_pattern())
         .fetch_one(pool)
         .await?;
     let page = Paged::<Entry>::clamp_page(req.page(), total, PER_PAGE);
     let rows = sqlx::query(&format!(
-        "SELECT at, actor_email, action, subject, detail, ip FROM audit_log WHERE {filter} \
-         ORDER BY id DESC LIMIT $2 OFFSET $3"
+        "SELECT a.at, u.display_name AS actor_name, a.actor_email, a.action, a.subject, a.detail, a.ip \
+         {from} WHERE {filter} ORDER BY a.id DESC LIMIT $2 OFFSET $3"
     ))
     .bind(req.like_pattern())
     .bind(PER_PAGE)
@@ -71,6 +75,7 @@ pub async fn list(pool: &AnyPool, req: &PageRequest) -> Result<Paged<Entry>, sql
         .map(|r| {
             Ok(Entry {
                 at: r.try_get("at")?,
+                actor_name: r.try_get("actor_name")?,
                 actor_email: r.try_get("actor_email")?,
                 action: r.try_get("action")?,
                 subject: r.try_get("subject")?,

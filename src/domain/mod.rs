@@ -3,6 +3,7 @@
 //! Nothing in here knows about sqlx, actix or the clock. Functions that depend
 //! on the date take it as an argument, so tests pin dates instead of sleeping.
 
+pub mod audit;
 pub mod catalogue;
 pub mod contact;
 pub mod csv_export;

@@ -44,6 +44,7 @@ pub fn quote_sent(
 
 /// An order placed (a quote accepted, or a distributor's direct order).
 pub struct OrderPlaced<'a> {
+    pub id: i64,
     pub reference: &'a str,
     pub reseller: &'a str,
     pub distributor: &'a str,
@@ -78,7 +79,10 @@ pub fn order_placed(o: &OrderPlaced<'_>, public_url: &str) -> Notice {
         subject: format!("Order {} placed for {}", o.reference, o.end_customer),
         heading: format!("Order {} placed", o.reference),
         paragraphs,
-        action: Some(("See the orders".into(), format!("{public_url}/orders"))),
+        action: Some((
+            "See the order".into(),
+            format!("{public_url}/orders/{}", o.id),
+        )),
     }
 }
 
@@ -240,6 +244,7 @@ pub fn nfr_allotment_issued(
     level: PartnerLevel,
     joined_on: NaiveDate,
     lines: &[NewOrderLine],
+    order: i64,
     public_url: &str,
 ) -> Notice {
     let mut paragraphs = vec![format!(
@@ -258,7 +263,10 @@ pub fn nfr_allotment_issued(
         subject: "Your NFR allotment is issued".into(),
         heading: "Your NFR allotment".into(),
         paragraphs,
-        action: Some(("See your NFR licenses".into(), format!("{public_url}/nfr"))),
+        action: Some((
+            "See the NFR order and its licenses".into(),
+            format!("{public_url}/orders/{order}"),
+        )),
     }
 }
 
@@ -525,11 +533,11 @@ pub fn renewals_due(due: &[&RenewalDue], renew: Option<&[i64]>, public_url: &str
 }
 
 /// A reseller's reminder of its leads about to expire: (company, expiry day) each.
-pub fn leads_expiring(leads: &[(&str, NaiveDate)], public_url: &str) -> Notice {
+pub fn leads_expiring(leads: &[(i64, &str, NaiveDate)], public_url: &str) -> Notice {
     let mut paragraphs = digest(
         leads
             .iter()
-            .map(|(company, on)| format!("{company} expires on {on}."))
+            .map(|(_, company, on)| format!("{company} expires on {on}."))
             .collect(),
     );
     paragraphs.push(
@@ -537,7 +545,7 @@ pub fn leads_expiring(leads: &[(&str, NaiveDate)], public_url: &str) -> Notice {
             .into(),
     );
     let subject = match leads {
-        [(company, on)] => format!("Lead {company} expires on {on}"),
+        [(_, company, on)] => format!("Lead {company} expires on {on}"),
         _ => format!("{} leads expire soon", leads.len()),
     };
     Notice {
@@ -545,16 +553,19 @@ pub fn leads_expiring(leads: &[(&str, NaiveDate)], public_url: &str) -> Notice {
         heading: subject.clone(),
         subject,
         paragraphs,
-        action: Some(("See your leads".into(), format!("{public_url}/leads"))),
+        action: Some(match leads {
+            [(id, _, _)] => ("See the lead".into(), format!("{public_url}/leads/{id}")),
+            _ => ("See your leads".into(), format!("{public_url}/leads")),
+        }),
     }
 }
 
 /// Leads the sweep expired: (company, last activity), for the reseller's new-leads role.
-pub fn leads_expired(leads: &[(&str, NaiveDate)], days: u32, public_url: &str) -> Notice {
+pub fn leads_expired(leads: &[(i64, &str, NaiveDate)], days: u32, public_url: &str) -> Notice {
     let mut paragraphs = digest(
         leads
             .iter()
-            .map(|(company, last)| format!("{company} (last activity {last})."))
+            .map(|(_, company, last)| format!("{company} (last activity {last})."))
             .collect(),
     );
     paragraphs.push(format!(
@@ -563,7 +574,7 @@ pub fn leads_expired(leads: &[(&str, NaiveDate)], days: u32, public_url: &str) -
         if leads.len() == 1 { "is" } else { "are" },
     ));
     let subject = match leads {
-        [(company, _)] => format!("Lead {company} has expired"),
+        [(_, company, _)] => format!("Lead {company} has expired"),
         _ => format!("{} leads have expired", leads.len()),
     };
     Notice {
@@ -571,10 +582,13 @@ pub fn leads_expired(leads: &[(&str, NaiveDate)], days: u32, public_url: &str) -
         heading: subject.clone(),
         subject,
         paragraphs,
-        action: Some((
-            "See your expired leads".into(),
-            format!("{public_url}/leads?status=expired"),
-        )),
+        action: Some(match leads {
+            [(id, _, _)] => ("See the lead".into(), format!("{public_url}/leads/{id}")),
+            _ => (
+                "See your expired leads".into(),
+                format!("{public_url}/leads?status=expired"),
+            ),
+        }),
     }
 }
 
@@ -586,13 +600,15 @@ mod tests {
     fn a_long_reminder_lists_25_and_counts_the_rest() {
         let on = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap_or_default();
         let leads: Vec<String> = (1..=27).map(|i| format!("Lead {i}")).collect();
-        let refs: Vec<(&str, NaiveDate)> = leads.iter().map(|c| (c.as_str(), on)).collect();
+        let refs: Vec<(i64, &str, NaiveDate)> = leads.iter().map(|c| (7, c.as_str(), on)).collect();
         let n = leads_expiring(&refs, "http://p");
         assert_eq!(n.subject, "27 leads expire soon");
         assert_eq!(n.paragraphs.len(), 25 + 1 + 1);
         assert_eq!(n.paragraphs[25], "… and 2 more.");
         let one = leads_expiring(&refs[..1], "http://p");
         assert_eq!(one.subject, "Lead Lead 1 expires on 2026-04-01");
+        // One lead: the mail links the lead itself, not the list.
+        assert_eq!(one.action.map(|a| a.1).as_deref(), Some("http://p/leads/7"));
     }
 
     #[test]

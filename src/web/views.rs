@@ -34,6 +34,15 @@ impl crate::db::audit::Entry {
     pub fn when(&self) -> String {
         format_timestamp(self.at)
     }
+    /// "Casey Morgan decided deal registration DR-2026-0002".
+    pub fn sentence(&self) -> String {
+        let who = self
+            .actor_name
+            .as_deref()
+            .or(self.actor_email.as_deref())
+            .unwrap_or("The portal");
+        crate::domain::audit::sentence(who, &self.action, &self.subject)
+    }
 }
 
 impl crate::db::deals::Deal {
