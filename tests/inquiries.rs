@@ -530,7 +530,10 @@ async fn the_distributor_quotes_every_level_and_the_reseller_accepts() {
             .fetch_one(&app.db.pool)
             .await
             .unwrap();
-    assert!(body.contains(&format!("See the order: http://")) && body.contains(&format!("/orders/{order}\n")), "{body}");
+    assert!(
+        body.contains("See the order: http://") && body.contains(&format!("/orders/{order}\n")),
+        "{body}"
+    );
 }
 
 #[tokio::test]
