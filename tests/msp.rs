@@ -49,6 +49,7 @@ async fn report(
         &[
             ("month", month),
             ("end_customer", customer),
+            ("new_customer", "on"),
             ("sku", sku),
             ("quantity", quantity),
         ],
@@ -335,4 +336,90 @@ async fn an_end_user_named_like_a_formula_is_not_a_formula_in_the_statement() {
         "{csv}"
     );
     assert!(!csv.contains(",\"=HYPERLINK") && !csv.contains(",=HYPERLINK"));
+}
+
+#[tokio::test]
+async fn a_typo_in_the_end_customer_adds_nobody_and_a_replacement_says_so() {
+    let app = spawn_app().await;
+    let alex = app.login_as(Who::OtherResellerAdmin).await;
+    let sku = msp_sku("EPIXAD", "B10");
+    assert_eq!(
+        report(&alex, "2026-03", "Harbourview Hotels", &sku, "25")
+            .await
+            .status(),
+        303
+    );
+    let flash = alex.text("/msp?month=2026-03").await;
+    assert!(
+        flash.contains("new in your end customers: Harbourview Hotels"),
+        "{flash}"
+    );
+    // The form offers the MSP's own end customers and the MSP products by name.
+    assert!(flash.contains("<datalist id=\"msp-customers\">"));
+    assert!(flash.contains("<option value=\"Harbourview Hotels\">"));
+    assert!(
+        flash.contains(&format!("<option value=\"{sku}\">Intercept X Advanced")),
+        "{flash}"
+    );
+    let customers = || {
+        app.scalar("SELECT COUNT(*) FROM end_customers e JOIN organisations r ON r.id = e.reseller_id WHERE r.name = 'Bluepeak Managed Services'")
+    };
+    let before = customers().await;
+    // A typo without "new end customer" is refused with the closest name; nothing is added.
+    let r = alex
+        .post(
+            "/msp/usage",
+            &[
+                ("month", "2026-03"),
+                ("end_customer", "Harbourveiw Hotels"),
+                ("sku", &sku),
+                ("quantity", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("None of your end customers is called “Harbourveiw Hotels”. Did you mean “Harbourview Hotels”?"), "{html}");
+    assert!(
+        html.contains("value=\"Harbourveiw Hotels\""),
+        "what was typed stays"
+    );
+    assert_eq!(customers().await, before);
+    // Without JavaScript, the suggestion's button puts the name in the field.
+    let r = alex
+        .post(
+            "/msp/usage",
+            &[
+                ("month", "2026-03"),
+                ("end_customer", "Harbourveiw Hotels"),
+                ("use_end_customer", "Harbourview Hotels"),
+                ("sku", &sku),
+                ("quantity", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("id=\"end_customer\" name=\"end_customer\" type=\"text\" list=\"msp-customers\" value=\"Harbourview Hotels\""));
+    // Reporting it again (any case) replaces the quantity, and says so.
+    let r = alex
+        .post(
+            "/msp/usage",
+            &[
+                ("month", "2026-03"),
+                ("end_customer", "harbourview hotels"),
+                ("sku", &sku),
+                ("quantity", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let page = alex.text("/msp?month=2026-03").await;
+    assert!(page.contains("(replaced 25 with 30)."), "{page}");
+    assert_eq!(customers().await, before);
+    // The catalogue lists the MSP monthly SKU of each subscription too.
+    let catalogue = alex.text("/catalogue?q=EPIXAD").await;
+    assert!(
+        catalogue.contains(&format!("<code>{sku}</code>")),
+        "{catalogue}"
+    );
 }

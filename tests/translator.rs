@@ -322,13 +322,13 @@ async fn the_catalogue_shows_skus_and_prices_for_any_term() {
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(
         rows[0],
-        "Intercept X Advanced, 10-24 users, 17 months EPIXADB10SN17J USD 59.50 per user Yes"
+        "Intercept X Advanced, 10-24 users, 17 months EPIXADB10SN17J USD 59.50 per user Yes EPIXADB10MN012 USD 3.85 a month"
     );
     // The retired item says why it cannot be ordered; hardware ignores the term.
     let html = c.text("/catalogue?q=email&term=12").await;
     assert!(html.contains("No — Not orderable on 2026-03-02: Email Advanced, 1-9 mailboxes is orderable from 2023-01-01 to 2023-06-30."), "{html}");
     let hw = table_rows(&c.text("/catalogue?q=hwx310&term=24").await);
-    assert_eq!(hw[0], "XGS 3100 appliance, firewall appliance, 12-month warranty HWX310000SH00G USD 3,499.00 per appliance Yes");
+    assert_eq!(hw[0], "XGS 3100 appliance, firewall appliance, 12-month warranty HWX310000SH00G USD 3,499.00 per appliance Yes none: hardware");
     // A term outside 1-60 shows 12 months.
     assert!(c
         .text("/catalogue?q=EPIXAD&term=99")

@@ -50,12 +50,40 @@ async fn open_month(ctx: &Ctx, month: &str) -> Result<NaiveDate, Error> {
     Ok(last)
 }
 
-async fn save(ctx: &Ctx, reseller: OrgId, month: &str, rows: &[Reported]) -> Result<(), Error> {
+/// What recording usage did.
+#[derive(Debug, Clone, Default)]
+pub struct Recorded {
+    /// Per row: the quantity it replaced, if that end customer and SKU had one this month.
+    pub replaced: Vec<Option<i64>>,
+    /// The end customers added to the MSP's list, by name.
+    pub added: Vec<String>,
+}
+
+async fn save(
+    ctx: &Ctx,
+    reseller: OrgId,
+    month: &str,
+    rows: &[Reported],
+) -> Result<Recorded, Error> {
     let user = ctx.user.ok_or(Error::Forbidden)?;
+    let known = deals::end_customers(&ctx.db.pool, ctx.scope, reseller).await?;
+    let mut recorded = Recorded::default();
     let mut tx = ctx.db.pool.begin().await?;
     for r in rows {
+        let is_known = known
+            .iter()
+            .any(|(_, n)| n.to_lowercase() == r.end_customer.to_lowercase());
+        if !is_known
+            && !recorded
+                .added
+                .iter()
+                .any(|n| n.to_lowercase() == r.end_customer.to_lowercase())
+        {
+            recorded.added.push(r.end_customer.clone());
+        }
         let customer =
             deals::end_customer_named(&mut tx, reseller, &r.end_customer, ctx.now).await?;
+        let before = store::quantity_of(&mut tx, reseller, month, customer, r.sku.as_str()).await?;
         store::record(
             &mut tx,
             &store::NewUsage {
@@ -71,6 +99,7 @@ async fn save(ctx: &Ctx, reseller: OrgId, month: &str, rows: &[Reported]) -> Res
             ctx.now,
         )
         .await?;
+        recorded.replaced.push(before);
     }
     crate::db::audit::record(
         &mut *tx,
@@ -82,7 +111,7 @@ async fn save(ctx: &Ctx, reseller: OrgId, month: &str, rows: &[Reported]) -> Res
     )
     .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(recorded)
 }
 
 /// One usage line as typed.
@@ -91,13 +120,47 @@ pub struct TypedUsage {
     pub end_customer: String,
     pub sku: String,
     pub quantity: String,
+    /// The person said the end customer is new: add it to the MSP's list. Otherwise the
+    /// name must be one of the MSP's end customers, so a typo cannot add one for good.
+    pub new_customer: bool,
 }
 
 /// Records one usage line of the caller's MSP for `month` (errors on `month`,
 /// `end_customer`, `sku` or `quantity`).
-pub async fn report(ctx: &Ctx, month: &str, typed: &TypedUsage) -> Result<Reported, Error> {
+pub async fn report(
+    ctx: &Ctx,
+    month: &str,
+    typed: &TypedUsage,
+) -> Result<(Reported, Recorded), Error> {
     let reseller = own_msp(ctx).await?;
     let last = open_month(ctx, month).await?;
+    let name = typed.end_customer.trim();
+    if !typed.new_customer && !name.is_empty() {
+        let known = deals::end_customers(&ctx.db.pool, ctx.scope, reseller).await?;
+        if !known
+            .iter()
+            .any(|(_, n)| n.to_lowercase() == name.to_lowercase())
+        {
+            let mut errors = FieldErrors::default();
+            let hint = match crate::domain::import::closest_name(
+                name,
+                known.iter().map(|(_, n)| n.as_str()),
+            ) {
+                Some(close) => {
+                    errors.suggest("end_customer", close.clone());
+                    format!(" Did you mean “{close}”?")
+                }
+                None => String::new(),
+            };
+            errors.add(
+                "end_customer",
+                format!(
+                    "None of your end customers is called “{name}”.{hint} To add a new one, tick “This is a new end customer”."
+                ),
+            );
+            return Err(Error::Invalid(errors));
+        }
+    }
     let snapshot = catalogue::snapshot(&ctx.db.pool, catalogue::DEFAULT_CURRENCY).await?;
     let row = check_usage(
         &snapshot,
@@ -114,15 +177,15 @@ pub async fn report(ctx: &Ctx, month: &str, typed: &TypedUsage) -> Result<Report
         errors.add(field, text.to_string());
         Error::Invalid(errors)
     })?;
-    save(ctx, reseller, month, std::slice::from_ref(&row)).await?;
-    Ok(row)
+    let recorded = save(ctx, reseller, month, std::slice::from_ref(&row)).await?;
+    Ok((row, recorded))
 }
 
 /// What an uploaded usage file did.
 #[derive(Debug)]
 pub enum Uploaded {
-    /// Every row was recorded.
-    Recorded(usize),
+    /// Every row was recorded: how many, what that did, and each row's quantity.
+    Recorded(usize, Recorded, Vec<i64>),
     /// The file's problems by line; nothing was recorded.
     Refused(Problems),
 }
@@ -135,8 +198,9 @@ pub async fn upload(ctx: &Ctx, month: &str, csv: &str) -> Result<Uploaded, Error
     let snapshot = catalogue::snapshot(&ctx.db.pool, catalogue::DEFAULT_CURRENCY).await?;
     match parse_usage_csv(csv, &snapshot, last) {
         Ok(rows) => {
-            save(ctx, reseller, month, &rows).await?;
-            Ok(Uploaded::Recorded(rows.len()))
+            let recorded = save(ctx, reseller, month, &rows).await?;
+            let quantities = rows.iter().map(|r| r.quantity).collect();
+            Ok(Uploaded::Recorded(rows.len(), recorded, quantities))
         }
         Err(problems) => Ok(Uploaded::Refused(problems)),
     }

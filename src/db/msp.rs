@@ -36,6 +36,25 @@ pub struct NewUsage<'a> {
 }
 
 /// Records a usage, replacing an earlier report of the same month, end customer and SKU.
+/// The quantity reported so far for this month, end customer and SKU, if any.
+pub async fn quantity_of(
+    conn: &mut AnyConnection,
+    reseller: OrgId,
+    month: &str,
+    end_customer: i64,
+    sku: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT quantity FROM msp_usage WHERE reseller_id = $1 AND month = $2 AND end_customer_id = $3 AND sku = $4",
+    )
+    .bind(reseller.0)
+    .bind(month)
+    .bind(end_customer)
+    .bind(sku)
+    .fetch_optional(conn)
+    .await
+}
+
 pub async fn record(
     conn: &mut AnyConnection,
     u: &NewUsage<'_>,

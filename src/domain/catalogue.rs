@@ -140,6 +140,32 @@ impl Snapshot {
         families
     }
 
+    /// The MSP monthly SKUs orderable on `on` (channel M, term 01), by description:
+    /// (SKU, description, unit MSRP).
+    pub fn msp_monthly(&self, on: NaiveDate) -> Vec<(Sku, String, Cents)> {
+        let mut found: Vec<(Sku, String, Cents)> = self
+            .items
+            .values()
+            .filter(|i| i.kind != FamilyKind::Hardware)
+            .filter_map(|i| {
+                let sku = Sku::build(crate::domain::SkuFields {
+                    family: i.family.clone(),
+                    band: i.band.clone(),
+                    channel: Channel::MspMonthly,
+                    transaction: Transaction::New,
+                    term: 1,
+                })
+                .ok()?;
+                match self.availability(&sku, on) {
+                    Availability::Orderable { description, msrp } => Some((sku, description, msrp)),
+                    Availability::NotOrderable { .. } => None,
+                }
+            })
+            .collect();
+        found.sort_by(|a, b| (&a.1, a.0.as_str()).cmp(&(&b.1, b.0.as_str())));
+        found
+    }
+
     pub fn item_of(&self, sku: &Sku) -> Option<&CatalogueItem> {
         let f = sku.fields();
         self.items.get(&(f.family.clone(), f.band.clone()))
@@ -291,6 +317,8 @@ pub struct BrowseRow {
     pub unit: String,
     pub orderable: bool,
     pub note: String,
+    /// For a subscription: its MSP monthly SKU (channel M, term 01) and monthly MSRP.
+    pub msp: Option<(String, Option<Cents>)>,
 }
 
 impl Snapshot {
@@ -334,6 +362,24 @@ impl Snapshot {
                     unit: i.unit.clone(),
                     orderable,
                     note,
+                    msp: (i.kind == FamilyKind::Subscription)
+                        .then(|| {
+                            Sku::build(super::sku::SkuFields {
+                                family: i.family.clone(),
+                                band: i.band.clone(),
+                                channel: Channel::MspMonthly,
+                                transaction: Transaction::New,
+                                term: 1,
+                            })
+                            .ok()
+                        })
+                        .flatten()
+                        .map(|m| {
+                            (
+                                m.to_string(),
+                                i.msrp_for(Channel::MspMonthly, Transaction::New, 1),
+                            )
+                        }),
                 })
             })
             .collect();

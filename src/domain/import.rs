@@ -635,13 +635,18 @@ impl<R: std::io::Read> Streamed<R> {
 /// The known reseller whose name is closest to `typed`, if one is close enough to be what was
 /// meant (a typo, a missing word: Jaro-Winkler similarity of 0.88 or more, any case).
 fn closest(typed: &str, resellers: &HashMap<String, String>) -> Option<String> {
+    closest_name(typed, resellers.values().map(String::as_str))
+}
+
+/// The name among `names` closest to `typed`, if one is close enough to be what was meant
+/// (Jaro-Winkler similarity of 0.88 or more, any case; ties go to the first by name).
+pub fn closest_name<'a>(typed: &str, names: impl Iterator<Item = &'a str>) -> Option<String> {
     let typed = typed.to_lowercase();
-    resellers
-        .iter()
-        .map(|(lower, name)| (strsim::jaro_winkler(&typed, lower), name))
+    names
+        .map(|name| (strsim::jaro_winkler(&typed, &name.to_lowercase()), name))
         .filter(|(score, _)| *score >= 0.88)
         .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
-        .map(|(_, name)| name.clone())
+        .map(|(_, name)| name.to_string())
 }
 
 const NUL_PROBLEM: &str = "This line holds a NUL character: the file is not a text CSV file.";

@@ -32,6 +32,11 @@ impl CataloguePage {
     pub fn money(&self, row: &BrowseRow) -> String {
         money(row, &self.currency)
     }
+    /// The MSP monthly MSRP of a row, if it has one.
+    pub fn msp_money(&self, msrp: &Option<crate::domain::Cents>) -> String {
+        msrp.map(|c| format!("{} a month", c.with_currency(&self.currency)))
+            .unwrap_or_else(|| "no price".into())
+    }
 }
 
 fn money(row: &BrowseRow, currency: &str) -> String {

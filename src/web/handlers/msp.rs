@@ -89,6 +89,8 @@ pub struct MspPage {
     pub statement: Statement,
     pub can_report: bool,
     pub customers: Vec<(i64, String)>,
+    /// The MSP monthly SKUs orderable this month: (SKU, description, unit MSRP).
+    pub products: Vec<(String, String, String)>,
     pub form: UsageForm,
     pub errors: FieldErrors,
     pub problems: Vec<(usize, String)>,
@@ -97,6 +99,9 @@ pub struct MspPage {
 impl MspPage {
     pub fn msp_selected(&self, id: &OrgId) -> bool {
         self.shown == Some(*id)
+    }
+    pub fn product_selected(&self, sku: &str) -> bool {
+        self.form.sku.trim().eq_ignore_ascii_case(sku)
     }
     pub fn money(&self, c: &crate::domain::Cents) -> String {
         c.with_currency(catalogue::DEFAULT_CURRENCY)
@@ -113,6 +118,50 @@ pub struct UsageForm {
     pub sku: String,
     #[serde(default)]
     pub quantity: String,
+    /// "on" when the person says the end customer is new.
+    #[serde(default)]
+    pub new_customer: Option<String>,
+    /// The suggested end customer's button, without JavaScript: put it in the field.
+    #[serde(default)]
+    pub use_end_customer: String,
+}
+
+/// "Recorded 30 × … for … in 2026-03 (replaced 25 with 30; Harbour Dental is new in your end
+/// customers)."
+fn recorded_message(what: String, recorded: &app::msp::Recorded, quantities: &[i64]) -> String {
+    let mut notes: Vec<String> = recorded
+        .replaced
+        .iter()
+        .zip(quantities)
+        .filter_map(|(before, now)| {
+            before
+                .filter(|b| b != now)
+                .map(|b| format!("replaced {b} with {now}"))
+        })
+        .collect();
+    let unchanged = recorded
+        .replaced
+        .iter()
+        .zip(quantities)
+        .filter(|(before, now)| **before == Some(**now))
+        .count();
+    if unchanged > 0 {
+        notes.push(format!(
+            "{} as before",
+            crate::web::views::counted(unchanged, "quantity", "quantities")
+        ));
+    }
+    if !recorded.added.is_empty() {
+        notes.push(format!(
+            "new in your end customers: {}",
+            recorded.added.join(", ")
+        ));
+    }
+    if notes.is_empty() {
+        format!("{what}.")
+    } else {
+        format!("{what} ({}).", notes.join("; "))
+    }
 }
 
 async fn page(
@@ -137,6 +186,22 @@ async fn page(
         (true, Some(r)) => deals::end_customers(pool, user.scope(), r).await?,
         _ => Vec::new(),
     };
+    let products = if can_report {
+        catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY)
+            .await?
+            .msp_monthly(last.min(today))
+            .into_iter()
+            .map(|(sku, description, msrp)| {
+                (
+                    sku.as_str().to_string(),
+                    description,
+                    msrp.with_currency(catalogue::DEFAULT_CURRENCY),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let shown_name = msps
         .iter()
         .find(|(id, _)| Some(*id) == shown)
@@ -155,6 +220,7 @@ async fn page(
         statement,
         can_report,
         customers,
+        products,
         form,
         errors,
         problems,
@@ -181,20 +247,30 @@ pub async fn report(
     user: CurrentUser,
     form: CsrfForm<UsageForm>,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.0;
+    let mut form = form.0;
     let month = form.month.trim().to_string();
+    if !form.use_end_customer.trim().is_empty() {
+        form.end_customer = std::mem::take(&mut form.use_end_customer);
+        let again = page(&user, &month, "", form, FieldErrors::default(), Vec::new()).await?;
+        return render::page(&again);
+    }
     let typed = app::msp::TypedUsage {
         end_customer: form.end_customer.clone(),
         sku: form.sku.clone(),
         quantity: form.quantity.clone(),
+        new_customer: form.new_customer.is_some(),
     };
     match app::msp::report(&user.ctx, &month, &typed).await {
-        Ok(row) => {
+        Ok((row, recorded)) => {
             user.session.flash(
                 "success",
-                format!(
-                    "Recorded {} × {} for {} in {month}.",
-                    row.quantity, row.sku, row.end_customer
+                recorded_message(
+                    format!(
+                        "Recorded {} × {} ({}) for {} in {month}",
+                        row.quantity, row.description, row.sku, row.end_customer
+                    ),
+                    &recorded,
+                    &[row.quantity],
                 ),
             )?;
             Ok(render::see_other(&format!("/msp?month={month}")))
@@ -241,9 +317,18 @@ pub async fn upload(
         return render::invalid(&refused(errors, Vec::new()).await?);
     };
     match app::msp::upload(&user.ctx, &month, &text).await {
-        Ok(Uploaded::Recorded(n)) => {
-            user.session
-                .flash("success", format!("Recorded {n} usage lines for {month}."))?;
+        Ok(Uploaded::Recorded(n, recorded, quantities)) => {
+            user.session.flash(
+                "success",
+                recorded_message(
+                    format!(
+                        "Recorded {} for {month}",
+                        crate::web::views::counted(n, "usage line", "usage lines")
+                    ),
+                    &recorded,
+                    &quantities,
+                ),
+            )?;
             Ok(render::see_other(&format!("/msp?month={month}")))
         }
         Ok(Uploaded::Refused(problems)) => {
