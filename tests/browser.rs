@@ -1074,8 +1074,13 @@ async fn a_distributor_files_an_nfr_request_and_the_cam_approves_it() {
     open(c, "Request NFR licenses", "Request NFR licenses").await;
     choose(c, "For the reseller", "Acme Secure IT").await;
     click_button(c, "Continue").await;
-    wait_for_field(c, "SKU, line 1").await;
-    fill(c, "SKU, line 1", "EPIXADB10SN12T").await;
+    wait_for_field(c, "Product, line 1").await;
+    choose(
+        c,
+        "Product, line 1",
+        "Intercept X Advanced, 10-24 users, 12 months, not for resale",
+    )
+    .await;
     fill(c, "Quantity, line 1", "5").await;
     fill(c, "Justification", "A demo lab for Acme's sales engineers").await;
     click_button(c, "Send the request").await;

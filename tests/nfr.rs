@@ -305,6 +305,10 @@ async fn a_distributor_files_for_its_reseller_and_the_cam_approves_onto_the_sche
     assert_eq!(r.status(), 303);
     let page = cam.text(&path).await;
     assert!(page.contains("is processed and on the reseller&#39;s schedule"));
+    assert!(
+        page.contains("<dt>Decided by</dt><dd>Casey Morgan, 2026-03-02"),
+        "{page}"
+    );
     // The request links its order, which lists the schedule entries it created.
     let order = app.scalar("SELECT order_id FROM nfr_requests").await;
     assert!(

@@ -174,6 +174,9 @@ pub struct Request {
     pub order_reference: Option<String>,
     pub order_id: Option<i64>,
     pub created_at: i64,
+    /// Who decided, and when.
+    pub decided_by_name: Option<String>,
+    pub decided_at: Option<i64>,
     pub lines: Vec<RequestLine>,
 }
 
@@ -182,8 +185,10 @@ pub(crate) const SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND q.reseller_i
 
 const SELECT: &str = "SELECT q.id, q.reference, q.reseller_id, r.name AS reseller_name, r.cam_user_id, q.requested_by, \
        COALESCE(u.display_name, '') AS requester_name, COALESCE(u.email, '') AS requester_email, d.name AS on_behalf_of, \
-       q.justification, q.status, q.reason, o.reference AS order_reference, q.order_id, q.created_at \
+       q.justification, q.status, q.reason, o.reference AS order_reference, q.order_id, q.created_at, \
+       x.display_name AS decided_by_name, q.decided_at \
      FROM nfr_requests q JOIN organisations r ON r.id = q.reseller_id LEFT JOIN users u ON u.id = q.requested_by \
+     LEFT JOIN users x ON x.id = q.decided_by \
      LEFT JOIN organisations d ON d.id = q.on_behalf_of LEFT JOIN orders o ON o.id = q.order_id";
 
 fn request(r: &sqlx::any::AnyRow) -> Result<Request, sqlx::Error> {
@@ -206,6 +211,8 @@ fn request(r: &sqlx::any::AnyRow) -> Result<Request, sqlx::Error> {
         reason: r.try_get("reason")?,
         order_reference: r.try_get("order_reference")?,
         order_id: r.try_get("order_id")?,
+        decided_by_name: r.try_get("decided_by_name")?,
+        decided_at: r.try_get("decided_at")?,
         created_at: r.try_get("created_at")?,
         lines: Vec::new(),
     })

@@ -140,6 +140,40 @@ impl Snapshot {
         families
     }
 
+    /// The NFR SKUs orderable on `on` (channel N, 12 months; hardware with its warranty), by
+    /// description: (SKU, description).
+    pub fn nfr_products(&self, on: NaiveDate) -> Vec<(Sku, String)> {
+        let mut found: Vec<(Sku, String)> = self
+            .items
+            .values()
+            .filter_map(|i| {
+                let row = crate::domain::nfr::AllotmentRow {
+                    family: i.family.clone(),
+                    band: i.band.clone(),
+                    quantity: 0,
+                };
+                let sku = row.sku(i.kind == FamilyKind::Hardware).ok()?;
+                match self.availability(&sku, on) {
+                    Availability::Orderable { description, .. } => Some((sku, description)),
+                    Availability::NotOrderable { .. } => None,
+                }
+            })
+            .collect();
+        found.sort_by_key(|(sku, _)| self.listing_order(sku));
+        found
+    }
+
+    /// Products in the order people look for them: by family name, then band (B01, B10,
+    /// B25 … C10 run from small to large).
+    fn listing_order(&self, sku: &Sku) -> (String, String) {
+        let f = sku.fields();
+        let name = self
+            .item_of(sku)
+            .map(|i| i.family_name.clone())
+            .unwrap_or_default();
+        (name, f.band.clone())
+    }
+
     /// The MSP monthly SKUs orderable on `on` (channel M, term 01), by description:
     /// (SKU, description, unit MSRP).
     pub fn msp_monthly(&self, on: NaiveDate) -> Vec<(Sku, String, Cents)> {
@@ -162,7 +196,7 @@ impl Snapshot {
                 }
             })
             .collect();
-        found.sort_by(|a, b| (&a.1, a.0.as_str()).cmp(&(&b.1, b.0.as_str())));
+        found.sort_by_key(|(sku, _, _)| self.listing_order(sku));
         found
     }
 

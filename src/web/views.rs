@@ -165,6 +165,17 @@ impl crate::db::nfr::Request {
     pub fn submitted(&self) -> String {
         format_timestamp(self.created_at)
     }
+    /// "Casey Morgan, 2026-03-02 09:00 UTC", once decided.
+    pub fn decided(&self) -> Option<String> {
+        let at = self.decided_at?;
+        Some(format!(
+            "{}, {}",
+            self.decided_by_name
+                .as_deref()
+                .unwrap_or("someone no longer with the portal"),
+            format_timestamp(at)
+        ))
+    }
     pub fn filed_by(&self) -> String {
         match &self.on_behalf_of {
             Some(d) => format!(

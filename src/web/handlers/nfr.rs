@@ -163,11 +163,19 @@ pub struct NewPage {
     pub lines: Vec<LineView>,
     pub justification: String,
     pub errors: FieldErrors,
+    /// The NFR products orderable today: (SKU, description).
+    pub products: Vec<(String, String)>,
 }
 
 impl NewPage {
     pub fn reseller_selected(&self, id: &OrgId) -> bool {
         self.reseller == Some(*id)
+    }
+    /// Whether a line's SKU is one of the products listed (else it shows as typed).
+    pub fn listed(&self, sku: &str) -> bool {
+        self.products
+            .iter()
+            .any(|(s, _)| s.eq_ignore_ascii_case(sku.trim()))
     }
 }
 
@@ -207,7 +215,15 @@ async fn new_page(
     for (i, l) in lines.iter_mut().enumerate() {
         l.n = i + 1;
     }
+    let products =
+        crate::db::catalogue::snapshot(&user.state.db.pool, crate::db::catalogue::DEFAULT_CURRENCY)
+            .await?
+            .nfr_products(user.state.clock.today())
+            .into_iter()
+            .map(|(sku, description)| (sku.as_str().to_string(), description))
+            .collect();
     Ok(NewPage {
+        products,
         chrome: Chrome::new(user, "/nfr", "Request NFR licenses")?,
         resellers,
         reseller,
