@@ -715,3 +715,85 @@ async fn the_cams_queue_flags_overlapping_registrations_before_the_decision() {
     // The reseller does not see the flag: it is the decider's.
     assert!(!dana.text(&first).await.contains("Overlaps"));
 }
+
+#[tokio::test]
+async fn an_approved_registration_starts_a_pricing_inquiry_that_names_it() {
+    let app = spawn_app().await;
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    // The demo's approved registration of Acme (Harbour Logistics Ltd, Northwind).
+    let deal = app
+        .scalar("SELECT MIN(id) FROM deal_registrations WHERE status = 'approved'")
+        .await;
+    let page = dana.text(&format!("/deals/{deal}")).await;
+    assert!(
+        page.contains(&format!(
+            "href=\"/inquiries/new?deal={deal}\">Start a pricing inquiry for this deal"
+        )),
+        "{page}"
+    );
+    let form = dana.text(&format!("/inquiries/new?deal={deal}")).await;
+    assert!(
+        form.contains("For deal registration <a href=\"/deals/"),
+        "{form}"
+    );
+    let harbour = app
+        .scalar("SELECT id FROM end_customers WHERE name = 'Harbour Logistics Ltd'")
+        .await;
+    assert!(
+        form.contains(&format!(
+            "<option value=\"{harbour}\" selected>Harbour Logistics Ltd"
+        )),
+        "{form}"
+    );
+    assert!(form.contains(&format!("name=\"deal\" value=\"{deal}\"")));
+    // The registration's end customer wins over what the form says.
+    let r = dana
+        .post(
+            "/inquiries",
+            &[
+                ("deal", deal.to_string().as_str()),
+                ("end_customer", ""),
+                ("new_customer_name", "Someone Else Ltd"),
+                (
+                    "distributor",
+                    &app.id_of_org("Northwind Distribution").await.to_string(),
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let inquiry = dana.text(&location(&r)).await;
+    assert!(
+        inquiry.contains("<dt>Deal registration</dt><dd><a href=\"/deals/"),
+        "{inquiry}"
+    );
+    assert!(inquiry.contains("<dt>End customer</dt><dd>Harbour Logistics Ltd</dd>"));
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM end_customers WHERE name = 'Someone Else Ltd'")
+            .await,
+        0
+    );
+    // Another reseller cannot start one for it, nor the distributor or a CAM see the button.
+    let alex = app.login_as(Who::OtherResellerAdmin).await;
+    let r = alex
+        .post(
+            "/inquiries",
+            &[
+                ("deal", deal.to_string().as_str()),
+                ("end_customer", ""),
+                ("distributor", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Choose an approved deal registration of yours."));
+    let cam = app.login_as(Who::ChannelManager).await;
+    assert!(!cam
+        .text(&format!("/deals/{deal}"))
+        .await
+        .contains("Start a pricing inquiry"));
+}

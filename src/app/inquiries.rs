@@ -30,6 +30,32 @@ fn reseller_of(ctx: &Ctx) -> Option<OrgId> {
 pub struct NewInquiry {
     pub end_customer: TypedEndCustomer,
     pub distributor: String,
+    /// The id of an approved deal registration of the caller's the inquiry is for (empty for
+    /// none): its end customer and distributor, and the inquiry names it.
+    pub deal: String,
+}
+
+/// The caller's approved, valid deal registration `id` (typed), to start an inquiry for.
+pub async fn deal_for_inquiry(ctx: &Ctx, id: &str) -> Result<crate::db::deals::Deal, Error> {
+    let refused = || Error::invalid("deal", "Choose an approved deal registration of yours.");
+    let id = id.trim().parse::<i64>().map_err(|_| refused())?;
+    let deal = match super::deals::load(ctx, crate::domain::DealId(id)).await {
+        Ok(deal) => deal,
+        Err(Error::NotFound) => return Err(refused()),
+        Err(e) => return Err(e),
+    };
+    if Some(deal.reseller_id) != reseller_of(ctx)
+        || deal.status_on(ctx.today) != crate::domain::status::DealStatus::Approved
+    {
+        return Err(Error::invalid(
+            "deal",
+            format!(
+                "{} is not approved and valid today, so quotes would not get its discount.",
+                deal.reference
+            ),
+        ));
+    }
+    Ok(deal)
 }
 
 /// Starts a draft inquiry of the caller's reseller for one of its end customers (or a new
@@ -41,9 +67,22 @@ pub async fn create(ctx: &Ctx, input: NewInquiry) -> Result<InquiryId, Error> {
     };
     ctx.user.ok_or(Error::Forbidden)?;
     let pool = &ctx.db.pool;
+    let deal = if input.deal.trim().is_empty() {
+        None
+    } else {
+        Some(deal_for_inquiry(ctx, &input.deal).await?)
+    };
     let mut errors = FieldErrors::default();
     let customers = crate::db::deals::end_customers(pool, ctx.scope, reseller).await?;
-    let choice = check_end_customer(&customers, &input.end_customer, &mut errors);
+    let typed = match &deal {
+        // The registration's end customer, whatever the form says.
+        Some(d) => TypedEndCustomer {
+            selected: d.end_customer_id.to_string(),
+            ..Default::default()
+        },
+        None => input.end_customer.clone(),
+    };
+    let choice = check_end_customer(&customers, &typed, &mut errors);
     let distributor = super::deals::supplier_chosen(
         ctx,
         reseller,
@@ -57,7 +96,14 @@ pub async fn create(ctx: &Ctx, input: NewInquiry) -> Result<InquiryId, Error> {
     };
     let mut tx = pool.begin().await?;
     let customer = resolve_end_customer(&mut tx, reseller, &choice, ctx.now).await?;
-    let id = open_draft(&mut tx, ctx, (reseller, customer, distributor), "").await?;
+    let detail = deal
+        .as_ref()
+        .map(|d| format!("for deal registration {}", d.reference))
+        .unwrap_or_default();
+    let id = open_draft(&mut tx, ctx, (reseller, customer, distributor), &detail).await?;
+    if let Some(d) = &deal {
+        store::set_deal(&mut tx, id, d.id).await?;
+    }
     tx.commit().await?;
     Ok(id)
 }

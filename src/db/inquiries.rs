@@ -47,6 +47,8 @@ pub struct Inquiry {
     pub submitted_on: Option<String>,
     pub version: i64,
     pub lines: Vec<Line>,
+    /// The deal registration the inquiry was started for: (id, reference).
+    pub deal: Option<(i64, String)>,
 }
 
 impl Inquiry {
@@ -56,9 +58,10 @@ impl Inquiry {
 }
 
 const SELECT: &str = "SELECT i.id, i.reference, i.reseller_id, r.name AS reseller_name, e.name AS end_customer_name, \
-       i.distributor_id, t.name AS distributor_name, i.status, i.created_at, i.submitted_on, i.version \
+       i.distributor_id, t.name AS distributor_name, i.status, i.created_at, i.submitted_on, i.version, \
+       i.deal_registration_id, g.reference AS deal_reference \
      FROM inquiries i JOIN organisations r ON r.id = i.reseller_id JOIN end_customers e ON e.id = i.end_customer_id \
-     JOIN organisations t ON t.id = i.distributor_id";
+     JOIN organisations t ON t.id = i.distributor_id LEFT JOIN deal_registrations g ON g.id = i.deal_registration_id";
 
 fn inquiry(r: &sqlx::any::AnyRow) -> Result<Inquiry, sqlx::Error> {
     let status: String = r.try_get("status")?;
@@ -77,6 +80,13 @@ fn inquiry(r: &sqlx::any::AnyRow) -> Result<Inquiry, sqlx::Error> {
         submitted_on: r.try_get("submitted_on")?,
         version: r.try_get("version")?,
         lines: Vec::new(),
+        deal: match (
+            r.try_get::<Option<i64>, _>("deal_registration_id")?,
+            r.try_get::<Option<String>, _>("deal_reference")?,
+        ) {
+            (Some(id), Some(reference)) => Some((id, reference)),
+            _ => None,
+        },
     })
 }
 
@@ -294,6 +304,20 @@ pub async fn insert(
         .execute(&mut *conn)
         .await?;
     Ok((InquiryId(id), reference))
+}
+
+/// Names the deal registration an inquiry is for.
+pub async fn set_deal(
+    conn: &mut AnyConnection,
+    inquiry: InquiryId,
+    deal: crate::domain::DealId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE inquiries SET deal_registration_id = $1 WHERE id = $2")
+        .bind(deal.0)
+        .bind(inquiry.0)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Claims the inquiry at `version` for a change (and bumps the version). False: someone

@@ -80,6 +80,7 @@ async fn journey(
                 ..Default::default()
             },
             distributor: distributor.to_string(),
+            deal: String::new(),
         },
     )
     .await?;

@@ -234,6 +234,8 @@ pub struct ShowPage {
     /// For an approved registration: whether it can be extended now, or why not.
     pub extension: Result<(), String>,
     pub history: Vec<(String, String, String)>,
+    /// The reseller may start a pricing inquiry for it (approved and valid today).
+    pub can_quote: bool,
 }
 
 impl ShowPage {
@@ -293,6 +295,7 @@ async fn show_page(
         .collect();
     Ok(ShowPage {
         chrome: Chrome::new(user, "/deals", deal.reference.clone())?,
+        can_quote: user.org_kind == OrgKind::Reseller && status == DealStatus::Approved,
         can_decide,
         status,
         deal,

@@ -110,6 +110,8 @@ pub async fn list(
 #[template(path = "pages/inquiries/new.html")]
 pub struct NewPage {
     pub chrome: Chrome,
+    /// The deal registration the inquiry is started for.
+    pub deal: Option<crate::db::deals::Deal>,
     pub customers: Vec<(i64, String)>,
     pub distributors: Vec<(OrgId, String)>,
     pub form: NewForm,
@@ -136,10 +138,28 @@ async fn suppliers(user: &CurrentUser) -> Result<Vec<(OrgId, String)>, AppError>
 
 async fn new_page(
     user: &CurrentUser,
-    form: NewForm,
+    mut form: NewForm,
     errors: FieldErrors,
 ) -> Result<NewPage, AppError> {
+    // Started from a deal registration: its end customer and distributor.
+    let deal = if form.deal.trim().is_empty() {
+        None
+    } else {
+        match app::inquiries::deal_for_inquiry(&user.ctx, &form.deal).await {
+            Ok(d) => Some(d),
+            Err(app::Error::Invalid(_)) => {
+                form.deal.clear();
+                None
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    if let Some(d) = &deal {
+        form.end_customer = d.end_customer_id.to_string();
+        form.distributor = d.distributor_id.0.to_string();
+    }
     Ok(NewPage {
+        deal,
         chrome: Chrome::new(user, "/inquiries", "New pricing inquiry")?,
         customers: deals::end_customers(&user.state.db.pool, user.scope(), user.org_id).await?,
         distributors: suppliers(user).await?,
@@ -148,9 +168,22 @@ async fn new_page(
     })
 }
 
-pub async fn new_form(user: CurrentUser) -> Result<HttpResponse, AppError> {
+#[derive(Debug, Default, Deserialize)]
+pub struct NewQuery {
+    #[serde(default)]
+    pub deal: String,
+}
+
+pub async fn new_form(
+    user: CurrentUser,
+    query: web::Query<NewQuery>,
+) -> Result<HttpResponse, AppError> {
     require_reseller(&user).await?;
-    render::page(&new_page(&user, NewForm::default(), FieldErrors::default()).await?)
+    let form = NewForm {
+        deal: query.deal.clone(),
+        ..NewForm::default()
+    };
+    render::page(&new_page(&user, form, FieldErrors::default()).await?)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -165,6 +198,9 @@ pub struct NewForm {
     pub new_customer_email: String,
     #[serde(default)]
     pub distributor: String,
+    /// The deal registration the inquiry is for (its id), if any.
+    #[serde(default)]
+    pub deal: String,
 }
 
 pub async fn create(user: CurrentUser, form: CsrfForm<NewForm>) -> Result<HttpResponse, AppError> {
@@ -178,6 +214,7 @@ pub async fn create(user: CurrentUser, form: CsrfForm<NewForm>) -> Result<HttpRe
             new_email: form.new_customer_email.clone(),
         },
         distributor: form.distributor.clone(),
+        deal: form.deal.clone(),
     };
     match app::inquiries::create(&user.ctx, input).await {
         Ok(id) => Ok(render::see_other(&format!("/inquiries/{id}"))),
