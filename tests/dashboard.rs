@@ -93,3 +93,36 @@ async fn the_demo_sign_in_page_and_the_mailbox_speak_in_words() {
         "no folder or file names: {mailbox}"
     );
 }
+
+#[tokio::test]
+async fn during_a_window_the_home_page_names_paused_sections_without_linking_them() {
+    let app = spawn_app().await;
+    let now = app.clock.timestamp();
+    app.maintenance_window(
+        now - 60,
+        now + 3600,
+        "Order system upgrade",
+        &["inquiries", "orders", "licenses"],
+    )
+    .await;
+    app.clock.advance(chrono::Duration::seconds(3));
+    for who in [Who::DistributorStaff, Who::ResellerAdmin, Who::VendorAdmin] {
+        let c = app.login_as(who).await;
+        let home = c.text("/").await;
+        for paused in ["href=\"/inquiries", "href=\"/orders", "href=\"/licenses"] {
+            assert!(!home.contains(paused), "{who:?} {paused}: {home}");
+        }
+        assert!(home.contains("(paused for maintenance)"), "{who:?}: {home}");
+    }
+    // The deal's inquiry button says to come back instead.
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let deal = app
+        .scalar("SELECT MIN(id) FROM deal_registrations WHERE status = 'approved'")
+        .await;
+    let page = dana.text(&format!("/deals/{deal}")).await;
+    assert!(
+        page.contains("Pricing inquiries are paused for maintenance"),
+        "{page}"
+    );
+    assert!(!page.contains("/inquiries/new?deal="));
+}

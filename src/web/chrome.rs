@@ -78,6 +78,8 @@ pub struct Chrome {
     pub banner: Option<String>,
     pub demo: bool,
     pub title: String,
+    /// The sections a maintenance window closes now (`orders`, `licenses`, …).
+    pub paused: Vec<&'static str>,
 }
 
 /// The menu of a person: their role's, with MSP licensing for everyone but the resellers that
@@ -189,7 +191,18 @@ impl Chrome {
             }),
             demo: user.state.demo,
             title: title.into(),
+            paused: crate::db::maintenance::SECTIONS
+                .iter()
+                .map(|(section, _)| *section)
+                .filter(|s| user.maintenance.as_ref().is_some_and(|w| w.closes(s)))
+                .collect(),
         })
+    }
+
+    /// Whether `href` leads into a section a maintenance window closes now: pages show its
+    /// text without the link, so nobody is sent to a 503.
+    pub fn is_paused(&self, href: &str) -> bool {
+        crate::web::maintenance::section_of(href).is_some_and(|s| self.paused.contains(&s))
     }
 }
 
