@@ -240,8 +240,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                         .map(|(l, m)| format!("line {l}: {m}"))
                         .collect();
                     return Err(CliError::BadInput(format!(
-                        "{} problem(s); nothing imported:\n{}",
-                        problems.len(),
+                        "{}; nothing imported:\n{}",
+                        crate::domain::paging::counted(problems.len(), "problem", "problems"),
                         lines.join("\n")
                     )));
                 }

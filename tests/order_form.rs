@@ -112,7 +112,12 @@ async fn a_new_line_then_a_contiguous_renewal_then_a_co_termed_upgrade() {
         page.contains("End customer</dt><dd>Harbour Logistics Ltd"),
         "{page}"
     );
-    assert!(page.contains("<td>2026-03-02</td><td>2027-03-01</td>"));
+    // Dates do not break across lines, and nothing suggests renewals happen by themselves.
+    assert!(
+        page.contains("<td class=\"nowrap\">2026-03-02</td><td class=\"nowrap\">2027-03-01</td>")
+    );
+    assert!(page.contains("A renewal is ordered like any order"));
+    assert!(!page.contains("by themselves"));
     assert!(page.contains("Print this schedule"));
     assert_eq!(staff.get(&print).await.status(), 200);
     let other = app.login_as(Who::OtherResellerAdmin).await;

@@ -113,8 +113,8 @@ pub async fn place_in(
         "order_placed",
         &reference,
         &format!(
-            "{} line(s), net {}",
-            order.lines.len(),
+            "{}, net {}",
+            crate::domain::paging::counted(order.lines.len(), "line", "lines"),
             total.with_currency(crate::db::catalogue::DEFAULT_CURRENCY)
         ),
         ctx.now,

@@ -143,7 +143,7 @@ pub fn schedule_issued(
         order.reference, order.end_customer_name
     )];
     paragraphs.extend(issued);
-    paragraphs.push("There are no license keys: subscriptions are active from their start date, renewals and changes apply by themselves.".into());
+    paragraphs.push("There are no license keys: subscriptions are active from their start date to their end date. Renewals are ordered like any order and run from the day after the end date; upgrades and additions apply from the day their order is processed.".into());
     Notice {
         kind: "license_schedule_issued".into(),
         subject: format!(
