@@ -446,7 +446,7 @@ fn legacy_licenses_import_all_or_nothing_and_only_once() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("1 problem(s); nothing imported")
+        err.contains("1 problem; nothing imported")
             && err.contains("line 500: legacy_sku: “NOT-A-LEGACY-SKU”"),
         "{err}"
     );
