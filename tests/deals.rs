@@ -797,3 +797,51 @@ async fn an_approved_registration_starts_a_pricing_inquiry_that_names_it() {
         .await
         .contains("Start a pricing inquiry"));
 }
+
+#[tokio::test]
+async fn a_decision_made_meanwhile_is_a_409_that_keeps_what_was_typed() {
+    let app = spawn_app().await;
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let path = location(&register(&dana, "Quayside Shipping", "MDRESS", "12000").await);
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    let cam = app.login_as(Who::ChannelManager).await;
+    // The CAM has the page open; the vendor admin approves first.
+    assert_eq!(
+        vendor
+            .post(&format!("{path}/approve"), &[("confirm", "yes")])
+            .await
+            .status(),
+        303
+    );
+    let r = cam
+        .post(
+            &format!("{path}/reject"),
+            &[
+                ("reason", "The customer buys direct <for now>"),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("aria-label=\"Main\""),
+        "the frame stays: {html}"
+    );
+    assert!(html.contains("What you typed"), "{html}");
+    assert!(
+        html.contains("The customer buys direct &#60;for now&#62;")
+            || html.contains("The customer buys direct &lt;for now&gt;"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(
+            "<a class=\"button\" href=\"{path}\">Open it again as it is now</a>"
+        )),
+        "{html}"
+    );
+    assert!(
+        !html.contains("<dt>Csrf token</dt>") && !html.contains("<dt>Confirm</dt>"),
+        "no token among what was typed"
+    );
+}

@@ -64,6 +64,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             verify(&req, field)?;
             let form = serde_html_form::from_bytes::<T>(&body)
                 .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}.")))?;
+            if let Ok(pairs) = serde_html_form::from_bytes::<Vec<(String, String)>>(&body) {
+                use actix_web::HttpMessage;
+                req.extensions_mut()
+                    .insert(crate::web::error::Typed::of(pairs));
+            }
             Ok(CsrfForm(form))
         })
     }

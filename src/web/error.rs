@@ -191,6 +191,73 @@ struct Shown {
 struct FramedErrorPage<'a> {
     chrome: crate::web::chrome::Chrome,
     message: &'a str,
+    /// For a 409: what the person typed (label, text), so nothing is lost.
+    typed: Vec<(String, String)>,
+    /// For a 409: the record's page, to open it again as it is now.
+    reload: Option<String>,
+}
+
+/// The text a person typed into a form, kept on the request so that a refusal because the
+/// record changed meanwhile (409) can show it again. Tokens, passwords, versions, ids and
+/// empty fields are left out.
+#[derive(Debug, Clone, Default)]
+pub struct Typed(pub Vec<(String, String)>);
+
+impl Typed {
+    pub fn of(pairs: Vec<(String, String)>) -> Typed {
+        let skipped = |name: &str| {
+            name == "csrf_token"
+                || name == "confirm"
+                || name == "version"
+                || name.contains("password")
+                || name.ends_with("_id")
+                || name.starts_with("use_")
+        };
+        Typed(
+            pairs
+                .into_iter()
+                .filter(|(name, value)| !skipped(name) && !value.trim().is_empty())
+                // Ids and choices from lists are not what a person typed.
+                .filter(|(_, value)| value.trim().parse::<i64>().is_err() || value.len() > 12)
+                .map(|(name, value)| {
+                    let mut label = name.replace('_', " ");
+                    if let Some(first) = label.get_mut(0..1) {
+                        first.make_ascii_uppercase();
+                    }
+                    (label, value.chars().take(4_000).collect())
+                })
+                .take(20)
+                .collect(),
+        )
+    }
+}
+
+/// The page to open again after a 409: the page the form was on (same site only), else the
+/// record the form posted to.
+fn reload_path(req: &actix_web::HttpRequest) -> Option<String> {
+    let from_referer = req
+        .headers()
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| url::Url::parse(r).ok())
+        .filter(|u| {
+            let host = req.connection_info().host().to_string();
+            u.host_str()
+                .is_some_and(|h| host == h || host.starts_with(&format!("{h}:")))
+        })
+        .map(|u| match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_string(),
+        });
+    from_referer.or_else(|| {
+        let path = req.path();
+        // /deals/5/approve → /deals/5
+        let mut parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+        if parts.len() > 3 {
+            parts.pop();
+        }
+        Some(parts.join("/"))
+    })
 }
 
 /// A signed-in person's error page (404, 403, 409, 503, ...) keeps the navigation, the
@@ -217,9 +284,22 @@ pub async fn keep_frame(
     .await
     {
         Ok(user) => crate::web::chrome::Chrome::new(&user, "", shown.title).and_then(|chrome| {
+            let conflict = plain.status() == StatusCode::CONFLICT;
+            let typed = if conflict {
+                use actix_web::HttpMessage;
+                req.extensions()
+                    .get::<Typed>()
+                    .cloned()
+                    .unwrap_or_default()
+                    .0
+            } else {
+                Vec::new()
+            };
             FramedErrorPage {
                 chrome,
                 message: &shown.message,
+                typed,
+                reload: conflict.then(|| reload_path(&req)).flatten(),
             }
             .render()
             .map_err(|e| AppError::Unexpected(e.into()))
@@ -284,4 +364,32 @@ pub fn unsupported_media_page<B>(
     Ok(ErrorHandlerResponse::Response(
         actix_web::dev::ServiceResponse::new(req, page).map_into_right_body(),
     ))
+}
+
+#[cfg(test)]
+mod typed_tests {
+    use super::Typed;
+
+    #[test]
+    fn what_was_typed_leaves_out_tokens_passwords_ids_and_blanks() {
+        let pairs = [
+            ("csrf_token", "abc"),
+            ("reason", "Buys direct"),
+            ("new_password", "secret-secret"),
+            ("cam_user_id", "4"),
+            ("distributor", "12"),
+            ("note", "  "),
+            ("next_step", "Call on Monday"),
+            ("confirm", "yes"),
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .to_vec();
+        assert_eq!(
+            Typed::of(pairs).0,
+            [
+                ("Reason".to_string(), "Buys direct".to_string()),
+                ("Next step".to_string(), "Call on Monday".to_string()),
+            ]
+        );
+    }
 }
