@@ -324,6 +324,55 @@ pub struct DecisionForm {
     pub confirm: String,
 }
 
+/// The page that asks before a decision, saying what it does; it posts the decision again.
+fn confirm_decision(
+    user: &CurrentUser,
+    event: DealEvent,
+    plan: app::deals::Plan,
+) -> Result<HttpResponse, AppError> {
+    let (action, button, verb) = match event {
+        DealEvent::Approve if plan.rejected_names.is_empty() => {
+            ("approve", "Yes, approve", "Approve")
+        }
+        DealEvent::Approve => ("approve", "Yes, approve in part", "Approve in part"),
+        DealEvent::Reject => ("reject", "Yes, reject", "Reject"),
+        _ => ("extend", "Yes, extend", "Extend"),
+    };
+    let id = plan.deal.id;
+    let question = format!(
+        "{verb} {} for {}?",
+        plan.deal.reference, plan.deal.end_customer_name
+    );
+    let mut fields: Vec<(String, String)> = plan
+        .reason
+        .iter()
+        .map(|r| ("reason".to_string(), r.clone()))
+        .collect();
+    if event == DealEvent::Approve {
+        fields.extend(
+            plan.approved
+                .iter()
+                .map(|f| ("families".to_string(), f.clone())),
+        );
+    }
+    crate::web::confirm::page(
+        Chrome::new(user, "/deals", question.clone())?,
+        crate::web::confirm::Confirm {
+            question,
+            consequences: plan.consequences,
+            quoted: plan
+                .reason
+                .iter()
+                .map(|r| ("Your reason".to_string(), r.clone()))
+                .collect(),
+            action: format!("/deals/{id}/{action}"),
+            fields,
+            button: button.to_string(),
+            back: (plan.deal.reference.clone(), format!("/deals/{id}")),
+        },
+    )
+}
+
 /// A decision: the first post shows what it will do and asks for confirmation; the
 /// confirmed post does it.
 async fn decide(
@@ -343,48 +392,7 @@ async fn decide(
         app::deals::plan(&user.ctx, id, event, &input).await
     };
     match outcome {
-        Ok(plan) if !confirmed => {
-            let (action, button, verb) = match event {
-                DealEvent::Approve if plan.rejected_names.is_empty() => {
-                    ("approve", "Yes, approve", "Approve")
-                }
-                DealEvent::Approve => ("approve", "Yes, approve in part", "Approve in part"),
-                DealEvent::Reject => ("reject", "Yes, reject", "Reject"),
-                _ => ("extend", "Yes, extend", "Extend"),
-            };
-            let question = format!(
-                "{verb} {} for {}?",
-                plan.deal.reference, plan.deal.end_customer_name
-            );
-            let mut fields: Vec<(String, String)> = plan
-                .reason
-                .iter()
-                .map(|r| ("reason".to_string(), r.clone()))
-                .collect();
-            if event == DealEvent::Approve {
-                fields.extend(
-                    plan.approved
-                        .iter()
-                        .map(|f| ("families".to_string(), f.clone())),
-                );
-            }
-            crate::web::confirm::page(
-                Chrome::new(&user, "/deals", question.clone())?,
-                crate::web::confirm::Confirm {
-                    question,
-                    consequences: plan.consequences,
-                    quoted: plan
-                        .reason
-                        .iter()
-                        .map(|r| ("Your reason".to_string(), r.clone()))
-                        .collect(),
-                    action: format!("/deals/{id}/{action}"),
-                    fields,
-                    button: button.to_string(),
-                    back: (plan.deal.reference.clone(), format!("/deals/{id}")),
-                },
-            )
-        }
+        Ok(plan) if !confirmed => confirm_decision(&user, event, plan),
         Ok(plan) => {
             user.session.flash(
                 "success",

@@ -93,6 +93,38 @@ pub struct CancelForm {
     confirm: String,
 }
 
+/// What cancelling `window` does at `now`: the question, and a sentence per consequence.
+fn cancelling(window: &crate::db::maintenance::Window, now: i64) -> (String, Vec<String>) {
+    let running = window.starts_at <= now;
+    let question = if running {
+        "Cancel the running maintenance window?".to_string()
+    } else {
+        format!(
+            "Cancel the maintenance window from {}?",
+            window.from_label()
+        )
+    };
+    let mut consequences = vec![format!(
+        "The window from {} until {} is removed{}.",
+        window.from_label(),
+        window.until_label(),
+        if running { " and ends now" } else { "" }
+    )];
+    if running {
+        consequences.push(format!(
+            "{} open again at once; the banner goes away for everyone.",
+            window.sections_label()
+        ));
+        consequences.push(
+            "Orders waiting for the window are processed with the next run of order processing."
+                .into(),
+        );
+    } else {
+        consequences.push("Nothing is paused at the times it would have covered.".into());
+    }
+    (question, consequences)
+}
+
 /// Cancels a window that has not ended: asked first, saying what it does.
 pub async fn delete(
     user: CurrentUser,
@@ -108,33 +140,7 @@ pub async fn delete(
             .into_iter()
             .find(|w| w.id == *path && w.ends_at > now)
             .ok_or(AppError::NotFound)?;
-        let running = window.starts_at <= now;
-        let question = if running {
-            "Cancel the running maintenance window?".to_string()
-        } else {
-            format!(
-                "Cancel the maintenance window from {}?",
-                window.from_label()
-            )
-        };
-        let mut consequences = vec![format!(
-            "The window from {} until {} is removed{}.",
-            window.from_label(),
-            window.until_label(),
-            if running { " and ends now" } else { "" }
-        )];
-        if running {
-            consequences.push(format!(
-                "{} open again at once; the banner goes away for everyone.",
-                window.sections_label()
-            ));
-            consequences.push(
-                "Orders waiting for the window are processed with the next run of order processing."
-                    .into(),
-            );
-        } else {
-            consequences.push("Nothing is paused at the times it would have covered.".into());
-        }
+        let (question, consequences) = cancelling(&window, now);
         return crate::web::confirm::page(
             Chrome::new(&user, "/admin/maintenance", question.clone())?,
             crate::web::confirm::Confirm {

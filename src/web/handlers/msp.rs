@@ -164,6 +164,25 @@ fn recorded_message(what: String, recorded: &app::msp::Recorded, quantities: &[i
     }
 }
 
+/// The MSP monthly products orderable on `on`: (SKU, description, monthly MSRP).
+async fn msp_products(
+    pool: &sqlx::AnyPool,
+    on: NaiveDate,
+) -> Result<Vec<(String, String, String)>, AppError> {
+    Ok(catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY)
+        .await?
+        .msp_monthly(on)
+        .into_iter()
+        .map(|(sku, description, msrp)| {
+            (
+                sku.as_str().to_string(),
+                description,
+                msrp.with_currency(catalogue::DEFAULT_CURRENCY),
+            )
+        })
+        .collect())
+}
+
 async fn page(
     user: &CurrentUser,
     month: &str,
@@ -187,18 +206,7 @@ async fn page(
         _ => Vec::new(),
     };
     let products = if can_report {
-        catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY)
-            .await?
-            .msp_monthly(last.min(today))
-            .into_iter()
-            .map(|(sku, description, msrp)| {
-                (
-                    sku.as_str().to_string(),
-                    description,
-                    msrp.with_currency(catalogue::DEFAULT_CURRENCY),
-                )
-            })
-            .collect()
+        msp_products(pool, last.min(today)).await?
     } else {
         Vec::new()
     };

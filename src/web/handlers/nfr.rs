@@ -390,6 +390,35 @@ pub async fn approve(
     decide(user, *path, Decision::Approve).await
 }
 
+/// What approving (or rejecting) a request does, a sentence each.
+async fn consequences(
+    user: &CurrentUser,
+    request: &Request,
+    approve: bool,
+) -> Result<Vec<String>, AppError> {
+    let total: i64 = request.lines.iter().map(|l| l.quantity).sum();
+    let mut consequences = if approve {
+        let usage = usage_of(user, request.reseller_id).await?;
+        let mut c = vec![format!(
+            "Issues {} at no charge to {}: a zero-dollar NFR order is placed and processed onto its license schedule, running 12 months from today.",
+            crate::web::views::counted(usize::try_from(total).unwrap_or(0), "license", "licenses"),
+            request.reseller_name
+        )];
+        c.extend(overage(request, &usage));
+        c
+    } else {
+        vec![format!(
+            "Nothing is issued; {} may ask again.",
+            request.reseller_name
+        )]
+    };
+    consequences.push(format!(
+        "{} (who asked) and {}'s partner program contacts are told by e-mail.",
+        request.requester_name, request.reseller_name
+    ));
+    Ok(consequences)
+}
+
 /// What a decision does, asked before it is done.
 async fn ask(
     user: CurrentUser,
@@ -405,26 +434,7 @@ async fn ask(
         Err(e) => return Err(e.into()),
     };
     let approve = matches!(decision, Decision::Approve);
-    let total: i64 = request.lines.iter().map(|l| l.quantity).sum();
-    let mut consequences = if approve {
-        let usage = usage_of(&user, request.reseller_id).await?;
-        let mut c = vec![format!(
-            "Issues {} at no charge to {}: a zero-dollar NFR order is placed and processed onto its license schedule, running 12 months from today.",
-            crate::web::views::counted(usize::try_from(total).unwrap_or(0), "license", "licenses"),
-            request.reseller_name
-        )];
-        c.extend(overage(&request, &usage));
-        c
-    } else {
-        vec![format!(
-            "Nothing is issued; {} may ask again.",
-            request.reseller_name
-        )]
-    };
-    consequences.push(format!(
-        "{} (who asked) and {}'s partner program contacts are told by e-mail.",
-        request.requester_name, request.reseller_name
-    ));
+    let consequences = consequences(&user, &request, approve).await?;
     let (verb, action) = if approve {
         ("Approve", "approve")
     } else {

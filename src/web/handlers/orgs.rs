@@ -274,6 +274,42 @@ pub async fn edit_form(user: CurrentUser, path: web::Path<i64>) -> Result<HttpRe
     render::page(&page)
 }
 
+/// Asks before a change of partner level is saved, with the form's fields to send again.
+fn confirm_level(
+    user: &CurrentUser,
+    org: &orgs::Org,
+    form: &OrgForm,
+    consequences: Vec<String>,
+) -> Result<HttpResponse, AppError> {
+    let question = format!("Change the partner level of {}?", org.name);
+    let mut fields = vec![
+        ("name".to_string(), form.name.clone()),
+        ("partner_level".to_string(), form.partner_level.clone()),
+        ("cam_user_id".to_string(), form.cam_user_id.clone()),
+    ];
+    fields.extend(
+        form.distributor_ids
+            .iter()
+            .map(|d| ("distributor_ids".to_string(), d.clone())),
+    );
+    if let Some(msp) = &form.is_msp {
+        fields.push(("is_msp".to_string(), msp.clone()));
+    }
+    let path = format!("/admin/organisations/{}", org.id.0);
+    crate::web::confirm::page(
+        Chrome::new(user, "/admin/organisations", question.clone())?,
+        crate::web::confirm::Confirm {
+            question,
+            consequences,
+            quoted: Vec::new(),
+            action: path.clone(),
+            fields,
+            button: "Yes, change the level and save".into(),
+            back: (org.name.clone(), path),
+        },
+    )
+}
+
 pub async fn update(
     user: CurrentUser,
     path: web::Path<i64>,
@@ -288,37 +324,7 @@ pub async fn update(
         app::orgs::update(&user.ctx, *path, form.org_input()).await
     } else {
         match app::orgs::level_change(&user.ctx, *path, &form.org_input()).await {
-            Ok(Some(consequences)) => {
-                let question = format!("Change the partner level of {}?", org.name);
-                let mut fields = vec![
-                    ("name".to_string(), form.name.clone()),
-                    ("partner_level".to_string(), form.partner_level.clone()),
-                    ("cam_user_id".to_string(), form.cam_user_id.clone()),
-                ];
-                fields.extend(
-                    form.distributor_ids
-                        .iter()
-                        .map(|d| ("distributor_ids".to_string(), d.clone())),
-                );
-                if let Some(msp) = &form.is_msp {
-                    fields.push(("is_msp".to_string(), msp.clone()));
-                }
-                return crate::web::confirm::page(
-                    Chrome::new(&user, "/admin/organisations", question.clone())?,
-                    crate::web::confirm::Confirm {
-                        question,
-                        consequences,
-                        quoted: Vec::new(),
-                        action: format!("/admin/organisations/{}", org.id.0),
-                        fields,
-                        button: "Yes, change the level and save".into(),
-                        back: (
-                            org.name.clone(),
-                            format!("/admin/organisations/{}", org.id.0),
-                        ),
-                    },
-                );
-            }
+            Ok(Some(consequences)) => return confirm_level(&user, &org, &form, consequences),
             Ok(None) => app::orgs::update(&user.ctx, *path, form.org_input()).await,
             Err(e) => Err(e),
         }
