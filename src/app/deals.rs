@@ -389,6 +389,7 @@ pub struct Plan {
     pub valid: Option<(NaiveDate, NaiveDate)>,
     /// For an approval: the families approved and (by name) those rejected.
     pub approved: Vec<String>,
+    pub approved_names: Vec<String>,
     pub rejected_names: Vec<String>,
     /// For an extension: which one this is, and how many are allowed.
     pub extension: Option<(i64, u32)>,
@@ -441,13 +442,16 @@ pub async fn plan(
     } else {
         deal.families.clone()
     };
-    let rejected_names: Vec<String> = deal
-        .families
-        .iter()
-        .zip(&deal.family_names)
-        .filter(|(f, _)| !approved.contains(f))
-        .map(|(_, n)| n.clone())
-        .collect();
+    let (approved_names, rejected_names): (Vec<String>, Vec<String>) = {
+        let (yes, no): (Vec<_>, Vec<_>) = deal
+            .families
+            .iter()
+            .zip(&deal.family_names)
+            .partition(|(f, _)| approved.contains(f));
+        let names =
+            |pairs: Vec<(&String, &String)>| pairs.into_iter().map(|(_, n)| n.clone()).collect();
+        (names(yes), names(no))
+    };
     if event == DealEvent::Approve {
         if approved.is_empty() {
             errors.add(
@@ -471,15 +475,6 @@ pub async fn plan(
         return Err(Error::Invalid(errors));
     }
     let settings = store::settings(&ctx.db.pool).await?;
-    let names = |codes: &[String]| -> String {
-        deal.families
-            .iter()
-            .zip(&deal.family_names)
-            .filter(|(f, _)| codes.contains(f))
-            .map(|(_, n)| n.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     let mut consequences = Vec::new();
     let mut extension = None;
     let valid = match event {
@@ -504,7 +499,7 @@ pub async fn plan(
             consequences.push(format!(
                 "Quotes for {} get the deal registration discount on {} from {} until {}.",
                 deal.end_customer_name,
-                names(&approved),
+                approved_names.join(", "),
                 valid.0,
                 valid.1
             ));
@@ -584,6 +579,7 @@ pub async fn plan(
         reason: Some(reason.to_string()).filter(|r| !r.is_empty()),
         valid,
         approved,
+        approved_names,
         rejected_names,
         extension,
         consequences,
@@ -644,13 +640,7 @@ pub async fn decide(
     .await?;
     let told = Deal {
         families: plan.approved.clone(),
-        family_names: deal
-            .families
-            .iter()
-            .zip(&deal.family_names)
-            .filter(|(f, _)| plan.approved.contains(f))
-            .map(|(_, n)| n.clone())
-            .collect(),
+        family_names: plan.approved_names.clone(),
         ..deal.clone()
     };
     let notice = notices::deal_decided(
@@ -703,14 +693,7 @@ fn history_line(plan: &Plan) -> String {
         }
         (DealEvent::Approve, Some((from, until))) => format!(
             "Approved for {}, valid {from} to {until}; rejected for {}: {reason}",
-            plan.deal
-                .families
-                .iter()
-                .zip(&plan.deal.family_names)
-                .filter(|(f, _)| plan.approved.contains(f))
-                .map(|(_, n)| n.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            plan.approved_names.join(", "),
             plan.rejected_names.join(", ")
         ),
         (DealEvent::Extend, Some((_, until))) => {
