@@ -71,9 +71,12 @@ mod tests {
     #[tokio::test]
     async fn keeps_answers_while_fresh_and_forgets_on_request() {
         let cache: Ttl<u32, u32> = Ttl::new(Duration::from_secs(60));
-        let one = cache.get_or(1, async { Ok::<_, ()>(10) }).await.unwrap();
-        let kept = cache.get_or(1, async { Ok::<_, ()>(11) }).await.unwrap();
-        assert_eq!((one, kept), (10, 10));
+        assert_eq!(cache.get_or(1, async { Ok::<_, ()>(10) }).await, Ok(10));
+        assert_eq!(
+            cache.get_or(1, async { Ok::<_, ()>(11) }).await,
+            Ok(10),
+            "kept"
+        );
         cache.forget();
         assert_eq!(cache.get_or(1, async { Ok::<_, ()>(12) }).await, Ok(12));
         assert_eq!(
@@ -86,7 +89,7 @@ mod tests {
             "a failure is not kept"
         );
         let stale: Ttl<u32, u32> = Ttl::new(Duration::ZERO);
-        stale.get_or(1, async { Ok::<_, ()>(1) }).await.unwrap();
+        assert_eq!(stale.get_or(1, async { Ok::<_, ()>(1) }).await, Ok(1));
         assert_eq!(stale.get_or(1, async { Ok::<_, ()>(2) }).await, Ok(2));
     }
 
@@ -94,11 +97,8 @@ mod tests {
     async fn never_holds_more_than_its_limit() {
         let cache: Ttl<usize, usize> = Ttl::new(Duration::from_secs(60));
         for k in 0..MAX_ENTRIES + 10 {
-            cache
-                .get_or(k, async move { Ok::<_, ()>(k) })
-                .await
-                .unwrap();
+            assert_eq!(cache.get_or(k, async move { Ok::<_, ()>(k) }).await, Ok(k));
         }
-        assert!(cache.entries.lock().unwrap().len() <= MAX_ENTRIES);
+        assert!(cache.entries.lock().is_ok_and(|e| e.len() <= MAX_ENTRIES));
     }
 }
