@@ -66,14 +66,7 @@ impl crate::db::deals::Deal {
     }
     /// "Casey Morgan, 2026-03-02 09:00 UTC", once someone has decided.
     pub fn decided(&self) -> Option<String> {
-        let at = self.decided_at?;
-        Some(format!(
-            "{}, {}",
-            self.decided_by_name
-                .as_deref()
-                .unwrap_or("someone no longer with the portal"),
-            format_timestamp(at)
-        ))
+        decided(self.decided_by_name.as_deref(), self.decided_at)
     }
 }
 
@@ -167,14 +160,7 @@ impl crate::db::nfr::Request {
     }
     /// "Casey Morgan, 2026-03-02 09:00 UTC", once decided.
     pub fn decided(&self) -> Option<String> {
-        let at = self.decided_at?;
-        Some(format!(
-            "{}, {}",
-            self.decided_by_name
-                .as_deref()
-                .unwrap_or("someone no longer with the portal"),
-            format_timestamp(at)
-        ))
+        decided(self.decided_by_name.as_deref(), self.decided_at)
     }
     pub fn filed_by(&self) -> String {
         match &self.on_behalf_of {
@@ -345,6 +331,15 @@ impl Pager {
 }
 
 pub use crate::domain::paging::counted;
+
+/// Who decided a record and when, "Casey Morgan, 2026-03-02 09:00 UTC" (none until decided).
+fn decided(name: Option<&str>, at: Option<i64>) -> Option<String> {
+    Some(format!(
+        "{}, {}",
+        name.unwrap_or("someone no longer with the portal"),
+        format_timestamp(at?)
+    ))
+}
 
 /// `text` as a query string value (`a b&c` as `a+b%26c`).
 pub fn query_value(text: &str) -> String {
