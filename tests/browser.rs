@@ -1000,7 +1000,7 @@ async fn a_distributor_orders_the_vendor_processes_and_the_reseller_downloads_th
     expect_heading(c, "Welcome, Avery Whitfield").await;
     open(c, "Orders", "Orders").await;
     click_button(c, "Process placed orders now").await;
-    expect_status(c, "Processed 1 orders with completion date 2026-03-02").await;
+    expect_status(c, "Processed 1 order with completion date 2026-03-02").await;
     click_button(c, "Sign out").await;
 
     // The reseller finds the entry and downloads the PDF.
@@ -1362,7 +1362,7 @@ async fn quote_accept_and_process(c: &Client, base: &str, reference: &str) {
     expect_heading(c, "Welcome, Avery Whitfield").await;
     open(c, "Orders", "Orders").await;
     click_button(c, "Process placed orders now").await;
-    expect_status(c, "Processed 1 orders").await;
+    expect_status(c, "Processed 1 order with").await;
     click_button(c, "Sign out").await;
 }
 

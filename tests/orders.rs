@@ -27,9 +27,10 @@ async fn processing_issues_the_schedule_by_the_completion_date_and_mails_it() {
     let vendor = app.login_as(Who::VendorAdmin).await;
     let r = vendor.post("/orders/process", &[]).await;
     assert_eq!(r.status(), 303);
-    assert!(vendor.text(&location(&r)).await.contains(
-        "Processed 1 orders with completion date 2026-03-05: 2 license schedule entries"
-    ));
+    assert!(vendor
+        .text(&location(&r))
+        .await
+        .contains("Processed 1 order with completion date 2026-03-05: 2 license schedule entries"));
     // Processing again does nothing.
     vendor.post("/orders/process", &[]).await;
     assert_eq!(app.scalar("SELECT COUNT(*) FROM license_entries").await, 2);
@@ -207,7 +208,7 @@ async fn during_a_window_orders_wait_and_listed_sections_pause() {
     assert!(
         lee.text("/")
             .await
-            .contains("Maintenance until 2026-03-03 00:00 UTC: Back-office upgrade."),
+            .contains("Maintenance until 2026-03-03 00:00 UTC: Back-office upgrade. Paused until then: License schedules."),
         "every page shows the banner"
     );
     let paused = lee.get("/licenses").await;
@@ -228,7 +229,7 @@ async fn during_a_window_orders_wait_and_listed_sections_pause() {
     let r = vendor.post("/orders/process", &[]).await;
     let page = vendor.text(&location(&r)).await;
     assert!(
-        page.contains("1 orders wait: a maintenance window is in force."),
+        page.contains("1 order waits: a maintenance window is in force. It is processed after it"),
         "{page}"
     );
     assert_eq!(app.scalar("SELECT COUNT(*) FROM license_entries").await, 0);

@@ -288,11 +288,12 @@ pub async fn register(ctx: &Ctx, input: NewRegistration) -> Result<Registered, E
         by: user,
     };
     let (id, reference) = store::insert(&mut tx, &new, ctx.today.year(), ctx.now).await?;
+    let customer = crate::db::deals::end_customer_name(&mut tx, end_customer).await?;
     crate::db::audit::record(
         &mut *tx,
         &ctx.actor,
         "deal_registration_submitted",
-        &reference,
+        &format!("{reference} for {customer}"),
         &families.join(","),
         ctx.now,
     )
@@ -538,8 +539,9 @@ pub async fn plan(
             }
             if today < from_day {
                 return Err(Error::Conflict(format!(
-                    "{} can be extended from {from_day}: only within the last {} days of its validity, which ends on {until}.",
-                    deal.reference, settings.extension_window_days
+                    "{} can be extended from {from_day}: only within the last {} of its validity, which ends on {until}.",
+                    deal.reference,
+                    crate::domain::paging::counted(settings.extension_window_days, "day", "days")
                 )));
             }
             let from = until.max(today);
@@ -629,11 +631,17 @@ pub async fn decide(
     }
     let summary = history_line(&plan);
     store::add_event(&mut tx, deal.id, Some(user), &summary, ctx.now).await?;
+    let action = match (event, plan.rejected_names.is_empty()) {
+        (DealEvent::Approve, true) => "deal_registration_approved",
+        (DealEvent::Approve, false) => "deal_registration_approved_in_part",
+        (DealEvent::Extend, _) => "deal_registration_extended",
+        _ => "deal_registration_rejected",
+    };
     crate::db::audit::record(
         &mut *tx,
         &ctx.actor,
-        "deal_registration_decided",
-        &deal.reference,
+        action,
+        &format!("{} for {}", deal.reference, deal.end_customer_name),
         &summary,
         ctx.now,
     )

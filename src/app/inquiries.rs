@@ -179,7 +179,10 @@ pub fn judge(
             match months {
                 Some(given) if given != m => errors.add(
                     "months",
-                    format!("The SKU field says {m} months and this field {given}; give the months once."),
+                    format!(
+                        "The SKU field says {} and this field {given}; give the months once.",
+                        crate::domain::paging::counted(m, "month", "months")
+                    ),
                 ),
                 _ => months = Some(m),
             }
@@ -434,7 +437,12 @@ pub async fn submit(ctx: &Ctx, id: InquiryId, seen: Option<i64>) -> Result<Inqui
             errors.add(
                 &format!("line_{}", l.id),
                 match left {
-                    Some(m) => format!("{}: the subscription it changes has {m} months left today, not {}. Remove the line and ask again from the license schedule.", l.sku, sku.fields().term),
+                    Some(m) => format!(
+                        "{}: the subscription it changes has {} left today, not {}. Remove the line and ask again from the license schedule.",
+                        l.sku,
+                        crate::domain::paging::counted(m, "month", "months"),
+                        sku.fields().term
+                    ),
                     None => format!("{}: the subscription it changes ended on {end}. Remove the line.", l.sku),
                 },
             );

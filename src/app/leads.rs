@@ -293,10 +293,10 @@ pub async fn update(ctx: &Ctx, id: LeadId, input: LeadUpdate) -> Result<Updated,
     let rule = inactivity(ctx).await?;
     if lead.standing(today, rule).status.is_read_only() {
         return Err(Error::Conflict(format!(
-            "The lead {} expired on {} after more than {} days without activity; it is read-only.",
+            "The lead {} expired on {} after more than {} without activity; it is read-only.",
             lead.company,
             rule.over_on(lead.last_activity_on),
-            rule.days
+            crate::domain::paging::counted(rule.days, "day", "days")
         )));
     }
     let mut errors = FieldErrors::default();

@@ -59,7 +59,10 @@ pub async fn save(ctx: &Ctx, input: &Input) -> Result<TimeLimits, Error> {
         if r >= limit {
             errors.add(
                 "lead_reminder_days",
-                format!("The reminder must come before the lead expires: fewer than {limit} days."),
+                format!(
+                    "The reminder must come before the lead expires: fewer than {}.",
+                    crate::domain::paging::counted(limit, "day", "days")
+                ),
             );
         }
     }

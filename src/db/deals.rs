@@ -262,6 +262,14 @@ pub async fn insert_end_customer(
 
 /// The id of the reseller's end customer of this name, created (without a license contact)
 /// when missing.
+/// The name of an end customer (for the audit log's sentence).
+pub async fn end_customer_name(conn: &mut AnyConnection, id: i64) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar("SELECT name FROM end_customers WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await
+}
+
 pub async fn end_customer_named(
     conn: &mut AnyConnection,
     reseller: OrgId,

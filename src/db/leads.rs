@@ -444,8 +444,9 @@ pub async fn expire(
                 .int(now)
                 .push(", NULL, ")
                 .text(format!(
-                    "Expired after more than {} days without activity (last activity {})",
-                    rule.days, l.last_activity_on
+                    "Expired after more than {} without activity (last activity {})",
+                    crate::domain::paging::counted(rule.days, "day", "days"),
+                    l.last_activity_on
                 ));
         });
         q.query().execute(&mut *conn).await?;

@@ -20,6 +20,12 @@ pub fn sentence(who: &str, action: &str, subject: &str) -> String {
         "contact_role_changed" => format!("changed the contact roles of {s}"),
         "deal_registration_submitted" => format!("submitted deal registration {s}"),
         "deal_registration_decided" => format!("decided deal registration {s}"),
+        "deal_registration_approved" => format!("approved deal registration {s}"),
+        "deal_registration_approved_in_part" => {
+            format!("approved deal registration {s} in part")
+        }
+        "deal_registration_rejected" => format!("rejected deal registration {s}"),
+        "deal_registration_extended" => format!("extended deal registration {s}"),
         "inquiry_created" => format!("started pricing inquiry {s}"),
         "inquiry_submitted" => format!("submitted pricing inquiry {s}"),
         "invitation_accepted" => "accepted their invitation and chose a password".into(),
@@ -75,8 +81,12 @@ mod tests {
     #[test]
     fn entries_read_as_sentences_with_the_record_named() {
         assert_eq!(
-            sentence("Casey Morgan", "deal_registration_decided", "DR-2026-0002"),
-            "Casey Morgan decided deal registration DR-2026-0002"
+            sentence(
+                "Casey Morgan",
+                "deal_registration_approved",
+                "DR-2026-0002 for Blue Harbor Pharmacy"
+            ),
+            "Casey Morgan approved deal registration DR-2026-0002 for Blue Harbor Pharmacy"
         );
         assert_eq!(
             sentence("Dana Ortiz", "user_invited", "morgan@reseller.example"),

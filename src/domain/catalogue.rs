@@ -93,11 +93,7 @@ impl CatalogueItem {
                     Transaction::Upgrade => ", upgrade or add-on",
                     _ => "",
                 };
-                let months = if f.term == 1 {
-                    "1 month".to_string()
-                } else {
-                    format!("{} months", f.term)
-                };
+                let months = crate::domain::paging::counted(f.term, "month", "months");
                 format!("{}, {months}{tx}{nfr}", self.description)
             }
         }

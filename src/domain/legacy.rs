@@ -121,7 +121,8 @@ pub fn judge(
     }
     let note = match months {
         Some(m) => format!(
-            "{legacy} × {m} months translated to {target} (legacy SKUs are accepted until {}).",
+            "{legacy} × {} translated to {target} (legacy SKUs are accepted until {}).",
+            crate::domain::paging::counted(m, "month", "months"),
             dates.last_legacy_day
         ),
         None => format!(

@@ -85,7 +85,8 @@ pub fn check(sku: Option<&Sku>, entry: Option<&ChangedEntry>, today: NaiveDate) 
                 Some(sku) => Proposed {
                     sku,
                     why: format!(
-                        "Proposed: a renewal of this entry for {term} months, starting {}. Change the term if the customer wants another.",
+                        "Proposed: a renewal of this entry for {}, starting {}. Change the term if the customer wants another.",
+                        crate::domain::paging::counted(term, "month", "months"),
                         e.end.succ_opt().unwrap_or(e.end)
                     ),
                 },
@@ -124,8 +125,9 @@ pub fn check(sku: Option<&Sku>, entry: Option<&ChangedEntry>, today: NaiveDate) 
                         Some(sku) => Proposed {
                             sku,
                             why: format!(
-                                "A mid-term change ends with the entry it changes ({}): {months} months left, rounded up, so the SKU for a {months}-month term.",
-                                e.end
+                                "A mid-term change ends with the entry it changes ({}): {} left, rounded up, so the SKU for a {months}-month term.",
+                                e.end,
+                                crate::domain::paging::counted(months, "month", "months")
                             ),
                         },
                         None => Refused("Enter a SKU.".into()),

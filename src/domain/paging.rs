@@ -206,11 +206,33 @@ impl Count {
     }
 }
 
+/// A whole number that can be counted in words, whatever its integer type (or a reference to
+/// one, as templates pass them).
+pub trait Figure {
+    fn figure(&self) -> i64;
+}
+
+macro_rules! figures {
+    ($($t:ty),*) => {$(
+        impl Figure for $t {
+            fn figure(&self) -> i64 {
+                i64::try_from(*self).unwrap_or(i64::MAX)
+            }
+        }
+    )*};
+}
+figures!(usize, u64, u32, u16, u8, i64, i32, i16);
+
+impl<T: Figure + ?Sized> Figure for &T {
+    fn figure(&self) -> i64 {
+        (**self).figure()
+    }
+}
+
 /// `n` with its noun in the number it agrees with: "1 license", "2 licenses", "1,500 rows".
-pub fn counted(n: impl std::borrow::Borrow<usize>, one: &str, many: &str) -> String {
-    let n = *n.borrow();
-    let figure = thousands(i64::try_from(n).unwrap_or(i64::MAX));
-    format!("{figure} {}", if n == 1 { one } else { many })
+pub fn counted(n: impl Figure, one: &str, many: &str) -> String {
+    let n = n.figure();
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 
 /// 1234567 as "1,234,567".

@@ -174,6 +174,23 @@ impl RenewalReminders {
     }
 }
 
+impl RenewalReminders {
+    /// "90, 60 and 30 days", "1 day".
+    pub fn in_words(&self) -> String {
+        let days: Vec<String> = self.0.iter().map(u32::to_string).collect();
+        let list = match days.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => days.join(""),
+        };
+        let unit = if self.0.as_slice() == [1] {
+            "day"
+        } else {
+            "days"
+        };
+        format!("{list} {unit}")
+    }
+}
+
 impl std::fmt::Display for RenewalReminders {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let days: Vec<String> = self.0.iter().map(u32::to_string).collect();
@@ -185,6 +202,15 @@ impl std::fmt::Display for RenewalReminders {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn reminder_days_read_as_words() {
+        let words = |s: &str| RenewalReminders::parse(s).map(|r| r.in_words());
+        assert_eq!(words("90, 60, 30"), Ok("90, 60 and 30 days".into()));
+        assert_eq!(words("30"), Ok("30 days".into()));
+        assert_eq!(words("1"), Ok("1 day".into()));
+        assert_eq!(words("7 1"), Ok("7 and 1 days".into()));
+    }
 
     fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

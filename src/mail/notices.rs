@@ -96,10 +96,10 @@ pub fn inquiry_submitted(inquiry: &Inquiry, public_url: &str) -> Notice {
         ),
         heading: format!("Pricing inquiry {}", inquiry.reference),
         paragraphs: vec![format!(
-            "{} asks for a quote for {} ({} lines, MSRP {}).",
+            "{} asks for a quote for {} ({}, MSRP {}).",
             inquiry.reseller_name,
             inquiry.end_customer_name,
-            inquiry.lines.len(),
+            crate::domain::paging::counted(inquiry.lines.len(), "line", "lines"),
             inquiry.total_msrp().with_currency(DEFAULT_CURRENCY)
         )],
         action: Some((
@@ -496,7 +496,10 @@ pub fn renewals_due(due: &[&RenewalDue], renew: Option<&[i64]>, public_url: &str
     let (subject, heading) = match due {
         [one] => (
             one.subject.clone(),
-            format!("Renewal due in {} days", one.days),
+            format!(
+                "Renewal due in {}",
+                crate::domain::paging::counted(one.days, "day", "days")
+            ),
         ),
         _ => {
             let last = due.iter().map(|d| d.end).max().unwrap_or_default();
@@ -569,8 +572,9 @@ pub fn leads_expired(leads: &[(i64, &str, NaiveDate)], days: u32, public_url: &s
             .collect(),
     );
     paragraphs.push(format!(
-        "{} expired after more than {days} days without activity and {} read-only now.",
+        "{} expired after more than {} without activity and {} read-only now.",
         if leads.len() == 1 { "It" } else { "They" },
+        crate::domain::paging::counted(days, "day", "days"),
         if leads.len() == 1 { "is" } else { "are" },
     ));
     let subject = match leads {

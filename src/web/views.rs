@@ -30,6 +30,14 @@ impl crate::db::api_tokens::ApiToken {
     }
 }
 
+/// Who did something in a record's history: a person's name, or the portal's own jobs.
+pub fn actor(name: Option<String>) -> String {
+    name.unwrap_or_else(|| PORTAL.into())
+}
+
+/// How the history and the audit log name the portal's own jobs.
+pub const PORTAL: &str = "The portal";
+
 impl crate::db::audit::Entry {
     pub fn when(&self) -> String {
         format_timestamp(self.at)
@@ -40,7 +48,7 @@ impl crate::db::audit::Entry {
             .actor_name
             .as_deref()
             .or(self.actor_email.as_deref())
-            .unwrap_or("The portal");
+            .unwrap_or(PORTAL);
         crate::domain::audit::sentence(who, &self.action, &self.subject)
     }
 }

@@ -168,8 +168,13 @@ pub async fn import(
             if let Some(token) = held {
                 app::uploads::release(&user.ctx, token).await?;
             }
-            user.session
-                .flash("success", format!("{title}: imported {count} rows."))?;
+            user.session.flash(
+                "success",
+                format!(
+                    "{title}: imported {}.",
+                    crate::domain::paging::counted(count, "row", "rows")
+                ),
+            )?;
             Ok(render::see_other("/admin/catalogue"))
         }
         Imported::Preview { problems, rows } => {

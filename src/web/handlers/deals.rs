@@ -276,8 +276,8 @@ async fn show_page(
             )
         )),
         Some(from) if today < from => Err(format!(
-            "It can be extended from {from}, within the last {} days of its validity.",
-            settings.extension_window_days
+            "It can be extended from {from}, within the last {} of its validity.",
+            crate::domain::paging::counted(settings.extension_window_days, "day", "days")
         )),
         Some(_) => Ok(()),
         None => Err("It has no validity to extend.".into()),
@@ -288,7 +288,7 @@ async fn show_page(
         .map(|(at, who, what)| {
             (
                 crate::clock::format_timestamp(at),
-                who.unwrap_or_else(|| "The portal".into()),
+                crate::web::views::actor(who),
                 what,
             )
         })

@@ -231,13 +231,19 @@ pub async fn create(
     };
     let message = match &added.assigned {
         Some((reseller, told)) => format!(
-            "The lead {} is assigned to {reseller}; {told} people there are told by e-mail.",
-            added.company
+            "The lead {} is assigned to {reseller}; {} there {} told by e-mail.",
+            added.company,
+            crate::domain::paging::counted(told, "person", "people"),
+            if *told == 1 { "is" } else { "are" }
         ),
         None => format!(
-            "The lead {} is added. It expires after more than {} days without activity.",
+            "The lead {} is added. It expires after more than {} without activity.",
             added.company,
-            app::leads::inactivity(&user.ctx).await?.days
+            crate::domain::paging::counted(
+                app::leads::inactivity(&user.ctx).await?.days,
+                "day",
+                "days"
+            )
         ),
     };
     user.session.flash("success", message)?;
@@ -312,7 +318,7 @@ async fn show_page(
         .into_iter()
         .map(|e| HistoryLine {
             at: format_timestamp(e.at),
-            who: e.who.unwrap_or_else(|| "The portal".into()),
+            who: crate::web::views::actor(e.who),
             what: e.summary,
             note: e.note,
         })

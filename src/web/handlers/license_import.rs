@@ -82,7 +82,15 @@ pub async fn import(
             }
             user.session.flash(
                 "success",
-                format!("Imported {added} license schedule entries ({rows} rows in the file)."),
+                format!(
+                    "Imported {} ({} in the file).",
+                    crate::domain::paging::counted(
+                        added,
+                        "license schedule entry",
+                        "license schedule entries"
+                    ),
+                    crate::domain::paging::counted(rows, "row", "rows")
+                ),
             )?;
             Ok(render::see_other("/licenses"))
         }

@@ -89,8 +89,11 @@ pub async fn send(
             user.session.flash(
                 "success",
                 format!(
-                    "Queued “{}” for {} people at {} resellers and {} distributors. See the outbox for delivery.",
-                    q.subject, q.people, q.resellers, q.distributors
+                    "Queued “{}” for {} at {} and {}. See the outbox for delivery.",
+                    q.subject,
+                    crate::domain::paging::counted(q.people, "person", "people"),
+                    crate::domain::paging::counted(q.resellers, "reseller", "resellers"),
+                    crate::domain::paging::counted(q.distributors, "distributor", "distributors")
                 ),
             )?;
             Ok(render::see_other("/admin/outbox"))

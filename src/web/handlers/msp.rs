@@ -344,8 +344,8 @@ pub async fn upload(
             errors.add(
                 "file",
                 format!(
-                    "Nothing was recorded: the file has {} problems, listed below.",
-                    problems.len()
+                    "Nothing was recorded: the file has {}, listed below.",
+                    crate::domain::paging::counted(problems.len(), "problem", "problems")
                 ),
             );
             render::invalid(&refused(errors, problems).await?)

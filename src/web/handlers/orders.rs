@@ -106,11 +106,24 @@ pub async fn process(user: CurrentUser, _f: CsrfForm<NoFields>) -> Result<HttpRe
     let today = user.ctx.today;
     let stats = crate::app::orders::process_now(&user.ctx).await?;
     let text = if stats.waiting > 0 {
-        format!("{} orders wait: a maintenance window is in force. They are processed after it, with that day's completion date.", stats.waiting)
+        format!(
+            "{} {}: a maintenance window is in force. {} processed after it, with that day's completion date.",
+            crate::domain::paging::counted(stats.waiting, "order", "orders"),
+            if stats.waiting == 1 { "waits" } else { "wait" },
+            if stats.waiting == 1 { "It is" } else { "They are" }
+        )
     } else if stats.orders == 0 {
         "No placed order was waiting.".to_string()
     } else {
-        format!("Processed {} orders with completion date {today}: {} license schedule entries issued and mailed.", stats.orders, stats.entries)
+        format!(
+            "Processed {} with completion date {today}: {} issued and mailed.",
+            crate::domain::paging::counted(stats.orders, "order", "orders"),
+            crate::domain::paging::counted(
+                stats.entries,
+                "license schedule entry",
+                "license schedule entries"
+            )
+        )
     };
     user.session.flash("success", text)?;
     Ok(render::see_other("/orders"))

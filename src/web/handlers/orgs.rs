@@ -170,7 +170,8 @@ impl OrgForm {
 fn granted(grant: &Option<Grant>) -> String {
     match grant {
         Some(Grant::Issued { order, lines }) => format!(
-            " Its NFR allotment ({lines} products, zero-dollar, 12 months) is issued as order {order}."
+            " Its NFR allotment ({}, zero-dollar, 12 months) is issued as order {order}.",
+            crate::domain::paging::counted(lines, "product", "products")
         ),
         Some(Grant::Nothing) => {
             " The allotment table has nothing for its level, so no NFR licenses were issued.".into()

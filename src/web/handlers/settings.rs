@@ -64,8 +64,10 @@ pub async fn save(
             user.session.flash(
                 "success",
                 format!(
-                    "Saved: a partner's own lead expires after more than {} days without activity, with a reminder {} days before; renewal reminders go out {} days before a subscription ends.",
-                    saved.leads.days, saved.leads.reminder_days, saved.renewals
+                    "Saved: a partner's own lead expires after more than {} without activity, with a reminder {} before; renewal reminders go out {} before a subscription ends.",
+                    crate::domain::paging::counted(saved.leads.days, "day", "days"),
+                    crate::domain::paging::counted(saved.leads.reminder_days, "day", "days"),
+                    saved.renewals.in_words()
                 ),
             )?;
             Ok(render::see_other("/admin/settings"))
