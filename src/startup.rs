@@ -172,6 +172,7 @@ impl Application {
                     web::error::unsupported_media_page,
                 ))
                 .wrap(middleware::from_fn(web::error::keep_frame))
+                .wrap(middleware::from_fn(web::rewrite::pages))
                 .wrap(sessions)
                 .wrap(middleware::from_fn(web::session::keep_signed_in_user))
                 .wrap(middleware::from_fn(web::session::none_for_health))

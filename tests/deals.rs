@@ -137,12 +137,12 @@ async fn a_reseller_registers_and_its_cam_approves_for_90_days() {
     let audit = vendor.text("/admin/audit").await;
     assert!(
         audit.contains(&format!(
-            "Casey Morgan decided deal registration {reference}"
+            "Casey Morgan approved deal registration {reference} for Quayside Shipping"
         )),
         "{audit}"
     );
     assert!(audit.contains(&format!(
-        "Dana Ortiz submitted deal registration {reference}"
+        "Dana Ortiz submitted deal registration {reference} for Quayside Shipping"
     )));
     assert!(!audit.contains("deal_registration_decided"));
     assert!(
@@ -836,7 +836,7 @@ async fn a_decision_made_meanwhile_is_a_409_that_keeps_what_was_typed() {
     );
     assert!(
         html.contains(&format!(
-            "<a class=\"button\" href=\"{path}\">Open it again as it is now</a>"
+            "<a class=\"button\" href=\"{path}\">Open it again with what you typed</a>"
         )),
         "{html}"
     );
@@ -844,4 +844,16 @@ async fn a_decision_made_meanwhile_is_a_409_that_keeps_what_was_typed() {
         !html.contains("<dt>Csrf token</dt>") && !html.contains("<dt>Confirm</dt>"),
         "no token among what was typed"
     );
+    // The registration is decided, so its page no longer offers the rejection: it says so at
+    // the top, with the reason the CAM typed, once.
+    let page = cam.text(&path).await;
+    assert!(page.contains("What you typed was not saved"), "{page}");
+    assert!(
+        page.contains("The customer buys direct &#60;for now&#62;"),
+        "{page}"
+    );
+    assert!(!cam
+        .text(&path)
+        .await
+        .contains("What you typed was not saved"));
 }

@@ -256,12 +256,107 @@ async fn two_people_changing_one_draft_do_not_overwrite_each_other() {
         )
         .await;
     assert_eq!(r.status(), 409);
-    assert!(r
-        .text()
-        .await
-        .unwrap()
-        .contains("was changed by someone else after you opened it"));
+    let refusal = r.text().await.unwrap();
+    assert!(refusal.contains("was changed by someone else after you opened it"));
+    assert!(refusal.contains(&format!(
+        "<a class=\"button\" href=\"{path}\">Open it again with what you typed</a>"
+    )));
     assert_eq!(app.scalar("SELECT COUNT(*) FROM inquiry_lines").await, 1);
+    // Lee opens it again: Dana's line is there, and the form holds what Lee typed, on the
+    // inquiry's new version.
+    let page = lee.text(&path).await;
+    assert!(
+        page.contains("This form holds what you typed before"),
+        "{page}"
+    );
+    assert!(page.contains("EPIXADB10SN12T"));
+    assert!(
+        page.contains("name=\"sku\" type=\"text\" value=\"HWX310000SH00G\""),
+        "{page}"
+    );
+    assert!(page.contains("name=\"quantity\" type=\"text\" value=\"1\""));
+    let now = version(&page);
+    assert_ne!(now, seen_by_lee);
+    assert_eq!(
+        lee.post(
+            &format!("{path}/lines"),
+            &[
+                ("sku", "HWX310000SH00G"),
+                ("quantity", "1"),
+                ("version", &now)
+            ],
+        )
+        .await
+        .status(),
+        303
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM inquiry_lines").await, 2);
+    assert!(
+        !lee.text(&path)
+            .await
+            .contains("This form holds what you typed"),
+        "once"
+    );
+}
+
+#[tokio::test]
+async fn a_quote_refused_because_the_inquiry_changed_comes_back_with_what_was_typed() {
+    let app = spawn_app().await;
+    let (sam, path, _, seen, line) = quote_desk(&app).await;
+    // Sam's colleague sends the quote first.
+    let admin = app.login_as(Who::DistributorAdmin).await;
+    assert_eq!(
+        admin
+            .post(&format!("{path}/quote"), &[("version", &seen)])
+            .await
+            .status(),
+        303
+    );
+    let program = format!("bp_{line}_program");
+    let reason = format!("reason_{line}_program");
+    let typed = [
+        ("version", seen.as_str()),
+        (program.as_str(), "10"),
+        (reason.as_str(), "volume deal & loyalty"),
+        ("note", "As discussed with Dana"),
+    ];
+    let r = sam.post(&format!("{path}/quote"), &typed).await;
+    assert_eq!(r.status(), 409);
+    let refusal = r.text().await.unwrap();
+    assert!(
+        refusal.contains("Open it again with what you typed"),
+        "{refusal}"
+    );
+    assert!(refusal.contains("As discussed with Dana"), "{refusal}");
+
+    let page = sam.text(&path).await;
+    assert!(
+        page.contains("This form holds what you typed before"),
+        "{page}"
+    );
+    assert!(
+        page.contains(">As discussed with Dana</textarea>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("volume deal &amp; loyalty") || page.contains("volume deal &#38; loyalty")
+    );
+    // The desk prices what Sam typed: EPIXAD 25 x 42.00 at program 10%, registration 10%,
+    // promotion 7% is 790.96.
+    assert!(page.contains("USD 790.96"), "{page}");
+    let now = version(&page);
+    assert_ne!(now, seen, "the desk is on the version sent meanwhile");
+    let mut again = typed.to_vec();
+    again[0] = ("version", now.as_str());
+    assert_eq!(
+        sam.post(&format!("{path}/quote"), &again).await.status(),
+        303
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM quotes").await,
+        2,
+        "Sam's quote is the second version"
+    );
 }
 
 /// Acme's Harbour Logistics has the demo's approved deal registration for EPIXAD (valid from

@@ -904,6 +904,15 @@ async fn error_pages_keep_the_frame_for_whoever_is_signed_in() {
     assert!(html.contains("href=\"/inquiries\""));
     let home = lee.text("/").await;
     assert!(home.contains("(paused for maintenance)") && !home.contains("href=\"/licenses\""));
+    // Other pages keep the names of what is in the paused section but do not link into it.
+    app.seed_history().await;
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    let orders = vendor.text("/orders").await;
+    assert!(
+        !orders.contains("href=\"/licenses") && orders.contains("class=\"paused-link\""),
+        "{orders}"
+    );
+    assert!(orders.contains("href=\"/orders/"), "orders are not paused");
     assert_eq!(
         html.matches("Order system migration").count(),
         2,

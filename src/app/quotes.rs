@@ -30,7 +30,7 @@ pub async fn load(ctx: &Ctx, id: InquiryId) -> Result<Inquiry, Error> {
 /// The conflict of a save made on a version someone else changed meanwhile.
 pub fn stale(inquiry: &Inquiry) -> Error {
     Error::Conflict(format!(
-        "{} was changed by someone else after you opened it. Nothing was saved; reload the page and make your change again.",
+        "{} was changed by someone else after you opened it. Nothing was saved: open it again to see the change, then make yours.",
         inquiry.reference
     ))
 }

@@ -183,8 +183,18 @@ impl Chrome {
                 user.session.take_flash()
             },
             banner: user.maintenance.as_ref().map(|w| {
+                let paused: Vec<&str> = crate::db::maintenance::SECTIONS
+                    .iter()
+                    .filter(|(section, _)| w.closes(section))
+                    .map(|(_, name)| *name)
+                    .collect();
+                let paused = if paused.is_empty() {
+                    String::new()
+                } else {
+                    format!(" Paused until then: {}.", paused.join(", "))
+                };
                 format!(
-                    "Maintenance until {}: {}",
+                    "Maintenance until {}: {}{paused}",
                     crate::clock::format_timestamp(w.ends_at),
                     w.message
                 )

@@ -195,16 +195,25 @@ struct FramedErrorPage<'a> {
     typed: Vec<(String, String)>,
     /// For a 409: the record's page, to open it again as it is now.
     reload: Option<String>,
+    /// Whether that page's form will hold what was typed.
+    refilled: bool,
 }
 
-/// The text a person typed into a form, kept on the request so that a refusal because the
-/// record changed meanwhile (409) can show it again. Tokens, passwords, versions, ids and
-/// empty fields are left out.
+/// What a person posted in a form, kept on the request so that a refusal because the record
+/// changed meanwhile (409) can show it again and put it back into the form
+/// ([`crate::web::rewrite`]).
 #[derive(Debug, Clone, Default)]
 pub struct Typed(pub Vec<(String, String)>);
 
 impl Typed {
     pub fn of(pairs: Vec<(String, String)>) -> Typed {
+        Typed(pairs)
+    }
+
+    /// The text to show on the 409 page: tokens, passwords, versions, ids, choices and empty
+    /// fields are left out.
+    pub fn shown(&self) -> Vec<(String, String)> {
+        let pairs = self.0.clone();
         let skipped = |name: &str| {
             name == "csrf_token"
                 || name == "confirm"
@@ -213,23 +222,42 @@ impl Typed {
                 || name.ends_with("_id")
                 || name.starts_with("use_")
         };
-        Typed(
-            pairs
-                .into_iter()
-                .filter(|(name, value)| !skipped(name) && !value.trim().is_empty())
-                // Ids and choices from lists are not what a person typed.
-                .filter(|(_, value)| value.trim().parse::<i64>().is_err() || value.len() > 12)
-                .map(|(name, value)| {
-                    let mut label = name.replace('_', " ");
-                    if let Some(first) = label.get_mut(0..1) {
-                        first.make_ascii_uppercase();
-                    }
-                    (label, value.chars().take(4_000).collect())
-                })
-                .take(20)
-                .collect(),
-        )
+        pairs
+            .into_iter()
+            .filter(|(name, value)| !skipped(name) && !value.trim().is_empty())
+            // Ids and choices from lists are not what a person typed.
+            .filter(|(_, value)| value.trim().parse::<i64>().is_err() || value.len() > 12)
+            .map(|(name, value)| (label(&name), value.chars().take(4_000).collect()))
+            .take(20)
+            .collect()
     }
+}
+
+/// A field's name in words: "next_step" is "Next step", "reason_4_program" (a cell of line 4)
+/// is "Reason (program)", "po_reference" is "Purchase order reference".
+fn label(name: &str) -> String {
+    let words = |parts: &[&str]| {
+        parts
+            .iter()
+            .map(|p| if *p == "po" { "purchase order" } else { p })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let parts: Vec<&str> = name.split('_').filter(|p| !p.is_empty()).collect();
+    let number = parts
+        .iter()
+        .position(|p| p.chars().all(|c| c.is_ascii_digit()));
+    let mut label = match number {
+        Some(at) if at + 1 < parts.len() => {
+            format!("{} ({})", words(&parts[..at]), words(&parts[at + 1..]))
+        }
+        Some(at) => words(&parts[..at]),
+        None => words(&parts),
+    };
+    if let Some(first) = label.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    label
 }
 
 /// The page to open again after a 409: the page the form was on (same site only), else the
@@ -285,21 +313,29 @@ pub async fn keep_frame(
     {
         Ok(user) => crate::web::chrome::Chrome::new(&user, "", shown.title).and_then(|chrome| {
             let conflict = plain.status() == StatusCode::CONFLICT;
-            let typed = if conflict {
-                use actix_web::HttpMessage;
-                req.extensions()
-                    .get::<Typed>()
-                    .cloned()
-                    .unwrap_or_default()
-                    .0
-            } else {
-                Vec::new()
-            };
+            let posted = conflict
+                .then(|| {
+                    use actix_web::HttpMessage;
+                    req.extensions().get::<Typed>().cloned()
+                })
+                .flatten()
+                .unwrap_or_default();
+            let reload = conflict.then(|| reload_path(&req)).flatten();
+            let refilled = reload
+                .clone()
+                .and_then(|page| {
+                    crate::web::rewrite::Refill::new(page, req.path().to_string(), &posted)
+                })
+                .is_some_and(|refill| {
+                    use actix_session::SessionExt;
+                    crate::web::rewrite::keep(&req.get_session(), refill)
+                });
             FramedErrorPage {
                 chrome,
                 message: &shown.message,
-                typed,
-                reload: conflict.then(|| reload_path(&req)).flatten(),
+                typed: posted.shown(),
+                reload,
+                refilled,
             }
             .render()
             .map_err(|e| AppError::Unexpected(e.into()))
@@ -368,7 +404,24 @@ pub fn unsupported_media_page<B>(
 
 #[cfg(test)]
 mod typed_tests {
-    use super::Typed;
+    use super::{label, Typed};
+
+    #[test]
+    fn field_names_read_as_words() {
+        assert_eq!(label("next_step"), "Next step");
+        assert_eq!(label("reason_4_program"), "Reason (program)");
+        assert_eq!(
+            label("reason_12_deal_registration"),
+            "Reason (deal registration)"
+        );
+        assert_eq!(label("po_reference"), "Purchase order reference");
+        assert_eq!(label("qty_3"), "Qty");
+        assert_eq!(
+            label("é_1_ü"),
+            "é (ü)",
+            "no panic on a name that starts beyond ASCII"
+        );
+    }
 
     #[test]
     fn what_was_typed_leaves_out_tokens_passwords_ids_and_blanks() {
@@ -385,7 +438,7 @@ mod typed_tests {
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .to_vec();
         assert_eq!(
-            Typed::of(pairs).0,
+            Typed::of(pairs).shown(),
             [
                 ("Reason".to_string(), "Buys direct".to_string()),
                 ("Next step".to_string(), "Call on Monday".to_string()),

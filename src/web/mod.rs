@@ -17,6 +17,7 @@ pub mod panics;
 pub mod pdf;
 pub mod probes;
 pub mod render;
+pub mod rewrite;
 pub mod security;
 pub mod session;
 pub mod views;

@@ -259,6 +259,15 @@ pub async fn send(
                 .keep_refused(&refused_key(inquiry.id), Refused { fields, errors })?;
             Ok(render::see_other(&format!("{page}#quote-heading")))
         }
+        Err(app::Error::Conflict(message)) => {
+            // Someone changed the inquiry meanwhile: the 409 page offers to open it again,
+            // and the desk then prices what was typed over the inquiry as it is now.
+            fields.remove("version");
+            let errors = FieldErrors::default();
+            user.session
+                .keep_refused(&refused_key(inquiry.id), Refused { fields, errors })?;
+            Err(AppError::Conflict(message))
+        }
         Err(e) => Err(e.into()),
     }
 }
