@@ -150,11 +150,17 @@ async fn a_new_line_then_a_contiguous_renewal_then_a_co_termed_upgrade() {
     // A second renewal of the same entry is refused while the first waits or after.
     let again = order(&staff, &app, "place", &renewal_sku, "10", &entry).await;
     assert_eq!(again.status(), 422);
-    assert!(again
-        .text()
-        .await
-        .unwrap()
-        .contains("is renewed by order SO-2026-00002 already"));
+    let page = again.text().await.unwrap();
+    assert!(page.contains("is renewed by order SO-2026-00002 already"));
+    let first = app
+        .scalar("SELECT id FROM orders WHERE reference = 'SO-2026-00002'")
+        .await;
+    assert!(
+        page.contains(&format!(
+            "<a href=\"/orders/{first}\">Open order SO-2026-00002</a>"
+        )),
+        "{page}"
+    );
     process(&app).await;
     let all = entries(&app).await;
     assert_eq!(

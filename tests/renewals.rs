@@ -122,10 +122,20 @@ async fn a_renewal_asked_for_from_the_schedule_starts_the_day_after_the_entry_en
         .post("/licenses/renew", &[("entries", &entry.to_string())])
         .await;
     assert_eq!(location(&r), "/licenses");
-    assert!(dana
-        .text("/licenses")
-        .await
-        .contains("this entry is renewed by order"));
+    let (order, reference): (i64, String) = sqlx::query_as(&format!(
+        "SELECT id, reference FROM orders WHERE inquiry_id = {inquiry}"
+    ))
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let page = dana.text("/licenses").await;
+    assert!(page.contains("this entry is renewed by order"));
+    assert!(
+        page.contains(&format!(
+            "<a href=\"/orders/{order}\">Open order {reference}</a>"
+        )),
+        "the message links the order it names: {page}"
+    );
     assert_eq!(app.scalar("SELECT COUNT(*) FROM inquiries").await, before);
 }
 

@@ -450,13 +450,19 @@ pub async fn submit(ctx: &Ctx, id: InquiryId, seen: Option<i64>) -> Result<Inqui
     }
     for l in inquiry.lines.iter().filter(|l| is_renewal(&l.sku)) {
         if let Some(entry) = l.changes_entry {
-            if let Some(earlier) = crate::db::orders::renewed_by(&mut conn, entry).await? {
+            if let Some((id, earlier)) = crate::db::orders::renewed_by(&mut conn, entry).await? {
+                let field = format!("line_{}", l.id);
                 errors.add(
-                    &format!("line_{}", l.id),
+                    &field,
                     format!(
                         "{}: this entry is renewed by order {earlier} already. Remove the line.",
                         l.sku
                     ),
+                );
+                errors.link(
+                    &field,
+                    format!("Open order {earlier}"),
+                    format!("/orders/{id}"),
                 );
             }
         }
@@ -534,15 +540,23 @@ async fn renewal_line(
     let sku = continuable(e)?;
     let f = sku.fields();
     let refuse = |why: String| Error::invalid("entries", format!("{}: {why}", e.sku));
-    if let Some(earlier) = crate::db::orders::renewed_by(conn, e.id).await? {
-        return Err(refuse(format!(
-            "this entry is renewed by order {earlier} already."
-        )));
+    let refuse_naming = |why: String, (label, path): (String, String)| {
+        let mut errors = FieldErrors::default();
+        errors.add("entries", format!("{}: {why}", e.sku));
+        errors.link("entries", label, path);
+        Error::Invalid(errors)
+    };
+    if let Some((id, earlier)) = crate::db::orders::renewed_by(conn, e.id).await? {
+        return Err(refuse_naming(
+            format!("this entry is renewed by order {earlier} already."),
+            (format!("Open order {earlier}"), format!("/orders/{id}")),
+        ));
     }
-    if let Some(inquiry) = store::open_renewal_of(conn, e.id).await? {
-        return Err(refuse(format!(
-            "its renewal is asked for on pricing inquiry {inquiry} already: open that one (or remove the line there first)."
-        )));
+    if let Some((id, inquiry)) = store::open_renewal_of(conn, e.id).await? {
+        return Err(refuse_naming(
+            format!("its renewal is asked for on pricing inquiry {inquiry} already: open that one (or remove the line there first)."),
+            (format!("Open {inquiry}"), format!("/inquiries/{id}")),
+        ));
     }
     let renewal = Sku::build(SkuFields {
         transaction: Transaction::Renewal,

@@ -75,8 +75,13 @@ pub async fn place_in(
             continue;
         }
         if is_renewal(&line.sku) {
-            if let Some(earlier) = store::renewed_by(conn, entry).await? {
+            if let Some((id, earlier)) = store::renewed_by(conn, entry).await? {
                 errors.add(&field, renewed_already(&earlier));
+                errors.link(
+                    &field,
+                    format!("Open order {earlier}"),
+                    format!("/orders/{id}"),
+                );
             }
         }
     }
@@ -438,6 +443,8 @@ pub struct CheckedLine {
     /// Why the SKU was replaced, or how a legacy SKU was translated.
     pub note: String,
     pub error: String,
+    /// The record the error names (label, path).
+    pub link: Option<(String, String)>,
     /// The SKU to use instead of a refused legacy SKU.
     pub suggestion: Option<String>,
 }
@@ -557,12 +564,16 @@ pub async fn check_direct(ctx: &Ctx, order: &DirectOrder) -> Result<Checked, Err
             Some(Some(e)) => {
                 // An empty SKU asks for the renewal; a typed one is a renewal by its R.
                 let renewal = typed.sku.is_empty() || is_renewal(&typed.sku);
-                if let Some((_, _, earlier)) = renewed
+                if let Some(earlier) = renewed
                     .iter()
-                    .find(|(id, sku, _)| *id == e.id && is_renewal(sku))
+                    .find(|p| p.entry == e.id && is_renewal(&p.sku))
                     .filter(|_| renewal)
                 {
-                    line.error = renewed_already(earlier);
+                    line.error = renewed_already(&earlier.reference);
+                    line.link = Some((
+                        format!("Open order {}", earlier.reference),
+                        format!("/orders/{}", earlier.order),
+                    ));
                     checked.lines.push(line);
                     continue;
                 }

@@ -448,9 +448,9 @@ pub async fn quote_recipients(
 pub async fn open_renewal_of(
     conn: &mut AnyConnection,
     entry: crate::domain::EntryId,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT i.reference FROM inquiry_lines l JOIN inquiries i ON i.id = l.inquiry_id \
+) -> Result<Option<(i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT i.id, i.reference FROM inquiry_lines l JOIN inquiries i ON i.id = l.inquiry_id \
          WHERE l.changes_entry_id = $1 AND SUBSTR(l.sku, 11, 1) = 'R' \
          AND i.status IN ('draft', 'submitted', 'quoted') ORDER BY i.id LIMIT 1",
     )

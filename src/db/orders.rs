@@ -777,14 +777,23 @@ pub async fn resellers_of(
 
 /// Entries of an end customer in the caller's scope already renewed or changed by a placed
 /// order: (entry id, SKU, order reference).
+/// An order line that renews or changes a schedule entry.
+#[derive(Debug, Clone)]
+pub struct PendingChange {
+    pub entry: EntryId,
+    pub sku: String,
+    pub order: i64,
+    pub reference: String,
+}
+
 pub async fn pending_changes(
     pool: &AnyPool,
     scope: Scope,
     end_customer: i64,
-) -> Result<Vec<(EntryId, String, String)>, sqlx::Error> {
+) -> Result<Vec<PendingChange>, sqlx::Error> {
     let (kind, id) = scope.params();
     sqlx::query(&format!(
-        "SELECT l.changes_entry_id, l.sku, o.reference FROM order_lines l JOIN orders o ON o.id = l.order_id \
+        "SELECT l.changes_entry_id, l.sku, o.id AS order_id, o.reference FROM order_lines l JOIN orders o ON o.id = l.order_id \
          WHERE o.end_customer_id = $3 AND l.changes_entry_id IS NOT NULL AND {}",
         scope.resellers("o.reseller_id")
     ))
@@ -794,7 +803,14 @@ pub async fn pending_changes(
     .fetch_all(pool)
     .await?
     .iter()
-    .map(|r| Ok((EntryId(r.try_get("changes_entry_id")?), r.try_get("sku")?, r.try_get("reference")?)))
+    .map(|r| {
+        Ok(PendingChange {
+            entry: EntryId(r.try_get("changes_entry_id")?),
+            sku: r.try_get("sku")?,
+            order: r.try_get("order_id")?,
+            reference: r.try_get("reference")?,
+        })
+    })
     .collect()
 }
 
@@ -914,9 +930,9 @@ pub async fn party_names(
 pub async fn renewed_by(
     conn: &mut AnyConnection,
     entry: EntryId,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT o.reference FROM order_lines l JOIN orders o ON o.id = l.order_id \
+) -> Result<Option<(i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT o.id, o.reference FROM order_lines l JOIN orders o ON o.id = l.order_id \
          WHERE l.changes_entry_id = $1 AND SUBSTR(l.sku, 11, 1) = 'R' ORDER BY o.id LIMIT 1",
     )
     .bind(entry.0)

@@ -25,6 +25,11 @@ impl FieldErrors {
         self.2.get(field).map(Vec::as_slice).unwrap_or(&[])
     }
 
+    /// The records every message links to, in field order.
+    pub fn all_links(&self) -> Vec<(String, String)> {
+        self.2.values().flatten().cloned().collect()
+    }
+
     /// A value that would be right in `field` (a suggested SKU): the page offers it as a
     /// button that puts it in the field. Not an error by itself.
     pub fn suggest(&mut self, field: &str, value: impl Into<String>) {

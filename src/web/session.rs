@@ -226,6 +226,9 @@ pub struct Flash {
     /// `success` or `error`: a CSS class and the ARIA role of the message.
     pub kind: String,
     pub text: String,
+    /// Records the message names (label, path), linked after it.
+    #[serde(default)]
+    pub links: Vec<(String, String)>,
 }
 
 /// The session with named, typed entries instead of string keys at every call site.
@@ -304,6 +307,19 @@ impl TypedSession {
             Flash {
                 kind: kind.to_string(),
                 text: text.into(),
+                links: Vec::new(),
+            },
+        )
+    }
+
+    /// An error message made of a refusal's messages, linking the records they name.
+    pub fn flash_refusal(&self, errors: &crate::web::forms::FieldErrors) -> Result<(), AppError> {
+        self.insert(
+            FLASH,
+            Flash {
+                kind: "error".into(),
+                text: errors.messages().join(" "),
+                links: errors.all_links(),
             },
         )
     }

@@ -60,6 +60,8 @@ pub struct LineView {
     pub net: String,
     pub note: String,
     pub error: String,
+    /// The record the error names (label, path).
+    pub link: Option<(String, String)>,
     pub suggestion: Option<String>,
 }
 
@@ -72,10 +74,8 @@ pub struct EntryOption {
     pub quantity: i64,
     pub start: String,
     pub end: String,
-    /// Placed orders that renew or change this entry, for the table.
-    pub pending: String,
-    /// The order that renews this entry already, if any (an entry is renewed once).
-    pub renewed_by: Option<String>,
+    /// Placed orders that renew or change this entry, for the table (text, the order's page).
+    pub pending: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -149,35 +149,35 @@ async fn entry_options(user: &CurrentUser, customer: i64) -> Result<Vec<EntryOpt
     let entries = orders::entries(pool, user.scope(), Some(customer)).await?;
     Ok(entries
         .into_iter()
-        .map(|e| {
-            let mine = || pending_of.iter().filter(|(id, _, _)| *id == e.id);
-            EntryOption {
-                pending: mine()
-                    .map(|(_, sku, reference)| format!("{sku} on {reference}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                renewed_by: mine()
-                    .find(|(_, sku, _)| app::orders::is_renewal(sku))
-                    .map(|(_, _, reference)| reference.clone()),
-                id: e.id,
-                label: format!(
-                    "{} × {} ({}), ends {}",
-                    e.quantity, e.description, e.sku, e.end
-                ),
-                status: status_on(
-                    Period {
-                        start: e.start,
-                        end: e.end,
-                    },
-                    user.ctx.today,
-                )
-                .as_str(),
-                start: e.start.to_string(),
-                end: e.end.to_string(),
-                sku: e.sku,
-                description: e.description,
-                quantity: e.quantity,
-            }
+        .map(|e| EntryOption {
+            pending: pending_of
+                .iter()
+                .filter(|p| p.entry == e.id)
+                .map(|p| {
+                    (
+                        format!("{} on {}", p.sku, p.reference),
+                        format!("/orders/{}", p.order),
+                    )
+                })
+                .collect(),
+            id: e.id,
+            label: format!(
+                "{} × {} ({}), ends {}",
+                e.quantity, e.description, e.sku, e.end
+            ),
+            status: status_on(
+                Period {
+                    start: e.start,
+                    end: e.end,
+                },
+                user.ctx.today,
+            )
+            .as_str(),
+            start: e.start.to_string(),
+            end: e.end.to_string(),
+            sku: e.sku,
+            description: e.description,
+            quantity: e.quantity,
         })
         .collect())
 }
@@ -346,6 +346,7 @@ impl LineView {
                 .unwrap_or_default(),
             note: l.note.clone(),
             error: l.error.clone(),
+            link: l.link.clone(),
             suggestion: l.suggestion.clone(),
             ..LineView::from(&l.typed)
         }

@@ -620,7 +620,7 @@ pub async fn ask_renewal_pricing(
             Ok(render::see_other("/inquiries?status=draft"))
         }
         Err(crate::app::Error::Invalid(errors)) => {
-            user.session.flash("error", errors.messages().join(" "))?;
+            user.session.flash_refusal(&errors)?;
             Ok(render::see_other(&back))
         }
         Err(e) => Err(e.into()),
@@ -673,7 +673,7 @@ async fn change_page(
 fn cannot_change(user: &CurrentUser, e: crate::app::Error) -> Result<HttpResponse, AppError> {
     match e {
         crate::app::Error::Invalid(errors) => {
-            user.session.flash("error", errors.messages().join(" "))?;
+            user.session.flash_refusal(&errors)?;
             Ok(render::see_other("/licenses"))
         }
         e => Err(e.into()),
