@@ -1049,7 +1049,7 @@ async fn a_distributor_orders_the_vendor_processes_and_the_reseller_downloads_th
     assert_eq!(r.status(), 200);
     let text = crate::orders::pdf_text(&r.bytes().await.unwrap());
     assert!(
-        text.contains("License schedule - Harbour Logistics Ltd"),
+        text.contains("License schedule – Harbour Logistics Ltd"),
         "{text}"
     );
     let line = text

@@ -186,6 +186,16 @@ async fn legacy_rows_and_dates_change_what_the_translator_answers() {
         )
     };
     assert!(on_new_year(&reseller).await.contains(",rejected,"));
+    let for_excel = reseller
+        .post(
+            "/sku-translator/csv",
+            &[("lines", "old-ixa-10"), ("on", "2024-01-01"), ("bom", "1")],
+        )
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert!(for_excel.starts_with(b"\xEF\xBB\xBF"), "the BOM asked for");
 
     // The vendor moves the last legacy day to mid-2024.
     let r = vendor

@@ -127,6 +127,16 @@ async fn an_msp_reports_usage_and_downloads_its_statement() {
         lines[1].starts_with("2026-03-01,2026-03-31,Coastal Schools,"),
         "{csv}"
     );
+    let for_excel = alex
+        .text(&format!(
+            "/msp/statement.csv?month=2026-03&reseller={bluepeak}&bom=1"
+        ))
+        .await;
+    assert_eq!(
+        for_excel,
+        format!("\u{feff}{csv}"),
+        "the same file after a BOM"
+    );
     assert!(
         lines[1].ends_with(&format!(
             ",{sku},15,{},{},{}",

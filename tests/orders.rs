@@ -356,7 +356,7 @@ async fn an_end_customers_schedule_downloads_as_pdf() {
     assert!(bytes.starts_with(b"%PDF-"), "a PDF file");
     let text = pdf_text(&bytes);
     assert!(
-        text.contains("License schedule - Harbour Logistics Ltd"),
+        text.contains("License schedule – Harbour Logistics Ltd"),
         "{text}"
     );
     assert!(text.contains("Reseller: Acme Secure IT"), "{text}");
@@ -727,6 +727,96 @@ async fn no_schedule_mail_goes_to_an_end_customer_without_an_address() {
         ["admin@reseller.example"],
         "the reseller's renewals role only"
     );
+}
+
+#[tokio::test]
+async fn a_schedule_pdf_prints_names_in_every_script_over_numbered_pages() {
+    let app = spawn_app().await;
+    placed_order(&app).await;
+    partner_portal::jobs::process_orders(
+        &app.db,
+        app.clock.today(),
+        None,
+        "http://portal.test",
+        app.clock.timestamp(),
+    )
+    .await
+    .unwrap();
+    let customer = app
+        .scalar("SELECT id FROM end_customers WHERE name = 'Harbour Logistics Ltd'")
+        .await;
+    // A European customer and a reseller named in Greek and Cyrillic, with 64 entries.
+    for sql in [
+        format!("UPDATE end_customers SET name = 'Müller Präzisionstechnik GmbH, Łódź' WHERE id = {customer}"),
+        "UPDATE organisations SET name = 'Αθήνα Москва IT' WHERE name = 'Acme Secure IT'".to_string(),
+    ] {
+        sqlx::query(&sql).execute(&app.db.pool).await.unwrap();
+    }
+    for _ in 0..5 {
+        sqlx::query(&format!(
+            "INSERT INTO license_entries (reseller_id, end_customer_id, order_id, order_reference, sku, description, quantity, start_date, end_date, created_at) \
+             SELECT reseller_id, end_customer_id, order_id, order_reference, sku, description, quantity, start_date, end_date, created_at \
+             FROM license_entries WHERE end_customer_id = {customer}"
+        ))
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    }
+    let lee = app.login_as(Who::ResellerUser).await;
+    let r = lee.get(&format!("/licenses/{customer}/pdf")).await;
+    assert_eq!(r.status(), 200);
+    let bytes = r.bytes().await.unwrap();
+    assert!(
+        bytes.len() < 200_000,
+        "the font is embedded as a subset: {} bytes",
+        bytes.len()
+    );
+    let text = pdf_text(&bytes);
+    assert!(
+        text.contains("License schedule – Müller Präzisionstechnik GmbH, Łódź"),
+        "{text}"
+    );
+    assert!(text.contains("Reseller: Αθήνα Москва IT"), "{text}");
+    assert!(text.contains("25 × ") || text.contains("Intercept X Advanced"));
+    // 64 entries run over three pages, each with the table's header and its number.
+    assert_eq!(text.matches("EPIXADB10SN12T").count(), 32, "{text}");
+    let pages = text.matches("Page ").count();
+    assert!(pages >= 2, "{text}");
+    for n in 1..=pages {
+        assert!(text.contains(&format!("Page {n} of {pages}")), "{text}");
+    }
+    assert_eq!(
+        text.matches("Product").count(),
+        pages,
+        "the header on every page"
+    );
+    // The CSV is UTF-8; "for Excel" puts the byte order mark first, the plain one does not.
+    let page = lee
+        .text(&format!("/licenses?end_customer={customer}"))
+        .await;
+    let excel = format!("/licenses.csv?end_customer={customer}&amp;bom=1\">for Excel</a>");
+    assert!(page.contains(&excel), "{page}");
+    let with_bom = lee
+        .get(&format!("/licenses.csv?end_customer={customer}&bom=1"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert!(with_bom.starts_with(b"\xEF\xBB\xBF"));
+    let text = String::from_utf8(with_bom[3..].to_vec()).unwrap();
+    assert!(
+        text.contains("Müller Präzisionstechnik GmbH, Łódź"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 65, "a header and 64 entries");
+    let plain = lee
+        .get(&format!("/licenses.csv?end_customer={customer}"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert!(!plain.starts_with(b"\xEF\xBB\xBF"));
+    assert_eq!(&plain[..], &with_bom[3..]);
 }
 
 /// A PDF's text as a person's PDF reader shows it (pdftotext, from poppler-utils, which

@@ -41,3 +41,8 @@ pub async fn asset(path: web::Path<String>, req: HttpRequest) -> HttpResponse {
         .insert_header(cache)
         .body(file.data.into_owned())
 }
+
+/// A file of `static/` as built into the binary (the PDF's fonts).
+pub fn bytes(path: &str) -> Option<std::borrow::Cow<'static, [u8]>> {
+    Assets::get(path).map(|f| f.data)
+}

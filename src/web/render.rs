@@ -71,12 +71,40 @@ pub fn see_other(location: &str) -> HttpResponse {
 }
 
 /// A CSV file to download as `filename`.
-pub fn csv_download(body: impl Into<Vec<u8>>, filename: &str) -> HttpResponse {
+pub fn csv_download(body: impl Into<Vec<u8>>, filename: &str, bom: Bom) -> HttpResponse {
+    let mut bytes = bom.prefix().to_vec();
+    bytes.extend(body.into());
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"{filename}\""),
         ))
-        .body(body.into())
+        .body(bytes)
+}
+
+/// Whether a CSV download starts with the UTF-8 byte order mark: spreadsheet programs that
+/// otherwise read a file as the system's legacy code page (Excel on Windows) then show
+/// "Müller" and "Łódź" as they are. Asked for with `?bom=1` (or a form field `bom`).
+#[derive(Debug, Clone, Copy, Default, serde::Deserialize)]
+pub struct Bom {
+    #[serde(default, deserialize_with = "ticked")]
+    bom: bool,
+}
+
+fn ticked<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    let text: String = serde::Deserialize::deserialize(d)?;
+    Ok(!text.is_empty() && text != "0")
+}
+
+impl Bom {
+    pub const UTF8: &'static [u8] = b"\xEF\xBB\xBF";
+
+    pub fn prefix(self) -> &'static [u8] {
+        if self.bom {
+            Self::UTF8
+        } else {
+            b""
+        }
+    }
 }

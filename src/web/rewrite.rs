@@ -82,8 +82,13 @@ impl Refill {
             .0
             .iter()
             .filter(|(name, _)| kept(name))
-            .map(|(n, v)| (n.clone(), v.chars().take(10_000).collect()))
+            .map(|(n, v)| (n.clone(), v.chars().take(10_000).collect::<String>()))
             .take(500)
+            // The session keeps at most about 64 kB of it.
+            .scan(0usize, |size, (n, v)| {
+                *size += n.len() + v.len();
+                (*size <= 64_000).then_some((n, v))
+            })
             .collect();
         (safe_path(&page) && safe_path(&action) && !fields.is_empty()).then(|| Refill {
             page,
@@ -492,6 +497,14 @@ mod tests {
             !out.contains("Reseller id"),
             "choices are not shown as typed text"
         );
+    }
+
+    #[test]
+    fn a_huge_form_is_kept_only_in_part() {
+        let big = "x".repeat(9_000);
+        let fields: Vec<(&str, &str)> = (0..50).map(|_| ("note", big.as_str())).collect();
+        let r = kept_for_quote(&fields);
+        assert!(r.fields.len() < 10, "{}", r.fields.len());
     }
 
     #[test]

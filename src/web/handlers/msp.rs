@@ -358,6 +358,7 @@ pub async fn upload(
 pub async fn statement_csv(
     user: CurrentUser,
     query: web::Query<MspQuery>,
+    bom: web::Query<render::Bom>,
 ) -> Result<HttpResponse, AppError> {
     let (_, shown) = msp_in_scope(&user, &query.reseller).await?;
     let reseller = shown.ok_or(AppError::NotFound)?;
@@ -366,6 +367,7 @@ pub async fn statement_csv(
     Ok(render::csv_download(
         statement_csv_bytes(&s, first, last)?,
         &format!("msp-statement-{month}.csv"),
+        *bom,
     ))
 }
 

@@ -422,6 +422,7 @@ pub async fn licenses_print(
 pub async fn licenses_csv(
     user: CurrentUser,
     query: web::Query<LicenseQuery>,
+    bom: web::Query<render::Bom>,
 ) -> Result<HttpResponse, AppError> {
     let scope = scope(&user).await?;
     let (filter, errors) = query.filter();
@@ -447,9 +448,14 @@ pub async fn licenses_csv(
             header::CONTENT_DISPOSITION,
             "attachment; filename=\"license-schedule.csv\"",
         ))
-        .streaming(futures_util::stream::unfold(download, |mut d| async move {
-            d.next_chunk().await.map(|chunk| (chunk, d))
-        })))
+        .streaming(futures_util::StreamExt::chain(
+            futures_util::stream::once(async move {
+                Ok::<_, AppError>(actix_web::web::Bytes::from_static(bom.prefix()))
+            }),
+            futures_util::stream::unfold(download, |mut d| async move {
+                d.next_chunk().await.map(|chunk| (chunk, d))
+            }),
+        )))
 }
 
 /// How many rows the download reads from the database at a time.

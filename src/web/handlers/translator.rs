@@ -212,6 +212,8 @@ pub struct CsvForm {
     lines: String,
     #[serde(default)]
     on: String,
+    #[serde(flatten)]
+    bom: render::Bom,
 }
 
 /// The same translation as a CSV file (a plain form post, so the browser downloads it).
@@ -233,5 +235,6 @@ pub async fn download_csv(
     Ok(render::csv_download(
         body,
         &format!("sku-translation-{on}.csv"),
+        form.bom,
     ))
 }
