@@ -182,7 +182,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 }
                 db.pool.close().await;
             }
-            let app = Application::build(settings, demo, crate::clock::Clock::System).await?;
+            let app = Application::build(settings, demo, crate::clock::Clock::system()).await?;
             tracing::info!(address = %app.address(), demo, "partner portal listening");
             app.run_until_stopped()
                 .await
@@ -205,7 +205,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }
             if scale == Scale::Large {
                 let started = std::time::Instant::now();
-                let today = crate::clock::Clock::System.today();
+                let today = crate::clock::Clock::system().today();
                 match crate::seed::large::seed_large(&db, today, now).await? {
                     Some(c) => println!(
                         "large data set loaded in {:.1} s: {} distributors, {} resellers, {} end customers, {} schedule entries, {} leads",
@@ -222,7 +222,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 .map(std::io::BufReader::new)
                 .map_err(|e| CliError::BadInput(format!("cannot read {}: {e}", file.display())))?;
             let db = open(&settings).await?;
-            let clock = crate::clock::Clock::System;
+            let clock = crate::clock::Clock::system();
+            crate::app::settings::refresh_zone(&db.pool, &clock).await;
             let ctx = crate::app::Ctx::system(
                 db,
                 clock.today(),
@@ -273,20 +274,25 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }
         }
         Command::Sweep { as_of } => {
-            let day = match as_of {
-                Some(d) => chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| {
-                    CliError::BadInput(format!("--as-of: {d:?} is not a date (YYYY-MM-DD)"))
-                })?,
-                None => crate::clock::Clock::System.today(),
+            let as_of = match as_of {
+                Some(d) => Some(chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(
+                    |_| CliError::BadInput(format!("--as-of: {d:?} is not a date (YYYY-MM-DD)")),
+                )?),
+                None => None,
             };
             let db = open(&settings).await?;
-            let s = crate::jobs::sweep(
-                &db,
-                day,
-                &settings.public_url(),
-                chrono::Utc::now().timestamp(),
-            )
-            .await?;
+            // Without --as-of, today in the vendor's time zone.
+            let clock = crate::clock::Clock::system();
+            crate::app::settings::refresh_zone(&db.pool, &clock).await;
+            let day = as_of.unwrap_or_else(|| clock.today());
+            let s = clock
+                .in_zone(crate::jobs::sweep(
+                    &db,
+                    day,
+                    &settings.public_url(),
+                    clock.timestamp(),
+                ))
+                .await?;
             println!(
                 "sweep as of {day}: {} quote reminders, {} quotes expired, {} deal registration reminders, {} expired, {} renewal reminders, {} leads expired, {} lead reminders",
                 s.quotes.reminded, s.quotes.expired, s.deals.reminded, s.deals.expired, s.renewal_reminders,
@@ -376,7 +382,7 @@ async fn sku_command(settings: &Settings, command: SkuCommand) -> Result<(), Cli
                 Some(d) => chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| {
                     CliError::BadInput(format!("--on: {d:?} is not a date (YYYY-MM-DD)"))
                 })?,
-                None => crate::clock::Clock::System.today(),
+                None => crate::clock::Clock::system().today(),
             };
             let inputs = match (&legacy, &file) {
                 (Some(sku), None) => vec![LineInput {

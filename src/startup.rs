@@ -173,6 +173,7 @@ impl Application {
                 ))
                 .wrap(middleware::from_fn(web::error::keep_frame))
                 .wrap(middleware::from_fn(web::rewrite::pages))
+                .wrap(middleware::from_fn(web::zone::in_vendor_zone))
                 .wrap(sessions)
                 .wrap(middleware::from_fn(web::session::keep_signed_in_user))
                 .wrap(middleware::from_fn(web::session::none_for_health))
@@ -254,9 +255,16 @@ fn spawn_housekeeping(state: actix_web::web::Data<AppState>, every: Duration) {
             state.probe_limiter.retain_recent();
             let public_url = state.settings.public_url();
             let clock = &state.clock;
+            crate::app::settings::refresh_zone(&state.db.pool, clock).await;
             let started = std::time::Instant::now();
-            let sweep =
-                crate::jobs::sweep(&state.db, clock.today(), &public_url, clock.timestamp()).await;
+            let sweep = clock
+                .in_zone(crate::jobs::sweep(
+                    &state.db,
+                    clock.today(),
+                    &public_url,
+                    clock.timestamp(),
+                ))
+                .await;
             state
                 .metrics
                 .observe_job("sweep", started.elapsed(), sweep.is_ok());
@@ -266,14 +274,15 @@ fn spawn_housekeeping(state: actix_web::web::Data<AppState>, every: Duration) {
                 Err(e) => tracing::warn!(error = ?e, "sweep failed"),
             }
             let started = std::time::Instant::now();
-            let processed = crate::jobs::process_orders(
-                &state.db,
-                clock.today(),
-                None,
-                &public_url,
-                clock.timestamp(),
-            )
-            .await;
+            let processed = clock
+                .in_zone(crate::jobs::process_orders(
+                    &state.db,
+                    clock.today(),
+                    None,
+                    &public_url,
+                    clock.timestamp(),
+                ))
+                .await;
             state
                 .metrics
                 .observe_job("process_orders", started.elapsed(), processed.is_ok());

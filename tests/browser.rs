@@ -1413,7 +1413,7 @@ async fn the_new_pages_fit_a_phone() {
     };
     sign_in(c, &app.address, Who::VendorAdmin.email(), PASSWORD).await;
     expect_heading(c, "Welcome, Avery Whitfield").await;
-    visit("/admin/settings", "Time limits and reminders").await;
+    visit("/admin/settings", "Time limits, reminders and time zone").await;
     visit("/admin/messages", "Messages to the channel").await;
     visit(
         "/admin/licenses/import",

@@ -730,6 +730,103 @@ async fn no_schedule_mail_goes_to_an_end_customer_without_an_address() {
 }
 
 #[tokio::test]
+async fn the_vendor_s_time_zone_decides_the_completion_date_and_how_times_read() {
+    let app = spawn_app().await;
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    let page = vendor.text("/admin/settings").await;
+    assert!(
+        page.contains("name=\"time_zone\" type=\"text\" value=\"UTC\""),
+        "{page}"
+    );
+    let form = |zone: &'static str| {
+        [
+            ("lead_days", "90"),
+            ("lead_reminder_days", "14"),
+            ("renewal_days", "90, 60, 30"),
+            ("time_zone", zone),
+        ]
+    };
+    // Not a zone: said next to the field, what was typed kept, nothing saved.
+    let r = vendor.post("/admin/settings", &form("Mars/Olympus")).await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("id=\"time_zone-error\">Enter a time zone name such as Europe/Berlin"));
+    assert!(body.contains("value=\"Mars/Olympus\""));
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM settings WHERE key = 'vendor.time_zone'")
+            .await,
+        0
+    );
+    let r = vendor.post("/admin/settings", &form("Europe/Berlin")).await;
+    assert_eq!(r.status(), 303);
+    // 2026-03-02 09:00 UTC is 10:00 in Berlin: the same day.
+    assert!(vendor
+        .text("/admin/settings")
+        .await
+        .contains("Dates and times follow Europe/Berlin: today is 2026-03-02 there."));
+    // An order placed late in the evening, UTC, is processed after midnight in Berlin.
+    placed_order(&app).await;
+    app.clock.advance(chrono::Duration::minutes(14 * 60 + 30)); // 23:30 UTC, 00:30 CET
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    let r = vendor.post("/orders/process", &[]).await;
+    let page = vendor.text(&location(&r)).await;
+    assert!(
+        page.contains("Processed 1 order with completion date 2026-03-03"),
+        "{page}"
+    );
+    let (start, end): (String, String) =
+        sqlx::query_as("SELECT start_date, end_date FROM license_entries ORDER BY id LIMIT 1")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!((start.as_str(), end.as_str()), ("2026-03-03", "2027-03-02"));
+    // Times are shown in Berlin with the zone's abbreviation: the sign-in just now.
+    let audit = vendor.text("/admin/audit").await;
+    assert!(audit.contains("2026-03-03 00:30 CET"), "{audit}");
+    assert!(!audit.contains(" UTC<"), "{audit}");
+    // Maintenance windows are typed in Berlin time too; the hour the clocks skip is refused.
+    let page = vendor.text("/admin/maintenance").await;
+    assert!(page.contains("Starts (Europe/Berlin)"), "{page}");
+    let window = |starts: &'static str, ends: &'static str| {
+        [
+            ("starts", starts),
+            ("ends", ends),
+            ("message", "Back-office upgrade."),
+        ]
+    };
+    let r = vendor
+        .post(
+            "/admin/maintenance",
+            &window("2026-03-29T02:30", "2026-03-29T04:00"),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("2026-03-29 02:30 does not exist in Europe/Berlin"));
+    let r = vendor
+        .post(
+            "/admin/maintenance",
+            &window("2026-03-03T02:00", "2026-03-03T03:00"),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        app.scalar("SELECT starts_at FROM maintenance_windows ORDER BY id DESC LIMIT 1")
+            .await,
+        chrono::DateTime::parse_from_rfc3339("2026-03-03T01:00:00Z")
+            .unwrap()
+            .timestamp()
+    );
+    assert!(vendor
+        .text("/admin/maintenance")
+        .await
+        .contains("2026-03-03 03:00 CET"));
+}
+
+#[tokio::test]
 async fn a_schedule_pdf_prints_names_in_every_script_over_numbered_pages() {
     let app = spawn_app().await;
     placed_order(&app).await;

@@ -40,6 +40,7 @@ async fn the_vendor_admin_sets_the_time_limits_and_the_reminders_follow_them() {
                 ("lead_days", "30"),
                 ("lead_reminder_days", "30"),
                 ("renewal_days", "45"),
+                ("time_zone", "UTC"),
             ],
         )
         .await;
@@ -60,6 +61,7 @@ async fn the_vendor_admin_sets_the_time_limits_and_the_reminders_follow_them() {
                 ("lead_days", " 60 "),
                 ("lead_reminder_days", "7"),
                 ("renewal_days", "45"),
+                ("time_zone", "UTC"),
             ],
         )
         .await;
@@ -72,7 +74,7 @@ async fn the_vendor_admin_sets_the_time_limits_and_the_reminders_follow_them() {
     assert!(admin
         .text("/admin/audit")
         .await
-        .contains("leads 90 days, reminder 14 days; renewal reminders 90, 60, 30 → leads 60 days, reminder 7 days; renewal reminders 45"));
+        .contains("leads 90 days, reminder 14 days; renewal reminders 90, 60, 30; time zone UTC → leads 60 days, reminder 7 days; renewal reminders 45; time zone UTC"));
     let dana = app.login_as(Who::ResellerAdmin).await;
     assert!(dana
         .text("/leads")

@@ -8,17 +8,37 @@ use crate::db::maintenance::{self as store, SECTIONS};
 use crate::domain::field_errors::required_text;
 use crate::domain::FieldErrors;
 use chrono::NaiveDateTime;
+use chrono_tz::Tz;
 
 pub const MAX_MESSAGE: usize = 300;
 
-/// A date and time typed in UTC, as Unix seconds.
-fn when(value: &str, field: &str, errors: &mut FieldErrors) -> Option<i64> {
+/// A date and time typed in the vendor's time zone, as Unix seconds. A time the clocks skip
+/// (the hour daylight saving time begins) is refused; one they pass twice is the first.
+fn when(value: &str, field: &str, zone: Tz, errors: &mut FieldErrors) -> Option<i64> {
+    use chrono::TimeZone;
     let parsed = NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%d %H:%M"));
-    match parsed {
-        Ok(t) => Some(t.and_utc().timestamp()),
-        Err(_) => {
-            errors.add(field, "Enter the date and time (UTC) as YYYY-MM-DD HH:MM.");
+    let Ok(t) = parsed else {
+        errors.add(
+            field,
+            format!(
+                "Enter the date and time ({}) as YYYY-MM-DD HH:MM.",
+                zone.name()
+            ),
+        );
+        return None;
+    };
+    match zone.from_local_datetime(&t).earliest() {
+        Some(at) => Some(at.timestamp()),
+        None => {
+            errors.add(
+                field,
+                format!(
+                    "{} does not exist in {}: the clocks go forward then. Choose a time an hour later.",
+                    t.format("%Y-%m-%d %H:%M"),
+                    zone.name()
+                ),
+            );
             None
         }
     }
@@ -38,8 +58,8 @@ pub async fn schedule(ctx: &Ctx, input: &NewWindow) -> Result<(), Error> {
     ctx.require_vendor_admin("schedule maintenance windows")
         .await?;
     let mut errors = FieldErrors::default();
-    let starts = when(&input.starts, "starts", &mut errors);
-    let ends = when(&input.ends, "ends", &mut errors);
+    let starts = when(&input.starts, "starts", ctx.zone, &mut errors);
+    let ends = when(&input.ends, "ends", ctx.zone, &mut errors);
     if let (Some(s), Some(e)) = (starts, ends) {
         if e <= s {
             errors.add("ends", "The window must end after it starts.");

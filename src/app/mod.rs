@@ -49,10 +49,12 @@ pub struct Ctx {
     pub role: Option<AccessRole>,
     /// Whose records this caller reads.
     pub scope: Scope,
-    /// The calendar date every date rule uses.
+    /// The calendar date every date rule uses (in the vendor's time zone).
     pub today: NaiveDate,
     /// Unix seconds, as timestamps are stored.
     pub now: i64,
+    /// The vendor's time zone, in which people type and read dates and times.
+    pub zone: chrono_tz::Tz,
     /// The portal's public address, for links in mail.
     pub public_url: String,
 }
@@ -77,8 +79,9 @@ impl Ctx {
             org: Some(org),
             role: Some(role),
             scope: scope_of(role, user, org),
-            today: now.date_naive(),
+            today: now.with_timezone(&clock.zone()).date_naive(),
             now: now.timestamp(),
+            zone: clock.zone(),
             public_url,
         }
     }
@@ -94,6 +97,7 @@ impl Ctx {
             scope: Scope::All,
             today,
             now,
+            zone: chrono_tz::Tz::UTC,
             public_url: public_url.to_string(),
         }
     }

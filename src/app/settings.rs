@@ -1,19 +1,25 @@
 //! The vendor admin's time limits and reminders (PRODUCT.md sections 6 and 7): how long a lead
-//! may stay without activity, how many days before its expiry the reseller is reminded, and the
-//! days before a subscription ends that renewal reminders go out. The quote and deal
-//! registration validities stay with the pricing rules.
+//! may stay without activity, how many days before its expiry the reseller is reminded, the
+//! days before a subscription ends that renewal reminders go out, and the vendor's time zone
+//! (whose calendar date is "today" for every date rule). The quote and deal registration
+//! validities stay with the pricing rules.
 
 use super::{Ctx, Error};
 use crate::db::{catalogue, leads, orders};
 use crate::domain::lead::Inactivity;
 use crate::domain::schedule::RenewalReminders;
 use crate::domain::FieldErrors;
+use chrono_tz::Tz;
+
+/// The settings key of the vendor's time zone (an IANA name; UTC when not set).
+pub const TIME_ZONE: &str = "vendor.time_zone";
 
 /// The settings in force.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimeLimits {
     pub leads: Inactivity,
     pub renewals: RenewalReminders,
+    pub zone: Tz,
 }
 
 /// The settings as the form sends them.
@@ -22,6 +28,7 @@ pub struct Input {
     pub lead_days: String,
     pub lead_reminder_days: String,
     pub renewal_days: String,
+    pub time_zone: String,
 }
 
 pub async fn load(ctx: &Ctx) -> Result<TimeLimits, Error> {
@@ -29,7 +36,32 @@ pub async fn load(ctx: &Ctx) -> Result<TimeLimits, Error> {
     Ok(TimeLimits {
         leads: leads::inactivity(&ctx.db.pool).await?,
         renewals: orders::renewal_reminders(&ctx.db.pool).await?,
+        zone: zone(&ctx.db.pool).await?,
     })
+}
+
+/// The vendor's time zone as saved (UTC when not set, or not a zone name).
+pub async fn zone(pool: &sqlx::AnyPool) -> Result<Tz, sqlx::Error> {
+    Ok(catalogue::setting(pool, TIME_ZONE)
+        .await?
+        .as_deref()
+        .and_then(crate::clock::parse_zone)
+        .unwrap_or(Tz::UTC))
+}
+
+/// Reads the vendor's zone into `clock` when its last reading is a few seconds old, so that
+/// every portal process on one database follows a change; a failed read keeps the zone.
+pub async fn refresh_zone(pool: &sqlx::AnyPool, clock: &crate::clock::Clock) {
+    if !clock.zone_is_stale() {
+        return;
+    }
+    match zone(pool).await {
+        Ok(tz) => clock.set_zone(tz),
+        Err(e) => {
+            tracing::warn!(error = ?e, "could not read the vendor's time zone");
+            clock.set_zone(clock.zone());
+        }
+    }
 }
 
 /// Checks and saves the three settings, all or nothing, with an audit entry of before and
@@ -69,8 +101,15 @@ pub async fn save(ctx: &Ctx, input: &Input) -> Result<TimeLimits, Error> {
     let renewals = RenewalReminders::parse(&input.renewal_days)
         .map_err(|e| errors.add("renewal_days", e))
         .ok();
-    let (Some(days), Some(reminder_days), Some(renewals), true) =
-        (lead_days, reminder, renewals, errors.is_empty())
+    let zone = crate::clock::parse_zone(&input.time_zone);
+    if zone.is_none() {
+        errors.add(
+            "time_zone",
+            "Enter a time zone name such as Europe/Berlin, America/New_York or UTC.",
+        );
+    }
+    let (Some(days), Some(reminder_days), Some(renewals), Some(zone), true) =
+        (lead_days, reminder, renewals, zone, errors.is_empty())
     else {
         return Err(Error::Invalid(errors));
     };
@@ -80,6 +119,7 @@ pub async fn save(ctx: &Ctx, input: &Input) -> Result<TimeLimits, Error> {
             reminder_days,
         },
         renewals,
+        zone,
     };
     let mut tx = ctx.db.pool.begin().await?;
     catalogue::set_setting(&mut tx, leads::INACTIVITY_DAYS, &days.to_string()).await?;
@@ -90,10 +130,14 @@ pub async fn save(ctx: &Ctx, input: &Input) -> Result<TimeLimits, Error> {
         &after.renewals.to_string(),
     )
     .await?;
+    catalogue::set_setting(&mut tx, TIME_ZONE, after.zone.name()).await?;
     let describe = |t: &TimeLimits| {
         format!(
-            "leads {} days, reminder {} days; renewal reminders {}",
-            t.leads.days, t.leads.reminder_days, t.renewals
+            "leads {} days, reminder {} days; renewal reminders {}; time zone {}",
+            t.leads.days,
+            t.leads.reminder_days,
+            t.renewals,
+            t.zone.name()
         )
     };
     crate::db::audit::record(

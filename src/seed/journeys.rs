@@ -36,6 +36,7 @@ async fn person(db: &Db, email: &str, today: NaiveDate, now: i64) -> anyhow::Res
         scope: crate::app::scope_of(role, user, org),
         today,
         now,
+        zone: chrono_tz::Tz::UTC,
         public_url: super::DEMO_URL.to_string(),
     })
 }

@@ -122,7 +122,7 @@ pub fn menu(role: AccessRole) -> Vec<(&'static str, &'static str)> {
         items.push(("/admin/organisations", "Organisations"));
         items.push(("/admin/catalogue", "Price book"));
         items.push(("/admin/pricing", "Pricing rules"));
-        items.push(("/admin/settings", "Time limits"));
+        items.push(("/admin/settings", "Time limits and zone"));
         items.push(("/admin/nfr", "NFR allotments"));
     }
     if role.manages_own_users() {

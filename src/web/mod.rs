@@ -21,6 +21,7 @@ pub mod rewrite;
 pub mod security;
 pub mod session;
 pub mod views;
+pub mod zone;
 
 use crate::clock::Clock;
 use crate::config::Settings;

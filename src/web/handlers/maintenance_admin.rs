@@ -20,6 +20,8 @@ pub struct MaintenancePage {
     pub form: WindowForm,
     pub errors: FieldErrors,
     pub now: i64,
+    /// The vendor's time zone, in which the times are typed.
+    pub zone: &'static str,
 }
 
 impl MaintenancePage {
@@ -40,6 +42,13 @@ pub struct WindowForm {
     pub sections: Vec<String>,
 }
 
+impl MaintenancePage {
+    /// "Starts (Europe/Berlin)".
+    pub fn label(&self, what: &str) -> String {
+        format!("{what} ({})", self.zone)
+    }
+}
+
 async fn view(
     user: &CurrentUser,
     form: WindowForm,
@@ -52,6 +61,7 @@ async fn view(
         form,
         errors,
         now: user.now(),
+        zone: user.ctx.zone.name(),
     })
 }
 

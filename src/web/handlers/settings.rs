@@ -1,5 +1,5 @@
-//! The vendor admin's time limits and reminders: lead inactivity, the lead reminder and the
-//! renewal reminder days.
+//! The vendor admin's time limits and reminders (lead inactivity, the lead reminder and the
+//! renewal reminder days) and the vendor's time zone.
 
 use crate::app;
 use crate::app::settings::{Input, TimeLimits};
@@ -20,6 +20,8 @@ pub struct SettingsForm {
     pub lead_reminder_days: String,
     #[serde(default)]
     pub renewal_days: String,
+    #[serde(default)]
+    pub time_zone: String,
 }
 
 impl From<&TimeLimits> for SettingsForm {
@@ -28,7 +30,15 @@ impl From<&TimeLimits> for SettingsForm {
             lead_days: t.leads.days.to_string(),
             lead_reminder_days: t.leads.reminder_days.to_string(),
             renewal_days: t.renewals.to_string(),
+            time_zone: t.zone.name().to_string(),
         }
+    }
+}
+
+impl SettingsPage {
+    /// Every zone name, for the field's suggestions.
+    pub fn zones(&self) -> impl Iterator<Item = &'static str> {
+        chrono_tz::TZ_VARIANTS.iter().map(|z| z.name())
     }
 }
 
@@ -43,7 +53,11 @@ pub struct SettingsPage {
 pub async fn page(user: CurrentUser) -> Result<HttpResponse, AppError> {
     let current = app::settings::load(&user.ctx).await?;
     render::page(&SettingsPage {
-        chrome: Chrome::new(&user, "/admin/settings", "Time limits and reminders")?,
+        chrome: Chrome::new(
+            &user,
+            "/admin/settings",
+            "Time limits, reminders and time zone",
+        )?,
         form: SettingsForm::from(&current),
         errors: FieldErrors::default(),
     })
@@ -58,22 +72,31 @@ pub async fn save(
         lead_days: form.lead_days.clone(),
         lead_reminder_days: form.lead_reminder_days.clone(),
         renewal_days: form.renewal_days.clone(),
+        time_zone: form.time_zone.clone(),
     };
     match app::settings::save(&user.ctx, &input).await {
         Ok(saved) => {
+            // This process follows at once; the others within seconds.
+            user.state.clock.set_zone(saved.zone);
             user.session.flash(
                 "success",
                 format!(
-                    "Saved: a partner's own lead expires after more than {} without activity, with a reminder {} before; renewal reminders go out {} before a subscription ends.",
+                    "Saved: a partner's own lead expires after more than {} without activity, with a reminder {} before; renewal reminders go out {} before a subscription ends. Dates and times follow {}: today is {} there.",
                     crate::domain::paging::counted(saved.leads.days, "day", "days"),
                     crate::domain::paging::counted(saved.leads.reminder_days, "day", "days"),
-                    saved.renewals.in_words()
+                    saved.renewals.in_words(),
+                    saved.zone.name(),
+                    user.state.clock.today()
                 ),
             )?;
             Ok(render::see_other("/admin/settings"))
         }
         Err(app::Error::Invalid(errors)) => render::invalid(&SettingsPage {
-            chrome: Chrome::new(&user, "/admin/settings", "Time limits and reminders")?,
+            chrome: Chrome::new(
+                &user,
+                "/admin/settings",
+                "Time limits, reminders and time zone",
+            )?,
             form,
             errors,
         }),
