@@ -308,6 +308,65 @@ const TABLE: &[Row] = &[
         &[],
         [303, 200, 200, 200, 200, 403, 403, 200, 200, 200],
     ),
+    // Where a reseller joins the MSP program (Bluepeak is an MSP already: it sees its status).
+    row(
+        "GET",
+        "/msp/program",
+        "/msp/program",
+        &[],
+        [303, 403, 403, 403, 403, 200, 200, 200, 403, 403],
+    ),
+    // Its administrator applies; an empty form is refused field by field, and an MSP is one.
+    row(
+        "POST",
+        "/msp/program",
+        "/msp/program",
+        &[],
+        [303, 403, 403, 403, 403, 422, 403, 409, 403, 403],
+    ),
+    row(
+        "GET",
+        "/msp/applications",
+        "/msp/applications",
+        &[],
+        [303, 200, 200, 403, 403, 403, 403, 403, 403, 200],
+    ),
+    row(
+        "GET",
+        "/msp/applications/{id}",
+        "/msp/applications/999999",
+        &[],
+        [303, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    row(
+        "POST",
+        "/msp/applications/{id}/approve",
+        "/msp/applications/999999/approve",
+        &[("start_month", "2026-04")],
+        [303, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    row(
+        "POST",
+        "/msp/applications/{id}/reject",
+        "/msp/applications/999999/reject",
+        &[("reason", "x")],
+        [303, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    row(
+        "POST",
+        "/msp/terms",
+        "/msp/terms",
+        &[],
+        [303, 422, 403, 403, 403, 403, 403, 403, 403, 403],
+    ),
+    // Acme is not an MSP: the vendor admin is told so (409); nobody else may.
+    row(
+        "POST",
+        "/admin/organisations/{id}/msp-end",
+        "/admin/organisations/{acme}/msp-end",
+        &[("from_month", "2026-04"), ("confirm", "yes")],
+        [303, 409, 403, 403, 403, 403, 403, 403, 403, 403],
+    ),
     row(
         "POST",
         "/msp/usage",

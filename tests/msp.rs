@@ -433,3 +433,193 @@ async fn a_typo_in_the_end_customer_adds_nobody_and_a_replacement_says_so() {
         "{catalogue}"
     );
 }
+
+async fn subjects_to(app: &TestApp, email: &str) -> Vec<String> {
+    sqlx::query_scalar("SELECT subject FROM outbox WHERE to_address = $1 ORDER BY id")
+        .bind(email)
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_reseller_joins_the_msp_program_and_reports_from_its_start_month() {
+    let app = spawn_app().await;
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    // Acme is not an MSP: its administrator finds the program, its terms and the form.
+    let page = dana.text("/msp/program").await;
+    assert!(page.contains("href=\"/msp/program\""), "in the menu");
+    assert!(page.contains("Apply to join") && page.contains("bills its end customers itself"));
+    let apply = |date: &'static str, people: &'static str, accept: bool| {
+        let mut form = vec![("training_completed_on", date), ("trained_people", people)];
+        if accept {
+            form.push(("accept_terms", "yes"));
+        }
+        form
+    };
+    let r = dana
+        .post("/msp/program", &apply("2026-03-10", " ", false))
+        .await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    for message in [
+        "id=\"training_completed_on-error\">The training must be completed already",
+        "id=\"trained_people-error\">Enter the names of the people who completed the training.",
+        "id=\"accept_terms-error\">Tick the box to accept the program terms",
+    ] {
+        assert!(body.contains(message), "{message}: {body}");
+    }
+    assert!(
+        body.contains("value=\"2026-03-10\""),
+        "what was typed stays"
+    );
+    let lee = app.login_as(Who::ResellerUser).await;
+    assert_eq!(
+        lee.post("/msp/program", &apply("2026-02-20", "Lee Fischer", true))
+            .await
+            .status(),
+        403,
+        "the administrator applies"
+    );
+    let r = dana
+        .post(
+            "/msp/program",
+            &apply("2026-02-20", "Dana Ortiz, Lee Fischer", true),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(dana
+        .text("/msp/program")
+        .await
+        .contains("Waiting for a decision"));
+    assert_eq!(
+        dana.post("/msp/program", &apply("2026-02-20", "Dana Ortiz", true))
+            .await
+            .status(),
+        409,
+        "one application at a time"
+    );
+    let id = app.scalar("SELECT id FROM msp_applications").await;
+    // Acme's CAM hears of it and decides; the other CAM does not see it.
+    assert_eq!(
+        subjects_to(&app, "cam@vendor.example").await,
+        ["Acme Secure IT applies to join the MSP program"]
+    );
+    let jordan = app.login_as(Who::SecondChannelManager).await;
+    assert_eq!(
+        jordan
+            .get(&format!("/msp/applications/{id}"))
+            .await
+            .status(),
+        404
+    );
+    assert!(!jordan
+        .text("/msp/applications")
+        .await
+        .contains("Acme Secure IT"));
+    let casey = app.login_as(Who::ChannelManager).await;
+    let list = casey.text("/msp/applications").await;
+    assert!(list.contains("waiting for a decision") && list.contains("Acme Secure IT"));
+    let page = casey.text(&format!("/msp/applications/{id}")).await;
+    assert!(
+        page.contains("completed on 2026-02-20 by Dana Ortiz, Lee Fischer"),
+        "{page}"
+    );
+    let approve = format!("/msp/applications/{id}/approve");
+    let r = casey.post(&approve, &[("start_month", "2026-02")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("this month (2026-03) or later"));
+    // Asked first: what approving does.
+    let r = casey.post(&approve, &[("start_month", "2026-04")]).await;
+    assert_eq!(r.status(), 200);
+    let ask = r.text().await.unwrap();
+    assert!(
+        ask.contains("Acme Secure IT becomes an MSP from 2026-04"),
+        "{ask}"
+    );
+    assert_eq!(
+        app.scalar("SELECT is_msp FROM organisations WHERE name = 'Acme Secure IT'")
+            .await,
+        0
+    );
+    let r = casey
+        .post(&approve, &[("start_month", "2026-04"), ("confirm", "yes")])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(subjects_to(&app, "admin@reseller.example")
+        .await
+        .contains(&"MSP program application approved".to_string()));
+    let audit = app
+        .login_as(Who::VendorAdmin)
+        .await
+        .text("/admin/audit")
+        .await;
+    assert!(audit.contains("Casey Morgan approved the MSP program application of Acme Secure IT"));
+    assert!(audit.contains("Dana Ortiz applied for Acme Secure IT to join the MSP program"));
+
+    // An MSP from April: March is refused, April is reported.
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    assert!(
+        dana.text("/").await.contains("href=\"/msp\""),
+        "MSP licensing in the menu"
+    );
+    let sku = msp_sku("EPIXAD", "B10");
+    let r = report(&dana, "2026-03", "Harbour Logistics Ltd", &sku, "10").await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Your MSP status starts with 2026-04"));
+    app.clock.advance(chrono::Duration::days(31)); // 2026-04-02
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    assert_eq!(
+        report(&dana, "2026-04", "Harbour Logistics Ltd", &sku, "10")
+            .await
+            .status(),
+        303
+    );
+
+    // The vendor ends the status from June: May is the last month, April's usage stays.
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    let acme = app.id_of_org("Acme Secure IT").await;
+    let end = format!("/admin/organisations/{acme}/msp-end");
+    let r = vendor.post(&end, &[("from_month", "2026-06")]).await;
+    assert_eq!(r.status(), 200);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("End the MSP status of Acme Secure IT from 2026-06?"));
+    let r = vendor
+        .post(&end, &[("from_month", "2026-06"), ("confirm", "yes")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let page = vendor.text(&format!("/admin/organisations/{acme}")).await;
+    for line in [
+        "Applied to join the MSP program (training completed on 2026-02-20 by Dana Ortiz, Lee Fischer)",
+        "Approved: an MSP from 2026-04",
+        "MSP status ends from 2026-06: usage is reported up to 2026-05",
+    ] {
+        assert!(page.contains(line), "{line}: {page}");
+    }
+    app.clock.advance(chrono::Duration::days(61)); // 2026-06-02
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let r = report(&dana, "2026-06", "Harbour Logistics Ltd", &sku, "10").await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Your MSP status ended after 2026-05"));
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM msp_usage WHERE month = '2026-04'")
+            .await,
+        1,
+        "April's usage stays"
+    );
+}

@@ -19,6 +19,7 @@ pub mod licenses;
 pub mod maintenance;
 pub mod messages;
 pub mod msp;
+pub mod msp_program;
 pub mod nfr;
 pub mod orders;
 pub mod orgs;

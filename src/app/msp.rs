@@ -30,11 +30,28 @@ pub async fn own_msp(ctx: &Ctx) -> Result<OrgId, Error> {
     msp.ok_or(Error::Forbidden)
 }
 
-/// The month's first and last day, if the month may still take reports (errors on `month`).
-async fn open_month(ctx: &Ctx, month: &str) -> Result<NaiveDate, Error> {
+/// The month's first and last day, if the month may still take reports (errors on `month`):
+/// an open month, not in the future, within the reseller's months as an MSP.
+async fn open_month(ctx: &Ctx, reseller: OrgId, month: &str) -> Result<NaiveDate, Error> {
     let Some((_, last)) = month_bounds(month) else {
         return Err(Error::invalid("month", "Enter the month as YYYY-MM."));
     };
+    let month = month.trim();
+    match crate::db::msp_program::months(&ctx.db.pool, reseller).await? {
+        (Some(from), _) if month < from.as_str() => {
+            return Err(Error::invalid(
+                "month",
+                format!("Your MSP status starts with {from}: report usage from that month on."),
+            ))
+        }
+        (_, Some(until)) if month > until.as_str() => {
+            return Err(Error::invalid(
+                "month",
+                format!("Your MSP status ended after {until}: usage is reported up to that month."),
+            ))
+        }
+        _ => {}
+    }
     if month > month_of(ctx.today).as_str() {
         return Err(Error::invalid(
             "month",
@@ -133,7 +150,7 @@ pub async fn report(
     typed: &TypedUsage,
 ) -> Result<(Reported, Recorded), Error> {
     let reseller = own_msp(ctx).await?;
-    let last = open_month(ctx, month).await?;
+    let last = open_month(ctx, reseller, month).await?;
     let name = typed.end_customer.trim();
     if !typed.new_customer && !name.is_empty() {
         let known = deals::end_customers(&ctx.db.pool, ctx.scope, reseller).await?;
@@ -194,7 +211,7 @@ pub enum Uploaded {
 /// or none.
 pub async fn upload(ctx: &Ctx, month: &str, csv: &str) -> Result<Uploaded, Error> {
     let reseller = own_msp(ctx).await?;
-    let last = open_month(ctx, month).await?;
+    let last = open_month(ctx, reseller, month).await?;
     let snapshot = catalogue::snapshot(&ctx.db.pool, catalogue::DEFAULT_CURRENCY).await?;
     match parse_usage_csv(csv, &snapshot, last) {
         Ok(rows) => {

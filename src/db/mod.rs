@@ -16,6 +16,7 @@ pub mod invitations;
 pub mod leads;
 pub mod maintenance;
 pub mod msp;
+pub mod msp_program;
 pub(crate) mod names;
 pub mod nfr;
 pub mod orders;

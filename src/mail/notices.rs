@@ -366,6 +366,64 @@ pub fn nfr_decided(
     }
 }
 
+/// A reseller applied to join the MSP program: to its CAM (or the vendor admins).
+pub fn msp_applied(
+    id: i64,
+    reseller: &str,
+    training_completed_on: &str,
+    people: &str,
+    public_url: &str,
+) -> Notice {
+    Notice {
+        kind: "msp_applied".into(),
+        subject: format!("{reseller} applies to join the MSP program"),
+        heading: format!("{reseller} applies to join the MSP program"),
+        paragraphs: vec![
+            format!("The MSP training was completed on {training_completed_on} by {people}."),
+            "The partner accepted the program terms. Approve it from a start month, or reject it with a reason.".into(),
+        ],
+        action: Some((
+            "Decide on the application".into(),
+            format!("{public_url}/msp/applications/{id}"),
+        )),
+    }
+}
+
+/// The decision on a reseller's MSP program application: to its partner program role and the
+/// applicant.
+pub fn msp_decided(
+    reseller: &str,
+    start_month: Option<&str>,
+    reason: Option<&str>,
+    public_url: &str,
+) -> Notice {
+    let (status, paragraphs) = match start_month {
+        Some(month) => (
+            "approved",
+            vec![format!(
+                "{reseller} is in the MSP program from {month}: report each month's usage per end customer from that month on."
+            )],
+        ),
+        None => (
+            "rejected",
+            vec![
+                format!("The MSP program application of {reseller} is rejected."),
+                format!("Reason: {}", reason.unwrap_or("")),
+            ],
+        ),
+    };
+    Notice {
+        kind: "msp_decided".into(),
+        subject: format!("MSP program application {status}"),
+        heading: format!("MSP program application {status}"),
+        paragraphs,
+        action: Some((
+            "See the MSP program".into(),
+            format!("{public_url}/msp/program"),
+        )),
+    }
+}
+
 /// A lead the vendor (or a CAM) assigned to a reseller.
 pub struct LeadAssigned<'a> {
     pub id: LeadId,

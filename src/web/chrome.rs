@@ -33,7 +33,7 @@ impl NavGroup {
 fn section_of(href: &str) -> Option<&'static str> {
     match href {
         "/inquiries" | "/quotes" | "/orders" | "/deals" | "/leads" => Some("Sales"),
-        "/licenses" | "/nfr" | "/msp" => Some("Licenses"),
+        "/licenses" | "/nfr" | "/msp" | "/msp/program" | "/msp/applications" => Some("Licenses"),
         "/catalogue" | "/sku-translator" => Some("Products"),
         "/users" | "/contact-roles" | "/api-tokens" => Some("Organisation"),
         h if h.starts_with("/admin/") => Some("Administration"),
@@ -92,6 +92,16 @@ pub fn menu_for(role: AccessRole, is_msp: bool) -> Vec<(&'static str, &'static s
             .position(|(h, _)| *h == "/nfr")
             .map_or(1, |p| p + 1);
         items.insert(after_nfr, ("/msp", "MSP licensing"));
+    }
+    let after_msp = ["/msp", "/nfr"]
+        .iter()
+        .find_map(|m| items.iter().position(|(h, _)| h == m))
+        .map_or(1, |p| p + 1);
+    if role.org_kind() == crate::domain::OrgKind::Reseller {
+        // Where a reseller joins the program, or sees that it is in it.
+        items.insert(after_msp, ("/msp/program", "MSP program"));
+    } else if matches!(role, AccessRole::VendorAdmin | AccessRole::ChannelManager) {
+        items.insert(after_msp, ("/msp/applications", "MSP applications"));
     }
     items
 }

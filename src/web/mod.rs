@@ -293,6 +293,34 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
             web::post().to(leads::reassign),
         ),
         ("GET", "/msp", web::get().to(msp::show)),
+        ("GET", "/msp/program", web::get().to(msp_program::show)),
+        ("POST", "/msp/program", web::post().to(msp_program::apply)),
+        ("GET", "/msp/applications", web::get().to(msp_program::list)),
+        (
+            "GET",
+            "/msp/applications/{id}",
+            web::get().to(msp_program::application),
+        ),
+        (
+            "POST",
+            "/msp/applications/{id}/approve",
+            web::post().to(msp_program::approve),
+        ),
+        (
+            "POST",
+            "/msp/applications/{id}/reject",
+            web::post().to(msp_program::reject),
+        ),
+        (
+            "POST",
+            "/msp/terms",
+            web::post().to(msp_program::save_terms),
+        ),
+        (
+            "POST",
+            "/admin/organisations/{id}/msp-end",
+            web::post().to(msp_program::end),
+        ),
         ("POST", "/msp/usage", web::post().to(msp::report)),
         ("POST", "/msp/upload", web::post().to(msp::upload)),
         (

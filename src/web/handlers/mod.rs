@@ -17,6 +17,7 @@ pub mod mail_admin;
 pub mod mailbox;
 pub mod maintenance_admin;
 pub mod msp;
+pub mod msp_program;
 pub mod nfr;
 pub mod order_form;
 pub mod orders;

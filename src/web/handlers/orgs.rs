@@ -36,6 +36,26 @@ pub struct OrgFormPage {
     pub form: OrgForm,
     pub options: Options,
     pub errors: FieldErrors,
+    /// A reseller's MSP history (when, who, what).
+    pub msp_history: Vec<(String, String, String)>,
+}
+
+/// What happened to a reseller's MSP status, for its page.
+async fn msp_history(
+    user: &CurrentUser,
+    org: crate::domain::OrgId,
+) -> Result<Vec<(String, String, String)>, AppError> {
+    Ok(app::msp_program::history(&user.ctx, org)
+        .await?
+        .into_iter()
+        .map(|(at, who, what)| {
+            (
+                crate::clock::format_timestamp(at),
+                crate::web::views::actor(who),
+                what,
+            )
+        })
+        .collect())
 }
 
 impl OrgFormPage {
@@ -150,6 +170,7 @@ pub async fn new_form(user: CurrentUser) -> Result<HttpResponse, AppError> {
         form,
         options: options(&user).await?,
         errors: FieldErrors::default(),
+        msp_history: Vec::new(),
     };
     render::page(&page)
 }
@@ -217,6 +238,7 @@ pub async fn create(user: CurrentUser, form: CsrfForm<OrgForm>) -> Result<HttpRe
                 form,
                 options: app::orgs::options(&user.ctx).await?,
                 errors,
+                msp_history: Vec::new(),
             };
             render::invalid(&page)
         }
@@ -267,6 +289,7 @@ pub async fn edit_form(user: CurrentUser, path: web::Path<i64>) -> Result<HttpRe
     let page = OrgFormPage {
         chrome: Chrome::new(&user, "/admin/organisations", org.name.clone())?,
         members: members(pool, org.id).await?,
+        msp_history: msp_history(&user, org.id).await?,
         editing: Some(org),
         form,
         options: options(&user).await?,
@@ -350,6 +373,7 @@ pub async fn update(
             let page = OrgFormPage {
                 chrome: Chrome::new(&user, "/admin/organisations", org.name.clone())?,
                 members: members(pool, org.id).await?,
+                msp_history: msp_history(&user, org.id).await?,
                 editing: Some(org),
                 form,
                 options: app::orgs::options(&user.ctx).await?,
