@@ -525,6 +525,10 @@ async fn a_reseller_joins_the_msp_program_and_reports_from_its_start_month() {
         page.contains("completed on 2026-02-20 by Dana Ortiz, Lee Fischer"),
         "{page}"
     );
+    assert!(
+        !page.contains("href=\"/admin/organisations/"),
+        "the organisation page is the vendor admin's: no dead link for the CAM"
+    );
     let approve = format!("/msp/applications/{id}/approve");
     let r = casey.post(&approve, &[("start_month", "2026-02")]).await;
     assert_eq!(r.status(), 422);

@@ -154,6 +154,8 @@ pub async fn save_terms(
 pub struct ApplicationPage {
     pub chrome: Chrome,
     pub a: Application,
+    /// The organisation's page is the vendor admin's.
+    pub can_open_org: bool,
     pub start_month: String,
     pub reason: String,
     pub errors: FieldErrors,
@@ -184,6 +186,7 @@ async fn application_page(
             format!("MSP program application of {}", a.reseller_name),
         )?,
         a,
+        can_open_org: user.role == crate::domain::AccessRole::VendorAdmin,
         start_month,
         reason: form.reason,
         errors,
