@@ -314,6 +314,16 @@ async fn a_quote_refused_because_the_inquiry_changed_comes_back_with_what_was_ty
     );
     let program = format!("bp_{line}_program");
     let reason = format!("reason_{line}_program");
+    // Values the desk would refuse (above the approved 12%, no reason) on the old version: it
+    // is the version that is refused first, so nothing is judged against the other quote.
+    let r = sam
+        .post(
+            &format!("{path}/quote"),
+            &[("version", seen.as_str()), (program.as_str(), "13")],
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    let _ = sam.text(&path).await; // the refill of that refusal, taken
     let typed = [
         ("version", seen.as_str()),
         (program.as_str(), "10"),

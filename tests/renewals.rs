@@ -674,3 +674,81 @@ async fn a_renewal_lines_term_is_changed_on_the_draft_and_stays_linked() {
     .unwrap();
     assert_eq!(msrp, m36.unwrap_or_else(|| m12.unwrap() * 3));
 }
+
+#[tokio::test]
+async fn accepting_a_renewal_another_order_renewed_meanwhile_says_which_order() {
+    let app = spawn_app().await;
+    partner_portal::seed::seed_schedules(&app.db, app.clock.timestamp())
+        .await
+        .unwrap();
+    let (entry, customer, quantity): (i64, i64, i64) = sqlx::query_as(
+        "SELECT id, end_customer_id, quantity FROM license_entries WHERE sku LIKE 'EPIXADB25SN12%' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let r = dana
+        .post("/licenses/renew", &[("entries", &entry.to_string())])
+        .await;
+    let (path, inquiry, sku, _) = opened_draft(&app, &r).await;
+    let v = inquiry_version(&app, inquiry).await;
+    assert_eq!(
+        dana.post(&format!("{path}/submit"), &[("version", &v)])
+            .await
+            .status(),
+        303
+    );
+    let sam = app.login_as(Who::DistributorStaff).await;
+    let v = inquiry_version(&app, inquiry).await;
+    assert_eq!(
+        sam.post(&format!("{path}/quote"), &[("version", &v)])
+            .await
+            .status(),
+        303
+    );
+    // Meanwhile the distributor enters a renewal of the same entry as a direct order.
+    let acme = app.id_of_org("Acme Secure IT").await;
+    let r = sam
+        .post(
+            "/orders",
+            &[
+                ("reseller", acme.to_string().as_str()),
+                ("end_customer", customer.to_string().as_str()),
+                ("sku", sku.as_str()),
+                ("quantity", quantity.to_string().as_str()),
+                ("entry", entry.to_string().as_str()),
+                ("action", "place"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let (order, reference): (i64, String) =
+        sqlx::query_as("SELECT id, reference FROM orders ORDER BY id DESC LIMIT 1")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    // Dana accepts the quote: refused, saying which order renews the entry, linked.
+    let v = inquiry_version(&app, inquiry).await;
+    let r = dana
+        .post(&format!("{path}/accept"), &[("version", &v)])
+        .await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains(&format!(
+            "The order was not placed: This entry is renewed by order {reference} already"
+        )),
+        "{page}"
+    );
+    assert!(page.contains(&format!(
+        "<a href=\"/orders/{order}\">Open order {reference}</a>"
+    )));
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM orders WHERE inquiry_id = {inquiry}"
+        ))
+        .await,
+        0
+    );
+}

@@ -293,6 +293,12 @@ pub async fn send(ctx: &Ctx, id: InquiryId, input: QuoteInput) -> Result<Sent, E
     ctx.require(may_quote(ctx, &inquiry), "quote this inquiry")
         .await?;
     let user = ctx.user.ok_or(Error::Forbidden)?;
+    // A desk opened on an older version is refused as such before its values are judged:
+    // otherwise the refusal would come back on the new version and the next send would
+    // overwrite what someone else sent without anyone saying so.
+    if input.version != Some(inquiry.version) {
+        return Err(stale(&inquiry));
+    }
     let next = inquiry.status.next(InquiryEvent::SendQuote)?;
     let lines = proposal(ctx, &inquiry).await?;
     let checked = price(&lines, &input);

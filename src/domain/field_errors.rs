@@ -25,6 +25,15 @@ impl FieldErrors {
         self.2.get(field).map(Vec::as_slice).unwrap_or(&[])
     }
 
+    /// The messages of every field but `shown` (which the page shows next to its field).
+    pub fn messages_except(&self, shown: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k.as_str() != shown)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
     /// The records every message links to, in field order.
     pub fn all_links(&self) -> Vec<(String, String)> {
         self.2.values().flatten().cloned().collect()
