@@ -518,6 +518,15 @@ async fn a_reseller_joins_the_msp_program_and_reports_from_its_start_month() {
         .await
         .contains("Acme Secure IT"));
     let casey = app.login_as(Who::ChannelManager).await;
+    let home = casey.text("/").await;
+    assert!(
+        home.contains("<a href=\"/msp/applications\"><strong class=\"count\">1</strong> MSP program application to decide</a>"),
+        "{home}"
+    );
+    assert!(jordan
+        .text("/")
+        .await
+        .contains("<strong class=\"count\">0</strong> MSP program applications to decide"));
     let list = casey.text("/msp/applications").await;
     assert!(list.contains("waiting for a decision") && list.contains("Acme Secure IT"));
     let page = casey.text(&format!("/msp/applications/{id}")).await;

@@ -122,6 +122,14 @@ pub async fn overview(ctx: &Ctx) -> Result<Overview, Error> {
                 ("NFR request to decide", "NFR requests to decide"),
                 "/nfr",
             ));
+            items.push(item(
+                store::to_decide(pool, scope, store::Decision::MspApplication).await?,
+                (
+                    "MSP program application to decide",
+                    "MSP program applications to decide",
+                ),
+                "/msp/applications",
+            ));
         }
     }
     if role != AccessRole::ChannelManager {

@@ -53,6 +53,7 @@ pub async fn orders_waiting(pool: &AnyPool, scope: Scope) -> Result<i64, sqlx::E
 pub enum Decision {
     DealRegistration,
     NfrRequest,
+    MspApplication,
 }
 
 /// Submitted requests of the resellers in scope waiting for a decision.
@@ -60,11 +61,15 @@ pub async fn to_decide(pool: &AnyPool, scope: Scope, what: Decision) -> Result<i
     let (from, scope_sql) = match what {
         Decision::DealRegistration => (
             "deal_registrations d JOIN organisations r ON r.id = d.reseller_id WHERE d.status = 'submitted'",
-            super::deals::SCOPE,
+            super::deals::SCOPE.to_string(),
         ),
         Decision::NfrRequest => (
             "nfr_requests q JOIN organisations r ON r.id = q.reseller_id WHERE q.status = 'submitted'",
-            super::nfr::SCOPE,
+            super::nfr::SCOPE.to_string(),
+        ),
+        Decision::MspApplication => (
+            "msp_applications a WHERE a.status = 'submitted'",
+            scope.resellers("a.reseller_id"),
         ),
     };
     count(
