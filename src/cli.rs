@@ -379,10 +379,10 @@ async fn sku_command(settings: &Settings, command: SkuCommand) -> Result<(), Cli
             currency,
         } => {
             let on = match on {
-                Some(d) => chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| {
-                    CliError::BadInput(format!("--on: {d:?} is not a date (YYYY-MM-DD)"))
-                })?,
-                None => crate::clock::Clock::system().today(),
+                Some(d) => Some(chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(
+                    |_| CliError::BadInput(format!("--on: {d:?} is not a date (YYYY-MM-DD)")),
+                )?),
+                None => None,
             };
             let inputs = match (&legacy, &file) {
                 (Some(sku), None) => vec![LineInput {
@@ -410,6 +410,15 @@ async fn sku_command(settings: &Settings, command: SkuCommand) -> Result<(), Cli
                 }
             };
             let db = open(settings).await?;
+            // Without --on, today in the vendor's time zone.
+            let on = match on {
+                Some(d) => d,
+                None => {
+                    let clock = crate::clock::Clock::system();
+                    crate::app::settings::refresh_zone(&db.pool, &clock).await;
+                    clock.today()
+                }
+            };
             let snapshot = crate::app::translator::snapshot_for(&db, &currency).await?;
             let rows: Vec<_> = inputs.iter().map(|i| snapshot.translate(i, on)).collect();
             let out = std::io::stdout();
