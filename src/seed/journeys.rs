@@ -1,7 +1,7 @@
 //! Demo pricing inquiries in every state (draft, waiting for a quote, quoted, revised,
 //! accepted with its order waiting, declined, expired) for Acme Secure IT and Northwind
-//! Distribution, made through the same use cases as the pages, so that each home page and
-//! list has something real to show on first sign-in.
+//! Distribution, and an MSP program application, made through the same use cases as the
+//! pages, so that each home page and list has something real to show on first sign-in.
 
 use crate::app::inquiries::{self, NewInquiry, TypedLine};
 use crate::app::quotes::{self, Answer, QuoteInput};
@@ -172,5 +172,19 @@ pub async fn seed_journeys(db: &Db, today: NaiveDate, now: i64) -> anyhow::Resul
     for (customer, lines, stage, days_ago) in plan {
         journey(db, when, customer, lines, stage, days_ago).await?;
     }
+    // Cobalt Systems has applied to join the MSP program: the vendor admin (or Cobalt's CAM)
+    // finds it on the home page and decides.
+    let cobalt = person(db, "admin@cobalt.example", today, now).await?;
+    let trained = today.checked_sub_days(Days::new(9)).unwrap_or(today);
+    crate::app::msp_program::apply(
+        &cobalt,
+        &crate::app::msp_program::ApplicationInput {
+            training_completed_on: trained.to_string(),
+            trained_people: "Chris Walker, Priya Raman".into(),
+            accept_terms: true,
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("the demo MSP application: {e}"))?;
     Ok(true)
 }
