@@ -1691,3 +1691,55 @@ async fn a_reseller_registers_a_deal_and_its_cam_approves_it_in_part() {
     .await;
     assert_no_horizontal_scroll(c, "a deal registration").await;
 }
+
+#[tokio::test]
+async fn a_quote_sent_meanwhile_reopens_the_desk_with_what_was_typed_in_chromium() {
+    let app = spawn_app().await;
+    let path = crate::inquiries::submitted_inquiry(&app).await;
+    let b = browser().await;
+    let c = &b.client;
+    sign_in(c, &app.address, Who::DistributorStaff.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Sam Patel").await;
+    c.goto(&format!("{}{path}", app.address)).await.unwrap();
+    expect_heading_h2(c, "Prepare the quote").await;
+    fill(c, "Partner program % for EPIXADB10SN12T", "10").await;
+    fill(c, "Note to the reseller", "As discussed with Dana").await;
+    // Meanwhile Sam's colleague sends the quote.
+    let admin = app.login_as(Who::DistributorAdmin).await;
+    let v = crate::inquiries::version(&admin.text(&path).await);
+    assert_eq!(
+        admin
+            .post(&format!("{path}/quote"), &[("version", &v)])
+            .await
+            .status(),
+        303
+    );
+    click_button(c, "Send the quote").await;
+    expect_heading(c, "Changed meanwhile").await;
+    follow(c, "Open it again with what you typed").await;
+    wait_for(
+        c,
+        "//*[@role='status' and contains(., 'This form holds what you typed before')]",
+        "the note saying the form holds what was typed",
+    )
+    .await;
+    expect_heading_h2(c, "Revise the quote").await;
+    for (label, typed) in [
+        ("Partner program % for EPIXADB10SN12T", "10"),
+        ("Note to the reseller", "As discussed with Dana"),
+    ] {
+        let field = find(c, Locator::XPath(&by_label(label)), label).await;
+        assert_eq!(
+            field.prop("value").await.unwrap().as_deref(),
+            Some(typed),
+            "{label}"
+        );
+    }
+    // The colleague's quote is on the page above the desk.
+    wait_for(
+        c,
+        "//*[contains(., 'Quote version 1 of')]",
+        "the quote sent meanwhile",
+    )
+    .await;
+}
