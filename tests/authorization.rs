@@ -277,8 +277,10 @@ const TABLE: &[Row] = &[
         "POST",
         "/inquiries/{id}/lines",
         "/inquiries/{acme_inquiry}/lines",
+        // Without the version its page carries, a change is refused as made on another
+        // version (409) before anything else is judged.
         &[],
-        [303, 403, 403, 404, 404, 422, 422, 404, 404, 403],
+        [303, 403, 403, 404, 404, 409, 409, 404, 404, 403],
     ),
     row(
         "POST",
@@ -298,8 +300,10 @@ const TABLE: &[Row] = &[
         "POST",
         "/inquiries/{id}/submit",
         "/inquiries/{acme_inquiry}/submit",
+        // Without the version its page carries, a change is refused as made on another
+        // version (409) before anything else is judged.
         &[],
-        [303, 403, 403, 404, 404, 422, 422, 404, 404, 403],
+        [303, 403, 403, 404, 404, 409, 409, 404, 404, 403],
     ),
     row(
         "GET",

@@ -258,6 +258,31 @@ async fn two_people_changing_one_draft_do_not_overwrite_each_other() {
     assert_eq!(r.status(), 409);
     let refusal = r.text().await.unwrap();
     assert!(refusal.contains("was changed by someone else after you opened it"));
+    // A line that would be refused is refused as stale first, not judged on the new version.
+    let r = lee
+        .post(
+            &format!("{path}/lines"),
+            &[
+                ("sku", "NOT-A-SKU"),
+                ("quantity", "0"),
+                ("version", &seen_by_lee),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    let _ = lee.text(&path).await; // that refusal's refill, taken
+    let r = lee
+        .post(
+            &format!("{path}/lines"),
+            &[
+                ("sku", "HWX310000SH00G"),
+                ("months", ""),
+                ("quantity", "1"),
+                ("version", &seen_by_lee),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 409);
     assert!(refusal.contains(&format!(
         "<a class=\"button\" href=\"{path}\">Open it again with what you typed</a>"
     )));

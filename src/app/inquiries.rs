@@ -244,6 +244,17 @@ fn editable(ctx: &Ctx, inquiry: &Inquiry) -> bool {
     inquiry.status == InquiryStatus::Draft && reseller_of(ctx) == Some(inquiry.reseller_id)
 }
 
+/// Refuses a change made on a version someone else changed meanwhile, before its values are
+/// judged: a refusal of the values would otherwise come back on the new version as if it were
+/// the one the person saw. ([`claim_version`] still settles a race inside the transaction.)
+fn still_seen(inquiry: &Inquiry, seen: Option<i64>) -> Result<(), Error> {
+    if seen == Some(inquiry.version) {
+        Ok(())
+    } else {
+        Err(stale(inquiry))
+    }
+}
+
 /// Bumps the inquiry's version in `tx` if it is still the one the person saw.
 async fn claim_version(
     tx: &mut sqlx::AnyConnection,
@@ -268,6 +279,7 @@ pub async fn add_line(
     let inquiry = load(ctx, id).await?;
     ctx.require(editable(ctx, &inquiry), "change this inquiry")
         .await?;
+    still_seen(&inquiry, seen)?;
     let snapshot = catalogue::snapshot(&ctx.db.pool, catalogue::DEFAULT_CURRENCY).await?;
     let mut errors = FieldErrors::default();
     let Some((t, quantity)) = judge(&snapshot, typed, ctx.today, &mut errors) else {
@@ -320,6 +332,7 @@ pub async fn change_renewal_term(
         .iter()
         .find(|l| l.id == line && l.changes_entry.is_some() && is_renewal(&l.sku))
         .ok_or(Error::NotFound)?;
+    still_seen(&inquiry, seen)?;
     let Some(term) = term
         .trim()
         .parse::<u8>()
@@ -370,6 +383,7 @@ pub async fn remove_line(
     let inquiry = load(ctx, id).await?;
     ctx.require(editable(ctx, &inquiry), "change this inquiry")
         .await?;
+    still_seen(&inquiry, seen)?;
     let mut tx = ctx.db.pool.begin().await?;
     claim_version(&mut tx, &inquiry, seen).await?;
     if !store::remove_line(&mut tx, inquiry.id, line).await? {
@@ -389,6 +403,7 @@ pub async fn submit(ctx: &Ctx, id: InquiryId, seen: Option<i64>) -> Result<Inqui
     )
     .await?;
     inquiry.status.next(InquiryEvent::Submit)?;
+    still_seen(&inquiry, seen)?;
     let snapshot = catalogue::snapshot(&ctx.db.pool, catalogue::DEFAULT_CURRENCY).await?;
     let mut errors = FieldErrors::default();
     if inquiry.lines.is_empty() {
