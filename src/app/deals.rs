@@ -5,8 +5,8 @@
 
 use super::{Ctx, Error};
 use crate::db::deals::{self as store, Deal};
-use crate::db::{catalogue, orgs, users};
-use crate::domain::contact::{ContactRole, Person};
+use crate::db::{catalogue, orgs};
+use crate::domain::contact::ContactRole;
 use crate::domain::field_errors::required_text;
 use crate::domain::paging::counted;
 use crate::domain::status::{valid_until, DealEvent, DealStatus};
@@ -301,22 +301,7 @@ pub async fn register(ctx: &Ctx, input: NewRegistration) -> Result<Registered, E
     // The reseller's channel account manager decides: tell them; the vendor admins when the
     // reseller has no active CAM (PRODUCT.md section 2).
     let org = orgs::get(pool, reseller).await?.ok_or(Error::NotFound)?;
-    let cam = match org.cam_user_id {
-        Some(cam) => users::get_with_org(pool, cam)
-            .await?
-            .filter(|c| !c.user.disabled)
-            .map(|c| Person {
-                user_id: cam.0,
-                name: c.user.display_name,
-                email: c.user.email,
-            }),
-        None => None,
-    };
-    let to_cam = cam.is_some();
-    let deciders = match cam {
-        Some(cam) => vec![cam],
-        None => users::vendor_admins(pool).await?,
-    };
+    let (deciders, to_cam) = super::deciders_for(pool, &org).await?;
     let notice = notices::deal_submitted(
         &notices::DealSubmitted {
             id,

@@ -151,6 +151,30 @@ impl Ctx {
 }
 
 /// Whose records a person of this role reads.
+/// Who decides on a reseller's requests (deal registrations, MSP applications): its active
+/// channel account manager, or the vendor admins when it has none (PRODUCT.md section 2).
+/// The flag says whether it is the CAM.
+pub async fn deciders_for(
+    pool: &sqlx::AnyPool,
+    org: &crate::db::orgs::Org,
+) -> Result<(Vec<crate::domain::contact::Person>, bool), Error> {
+    let cam = match org.cam_user_id {
+        Some(cam) => crate::db::users::get_with_org(pool, cam)
+            .await?
+            .filter(|c| !c.user.disabled)
+            .map(|c| crate::domain::contact::Person {
+                user_id: cam.0,
+                name: c.user.display_name,
+                email: c.user.email,
+            }),
+        None => None,
+    };
+    Ok(match cam {
+        Some(cam) => (vec![cam], true),
+        None => (crate::db::users::vendor_admins(pool).await?, false),
+    })
+}
+
 pub fn scope_of(role: AccessRole, user: UserId, org: OrgId) -> Scope {
     match role {
         AccessRole::VendorAdmin => Scope::All,

@@ -7,7 +7,7 @@
 
 use super::{Ctx, Error};
 use crate::db::msp_program::{self as store, Application, NewApplication};
-use crate::db::{catalogue, orgs, users};
+use crate::db::{catalogue, orgs};
 use crate::domain::contact::{ContactRole, Person};
 use crate::domain::field_errors::required_text;
 use crate::domain::msp::{month_bounds, month_of};
@@ -203,21 +203,7 @@ pub async fn apply(ctx: &Ctx, input: &ApplicationInput) -> Result<i64, Error> {
     let org = orgs::get(&ctx.db.pool, standing.reseller)
         .await?
         .ok_or(Error::NotFound)?;
-    let cam = match org.cam_user_id {
-        Some(cam) => users::get_with_org(&ctx.db.pool, cam)
-            .await?
-            .filter(|c| !c.user.disabled)
-            .map(|c| Person {
-                user_id: cam.0,
-                name: c.user.display_name,
-                email: c.user.email,
-            }),
-        None => None,
-    };
-    let deciders = match cam {
-        Some(cam) => vec![cam],
-        None => users::vendor_admins(&ctx.db.pool).await?,
-    };
+    let (deciders, _) = super::deciders_for(&ctx.db.pool, &org).await?;
     let notice = notices::msp_applied(id, &standing.name, &completed, &people, &ctx.public_url);
     for person in &deciders {
         queue_for(
