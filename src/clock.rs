@@ -142,6 +142,13 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
+    /// A UTC time of a test (the epoch if it does not exist, which fails the test's dates).
+    fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, h, min, 0)
+            .single()
+            .unwrap_or_default()
+    }
+
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
     }
@@ -158,7 +165,7 @@ mod tests {
 
     #[test]
     fn today_is_the_date_in_the_vendor_s_zone() {
-        let clock = Clock::fixed(Utc.with_ymd_and_hms(2026, 3, 1, 23, 30, 0).unwrap());
+        let clock = Clock::fixed(utc(2026, 3, 1, 23, 30));
         assert_eq!(clock.today(), day(2026, 3, 1), "UTC until set");
         clock.set_zone(chrono_tz::Europe::Berlin);
         assert_eq!(clock.today(), day(2026, 3, 2), "00:30 CET");
@@ -175,7 +182,7 @@ mod tests {
         // Berlin goes from CET to CEST at 01:00 UTC on 2026-03-29 and back at 01:00 UTC on
         // 2026-10-25.
         let at = |m, d, h, min| {
-            let c = Clock::fixed(Utc.with_ymd_and_hms(2026, m, d, h, min, 0).unwrap());
+            let c = Clock::fixed(utc(2026, m, d, h, min));
             c.set_zone(chrono_tz::Europe::Berlin);
             c.today()
         };
@@ -206,7 +213,7 @@ mod tests {
 
     #[tokio::test]
     async fn pages_rendered_in_the_zone_show_its_times() {
-        let clock = Clock::fixed(Utc.with_ymd_and_hms(2026, 3, 1, 23, 30, 0).unwrap());
+        let clock = Clock::fixed(utc(2026, 3, 1, 23, 30));
         clock.set_zone(chrono_tz::Europe::Berlin);
         let shown = clock
             .in_zone(async { format_timestamp(1_700_000_000) })

@@ -414,7 +414,7 @@ mod tests {
             "/inquiries/5/quote".into(),
             &typed(fields),
         )
-        .expect("a refill")
+        .unwrap_or_else(|| panic!("a refill of {fields:?}"))
     }
 
     const PAGE: &str = r#"<main><form method="post" action="/inquiries/5/quote">
@@ -436,7 +436,7 @@ mod tests {
             ("show_2", "on"),
             ("reseller_id", "2"),
         ]);
-        let out = fill(PAGE, &r).expect("the form is there");
+        let out = fill(PAGE, &r).unwrap_or_default();
         assert!(out.contains(NOTE));
         assert!(out.contains(r#"name="version" value="4""#), "{out}");
         assert!(out.contains(r#"name="csrf_token" value="T""#));
@@ -468,9 +468,10 @@ mod tests {
             PAGE,
             &kept_for_quote(&[("pct_1_partner", "1\" onfocus=\"x")]),
         )
-        .expect("filled");
+        .unwrap_or_default();
+        assert!(out.contains(r#"name="pct_1_partner""#), "filled: {out}");
         assert!(!out.contains(r#"onfocus="x""#), "{out}");
-        let out = fill(PAGE, &kept_for_quote(&[("pct_1_partner", "A&amp;B")])).expect("filled");
+        let out = fill(PAGE, &kept_for_quote(&[("pct_1_partner", "A&amp;B")])).unwrap_or_default();
         assert!(
             out.contains(r#"value="A&amp;amp;B""#),
             "typed text, not an entity: {out}"
@@ -484,9 +485,9 @@ mod tests {
             "/gone".into(),
             &typed(&[("reason", "Buys <direct>"), ("reseller_id", "7")]),
         )
-        .expect("a refill");
+        .unwrap_or_else(|| panic!("a refill"));
         assert_eq!(fill(PAGE, &r), None);
-        let out = refill(PAGE, &r).expect("rewritten");
+        let out = refill(PAGE, &r).unwrap_or_default();
         assert!(out.starts_with("<main><section"), "{out}");
         assert!(out.contains("What you typed was not saved"));
         assert!(
@@ -520,7 +521,7 @@ mod tests {
         let page = r#"<a href="/licenses?status=expiring">3 renewals</a> <a href="/leads">Leads</a>
 <form method="post" action="/orders/7/cancel"><button>Cancel order</button></form>
 <form method="get" action="/leads"><button>Filter</button></form>"#;
-        let out = pause(page, &["licenses", "orders"]).expect("rewritten");
+        let out = pause(page, &["licenses", "orders"]).unwrap_or_default();
         assert!(
             out.contains(
                 r#"<span class="paused-link" title="Paused for maintenance">3 renewals</span>"#

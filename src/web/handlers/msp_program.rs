@@ -240,6 +240,62 @@ pub async fn reject(
     decide(user, *path, form.0, decision).await
 }
 
+/// The confirmation page of a decision: what it does, and who is told.
+async fn ask(
+    user: &CurrentUser,
+    id: i64,
+    form: DecisionForm,
+    decision: &program::Decision,
+) -> Result<HttpResponse, AppError> {
+    let (a, checked) = match program::check(&user.ctx, id, decision).await {
+        Ok(c) => c,
+        Err(app::Error::Invalid(errors)) => {
+            return render::invalid(&application_page(user, id, form, errors).await?)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let told = format!(
+        "{} (who applied) and {}'s partner program contacts are told by e-mail.",
+        a.submitter_name, a.reseller_name
+    );
+    let (question, consequences, fields, button, action) = match checked {
+        program::Checked::Approve { start_month } => (
+            format!("Approve the MSP program application of {}?", a.reseller_name),
+            vec![
+                format!("{} becomes an MSP from {start_month}: it reports usage per end customer from that month on, priced at its program discount.", a.reseller_name),
+                told,
+            ],
+            vec![("start_month".to_string(), start_month)],
+            "Yes, approve",
+            "approve",
+        ),
+        program::Checked::Reject { reason } => (
+            format!("Reject the MSP program application of {}?", a.reseller_name),
+            vec![format!("{} stays outside the program and may apply again.", a.reseller_name), told],
+            vec![("reason".to_string(), reason)],
+            "Yes, reject",
+            "reject",
+        ),
+    };
+    let quoted = fields
+        .iter()
+        .filter(|(k, _)| k == "reason")
+        .map(|(_, v)| ("Your reason".to_string(), v.clone()))
+        .collect();
+    crate::web::confirm::page(
+        Chrome::new(user, "/msp/applications", question.clone())?,
+        Confirm {
+            question,
+            consequences,
+            quoted,
+            action: format!("/msp/applications/{id}/{action}"),
+            fields,
+            button: button.into(),
+            back: ("The application".into(), format!("/msp/applications/{id}")),
+        },
+    )
+}
+
 /// Asks first (what the decision does), then decides.
 async fn decide(
     user: CurrentUser,
@@ -248,53 +304,7 @@ async fn decide(
     decision: program::Decision,
 ) -> Result<HttpResponse, AppError> {
     if !confirmed(&form.confirm) {
-        let (a, checked) = match program::check(&user.ctx, id, &decision).await {
-            Ok(c) => c,
-            Err(app::Error::Invalid(errors)) => {
-                return render::invalid(&application_page(&user, id, form, errors).await?)
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let told = format!(
-            "{} (who applied) and {}'s partner program contacts are told by e-mail.",
-            a.submitter_name, a.reseller_name
-        );
-        let (question, consequences, fields, button, action) = match checked {
-            program::Checked::Approve { start_month } => (
-                format!("Approve the MSP program application of {}?", a.reseller_name),
-                vec![
-                    format!("{} becomes an MSP from {start_month}: it reports usage per end customer from that month on, priced at its program discount.", a.reseller_name),
-                    told,
-                ],
-                vec![("start_month".to_string(), start_month)],
-                "Yes, approve",
-                "approve",
-            ),
-            program::Checked::Reject { reason } => (
-                format!("Reject the MSP program application of {}?", a.reseller_name),
-                vec![format!("{} stays outside the program and may apply again.", a.reseller_name), told],
-                vec![("reason".to_string(), reason)],
-                "Yes, reject",
-                "reject",
-            ),
-        };
-        let quoted = fields
-            .iter()
-            .filter(|(k, _)| k == "reason")
-            .map(|(_, v)| ("Your reason".to_string(), v.clone()))
-            .collect();
-        return crate::web::confirm::page(
-            Chrome::new(&user, "/msp/applications", question.clone())?,
-            Confirm {
-                question,
-                consequences,
-                quoted,
-                action: format!("/msp/applications/{id}/{action}"),
-                fields,
-                button: button.into(),
-                back: ("The application".into(), format!("/msp/applications/{id}")),
-            },
-        );
+        return ask(&user, id, form, &decision).await;
     }
     match program::decide(&user.ctx, id, &decision).await {
         Ok(a) => {
