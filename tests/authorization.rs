@@ -1155,7 +1155,9 @@ const FIELDS: &[&str] = &[
     "percent",
     "starts",
     "ends",
-    "minimum",
+    "minimum_USD",
+    "minimum_EUR",
+    "currency",
     "quote_days",
     "deal_days",
     "month",
@@ -1269,18 +1271,32 @@ async fn every_post_route_survives_junk_from_every_role() {
 /// schedules that are outside its organisation's scope.
 fn foreign_customers(who: Who) -> &'static [&'static str] {
     const ACME: [&str; 2] = ["Harbour Logistics Ltd", "Greenfield Clinics"];
+    // Nordlicht's, supplied by Rhein.
+    const EURO: [&str; 2] = ["Müller Präzisionstechnik GmbH", "Łódź Logistyka Sp. z o.o."];
     match who {
         Who::VendorAdmin => &[],
-        // Casey looks after Acme and Bluepeak; Northwind supplies them, not Cobalt.
-        Who::ChannelManager | Who::DistributorAdmin | Who::DistributorStaff => {
-            &["Cobalt Legal LLP"]
-        }
-        Who::ResellerAdmin | Who::ResellerUser => &["Northern Retail Group", "Cobalt Legal LLP"],
-        Who::OtherResellerAdmin => &[ACME[0], ACME[1], "Cobalt Legal LLP"],
+        // Casey looks after Acme, Bluepeak and Nordlicht, not Cobalt.
+        Who::ChannelManager => &["Cobalt Legal LLP"],
+        // Northwind supplies Acme and Bluepeak.
+        Who::DistributorAdmin | Who::DistributorStaff => &["Cobalt Legal LLP", EURO[0], EURO[1]],
+        Who::ResellerAdmin | Who::ResellerUser => &[
+            "Northern Retail Group",
+            "Cobalt Legal LLP",
+            EURO[0],
+            EURO[1],
+        ],
+        Who::OtherResellerAdmin => &[ACME[0], ACME[1], "Cobalt Legal LLP", EURO[0], EURO[1]],
         // Southbridge supplies Bluepeak and Cobalt.
-        Who::SouthbridgeAdmin => &ACME,
+        Who::SouthbridgeAdmin => &[ACME[0], ACME[1], EURO[0], EURO[1]],
         // The second CAM looks after Cobalt only.
-        Who::SecondChannelManager => &[ACME[0], ACME[1], "Northern Retail Group"],
+        Who::SecondChannelManager => &[ACME[0], ACME[1], "Northern Retail Group", EURO[0], EURO[1]],
+        // Rhein supplies Nordlicht only.
+        Who::EuroDistributorAdmin | Who::EuroDistributorStaff | Who::EuroResellerAdmin => &[
+            ACME[0],
+            ACME[1],
+            "Northern Retail Group",
+            "Cobalt Legal LLP",
+        ],
     }
 }
 
@@ -1302,7 +1318,13 @@ async fn lists_and_downloads_show_only_what_is_in_scope() {
     ];
     let mut failures = Vec::new();
     let mut read = 0;
-    for who in COLUMNS.iter().flatten() {
+    // The euro zone's people too: Rhein and Nordlicht see only Nordlicht's customers.
+    let euro = [
+        Who::EuroDistributorAdmin,
+        Who::EuroDistributorStaff,
+        Who::EuroResellerAdmin,
+    ];
+    for who in COLUMNS.iter().flatten().chain(&euro) {
         let client = app.login_as(*who).await;
         for path in lists {
             let r = client.get(path).await;

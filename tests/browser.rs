@@ -581,7 +581,7 @@ async fn inquiry_quote_and_acceptance_across_three_parties_in_chromium() {
     follow(c, "New pricing inquiry").await;
     expect_heading(c, "New pricing inquiry").await;
     choose(c, "One of your end customers", "Harbour Logistics Ltd").await;
-    choose(c, "Distributor", "Northwind Distribution").await;
+    choose(c, "Distributor", "Northwind Distribution (prices in USD)").await;
     click_button(c, "Create the inquiry").await;
     c.wait()
         .for_element(Locator::XPath(
@@ -1620,7 +1620,7 @@ async fn a_reseller_registers_a_deal_and_its_cam_approves_it_in_part() {
     )
     .await;
     close.send_keys("05152026").await.unwrap();
-    choose(c, "Distributor", "Northwind Distribution").await;
+    choose(c, "Distributor", "Northwind Distribution (prices in USD)").await;
     click_button(c, "Submit the registration").await;
     wait_for(
         c,
@@ -1742,4 +1742,120 @@ async fn a_quote_sent_meanwhile_reopens_the_desk_with_what_was_typed_in_chromium
         "the quote sent meanwhile",
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_euro_inquiry_is_quoted_and_ordered_in_euros_in_chromium() {
+    let app = spawn_app().await;
+    let b = browser().await;
+    let c = &b.client;
+    let main_text = || async {
+        c.find(Locator::Css("main"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+
+    // Nordlicht asks Rhein, whose prices are in euros.
+    sign_in(c, &app.address, Who::EuroResellerAdmin.email(), PASSWORD).await;
+    expect_heading(c, "Welcome, Katrin Vogel").await;
+    follow(c, "Pricing inquiries").await;
+    follow(c, "New pricing inquiry").await;
+    choose(
+        c,
+        "One of your end customers",
+        "Müller Präzisionstechnik GmbH",
+    )
+    .await;
+    choose(c, "Distributor", "Rhein Distribution GmbH (prices in EUR)").await;
+    click_button(c, "Create the inquiry").await;
+    fill(c, "SKU or legacy SKU", "EPIXADB10SN12T").await;
+    fill(c, "Quantity", "25").await;
+    wait_for(
+        c,
+        "//*[@id='line-preview' and contains(., 'EUR 966.00')]",
+        "the preview in euros",
+    )
+    .await;
+    click_button(c, "Add the line").await;
+    wait_for(
+        c,
+        "//tfoot[contains(., 'EUR 966.00')]",
+        "the total in euros",
+    )
+    .await;
+    // A SKU without a euro price is refused, naming the price book.
+    let mdr = partner_portal::domain::Sku::build(partner_portal::domain::sku::SkuFields {
+        family: "MDRESS".into(),
+        band: "C10".into(),
+        channel: partner_portal::domain::sku::Channel::Standard,
+        transaction: partner_portal::domain::sku::Transaction::New,
+        term: 12,
+    })
+    .unwrap()
+    .to_string();
+    fill(c, "SKU or legacy SKU", &mdr).await;
+    fill(c, "Quantity", "120").await;
+    click_button(c, "Add the line").await;
+    wait_for(
+        c,
+        "//*[@id='sku-error' and contains(., 'The EUR price book has no price for this SKU.')]",
+        "the refusal next to the SKU",
+    )
+    .await;
+    click_button(c, "Submit to Rhein Distribution GmbH").await;
+    expect_status(c, "is sent to Rhein Distribution GmbH").await;
+    let inquiry_url = c.current_url().await.unwrap();
+    click_button(c, "Sign out").await;
+
+    // Rhein's staff quote from the euro book's rules.
+    sign_in(c, &app.address, Who::EuroDistributorStaff.email(), PASSWORD).await;
+    c.goto(inquiry_url.as_str()).await.unwrap();
+    wait_for(c, "//h2[.='Prepare the quote']", "the quote desk").await;
+    wait_for(
+        c,
+        "//*[@id='net-total' and .='EUR 807.58']",
+        "the net in euros",
+    )
+    .await;
+    let desk = main_text().await;
+    assert!(
+        desk.contains("ENDPOINT-EURO") && !desk.contains("USD"),
+        "{desk}"
+    );
+    click_button(c, "Send the quote").await;
+    expect_status(c, "Quote version 1").await;
+    click_button(c, "Sign out").await;
+
+    // Nordlicht reads every level in euros and accepts.
+    sign_in(c, &app.address, Who::EuroResellerAdmin.email(), PASSWORD).await;
+    c.goto(inquiry_url.as_str()).await.unwrap();
+    let quote = c
+        .wait()
+        .for_element(Locator::XPath("//table[contains(., 'why this price')]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for expected in ["Partner program 12%", "Promotion 5%", "EUR 807.58"] {
+        assert!(quote.contains(expected), "{expected} missing in {quote}");
+    }
+    follow(c, "Accept and place the order…").await;
+    let confirm = main_text().await;
+    assert!(
+        confirm.contains("EUR 807.58") && !confirm.contains("USD"),
+        "{confirm}"
+    );
+    click_button(c, "Place the order").await;
+    expect_status(c, "is placed with Rhein Distribution GmbH").await;
+    let order = main_text().await;
+    assert!(
+        order.contains("EUR 807.58") && !order.contains("USD"),
+        "{order}"
+    );
+    snap(c, "20-euro-order").await;
+    b.client.clone().close().await.unwrap();
 }

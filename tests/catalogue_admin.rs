@@ -64,7 +64,7 @@ async fn a_catalogue_import_is_previewed_then_applied_whole() {
         0
     );
     assert_eq!(
-        app.scalar("SELECT msrp_12 FROM prices WHERE family = 'EPIXAD' AND band = 'B10'")
+        app.scalar("SELECT msrp_12 FROM prices WHERE currency = 'USD' AND family = 'EPIXAD' AND band = 'B10'")
             .await,
         4200
     );
@@ -76,7 +76,7 @@ async fn a_catalogue_import_is_previewed_then_applied_whole() {
         .await
         .contains("Catalogue and prices: imported 2 rows."));
     assert_eq!(
-        app.scalar("SELECT msrp_12 FROM prices WHERE family = 'EPIXAD' AND band = 'B10'")
+        app.scalar("SELECT msrp_12 FROM prices WHERE currency = 'USD' AND family = 'EPIXAD' AND band = 'B10'")
             .await,
         4400
     );
@@ -263,7 +263,7 @@ async fn an_item_is_edited_on_its_page() {
         303
     );
     assert_eq!(
-        app.scalar("SELECT msrp_36 FROM prices WHERE family = 'EPIXAD' AND band = 'B10'")
+        app.scalar("SELECT msrp_36 FROM prices WHERE currency = 'USD' AND family = 'EPIXAD' AND band = 'B10'")
             .await,
         12150
     );

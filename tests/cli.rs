@@ -120,7 +120,7 @@ fn seed_demo_brings_schedules_msp_usage_leads_and_nfr_allotments() {
     });
     assert_eq!(
         counts,
-        [8, 1, 4, 6, 10, 1],
+        [10, 1, 4, 6, 10, 1],
         "entries, hardware, MSP usage, leads, allotment rows, unprocessed orders (the accepted demo quote's)"
     );
     // Inquiries in every state, a revised quote among them.
@@ -135,6 +135,23 @@ fn seed_demo_brings_schedules_msp_usage_leads_and_nfr_allotments() {
             .fetch_one(&pool)
             .await
             .unwrap();
+        // The euro zone trades in euros: Nordlicht's inquiries and Rhein's orders.
+        let euro: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT 'inquiries', currency, COUNT(*) FROM inquiries GROUP BY currency \
+             UNION ALL SELECT 'orders', currency, COUNT(*) FROM orders GROUP BY currency ORDER BY 1, 2",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            euro,
+            [
+                ("inquiries".to_string(), "EUR".to_string(), 3),
+                ("inquiries".to_string(), "USD".to_string(), 8),
+                ("orders".to_string(), "EUR".to_string(), 2),
+                ("orders".to_string(), "USD".to_string(), 9),
+            ]
+        );
         (statuses, revised)
     });
     assert_eq!(
@@ -144,9 +161,12 @@ fn seed_demo_brings_schedules_msp_usage_leads_and_nfr_allotments() {
                 "accepted",
                 "declined",
                 "draft",
+                "draft",
                 "expired",
                 "quoted",
                 "quoted",
+                "quoted",
+                "submitted",
                 "submitted",
                 "submitted"
             ]

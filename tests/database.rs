@@ -208,6 +208,7 @@ async fn a_unique_key_violation_becomes_a_field_message() {
         partner_level: None,
         cam_user_id: None,
         is_msp: false,
+        currency: "USD".into(),
     };
     let mut tx = app.db.pool.begin().await.unwrap();
     let taken = insert(&mut tx, OrgKind::Distributor, &fields, 0)

@@ -9,7 +9,7 @@ async fn register(c: &TestClient, customer: &str, family: &str, msrp: &str) -> r
     let marker = "<option value=\"";
     let northwind = distributor
         .split(marker)
-        .find(|s| s.contains(">Northwind Distribution<"))
+        .find(|s| s.contains(">Northwind Distribution (prices in USD)<"))
         .map(|s| s[..s.find('"').unwrap()].to_string())
         .expect("Northwind supplies Acme");
     // "MDRESS,EMLADV": one field per family, as the checkboxes send them.

@@ -24,6 +24,11 @@ pub enum Who {
     SouthbridgeAdmin,
     /// The second channel account manager (Cobalt, not Acme or Bluepeak).
     SecondChannelManager,
+    /// Rhein Distribution GmbH's admin and staff: the distributor that trades in euros.
+    EuroDistributorAdmin,
+    EuroDistributorStaff,
+    /// The admin of Nordlicht IT GmbH, the reseller Rhein supplies (Gold, euros).
+    EuroResellerAdmin,
 }
 
 impl Who {
@@ -48,6 +53,9 @@ impl Who {
             Who::OtherResellerAdmin => "admin@other-reseller.example",
             Who::SouthbridgeAdmin => "admin@southbridge.example",
             Who::SecondChannelManager => "cam2@vendor.example",
+            Who::EuroDistributorAdmin => "admin@eu-distributor.example",
+            Who::EuroDistributorStaff => "staff@eu-distributor.example",
+            Who::EuroResellerAdmin => "admin@eu-reseller.example",
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::helpers::{location, spawn_app, TestApp, TestClient, Who};
 
-async fn option_value(c: &TestClient, page: &str, label: &str) -> String {
+pub async fn option_value(c: &TestClient, page: &str, label: &str) -> String {
     let html = c.text(page).await;
     html.split("<option value=\"")
         .find(|s| s.contains(&format!(">{label}<")))
@@ -12,8 +12,18 @@ async fn option_value(c: &TestClient, page: &str, label: &str) -> String {
 }
 
 async fn new_inquiry(c: &TestClient) -> String {
-    let customer = option_value(c, "/inquiries/new", "Harbour Logistics Ltd").await;
-    let distributor = option_value(c, "/inquiries/new", "Northwind Distribution").await;
+    inquiry_for(
+        c,
+        "Harbour Logistics Ltd",
+        "Northwind Distribution (prices in USD)",
+    )
+    .await
+}
+
+/// A new draft for the end customer and distributor with these labels; its address.
+pub async fn inquiry_for(c: &TestClient, customer: &str, distributor: &str) -> String {
+    let customer = option_value(c, "/inquiries/new", customer).await;
+    let distributor = option_value(c, "/inquiries/new", distributor).await;
     let r = c
         .post(
             "/inquiries",
@@ -29,7 +39,7 @@ pub fn version(html: &str) -> String {
         .unwrap_or_else(|| panic!("no version field in {html}"))
 }
 
-async fn add(
+pub async fn add(
     c: &TestClient,
     path: &str,
     sku: &str,
@@ -917,7 +927,7 @@ async fn the_vendor_admin_sets_the_rules_that_quotes_propose() {
                 ("deal_EPIXAD", "abc"),
                 ("quote_days", "30"),
                 ("deal_days", "90"),
-                ("minimum", "5000"),
+                ("minimum_USD", "5000"),
             ],
         )
         .await;
@@ -941,7 +951,7 @@ async fn the_vendor_admin_sets_the_rules_that_quotes_propose() {
                 ("program_gold_EPIXAD", "15.5"),
                 ("quote_days", "14"),
                 ("deal_days", "60"),
-                ("minimum", "2,500"),
+                ("minimum_USD", "2,500"),
                 ("deal_extensions", "2"),
                 ("deal_extension_window", "14"),
             ],
@@ -962,7 +972,7 @@ async fn the_vendor_admin_sets_the_rules_that_quotes_propose() {
             &[
                 ("quote_days", "14"),
                 ("deal_days", "60"),
-                ("minimum", "2,500"),
+                ("minimum_USD", "2,500"),
                 ("deal_extensions", "-1"),
                 ("deal_extension_window", "0"),
             ],
@@ -1055,7 +1065,12 @@ async fn the_vendor_admin_sets_the_rules_that_quotes_propose() {
 async fn an_inquiry_can_be_for_a_new_end_customer() {
     let app = spawn_app().await;
     let lee = app.login_as(Who::ResellerUser).await;
-    let distributor = option_value(&lee, "/inquiries/new", "Northwind Distribution").await;
+    let distributor = option_value(
+        &lee,
+        "/inquiries/new",
+        "Northwind Distribution (prices in USD)",
+    )
+    .await;
     let r = lee
         .post(
             "/inquiries",

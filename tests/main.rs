@@ -9,6 +9,7 @@ mod browser;
 mod catalogue_admin;
 mod cli;
 mod contact_roles;
+mod currencies;
 mod dashboard;
 mod database;
 mod deals;

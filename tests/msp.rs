@@ -22,7 +22,7 @@ fn msp_sku(family: &str, band: &str) -> String {
 async fn unit_prices(app: &TestApp, family: &str, band: &str) -> (i64, i64) {
     let msrp = app
         .scalar(&format!(
-            "SELECT msrp_monthly FROM prices WHERE family = '{family}' AND band = '{band}'"
+            "SELECT msrp_monthly FROM prices WHERE currency = 'USD' AND family = '{family}' AND band = '{band}'"
         ))
         .await;
     let bp: i64 = sqlx::query_scalar(
@@ -120,7 +120,11 @@ async fn an_msp_reports_usage_and_downloads_its_statement() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "Start Date,End Date,End User Identifier,Product Description,SKU,Total Quantity,Unit MSRP,Unit Price,Total Price"
+        "Start Date,End Date,End User Identifier,Product Description,SKU,Total Quantity,Unit MSRP,Unit Price,Total Price,Currency"
+    );
+    assert!(
+        lines[1..].iter().all(|l| l.ends_with(",USD")),
+        "every row says its currency: {csv}"
     );
     assert_eq!(lines.len(), 4, "{csv}");
     assert!(
@@ -139,7 +143,7 @@ async fn an_msp_reports_usage_and_downloads_its_statement() {
     );
     assert!(
         lines[1].ends_with(&format!(
-            ",{sku},15,{},{},{}",
+            ",{sku},15,{},{},{},USD",
             cents(msrp),
             cents(price),
             cents(price * 15)
@@ -148,14 +152,17 @@ async fn an_msp_reports_usage_and_downloads_its_statement() {
     );
     assert!(lines[2].starts_with("2026-03-01,2026-03-31,Harbourview Hotels,"));
     assert!(lines[2].ends_with(&format!(
-        ",40,{},{},{}",
+        ",40,{},{},{},USD",
         cents(msrp),
         cents(price),
         cents(price * 40)
     )));
     assert_eq!(
         lines[3],
-        format!("2026-03-01,2026-03-31,Total,,,55,,,{}", cents(price * 55))
+        format!(
+            "2026-03-01,2026-03-31,Total,,,55,,,{},USD",
+            cents(price * 55)
+        )
     );
 }
 

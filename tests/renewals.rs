@@ -206,6 +206,7 @@ pub(crate) async fn bought(
             reseller: OrgId(reseller),
             distributor: OrgId(distributor),
             end_customer: customer,
+            currency: "USD".into(),
             lines: vec![partner_portal::db::orders::NewOrderLine {
                 sku: sku.into(),
                 description: "Intercept X Advanced".into(),

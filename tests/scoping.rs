@@ -84,6 +84,7 @@ async fn child_reads_return_nothing_outside_the_callers_scope() {
             description: "usage",
             quantity: 3,
             unit_msrp: Cents::new(100),
+            currency: "USD",
             by,
         },
         0,
@@ -153,6 +154,7 @@ async fn child_reads_return_nothing_outside_the_callers_scope() {
             reseller: acme,
             distributor: northwind,
             end_customer: customer,
+            currency: "USD".into(),
             lines: vec![NewOrderLine {
                 sku: renewal.to_string(),
                 description: "renewal".into(),

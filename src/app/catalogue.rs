@@ -144,7 +144,7 @@ pub async fn import(
                 .collect()
         }
         Checked::Legacy(rows) => {
-            let current = store::snapshot(pool, store::DEFAULT_CURRENCY).await?;
+            let current = store::unpriced(pool).await?;
             rows.iter()
                 .map(|r| PreviewRow {
                     line: r.line,
@@ -224,10 +224,19 @@ fn money_field(
     }
 }
 
-/// An item of the default price book, with that book's currency.
-pub async fn item(ctx: &Ctx, family: &str, band: &str) -> Result<(CatalogueItem, String), Error> {
+/// An item with its price in the price book of `currency` (none yet: no price), and that
+/// book's currency.
+pub async fn item(
+    ctx: &Ctx,
+    family: &str,
+    band: &str,
+    currency: &str,
+) -> Result<(CatalogueItem, String), Error> {
     ctx.require_vendor_admin("maintain the catalogue").await?;
-    let snapshot = store::snapshot(&ctx.db.pool, store::DEFAULT_CURRENCY).await?;
+    if !store::has_price_book(&ctx.db.pool, currency).await? {
+        return Err(Error::NotFound);
+    }
+    let snapshot = store::snapshot(&ctx.db.pool, currency).await?;
     let item = snapshot
         .items
         .get(&(family.to_string(), band.to_string()))
@@ -249,14 +258,15 @@ pub struct ItemInput {
     pub msrp_hardware: String,
 }
 
-/// Saves an item's description, orderable dates and prices; returns "FAMILY BAND".
+/// Saves an item's description, orderable dates and its prices in the price book of
+/// `currency`; returns "FAMILY BAND".
 pub async fn update_item(
     ctx: &Ctx,
-    family: &str,
-    band: &str,
+    (family, band): (&str, &str),
+    currency: &str,
     input: &ItemInput,
 ) -> Result<String, Error> {
-    let (item, currency) = item(ctx, family, band).await?;
+    let (item, currency) = item(ctx, family, band, currency).await?;
     let mut errors = FieldErrors::default();
     let description = required_text(
         &mut errors,

@@ -46,6 +46,8 @@ pub struct Overview {
     pub oldest: Vec<crate::db::inquiries::Queued>,
     /// The next twelve months, this one first (empty for people who see no schedules).
     pub renewals: Vec<MonthDue>,
+    /// The currency of the renewals' MSRP: the caller's organisation's price book.
+    pub currency: String,
 }
 
 fn item(count: i64, what: (&'static str, &'static str), href: impl Into<String>) -> Item {
@@ -184,8 +186,14 @@ pub async fn overview(ctx: &Ctx) -> Result<Overview, Error> {
         OrgKind::Distributor => {}
     }
     let mut renewals = Vec::new();
+    let currency = match ctx.org {
+        Some(org) => crate::db::orgs::currency_of(&ctx.db.pool, org)
+            .await?
+            .unwrap_or_else(|| catalogue::DEFAULT_CURRENCY.into()),
+        None => catalogue::DEFAULT_CURRENCY.into(),
+    };
     if role != AccessRole::ChannelManager {
-        let due = renewals_due(ctx).await?;
+        let due = renewals_due(ctx, &currency).await?;
         for days in [30, 60, 90] {
             let until = day(today, days - 1);
             let (entries, msrp) = due
@@ -211,10 +219,7 @@ pub async fn overview(ctx: &Ctx) -> Result<Overview, Error> {
                 what,
                 format!("/licenses?ends_from={today}&ends_to={until}"),
             );
-            item.detail = Some(format!(
-                "MSRP {}",
-                msrp.with_currency(catalogue::DEFAULT_CURRENCY)
-            ));
+            item.detail = Some(format!("MSRP {}", msrp.with_currency(&currency)));
             items.push(item);
         }
         renewals = by_month(today, &due);
@@ -223,6 +228,7 @@ pub async fn overview(ctx: &Ctx) -> Result<Overview, Error> {
         items,
         oldest,
         renewals,
+        currency,
     })
 }
 
@@ -252,15 +258,16 @@ type DueRows = Vec<(String, String, i64, i64)>;
 static RENEWALS_DUE: std::sync::LazyLock<crate::cache::Ttl<String, DueRows>> =
     std::sync::LazyLock::new(|| crate::cache::Ttl::new(std::time::Duration::from_secs(300)));
 
-/// Subscriptions not renewed yet that end from today to the end of the twelfth month.
-async fn renewals_due(ctx: &Ctx) -> Result<Vec<Due>, Error> {
+/// Subscriptions not renewed yet that end from today to the end of the twelfth month, at the
+/// MSRP of `currency`'s price book.
+async fn renewals_due(ctx: &Ctx, currency: &str) -> Result<Vec<Due>, Error> {
     let pool = &ctx.db.pool;
     let first = ctx.today.with_day(1).unwrap_or(ctx.today);
     let until = first
         .checked_add_months(Months::new(12))
         .and_then(|d| d.pred_opt())
         .unwrap_or(ctx.today);
-    let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
+    let snapshot = catalogue::snapshot(pool, currency).await?;
     // Reading a year of a million entries takes a fifth of a second; the rows change only
     // when entries or order lines are added or removed, which the key notes, so they are
     // kept (prices are applied fresh each time).

@@ -126,16 +126,23 @@ pub async fn supplier_chosen(
     typed: &str,
     errors: &mut FieldErrors,
     refusal: &str,
-) -> Result<Option<OrgId>, Error> {
-    let suppliers = orgs::distributor_ids_of(&ctx.db.pool, reseller).await?;
+) -> Result<Option<orgs::Supplier>, Error> {
+    let suppliers = orgs::suppliers(&ctx.db.pool, reseller).await?;
     let chosen = typed
         .trim()
         .parse::<i64>()
         .ok()
-        .map(OrgId)
-        .filter(|id| suppliers.contains(id));
-    if chosen.is_none() {
-        errors.add("distributor", refusal);
+        .and_then(|id| suppliers.into_iter().find(|s| s.id == OrgId(id)));
+    match &chosen {
+        None => errors.add("distributor", refusal),
+        Some(s) if !catalogue::has_price_book(&ctx.db.pool, &s.currency).await? => errors.add(
+            "distributor",
+            format!(
+                "{} trades in {}, and the vendor has no {} price book yet: choose another distributor or ask your channel account manager.",
+                s.name, s.currency, s.currency
+            ),
+        ),
+        Some(_) => {}
     }
     Ok(chosen)
 }
@@ -195,7 +202,7 @@ pub async fn register(ctx: &Ctx, input: NewRegistration) -> Result<Registered, E
     let mut errors = FieldErrors::default();
     let customers = store::end_customers(pool, ctx.scope, reseller).await?;
     let choice = check_end_customer(&customers, &input.end_customer, &mut errors);
-    let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
+    let snapshot = catalogue::unpriced(pool).await?;
     let known = snapshot.families();
     let families: Vec<String> = input
         .families
@@ -206,14 +213,41 @@ pub async fn register(ctx: &Ctx, input: NewRegistration) -> Result<Registered, E
     if families.is_empty() {
         errors.add("families", "Choose at least one product family.");
     }
-    let minimum = store::settings(pool).await?.minimum;
+    let distributor = supplier_chosen(
+        ctx,
+        reseller,
+        &input.distributor,
+        &mut errors,
+        "Choose the distributor that will quote this deal.",
+    )
+    .await?;
+    // The estimate is in the chosen distributor's currency; before one is chosen, it must
+    // reach the minimum in one of the suppliers' currencies.
+    let currencies: Vec<String> = match &distributor {
+        Some(d) => vec![d.currency.clone()],
+        None => {
+            let mut all: Vec<String> = orgs::suppliers(pool, reseller)
+                .await?
+                .into_iter()
+                .map(|s| s.currency)
+                .collect();
+            all.sort();
+            all.dedup();
+            all
+        }
+    };
+    let settings = store::settings(pool).await?;
     let estimated = match Cents::parse(&input.estimated_msrp) {
-        Ok(v) if v < minimum => {
+        Ok(v) if !currencies.is_empty() && currencies.iter().all(|c| v < settings.minimum(c)) => {
+            let minimums: Vec<String> = currencies
+                .iter()
+                .map(|c| settings.minimum(c).with_currency(c))
+                .collect();
             errors.add(
                 "estimated_msrp",
                 format!(
                     "A deal registration needs an estimated MSRP value of at least {}.",
-                    minimum.with_currency(catalogue::DEFAULT_CURRENCY)
+                    minimums.join(" or ")
                 ),
             );
             None
@@ -238,14 +272,6 @@ pub async fn register(ctx: &Ctx, input: NewRegistration) -> Result<Registered, E
         }
         Ok(d) => Some(d),
     };
-    let distributor = supplier_chosen(
-        ctx,
-        reseller,
-        &input.distributor,
-        &mut errors,
-        "Choose the distributor that will quote this deal.",
-    )
-    .await?;
     if input.notes.trim().chars().count() > MAX_NOTES {
         errors.add("notes", format!("Use at most {MAX_NOTES} characters."));
     }
@@ -280,8 +306,9 @@ pub async fn register(ctx: &Ctx, input: NewRegistration) -> Result<Registered, E
     let new = store::NewDeal {
         reseller,
         end_customer,
-        distributor,
+        distributor: distributor.id,
         estimated_msrp: estimated,
+        currency: &distributor.currency,
         expected_close: close,
         notes: input.notes.trim(),
         families: &families,
@@ -310,6 +337,7 @@ pub async fn register(ctx: &Ctx, input: NewRegistration) -> Result<Registered, E
             families: &families,
             end_customer: &choice.name(&customers),
             estimated,
+            currency: &distributor.currency,
         },
         &ctx.public_url,
     );

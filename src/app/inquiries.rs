@@ -17,6 +17,7 @@ use crate::domain::{AccessRole, EntryId, FieldErrors, InquiryId, OrgId, Sku};
 use crate::mail::notices;
 use crate::mail::notify::notify_role;
 use chrono::{Datelike, NaiveDate};
+use std::collections::HashMap;
 
 fn reseller_of(ctx: &Ctx) -> Option<OrgId> {
     match ctx.role {
@@ -100,7 +101,7 @@ pub async fn create(ctx: &Ctx, input: NewInquiry) -> Result<InquiryId, Error> {
         .as_ref()
         .map(|d| format!("for deal registration {}", d.reference))
         .unwrap_or_default();
-    let id = open_draft(&mut tx, ctx, (reseller, customer, distributor), &detail).await?;
+    let id = open_draft(&mut tx, ctx, (reseller, customer, distributor.id), &detail).await?;
     if let Some(d) = &deal {
         store::set_deal(&mut tx, id, d.id).await?;
     }
@@ -280,7 +281,7 @@ pub async fn add_line(
     ctx.require(editable(ctx, &inquiry), "change this inquiry")
         .await?;
     still_seen(&inquiry, seen)?;
-    let snapshot = catalogue::snapshot(&ctx.db.pool, catalogue::DEFAULT_CURRENCY).await?;
+    let snapshot = catalogue::snapshot(&ctx.db.pool, &inquiry.currency).await?;
     let mut errors = FieldErrors::default();
     let Some((t, quantity)) = judge(&snapshot, typed, ctx.today, &mut errors) else {
         return Err(Error::Invalid(errors));
@@ -350,7 +351,7 @@ pub async fn change_renewal_term(
         ..current.fields().clone()
     })
     .map_err(anyhow::Error::from)?;
-    let snapshot = catalogue::snapshot(&ctx.db.pool, catalogue::DEFAULT_CURRENCY).await?;
+    let snapshot = catalogue::snapshot(&ctx.db.pool, &inquiry.currency).await?;
     let (description, msrp) = match snapshot.availability(&sku, ctx.today) {
         crate::domain::catalogue::Availability::Orderable { description, msrp } => {
             (description, msrp)
@@ -404,7 +405,7 @@ pub async fn submit(ctx: &Ctx, id: InquiryId, seen: Option<i64>) -> Result<Inqui
     .await?;
     inquiry.status.next(InquiryEvent::Submit)?;
     still_seen(&inquiry, seen)?;
-    let snapshot = catalogue::snapshot(&ctx.db.pool, catalogue::DEFAULT_CURRENCY).await?;
+    let snapshot = catalogue::snapshot(&ctx.db.pool, &inquiry.currency).await?;
     let mut errors = FieldErrors::default();
     if inquiry.lines.is_empty() {
         errors.add("lines", "Add at least one line before you submit.");
@@ -594,6 +595,13 @@ async fn renewal_line(
     }
 }
 
+/// The currency a distributor trades in (its inquiries are priced in it).
+async fn trading_currency(pool: &sqlx::AnyPool, distributor: OrgId) -> Result<String, Error> {
+    crate::db::orgs::currency_of(pool, distributor)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
 /// The distributor a draft that continues an entry goes to: the one that sold the entry if
 /// it still supplies the reseller, or else the reseller's first supplier.
 fn distributor_for(sold_by: Option<OrgId>, suppliers: &[OrgId]) -> Result<OrgId, Error> {
@@ -673,22 +681,30 @@ pub async fn ask_renewal_pricing(ctx: &Ctx, entries: &[EntryId]) -> Result<Vec<I
             format!("One end customer's inquiry takes at most {MAX_RENEWALS} lines; choose fewer entries."),
         ));
     }
-    let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
+    let suppliers = crate::db::orgs::distributor_ids_of(pool, reseller).await?;
+    // Each draft is priced in the currency of the distributor it goes to.
+    let mut books: HashMap<String, Snapshot> = HashMap::new();
     let mut conn = pool.acquire().await?;
     let mut drafts = Vec::with_capacity(groups.len());
     for g in &groups {
+        let distributor = distributor_for(g[0].sold_by, &suppliers)?;
+        let currency = trading_currency(pool, distributor).await?;
+        if !books.contains_key(&currency) {
+            let book = catalogue::snapshot(pool, &currency).await?;
+            books.insert(currency.clone(), book);
+        }
+        let snapshot = &books[&currency];
         let mut lines = Vec::with_capacity(g.len());
         for e in g {
-            lines.push(renewal_line(&mut conn, &snapshot, e, ctx.today).await?);
+            lines.push(renewal_line(&mut conn, snapshot, e, ctx.today).await?);
         }
-        drafts.push((g[0], lines));
+        drafts.push((g[0], distributor, lines));
     }
     drop(conn);
-    let suppliers = crate::db::orgs::distributor_ids_of(pool, reseller).await?;
     let mut tx = pool.begin().await?;
     let mut ids = Vec::with_capacity(drafts.len());
-    for (first, lines) in &drafts {
-        let distributor = distributor_for(first.sold_by, &suppliers)?;
+    for (first, distributor, lines) in &drafts {
+        let distributor = *distributor;
         let detail = format!("renewal of {} entries", lines.len());
         let id = open_draft(
             &mut tx,
@@ -756,7 +772,7 @@ pub async fn change_offer(ctx: &Ctx, entry: EntryId) -> Result<ChangeOffer, Erro
             ),
         )
     })?;
-    let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
+    let snapshot = catalogue::unpriced(pool).await?;
     let own = (sku.fields().family.clone(), sku.fields().band.clone());
     let mut items: Vec<&crate::domain::catalogue::CatalogueItem> = snapshot
         .items
@@ -843,7 +859,11 @@ pub async fn ask_change_pricing(
     })
     .map_err(anyhow::Error::from)?;
     let pool = &ctx.db.pool;
-    let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
+    let suppliers = crate::db::orgs::distributor_ids_of(pool, reseller).await?;
+    let distributor = distributor_for(offer.entry.sold_by, &suppliers)
+        .map_err(|_| Error::invalid("product", "Your organisation has no distributor to ask."))?;
+    let currency = trading_currency(pool, distributor).await?;
+    let snapshot = catalogue::snapshot(pool, &currency).await?;
     let (description, msrp) = match snapshot.availability(&sku, ctx.today) {
         crate::domain::catalogue::Availability::Orderable { description, msrp } => {
             (description, msrp)
@@ -852,9 +872,6 @@ pub async fn ask_change_pricing(
             return Err(Error::invalid("product", format!("{sku}: {reason}")))
         }
     };
-    let suppliers = crate::db::orgs::distributor_ids_of(pool, reseller).await?;
-    let distributor = distributor_for(offer.entry.sold_by, &suppliers)
-        .map_err(|_| Error::invalid("product", "Your organisation has no distributor to ask."))?;
     let mut tx = pool.begin().await?;
     let id = open_draft(
         &mut tx,

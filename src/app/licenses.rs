@@ -35,7 +35,8 @@ pub async fn import(
     )
     .await?;
     let pool = &ctx.db.pool;
-    let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
+    // The legacy table, the same in every price book.
+    let snapshot = catalogue::unpriced(pool).await?;
     let resellers = orgs::reseller_names_lowercase(pool).await?;
     let rows = match check_licenses(file, &snapshot.legacy, &resellers) {
         Ok(rows) => rows,

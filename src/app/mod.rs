@@ -198,7 +198,7 @@ pub enum Error {
     #[error("{0}")]
     Conflict(String),
     /// The input is wrong; each message belongs next to its field.
-    #[error("the input has {} problem(s)", .0.len())]
+    #[error("the input was refused: {}", .0.messages().join(" "))]
     Invalid(FieldErrors),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),

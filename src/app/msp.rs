@@ -80,6 +80,7 @@ async fn save(
     ctx: &Ctx,
     reseller: OrgId,
     month: &str,
+    currency: &str,
     rows: &[Reported],
 ) -> Result<Recorded, Error> {
     let user = ctx.user.ok_or(Error::Forbidden)?;
@@ -111,6 +112,7 @@ async fn save(
                 description: &r.description,
                 quantity: r.quantity,
                 unit_msrp: r.unit_msrp,
+                currency,
                 by: user,
             },
             ctx.now,
@@ -178,7 +180,7 @@ pub async fn report(
             return Err(Error::Invalid(errors));
         }
     }
-    let snapshot = catalogue::snapshot(&ctx.db.pool, catalogue::DEFAULT_CURRENCY).await?;
+    let snapshot = book_of(ctx, reseller).await?;
     let row = check_usage(
         &snapshot,
         &typed.end_customer,
@@ -194,7 +196,14 @@ pub async fn report(
         errors.add(field, text.to_string());
         Error::Invalid(errors)
     })?;
-    let recorded = save(ctx, reseller, month, std::slice::from_ref(&row)).await?;
+    let recorded = save(
+        ctx,
+        reseller,
+        month,
+        &snapshot.currency,
+        std::slice::from_ref(&row),
+    )
+    .await?;
     Ok((row, recorded))
 }
 
@@ -212,15 +221,24 @@ pub enum Uploaded {
 pub async fn upload(ctx: &Ctx, month: &str, csv: &str) -> Result<Uploaded, Error> {
     let reseller = own_msp(ctx).await?;
     let last = open_month(ctx, reseller, month).await?;
-    let snapshot = catalogue::snapshot(&ctx.db.pool, catalogue::DEFAULT_CURRENCY).await?;
+    let snapshot = book_of(ctx, reseller).await?;
     match parse_usage_csv(csv, &snapshot, last) {
         Ok(rows) => {
-            let recorded = save(ctx, reseller, month, &rows).await?;
+            let recorded = save(ctx, reseller, month, &snapshot.currency, &rows).await?;
             let quantities = rows.iter().map(|r| r.quantity).collect();
             Ok(Uploaded::Recorded(rows.len(), recorded, quantities))
         }
         Err(problems) => Ok(Uploaded::Refused(problems)),
     }
+}
+
+/// The price book of the currency an MSP trades in: its usage is priced and its statements
+/// are made in it.
+async fn book_of(ctx: &Ctx, reseller: OrgId) -> Result<crate::domain::catalogue::Snapshot, Error> {
+    let currency = orgs::currency_of(&ctx.db.pool, reseller)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok(catalogue::snapshot(&ctx.db.pool, &currency).await?)
 }
 
 /// The statement of a reseller's month, at its partner program discount per family.
@@ -232,19 +250,21 @@ pub async fn statement_of(
     last: NaiveDate,
 ) -> Result<Statement, Error> {
     let pool = &ctx.db.pool;
-    let level = orgs::get(pool, reseller)
-        .await?
-        .and_then(|o| o.partner_level)
-        .unwrap_or(PartnerLevel::Authorized);
+    let org = orgs::get(pool, reseller).await?.ok_or(Error::NotFound)?;
+    let level = org.partner_level.unwrap_or(PartnerLevel::Authorized);
     let rules = deals::rules(pool).await?;
     let lines = store::usage(pool, ctx.scope, reseller, month).await?;
-    Ok(statement(first, last, &lines, |family| {
+    let made = statement(first, last, &lines, |family| {
         rules
             .program
             .get(&(level, family.to_string()))
             .copied()
             .unwrap_or(Bp(0))
-    }))
+    });
+    Ok(Statement {
+        currency: org.currency,
+        ..made
+    })
 }
 
 /// Closes an ended month for every MSP: its statements are final.

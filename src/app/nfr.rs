@@ -51,6 +51,15 @@ pub fn zero_dollar_lines(snapshot: &Snapshot, lines: &[(Sku, i64)]) -> Vec<NewOr
         .collect()
 }
 
+/// The price book of the currency the reseller trades in: NFR lines cost 0 in it and show
+/// its MSRP.
+async fn book_of(pool: &sqlx::AnyPool, reseller: OrgId) -> Result<Snapshot, Error> {
+    let currency = orgs::currency_of(pool, reseller)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok(catalogue::snapshot(pool, &currency).await?)
+}
+
 /// Places an NFR order for the reseller (vendor-supplied, own-use end customer) in `tx`.
 async fn place_nfr_order(
     tx: &mut AnyConnection,
@@ -69,6 +78,7 @@ async fn place_nfr_order(
         reseller,
         distributor: vendor.id,
         end_customer: customer,
+        currency: org.currency.clone(),
         lines,
     };
     orders::place_in(tx, ctx, &order).await
@@ -96,7 +106,7 @@ pub async fn grant_on_join(
     let pool = &ctx.db.pool;
     let joined_on = ctx.today;
     let allotment = store::allotment_of(pool, level).await?;
-    let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
+    let snapshot = book_of(pool, reseller).await?;
     let mut skus = Vec::new();
     for row in &allotment {
         let hardware = snapshot
@@ -240,7 +250,10 @@ pub async fn request(ctx: &Ctx, input: NewRequest) -> Result<Filed, Error> {
     let (reseller, on_behalf_of) = requested_for(ctx, &input.reseller).await?;
     let user = ctx.user.ok_or(Error::Forbidden)?;
     let pool = &ctx.db.pool;
-    let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
+    let snapshot = match reseller {
+        Some(r) => book_of(pool, r).await?,
+        None => catalogue::unpriced(pool).await?,
+    };
     let mut errors = FieldErrors::default();
     if reseller.is_none() {
         errors.add("reseller", "Choose one of the resellers you supply.");
@@ -430,7 +443,7 @@ pub async fn decide(ctx: &Ctx, id: NfrRequestId, decision: Decision) -> Result<D
     let mut tx = pool.begin().await?;
     let mut order = None;
     if matches!(decision, Decision::Approve) {
-        let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
+        let snapshot = book_of(pool, request.reseller_id).await?;
         let mut skus = Vec::new();
         for l in &request.lines {
             let sku = Sku::parse(&l.sku).map_err(|e| anyhow::anyhow!("{}: {e}", l.sku))?;
@@ -579,7 +592,7 @@ pub async fn set_allotment(
     if level.is_none() {
         errors.add("partner_level", "Choose a partner level.");
     }
-    let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
+    let snapshot = catalogue::unpriced(pool).await?;
     let item = product_code(&input.product).and_then(|key| snapshot.items.get(&key));
     if item.is_none() {
         errors.add("product", "Enter a family and band of the catalogue, e.g. EPIXADB10 (the first nine characters of a SKU).");

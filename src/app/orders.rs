@@ -31,6 +31,8 @@ pub struct NewOrder {
     pub reseller: OrgId,
     pub distributor: OrgId,
     pub end_customer: i64,
+    /// The currency of every amount of its lines.
+    pub currency: String,
     pub lines: Vec<NewOrderLine>,
 }
 
@@ -40,6 +42,7 @@ pub struct Placed {
     pub id: OrderId,
     pub reference: String,
     pub total: Cents,
+    pub currency: String,
 }
 
 /// Places `order` in its own transaction.
@@ -104,6 +107,7 @@ pub async fn place_in(
         order.reseller,
         order.distributor,
         order.end_customer,
+        &order.currency,
         &order.lines,
         ctx.user_id(),
         ctx.today.year(),
@@ -120,7 +124,7 @@ pub async fn place_in(
         &format!(
             "{}, net {}",
             crate::domain::paging::counted(order.lines.len(), "line", "lines"),
-            total.with_currency(crate::db::catalogue::DEFAULT_CURRENCY)
+            total.with_currency(&order.currency)
         ),
         ctx.now,
     )
@@ -129,6 +133,7 @@ pub async fn place_in(
         id,
         reference,
         total,
+        currency: order.currency.clone(),
     })
 }
 
@@ -160,6 +165,7 @@ async fn tell_placed(
             reseller: &reseller,
             distributor: &distributor,
             end_customer: &customer,
+            currency: &order.currency,
             lines: &order.lines,
             how,
         },
@@ -304,9 +310,8 @@ async fn process_these(
         stats.waiting = waiting.len();
         return Ok(stats);
     }
-    let snapshot =
-        crate::db::catalogue::snapshot(&ctx.db.pool, crate::db::catalogue::DEFAULT_CURRENCY)
-            .await?;
+    // For warranty lengths, the same in every price book.
+    let snapshot = crate::db::catalogue::unpriced(&ctx.db.pool).await?;
     for order in waiting {
         let mut tx = ctx.db.pool.begin().await?;
         if !store::claim(&mut tx, order.id, completed_on, ctx.user_id(), ctx.now).await? {
@@ -457,6 +462,8 @@ pub struct Checked {
     /// Lines whose SKU was replaced by a proposal (they must be looked at before placing).
     pub proposals: usize,
     pub order_lines: Vec<NewOrderLine>,
+    /// The currency it is priced in: the distributor's.
+    pub currency: String,
 }
 
 impl Checked {
@@ -530,7 +537,11 @@ pub async fn check_direct(ctx: &Ctx, order: &DirectOrder) -> Result<Checked, Err
     }
     let entries = store::entries(pool, ctx.scope, Some(order.end_customer)).await?;
     let renewed = store::pending_changes(pool, ctx.scope, order.end_customer).await?;
-    let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
+    // Priced in the distributor's currency.
+    let currency = crate::db::orgs::currency_of(pool, distributor)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let snapshot = catalogue::snapshot(pool, &currency).await?;
     let rules = deals::rules(pool).await?;
     let level = crate::db::orgs::get(pool, order.reseller)
         .await?
@@ -541,8 +552,12 @@ pub async fn check_direct(ctx: &Ctx, order: &DirectOrder) -> Result<Checked, Err
         end_customer_id: order.end_customer,
         registrations: quotes::registrations(pool, order.end_customer).await?,
         quote_date: ctx.today,
+        currency: currency.clone(),
     };
-    let mut checked = Checked::default();
+    let mut checked = Checked {
+        currency,
+        ..Checked::default()
+    };
     for typed in order.lines.iter().take(MAX_DIRECT_LINES) {
         let mut line = CheckedLine {
             typed: typed.clone(),
@@ -695,6 +710,7 @@ pub async fn place_direct(
         reseller: order.reseller,
         distributor,
         end_customer: order.end_customer,
+        currency: checked.currency,
         lines: checked.order_lines,
     };
     Ok(Ok(place(ctx, &new).await?))

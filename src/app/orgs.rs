@@ -16,6 +16,8 @@ pub struct Options {
     pub levels: Vec<PartnerLevel>,
     pub cams: Vec<(UserId, String)>,
     pub distributors: Vec<(OrgId, String)>,
+    /// The currencies of the price books.
+    pub currencies: Vec<String>,
 }
 
 pub async fn options(ctx: &Ctx) -> Result<Options, Error> {
@@ -24,6 +26,11 @@ pub async fn options(ctx: &Ctx) -> Result<Options, Error> {
         levels: PartnerLevel::ALL.to_vec(),
         cams: users::channel_managers(pool).await?,
         distributors: orgs::distributors(pool).await?,
+        currencies: crate::db::catalogue::price_books(pool)
+            .await?
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect(),
     })
 }
 
@@ -35,6 +42,8 @@ pub struct OrgInput {
     pub cam_user_id: String,
     pub distributor_ids: Vec<String>,
     pub is_msp: bool,
+    /// The currency it trades in (a price book's).
+    pub currency: String,
 }
 
 /// The first administrator of a new organisation, as typed.
@@ -58,12 +67,20 @@ fn check_org_fields(
         "the organisation's name",
         MAX_NAME,
     );
+    let currency = input.currency.trim().to_uppercase();
+    if !options.currencies.contains(&currency) {
+        errors.add(
+            "currency",
+            "Choose the currency it trades in: one of the price books.",
+        );
+    }
     if kind != OrgKind::Reseller {
         let fields = orgs::OrgFields {
             name,
             partner_level: None,
             cam_user_id: None,
             is_msp: false,
+            currency,
         };
         return (fields, vec![]);
     }
@@ -110,6 +127,7 @@ fn check_org_fields(
         partner_level: level,
         cam_user_id: cam,
         is_msp: input.is_msp,
+        currency,
     };
     (fields, suppliers)
 }
@@ -117,7 +135,7 @@ fn check_org_fields(
 /// A one-line summary for the audit log.
 fn describe(kind: OrgKind, f: &orgs::OrgFields, suppliers: &[OrgId], options: &Options) -> String {
     if kind != OrgKind::Reseller {
-        return format!("{} {:?}", kind.as_str(), f.name);
+        return format!("{} {:?}, currency {}", kind.as_str(), f.name, f.currency);
     }
     let cam = options
         .cams
@@ -132,10 +150,11 @@ fn describe(kind: OrgKind, f: &orgs::OrgFields, suppliers: &[OrgId], options: &O
         .map(|(_, n)| n.as_str())
         .collect();
     format!(
-        "reseller {:?}, level {}, CAM {cam}, MSP {}, distributors {}",
+        "reseller {:?}, level {}, CAM {cam}, MSP {}, currency {}, distributors {}",
         f.name,
         f.partner_level.map(|l| l.as_str()).unwrap_or("-"),
         if f.is_msp { "yes" } else { "no" },
+        f.currency,
         names.join(", ")
     )
 }
@@ -350,6 +369,7 @@ pub async fn update(ctx: &Ctx, id: i64, input: OrgInput) -> Result<Saved, Error>
             partner_level: org.partner_level,
             cam_user_id: org.cam_user_id,
             is_msp: org.is_msp,
+            currency: org.currency.clone(),
         },
         &before_suppliers,
         &options,

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 /// The catalogue's family codes, sorted.
 pub async fn families(ctx: &Ctx) -> Result<Vec<String>, Error> {
-    let snapshot = catalogue::snapshot(&ctx.db.pool, catalogue::DEFAULT_CURRENCY).await?;
+    let snapshot = catalogue::unpriced(&ctx.db.pool).await?;
     let mut families: Vec<String> = snapshot.items.values().map(|i| i.family.clone()).collect();
     families.sort();
     families.dedup();
@@ -22,13 +22,19 @@ pub fn program_field(level: PartnerLevel, family: &str) -> String {
     format!("program_{}_{family}", level.as_str())
 }
 
+/// The field of the deal registration minimum in a currency.
+pub fn minimum_field(currency: &str) -> String {
+    format!("minimum_{currency}")
+}
+
 /// The field of a deal registration percentage.
 pub fn deal_field(family: &str) -> String {
     format!("deal_{family}")
 }
 
 /// Saves every percentage present in `fields` (by [`program_field`] and [`deal_field`]) and
-/// the settings `quote_days`, `deal_days` and `minimum`, all or nothing.
+/// the settings `quote_days`, `deal_days` and the minimum of each price book present
+/// ([`minimum_field`]), all or nothing.
 pub async fn save(ctx: &Ctx, fields: &HashMap<String, String>) -> Result<(), Error> {
     ctx.require_vendor_admin("change pricing rules").await?;
     let mut errors = FieldErrors::default();
@@ -82,11 +88,17 @@ pub async fn save(ctx: &Ctx, fields: &HashMap<String, String>) -> Result<(), Err
     let window = fields
         .contains_key("deal_extension_window")
         .then(|| number("deal_extension_window", &mut errors));
-    let minimum = Cents::parse(fields.get("minimum").map(String::as_str).unwrap_or(""))
-        .map_err(|e| errors.add("minimum", e.to_string()))
-        .ok();
-    let (Some(quote_days), Some(deal_days), Some(minimum), true) =
-        (quote_days, deal_days, minimum, errors.is_empty())
+    let mut minimums: Vec<(String, Cents)> = Vec::new();
+    for (currency, _) in catalogue::price_books(&ctx.db.pool).await? {
+        let name = minimum_field(&currency);
+        if let Some(v) = fields.get(&name) {
+            match Cents::parse(v) {
+                Ok(c) => minimums.push((currency, c)),
+                Err(e) => errors.add(&name, e.to_string()),
+            }
+        }
+    }
+    let (Some(quote_days), Some(deal_days), true) = (quote_days, deal_days, errors.is_empty())
     else {
         return Err(Error::Invalid(errors));
     };
@@ -110,13 +122,16 @@ pub async fn save(ctx: &Ctx, fields: &HashMap<String, String>) -> Result<(), Err
         &deal_days.to_string(),
     )
     .await?;
-    catalogue::set_setting(
-        &mut tx,
-        "deal_registration.minimum_cents",
-        &minimum.cents().to_string(),
-    )
-    .await?;
-    let detail = format!("{} program and {} deal registration percentages; quotes {quote_days} days; registrations {deal_days} days, minimum {}", program.len(), deal.len(), minimum.decimal());
+    for (currency, minimum) in &minimums {
+        let key = deals::minimum_key(currency);
+        catalogue::set_setting(&mut tx, &key, &minimum.cents().to_string()).await?;
+    }
+    let minimums = minimums
+        .iter()
+        .map(|(currency, c)| c.with_currency(currency))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let detail = format!("{} program and {} deal registration percentages; quotes {quote_days} days; registrations {deal_days} days, minimum {minimums}", program.len(), deal.len());
     crate::db::audit::record(
         &mut *tx,
         &ctx.actor,
@@ -138,6 +153,8 @@ pub struct PromoInput {
     pub percent: String,
     pub starts: String,
     pub ends: String,
+    /// The price book it applies to.
+    pub currency: String,
 }
 
 /// Adds a promotion; returns its code.
@@ -170,6 +187,17 @@ pub async fn add_promotion(ctx: &Ctx, input: &PromoInput) -> Result<String, Erro
             format!("{unknown} is not a family of the catalogue."),
         );
     }
+    // A form without the choice means the default price book.
+    let currency = match input.currency.trim() {
+        "" => catalogue::DEFAULT_CURRENCY.to_string(),
+        typed => typed.to_uppercase(),
+    };
+    if !catalogue::has_price_book(&ctx.db.pool, &currency).await? {
+        errors.add(
+            "currency",
+            "Choose the price book the promotion applies to.",
+        );
+    }
     let bp = Bp::parse_percent(&input.percent).filter(|b| b.0 > 0);
     if bp.is_none() {
         errors.add("percent", "Enter a percentage above 0 and up to 100.");
@@ -191,6 +219,7 @@ pub async fn add_promotion(ctx: &Ctx, input: &PromoInput) -> Result<String, Erro
     };
     let promotion = Promotion {
         code: code.clone(),
+        currency,
         families,
         bp,
         starts,
@@ -199,12 +228,13 @@ pub async fn add_promotion(ctx: &Ctx, input: &PromoInput) -> Result<String, Erro
     let mut tx = ctx.db.pool.begin().await?;
     deals::add_promotion(&mut tx, &promotion).await?;
     let detail = format!(
-        "{bp} on {} from {starts} to {ends}",
+        "{bp} on {} in {} from {starts} to {ends}",
         if promotion.families.is_empty() {
             "all".into()
         } else {
             promotion.families.join(",")
-        }
+        },
+        promotion.currency
     );
     crate::db::audit::record(
         &mut *tx,

@@ -5,7 +5,7 @@
 use super::orders::{self, NewOrder, Origin};
 use super::{Ctx, Error};
 use crate::db::inquiries::{self, Inquiry};
-use crate::db::{catalogue, deals, quotes as store};
+use crate::db::{deals, quotes as store};
 use crate::domain::contact::ContactRole;
 use crate::domain::pricing::{
     adjust, price_line, proposed, totals, Adjustment, Bp, Discount, Level, QuoteContext,
@@ -54,6 +54,7 @@ pub async fn proposal(ctx: &Ctx, inquiry: &Inquiry) -> Result<Vec<ProposalLine>,
         end_customer_id: end_customer,
         registrations: store::registrations(pool, end_customer).await?,
         quote_date: ctx.today,
+        currency: inquiry.currency.clone(),
     };
     Ok(inquiry
         .lines
@@ -159,6 +160,8 @@ pub fn show_field(line: i64, level: Level) -> String {
 pub struct Priced {
     pub lines: Vec<(i64, Option<crate::domain::pricing::PricedLine>)>,
     pub errors: FieldErrors,
+    /// The inquiry's currency.
+    pub currency: String,
 }
 
 impl Priced {
@@ -176,7 +179,13 @@ impl Priced {
 /// Prices every line of the proposal with the typed percentages (a level not typed keeps its
 /// approved percentage), checking each cell on its own so that every wrong cell is named.
 pub fn price(lines: &[ProposalLine], input: &QuoteInput) -> Priced {
-    let mut out = Priced::default();
+    let mut out = Priced {
+        currency: lines
+            .first()
+            .map(|l| l.line.currency.clone())
+            .unwrap_or_default(),
+        ..Priced::default()
+    };
     for pl in lines {
         let id = pl.line.id;
         let mut adjustments = Vec::new();
@@ -334,7 +343,7 @@ pub async fn send(ctx: &Ctx, id: InquiryId, input: QuoteInput) -> Result<Sent, E
     .await?;
     store::set_inquiry_status(&mut tx, inquiry.id, next.as_str()).await?;
     let (_, total_net) = totals(&priced);
-    let net = total_net.with_currency(catalogue::DEFAULT_CURRENCY);
+    let net = total_net.with_currency(&inquiry.currency);
     crate::db::audit::record(
         &mut *tx,
         &ctx.actor,
@@ -456,6 +465,7 @@ pub async fn answer(
             reseller: inquiry.reseller_id,
             distributor: inquiry.distributor_id,
             end_customer,
+            currency: inquiry.currency.clone(),
             // The order keeps what was quoted, line by line.
             lines: latest
                 .lines

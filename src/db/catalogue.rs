@@ -102,6 +102,12 @@ pub async fn snapshot(pool: &AnyPool, currency: &str) -> Result<Snapshot, sqlx::
     Ok(snap)
 }
 
+/// The catalogue without prices: for what every price book shares (families, bands,
+/// descriptions, warranties, orderable dates), never for an amount.
+pub async fn unpriced(pool: &AnyPool) -> Result<Snapshot, sqlx::Error> {
+    snapshot(pool, "").await
+}
+
 pub async fn has_catalogue(pool: &AnyPool) -> Result<bool, sqlx::Error> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM product_families")
         .fetch_one(pool)
@@ -326,6 +332,13 @@ pub async fn update_item(
 }
 
 /// Whether there is a price book in this currency.
+/// The price books: (currency, name), by currency.
+pub async fn price_books(pool: &AnyPool) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT currency, name FROM price_books ORDER BY currency")
+        .fetch_all(pool)
+        .await
+}
+
 pub async fn has_price_book(pool: &AnyPool, currency: &str) -> Result<bool, sqlx::Error> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM price_books WHERE currency = $1")
         .bind(currency)

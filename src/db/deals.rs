@@ -22,6 +22,8 @@ pub struct Deal {
     pub end_customer_name: String,
     pub distributor_name: String,
     pub estimated_msrp: Cents,
+    /// The estimate's currency: the distributor's.
+    pub currency: String,
     pub expected_close: String,
     pub notes: String,
     pub status: DealStatus,
@@ -56,7 +58,7 @@ impl Deal {
 }
 
 const SELECT: &str = "SELECT d.id, d.reference, d.reseller_id, r.name AS reseller_name, r.cam_user_id, \
-       e.id AS end_customer_id, e.name AS end_customer_name, t.name AS distributor_name, d.estimated_msrp, d.expected_close, \
+       e.id AS end_customer_id, e.name AS end_customer_name, t.name AS distributor_name, d.estimated_msrp, d.currency, d.expected_close, \
        d.notes, d.status, d.submitted_at, d.reason, d.valid_from, d.valid_until, d.distributor_id, d.decided_at, \
        d.extensions, u.display_name AS decided_by_name \
      FROM deal_registrations d JOIN organisations r ON r.id = d.reseller_id \
@@ -79,6 +81,7 @@ fn deal(r: &sqlx::any::AnyRow) -> Result<Deal, sqlx::Error> {
         end_customer_name: r.try_get("end_customer_name")?,
         distributor_name: r.try_get("distributor_name")?,
         estimated_msrp: Cents::new(r.try_get("estimated_msrp")?),
+        currency: r.try_get("currency")?,
         expected_close: r.try_get("expected_close")?,
         notes: r.try_get("notes")?,
         status: DealStatus::parse(&status)
@@ -354,6 +357,7 @@ pub struct NewDeal<'a> {
     pub end_customer: i64,
     pub distributor: OrgId,
     pub estimated_msrp: Cents,
+    pub currency: &'a str,
     pub expected_close: NaiveDate,
     pub notes: &'a str,
     pub families: &'a [String],
@@ -369,8 +373,8 @@ pub async fn insert(
 ) -> Result<(DealId, String), sqlx::Error> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO deal_registrations (reference, reseller_id, end_customer_id, distributor_id, estimated_msrp, \
-         expected_close, notes, status, submitted_by, submitted_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'submitted', $8, $9) RETURNING id",
+         expected_close, notes, status, submitted_by, submitted_at, currency) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'submitted', $8, $9, $10) RETURNING id",
     )
     .bind(format!("pending-{now}-{}", d.by.0))
     .bind(d.reseller.0)
@@ -381,6 +385,7 @@ pub async fn insert(
     .bind(d.notes)
     .bind(d.by.0)
     .bind(now)
+    .bind(d.currency)
     .fetch_one(&mut *conn)
     .await?;
     let reference = format!("DR-{year}-{id:04}");
@@ -533,7 +538,7 @@ pub async fn rules(pool: &AnyPool) -> Result<Rules, sqlx::Error> {
             .deal_registration
             .insert(r.try_get("family")?, Bp(r.try_get::<i64, _>("bp")? as u32));
     }
-    for r in sqlx::query("SELECT code, families, bp, starts, ends FROM promotions")
+    for r in sqlx::query("SELECT code, families, bp, starts, ends, currency FROM promotions")
         .fetch_all(pool)
         .await?
     {
@@ -542,6 +547,7 @@ pub async fn rules(pool: &AnyPool) -> Result<Rules, sqlx::Error> {
         let ends = super::date(&r.try_get::<String, _>("ends")?)?;
         rules.promotions.push(Promotion {
             code: r.try_get("code")?,
+            currency: r.try_get("currency")?,
             families: families
                 .split(',')
                 .map(str::trim)
@@ -557,10 +563,10 @@ pub async fn rules(pool: &AnyPool) -> Result<Rules, sqlx::Error> {
 }
 
 /// The vendor admin's settings of deal registrations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
-    /// The smallest estimated MSRP accepted.
-    pub minimum: Cents,
+    /// The smallest estimated MSRP accepted, per currency (those not set: [`DEFAULT_MINIMUM`]).
+    pub minimums: std::collections::BTreeMap<String, Cents>,
     /// Days an approval (or an extension) is valid.
     pub validity_days: u32,
     /// How often an approved registration may be extended (default 1).
@@ -570,6 +576,24 @@ pub struct Settings {
 }
 
 pub const MAX_EXTENSIONS: &str = "deal_registration.max_extensions";
+/// The minimum of a currency without its own (5,000.00).
+pub const DEFAULT_MINIMUM: Cents = Cents::new(500_000);
+const MINIMUM_PREFIX: &str = "deal_registration.minimum_cents.";
+
+/// The setting that holds the minimum of `currency`.
+pub fn minimum_key(currency: &str) -> String {
+    format!("{MINIMUM_PREFIX}{currency}")
+}
+
+impl Settings {
+    /// The smallest estimated MSRP accepted in `currency`.
+    pub fn minimum(&self, currency: &str) -> Cents {
+        self.minimums
+            .get(currency)
+            .copied()
+            .unwrap_or(DEFAULT_MINIMUM)
+    }
+}
 pub const EXTENSION_WINDOW_DAYS: &str = "deal_registration.extension_window_days";
 
 /// Settings of deal registrations.
@@ -582,12 +606,19 @@ pub async fn settings(pool: &AnyPool) -> Result<Settings, sqlx::Error> {
         )
     };
     let whole = |v: Option<i64>, or: u32| v.and_then(|v| u32::try_from(v).ok()).unwrap_or(or);
+    let mut minimums = std::collections::BTreeMap::new();
+    for (key, value) in
+        sqlx::query_as::<_, (String, String)>("SELECT key, value FROM settings WHERE key LIKE $1")
+            .bind(format!("{MINIMUM_PREFIX}%"))
+            .fetch_all(pool)
+            .await?
+    {
+        if let (Some(currency), Ok(cents)) = (key.strip_prefix(MINIMUM_PREFIX), value.parse()) {
+            minimums.insert(currency.to_string(), Cents::new(cents));
+        }
+    }
     Ok(Settings {
-        minimum: Cents::new(
-            number("deal_registration.minimum_cents")
-                .await?
-                .unwrap_or(500_000),
-        ),
+        minimums,
         validity_days: whole(number("deal_registration.validity_days").await?, 90),
         max_extensions: whole(number(MAX_EXTENSIONS).await?, 1),
         extension_window_days: whole(number(EXTENSION_WINDOW_DAYS).await?, 30),
@@ -629,13 +660,14 @@ pub async fn set_deal_registration_discount(
 
 pub async fn add_promotion(conn: &mut AnyConnection, p: &Promotion) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO promotions (code, families, bp, starts, ends) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO promotions (code, families, bp, starts, ends, currency) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&p.code)
     .bind(p.families.join(","))
     .bind(i64::from(p.bp.0))
     .bind(p.starts.to_string())
     .bind(p.ends.to_string())
+    .bind(&p.currency)
     .execute(conn)
     .await?;
     Ok(())

@@ -22,6 +22,8 @@ pub struct Line {
     pub description: String,
     pub quantity: i64,
     pub unit_msrp: Cents,
+    /// The inquiry's currency (every amount of an inquiry is in one).
+    pub currency: String,
     /// The schedule entry this line renews or changes, and that entry's end date.
     pub changes_entry: Option<EntryId>,
     pub changes_end: Option<String>,
@@ -42,6 +44,8 @@ pub struct Inquiry {
     pub end_customer_name: String,
     pub distributor_id: OrgId,
     pub distributor_name: String,
+    /// The currency it is priced in: its distributor's when it was started.
+    pub currency: String,
     pub status: InquiryStatus,
     pub created_at: i64,
     pub submitted_on: Option<String>,
@@ -59,7 +63,7 @@ impl Inquiry {
 
 const SELECT: &str = "SELECT i.id, i.reference, i.reseller_id, r.name AS reseller_name, e.name AS end_customer_name, \
        i.distributor_id, t.name AS distributor_name, i.status, i.created_at, i.submitted_on, i.version, \
-       i.deal_registration_id, g.reference AS deal_reference \
+       i.currency, i.deal_registration_id, g.reference AS deal_reference \
      FROM inquiries i JOIN organisations r ON r.id = i.reseller_id JOIN end_customers e ON e.id = i.end_customer_id \
      JOIN organisations t ON t.id = i.distributor_id LEFT JOIN deal_registrations g ON g.id = i.deal_registration_id";
 
@@ -73,6 +77,7 @@ fn inquiry(r: &sqlx::any::AnyRow) -> Result<Inquiry, sqlx::Error> {
         end_customer_name: r.try_get("end_customer_name")?,
         distributor_id: OrgId(r.try_get("distributor_id")?),
         distributor_name: r.try_get("distributor_name")?,
+        currency: r.try_get("currency")?,
         status: InquiryStatus::parse(&status).ok_or_else(|| {
             sqlx::Error::Decode(format!("unknown inquiry status {status:?}").into())
         })?,
@@ -183,12 +188,17 @@ async fn attach_lines(
             description: l.try_get("description")?,
             quantity: l.try_get("quantity")?,
             unit_msrp: Cents::new(l.try_get("unit_msrp")?),
+            currency: String::new(),
             changes_entry: l
                 .try_get::<Option<i64>, _>("changes_entry_id")?
                 .map(EntryId),
             changes_end: l.try_get("changes_end")?,
         };
         if let Some(i) = items.iter_mut().find(|i| i.id == owner) {
+            let line = Line {
+                currency: i.currency.clone(),
+                ..line
+            };
             i.lines.push(line);
         }
     }
@@ -286,8 +296,8 @@ pub async fn insert(
     now: i64,
 ) -> Result<(InquiryId, String), sqlx::Error> {
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO inquiries (reference, reseller_id, end_customer_id, distributor_id, status, author_id, created_at) \
-         VALUES ($1, $2, $3, $4, 'draft', $5, $6) RETURNING id",
+        "INSERT INTO inquiries (reference, reseller_id, end_customer_id, distributor_id, status, author_id, created_at, currency) \
+         VALUES ($1, $2, $3, $4, 'draft', $5, $6, (SELECT d.currency FROM organisations d WHERE d.id = $4)) RETURNING id",
     )
     .bind(format!("pending-{now}-{}", author.0))
     .bind(reseller.0)

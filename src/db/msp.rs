@@ -32,6 +32,7 @@ pub struct NewUsage<'a> {
     pub description: &'a str,
     pub quantity: i64,
     pub unit_msrp: Cents,
+    pub currency: &'a str,
     pub by: UserId,
 }
 
@@ -61,10 +62,10 @@ pub async fn record(
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO msp_usage (reseller_id, month, end_customer_id, sku, description, quantity, unit_msrp, reported_by, reported_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+        "INSERT INTO msp_usage (reseller_id, month, end_customer_id, sku, description, quantity, unit_msrp, reported_by, reported_at, currency) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
          ON CONFLICT (reseller_id, month, end_customer_id, sku) DO UPDATE SET quantity = excluded.quantity, \
-         description = excluded.description, unit_msrp = excluded.unit_msrp, reported_by = excluded.reported_by, \
+         description = excluded.description, unit_msrp = excluded.unit_msrp, currency = excluded.currency, reported_by = excluded.reported_by, \
          reported_at = excluded.reported_at",
     )
     .bind(u.reseller.0)
@@ -76,6 +77,7 @@ pub async fn record(
     .bind(u.unit_msrp.cents())
     .bind(u.by.0)
     .bind(now)
+    .bind(u.currency)
     .execute(conn)
     .await?;
     Ok(())

@@ -17,6 +17,8 @@ pub struct Order {
     pub end_customer_id: i64,
     pub end_customer_name: String,
     pub total_net: Cents,
+    /// The currency of every amount of the order.
+    pub currency: String,
     pub created_at: i64,
     pub completed_on: Option<String>,
     /// When it was processed (UTC seconds).
@@ -28,7 +30,7 @@ pub struct Order {
 }
 
 const SELECT: &str = "SELECT o.id, o.reference, o.reseller_id, r.name AS reseller_name, d.name AS distributor_name, \
-       o.end_customer_id, e.name AS end_customer_name, o.total_net, o.created_at, p.completed_on, p.processed_at, o.inquiry_id, i.reference AS inquiry_reference, o.po_reference \
+       o.end_customer_id, e.name AS end_customer_name, o.total_net, o.currency, o.created_at, p.completed_on, p.processed_at, o.inquiry_id, i.reference AS inquiry_reference, o.po_reference \
      FROM orders o JOIN organisations r ON r.id = o.reseller_id JOIN organisations d ON d.id = o.distributor_id \
      JOIN end_customers e ON e.id = o.end_customer_id LEFT JOIN order_processing p ON p.order_id = o.id \
      LEFT JOIN inquiries i ON i.id = o.inquiry_id";
@@ -45,6 +47,7 @@ fn order(r: &sqlx::any::AnyRow) -> Result<Order, sqlx::Error> {
         end_customer_id: r.try_get("end_customer_id")?,
         end_customer_name: r.try_get("end_customer_name")?,
         total_net: Cents::new(r.try_get("total_net")?),
+        currency: r.try_get("currency")?,
         created_at: r.try_get("created_at")?,
         completed_on: r.try_get("completed_on")?,
         processed_at: r.try_get("processed_at")?,
@@ -840,6 +843,7 @@ pub async fn insert(
     reseller: OrgId,
     distributor: OrgId,
     end_customer: i64,
+    currency: &str,
     lines: &[NewOrderLine],
     by: Option<i64>,
     year: i32,
@@ -850,8 +854,8 @@ pub async fn insert(
     // placeholder that no concurrent transaction can share.
     let placeholder = format!("pending-{:016x}", rand::random::<u64>());
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO orders (reference, inquiry_id, quote_id, reseller_id, distributor_id, end_customer_id, status, total_net, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'placed', $7, $8, $9) RETURNING id",
+        "INSERT INTO orders (reference, inquiry_id, quote_id, reseller_id, distributor_id, end_customer_id, status, total_net, created_by, created_at, currency) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'placed', $7, $8, $9, $10) RETURNING id",
     )
     .bind(placeholder)
     .bind(source.inquiry)
@@ -862,6 +866,7 @@ pub async fn insert(
     .bind(total)
     .bind(by)
     .bind(now)
+    .bind(currency)
     .fetch_one(&mut *conn)
     .await?;
     let reference = set_reference(conn, id, year).await?;

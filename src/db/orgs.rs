@@ -25,6 +25,7 @@ pub struct OrgFields {
     pub partner_level: Option<PartnerLevel>,
     pub cam_user_id: Option<UserId>,
     pub is_msp: bool,
+    pub currency: String,
 }
 
 const SELECT_ORG: &str =
@@ -166,6 +167,54 @@ pub async fn distributors(pool: &AnyPool) -> Result<Vec<(OrgId, String)>, sqlx::
         .collect()
 }
 
+/// A distributor that supplies a reseller, and the currency it trades in.
+#[derive(Debug, Clone)]
+pub struct Supplier {
+    pub id: OrgId,
+    pub name: String,
+    pub currency: String,
+}
+
+impl Supplier {
+    /// The choice a reseller sees: "Rhein Distribution GmbH (prices in EUR)".
+    pub fn choice(&self) -> (OrgId, String) {
+        (
+            self.id,
+            format!("{} (prices in {})", self.name, self.currency),
+        )
+    }
+}
+
+/// The distributors that supply `reseller`, by name: a reseller's inquiry or registration is
+/// priced in the currency of the distributor it addresses.
+pub async fn suppliers(pool: &AnyPool, reseller: OrgId) -> Result<Vec<Supplier>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT o.id, o.name, o.currency FROM organisations o \
+         JOIN reseller_distributors rd ON rd.distributor_id = o.id \
+         WHERE rd.reseller_id = $1 ORDER BY LOWER(o.name)",
+    )
+    .bind(reseller.0)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Supplier {
+                id: OrgId(r.try_get("id")?),
+                name: r.try_get("name")?,
+                currency: r.try_get("currency")?,
+            })
+        })
+        .collect()
+}
+
+/// The currency an organisation trades in.
+pub async fn currency_of(pool: &AnyPool, org: OrgId) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT currency FROM organisations WHERE id = $1")
+        .bind(org.0)
+        .fetch_optional(pool)
+        .await
+}
+
 pub async fn distributor_ids_of(
     pool: &AnyPool,
     reseller: OrgId,
@@ -205,8 +254,8 @@ pub async fn insert(
     now: i64,
 ) -> Result<OrgId, sqlx::Error> {
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO organisations (kind, name, partner_level, cam_user_id, is_msp, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO organisations (kind, name, partner_level, cam_user_id, is_msp, created_at, currency) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(kind.as_str())
     .bind(&fields.name)
@@ -214,6 +263,7 @@ pub async fn insert(
     .bind(fields.cam_user_id.map(|u| u.0))
     .bind(i64::from(fields.is_msp))
     .bind(now)
+    .bind(&fields.currency)
     .fetch_one(conn)
     .await?;
     Ok(OrgId(id))
@@ -225,13 +275,14 @@ pub async fn update(
     fields: &OrgFields,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE organisations SET name = $1, partner_level = $2, cam_user_id = $3, is_msp = $4 \
-         WHERE id = $5 AND kind <> 'vendor'",
+        "UPDATE organisations SET name = $1, partner_level = $2, cam_user_id = $3, is_msp = $4, currency = $5 \
+         WHERE id = $6 AND kind <> 'vendor'",
     )
     .bind(&fields.name)
     .bind(fields.partner_level.map(|l| l.as_str()))
     .bind(fields.cam_user_id.map(|u| u.0))
     .bind(i64::from(fields.is_msp))
+    .bind(&fields.currency)
     .bind(id.0)
     .execute(conn)
     .await?;

@@ -186,6 +186,8 @@ pub struct Statement {
     pub total_quantity: i64,
     pub total_msrp: Cents,
     pub total_price: Cents,
+    /// The currency of every amount (the MSP's).
+    pub currency: String,
 }
 
 /// The unit price after the program discount, rounded half up to the cent.

@@ -136,6 +136,8 @@ pub struct DealRegistrationTerms {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Promotion {
     pub code: String,
+    /// The price book it applies to.
+    pub currency: String,
     /// Empty: every family.
     pub families: Vec<String>,
     pub bp: Bp,
@@ -158,6 +160,8 @@ pub struct QuoteContext {
     pub end_customer_id: i64,
     pub registrations: Vec<DealRegistrationTerms>,
     pub quote_date: NaiveDate,
+    /// The quote's currency: only promotions of this price book apply.
+    pub currency: String,
 }
 
 /// The approved discount of each level for a family (absent levels do not apply).
@@ -196,6 +200,7 @@ pub fn proposed(rules: &Rules, ctx: &QuoteContext, family: &str) -> Vec<Discount
     let best = rules
         .promotions
         .iter()
+        .filter(|p| p.currency == ctx.currency)
         .filter(|p| p.starts <= ctx.quote_date && ctx.quote_date <= p.ends)
         .filter(|p| p.families.is_empty() || p.families.iter().any(|f| f == family))
         .max_by(|a, b| a.bp.cmp(&b.bp).then_with(|| b.code.cmp(&a.code)));
@@ -344,6 +349,7 @@ mod tests {
         r.promotions = vec![
             Promotion {
                 code: "SPRING26".into(),
+                currency: "USD".into(),
                 families: vec!["EPIXAD".into()],
                 bp: Bp(500),
                 starts: day("2026-03-01"),
@@ -351,6 +357,7 @@ mod tests {
             },
             Promotion {
                 code: "ENDPOINT7".into(),
+                currency: "USD".into(),
                 families: vec![],
                 bp: Bp(700),
                 starts: day("2026-03-01"),
@@ -358,13 +365,54 @@ mod tests {
             },
             Promotion {
                 code: "OLD".into(),
+                currency: "USD".into(),
                 families: vec![],
                 bp: Bp(3000),
                 starts: day("2025-01-01"),
                 ends: day("2025-12-31"),
             },
+            Promotion {
+                code: "EURO20".into(),
+                currency: "EUR".into(),
+                families: vec![],
+                bp: Bp(2000),
+                starts: day("2026-03-01"),
+                ends: day("2026-03-31"),
+            },
         ];
         r
+    }
+
+    #[test]
+    fn only_promotions_of_the_quotes_price_book_apply() {
+        let usd = proposed(&rules(), &ctx("2026-03-02", "2026-04-14"), "EPIXAD");
+        let promotion = |d: &[Discount]| {
+            d.iter()
+                .find(|d| d.level == Level::Promotion)
+                .map(|d| (d.bp, d.source.clone()))
+        };
+        assert_eq!(
+            promotion(&usd).map(|p| p.0),
+            Some(Bp(700)),
+            "a dollar quote never gets the euro book's 20 %"
+        );
+        let euro = QuoteContext {
+            currency: "EUR".into(),
+            ..ctx("2026-03-02", "2026-04-14")
+        };
+        let eur = proposed(&rules(), &euro, "EPIXAD");
+        assert_eq!(
+            promotion(&eur),
+            Some((
+                Bp(2000),
+                "Promotion EURO20 (2026-03-01 to 2026-03-31): 20%".to_string()
+            ))
+        );
+        let chf = QuoteContext {
+            currency: "CHF".into(),
+            ..ctx("2026-03-02", "2026-04-14")
+        };
+        assert_eq!(promotion(&proposed(&rules(), &chf, "EPIXAD")), None);
     }
 
     fn ctx(quote_date: &str, valid_until: &str) -> QuoteContext {
@@ -379,6 +427,7 @@ mod tests {
                 valid_until: day(valid_until),
             }],
             quote_date: day(quote_date),
+            currency: "USD".into(),
         }
     }
 

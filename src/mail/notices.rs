@@ -3,7 +3,6 @@
 //! the unsubscribe line are the templates' (`templates/mail/notice.txt` and `.html`).
 
 use super::notify::Notice;
-use crate::db::catalogue::DEFAULT_CURRENCY;
 use crate::db::deals::Deal;
 use crate::db::inquiries::Inquiry;
 use crate::db::nfr::{Request, RequestLine};
@@ -32,8 +31,8 @@ pub fn quote_sent(
             "{} {what} the quote for {} (version {version}): net {} instead of MSRP {}, valid until {valid_until}.",
             inquiry.distributor_name,
             inquiry.end_customer_name,
-            net.with_currency(DEFAULT_CURRENCY),
-            inquiry.total_msrp().with_currency(DEFAULT_CURRENCY)
+            net.with_currency(&inquiry.currency),
+            inquiry.total_msrp().with_currency(&inquiry.currency)
         )],
         action: Some((
             "See every discount and accept or decline".into(),
@@ -49,6 +48,7 @@ pub struct OrderPlaced<'a> {
     pub reseller: &'a str,
     pub distributor: &'a str,
     pub end_customer: &'a str,
+    pub currency: &'a str,
     pub lines: &'a [NewOrderLine],
     /// "Acme accepted quote Q-…" or "Northwind entered it directly".
     pub how: String,
@@ -65,7 +65,7 @@ pub fn order_placed(o: &OrderPlaced<'_>, public_url: &str) -> Notice {
         o.reseller,
         o.distributor,
         o.how,
-        total.with_currency(DEFAULT_CURRENCY)
+        total.with_currency(o.currency)
     )];
     paragraphs.extend(digest(
         o.lines
@@ -100,7 +100,7 @@ pub fn inquiry_submitted(inquiry: &Inquiry, public_url: &str) -> Notice {
             inquiry.reseller_name,
             inquiry.end_customer_name,
             crate::domain::paging::counted(inquiry.lines.len(), "line", "lines"),
-            inquiry.total_msrp().with_currency(DEFAULT_CURRENCY)
+            inquiry.total_msrp().with_currency(&inquiry.currency)
         )],
         action: Some((
             "Open the inquiry".into(),
@@ -122,7 +122,7 @@ pub fn quote_declined(inquiry: &Inquiry, version: i64, public_url: &str) -> Noti
             "{} declined version {version} of your quote for {} (MSRP {}). No order is placed.",
             inquiry.reseller_name,
             inquiry.end_customer_name,
-            inquiry.total_msrp().with_currency(DEFAULT_CURRENCY)
+            inquiry.total_msrp().with_currency(&inquiry.currency)
         )],
         action: Some((
             "Open the inquiry".into(),
@@ -138,6 +138,8 @@ pub fn schedule_issued(
     issued: Vec<String>,
     public_url: &str,
 ) -> Notice {
+    // The end customer's license contact reads this: no prices (the reseller's net is not
+    // theirs to know), in any currency.
     let mut paragraphs = vec![format!(
         "Order {} is processed on {completed_on}. The license schedule of {} now has:",
         order.reference, order.end_customer_name
@@ -170,6 +172,7 @@ pub struct DealSubmitted<'a> {
     pub families: &'a [String],
     pub end_customer: &'a str,
     pub estimated: Cents,
+    pub currency: &'a str,
 }
 
 pub fn deal_submitted(d: &DealSubmitted<'_>, public_url: &str) -> Notice {
@@ -185,7 +188,7 @@ pub fn deal_submitted(d: &DealSubmitted<'_>, public_url: &str) -> Notice {
             d.reseller,
             d.families.join(", "),
             d.end_customer,
-            d.estimated.with_currency(DEFAULT_CURRENCY)
+            d.estimated.with_currency(d.currency)
         )],
         action: Some((
             "Approve or reject it".into(),

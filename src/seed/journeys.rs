@@ -57,22 +57,39 @@ async fn version(ctx: &Ctx, id: InquiryId) -> Result<Option<i64>, Error> {
     Ok(Some(quotes::load(ctx, id).await?.version))
 }
 
-/// One inquiry of Acme for `customer`, taken to `stage`, begun `days_ago`.
+/// Who takes a demo inquiry along: the reseller's person who asks, the distributor's staff
+/// member who quotes, and the distributor's name.
+type Parties<'a> = (&'a str, &'a str, &'a str);
+
+/// Acme's inquiries to Northwind, in US dollars.
+const ACME: Parties = (
+    "sales@reseller.example",
+    "staff@distributor.example",
+    "Northwind Distribution",
+);
+
+/// Nordlicht's inquiries to Rhein, in euros.
+const NORDLICHT: Parties = (
+    "admin@eu-reseller.example",
+    "staff@eu-distributor.example",
+    "Rhein Distribution GmbH",
+);
+
+/// One inquiry for `customer`, taken to `stage`, begun `days_ago`.
 async fn journey(
     db: &Db,
     (today, now): (NaiveDate, i64),
+    (asker, quoter, distributor): Parties<'_>,
     customer: i64,
-    lines: &[(&str, &str)],
-    stage: Stage,
-    days_ago: u64,
+    (lines, stage, days_ago): (&[(&str, &str)], Stage, u64),
 ) -> anyhow::Result<()> {
     let then = today.checked_sub_days(Days::new(days_ago)).unwrap_or(today);
-    let lee = person(db, "sales@reseller.example", then, now).await?;
-    let sam = person(db, "staff@distributor.example", then, now).await?;
-    let distributor: i64 =
-        sqlx::query_scalar("SELECT id FROM organisations WHERE name = 'Northwind Distribution'")
-            .fetch_one(&db.pool)
-            .await?;
+    let lee = person(db, asker, then, now).await?;
+    let sam = person(db, quoter, then, now).await?;
+    let distributor: i64 = sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
+        .bind(distributor)
+        .fetch_one(&db.pool)
+        .await?;
     let id = inquiries::create(
         &lee,
         NewInquiry {
@@ -140,18 +157,21 @@ pub async fn seed_journeys(db: &Db, today: NaiveDate, now: i64) -> anyhow::Resul
     if existing > 0 {
         return Ok(false);
     }
-    let customer = |name: &'static str| async move {
+    let customer = |reseller: &'static str, name: &'static str| async move {
         sqlx::query_scalar::<_, i64>(
             "SELECT e.id FROM end_customers e JOIN organisations r ON r.id = e.reseller_id \
-             WHERE r.name = 'Acme Secure IT' AND e.name = $1",
+             WHERE r.name = $1 AND e.name = $2",
         )
+        .bind(reseller)
         .bind(name)
         .fetch_optional(&db.pool)
         .await
     };
-    let (Some(harbour), Some(greenfield)) = (
-        customer("Harbour Logistics Ltd").await?,
-        customer("Greenfield Clinics").await?,
+    let (Some(harbour), Some(greenfield), Some(mueller), Some(lodz)) = (
+        customer("Acme Secure IT", "Harbour Logistics Ltd").await?,
+        customer("Acme Secure IT", "Greenfield Clinics").await?,
+        customer("Nordlicht IT GmbH", "Müller Präzisionstechnik GmbH").await?,
+        customer("Nordlicht IT GmbH", "Łódź Logistyka Sp. z o.o.").await?,
     ) else {
         return Ok(false);
     };
@@ -170,7 +190,18 @@ pub async fn seed_journeys(db: &Db, today: NaiveDate, now: i64) -> anyhow::Resul
         (greenfield, &endpoint, Stage::Expired, 45),
     ];
     for (customer, lines, stage, days_ago) in plan {
-        journey(db, when, customer, lines, stage, days_ago).await?;
+        journey(db, when, ACME, customer, (lines, stage, days_ago)).await?;
+    }
+    // The euro zone: Nordlicht's inquiries to Rhein, priced from the EUR book.
+    let xdr = [("EPIXDRB25SN12Y", "40")];
+    #[rustfmt::skip]
+    let euro: [(i64, Lines, Stage, u64); 3] = [
+        (mueller, &endpoint, Stage::Draft, 1),
+        (lodz, &xdr, Stage::Submitted, 2),
+        (mueller, &mixed, Stage::Quoted, 3),
+    ];
+    for (customer, lines, stage, days_ago) in euro {
+        journey(db, when, NORDLICHT, customer, (lines, stage, days_ago)).await?;
     }
     // Cobalt Systems has applied to join the MSP program: the vendor admin (or Cobalt's CAM)
     // finds it on the home page and decides.

@@ -52,6 +52,21 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, AccessRole)] = &[
         "Bluepeak Managed Services (reseller, MSP)",
         AccessRole::ResellerAdmin,
     ),
+    (
+        "admin@eu-distributor.example",
+        "Rhein Distribution GmbH (prices in EUR)",
+        AccessRole::DistributorAdmin,
+    ),
+    (
+        "staff@eu-distributor.example",
+        "Rhein Distribution GmbH (prices in EUR)",
+        AccessRole::DistributorStaff,
+    ),
+    (
+        "admin@eu-reseller.example",
+        "Nordlicht IT GmbH (reseller, prices in EUR)",
+        AccessRole::ResellerAdmin,
+    ),
 ];
 pub fn random_password() -> String {
     Alphanumeric.sample_string(&mut rand::thread_rng(), 20)
@@ -68,7 +83,10 @@ pub async fn create_vendor_admin(
     let mut tx = db.pool.begin().await?;
     let vendor = match orgs::vendor(&db.pool).await? {
         Some(v) => v.id,
-        None => orgs::insert(&mut tx, OrgKind::Vendor, &plain_org("Vendor"), now).await?,
+        None => {
+            let vendor = plain_org("Vendor", catalogue::DEFAULT_CURRENCY);
+            orgs::insert(&mut tx, OrgKind::Vendor, &vendor, now).await?
+        }
     };
     let id = users::insert(
         &mut tx,
@@ -86,14 +104,18 @@ pub async fn create_vendor_admin(
     Ok(id)
 }
 
-fn plain_org(name: &str) -> orgs::OrgFields {
+fn plain_org(name: &str, currency: &str) -> orgs::OrgFields {
     orgs::OrgFields {
         name: name.to_string(),
         partner_level: None,
         cam_user_id: None,
         is_msp: false,
+        currency: currency.to_string(),
     }
 }
+
+/// The demo's euro price book.
+const EUR: &str = "EUR";
 
 struct Seeder<'a> {
     tx: sqlx::Transaction<'a, sqlx::Any>,
@@ -129,16 +151,16 @@ impl Seeder<'_> {
     async fn reseller(
         &mut self,
         name: &str,
-        level: PartnerLevel,
-        cam: UserId,
+        (level, cam): (PartnerLevel, UserId),
         msp: bool,
-        distributors: &[OrgId],
+        (distributors, currency): (&[OrgId], &str),
     ) -> anyhow::Result<OrgId> {
         let fields = orgs::OrgFields {
             name: name.to_string(),
             partner_level: Some(level),
             cam_user_id: Some(cam),
             is_msp: msp,
+            currency: currency.to_string(),
         };
         let id = self.org(OrgKind::Reseller, fields).await?;
         orgs::set_distributors(&mut self.tx, id, distributors).await?;
@@ -183,7 +205,10 @@ async fn seed_people(db: &Db, now: i64) -> anyhow::Result<bool> {
     };
 
     let vendor = s
-        .org(OrgKind::Vendor, plain_org("Sentinel Security"))
+        .org(
+            OrgKind::Vendor,
+            plain_org("Sentinel Security", catalogue::DEFAULT_CURRENCY),
+        )
         .await?;
     s.user(
         vendor,
@@ -210,7 +235,10 @@ async fn seed_people(db: &Db, now: i64) -> anyhow::Result<bool> {
         .await?;
 
     let northwind = s
-        .org(OrgKind::Distributor, plain_org("Northwind Distribution"))
+        .org(
+            OrgKind::Distributor,
+            plain_org("Northwind Distribution", catalogue::DEFAULT_CURRENCY),
+        )
         .await?;
     s.user(
         northwind,
@@ -227,7 +255,10 @@ async fn seed_people(db: &Db, now: i64) -> anyhow::Result<bool> {
     )
     .await?;
     let southbridge = s
-        .org(OrgKind::Distributor, plain_org("Southbridge Supply"))
+        .org(
+            OrgKind::Distributor,
+            plain_org("Southbridge Supply", catalogue::DEFAULT_CURRENCY),
+        )
         .await?;
     s.user(
         southbridge,
@@ -240,10 +271,9 @@ async fn seed_people(db: &Db, now: i64) -> anyhow::Result<bool> {
     let acme = s
         .reseller(
             "Acme Secure IT",
-            PartnerLevel::Gold,
-            cam,
+            (PartnerLevel::Gold, cam),
             false,
-            &[northwind],
+            (&[northwind], catalogue::DEFAULT_CURRENCY),
         )
         .await?;
     s.user(
@@ -271,10 +301,9 @@ async fn seed_people(db: &Db, now: i64) -> anyhow::Result<bool> {
     let bluepeak = s
         .reseller(
             "Bluepeak Managed Services",
-            PartnerLevel::Platinum,
-            cam,
+            (PartnerLevel::Platinum, cam),
             true,
-            &[northwind, southbridge],
+            (&[northwind, southbridge], catalogue::DEFAULT_CURRENCY),
         )
         .await?;
     s.user(
@@ -295,16 +324,52 @@ async fn seed_people(db: &Db, now: i64) -> anyhow::Result<bool> {
     let cobalt = s
         .reseller(
             "Cobalt Systems",
-            PartnerLevel::Silver,
-            cam2,
+            (PartnerLevel::Silver, cam2),
             false,
-            &[southbridge],
+            (&[southbridge], catalogue::DEFAULT_CURRENCY),
         )
         .await?;
     s.user(
         cobalt,
         "admin@cobalt.example",
         "Chris Walker",
+        AccessRole::ResellerAdmin,
+    )
+    .await?;
+
+    // The euro zone: a distributor trading in EUR and a reseller it supplies.
+    let rhein = s
+        .org(
+            OrgKind::Distributor,
+            plain_org("Rhein Distribution GmbH", EUR),
+        )
+        .await?;
+    s.user(
+        rhein,
+        "admin@eu-distributor.example",
+        "Lena Hoffmann",
+        AccessRole::DistributorAdmin,
+    )
+    .await?;
+    s.user(
+        rhein,
+        "staff@eu-distributor.example",
+        "Jonas Weber",
+        AccessRole::DistributorStaff,
+    )
+    .await?;
+    let nordlicht = s
+        .reseller(
+            "Nordlicht IT GmbH",
+            (PartnerLevel::Gold, cam),
+            false,
+            (&[rhein], EUR),
+        )
+        .await?;
+    s.user(
+        nordlicht,
+        "admin@eu-reseller.example",
+        "Katrin Vogel",
         AccessRole::ResellerAdmin,
     )
     .await?;
@@ -423,7 +488,19 @@ fn legacy_band(band: &str) -> String {
     }
 }
 
-/// Loads the demo catalogue, USD price book and legacy table into an empty catalogue.
+/// The demo's euro MSRP of a US dollar MSRP: 92 %, rounded half up to the cent.
+fn in_euro(usd: Cents) -> Cents {
+    Cents::new(crate::domain::money::mul_div_round_half_up(
+        usd.cents(),
+        92,
+        100,
+    ))
+}
+
+/// The demo item without a euro price: EUR inquiries and orders refuse it, naming the book.
+const NO_EURO_PRICE: (&str, &str) = ("MDRESS", "C10");
+
+/// Loads the demo catalogue, USD and EUR price books and legacy table into an empty catalogue.
 /// Returns false (and changes nothing) when a catalogue exists already.
 pub async fn seed_catalogue(db: &Db) -> anyhow::Result<bool> {
     if catalogue::has_catalogue(&db.pool).await? {
@@ -431,6 +508,7 @@ pub async fn seed_catalogue(db: &Db) -> anyhow::Result<bool> {
     }
     let mut tx = db.pool.begin().await?;
     catalogue::insert_price_book(&mut tx, "USD", "US dollar price book").await?;
+    catalogue::insert_price_book(&mut tx, EUR, "Euro price book").await?;
     let from = NaiveDate::from_ymd_opt(2023, 1, 1).context("date")?;
     for f in DEMO_FAMILIES {
         let warranty = (f.kind == FamilyKind::Hardware).then_some(12);
@@ -474,6 +552,17 @@ pub async fn seed_catalogue(db: &Db) -> anyhow::Result<bool> {
                 },
             };
             catalogue::upsert_price(&mut tx, "USD", f.code, band, &price).await?;
+            if (f.code, band) != NO_EURO_PRICE {
+                let euro = |c: Option<Cents>| c.map(in_euro);
+                let price = Price {
+                    msrp_12: euro(price.msrp_12),
+                    msrp_24: euro(price.msrp_24),
+                    msrp_36: euro(price.msrp_36),
+                    msrp_monthly: euro(price.msrp_monthly),
+                    msrp_hardware: euro(price.msrp_hardware),
+                };
+                catalogue::upsert_price(&mut tx, EUR, f.code, band, &price).await?;
+            }
             seed_legacy(&mut tx, f, band).await?;
         }
     }
@@ -541,11 +630,12 @@ pub async fn seed_deals(db: &Db, now: i64) -> anyhow::Result<bool> {
             .fetch_optional(&db.pool)
             .await
     };
-    let (Some(acme), Some(bluepeak), Some(cobalt), Some(northwind)) = (
+    let (Some(acme), Some(bluepeak), Some(cobalt), Some(northwind), Some(nordlicht)) = (
         org("Acme Secure IT").await?,
         org("Bluepeak Managed Services").await?,
         org("Cobalt Systems").await?,
         org("Northwind Distribution").await?,
+        org("Nordlicht IT GmbH").await?,
     ) else {
         return Ok(false);
     };
@@ -578,6 +668,18 @@ pub async fn seed_deals(db: &Db, now: i64) -> anyhow::Result<bool> {
             "Cobalt Legal LLP",
             "Tom Price",
             "tom@cobalt-legal.example",
+        ),
+        (
+            nordlicht,
+            "Müller Präzisionstechnik GmbH",
+            "Jürgen Müller",
+            "it@mueller-praezision.example",
+        ),
+        (
+            nordlicht,
+            "Łódź Logistyka Sp. z o.o.",
+            "Zofia Wójcik",
+            "admin@lodz-logistyka.example",
         ),
     ] {
         let id = crate::db::deals::insert_end_customer(
@@ -620,11 +722,24 @@ pub async fn seed_deals(db: &Db, now: i64) -> anyhow::Result<bool> {
     let promo_end = today
         .checked_add_days(chrono::Days::new(90))
         .unwrap_or(today);
-    sqlx::query("INSERT INTO promotions (code, families, bp, starts, ends) VALUES ('ENDPOINT-SPRING', 'EPIXAD,EPIXDR', 700, $1, $2)")
-        .bind(today.to_string())
-        .bind(promo_end.to_string())
-        .execute(&mut *tx)
+    // Promotions are per price book: the euro one differs.
+    for (code, bp, currency) in [
+        ("ENDPOINT-SPRING", 700, catalogue::DEFAULT_CURRENCY),
+        ("ENDPOINT-EURO", 500, EUR),
+    ] {
+        crate::db::deals::add_promotion(
+            &mut tx,
+            &crate::domain::pricing::Promotion {
+                code: code.into(),
+                currency: currency.into(),
+                families: vec!["EPIXAD".into(), "EPIXDR".into()],
+                bp: crate::domain::pricing::Bp(bp),
+                starts: today,
+                ends: promo_end,
+            },
+        )
         .await?;
+    }
     let cam: Option<i64> =
         sqlx::query_scalar("SELECT cam_user_id FROM organisations WHERE id = $1")
             .bind(acme)
@@ -640,6 +755,7 @@ pub async fn seed_deals(db: &Db, now: i64) -> anyhow::Result<bool> {
         end_customer: customers[0],
         distributor: OrgId(northwind),
         estimated_msrp: Cents::new(2_520_000),
+        currency: catalogue::DEFAULT_CURRENCY,
         expected_close: today
             .checked_add_days(chrono::Days::new(45))
             .unwrap_or(today),
@@ -704,7 +820,6 @@ pub async fn seed_schedules(db: &Db, now: i64) -> anyhow::Result<bool> {
     let today = chrono::DateTime::from_timestamp(now, 0)
         .map(|t| t.date_naive())
         .context("date")?;
-    let snapshot = catalogue::snapshot(&db.pool, catalogue::DEFAULT_CURRENCY).await?;
     #[rustfmt::skip]
     let plan = [
         ("Northwind Distribution", "Acme Secure IT", "Harbour Logistics Ltd", "EPIXAD", "B25", Transaction::New, 12, 40, 300),
@@ -716,6 +831,9 @@ pub async fn seed_schedules(db: &Db, now: i64) -> anyhow::Result<bool> {
         ("Northwind Distribution", "Acme Secure IT", "Greenfield Clinics", "EPIXAD", "B10", Transaction::New, 12, 25, 350),
         ("Northwind Distribution", "Acme Secure IT", "Harbour Logistics Ltd", "EMLADV", "B25", Transaction::New, 12, 30, 320),
         ("Northwind Distribution", "Acme Secure IT", "Greenfield Clinics", "EMLADV", "B25", Transaction::New, 12, 10, 200),
+        // The euro zone's schedule, priced from the EUR book.
+        ("Rhein Distribution GmbH", "Nordlicht IT GmbH", "Müller Präzisionstechnik GmbH", "EPIXAD", "B50", Transaction::New, 12, 60, 120),
+        ("Rhein Distribution GmbH", "Nordlicht IT GmbH", "Łódź Logistyka Sp. z o.o.", "FWXSTR", "000", Transaction::New, 36, 3, 250),
     ];
     for (distributor, reseller, customer, family, band, transaction, term, quantity, days_ago) in
         plan
@@ -739,6 +857,10 @@ pub async fn seed_schedules(db: &Db, now: i64) -> anyhow::Result<bool> {
         let Some(by) = by else {
             continue;
         };
+        let currency = orgs::currency_of(&db.pool, OrgId(distributor))
+            .await?
+            .context("the distributor's currency")?;
+        let snapshot = catalogue::snapshot(&db.pool, &currency).await?;
         let sku = demo_sku(family, band, Channel::Standard, transaction, term)?;
         let completed = today
             .checked_sub_days(chrono::Days::new(days_ago))
@@ -762,6 +884,7 @@ pub async fn seed_schedules(db: &Db, now: i64) -> anyhow::Result<bool> {
             reseller: OrgId(reseller),
             distributor: OrgId(distributor),
             end_customer: customer,
+            currency,
             lines: vec![line],
         };
         let placed = crate::app::orders::place(&ctx, &order).await?;
@@ -825,6 +948,7 @@ pub async fn seed_msp_usage(db: &Db, now: i64) -> anyhow::Result<bool> {
                 description: &description,
                 quantity,
                 unit_msrp: msrp,
+                currency: &snapshot.currency,
                 by: UserId(alex),
             },
             now,

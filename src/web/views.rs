@@ -4,7 +4,6 @@
 
 use crate::app;
 use crate::clock::format_timestamp;
-use crate::db::catalogue;
 use crate::db::maintenance::SECTIONS;
 
 impl crate::domain::catalogue::CatalogueItem {
@@ -83,16 +82,16 @@ impl crate::db::inquiries::Inquiry {
         format_timestamp(self.created_at)
     }
     pub fn total(&self) -> String {
-        self.total_msrp().with_currency(catalogue::DEFAULT_CURRENCY)
+        self.total_msrp().with_currency(&self.currency)
     }
 }
 
 impl crate::db::inquiries::Line {
     pub fn unit(&self) -> String {
-        self.unit_msrp.with_currency(catalogue::DEFAULT_CURRENCY)
+        self.unit_msrp.with_currency(&self.currency)
     }
     pub fn line_total(&self) -> String {
-        self.msrp().with_currency(catalogue::DEFAULT_CURRENCY)
+        self.msrp().with_currency(&self.currency)
     }
     /// A warning when the quantity falls outside the SKU's user band.
     pub fn band_warning(&self) -> Option<String> {

@@ -25,10 +25,41 @@ pub struct CatalogueAdminPage {
     pub chrome: Chrome,
     pub q: String,
     pub list: Paged<CatalogueItem>,
+    /// The price book shown, and every price book: (currency, name).
     pub currency: String,
+    pub books: Vec<(String, String)>,
     pub legacy_count: usize,
     pub dates: DatesForm,
     pub errors: FieldErrors,
+}
+
+impl CatalogueAdminPage {
+    /// The price books as choices: "EUR (Euro price book)".
+    pub fn book_options(&self) -> Vec<(String, String)> {
+        self.books
+            .iter()
+            .map(|(c, name)| (c.clone(), format!("{c} ({name})")))
+            .collect()
+    }
+}
+
+/// The price book a page shows or edits (`?currency=EUR`).
+#[derive(Debug, Default, Deserialize)]
+pub struct BookQuery {
+    #[serde(default)]
+    pub currency: String,
+}
+
+impl BookQuery {
+    /// The price book asked for when there is one, else the default one.
+    async fn chosen(&self, pool: &sqlx::AnyPool) -> Result<String, AppError> {
+        let asked = self.currency.trim().to_uppercase();
+        Ok(if catalogue::has_price_book(pool, &asked).await? {
+            asked
+        } else {
+            catalogue::DEFAULT_CURRENCY.to_string()
+        })
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -41,11 +72,13 @@ pub struct DatesForm {
 
 async fn overview(
     user: &CurrentUser,
-    req: &PageRequest,
+    (req, book): (&PageRequest, &BookQuery),
     dates: DatesForm,
     errors: FieldErrors,
 ) -> Result<CatalogueAdminPage, AppError> {
-    let snapshot = catalogue::snapshot(&user.state.db.pool, catalogue::DEFAULT_CURRENCY).await?;
+    let pool = &user.state.db.pool;
+    let currency = book.chosen(pool).await?;
+    let snapshot = catalogue::snapshot(pool, &currency).await?;
     let q = req.query().unwrap_or("").to_lowercase();
     let mut items: Vec<CatalogueItem> = snapshot
         .items
@@ -64,6 +97,7 @@ async fn overview(
         q,
         list: Paged::of_all(items, req.page(), PER_PAGE),
         currency: snapshot.currency,
+        books: catalogue::price_books(pool).await?,
         legacy_count: snapshot.legacy.len(),
         dates,
         errors,
@@ -81,10 +115,17 @@ pub async fn page(
     user: CurrentUser,
     htmx: Htmx,
     query: web::Query<PageRequest>,
+    book: web::Query<BookQuery>,
 ) -> Result<HttpResponse, AppError> {
     user.require_vendor_admin("maintain the catalogue").await?;
     let dates = catalogue::acceptance_dates(&user.state.db.pool).await?;
-    let page = overview(&user, &query, dates_form(&dates), FieldErrors::default()).await?;
+    let page = overview(
+        &user,
+        (&query, &book),
+        dates_form(&dates),
+        FieldErrors::default(),
+    )
+    .await?;
     render::page_or_fragment(&htmx, &page, |p| p.as_results())
 }
 
@@ -108,7 +149,8 @@ pub async fn save_dates(
             Ok(render::see_other("/admin/catalogue"))
         }
         Err(app::Error::Invalid(errors)) => {
-            render::invalid(&overview(&user, &PageRequest::default(), form, errors).await?)
+            let unfiltered = (&PageRequest::default(), &BookQuery::default());
+            render::invalid(&overview(&user, unfiltered, form, errors).await?)
         }
         Err(e) => Err(e.into()),
     }
@@ -223,14 +265,19 @@ pub struct ItemForm {
     pub msrp_monthly: String,
     #[serde(default)]
     pub msrp_hardware: String,
+    /// The price book the prices are in.
+    #[serde(default)]
+    pub currency: String,
 }
 
 async fn load_item(
     user: &CurrentUser,
     family: &str,
     band: &str,
+    book: &BookQuery,
 ) -> Result<(CatalogueItem, String), AppError> {
-    Ok(app::catalogue::item(&user.ctx, family, band).await?)
+    let currency = book.chosen(&user.state.db.pool).await?;
+    Ok(app::catalogue::item(&user.ctx, family, band, &currency).await?)
 }
 
 fn money_text(c: Option<Cents>) -> String {
@@ -240,9 +287,10 @@ fn money_text(c: Option<Cents>) -> String {
 pub async fn item_form(
     user: CurrentUser,
     path: web::Path<(String, String)>,
+    book: web::Query<BookQuery>,
 ) -> Result<HttpResponse, AppError> {
     user.require_vendor_admin("maintain the catalogue").await?;
-    let (item, currency) = load_item(&user, &path.0, &path.1).await?;
+    let (item, currency) = load_item(&user, &path.0, &path.1, &book).await?;
     let p = item.price.clone().unwrap_or_default();
     let form = ItemForm {
         description: item.description.clone(),
@@ -253,6 +301,7 @@ pub async fn item_form(
         msrp_36: money_text(p.msrp_36),
         msrp_monthly: money_text(p.msrp_monthly),
         msrp_hardware: money_text(p.msrp_hardware),
+        currency: currency.clone(),
     };
     let chrome = Chrome::new(
         &user,
@@ -275,6 +324,10 @@ pub async fn update_item(
 ) -> Result<HttpResponse, AppError> {
     user.require_vendor_admin("maintain the catalogue").await?;
     let form = form.0;
+    let book = BookQuery {
+        currency: form.currency.clone(),
+    };
+    let currency = book.chosen(&user.state.db.pool).await?;
     let input = app::catalogue::ItemInput {
         description: form.description.clone(),
         active_from: form.active_from.clone(),
@@ -285,15 +338,19 @@ pub async fn update_item(
         msrp_monthly: form.msrp_monthly.clone(),
         msrp_hardware: form.msrp_hardware.clone(),
     };
-    let updated = app::catalogue::update_item(&user.ctx, &path.0, &path.1, &input).await;
+    let updated =
+        app::catalogue::update_item(&user.ctx, (&path.0, &path.1), &currency, &input).await;
     user.state.catalogue.forget();
     match updated {
         Ok(subject) => {
-            user.session.flash("success", format!("Saved {subject}."))?;
-            Ok(render::see_other("/admin/catalogue"))
+            user.session
+                .flash("success", format!("Saved {subject} ({currency} prices)."))?;
+            Ok(render::see_other(&format!(
+                "/admin/catalogue?currency={currency}"
+            )))
         }
         Err(app::Error::Invalid(errors)) => {
-            let (item, currency) = load_item(&user, &path.0, &path.1).await?;
+            let (item, currency) = load_item(&user, &path.0, &path.1, &book).await?;
             let chrome = Chrome::new(
                 &user,
                 "/admin/catalogue",

@@ -14,6 +14,8 @@ pub struct DashboardPage {
     pub partner_level: Option<PartnerLevel>,
     pub cam_name: Option<String>,
     pub is_msp: bool,
+    /// The currency a distributor trades in, or a reseller's own statements are in.
+    pub currency: Option<String>,
     pub distributors: Vec<String>,
     pub overview: app::dashboard::Overview,
     pub chart: Chart,
@@ -58,7 +60,7 @@ impl Chart {
         self.bars.iter().any(|b| b.entries > 0)
     }
 
-    fn of(months: &[app::dashboard::MonthDue]) -> Chart {
+    fn of(months: &[app::dashboard::MonthDue], currency: &str) -> Chart {
         const W: u32 = 600;
         const TOP: u32 = 24;
         const BASE: u32 = 180;
@@ -84,7 +86,7 @@ impl Chart {
                     month: m.month.format("%b").to_string(),
                     month_long: m.month.format("%B %Y").to_string(),
                     entries: m.entries,
-                    msrp: m.msrp.with_currency(crate::db::catalogue::DEFAULT_CURRENCY),
+                    msrp: m.msrp.with_currency(currency),
                 }
             })
             .collect();
@@ -102,11 +104,10 @@ pub async fn dashboard(user: CurrentUser) -> Result<HttpResponse, AppError> {
         .await?
         .ok_or(AppError::NotFound)?;
     let distributors = if org.kind == OrgKind::Reseller {
-        let ids = crate::db::orgs::distributor_ids_of(&user.state.db.pool, org.id).await?;
-        let all = crate::db::orgs::distributors(&user.state.db.pool).await?;
-        all.into_iter()
-            .filter(|(id, _)| ids.contains(id))
-            .map(|(_, n)| n)
+        crate::db::orgs::suppliers(&user.state.db.pool, org.id)
+            .await?
+            .iter()
+            .map(|s| s.choice().1)
             .collect()
     } else {
         vec![]
@@ -118,8 +119,9 @@ pub async fn dashboard(user: CurrentUser) -> Result<HttpResponse, AppError> {
         partner_level: org.partner_level,
         cam_name: org.cam_name,
         is_msp: org.is_msp,
+        currency: (org.kind != OrgKind::Vendor).then_some(org.currency),
         distributors,
-        chart: Chart::of(&overview.renewals),
+        chart: Chart::of(&overview.renewals, &overview.currency),
         overview,
         today: user.ctx.today,
     };

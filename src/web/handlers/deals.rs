@@ -96,7 +96,7 @@ pub struct NewPage {
     pub customers: Vec<(i64, String)>,
     pub families: Vec<(String, String)>,
     pub distributors: Vec<(OrgId, String)>,
-    pub minimum: String,
+    pub estimate_label: String,
     pub minimum_hint: String,
     pub errors: FieldErrors,
 }
@@ -146,26 +146,28 @@ async fn new_page(
     errors: FieldErrors,
 ) -> Result<NewPage, AppError> {
     let pool = &user.state.db.pool;
-    let snapshot = catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY).await?;
+    let snapshot = catalogue::unpriced(pool).await?;
     let families = snapshot.families();
-    let suppliers = orgs::distributor_ids_of(pool, user.org_id).await?;
-    let distributors = orgs::distributors(pool)
-        .await?
-        .into_iter()
-        .filter(|(id, _)| suppliers.contains(id))
+    let suppliers = orgs::suppliers(pool, user.org_id).await?;
+    let settings = deals::settings(pool).await?;
+    let mut currencies: Vec<String> = suppliers.iter().map(|s| s.currency.clone()).collect();
+    currencies.sort();
+    currencies.dedup();
+    let minimums: Vec<String> = currencies
+        .iter()
+        .map(|c| settings.minimum(c).with_currency(c))
         .collect();
-    let minimum = deals::settings(pool).await?.minimum;
     Ok(NewPage {
         chrome: Chrome::new(user, "/deals", "Register a deal")?,
         form,
         customers: deals::end_customers(pool, user.scope(), user.org_id).await?,
         families,
-        distributors,
-        minimum: minimum.with_currency(catalogue::DEFAULT_CURRENCY),
-        minimum_hint: format!(
-            "At least {}.",
-            minimum.with_currency(catalogue::DEFAULT_CURRENCY)
-        ),
+        distributors: suppliers.iter().map(orgs::Supplier::choice).collect(),
+        estimate_label: match currencies.as_slice() {
+            [one] => format!("Estimated MSRP value ({one})"),
+            _ => "Estimated MSRP value, in the currency of the distributor you choose".into(),
+        },
+        minimum_hint: format!("At least {}.", minimums.join(" or ")),
         errors,
     })
 }

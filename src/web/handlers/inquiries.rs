@@ -127,12 +127,10 @@ async fn require_reseller(user: &CurrentUser) -> Result<(), AppError> {
 }
 
 async fn suppliers(user: &CurrentUser) -> Result<Vec<(OrgId, String)>, AppError> {
-    let pool = &user.state.db.pool;
-    let ids = orgs::distributor_ids_of(pool, user.org_id).await?;
-    Ok(orgs::distributors(pool)
+    Ok(orgs::suppliers(&user.state.db.pool, user.org_id)
         .await?
-        .into_iter()
-        .filter(|(id, _)| ids.contains(id))
+        .iter()
+        .map(orgs::Supplier::choice)
         .collect())
 }
 
@@ -248,7 +246,7 @@ pub struct ShowPage {
 
 impl ShowPage {
     pub fn money<C: std::borrow::Borrow<Cents>>(&self, c: C) -> String {
-        c.borrow().with_currency(catalogue::DEFAULT_CURRENCY)
+        c.borrow().with_currency(&self.inquiry.currency)
     }
     pub fn term_error(&self, line: &i64) -> Option<&str> {
         self.errors.get(&format!("term_{line}"))
@@ -373,7 +371,7 @@ pub async fn preview(
     query: web::Query<LineForm>,
 ) -> Result<HttpResponse, AppError> {
     let inquiry = load(&user, *path).await?;
-    let snapshot = catalogue::snapshot(&user.state.db.pool, catalogue::DEFAULT_CURRENCY).await?;
+    let snapshot = catalogue::snapshot(&user.state.db.pool, &inquiry.currency).await?;
     let mut errors = FieldErrors::default();
     let judged = app::inquiries::judge(&snapshot, &query.typed(), user.ctx.today, &mut errors);
     let preview = match judged {
@@ -560,7 +558,7 @@ impl AcceptPage {
         }
     }
     pub fn money<C: std::borrow::Borrow<Cents>>(&self, c: C) -> String {
-        c.borrow().with_currency(catalogue::DEFAULT_CURRENCY)
+        c.borrow().with_currency(&self.inquiry.currency)
     }
 }
 

@@ -104,7 +104,7 @@ impl MspPage {
         self.form.sku.trim().eq_ignore_ascii_case(sku)
     }
     pub fn money(&self, c: &crate::domain::Cents) -> String {
-        c.with_currency(catalogue::DEFAULT_CURRENCY)
+        c.with_currency(&self.statement.currency)
     }
 }
 
@@ -168,8 +168,9 @@ fn recorded_message(what: String, recorded: &app::msp::Recorded, quantities: &[i
 async fn msp_products(
     pool: &sqlx::AnyPool,
     on: NaiveDate,
+    currency: &str,
 ) -> Result<Vec<(String, String, String)>, AppError> {
-    Ok(catalogue::snapshot(pool, catalogue::DEFAULT_CURRENCY)
+    Ok(catalogue::snapshot(pool, currency)
         .await?
         .msp_monthly(on)
         .into_iter()
@@ -177,7 +178,7 @@ async fn msp_products(
             (
                 sku.as_str().to_string(),
                 description,
-                msrp.with_currency(catalogue::DEFAULT_CURRENCY),
+                msrp.with_currency(currency),
             )
         })
         .collect())
@@ -198,7 +199,10 @@ async fn page(
     let closed = msp::is_closed(pool, &month).await?;
     let statement = match shown {
         Some(r) => statement_of(user, r, &month, first, last).await?,
-        None => Statement::default(),
+        None => Statement {
+            currency: catalogue::DEFAULT_CURRENCY.into(),
+            ..Statement::default()
+        },
     };
     let can_report = user.org_kind == OrgKind::Reseller && !closed;
     let customers = match (can_report, shown) {
@@ -206,7 +210,7 @@ async fn page(
         _ => Vec::new(),
     };
     let products = if can_report {
-        msp_products(pool, last.min(today)).await?
+        msp_products(pool, last.min(today), &statement.currency).await?
     } else {
         Vec::new()
     };
@@ -389,6 +393,7 @@ fn statement_csv_bytes(
         "Unit MSRP",
         "Unit Price",
         "Total Price",
+        "Currency",
     ])
     .map_err(anyhow::Error::from)?;
     for r in &s.rows {
@@ -402,6 +407,7 @@ fn statement_csv_bytes(
             money(r.unit_msrp),
             money(r.unit_price),
             money(r.total_price),
+            s.currency.clone(),
         ])
         .map_err(anyhow::Error::from)?;
     }
@@ -415,6 +421,7 @@ fn statement_csv_bytes(
         String::new(),
         String::new(),
         money(s.total_price),
+        s.currency.clone(),
     ])
     .map_err(anyhow::Error::from)?;
     Ok(w.finish()?)

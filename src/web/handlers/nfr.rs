@@ -77,9 +77,7 @@ async fn usage_of(user: &CurrentUser, reseller: OrgId) -> Result<Vec<UsageRow>, 
         None => Vec::new(),
     };
     let held = nfr::held(pool, user.scope(), reseller, user.state.clock.today()).await?;
-    let names = crate::db::catalogue::snapshot(pool, crate::db::catalogue::DEFAULT_CURRENCY)
-        .await?
-        .families();
+    let names = crate::db::catalogue::unpriced(pool).await?.families();
     Ok(usage(&allotment, &held)
         .into_iter()
         .map(|u| UsageRow {
@@ -215,13 +213,17 @@ async fn new_page(
     for (i, l) in lines.iter_mut().enumerate() {
         l.n = i + 1;
     }
-    let products =
-        crate::db::catalogue::snapshot(&user.state.db.pool, crate::db::catalogue::DEFAULT_CURRENCY)
-            .await?
-            .nfr_products(user.state.clock.today())
-            .into_iter()
-            .map(|(sku, description)| (sku.as_str().to_string(), description))
-            .collect();
+    // Those orderable in the price book of the caller's currency (a reseller's NFR lines are
+    // checked against its own).
+    let currency = orgs::currency_of(&user.state.db.pool, user.org_id)
+        .await?
+        .unwrap_or_else(|| crate::db::catalogue::DEFAULT_CURRENCY.into());
+    let products = crate::db::catalogue::snapshot(&user.state.db.pool, &currency)
+        .await?
+        .nfr_products(user.state.clock.today())
+        .into_iter()
+        .map(|(sku, description)| (sku.as_str().to_string(), description))
+        .collect();
     Ok(NewPage {
         products,
         chrome: Chrome::new(user, "/nfr", "Request NFR licenses")?,

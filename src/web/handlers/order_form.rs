@@ -5,8 +5,8 @@
 //! the proposals; "Place the order" places it for the vendor to process.
 
 use crate::app::{self, orders::DirectOrder, orders::TypedLine, orders::MAX_DIRECT_LINES};
+use crate::db::deals;
 use crate::db::orders;
-use crate::db::{catalogue, deals};
 use crate::domain::schedule::{status_on, Period};
 use crate::domain::{OrgId, OrgKind};
 use crate::web::chrome::Chrome;
@@ -320,9 +320,13 @@ pub async fn submit(
             if let Some(problem) = checked.problem(placing) {
                 errors.add("lines", problem);
             }
-            let lines = checked.lines.iter().map(LineView::checked).collect();
+            let lines = checked
+                .lines
+                .iter()
+                .map(|l| LineView::checked(l, &checked.currency))
+                .collect();
             let shown = OrderFormPage {
-                total: checked.total.with_currency(catalogue::DEFAULT_CURRENCY),
+                total: checked.total.with_currency(&checked.currency),
                 ..page(lines, errors).await?
             };
             render::form(shown.errors.is_empty(), &shown)
@@ -336,14 +340,11 @@ pub async fn submit(
 
 impl LineView {
     /// A line as the check left it: the SKU to order, its product and price, or why not.
-    fn checked(l: &app::orders::CheckedLine) -> LineView {
+    fn checked(l: &app::orders::CheckedLine, currency: &str) -> LineView {
         LineView {
             sku: l.sku.clone(),
             description: l.description.clone(),
-            net: l
-                .net
-                .map(|n| n.with_currency(catalogue::DEFAULT_CURRENCY))
-                .unwrap_or_default(),
+            net: l.net.map(|n| n.with_currency(currency)).unwrap_or_default(),
             note: l.note.clone(),
             error: l.error.clone(),
             link: l.link.clone(),
@@ -366,7 +367,7 @@ fn placed_page(
             placed.reference,
             page.customer_name(),
             page.reseller_name(),
-            placed.total.with_currency(catalogue::DEFAULT_CURRENCY)
+            placed.total.with_currency(&placed.currency)
         ),
     )?;
     Ok(render::see_other("/orders"))

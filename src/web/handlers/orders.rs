@@ -84,7 +84,7 @@ impl OrderPage {
             .unwrap_or_default()
     }
     pub fn money(&self, c: &crate::domain::Cents) -> String {
-        c.with_currency(crate::db::catalogue::DEFAULT_CURRENCY)
+        c.with_currency(&self.view.order.currency)
     }
 }
 
@@ -339,6 +339,7 @@ pub async fn licenses(
         Some(id) => customer_named(&user, id, window.items.first()).await?,
         None => None,
     };
+    // The family names, the same in every price book.
     let families = user
         .state
         .catalogue

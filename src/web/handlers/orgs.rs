@@ -59,6 +59,13 @@ async fn msp_history(
 }
 
 impl OrgFormPage {
+    pub fn currency_options(&self) -> Vec<(String, String)> {
+        self.options
+            .currencies
+            .iter()
+            .map(|c| (c.clone(), c.clone()))
+            .collect()
+    }
     /// Said when the organisation has more users than the page shows.
     pub fn members_note(&self) -> Option<String> {
         let shown = self.members.first.len() as i64;
@@ -97,6 +104,8 @@ pub struct OrgForm {
     pub distributor_ids: Vec<String>,
     #[serde(default)]
     pub is_msp: Option<String>,
+    #[serde(default)]
+    pub currency: String,
     #[serde(default)]
     pub admin_name: String,
     #[serde(default)]
@@ -161,6 +170,7 @@ pub async fn new_form(user: CurrentUser) -> Result<HttpResponse, AppError> {
     user.require_vendor_admin("manage organisations").await?;
     let form = OrgForm {
         kind: "reseller".into(),
+        currency: crate::db::catalogue::DEFAULT_CURRENCY.into(),
         ..OrgForm::default()
     };
     let page = OrgFormPage {
@@ -176,13 +186,19 @@ pub async fn new_form(user: CurrentUser) -> Result<HttpResponse, AppError> {
 }
 
 impl OrgForm {
-    fn org_input(&self) -> app::orgs::OrgInput {
+    /// The organisation's fields as typed; a form that sends no currency keeps `currency`.
+    fn org_input(&self, currency: &str) -> app::orgs::OrgInput {
         app::orgs::OrgInput {
             name: self.name.clone(),
             partner_level: self.partner_level.clone(),
             cam_user_id: self.cam_user_id.clone(),
             distributor_ids: self.distributor_ids.clone(),
             is_msp: ticked(&self.is_msp),
+            currency: if self.currency.trim().is_empty() {
+                currency.to_string()
+            } else {
+                self.currency.clone()
+            },
         }
     }
 }
@@ -208,7 +224,14 @@ pub async fn create(user: CurrentUser, form: CsrfForm<OrgForm>) -> Result<HttpRe
         name: form.admin_name.clone(),
         email: form.admin_email.clone(),
     };
-    match app::orgs::create(&user.ctx, &form.kind, form.org_input(), admin).await {
+    match app::orgs::create(
+        &user.ctx,
+        &form.kind,
+        form.org_input(crate::db::catalogue::DEFAULT_CURRENCY),
+        admin,
+    )
+    .await
+    {
         Ok(saved) => {
             user.session.flash(
                 "success",
@@ -284,6 +307,7 @@ pub async fn edit_form(user: CurrentUser, path: web::Path<i64>) -> Result<HttpRe
         cam_user_id: org.cam_user_id.map(|u| u.0.to_string()).unwrap_or_default(),
         distributor_ids: suppliers.iter().map(|d| d.0.to_string()).collect(),
         is_msp: org.is_msp.then(|| "on".to_string()),
+        currency: org.currency.clone(),
         ..OrgForm::default()
     };
     let page = OrgFormPage {
@@ -310,6 +334,7 @@ fn confirm_level(
         ("name".to_string(), form.name.clone()),
         ("partner_level".to_string(), form.partner_level.clone()),
         ("cam_user_id".to_string(), form.cam_user_id.clone()),
+        ("currency".to_string(), form.currency.clone()),
     ];
     fields.extend(
         form.distributor_ids
@@ -344,12 +369,13 @@ pub async fn update(
         kind: org.kind.as_str().to_string(),
         ..form.0
     };
+    let input = form.org_input(&org.currency);
     let outcome = if crate::web::confirm::confirmed(&form.confirm) {
-        app::orgs::update(&user.ctx, *path, form.org_input()).await
+        app::orgs::update(&user.ctx, *path, input).await
     } else {
-        match app::orgs::level_change(&user.ctx, *path, &form.org_input()).await {
+        match app::orgs::level_change(&user.ctx, *path, &input).await {
             Ok(Some(consequences)) => return confirm_level(&user, &org, &form, consequences),
-            Ok(None) => app::orgs::update(&user.ctx, *path, form.org_input()).await,
+            Ok(None) => app::orgs::update(&user.ctx, *path, input).await,
             Err(e) => Err(e),
         }
     };

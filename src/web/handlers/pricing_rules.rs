@@ -22,7 +22,10 @@ pub struct RulesPage {
     pub families: Vec<String>,
     pub levels: Vec<PartnerLevel>,
     pub rules: Rules,
-    pub minimum: String,
+    /// The deal registration minimum of each price book: (field, label, value).
+    pub minimums: Vec<(String, String, String)>,
+    /// The price books' currencies, for a promotion's.
+    pub currencies: Vec<String>,
     pub deal_days: u32,
     pub quote_days: u32,
     /// How often an approved deal registration may be extended, and within how many last
@@ -52,6 +55,12 @@ impl RulesPage {
                 .unwrap_or_default(),
         )
     }
+    pub fn currency_options(&self) -> Vec<(String, String)> {
+        self.currencies
+            .iter()
+            .map(|c| (c.clone(), c.clone()))
+            .collect()
+    }
     pub fn families_of(&self, p: &Promotion) -> String {
         if p.families.is_empty() {
             "all families".into()
@@ -67,13 +76,31 @@ fn percent(bp: Bp) -> String {
 
 async fn page_view(
     user: &CurrentUser,
-    promo: PromoForm,
+    mut promo: PromoForm,
     errors: FieldErrors,
 ) -> Result<RulesPage, AppError> {
+    if promo.currency.is_empty() {
+        promo.currency = crate::db::catalogue::DEFAULT_CURRENCY.into();
+    }
     let pool = &user.state.db.pool;
     let families = app::pricing_rules::families(&user.ctx).await?;
     let settings = deals::settings(pool).await?;
-    let (minimum, deal_days) = (settings.minimum, settings.validity_days);
+    let deal_days = settings.validity_days;
+    let currencies: Vec<String> = crate::db::catalogue::price_books(pool)
+        .await?
+        .into_iter()
+        .map(|(currency, _)| currency)
+        .collect();
+    let minimums = currencies
+        .iter()
+        .map(|c| {
+            (
+                app::pricing_rules::minimum_field(c),
+                format!("Minimum estimated MSRP of a deal registration in {c}"),
+                settings.minimum(c).decimal(),
+            )
+        })
+        .collect();
     let mut rules = deals::rules(pool).await?;
     rules
         .promotions
@@ -83,7 +110,8 @@ async fn page_view(
         families,
         levels: PartnerLevel::ALL.to_vec(),
         rules,
-        minimum: minimum.decimal(),
+        minimums,
+        currencies,
         deal_days,
         quote_days: deals::quote_validity_days(pool).await?,
         deal_extensions: settings.max_extensions,
@@ -140,6 +168,8 @@ pub struct PromoForm {
     pub starts: String,
     #[serde(default)]
     pub ends: String,
+    #[serde(default)]
+    pub currency: String,
 }
 
 pub async fn add_promotion(
@@ -154,6 +184,7 @@ pub async fn add_promotion(
         percent: form.percent.clone(),
         starts: form.starts.clone(),
         ends: form.ends.clone(),
+        currency: form.currency.clone(),
     };
     match app::pricing_rules::add_promotion(&user.ctx, &input).await {
         Ok(code) => {

@@ -5,7 +5,7 @@
 use crate::app;
 use crate::db::inquiries::{Inquiry, Queued};
 use crate::domain::pricing::{Bp, Discount, Level};
-use crate::domain::{Cents, FieldErrors, InquiryId};
+use crate::domain::{FieldErrors, InquiryId};
 use crate::web::chrome::Chrome;
 use crate::web::csrf::CsrfForm;
 use crate::web::extractors::CurrentUser;
@@ -30,15 +30,13 @@ impl QuotesPage {
     pub fn age(&self, q: &Queued) -> String {
         age(self.today, q)
     }
-    pub fn money<C: std::borrow::Borrow<crate::domain::Cents>>(&self, c: C) -> String {
-        c.borrow()
-            .with_currency(crate::db::catalogue::DEFAULT_CURRENCY)
-    }
     pub fn valid(&self, q: &Queued) -> String {
         q.valid_until.map(|d| d.to_string()).unwrap_or_default()
     }
     pub fn net(&self, q: &Queued) -> String {
-        q.net.map(|n| self.money(n)).unwrap_or_default()
+        q.net
+            .map(|n| n.with_currency(&q.inquiry.currency))
+            .unwrap_or_default()
     }
 }
 
@@ -128,21 +126,18 @@ fn lowered_text(values: &HashMap<String, String>, line: i64, d: &Discount) -> St
     }
 }
 
-fn money(c: Cents) -> String {
-    c.with_currency(crate::db::catalogue::DEFAULT_CURRENCY)
-}
-
 fn net_text(priced: &app::quotes::Priced, line: i64) -> String {
     match priced.lines.iter().find(|(id, _)| *id == line) {
-        Some((_, Some(p))) => money(p.net),
+        Some((_, Some(p))) => p.net.with_currency(&priced.currency),
         _ => "—".into(),
     }
 }
 
 fn total_text(priced: &app::quotes::Priced) -> String {
-    priced
-        .total_net()
-        .map_or_else(|| "— (correct the marked cells)".into(), money)
+    priced.total_net().map_or_else(
+        || "— (correct the marked cells)".into(),
+        |c| c.with_currency(&priced.currency),
+    )
 }
 
 /// What the desk's fields become as a quote to price or send.
