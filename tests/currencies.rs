@@ -63,6 +63,10 @@ async fn outbox_body(app: &TestApp, kind: &str) -> String {
 async fn a_euro_inquiry_is_quoted_ordered_and_scheduled_in_euros() {
     let app = spawn_app().await;
     let katrin = app.login_as(Who::EuroResellerAdmin).await;
+    assert!(katrin
+        .text("/")
+        .await
+        .contains("<dt>Currency</dt><dd>EUR</dd>"));
     let form = katrin.text("/inquiries/new").await;
     assert!(
         !form.contains("Northwind"),
@@ -344,6 +348,62 @@ async fn a_distributors_currency_decides_its_resellers_inquiries() {
     // Inquiries started before keep their currency.
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM inquiries WHERE currency = 'EUR'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn rheins_order_form_prices_from_the_euro_book() {
+    let app = spawn_app().await;
+    let lena = app.login_as(Who::EuroDistributorAdmin).await;
+    let nordlicht = app.id_of_org("Nordlicht IT GmbH").await.to_string();
+    let mueller = app
+        .scalar("SELECT id FROM end_customers WHERE name = 'Müller Präzisionstechnik GmbH'")
+        .await
+        .to_string();
+    let post = |sku: String, action: &'static str| {
+        let (lena, nordlicht, mueller) = (&lena, &nordlicht, &mueller);
+        async move {
+            lena.post(
+                "/orders",
+                &[
+                    ("reseller", nordlicht.as_str()),
+                    ("end_customer", mueller.as_str()),
+                    ("sku", sku.as_str()),
+                    ("quantity", "25"),
+                    ("entry", ""),
+                    ("action", action),
+                ],
+            )
+            .await
+        }
+    };
+    // Checked first: the net of the euro book's rules (program 12 %, ENDPOINT-EURO 5 %).
+    let checked = post("EPIXADB10SN12T".into(), "check")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        checked.contains("EUR 807.58") && !checked.contains("USD"),
+        "{checked}"
+    );
+    let refused = post(sku("MDRESS", "C10"), "check")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        refused.contains("The EUR price book has no price for this SKU."),
+        "{refused}"
+    );
+    let r = post("EPIXADB10SN12T".into(), "place").await;
+    assert_eq!(r.status(), 303);
+    let flash = lena.text(&location(&r)).await;
+    assert!(flash.contains("is placed, net EUR 807.58."), "{flash}");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM orders WHERE currency = 'EUR' AND total_net = 80758")
             .await,
         1
     );

@@ -106,8 +106,8 @@ pub async fn dashboard(user: CurrentUser) -> Result<HttpResponse, AppError> {
     let distributors = if org.kind == OrgKind::Reseller {
         crate::db::orgs::suppliers(&user.state.db.pool, org.id)
             .await?
-            .iter()
-            .map(|s| s.choice().1)
+            .into_iter()
+            .map(|s| s.name)
             .collect()
     } else {
         vec![]
