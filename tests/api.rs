@@ -3,10 +3,25 @@
 use crate::helpers::{spawn_app, TestApp, Who};
 use serde_json::{json, Value};
 
-/// Creates a token through the page, as an admin does, and returns it.
+/// Creates a token through the page, as an admin does, that may read the catalogue (and
+/// translate) and schedules; returns it.
 async fn create_token(app: &TestApp, who: Who, name: &str) -> String {
+    token_with(
+        app,
+        who,
+        &[
+            ("name", name),
+            ("scopes", "catalogue:read"),
+            ("scopes", "schedules:read"),
+        ],
+    )
+    .await
+}
+
+/// Creates a token with exactly these form fields; returns it.
+pub async fn token_with(app: &TestApp, who: Who, form: &[(&str, &str)]) -> String {
     let admin = app.login_as(who).await;
-    let r = admin.post("/api-tokens", &[("name", name)]).await;
+    let r = admin.post("/api-tokens", form).await;
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
     crate::helpers::value_after(&html, "id=\"new-token\" type=\"text\" readonly value=\"")
@@ -82,7 +97,9 @@ async fn no_unknown_or_revoked_token_gets_in() {
     assert_eq!(none.status(), 401);
     assert_eq!(none.headers()["www-authenticate"], "Bearer");
     let body: Value = none.json().await.unwrap();
-    assert!(body["error"]
+    assert_eq!(body["type"], "/api/v1/problems/unauthorized");
+    assert_eq!(body["status"], 401);
+    assert!(body["detail"]
         .as_str()
         .unwrap()
         .contains("Authorization: Bearer"));
@@ -207,7 +224,7 @@ async fn a_batch_of_skus_is_answered_in_order() {
         .unwrap();
     assert_eq!(r.status(), 400);
     let v: Value = r.json().await.unwrap();
-    assert!(v["error"].as_str().unwrap().contains("1 to 1000"));
+    assert!(v["detail"].as_str().unwrap().contains("1 to 1000"));
     let bad_date = json!({"on": "yesterday", "items": [{"legacy": "IXA-U10-N12M"}]});
     assert_eq!(
         api(&app)

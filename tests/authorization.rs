@@ -955,6 +955,28 @@ const TABLE: &[Row] = &[
         &[],
         [401, 401, 401, 401, 401, 401, 401, 401, 401, 401],
     ),
+    // Tokens' scopes and organisations: tests/api_resources.rs.
+    row(
+        "GET",
+        "/api/v1/license-schedules",
+        "/api/v1/license-schedules",
+        &[],
+        [401, 401, 401, 401, 401, 401, 401, 401, 401, 401],
+    ),
+    row(
+        "GET",
+        "/api/v1/end-customers/{id}/schedule",
+        "/api/v1/end-customers/1/schedule",
+        &[],
+        [401, 401, 401, 401, 401, 401, 401, 401, 401, 401],
+    ),
+    row(
+        "GET",
+        "/api/v1/catalogue",
+        "/api/v1/catalogue",
+        &[],
+        [401, 401, 401, 401, 401, 401, 401, 401, 401, 401],
+    ),
     // A visitor who is not signed in has no session, so no form token to sign out with.
     row(
         "POST",

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod api;
+mod api_resources;
 mod authorization;
 mod browser;
 mod catalogue_admin;

@@ -1,6 +1,7 @@
 //! API tokens for distributors' (and any organisation's) systems. Only a SHA-256 hash of a
 //! token is stored; the token itself is shown once, when it is created.
 
+use crate::domain::token::{parse_scopes, store_scopes, ApiScope};
 use crate::domain::{OrgId, UserId};
 use sqlx::{AnyPool, Row};
 
@@ -13,11 +14,23 @@ pub struct ApiToken {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// What it may do.
+    pub scopes: Vec<ApiScope>,
+    /// When it stops working (UTC seconds), if ever.
+    pub expires_at: Option<i64>,
+}
+
+/// A live token's organisation and what the token may do.
+#[derive(Debug, Clone)]
+pub struct Bearer {
+    pub org_id: OrgId,
+    pub scopes: Vec<ApiScope>,
 }
 
 pub async fn list_in_org(pool: &AnyPool, org: OrgId) -> Result<Vec<ApiToken>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT t.id, t.name, t.prefix, u.display_name AS created_by, t.created_at, t.last_used_at, t.revoked_at \
+        "SELECT t.id, t.name, t.prefix, u.display_name AS created_by, t.created_at, t.last_used_at, t.revoked_at, \
+         t.scopes, t.expires_at \
          FROM api_tokens t LEFT JOIN users u ON u.id = t.created_by WHERE t.org_id = $1 \
          ORDER BY t.revoked_at IS NOT NULL, t.id DESC",
     )
@@ -34,30 +47,37 @@ pub async fn list_in_org(pool: &AnyPool, org: OrgId) -> Result<Vec<ApiToken>, sq
                 created_at: r.try_get("created_at")?,
                 last_used_at: r.try_get("last_used_at")?,
                 revoked_at: r.try_get("revoked_at")?,
+                scopes: parse_scopes(&r.try_get::<String, _>("scopes")?),
+                expires_at: r.try_get("expires_at")?,
             })
         })
         .collect()
 }
 
-pub async fn insert(
-    pool: &AnyPool,
-    org: OrgId,
-    name: &str,
-    hash: &str,
-    prefix: &str,
-    by: UserId,
-    now: i64,
-) -> Result<i64, sqlx::Error> {
+/// A token to store: only its hash, its first characters, what it may do and until when.
+pub struct NewToken<'a> {
+    pub org: OrgId,
+    pub name: &'a str,
+    pub hash: &'a str,
+    pub prefix: &'a str,
+    pub scopes: &'a [ApiScope],
+    pub expires_at: Option<i64>,
+    pub by: UserId,
+}
+
+pub async fn insert(pool: &AnyPool, t: &NewToken<'_>, now: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO api_tokens (org_id, name, token_hash, prefix, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO api_tokens (org_id, name, token_hash, prefix, created_by, created_at, scopes, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
-    .bind(org.0)
-    .bind(name)
-    .bind(hash)
-    .bind(prefix)
-    .bind(by.0)
+    .bind(t.org.0)
+    .bind(t.name)
+    .bind(t.hash)
+    .bind(t.prefix)
+    .bind(t.by.0)
     .bind(now)
+    .bind(store_scopes(t.scopes))
+    .bind(t.expires_at)
     .fetch_one(pool)
     .await
 }
@@ -79,16 +99,21 @@ pub async fn revoke_in_org(
     .await
 }
 
-/// The organisation a live token belongs to (and notes its use, at most once a minute).
+/// The organisation and scopes of a live token (not revoked, not expired), noting its use at
+/// most once a minute.
 pub async fn authenticate(
     pool: &AnyPool,
     hash: &str,
     now: i64,
-) -> Result<Option<OrgId>, sqlx::Error> {
-    let row = sqlx::query("SELECT id, org_id, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
-        .bind(hash)
-        .fetch_optional(pool)
-        .await?;
+) -> Result<Option<Bearer>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT id, org_id, last_used_at, scopes FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL \
+         AND (expires_at IS NULL OR expires_at > $2)",
+    )
+    .bind(hash)
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
     let Some(row) = row else { return Ok(None) };
     let id: i64 = row.try_get("id")?;
     let last: Option<i64> = row.try_get("last_used_at")?;
@@ -99,5 +124,8 @@ pub async fn authenticate(
             .execute(pool)
             .await?;
     }
-    Ok(Some(OrgId(row.try_get("org_id")?)))
+    Ok(Some(Bearer {
+        org_id: OrgId(row.try_get("org_id")?),
+        scopes: parse_scopes(&row.try_get::<String, _>("scopes")?),
+    }))
 }

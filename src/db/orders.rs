@@ -305,10 +305,13 @@ pub struct Entry {
     pub quantity: i64,
     pub start: NaiveDate,
     pub end: NaiveDate,
+    /// When it was put on the schedule (UTC seconds).
+    pub added_at: i64,
 }
 
 const ENTRY_SELECT: &str = "SELECT l.id, r.name AS reseller_name, l.end_customer_id, e.name AS end_customer_name, \
-        l.order_reference, l.order_id, o.distributor_id AS order_distributor, l.sku, l.description, l.quantity, l.start_date, l.end_date \
+        l.order_reference, l.order_id, o.distributor_id AS order_distributor, l.sku, l.description, l.quantity, l.start_date, l.end_date, \
+        l.created_at \
      FROM license_entries l JOIN organisations r ON r.id = l.reseller_id JOIN end_customers e ON e.id = l.end_customer_id \
      LEFT JOIN orders o ON o.id = l.order_id";
 
@@ -331,6 +334,7 @@ fn entry(r: &sqlx::any::AnyRow) -> Result<Entry, sqlx::Error> {
         quantity: r.try_get("quantity")?,
         start: super::date(&r.try_get::<String, _>("start_date")?)?,
         end: super::date(&r.try_get::<String, _>("end_date")?)?,
+        added_at: r.try_get("created_at")?,
     })
 }
 
@@ -370,6 +374,11 @@ pub struct EntryFilter {
     pub family: String,
     pub ends_from: Option<NaiveDate>,
     pub ends_to: Option<NaiveDate>,
+    /// One reseller's entries (the API names it by id).
+    pub reseller_id: Option<i64>,
+    /// Entries added at or after this time (UTC seconds): an entry never changes once it is
+    /// on a schedule, so this is what changed since then.
+    pub added_since: Option<i64>,
 }
 
 /// The schedule lists' order: by end date, then id.
@@ -390,7 +399,7 @@ const UPCOMING_ORDER: super::sql::Keyset = super::sql::Keyset {
 };
 
 const ENTRY_COLUMNS: &str = "l.id, r.name AS reseller_name, l.end_customer_id, e.name AS end_customer_name, \
-        l.order_reference, l.order_id, o.distributor_id AS order_distributor, l.sku, l.description, l.quantity, l.start_date, l.end_date";
+        l.order_reference, l.order_id, o.distributor_id AS order_distributor, l.sku, l.description, l.quantity, l.start_date, l.end_date, l.created_at";
 
 /// `FROM ... WHERE ...` of the entries in scope matching `filter` on `today`; `None` when a
 /// name part matches no name at all. Each filter that is set adds its own condition (one the
@@ -522,7 +531,31 @@ async fn entries_where(
     if let Some(d) = filter.ends_to {
         sql.push(" AND l.end_date <= ").text(d.to_string());
     }
+    if let Some(id) = filter.reseller_id {
+        sql.push(" AND l.reseller_id = ").int(id);
+    }
+    if let Some(t) = filter.added_since {
+        sql.push(" AND l.created_at >= ").int(t);
+    }
     Ok(Some(sql))
+}
+
+/// The name of an end customer in scope, if it is one.
+pub async fn end_customer_in_scope(
+    pool: &AnyPool,
+    scope: Scope,
+    id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    let (kind, org) = scope.params();
+    sqlx::query_scalar(&format!(
+        "SELECT e.name FROM end_customers e WHERE {} AND e.id = $3",
+        scope.resellers("e.reseller_id")
+    ))
+    .bind(kind)
+    .bind(org)
+    .bind(id)
+    .fetch_optional(pool)
+    .await
 }
 
 /// The page at `cursor` of the entries in scope matching `filter` on `today`, by end date

@@ -421,6 +421,21 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
             "/api/v1/sku/translate",
             web::post().to(api::translate_many),
         ),
+        (
+            "GET",
+            "/api/v1/license-schedules",
+            web::get().to(api_resources::schedules),
+        ),
+        (
+            "GET",
+            "/api/v1/end-customers/{id}/schedule",
+            web::get().to(api_resources::customer_schedule),
+        ),
+        (
+            "GET",
+            "/api/v1/catalogue",
+            web::get().to(api_resources::catalogue),
+        ),
     ]
 }
 

@@ -22,6 +22,10 @@ impl crate::db::api_tokens::ApiToken {
     pub fn created(&self) -> String {
         format_timestamp(self.created_at)
     }
+    /// When it stops working, in the vendor's zone.
+    pub fn expires(&self) -> String {
+        self.expires_at.map(format_timestamp).unwrap_or_default()
+    }
     pub fn last_used(&self) -> String {
         self.last_used_at
             .map(format_timestamp)

@@ -4,7 +4,8 @@
 
 use crate::app::translator::{snapshot_for, to_json, TranslationJson};
 use crate::domain::catalogue::{LineInput, Status};
-use crate::domain::OrgId;
+use crate::domain::token::ApiScope;
+use crate::domain::OrgKind;
 use crate::web::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -22,6 +23,11 @@ pub const MAX_ITEMS: usize = 1000;
 pub enum ApiError {
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// The token lacks the scope this operation needs.
+    #[error("This token may not do this: it needs the scope {0}.")]
+    Forbidden(&'static str),
+    #[error("There is no such record, or it is not your organisation's.")]
+    NotFound,
     #[error("{0}")]
     BadRequest(String),
     #[error("the request could not be completed")]
@@ -34,15 +40,36 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
+/// An RFC 9457 problem: what kind (`type`, a page of the portal's API reference), its
+/// `title`, the HTTP `status`, and this occurrence's `detail`.
 #[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: &'a str,
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+}
+
+impl ApiError {
+    /// The problem's type (under `/api/v1/problems/`) and title.
+    fn kind(&self) -> (&'static str, &'static str) {
+        match self {
+            ApiError::Unauthorized(_) => ("unauthorized", "No valid API token"),
+            ApiError::Forbidden(_) => ("scope-missing", "The token lacks a scope"),
+            ApiError::NotFound => ("not-found", "Not found"),
+            ApiError::BadRequest(_) => ("bad-request", "The request is not understood"),
+            ApiError::Unexpected(_) => ("unexpected", "The request could not be completed"),
+        }
+    }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -52,20 +79,49 @@ impl ResponseError for ApiError {
         if let ApiError::Unexpected(e) = self {
             tracing::error!(error = ?e, "API request failed");
         }
-        let mut r = HttpResponse::build(self.status_code());
+        let status = self.status_code();
+        let mut r = HttpResponse::build(status);
         if matches!(self, ApiError::Unauthorized(_)) {
             r.insert_header(("WWW-Authenticate", "Bearer"));
         }
-        r.json(ErrorBody {
-            error: &self.to_string(),
-        })
+        let (kind, title) = self.kind();
+        let body = Problem {
+            kind: format!("/api/v1/problems/{kind}"),
+            title,
+            status: status.as_u16(),
+            detail: self.to_string(),
+        };
+        r.content_type("application/problem+json")
+            .body(serde_json::to_string(&body).unwrap_or_default())
     }
 }
 
-/// The organisation whose token signed the request.
+/// The organisation whose token signed the request, and what the token may do.
 pub struct ApiClient {
-    pub org_id: OrgId,
+    pub org: crate::db::orgs::Org,
+    pub scopes: Vec<ApiScope>,
     pub state: Data<AppState>,
+}
+
+impl ApiClient {
+    /// Refuses (403) unless the token holds `scope`.
+    pub fn require(&self, scope: ApiScope) -> Result<(), ApiError> {
+        match self.scopes.contains(&scope) {
+            true => Ok(()),
+            false => Err(ApiError::Forbidden(scope.as_str())),
+        }
+    }
+
+    /// What the organisation sees, as its people see it on the pages: a reseller its own, a
+    /// distributor its resellers', the vendor everything.
+    pub fn scope(&self) -> crate::db::Scope {
+        use crate::db::Scope;
+        match self.org.kind {
+            OrgKind::Vendor => Scope::All,
+            OrgKind::Distributor => Scope::Distributor(self.org.id),
+            OrgKind::Reseller => Scope::Reseller(self.org.id),
+        }
+    }
 }
 
 impl FromRequest for ApiClient {
@@ -88,18 +144,27 @@ impl FromRequest for ApiClient {
                     "Send an API token: Authorization: Bearer <token>.",
                 ))?;
             let hash = crate::domain::token::hash(token);
-            let org_id =
+            let bearer =
                 crate::db::api_tokens::authenticate(&state.db.pool, &hash, state.clock.timestamp())
                     .await?
                     .ok_or(ApiError::Unauthorized(
-                        "This API token is unknown or revoked.",
+                        "This API token is unknown, revoked or past its last day.",
                     ))?;
-            Ok(ApiClient { org_id, state })
+            let org = crate::db::orgs::get(&state.db.pool, bearer.org_id)
+                .await?
+                .ok_or(ApiError::Unauthorized(
+                    "This API token's organisation no longer exists.",
+                ))?;
+            Ok(ApiClient {
+                org,
+                scopes: bearer.scopes,
+                state,
+            })
         })
     }
 }
 
-fn parse_on(on: Option<&str>, client: &ApiClient) -> Result<NaiveDate, ApiError> {
+pub fn parse_on(on: Option<&str>, client: &ApiClient) -> Result<NaiveDate, ApiError> {
     match on {
         None | Some("") => Ok(client.state.clock.today()),
         Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
@@ -112,12 +177,7 @@ async fn translate(
     inputs: &[LineInput],
     on: NaiveDate,
 ) -> Result<Vec<TranslationJson>, ApiError> {
-    let org = crate::db::orgs::get(&client.state.db.pool, client.org_id)
-        .await?
-        .ok_or(ApiError::Unauthorized(
-            "This API token's organisation no longer exists.",
-        ))?;
-    let snapshot = snapshot_for(&client.state.db, &org.currency).await?;
+    let snapshot = snapshot_for(&client.state.db, &client.org.currency).await?;
     Ok(inputs
         .iter()
         .map(|i| to_json(&snapshot.translate(i, on), &snapshot.currency))
@@ -137,6 +197,7 @@ pub async fn translate_one(
     client: ApiClient,
     query: Query<TranslateQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    client.require(ApiScope::CatalogueRead)?;
     let legacy = query
         .legacy
         .clone()
@@ -197,6 +258,7 @@ pub async fn translate_many(
     client: ApiClient,
     body: Json<BatchRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    client.require(ApiScope::CatalogueRead)?;
     let body = body.into_inner();
     if body.items.is_empty() || body.items.len() > MAX_ITEMS {
         return Err(ApiError::BadRequest(format!(

@@ -2,6 +2,7 @@
 
 use crate::app;
 use crate::db::api_tokens;
+use crate::domain::token::ApiScope;
 use crate::web::chrome::Chrome;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::extractors::CurrentUser;
@@ -16,7 +17,11 @@ use serde::Deserialize;
 pub struct TokensPage {
     pub chrome: Chrome,
     pub tokens: Vec<api_tokens::ApiToken>,
-    pub name: String,
+    /// The form as typed (or empty).
+    pub form: NewToken,
+    /// The scopes this organisation's tokens may hold.
+    pub offered: Vec<ApiScope>,
+    pub now: i64,
     pub errors: FieldErrors,
     /// The token just created: shown this once.
     pub created: Option<String>,
@@ -29,16 +34,27 @@ async fn require_admin(user: &CurrentUser) -> Result<(), AppError> {
         .await
 }
 
+impl TokensPage {
+    pub fn expired(&self, t: &api_tokens::ApiToken) -> bool {
+        t.expires_at.is_some_and(|at| at <= self.now)
+    }
+    pub fn ticked(&self, scope: &ApiScope) -> bool {
+        self.form.scopes.iter().any(|s| s == scope.as_str())
+    }
+}
+
 async fn view(
     user: &CurrentUser,
-    name: String,
+    form: NewToken,
     errors: FieldErrors,
     created: Option<String>,
 ) -> Result<TokensPage, AppError> {
     Ok(TokensPage {
         chrome: Chrome::new(user, "/api-tokens", "API tokens")?,
         tokens: api_tokens::list_in_org(&user.state.db.pool, user.org_id).await?,
-        name,
+        form,
+        offered: app::api_tokens::offered(user.org_kind),
+        now: user.state.clock.timestamp(),
         errors,
         created,
         base: user.state.settings.base_url.clone().unwrap_or_default(),
@@ -47,24 +63,45 @@ async fn view(
 
 pub async fn page(user: CurrentUser) -> Result<HttpResponse, AppError> {
     require_admin(&user).await?;
-    render::page(&view(&user, String::new(), FieldErrors::default(), None).await?)
+    render::page(&view(&user, fresh_form(), FieldErrors::default(), None).await?)
 }
 
-#[derive(Deserialize)]
+/// A new token's form: reading schedules and the catalogue ticked, no last day.
+fn fresh_form() -> NewToken {
+    NewToken {
+        scopes: vec![
+            ApiScope::SchedulesRead.as_str().into(),
+            ApiScope::CatalogueRead.as_str().into(),
+        ],
+        ..NewToken::default()
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
 pub struct NewToken {
     #[serde(default)]
-    name: String,
+    pub name: String,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub last_day: String,
 }
 
 pub async fn create(user: CurrentUser, form: CsrfForm<NewToken>) -> Result<HttpResponse, AppError> {
     require_admin(&user).await?;
-    match app::api_tokens::create(&user.ctx, &form.0.name).await {
+    let form = form.0;
+    let input = app::api_tokens::NewToken {
+        name: form.name.clone(),
+        scopes: form.scopes.clone(),
+        last_day: form.last_day.clone(),
+    };
+    match app::api_tokens::create(&user.ctx, &input).await {
         // Shown once, on this response; never stored in clear, never put in a redirect.
         Ok(token) => {
-            render::page(&view(&user, String::new(), FieldErrors::default(), Some(token)).await?)
+            render::page(&view(&user, fresh_form(), FieldErrors::default(), Some(token)).await?)
         }
         Err(app::Error::Invalid(errors)) => {
-            render::invalid(&view(&user, form.0.name.trim().to_string(), errors, None).await?)
+            render::invalid(&view(&user, form, errors, None).await?)
         }
         Err(e) => Err(e.into()),
     }

@@ -274,6 +274,7 @@ impl LicenseQuery {
             family: text(&self.family),
             ends_from,
             ends_to,
+            ..orders::EntryFilter::default()
         };
         (filter, errors)
     }

@@ -1,0 +1,325 @@
+//! The partner API's read resources (issue 17): schedules synced incrementally and scoped as
+//! the pages are, one end customer's schedule, the catalogue in the organisation's currency;
+//! token scopes and last days; RFC 9457 problems.
+
+use crate::api::token_with;
+use crate::helpers::{spawn_app, TestApp, Who};
+use serde_json::Value;
+
+async fn get(app: &TestApp, token: &str, path: &str) -> (u16, String, Value) {
+    let r = reqwest::Client::new()
+        .get(format!("{}{path}", app.address))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let kind = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (status, kind, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn schedules_token(app: &TestApp, who: Who) -> String {
+    token_with(
+        app,
+        who,
+        &[("name", "PSA sync"), ("scopes", "schedules:read")],
+    )
+    .await
+}
+
+/// Every entry a token reads, following `next` from `first`.
+async fn all_pages(app: &TestApp, token: &str, first: &str) -> Vec<Value> {
+    let mut items = Vec::new();
+    let mut next = Some(first.to_string());
+    let mut pages = 0;
+    while let Some(path) = next {
+        let (status, _, body) = get(app, token, &path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        items.extend(body["items"].as_array().unwrap().iter().cloned());
+        next = body["next"].as_str().map(str::to_string);
+        pages += 1;
+        assert!(pages < 50, "the pages end");
+    }
+    items
+}
+
+fn customers(items: &[Value]) -> Vec<String> {
+    let mut names: Vec<String> = items
+        .iter()
+        .map(|e| e["end_customer"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+#[tokio::test]
+async fn schedules_sync_page_by_page_within_the_tokens_scope() {
+    let app = spawn_app().await;
+    partner_portal::seed::seed_schedules(&app.db, app.clock.timestamp())
+        .await
+        .unwrap();
+    let acme = schedules_token(&app, Who::ResellerAdmin).await;
+    let mine = all_pages(&app, &acme, "/api/v1/license-schedules?limit=2").await;
+    let expected = app
+        .scalar(
+            "SELECT COUNT(*) FROM license_entries l JOIN organisations r ON r.id = l.reseller_id \
+             WHERE r.name = 'Acme Secure IT'",
+        )
+        .await;
+    assert_eq!(mine.len() as i64, expected, "every entry once, two a page");
+    let mut ids: Vec<i64> = mine.iter().map(|e| e["id"].as_i64().unwrap()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), mine.len(), "no entry twice");
+    assert_eq!(
+        customers(&mine),
+        ["Greenfield Clinics", "Harbour Logistics Ltd"]
+    );
+    let first = &mine[0];
+    for field in [
+        "sku",
+        "start_date",
+        "end_date",
+        "status",
+        "added_at",
+        "order_reference",
+    ] {
+        assert!(first[field].is_string(), "{field} in {first}");
+    }
+
+    // Northwind supplies Acme and Bluepeak, not Cobalt; Rhein only Nordlicht.
+    let northwind = schedules_token(&app, Who::DistributorAdmin).await;
+    let theirs = all_pages(&app, &northwind, "/api/v1/license-schedules").await;
+    assert_eq!(
+        customers(&theirs),
+        [
+            "Greenfield Clinics",
+            "Harbour Logistics Ltd",
+            "Northern Retail Group"
+        ]
+    );
+    let rhein = schedules_token(&app, Who::EuroDistributorAdmin).await;
+    let euro = all_pages(&app, &rhein, "/api/v1/license-schedules").await;
+    assert_eq!(
+        customers(&euro),
+        ["Müller Präzisionstechnik GmbH", "Łódź Logistyka Sp. z o.o."]
+    );
+
+    // Filters: status, product, a reseller by id.
+    let expired = all_pages(&app, &northwind, "/api/v1/license-schedules?status=expired").await;
+    assert!(expired.iter().all(|e| e["status"] == "expired"));
+    let email = all_pages(&app, &northwind, "/api/v1/license-schedules?product=emladv").await;
+    assert!(
+        !email.is_empty()
+            && email
+                .iter()
+                .all(|e| e["sku"].as_str().unwrap().starts_with("EMLADV"))
+    );
+    let bluepeak = app.id_of_org("Bluepeak Managed Services").await;
+    let one = all_pages(
+        &app,
+        &northwind,
+        &format!("/api/v1/license-schedules?reseller={bluepeak}"),
+    )
+    .await;
+    assert_eq!(customers(&one), ["Northern Retail Group"]);
+
+    // Incremental sync: only what was added since the last sync.
+    let newest = app.scalar("SELECT MAX(id) FROM license_entries").await;
+    sqlx::query("UPDATE license_entries SET created_at = created_at - 86400 WHERE id <> $1")
+        .bind(newest)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let since = app.clock.now().to_rfc3339();
+    let since = since.replace('+', "%2B");
+    let (status, _, body) = get(
+        &app,
+        &rhein,
+        &format!("/api/v1/license-schedules?updated_since={since}"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let fresh: Vec<i64> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(fresh, [newest], "Rhein's newest entry alone");
+
+    // A parameter that is not understood is a problem naming it.
+    let (status, kind, body) = get(&app, &acme, "/api/v1/license-schedules?status=dead").await;
+    assert_eq!(status, 400);
+    assert_eq!(kind, "application/problem+json");
+    assert_eq!(body["type"], "/api/v1/problems/bad-request");
+    assert_eq!(body["status"], 400);
+    assert!(body["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("status: \"dead\""));
+    let (status, _, body) = get(&app, &acme, "/api/v1/license-schedules?limit=501").await;
+    assert_eq!(status, 400, "{body}");
+}
+
+#[tokio::test]
+async fn an_end_customers_schedule_is_its_resellers_and_distributors_only() {
+    let app = spawn_app().await;
+    partner_portal::seed::seed_schedules(&app.db, app.clock.timestamp())
+        .await
+        .unwrap();
+    let greenfield = app
+        .scalar("SELECT id FROM end_customers WHERE name = 'Greenfield Clinics'")
+        .await;
+    let cobalt_legal = app
+        .scalar("SELECT id FROM end_customers WHERE name = 'Cobalt Legal LLP'")
+        .await;
+    let acme = schedules_token(&app, Who::ResellerAdmin).await;
+    let (status, _, body) = get(
+        &app,
+        &acme,
+        &format!("/api/v1/end-customers/{greenfield}/schedule"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["end_customer"], "Greenfield Clinics");
+    let entries = body["entries"].as_array().unwrap();
+    assert_eq!(
+        entries.len() as i64,
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM license_entries WHERE end_customer_id = {greenfield}"
+        ))
+        .await
+    );
+    for (who, id) in [
+        (Who::ResellerAdmin, cobalt_legal),
+        (Who::EuroDistributorAdmin, greenfield),
+    ] {
+        let token = schedules_token(&app, who).await;
+        let (status, kind, body) = get(
+            &app,
+            &token,
+            &format!("/api/v1/end-customers/{id}/schedule"),
+        )
+        .await;
+        assert_eq!(status, 404, "{who:?}");
+        assert_eq!(kind, "application/problem+json");
+        assert_eq!(body["type"], "/api/v1/problems/not-found");
+    }
+    let (status, _, _) = get(&app, &acme, "/api/v1/end-customers/999999/schedule").await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn a_token_does_only_what_it_was_given_and_stops_on_its_last_day() {
+    let app = spawn_app().await;
+    let catalogue_only = token_with(
+        &app,
+        Who::DistributorAdmin,
+        &[("name", "price list"), ("scopes", "catalogue:read")],
+    )
+    .await;
+    let (status, kind, body) = get(&app, &catalogue_only, "/api/v1/license-schedules").await;
+    assert_eq!(status, 403);
+    assert_eq!(kind, "application/problem+json");
+    assert_eq!(body["type"], "/api/v1/problems/scope-missing");
+    assert!(body["detail"].as_str().unwrap().contains("schedules:read"));
+    let (status, _, _) = get(&app, &catalogue_only, "/api/v1/catalogue").await;
+    assert_eq!(status, 200);
+
+    // The page offers what the organisation may hold and refuses a form without a scope.
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let page = dana.text("/api-tokens").await;
+    assert!(page.contains("Read license schedules") && !page.contains("Place orders"));
+    let r = dana
+        .post(
+            "/api-tokens",
+            &[("name", "sneaky"), ("scopes", "orders:write")],
+        )
+        .await;
+    assert_eq!(r.status(), 422, "a reseller's token never places orders");
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Tick at least one thing the token may do."));
+    let r = dana
+        .post(
+            "/api-tokens",
+            &[
+                ("name", "old"),
+                ("scopes", "schedules:read"),
+                ("last_day", "2026-03-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("The last day has passed"));
+
+    // A token with a last day works through that day and not after it.
+    let until_today = token_with(
+        &app,
+        Who::ResellerAdmin,
+        &[
+            ("name", "trial"),
+            ("scopes", "schedules:read"),
+            ("last_day", "2026-03-02"),
+        ],
+    )
+    .await;
+    assert!(dana
+        .text("/api-tokens")
+        .await
+        .contains("until 2026-03-03 00:00"));
+    let (status, _, _) = get(&app, &until_today, "/api/v1/license-schedules").await;
+    assert_eq!(status, 200);
+    app.clock.advance(chrono::Duration::days(1));
+    let (status, _, body) = get(&app, &until_today, "/api/v1/license-schedules").await;
+    assert_eq!(status, 401);
+    assert!(body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("past its last day"));
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let page = dana.text("/api-tokens").await;
+    assert!(page.contains("<span class=\"badge badge-off\">Expired</span>"), "{page}");
+}
+
+#[tokio::test]
+async fn the_catalogue_comes_in_the_organisations_price_book() {
+    let app = spawn_app().await;
+    let rhein = token_with(
+        &app,
+        Who::EuroDistributorAdmin,
+        &[("name", "price list"), ("scopes", "catalogue:read")],
+    )
+    .await;
+    let (status, _, body) = get(&app, &rhein, "/api/v1/catalogue?on=2026-03-02").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["currency"], "EUR");
+    let item = |family: &str, band: &str| {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["family"] == family && i["band"] == band)
+            .cloned()
+            .unwrap()
+    };
+    let epixad = item("EPIXAD", "B10");
+    assert_eq!(epixad["msrp_12_cents"], 3864);
+    assert_eq!(epixad["orderable"], true);
+    let mdr = item("MDRESS", "C10");
+    assert_eq!(mdr["orderable"], false, "no euro price");
+    assert!(mdr["msrp_12_cents"].is_null());
+    let retired = item("EMLADV", "B01");
+    assert_eq!(retired["orderable"], false, "retired in mid-2023");
+    let (status, _, body) = get(&app, &rhein, "/api/v1/catalogue?on=yesterday").await;
+    assert_eq!(status, 400, "{body}");
+}
