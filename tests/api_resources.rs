@@ -288,7 +288,10 @@ async fn a_token_does_only_what_it_was_given_and_stops_on_its_last_day() {
         .contains("past its last day"));
     let dana = app.login_as(Who::ResellerAdmin).await;
     let page = dana.text("/api-tokens").await;
-    assert!(page.contains("<span class=\"badge badge-off\">Expired</span>"), "{page}");
+    assert!(
+        page.contains("<span class=\"badge badge-off\">Expired</span>"),
+        "{page}"
+    );
 }
 
 #[tokio::test]
@@ -322,4 +325,276 @@ async fn the_catalogue_comes_in_the_organisations_price_book() {
     assert_eq!(retired["orderable"], false, "retired in mid-2023");
     let (status, _, body) = get(&app, &rhein, "/api/v1/catalogue?on=yesterday").await;
     assert_eq!(status, 400, "{body}");
+}
+
+async fn sales_token(app: &TestApp, who: Who) -> String {
+    token_with(
+        app,
+        who,
+        &[
+            ("name", "ERP"),
+            ("scopes", "orders:read"),
+            ("scopes", "quotes:read"),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn orders_read_as_their_pages_show_them() {
+    let app = spawn_app().await;
+    app.seed_history().await;
+    let acme = sales_token(&app, Who::ResellerAdmin).await;
+    let orders = all_pages(&app, &acme, "/api/v1/orders").await;
+    let expected = app
+        .scalar(
+            "SELECT COUNT(*) FROM orders o JOIN organisations r ON r.id = o.reseller_id \
+             WHERE r.name = 'Acme Secure IT'",
+        )
+        .await;
+    assert_eq!(orders.len() as i64, expected);
+    assert!(orders.iter().all(|o| o["reseller"] == "Acme Secure IT"));
+    let processed = orders
+        .iter()
+        .find(|o| o["status"] == "processed")
+        .expect("a processed order");
+    let (status, _, order) = get(&app, &acme, &format!("/api/v1/orders/{}", processed["id"])).await;
+    assert_eq!(status, 200);
+    assert_eq!(order["currency"], "USD");
+    let lines = order["lines"].as_array().unwrap();
+    let net: i64 = lines.iter().map(|l| l["net_cents"].as_i64().unwrap()).sum();
+    assert_eq!(net, order["total_net_cents"].as_i64().unwrap());
+    assert!(!order["entries"].as_array().unwrap().is_empty(), "{order}");
+
+    // Another organisation's order is not found; a token without the scope is refused.
+    let nordlicht = app
+        .scalar(
+            "SELECT MIN(o.id) FROM orders o JOIN organisations r ON r.id = o.reseller_id \
+             WHERE r.name = 'Nordlicht IT GmbH'",
+        )
+        .await;
+    let (status, _, body) = get(&app, &acme, &format!("/api/v1/orders/{nordlicht}")).await;
+    assert_eq!(
+        (status, body["type"].as_str()),
+        (404, Some("/api/v1/problems/not-found"))
+    );
+    let rhein = sales_token(&app, Who::EuroDistributorAdmin).await;
+    let (status, _, euro) = get(&app, &rhein, &format!("/api/v1/orders/{nordlicht}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(euro["currency"], "EUR");
+    let schedules_only = schedules_token(&app, Who::ResellerAdmin).await;
+    let (status, _, body) = get(&app, &schedules_only, "/api/v1/orders").await;
+    assert_eq!(status, 403);
+    assert!(body["detail"].as_str().unwrap().contains("orders:read"));
+}
+
+#[tokio::test]
+async fn inquiries_read_with_every_quote_version_and_discount_level() {
+    let app = spawn_app().await;
+    app.seed_history().await;
+    let northwind = sales_token(&app, Who::DistributorAdmin).await;
+    let theirs = all_pages(&app, &northwind, "/api/v1/inquiries").await;
+    assert!(!theirs.is_empty());
+    assert!(
+        theirs
+            .iter()
+            .all(|i| i["status"] != "draft" && i["distributor"] == "Northwind Distribution"),
+        "a distributor never reads drafts, nor another distributor's inquiries"
+    );
+    let acme = sales_token(&app, Who::ResellerAdmin).await;
+    let mine = all_pages(&app, &acme, "/api/v1/inquiries").await;
+    assert!(mine.iter().any(|i| i["status"] == "draft"));
+    assert!(mine
+        .iter()
+        .all(|i| i["reseller"] == "Acme Secure IT" && i["currency"] == "USD"));
+
+    // The revised inquiry: two versions, newest first, every level with its source.
+    let revised = app
+        .scalar("SELECT inquiry_id FROM quotes WHERE version = 2")
+        .await;
+    let path = format!("/api/v1/inquiries/{revised}");
+    let (status, _, seen) = get(&app, &acme, &path).await;
+    assert_eq!(status, 200);
+    let quotes = seen["quotes"].as_array().unwrap();
+    assert_eq!(
+        quotes
+            .iter()
+            .map(|q| q["version"].as_i64().unwrap())
+            .collect::<Vec<_>>(),
+        [2, 1]
+    );
+    assert!(
+        quotes[0].get("internal_note").is_none(),
+        "the reseller never reads it"
+    );
+    let line = &quotes[0]["lines"][0];
+    let program = &line["levels"][0];
+    assert_eq!(program["level"], "program");
+    assert_eq!(program["percent"], "12.00");
+    assert_eq!(program["source"], "Gold partner, EPIXAD: 12%");
+    let last = line["levels"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["price_after_cents"], line["net_cents"]);
+    let (_, _, desk) = get(&app, &northwind, &path).await;
+    assert_eq!(
+        desk["quotes"][0]["internal_note"],
+        "Matched the competitor's offer the reseller forwarded."
+    );
+    let rhein = sales_token(&app, Who::EuroDistributorAdmin).await;
+    let (status, _, _) = get(&app, &rhein, &path).await;
+    assert_eq!(status, 404, "Rhein's token reads only Rhein's inquiries");
+}
+
+async fn post_order(
+    app: &TestApp,
+    token: &str,
+    key: Option<&str>,
+    body: &Value,
+) -> (u16, reqwest::header::HeaderMap, Value) {
+    let mut r = reqwest::Client::new()
+        .post(format!("{}/api/v1/orders", app.address))
+        .bearer_auth(token)
+        .json(body);
+    if let Some(key) = key {
+        r = r.header("Idempotency-Key", key);
+    }
+    let r = r.send().await.unwrap();
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    (status, headers, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_distributors_system_places_an_order_once_however_often_it_sends_it() {
+    let app = spawn_app().await;
+    let token = token_with(
+        &app,
+        Who::DistributorAdmin,
+        &[
+            ("name", "ERP"),
+            ("scopes", "orders:read"),
+            ("scopes", "orders:write"),
+        ],
+    )
+    .await;
+    let acme = app.id_of_org("Acme Secure IT").await;
+    let harbour = app
+        .scalar("SELECT id FROM end_customers WHERE name = 'Harbour Logistics Ltd'")
+        .await;
+    let order = |quantity: i64| {
+        serde_json::json!({
+            "reseller_id": acme,
+            "end_customer_id": harbour,
+            "lines": [{"sku": "EPIXADB10SN12T", "quantity": quantity}]
+        })
+    };
+    let (status, _, body) = post_order(&app, &token, None, &order(25)).await;
+    assert_eq!(status, 400);
+    assert!(body["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("Idempotency-Key"));
+
+    // 25 x 42.00 = 1,050.00; Gold 12 %: 924.00; Harbour's registration 10 %: 831.60;
+    // ENDPOINT-SPRING 7 %: -58.21 = 773.39, as the order form prices it.
+    let (status, headers, placed) = post_order(&app, &token, Some("erp-4711"), &order(25)).await;
+    assert_eq!(status, 201, "{placed}");
+    assert_eq!(placed["total_net_cents"], 77339);
+    assert_eq!(placed["currency"], "USD");
+    let href = placed["href"].as_str().unwrap().to_string();
+    assert_eq!(headers["location"], href.as_str());
+    let (status, headers, again) = post_order(&app, &token, Some("erp-4711"), &order(25)).await;
+    assert_eq!(status, 201);
+    assert_eq!(again, placed, "the first answer again");
+    assert_eq!(headers["idempotent-replayed"], "true");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM orders").await,
+        1,
+        "placed once"
+    );
+    let (status, _, body) = post_order(&app, &token, Some("erp-4711"), &order(26)).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["errors"][0]["field"], "Idempotency-Key");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 1);
+
+    // Refused lines are named; a reseller the distributor does not supply is refused.
+    let legacy = serde_json::json!({
+        "reseller_id": acme,
+        "end_customer_id": harbour,
+        "lines": [{"sku": "IXA-U10-N12M", "quantity": 5}]
+    });
+    let (status, _, body) = post_order(&app, &token, Some("erp-4712"), &legacy).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["type"], "/api/v1/problems/invalid");
+    assert_eq!(body["errors"][0]["field"], "line_1");
+    assert!(body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("EPIXADB10SN12T"));
+    let cobalt = app.id_of_org("Cobalt Systems").await;
+    let foreign = serde_json::json!({
+        "reseller_id": cobalt,
+        "end_customer_id": harbour,
+        "lines": [{"sku": "EPIXADB10SN12T", "quantity": 5}]
+    });
+    let (status, _, body) = post_order(&app, &token, Some("erp-4713"), &foreign).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["errors"][0]["field"], "reseller");
+    let (status, _, _) = post_order(
+        &app,
+        &token,
+        Some("erp-4714"),
+        &serde_json::json!({"reseller_id": acme, "lines": [], "extra": 1}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 1);
+
+    // Processed like any order: the schedule starts on the day of processing.
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    assert_eq!(vendor.post("/orders/process", &[]).await.status(), 303);
+    let (status, _, read) = get(&app, &token, &href).await;
+    assert_eq!(status, 200);
+    assert_eq!(read["status"], "processed");
+    assert_eq!(read["entries"][0]["start_date"], "2026-03-02");
+    assert_eq!(read["entries"][0]["end_date"], "2027-03-01");
+
+    // A token that may only read cannot place.
+    let reader = token_with(
+        &app,
+        Who::DistributorAdmin,
+        &[("name", "BI"), ("scopes", "orders:read")],
+    )
+    .await;
+    let (status, _, body) = post_order(&app, &reader, Some("bi-1"), &order(1)).await;
+    assert_eq!(status, 403);
+    assert!(body["detail"].as_str().unwrap().contains("orders:write"));
+}
+
+#[tokio::test]
+async fn one_key_sent_at_once_from_several_connections_places_one_order() {
+    let app = spawn_app().await;
+    let token = token_with(
+        &app,
+        Who::DistributorAdmin,
+        &[("name", "ERP"), ("scopes", "orders:write")],
+    )
+    .await;
+    let body = serde_json::json!({
+        "reseller_id": app.id_of_org("Acme Secure IT").await,
+        "end_customer_id": app
+            .scalar("SELECT id FROM end_customers WHERE name = 'Greenfield Clinics'")
+            .await,
+        "lines": [{"sku": "HWX310000SH00G", "quantity": 1}]
+    });
+    let sends = (0..6).map(|_| post_order(&app, &token, Some("retry-storm"), &body));
+    let answers = futures_util::future::join_all(sends).await;
+    let ids: Vec<i64> = answers
+        .iter()
+        .map(|(status, _, placed)| {
+            assert_eq!(*status, 201, "{placed}");
+            placed["id"].as_i64().unwrap()
+        })
+        .collect();
+    assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 1);
 }

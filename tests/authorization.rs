@@ -977,6 +977,41 @@ const TABLE: &[Row] = &[
         &[],
         [401, 401, 401, 401, 401, 401, 401, 401, 401, 401],
     ),
+    row(
+        "GET",
+        "/api/v1/orders",
+        "/api/v1/orders",
+        &[],
+        [401, 401, 401, 401, 401, 401, 401, 401, 401, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/orders",
+        "/api/v1/orders",
+        &[],
+        [401, 401, 401, 401, 401, 401, 401, 401, 401, 401],
+    ),
+    row(
+        "GET",
+        "/api/v1/orders/{id}",
+        "/api/v1/orders/1",
+        &[],
+        [401, 401, 401, 401, 401, 401, 401, 401, 401, 401],
+    ),
+    row(
+        "GET",
+        "/api/v1/inquiries",
+        "/api/v1/inquiries",
+        &[],
+        [401, 401, 401, 401, 401, 401, 401, 401, 401, 401],
+    ),
+    row(
+        "GET",
+        "/api/v1/inquiries/{id}",
+        "/api/v1/inquiries/1",
+        &[],
+        [401, 401, 401, 401, 401, 401, 401, 401, 401, 401],
+    ),
     // A visitor who is not signed in has no session, so no form token to sign out with.
     row(
         "POST",

@@ -34,7 +34,7 @@ pub mod users;
 use crate::clock::Clock;
 use crate::db::audit::Actor;
 use crate::db::{Db, Scope};
-use crate::domain::{AccessRole, FieldErrors, OrgId, UserId};
+use crate::domain::{AccessRole, FieldErrors, OrgId, OrgKind, UserId};
 use chrono::NaiveDate;
 
 /// Who is asking, and when: built once per request (by the `CurrentUser` extractor) or once
@@ -80,6 +80,45 @@ impl Ctx {
             org: Some(org),
             role: Some(role),
             scope: scope_of(role, user, org),
+            today: now.with_timezone(&clock.zone()).date_naive(),
+            now: now.timestamp(),
+            zone: clock.zone(),
+            public_url,
+        }
+    }
+
+    /// A partner system's context (an API token of `org`): it acts for its organisation with
+    /// the plainest role of its kind (a distributor's staff, a reseller's user; the vendor's
+    /// tokens read only), sees what that role sees, and is named in the audit log by its token.
+    pub fn token(
+        db: Db,
+        (org, kind): (OrgId, OrgKind),
+        token: &str,
+        clock: &Clock,
+        public_url: String,
+    ) -> Ctx {
+        let role = match kind {
+            OrgKind::Distributor => AccessRole::DistributorStaff,
+            OrgKind::Reseller => AccessRole::ResellerUser,
+            OrgKind::Vendor => AccessRole::VendorAdmin,
+        };
+        let now = clock.now();
+        Ctx {
+            db,
+            actor: Actor {
+                user_id: None,
+                email: Some(format!("API token {token}")),
+                org_id: Some(org),
+                ip: None,
+            },
+            user: None,
+            org: Some(org),
+            role: Some(role),
+            scope: match kind {
+                OrgKind::Vendor => Scope::All,
+                OrgKind::Distributor => Scope::Distributor(org),
+                OrgKind::Reseller => Scope::Reseller(org),
+            },
             today: now.with_timezone(&clock.zone()).date_naive(),
             now: now.timestamp(),
             zone: clock.zone(),

@@ -700,6 +700,21 @@ pub async fn place_direct(
     ctx: &Ctx,
     order: &DirectOrder,
 ) -> Result<Result<Placed, Checked>, Error> {
+    let mut tx = ctx.db.pool.begin().await?;
+    let placed = place_direct_in(&mut tx, ctx, order).await?;
+    if placed.is_ok() {
+        tx.commit().await?;
+    }
+    Ok(placed)
+}
+
+/// [`place_direct`] inside the caller's transaction (the partner API records the request's
+/// idempotency key in the same transaction as the order).
+pub async fn place_direct_in(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    order: &DirectOrder,
+) -> Result<Result<Placed, Checked>, Error> {
     let checked = check_direct(ctx, order).await?;
     if !checked.ready() {
         return Ok(Err(checked));
@@ -713,5 +728,5 @@ pub async fn place_direct(
         currency: checked.currency,
         lines: checked.order_lines,
     };
-    Ok(Ok(place(ctx, &new).await?))
+    Ok(Ok(place_in(conn, ctx, &new).await?))
 }

@@ -25,6 +25,8 @@ pub struct ApiToken {
 pub struct Bearer {
     pub org_id: OrgId,
     pub scopes: Vec<ApiScope>,
+    /// Its name and first characters, for the audit log ("“ERP import” (pp_AbC12)").
+    pub named: String,
 }
 
 pub async fn list_in_org(pool: &AnyPool, org: OrgId) -> Result<Vec<ApiToken>, sqlx::Error> {
@@ -107,7 +109,7 @@ pub async fn authenticate(
     now: i64,
 ) -> Result<Option<Bearer>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT id, org_id, last_used_at, scopes FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL \
+        "SELECT id, org_id, last_used_at, scopes, name, prefix FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL \
          AND (expires_at IS NULL OR expires_at > $2)",
     )
     .bind(hash)
@@ -127,5 +129,10 @@ pub async fn authenticate(
     Ok(Some(Bearer {
         org_id: OrgId(row.try_get("org_id")?),
         scopes: parse_scopes(&row.try_get::<String, _>("scopes")?),
+        named: format!(
+            "“{}” ({})",
+            row.try_get::<String, _>("name")?,
+            row.try_get::<String, _>("prefix")?
+        ),
     }))
 }

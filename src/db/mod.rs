@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod contact_roles;
 pub mod dashboard;
 pub mod deals;
+pub mod idempotency;
 pub mod inquiries;
 pub mod invitations;
 pub mod leads;

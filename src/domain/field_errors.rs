@@ -11,6 +11,14 @@ pub struct FieldErrors(
 );
 
 impl FieldErrors {
+    /// Every (field, message), by field.
+    pub fn pairs(&self) -> Vec<(&str, &str)> {
+        self.0
+            .iter()
+            .map(|(f, m)| (f.as_str(), m.as_str()))
+            .collect()
+    }
+
     /// A record the message of `field` names (label, path): the page links it after the
     /// message ("See DR-2026-0002").
     pub fn link(&mut self, field: &str, label: impl Into<String>, path: impl Into<String>) {

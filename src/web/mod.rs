@@ -436,6 +436,23 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
             "/api/v1/catalogue",
             web::get().to(api_resources::catalogue),
         ),
+        ("GET", "/api/v1/orders", web::get().to(api_sales::orders)),
+        ("POST", "/api/v1/orders", web::post().to(api_orders::place)),
+        (
+            "GET",
+            "/api/v1/orders/{id}",
+            web::get().to(api_sales::order),
+        ),
+        (
+            "GET",
+            "/api/v1/inquiries",
+            web::get().to(api_sales::inquiries),
+        ),
+        (
+            "GET",
+            "/api/v1/inquiries/{id}",
+            web::get().to(api_sales::inquiry),
+        ),
     ]
 }
 

@@ -5,7 +5,6 @@
 use crate::app::translator::{snapshot_for, to_json, TranslationJson};
 use crate::domain::catalogue::{LineInput, Status};
 use crate::domain::token::ApiScope;
-use crate::domain::OrgKind;
 use crate::web::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -28,10 +27,32 @@ pub enum ApiError {
     Forbidden(&'static str),
     #[error("There is no such record, or it is not your organisation's.")]
     NotFound,
+    /// The organisation may not do this at all (a reseller's token placing an order).
+    #[error("Your organisation may not do this.")]
+    NotPermitted,
+    /// The record's state does not allow this now; the message says why.
+    #[error("{0}")]
+    Conflict(String),
+    /// Values refused, each with the field (or line) it belongs to.
+    #[error("{}", .0.messages().join(" "))]
+    Invalid(crate::domain::FieldErrors),
     #[error("{0}")]
     BadRequest(String),
     #[error("the request could not be completed")]
     Unexpected(#[from] anyhow::Error),
+}
+
+impl From<crate::app::Error> for ApiError {
+    fn from(e: crate::app::Error) -> Self {
+        use crate::app::Error;
+        match e {
+            Error::NotFound => ApiError::NotFound,
+            Error::Forbidden => ApiError::NotPermitted,
+            Error::Conflict(why) => ApiError::Conflict(why),
+            Error::Invalid(errors) => ApiError::Invalid(errors),
+            Error::Unexpected(e) => ApiError::Unexpected(e),
+        }
+    }
 }
 
 impl From<sqlx::Error> for ApiError {
@@ -49,6 +70,15 @@ pub struct Problem {
     pub title: &'static str,
     pub status: u16,
     pub detail: String,
+    /// For refused values: each field (or `line_N`) and what is wrong with it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+}
+
+#[derive(Serialize)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
 }
 
 impl ApiError {
@@ -58,6 +88,9 @@ impl ApiError {
             ApiError::Unauthorized(_) => ("unauthorized", "No valid API token"),
             ApiError::Forbidden(_) => ("scope-missing", "The token lacks a scope"),
             ApiError::NotFound => ("not-found", "Not found"),
+            ApiError::NotPermitted => ("not-permitted", "Not permitted"),
+            ApiError::Conflict(_) => ("conflict", "Not possible now"),
+            ApiError::Invalid(_) => ("invalid", "Values refused"),
             ApiError::BadRequest(_) => ("bad-request", "The request is not understood"),
             ApiError::Unexpected(_) => ("unexpected", "The request could not be completed"),
         }
@@ -70,6 +103,9 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::NotPermitted => StatusCode::FORBIDDEN,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -84,16 +120,47 @@ impl ResponseError for ApiError {
         if matches!(self, ApiError::Unauthorized(_)) {
             r.insert_header(("WWW-Authenticate", "Bearer"));
         }
-        let (kind, title) = self.kind();
-        let body = Problem {
+        r.content_type("application/problem+json")
+            .body(serde_json::to_string(&Problem::of(self)).unwrap_or_default())
+    }
+}
+
+impl Problem {
+    /// The problem an error answers.
+    pub fn of(e: &ApiError) -> Problem {
+        let (kind, title) = e.kind();
+        Problem {
             kind: format!("/api/v1/problems/{kind}"),
             title,
-            status: status.as_u16(),
-            detail: self.to_string(),
-        };
-        r.content_type("application/problem+json")
-            .body(serde_json::to_string(&body).unwrap_or_default())
+            status: e.status_code().as_u16(),
+            detail: e.to_string(),
+            errors: match e {
+                ApiError::Invalid(errors) => errors
+                    .pairs()
+                    .into_iter()
+                    .map(|(field, message)| FieldProblem {
+                        field: field.to_string(),
+                        message: message.to_string(),
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
+        }
     }
+}
+
+/// One page of a list and the address of the next one (`null` on the last).
+#[derive(Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+/// A stored time (UTC seconds) as RFC 3339 ("2026-03-02T09:00:00Z").
+pub fn rfc3339(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
 }
 
 /// The organisation whose token signed the request, and what the token may do.
@@ -101,6 +168,8 @@ pub struct ApiClient {
     pub org: crate::db::orgs::Org,
     pub scopes: Vec<ApiScope>,
     pub state: Data<AppState>,
+    /// The use cases' context: the organisation acting through this token.
+    pub ctx: crate::app::Ctx,
 }
 
 impl ApiClient {
@@ -115,12 +184,7 @@ impl ApiClient {
     /// What the organisation sees, as its people see it on the pages: a reseller its own, a
     /// distributor its resellers', the vendor everything.
     pub fn scope(&self) -> crate::db::Scope {
-        use crate::db::Scope;
-        match self.org.kind {
-            OrgKind::Vendor => Scope::All,
-            OrgKind::Distributor => Scope::Distributor(self.org.id),
-            OrgKind::Reseller => Scope::Reseller(self.org.id),
-        }
+        self.ctx.scope
     }
 }
 
@@ -155,10 +219,18 @@ impl FromRequest for ApiClient {
                 .ok_or(ApiError::Unauthorized(
                     "This API token's organisation no longer exists.",
                 ))?;
+            let ctx = crate::app::Ctx::token(
+                state.db.clone(),
+                (org.id, org.kind),
+                &bearer.named,
+                &state.clock,
+                state.settings.public_url(),
+            );
             Ok(ApiClient {
                 org,
                 scopes: bearer.scopes,
                 state,
+                ctx,
             })
         })
     }

@@ -3,7 +3,7 @@
 //! scoped queries as the pages: a reseller's token sees its own, a distributor's its
 //! resellers', the vendor's everything; another organisation's record is 404.
 
-use super::api::{parse_on, ApiClient, ApiError};
+use super::api::{parse_on, rfc3339, ApiClient, ApiError, Page};
 use crate::db::orders::{self, Entry, EntryFilter};
 use crate::domain::paging::Cursor;
 use crate::domain::schedule::{status_on, EntryStatus, Period};
@@ -58,19 +58,6 @@ fn entry_json(e: &Entry, today: NaiveDate) -> EntryJson {
         status: status.as_str(),
         added_at: rfc3339(e.added_at),
     }
-}
-
-fn rfc3339(t: i64) -> String {
-    chrono::DateTime::from_timestamp(t, 0)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .unwrap_or_default()
-}
-
-/// One page of a list and where the next one is (`null` on the last).
-#[derive(Serialize)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub next: Option<String>,
 }
 
 /// The filters of `GET /api/v1/license-schedules`, as sent.

@@ -1,7 +1,9 @@
 pub mod account;
 pub mod admin_catalogue;
 pub mod api;
+pub mod api_orders;
 pub mod api_resources;
+pub mod api_sales;
 pub mod api_tokens;
 pub mod audit;
 pub mod auth;

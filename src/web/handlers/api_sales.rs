@@ -1,0 +1,344 @@
+//! The partner API's orders and inquiries (issue 17), read through the same use cases as the
+//! order and inquiry pages: an order with its lines and the schedule entries it created, an
+//! inquiry with every quote version and each line's discount levels ("why this price"). A
+//! reseller's token reads quotes without the distributor's internal note and reasons.
+
+use super::api::{rfc3339, ApiClient, ApiError, Page};
+use crate::app;
+use crate::domain::paging::{Cursor, Window};
+use crate::domain::token::ApiScope;
+use crate::domain::{InquiryId, OrderId};
+use actix_web::web::{Path, Query};
+use actix_web::HttpResponse;
+use serde::{Deserialize, Serialize};
+
+/// `after`: the cursor of a list's next page (an id the previous page named).
+#[derive(Deserialize)]
+pub struct AfterQuery {
+    after: Option<String>,
+}
+
+impl AfterQuery {
+    fn cursor(&self) -> Result<Cursor, ApiError> {
+        match self
+            .after
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+        {
+            None => Ok(Cursor::First),
+            Some(a) => a.parse().map(Cursor::After).map_err(|_| {
+                ApiError::BadRequest(format!("after: {a:?} is not an id (a whole number)."))
+            }),
+        }
+    }
+}
+
+fn page<T, J>(window: Window<T>, path: &str, json: impl Fn(&T) -> J) -> Page<J> {
+    Page {
+        items: window.items.iter().map(json).collect(),
+        next: match window.next {
+            Some(Cursor::After(id)) => Some(format!("{path}?after={id}")),
+            _ => None,
+        },
+    }
+}
+
+/// An order without its lines, as lists give it.
+#[derive(Serialize)]
+pub struct OrderJson {
+    pub id: i64,
+    pub reference: String,
+    /// placed (waiting to be processed) or processed.
+    pub status: &'static str,
+    pub reseller: String,
+    pub distributor: String,
+    pub end_customer_id: i64,
+    pub end_customer: String,
+    pub currency: String,
+    pub total_net_cents: i64,
+    pub placed_at: String,
+    /// The day its schedule entries start from, once processed.
+    pub completed_on: Option<String>,
+    pub po_reference: Option<String>,
+    /// The pricing inquiry whose quote it was placed from.
+    pub inquiry: Option<String>,
+}
+
+fn order_json(o: &crate::db::orders::Order) -> OrderJson {
+    OrderJson {
+        id: o.id.0,
+        reference: o.reference.clone(),
+        status: match o.completed_on {
+            Some(_) => "processed",
+            None => "placed",
+        },
+        reseller: o.reseller_name.clone(),
+        distributor: o.distributor_name.clone(),
+        end_customer_id: o.end_customer_id,
+        end_customer: o.end_customer_name.clone(),
+        currency: o.currency.clone(),
+        total_net_cents: o.total_net.cents(),
+        placed_at: rfc3339(o.created_at),
+        completed_on: o.completed_on.clone(),
+        po_reference: o.po_reference.clone(),
+        inquiry: o.inquiry.as_ref().map(|(_, r)| r.clone()),
+    }
+}
+
+/// `GET /api/v1/orders` (scope `orders:read`): the orders in the token's scope, newest
+/// first, 50 a page.
+pub async fn orders(client: ApiClient, query: Query<AfterQuery>) -> Result<HttpResponse, ApiError> {
+    client.require(ApiScope::OrdersRead)?;
+    let window =
+        crate::db::orders::list(&client.state.db.pool, client.scope(), query.cursor()?).await?;
+    Ok(HttpResponse::Ok().json(page(window, "/api/v1/orders", order_json)))
+}
+
+#[derive(Serialize)]
+pub struct OrderLineJson {
+    pub sku: String,
+    pub description: String,
+    pub quantity: i64,
+    pub unit_msrp_cents: i64,
+    pub net_cents: i64,
+    /// For a renewal or change: the end date of the entry it continues.
+    pub continues_entry_ending: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct ScheduleEntryJson {
+    pub sku: String,
+    pub description: String,
+    pub quantity: i64,
+    pub start_date: String,
+    pub end_date: String,
+}
+
+#[derive(Serialize)]
+pub struct OrderDetailJson {
+    #[serde(flatten)]
+    pub order: OrderJson,
+    pub lines: Vec<OrderLineJson>,
+    /// The schedule entries its processing created.
+    pub entries: Vec<ScheduleEntryJson>,
+}
+
+/// `GET /api/v1/orders/{id}` (scope `orders:read`): one order with its lines and the entries
+/// it created; 404 for another organisation's.
+pub async fn order(client: ApiClient, path: Path<i64>) -> Result<HttpResponse, ApiError> {
+    client.require(ApiScope::OrdersRead)?;
+    let view = app::orders::show(&client.ctx, OrderId(path.into_inner())).await?;
+    Ok(HttpResponse::Ok().json(OrderDetailJson {
+        order: order_json(&view.order),
+        lines: view
+            .lines
+            .iter()
+            .map(|l| OrderLineJson {
+                sku: l.sku.clone(),
+                description: l.description.clone(),
+                quantity: l.quantity,
+                unit_msrp_cents: l.unit_msrp.cents(),
+                net_cents: l.net.cents(),
+                continues_entry_ending: l.changes_end.clone(),
+            })
+            .collect(),
+        entries: view
+            .entries
+            .iter()
+            .map(
+                |(sku, description, quantity, start, end)| ScheduleEntryJson {
+                    sku: sku.clone(),
+                    description: description.clone(),
+                    quantity: *quantity,
+                    start_date: start.clone(),
+                    end_date: end.clone(),
+                },
+            )
+            .collect(),
+    }))
+}
+
+#[derive(Serialize)]
+pub struct InquiryLineJson {
+    pub id: i64,
+    /// What the reseller typed (a legacy SKU stays readable).
+    pub entered: String,
+    pub sku: String,
+    pub description: String,
+    pub quantity: i64,
+    pub unit_msrp_cents: i64,
+    pub msrp_cents: i64,
+}
+
+/// An inquiry as lists give it: its lines at MSRP.
+#[derive(Serialize)]
+pub struct InquiryJson {
+    pub id: i64,
+    pub reference: String,
+    /// draft, submitted, quoted, accepted, declined or expired.
+    pub status: &'static str,
+    pub reseller: String,
+    pub end_customer: String,
+    pub distributor: String,
+    pub currency: String,
+    pub submitted_on: Option<String>,
+    pub deal_registration: Option<String>,
+    pub total_msrp_cents: i64,
+    pub lines: Vec<InquiryLineJson>,
+}
+
+fn inquiry_json(i: &crate::db::inquiries::Inquiry) -> InquiryJson {
+    InquiryJson {
+        id: i.id.0,
+        reference: i.reference.clone(),
+        status: i.status.as_str(),
+        reseller: i.reseller_name.clone(),
+        end_customer: i.end_customer_name.clone(),
+        distributor: i.distributor_name.clone(),
+        currency: i.currency.clone(),
+        submitted_on: i.submitted_on.clone(),
+        deal_registration: i.deal.as_ref().map(|(_, r)| r.clone()),
+        total_msrp_cents: i.total_msrp().cents(),
+        lines: i
+            .lines
+            .iter()
+            .map(|l| InquiryLineJson {
+                id: l.id,
+                entered: l.entered.clone(),
+                sku: l.sku.clone(),
+                description: l.description.clone(),
+                quantity: l.quantity,
+                unit_msrp_cents: l.unit_msrp.cents(),
+                msrp_cents: l.msrp().cents(),
+            })
+            .collect(),
+    }
+}
+
+/// `GET /api/v1/inquiries` (scope `quotes:read`): the inquiries in the token's scope (a
+/// distributor never sees drafts), newest first, 50 a page.
+pub async fn inquiries(
+    client: ApiClient,
+    query: Query<AfterQuery>,
+) -> Result<HttpResponse, ApiError> {
+    client.require(ApiScope::QuotesRead)?;
+    let window = crate::db::inquiries::list(
+        &client.state.db.pool,
+        client.scope(),
+        &crate::db::inquiries::Filter::default(),
+        query.cursor()?,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(page(window, "/api/v1/inquiries", inquiry_json)))
+}
+
+/// One discount level of a quoted line: the percentage, the rule that gave it, the amount it
+/// took off and the price after it.
+#[derive(Serialize)]
+pub struct LevelJson {
+    /// program, deal_registration or promotion.
+    pub level: &'static str,
+    pub percent: String,
+    pub source: String,
+    pub amount_off_cents: i64,
+    pub price_after_cents: i64,
+    /// When staff lowered the approved percentage: from what.
+    pub lowered_from_percent: Option<String>,
+    /// Why, when the reseller may read it (always for the distributor).
+    pub lowered_reason: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct QuoteLineJson {
+    pub line_no: i64,
+    pub sku: String,
+    pub description: String,
+    pub quantity: i64,
+    pub unit_msrp_cents: i64,
+    pub msrp_cents: i64,
+    pub levels: Vec<LevelJson>,
+    pub net_cents: i64,
+}
+
+#[derive(Serialize)]
+pub struct QuoteJson {
+    pub version: i64,
+    pub quote_date: String,
+    pub valid_until: String,
+    pub note: String,
+    /// The distributor's own note; absent for the reseller.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub internal_note: Option<String>,
+    pub total_msrp_cents: i64,
+    pub total_net_cents: i64,
+    pub lines: Vec<QuoteLineJson>,
+}
+
+#[derive(Serialize)]
+pub struct InquiryDetailJson {
+    #[serde(flatten)]
+    pub inquiry: InquiryJson,
+    /// Every version of its quote, newest first.
+    pub quotes: Vec<QuoteJson>,
+}
+
+fn percent(bp: crate::domain::pricing::Bp) -> String {
+    format!("{}.{:02}", bp.0 / 100, bp.0 % 100)
+}
+
+/// `GET /api/v1/inquiries/{id}` (scope `quotes:read`): one inquiry with every quote version
+/// and every discount level of each line; 404 for another organisation's.
+pub async fn inquiry(client: ApiClient, path: Path<i64>) -> Result<HttpResponse, ApiError> {
+    client.require(ApiScope::QuotesRead)?;
+    let ctx = &client.ctx;
+    let inquiry = app::quotes::load(ctx, InquiryId(path.into_inner())).await?;
+    let internal = app::quotes::sees_internal(ctx, &inquiry);
+    let quotes = app::quotes::versions(ctx, &inquiry).await?;
+    Ok(HttpResponse::Ok().json(InquiryDetailJson {
+        quotes: quotes
+            .iter()
+            .map(|q| QuoteJson {
+                version: q.version,
+                quote_date: q.quote_date.to_string(),
+                valid_until: q.valid_until.to_string(),
+                note: q.note.clone(),
+                internal_note: internal.then(|| q.internal_note.clone()),
+                total_msrp_cents: q.total_msrp.cents(),
+                total_net_cents: q.total_net.cents(),
+                lines: q
+                    .lines
+                    .iter()
+                    .map(|l| QuoteLineJson {
+                        line_no: l.line_no,
+                        sku: l.sku.clone(),
+                        description: l.description.clone(),
+                        quantity: l.quantity,
+                        unit_msrp_cents: l.unit_msrp.cents(),
+                        msrp_cents: l.msrp.cents(),
+                        levels: l
+                            .steps
+                            .iter()
+                            .map(|s| LevelJson {
+                                level: s.level.key(),
+                                percent: percent(s.bp),
+                                source: s.source.clone(),
+                                amount_off_cents: s.amount_off.cents(),
+                                price_after_cents: s.after.cents(),
+                                lowered_from_percent: s.lowered.as_ref().map(|w| percent(w.from)),
+                                lowered_reason: s
+                                    .lowered
+                                    .as_ref()
+                                    .filter(|w| internal || w.shown)
+                                    .map(|w| w.reason.clone())
+                                    .filter(|r| !r.is_empty()),
+                            })
+                            .collect(),
+                        net_cents: l.net.cents(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        inquiry: inquiry_json(&inquiry),
+    }))
+}
