@@ -598,3 +598,116 @@ async fn one_key_sent_at_once_from_several_connections_places_one_order() {
     assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 1);
 }
+
+async fn post_json(app: &TestApp, token: &str, path: &str, body: &Value) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{}{path}", app.address))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_distributors_system_quotes_with_the_desks_checks() {
+    let app = spawn_app().await;
+    let page = crate::inquiries::submitted_inquiry(&app).await;
+    let id = page.rsplit('/').next().unwrap().to_string();
+    let path = format!("/api/v1/inquiries/{id}");
+    let token = token_with(
+        &app,
+        Who::DistributorAdmin,
+        &[
+            ("name", "quote bot"),
+            ("scopes", "quotes:read"),
+            ("scopes", "quotes:write"),
+        ],
+    )
+    .await;
+    let (status, _, inquiry) = get(&app, &token, &path).await;
+    assert_eq!(status, 200);
+    let version = inquiry["version"].as_i64().unwrap();
+    let proposed = &inquiry["proposed"][0];
+    let line = proposed["line"].as_i64().unwrap();
+    assert_eq!(proposed["levels"][0]["percent"], "12.00");
+    assert_eq!(proposed["levels"][0]["source"], "Gold partner, EPIXAD: 12%");
+
+    let lowered = |reason: &str| {
+        serde_json::json!({
+            "version": version,
+            "note": "From our ERP",
+            "discounts": [{"line": line, "level": "program", "percent": "10", "reason": reason}]
+        })
+    };
+    let (status, body) = post_json(&app, &token, &format!("{path}/quote"), &lowered("")).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["errors"][0]["field"], format!("reason_{line}_program"));
+    let (status, body) = post_json(
+        &app,
+        &token,
+        &format!("{path}/quote"),
+        &serde_json::json!({
+            "version": version,
+            "discounts": [{"line": line, "level": "promotion", "percent": "8"}]
+        }),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("above the approved 7%"));
+    let (status, sent) = post_json(
+        &app,
+        &token,
+        &format!("{path}/quote"),
+        &lowered("price agreed with Harbour"),
+    )
+    .await;
+    assert_eq!(status, 201, "{sent}");
+    assert_eq!(sent["version"], 1);
+    assert_eq!(sent["status"], "sent");
+    // The same send again is on an older version of the inquiry.
+    let (status, body) = post_json(
+        &app,
+        &token,
+        &format!("{path}/quote"),
+        &lowered("price agreed with Harbour"),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+
+    // The distributor reads why it lowered; the reseller the percentage as sent and, as on
+    // the page, nothing of a lowering kept internal.
+    let (_, _, desk) = get(&app, &token, &path).await;
+    let program = &desk["quotes"][0]["lines"][0]["levels"][0];
+    assert_eq!(program["lowered_from_percent"], "12.00");
+    assert_eq!(program["lowered_reason"], "price agreed with Harbour");
+    let reader = token_with(
+        &app,
+        Who::ResellerAdmin,
+        &[("name", "PSA"), ("scopes", "quotes:read")],
+    )
+    .await;
+    let (_, _, seen) = get(&app, &reader, &path).await;
+    let program = &seen["quotes"][0]["lines"][0]["levels"][0];
+    assert_eq!(program["percent"], "10.00");
+    assert!(
+        program["lowered_from_percent"].is_null() && program["lowered_reason"].is_null(),
+        "kept internal: {program}"
+    );
+    assert_eq!(seen["quotes"][0]["note"], "From our ERP");
+    assert!(seen.get("proposed").is_none());
+    let actions = app.audit_actions().await;
+    assert!(actions.contains(&"quote_sent".to_string()));
+    let rhein = token_with(
+        &app,
+        Who::EuroDistributorAdmin,
+        &[("name", "quote bot"), ("scopes", "quotes:write")],
+    )
+    .await;
+    let (status, _) = post_json(&app, &rhein, &format!("{path}/quote"), &lowered("x")).await;
+    assert_eq!(status, 404, "another distributor's inquiry");
+}

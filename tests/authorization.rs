@@ -1012,6 +1012,13 @@ const TABLE: &[Row] = &[
         &[],
         [401, 401, 401, 401, 401, 401, 401, 401, 401, 401],
     ),
+    row(
+        "POST",
+        "/api/v1/inquiries/{id}/quote",
+        "/api/v1/inquiries/1/quote",
+        &[],
+        [401, 401, 401, 401, 401, 401, 401, 401, 401, 401],
+    ),
     // A visitor who is not signed in has no session, so no form token to sign out with.
     row(
         "POST",

@@ -117,7 +117,7 @@ pub struct PricedInput<'a> {
 pub async fn insert(
     conn: &mut AnyConnection,
     inquiry: InquiryId,
-    by: UserId,
+    by: Option<UserId>,
     now: i64,
     quote_date: NaiveDate,
     valid_until: NaiveDate,
@@ -138,7 +138,7 @@ pub async fn insert(
     )
     .bind(inquiry.0)
     .bind(version)
-    .bind(by.0)
+    .bind(by.map(|u| u.0))
     .bind(now)
     .bind(quote_date.to_string())
     .bind(valid_until.to_string())

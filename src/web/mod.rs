@@ -453,6 +453,11 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
             "/api/v1/inquiries/{id}",
             web::get().to(api_sales::inquiry),
         ),
+        (
+            "POST",
+            "/api/v1/inquiries/{id}/quote",
+            web::post().to(api_sales::send_quote),
+        ),
     ]
 }
 

@@ -185,6 +185,8 @@ pub struct InquiryJson {
     pub submitted_on: Option<String>,
     pub deal_registration: Option<String>,
     pub total_msrp_cents: i64,
+    /// Bumped by every change; a quote is sent for the version it was prepared on.
+    pub version: i64,
     pub lines: Vec<InquiryLineJson>,
 }
 
@@ -200,6 +202,7 @@ fn inquiry_json(i: &crate::db::inquiries::Inquiry) -> InquiryJson {
         submitted_on: i.submitted_on.clone(),
         deal_registration: i.deal.as_ref().map(|(_, r)| r.clone()),
         total_msrp_cents: i.total_msrp().cents(),
+        version: i.version,
         lines: i
             .lines
             .iter()
@@ -281,6 +284,24 @@ pub struct InquiryDetailJson {
     pub inquiry: InquiryJson,
     /// Every version of its quote, newest first.
     pub quotes: Vec<QuoteJson>,
+    /// For the distributor that may quote it now: each line's approved discount levels
+    /// (the most a quote may give; a lower one needs a reason).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proposed: Option<Vec<ProposedLineJson>>,
+}
+
+#[derive(Serialize)]
+pub struct ProposedLineJson {
+    pub line: i64,
+    pub sku: String,
+    pub levels: Vec<ProposedLevelJson>,
+}
+
+#[derive(Serialize)]
+pub struct ProposedLevelJson {
+    pub level: &'static str,
+    pub percent: String,
+    pub source: String,
 }
 
 fn percent(bp: crate::domain::pricing::Bp) -> String {
@@ -295,7 +316,30 @@ pub async fn inquiry(client: ApiClient, path: Path<i64>) -> Result<HttpResponse,
     let inquiry = app::quotes::load(ctx, InquiryId(path.into_inner())).await?;
     let internal = app::quotes::sees_internal(ctx, &inquiry);
     let quotes = app::quotes::versions(ctx, &inquiry).await?;
+    let proposed = match app::quotes::may_quote(ctx, &inquiry) {
+        false => None,
+        true => Some(
+            app::quotes::proposal(ctx, &inquiry)
+                .await?
+                .iter()
+                .map(|p| ProposedLineJson {
+                    line: p.line.id,
+                    sku: p.line.sku.clone(),
+                    levels: p
+                        .proposed
+                        .iter()
+                        .map(|d| ProposedLevelJson {
+                            level: d.level.key(),
+                            percent: percent(d.bp),
+                            source: d.source.clone(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        ),
+    };
     Ok(HttpResponse::Ok().json(InquiryDetailJson {
+        proposed,
         quotes: quotes
             .iter()
             .map(|q| QuoteJson {
@@ -341,4 +385,94 @@ pub async fn inquiry(client: ApiClient, path: Path<i64>) -> Result<HttpResponse,
             .collect(),
         inquiry: inquiry_json(&inquiry),
     }))
+}
+
+/// A discount level as a distributor's system sends it: the line (its id), the level, the
+/// percentage, and for a lowered one why (shown to the reseller only when asked).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscountRequest {
+    pub line: i64,
+    /// program, deal_registration or promotion.
+    pub level: String,
+    pub percent: String,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub show_reason: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuoteRequest {
+    /// The inquiry version the quote was prepared on (from GET /api/v1/inquiries/{id}).
+    pub version: i64,
+    #[serde(default)]
+    pub discounts: Vec<DiscountRequest>,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub internal_note: String,
+}
+
+#[derive(Serialize)]
+pub struct SentJson {
+    pub version: i64,
+    /// sent (the first version) or revised.
+    pub status: &'static str,
+    pub href: String,
+}
+
+/// `POST /api/v1/inquiries/{id}/quote` (scope `quotes:write`, the inquiry's distributor): the
+/// quote desk's send with the same checks: a level not sent keeps its approved percentage, a
+/// raised one is refused, a lowered one needs a reason; 409 when the inquiry changed since
+/// the version sent.
+pub async fn send_quote(
+    client: ApiClient,
+    path: Path<i64>,
+    body: actix_web::web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    use crate::domain::pricing::Level;
+    client.require(ApiScope::QuotesWrite)?;
+    let request: QuoteRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::BadRequest(format!("The body is not a quote: {e}.")))?;
+    let mut discounts = Vec::with_capacity(request.discounts.len());
+    for d in &request.discounts {
+        let level = [Level::Program, Level::DealRegistration, Level::Promotion]
+            .into_iter()
+            .find(|l| l.key() == d.level)
+            .ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "level: {:?} is not program, deal_registration or promotion.",
+                    d.level
+                ))
+            })?;
+        discounts.push(app::quotes::TypedDiscount {
+            line: d.line,
+            level,
+            percent: d.percent.clone(),
+            reason: d.reason.clone(),
+            show_reason: d.show_reason,
+        });
+    }
+    let id = InquiryId(path.into_inner());
+    let sent = app::quotes::send(
+        &client.ctx,
+        id,
+        app::quotes::QuoteInput {
+            version: Some(request.version),
+            discounts,
+            note: request.note,
+            internal_note: request.internal_note,
+        },
+    )
+    .await?;
+    let href = format!("/api/v1/inquiries/{}", id.0);
+    Ok(HttpResponse::Created()
+        .insert_header((actix_web::http::header::LOCATION, href.clone()))
+        .json(SentJson {
+            version: sent.version,
+            status: sent.what,
+            href,
+        }))
 }
