@@ -125,6 +125,7 @@ impl Application {
             clock: clock.clone(),
             demo,
             login_limiter: Default::default(),
+            token_limiter: Default::default(),
             windows: Default::default(),
             catalogue: Default::default(),
             counts: crate::cache::Ttl::new(std::time::Duration::from_secs(10)),
@@ -247,6 +248,7 @@ fn spawn_housekeeping(state: actix_web::web::Data<AppState>, every: Duration) {
                 Err(e) => tracing::warn!(error = ?e, "could not remove expired sessions"),
             }
             state.login_limiter.forget_idle();
+            state.token_limiter.forget_idle();
             let held_since = state.clock.timestamp() - crate::app::uploads::HELD_SECS;
             if let Err(e) = crate::db::uploads::delete_older_than(&state.db.pool, held_since).await
             {

@@ -711,3 +711,65 @@ async fn a_distributors_system_quotes_with_the_desks_checks() {
     let (status, _) = post_json(&app, &rhein, &format!("{path}/quote"), &lowered("x")).await;
     assert_eq!(status, 404, "another distributor's inquiry");
 }
+
+#[tokio::test]
+async fn a_token_past_its_requests_a_minute_is_told_when_to_send_again() {
+    let app = spawn_app().await;
+    let token = token_with(
+        &app,
+        Who::ResellerAdmin,
+        &[
+            ("name", "chatty"),
+            ("scopes", "catalogue:read"),
+            ("per_minute", "2"),
+        ],
+    )
+    .await;
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    assert!(dana
+        .text("/api-tokens")
+        .await
+        .contains("2 requests a minute"));
+    for _ in 0..2 {
+        assert_eq!(get(&app, &token, "/api/v1/catalogue").await.0, 200);
+    }
+    let r = reqwest::Client::new()
+        .get(format!("{}/api/v1/catalogue", app.address))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=30).contains(&wait), "{wait}");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["type"], "/api/v1/problems/too-many-requests");
+    // Another token of the same organisation has its own budget.
+    let other = token_with(
+        &app,
+        Who::ResellerAdmin,
+        &[("name", "quiet"), ("scopes", "catalogue:read")],
+    )
+    .await;
+    assert_eq!(get(&app, &other, "/api/v1/catalogue").await.0, 200);
+    let r = dana
+        .post(
+            "/api-tokens",
+            &[
+                ("name", "x"),
+                ("scopes", "catalogue:read"),
+                ("per_minute", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Enter a number of requests a minute from 1 to 6000."));
+}

@@ -28,6 +28,8 @@ pub struct NewToken {
     pub scopes: Vec<String>,
     /// The last day it works (YYYY-MM-DD), or empty for no end.
     pub last_day: String,
+    /// Requests a minute it may send (empty: the default).
+    pub per_minute: String,
 }
 
 /// The scopes an organisation's token may hold, with what each allows.
@@ -84,6 +86,21 @@ pub async fn create(ctx: &Ctx, input: &NewToken) -> Result<String, Error> {
             }
         },
     };
+    use crate::domain::token::{DEFAULT_PER_MINUTE, MAX_PER_MINUTE};
+    let per_minute = match input.per_minute.trim() {
+        "" => DEFAULT_PER_MINUTE,
+        typed => typed
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_PER_MINUTE).contains(n))
+            .unwrap_or_else(|| {
+                errors.add(
+                    "per_minute",
+                    format!("Enter a number of requests a minute from 1 to {MAX_PER_MINUTE}."),
+                );
+                DEFAULT_PER_MINUTE
+            }),
+    };
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }
@@ -102,11 +119,12 @@ pub async fn create(ctx: &Ctx, input: &NewToken) -> Result<String, Error> {
         prefix: &prefix,
         scopes: &scopes,
         expires_at,
+        per_minute,
         by: user,
     };
     store::insert(pool, &new, ctx.now).await?;
     let detail = format!(
-        "{prefix}; {}{}",
+        "{prefix}; {}; {per_minute} a minute{}",
         crate::domain::token::store_scopes(&scopes),
         match input.last_day.trim() {
             "" => String::new(),

@@ -18,12 +18,17 @@ pub struct ApiToken {
     pub scopes: Vec<ApiScope>,
     /// When it stops working (UTC seconds), if ever.
     pub expires_at: Option<i64>,
+    /// Requests a minute it may send.
+    pub per_minute: i64,
 }
 
 /// A live token's organisation and what the token may do.
 #[derive(Debug, Clone)]
 pub struct Bearer {
+    pub id: i64,
     pub org_id: OrgId,
+    /// Requests a minute it may send.
+    pub per_minute: u32,
     pub scopes: Vec<ApiScope>,
     /// Its name and first characters, for the audit log ("“ERP import” (pp_AbC12)").
     pub named: String,
@@ -32,7 +37,7 @@ pub struct Bearer {
 pub async fn list_in_org(pool: &AnyPool, org: OrgId) -> Result<Vec<ApiToken>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT t.id, t.name, t.prefix, u.display_name AS created_by, t.created_at, t.last_used_at, t.revoked_at, \
-         t.scopes, t.expires_at \
+         t.scopes, t.expires_at, t.per_minute \
          FROM api_tokens t LEFT JOIN users u ON u.id = t.created_by WHERE t.org_id = $1 \
          ORDER BY t.revoked_at IS NOT NULL, t.id DESC",
     )
@@ -51,6 +56,7 @@ pub async fn list_in_org(pool: &AnyPool, org: OrgId) -> Result<Vec<ApiToken>, sq
                 revoked_at: r.try_get("revoked_at")?,
                 scopes: parse_scopes(&r.try_get::<String, _>("scopes")?),
                 expires_at: r.try_get("expires_at")?,
+                per_minute: r.try_get("per_minute")?,
             })
         })
         .collect()
@@ -64,13 +70,14 @@ pub struct NewToken<'a> {
     pub prefix: &'a str,
     pub scopes: &'a [ApiScope],
     pub expires_at: Option<i64>,
+    pub per_minute: u32,
     pub by: UserId,
 }
 
 pub async fn insert(pool: &AnyPool, t: &NewToken<'_>, now: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO api_tokens (org_id, name, token_hash, prefix, created_by, created_at, scopes, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        "INSERT INTO api_tokens (org_id, name, token_hash, prefix, created_by, created_at, scopes, expires_at, per_minute) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(t.org.0)
     .bind(t.name)
@@ -80,6 +87,7 @@ pub async fn insert(pool: &AnyPool, t: &NewToken<'_>, now: i64) -> Result<i64, s
     .bind(now)
     .bind(store_scopes(t.scopes))
     .bind(t.expires_at)
+    .bind(i64::from(t.per_minute))
     .fetch_one(pool)
     .await
 }
@@ -109,7 +117,7 @@ pub async fn authenticate(
     now: i64,
 ) -> Result<Option<Bearer>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT id, org_id, last_used_at, scopes, name, prefix FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL \
+        "SELECT id, org_id, last_used_at, scopes, name, prefix, per_minute FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL \
          AND (expires_at IS NULL OR expires_at > $2)",
     )
     .bind(hash)
@@ -127,6 +135,8 @@ pub async fn authenticate(
             .await?;
     }
     Ok(Some(Bearer {
+        id,
+        per_minute: u32::try_from(row.try_get::<i64, _>("per_minute")?).unwrap_or(1),
         org_id: OrgId(row.try_get("org_id")?),
         scopes: parse_scopes(&row.try_get::<String, _>("scopes")?),
         named: format!(

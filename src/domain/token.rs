@@ -11,6 +11,10 @@ pub fn hash(token: &str) -> String {
         .collect()
 }
 
+/// The most requests a minute an API token may be given, and the default.
+pub const MAX_PER_MINUTE: u32 = 6_000;
+pub const DEFAULT_PER_MINUTE: u32 = 600;
+
 /// What an API token may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ApiScope {

@@ -143,3 +143,46 @@ mod tests {
         }
     }
 }
+
+use crate::domain::token::MAX_PER_MINUTE;
+
+/// API requests per token: each token may send its `per_minute` requests a minute (all at
+/// once, then one every 60/`per_minute` seconds); past that it is answered 429 with the
+/// seconds to wait. Each portal process counts alone, like the sign-in limits.
+#[derive(Default)]
+pub struct TokenLimiter(Mutex<HashMap<i64, (u32, governor::DefaultDirectRateLimiter)>>);
+
+impl TokenLimiter {
+    /// Counts a request of token `id`; `Err(seconds)` to wait when its budget is spent.
+    pub fn check(&self, id: i64, per_minute: u32) -> Result<(), u64> {
+        let Some(rate) = NonZeroU32::new(per_minute.clamp(1, MAX_PER_MINUTE)) else {
+            return Ok(());
+        };
+        let Ok(mut tokens) = self.0.lock() else {
+            return Ok(());
+        };
+        // A token's rate changed (or it is new): start it afresh at its rate.
+        if tokens.get(&id).is_none_or(|(r, _)| *r != rate.get()) {
+            tokens.insert(
+                id,
+                (rate.get(), RateLimiter::direct(Quota::per_minute(rate))),
+            );
+        }
+        match tokens.get(&id).map(|(_, l)| l.check()) {
+            Some(Err(not_until)) => {
+                let wait = not_until.wait_time_from(DefaultClock::default().now());
+                Err(wait.as_secs().max(1))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Forgets tokens that have their whole budget again (run now and then).
+    pub fn forget_idle(&self) {
+        if let Ok(mut tokens) = self.0.lock() {
+            tokens.retain(|_, (rate, l)| {
+                NonZeroU32::new(*rate).is_some_and(|r| l.check_n(r).is_err())
+            });
+        }
+    }
+}

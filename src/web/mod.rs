@@ -38,6 +38,7 @@ pub struct AppState {
     pub clock: Clock,
     pub demo: bool,
     pub login_limiter: limits::LoginLimiter,
+    pub token_limiter: limits::TokenLimiter,
     /// The maintenance window in force, re-read every two seconds.
     pub windows: maintenance::WindowCache,
     /// The catalogue browser's snapshot, re-read every two seconds.

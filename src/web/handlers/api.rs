@@ -38,6 +38,9 @@ pub enum ApiError {
     Invalid(crate::domain::FieldErrors),
     #[error("{0}")]
     BadRequest(String),
+    /// The token sent more than its requests a minute: seconds to wait.
+    #[error("This token sent more requests than it may a minute: send again in {0} s.")]
+    TooMany(u64),
     #[error("the request could not be completed")]
     Unexpected(#[from] anyhow::Error),
 }
@@ -92,6 +95,7 @@ impl ApiError {
             ApiError::Conflict(_) => ("conflict", "Not possible now"),
             ApiError::Invalid(_) => ("invalid", "Values refused"),
             ApiError::BadRequest(_) => ("bad-request", "The request is not understood"),
+            ApiError::TooMany(_) => ("too-many-requests", "Too many requests"),
             ApiError::Unexpected(_) => ("unexpected", "The request could not be completed"),
         }
     }
@@ -107,6 +111,7 @@ impl ResponseError for ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -119,6 +124,9 @@ impl ResponseError for ApiError {
         let mut r = HttpResponse::build(status);
         if matches!(self, ApiError::Unauthorized(_)) {
             r.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if let ApiError::TooMany(wait) = self {
+            r.insert_header(("Retry-After", wait.to_string()));
         }
         r.content_type("application/problem+json")
             .body(serde_json::to_string(&Problem::of(self)).unwrap_or_default())
@@ -214,6 +222,10 @@ impl FromRequest for ApiClient {
                     .ok_or(ApiError::Unauthorized(
                         "This API token is unknown, revoked or past its last day.",
                     ))?;
+            state
+                .token_limiter
+                .check(bearer.id, bearer.per_minute)
+                .map_err(ApiError::TooMany)?;
             let org = crate::db::orgs::get(&state.db.pool, bearer.org_id)
                 .await?
                 .ok_or(ApiError::Unauthorized(

@@ -73,6 +73,7 @@ fn fresh_form() -> NewToken {
             ApiScope::SchedulesRead.as_str().into(),
             ApiScope::CatalogueRead.as_str().into(),
         ],
+        per_minute: crate::domain::token::DEFAULT_PER_MINUTE.to_string(),
         ..NewToken::default()
     }
 }
@@ -85,6 +86,8 @@ pub struct NewToken {
     pub scopes: Vec<String>,
     #[serde(default)]
     pub last_day: String,
+    #[serde(default)]
+    pub per_minute: String,
 }
 
 pub async fn create(user: CurrentUser, form: CsrfForm<NewToken>) -> Result<HttpResponse, AppError> {
@@ -94,6 +97,7 @@ pub async fn create(user: CurrentUser, form: CsrfForm<NewToken>) -> Result<HttpR
         name: form.name.clone(),
         scopes: form.scopes.clone(),
         last_day: form.last_day.clone(),
+        per_minute: form.per_minute.clone(),
     };
     match app::api_tokens::create(&user.ctx, &input).await {
         // Shown once, on this response; never stored in clear, never put in a redirect.
