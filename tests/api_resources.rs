@@ -773,3 +773,48 @@ async fn a_token_past_its_requests_a_minute_is_told_when_to_send_again() {
         .unwrap()
         .contains("Enter a number of requests a minute from 1 to 6000."));
 }
+
+#[tokio::test]
+async fn the_contract_names_every_api_operation_and_the_reference_page_reads_it() {
+    let app = spawn_app().await;
+    let r = reqwest::get(format!("{}/api/v1/openapi.json", app.address))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the contract needs no token");
+    let doc: Value = r.json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(
+        doc["components"]["securitySchemes"]["token"]["scheme"],
+        "bearer"
+    );
+    let scopes: Vec<&str> = partner_portal::domain::token::ApiScope::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    let reference = app
+        .login_as(Who::ResellerUser)
+        .await
+        .text("/api-reference")
+        .await;
+    let mut documented = 0;
+    for (method, path) in partner_portal::web::route_list() {
+        if !path.starts_with("/api/v1/") || path == "/api/v1/openapi.json" {
+            continue;
+        }
+        let op = &doc["paths"][path][method.to_lowercase()];
+        assert!(op.is_object(), "{method} {path} is in the contract");
+        let scope = op["security"][0]["token"][0].as_str().unwrap_or("");
+        assert!(scopes.contains(&scope), "{method} {path} names its scope");
+        assert!(
+            op["responses"]["4XX"]["content"]["application/problem+json"].is_object(),
+            "{method} {path} answers problems"
+        );
+        assert!(
+            reference.contains(&format!("<code>{method} {path}</code>")),
+            "{method} {path} on the reference page"
+        );
+        documented += 1;
+    }
+    assert_eq!(documented, 11);
+    assert!(doc["components"]["schemas"]["Problem"]["properties"]["detail"].is_object());
+}

@@ -62,7 +62,7 @@ pub fn read_csv(bytes: &[u8]) -> (Vec<LineInput>, Vec<(usize, String)>) {
 }
 
 /// One result as the API and `sku translate --json` give it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TranslationJson {
     pub line: usize,
     pub input: String,

@@ -424,6 +424,12 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
         ),
         (
             "GET",
+            "/api/v1/openapi.json",
+            web::get().to(api_doc::openapi_json),
+        ),
+        ("GET", "/api-reference", web::get().to(api_doc::reference)),
+        (
+            "GET",
             "/api/v1/license-schedules",
             web::get().to(api_resources::schedules),
         ),

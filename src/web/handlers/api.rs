@@ -66,7 +66,7 @@ impl From<sqlx::Error> for ApiError {
 
 /// An RFC 9457 problem: what kind (`type`, a page of the portal's API reference), its
 /// `title`, the HTTP `status`, and this occurrence's `detail`.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: String,
@@ -78,7 +78,7 @@ pub struct Problem {
     pub errors: Vec<FieldProblem>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct FieldProblem {
     pub field: String,
     pub message: String,
@@ -158,7 +158,7 @@ impl Problem {
 }
 
 /// One page of a list and the address of the next one (`null` on the last).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next: Option<String>,
@@ -268,15 +268,31 @@ async fn translate(
         .collect())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TranslateQuery {
+    /// The legacy SKU (or a new one) to translate, e.g. IXA-U10-N12M.
     legacy: Option<String>,
+    /// For a 1-month legacy SKU: the number of months.
     months: Option<String>,
+    /// The day whose rules apply (YYYY-MM-DD; today when absent).
     on: Option<String>,
 }
 
 /// `GET /api/v1/sku/translate?legacy=...&months=...&on=...`: one SKU. An input that is not
 /// understood answers 400 with the same object, whose `reason` says what is wrong.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sku/translate",
+    tag = "Catalogue",
+    summary = "Translate one legacy SKU",
+    params(TranslateQuery),
+    responses(
+        (status = 200, description = "The translation, accepted or refused on the day", body = TranslationJson),
+        (status = "4XX", description = "A problem (RFC 9457): 400 a parameter not understood, 401 no live token, 403 a scope the token lacks, 404 another organisation's record, 429 too many requests", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("token" = ["catalogue:read"]))
+)]
 pub async fn translate_one(
     client: ApiClient,
     query: Query<TranslateQuery>,
@@ -318,19 +334,19 @@ pub async fn translate_one(
     Ok(HttpResponse::build(status).json(one))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct BatchItem {
     legacy: String,
     months: Option<u32>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct BatchRequest {
     on: Option<String>,
     items: Vec<BatchItem>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct BatchResponse {
     on: String,
     results: Vec<TranslationJson>,
@@ -338,6 +354,18 @@ pub struct BatchResponse {
 
 /// `POST /api/v1/sku/translate` with `{"on": "...", "items": [{"legacy": "...", "months": 17}]}`:
 /// up to 1,000 SKUs, each answered in `results` in order (line = position, from 1).
+#[utoipa::path(
+    post,
+    path = "/api/v1/sku/translate",
+    tag = "Catalogue",
+    summary = "Translate up to 1,000 legacy SKUs",
+    request_body = BatchRequest,
+    responses(
+        (status = 200, description = "Each SKU's translation, in the order sent", body = BatchResponse),
+        (status = "4XX", description = "A problem (RFC 9457): 400 a parameter not understood, 401 no live token, 403 a scope the token lacks, 404 another organisation's record, 429 too many requests", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("token" = ["catalogue:read"]))
+)]
 pub async fn translate_many(
     client: ApiClient,
     body: Json<BatchRequest>,

@@ -20,7 +20,7 @@ pub const MAX_KEY: usize = 200;
 /// The most lines one order takes through the API (as the form).
 pub const MAX_LINES: usize = crate::app::orders::MAX_DIRECT_LINES;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderRequest {
     pub reseller_id: i64,
@@ -28,7 +28,7 @@ pub struct OrderRequest {
     pub lines: Vec<LineRequest>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LineRequest {
     /// A 14-character SKU, or a legacy SKU under the rules of the day.
@@ -40,7 +40,7 @@ pub struct LineRequest {
 }
 
 /// What a placed order answers (201).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PlacedJson {
     pub id: i64,
     pub reference: String,
@@ -134,6 +134,21 @@ fn problem_body(e: &ApiError) -> String {
 
 /// `POST /api/v1/orders` (scope `orders:write`, distributors): places the order when every
 /// line is right as sent (201 with its reference and net), else 422 with each line's problem.
+#[utoipa::path(
+    post,
+    path = "/api/v1/orders",
+    tag = "Orders",
+    summary = "Place an order (distributors), once per Idempotency-Key",
+    params(("Idempotency-Key" = String, Header, description = "1 to 200 visible characters naming this order; the same key and body answer the first result again")),
+    request_body = OrderRequest,
+    responses(
+        (status = 201, description = "Placed; Location names the order", body = PlacedJson),
+        (status = 409, description = "Another request with this key is being answered", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Lines refused (errors name line_N), or the key sent before with another order", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "A problem (RFC 9457): 400 a parameter not understood, 401 no live token, 403 a scope the token lacks, 404 another organisation's record, 429 too many requests", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("token" = ["orders:write"]))
+)]
 pub async fn place(
     client: ApiClient,
     req: HttpRequest,

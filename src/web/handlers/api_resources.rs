@@ -3,7 +3,7 @@
 //! scoped queries as the pages: a reseller's token sees its own, a distributor's its
 //! resellers', the vendor's everything; another organisation's record is 404.
 
-use super::api::{parse_on, rfc3339, ApiClient, ApiError, Page};
+use super::api::{parse_on, rfc3339, ApiClient, ApiError, Page, Problem};
 use crate::db::orders::{self, Entry, EntryFilter};
 use crate::domain::paging::Cursor;
 use crate::domain::schedule::{status_on, EntryStatus, Period};
@@ -18,7 +18,7 @@ pub const DEFAULT_LIMIT: usize = 100;
 pub const MAX_LIMIT: usize = 500;
 
 /// A schedule entry as the API gives it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct EntryJson {
     pub id: i64,
     pub reseller: String,
@@ -61,24 +61,34 @@ fn entry_json(e: &Entry, today: NaiveDate) -> EntryJson {
 }
 
 /// The filters of `GET /api/v1/license-schedules`, as sent.
-#[derive(Debug, Default, Deserialize, Serialize)]
+#[derive(Debug, Default, Deserialize, Serialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ScheduleQuery {
+    /// One end customer's entries (its id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_customer: Option<String>,
+    /// One reseller's entries (its id), for distributors and the vendor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reseller: Option<String>,
+    /// upcoming, active, expiring (within 90 days) or expired, today.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    /// A product family code, e.g. EPIXAD.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product: Option<String>,
+    /// Entries ending on or after this day (YYYY-MM-DD).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ends_from: Option<String>,
+    /// Entries ending on or before this day (YYYY-MM-DD).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ends_to: Option<String>,
+    /// Entries added since this time (RFC 3339, or a date): what changed since the last sync.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_since: Option<String>,
+    /// Entries a page, 1 to 500 (default 100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<String>,
+    /// The cursor a previous page's `next` carries.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
 }
@@ -182,6 +192,18 @@ impl ScheduleQuery {
 /// `GET /api/v1/license-schedules` (scope `schedules:read`): the entries in the token's
 /// scope matching the filters, by end date, `limit` at a time; `next` is the address of the
 /// following page. For incremental sync, `updated_since` names the time of the last sync.
+#[utoipa::path(
+    get,
+    path = "/api/v1/license-schedules",
+    tag = "Schedules",
+    summary = "License schedule entries, for incremental sync",
+    params(ScheduleQuery),
+    responses(
+        (status = 200, description = "A page of entries by end date, and the next page's address", body = Page<EntryJson>),
+        (status = "4XX", description = "A problem (RFC 9457): 400 a parameter not understood, 401 no live token, 403 a scope the token lacks, 404 another organisation's record, 429 too many requests", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("token" = ["schedules:read"]))
+)]
 pub async fn schedules(
     client: ApiClient,
     query: Query<ScheduleQuery>,
@@ -223,7 +245,7 @@ pub async fn schedules(
 }
 
 /// An end customer's whole schedule.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CustomerSchedule {
     pub end_customer_id: i64,
     pub end_customer: String,
@@ -235,6 +257,18 @@ const MAX_CUSTOMER_ENTRIES: usize = 5_000;
 
 /// `GET /api/v1/end-customers/{id}/schedule` (scope `schedules:read`): every entry of one end
 /// customer in the token's scope, by end date; 404 for anyone else's.
+#[utoipa::path(
+    get,
+    path = "/api/v1/end-customers/{id}/schedule",
+    tag = "Schedules",
+    summary = "One end customer's license schedule",
+    params(("id" = i64, Path, description = "The end customer's id")),
+    responses(
+        (status = 200, description = "Every entry of the end customer", body = CustomerSchedule),
+        (status = "4XX", description = "A problem (RFC 9457): 400 a parameter not understood, 401 no live token, 403 a scope the token lacks, 404 another organisation's record, 429 too many requests", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("token" = ["schedules:read"]))
+)]
 pub async fn customer_schedule(
     client: ApiClient,
     path: Path<i64>,
@@ -268,7 +302,7 @@ pub async fn customer_schedule(
 
 /// A catalogue item with its prices in the organisation's price book (minor units; absent
 /// where the book has none).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ItemJson {
     pub family: String,
     pub family_name: String,
@@ -289,21 +323,35 @@ pub struct ItemJson {
     pub msrp_hardware_cents: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CatalogueJson {
     pub on: NaiveDate,
     pub currency: String,
     pub items: Vec<ItemJson>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OnQuery {
+    /// The day (YYYY-MM-DD; today when absent).
     on: Option<String>,
 }
 
 /// `GET /api/v1/catalogue?on=DATE` (scope `catalogue:read`): every item with its prices in
 /// the price book of the organisation's currency and whether it is orderable on that day
 /// (today when not given). Other terms' MSRP is `round_half_up(msrp_12 × months / 12)`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/catalogue",
+    tag = "Catalogue",
+    summary = "The catalogue in the organisation's price book",
+    params(OnQuery),
+    responses(
+        (status = 200, description = "Every item, its prices and whether it is orderable that day", body = CatalogueJson),
+        (status = "4XX", description = "A problem (RFC 9457): 400 a parameter not understood, 401 no live token, 403 a scope the token lacks, 404 another organisation's record, 429 too many requests", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("token" = ["catalogue:read"]))
+)]
 pub async fn catalogue(client: ApiClient, query: Query<OnQuery>) -> Result<HttpResponse, ApiError> {
     client.require(ApiScope::CatalogueRead)?;
     let on = parse_on(query.on.as_deref(), &client)?;

@@ -3,7 +3,7 @@
 //! inquiry with every quote version and each line's discount levels ("why this price"). A
 //! reseller's token reads quotes without the distributor's internal note and reasons.
 
-use super::api::{rfc3339, ApiClient, ApiError, Page};
+use super::api::{rfc3339, ApiClient, ApiError, Page, Problem};
 use crate::app;
 use crate::domain::paging::{Cursor, Window};
 use crate::domain::token::ApiScope;
@@ -13,8 +13,10 @@ use actix_web::HttpResponse;
 use serde::{Deserialize, Serialize};
 
 /// `after`: the cursor of a list's next page (an id the previous page named).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AfterQuery {
+    /// The cursor a previous page's `next` carries.
     after: Option<String>,
 }
 
@@ -45,7 +47,7 @@ fn page<T, J>(window: Window<T>, path: &str, json: impl Fn(&T) -> J) -> Page<J> 
 }
 
 /// An order without its lines, as lists give it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct OrderJson {
     pub id: i64,
     pub reference: String,
@@ -88,6 +90,18 @@ fn order_json(o: &crate::db::orders::Order) -> OrderJson {
 
 /// `GET /api/v1/orders` (scope `orders:read`): the orders in the token's scope, newest
 /// first, 50 a page.
+#[utoipa::path(
+    get,
+    path = "/api/v1/orders",
+    tag = "Orders",
+    summary = "The organisation's orders, newest first",
+    params(AfterQuery),
+    responses(
+        (status = 200, description = "A page of orders, 50 a page", body = Page<OrderJson>),
+        (status = "4XX", description = "A problem (RFC 9457): 400 a parameter not understood, 401 no live token, 403 a scope the token lacks, 404 another organisation's record, 429 too many requests", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("token" = ["orders:read"]))
+)]
 pub async fn orders(client: ApiClient, query: Query<AfterQuery>) -> Result<HttpResponse, ApiError> {
     client.require(ApiScope::OrdersRead)?;
     let window =
@@ -95,7 +109,7 @@ pub async fn orders(client: ApiClient, query: Query<AfterQuery>) -> Result<HttpR
     Ok(HttpResponse::Ok().json(page(window, "/api/v1/orders", order_json)))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct OrderLineJson {
     pub sku: String,
     pub description: String,
@@ -106,7 +120,7 @@ pub struct OrderLineJson {
     pub continues_entry_ending: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ScheduleEntryJson {
     pub sku: String,
     pub description: String,
@@ -115,7 +129,7 @@ pub struct ScheduleEntryJson {
     pub end_date: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct OrderDetailJson {
     #[serde(flatten)]
     pub order: OrderJson,
@@ -126,6 +140,18 @@ pub struct OrderDetailJson {
 
 /// `GET /api/v1/orders/{id}` (scope `orders:read`): one order with its lines and the entries
 /// it created; 404 for another organisation's.
+#[utoipa::path(
+    get,
+    path = "/api/v1/orders/{id}",
+    tag = "Orders",
+    summary = "One order with its lines and schedule entries",
+    params(("id" = i64, Path, description = "The order's id")),
+    responses(
+        (status = 200, description = "The order", body = OrderDetailJson),
+        (status = "4XX", description = "A problem (RFC 9457): 400 a parameter not understood, 401 no live token, 403 a scope the token lacks, 404 another organisation's record, 429 too many requests", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("token" = ["orders:read"]))
+)]
 pub async fn order(client: ApiClient, path: Path<i64>) -> Result<HttpResponse, ApiError> {
     client.require(ApiScope::OrdersRead)?;
     let view = app::orders::show(&client.ctx, OrderId(path.into_inner())).await?;
@@ -159,7 +185,7 @@ pub async fn order(client: ApiClient, path: Path<i64>) -> Result<HttpResponse, A
     }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct InquiryLineJson {
     pub id: i64,
     /// What the reseller typed (a legacy SKU stays readable).
@@ -172,7 +198,7 @@ pub struct InquiryLineJson {
 }
 
 /// An inquiry as lists give it: its lines at MSRP.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct InquiryJson {
     pub id: i64,
     pub reference: String,
@@ -221,6 +247,18 @@ fn inquiry_json(i: &crate::db::inquiries::Inquiry) -> InquiryJson {
 
 /// `GET /api/v1/inquiries` (scope `quotes:read`): the inquiries in the token's scope (a
 /// distributor never sees drafts), newest first, 50 a page.
+#[utoipa::path(
+    get,
+    path = "/api/v1/inquiries",
+    tag = "Inquiries and quotes",
+    summary = "The organisation's pricing inquiries, newest first",
+    params(AfterQuery),
+    responses(
+        (status = 200, description = "A page of inquiries, 50 a page", body = Page<InquiryJson>),
+        (status = "4XX", description = "A problem (RFC 9457): 400 a parameter not understood, 401 no live token, 403 a scope the token lacks, 404 another organisation's record, 429 too many requests", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("token" = ["quotes:read"]))
+)]
 pub async fn inquiries(
     client: ApiClient,
     query: Query<AfterQuery>,
@@ -238,7 +276,7 @@ pub async fn inquiries(
 
 /// One discount level of a quoted line: the percentage, the rule that gave it, the amount it
 /// took off and the price after it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct LevelJson {
     /// program, deal_registration or promotion.
     pub level: &'static str,
@@ -252,7 +290,7 @@ pub struct LevelJson {
     pub lowered_reason: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct QuoteLineJson {
     pub line_no: i64,
     pub sku: String,
@@ -264,7 +302,7 @@ pub struct QuoteLineJson {
     pub net_cents: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct QuoteJson {
     pub version: i64,
     pub quote_date: String,
@@ -278,7 +316,7 @@ pub struct QuoteJson {
     pub lines: Vec<QuoteLineJson>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct InquiryDetailJson {
     #[serde(flatten)]
     pub inquiry: InquiryJson,
@@ -290,14 +328,14 @@ pub struct InquiryDetailJson {
     pub proposed: Option<Vec<ProposedLineJson>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ProposedLineJson {
     pub line: i64,
     pub sku: String,
     pub levels: Vec<ProposedLevelJson>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ProposedLevelJson {
     pub level: &'static str,
     pub percent: String,
@@ -310,6 +348,18 @@ fn percent(bp: crate::domain::pricing::Bp) -> String {
 
 /// `GET /api/v1/inquiries/{id}` (scope `quotes:read`): one inquiry with every quote version
 /// and every discount level of each line; 404 for another organisation's.
+#[utoipa::path(
+    get,
+    path = "/api/v1/inquiries/{id}",
+    tag = "Inquiries and quotes",
+    summary = "One inquiry with every quote version and discount level",
+    params(("id" = i64, Path, description = "The inquiry's id")),
+    responses(
+        (status = 200, description = "The inquiry", body = InquiryDetailJson),
+        (status = "4XX", description = "A problem (RFC 9457): 400 a parameter not understood, 401 no live token, 403 a scope the token lacks, 404 another organisation's record, 429 too many requests", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("token" = ["quotes:read"]))
+)]
 pub async fn inquiry(client: ApiClient, path: Path<i64>) -> Result<HttpResponse, ApiError> {
     client.require(ApiScope::QuotesRead)?;
     let ctx = &client.ctx;
@@ -389,7 +439,7 @@ pub async fn inquiry(client: ApiClient, path: Path<i64>) -> Result<HttpResponse,
 
 /// A discount level as a distributor's system sends it: the line (its id), the level, the
 /// percentage, and for a lowered one why (shown to the reseller only when asked).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DiscountRequest {
     pub line: i64,
@@ -402,7 +452,7 @@ pub struct DiscountRequest {
     pub show_reason: bool,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuoteRequest {
     /// The inquiry version the quote was prepared on (from GET /api/v1/inquiries/{id}).
@@ -415,7 +465,7 @@ pub struct QuoteRequest {
     pub internal_note: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SentJson {
     pub version: i64,
     /// sent (the first version) or revised.
@@ -427,6 +477,19 @@ pub struct SentJson {
 /// quote desk's send with the same checks: a level not sent keeps its approved percentage, a
 /// raised one is refused, a lowered one needs a reason; 409 when the inquiry changed since
 /// the version sent.
+#[utoipa::path(
+    post,
+    path = "/api/v1/inquiries/{id}/quote",
+    tag = "Inquiries and quotes",
+    summary = "Send (or revise) the quote of an inquiry",
+    params(("id" = i64, Path, description = "The inquiry's id")),
+    request_body = QuoteRequest,
+    responses(
+        (status = 201, description = "The quote version sent", body = SentJson),
+        (status = "4XX", description = "A problem (RFC 9457): 400 a parameter not understood, 401 no live token, 403 a scope the token lacks, 404 another organisation's record, 429 too many requests", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("token" = ["quotes:write"]))
+)]
 pub async fn send_quote(
     client: ApiClient,
     path: Path<i64>,

@@ -1,6 +1,7 @@
 pub mod account;
 pub mod admin_catalogue;
 pub mod api;
+pub mod api_doc;
 pub mod api_orders;
 pub mod api_resources;
 pub mod api_sales;
