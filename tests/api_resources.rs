@@ -373,11 +373,22 @@ async fn orders_read_as_their_pages_show_them() {
              WHERE r.name = 'Nordlicht IT GmbH'",
         )
         .await;
-    let (status, _, body) = get(&app, &acme, &format!("/api/v1/orders/{nordlicht}")).await;
-    assert_eq!(
-        (status, body["type"].as_str()),
-        (404, Some("/api/v1/problems/not-found"))
-    );
+    for path in [
+        format!("/api/v1/orders/{nordlicht}"),
+        "/api/v1/orders/abc".to_string(),
+        "/api/v1/orders/99999999999999999999".to_string(),
+    ] {
+        let (status, kind, body) = get(&app, &acme, &path).await;
+        assert_eq!(
+            (status, kind.as_str(), body["type"].as_str()),
+            (
+                404,
+                "application/problem+json",
+                Some("/api/v1/problems/not-found")
+            ),
+            "{path}"
+        );
+    }
     let rhein = sales_token(&app, Who::EuroDistributorAdmin).await;
     let (status, _, euro) = get(&app, &rhein, &format!("/api/v1/orders/{nordlicht}")).await;
     assert_eq!(status, 200);
@@ -539,6 +550,17 @@ async fn a_distributors_system_places_an_order_once_however_often_it_sends_it() 
     let (status, _, body) = post_order(&app, &token, Some("erp-4713"), &foreign).await;
     assert_eq!(status, 422);
     assert_eq!(body["errors"][0]["field"], "reseller");
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/orders", app.address))
+        .bearer_auth(&token)
+        .header("Idempotency-Key", "erp-broken")
+        .header("Content-Type", "application/json")
+        .body("{\"reseller_id\": 1, \"lines\": [")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
     let (status, _, _) = post_order(
         &app,
         &token,

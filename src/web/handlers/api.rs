@@ -8,7 +8,7 @@ use crate::domain::token::ApiScope;
 use crate::web::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::web::{Data, Json, Query};
+use actix_web::web::{Data, Query};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -162,6 +162,17 @@ impl Problem {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next: Option<String>,
+}
+
+/// The id in a path (`/api/v1/orders/{id}`): anything but a whole number names no record.
+pub fn id_in(path: &str) -> Result<i64, ApiError> {
+    path.trim().parse().map_err(|_| ApiError::NotFound)
+}
+
+/// A JSON body of type `T`, or a problem naming what is wrong with it.
+pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::BadRequest(format!("The body is not {what}: {e}.")))
 }
 
 /// A stored time (UTC seconds) as RFC 3339 ("2026-03-02T09:00:00Z").
@@ -368,10 +379,10 @@ pub struct BatchResponse {
 )]
 pub async fn translate_many(
     client: ApiClient,
-    body: Json<BatchRequest>,
+    body: actix_web::web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     client.require(ApiScope::CatalogueRead)?;
-    let body = body.into_inner();
+    let body: BatchRequest = json_body(&body, "a batch of SKUs")?;
     if body.items.is_empty() || body.items.len() > MAX_ITEMS {
         return Err(ApiError::BadRequest(format!(
             "items: send 1 to {MAX_ITEMS} SKUs per request (got {}).",

@@ -156,8 +156,7 @@ pub async fn place(
 ) -> Result<HttpResponse, ApiError> {
     client.require(ApiScope::OrdersWrite)?;
     let key = idempotency_key(&req)?;
-    let request: OrderRequest = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::BadRequest(format!("The body is not an order: {e}.")))?;
+    let request: OrderRequest = super::api::json_body(&body, "an order")?;
     if request.lines.is_empty() || request.lines.len() > MAX_LINES {
         return Err(ApiError::BadRequest(format!(
             "lines: send 1 to {MAX_LINES} lines (got {}).",

@@ -3,7 +3,7 @@
 //! scoped queries as the pages: a reseller's token sees its own, a distributor's its
 //! resellers', the vendor's everything; another organisation's record is 404.
 
-use super::api::{parse_on, rfc3339, ApiClient, ApiError, Page, Problem};
+use super::api::{id_in, parse_on, rfc3339, ApiClient, ApiError, Page, Problem};
 use crate::db::orders::{self, Entry, EntryFilter};
 use crate::domain::paging::Cursor;
 use crate::domain::schedule::{status_on, EntryStatus, Period};
@@ -271,10 +271,10 @@ const MAX_CUSTOMER_ENTRIES: usize = 5_000;
 )]
 pub async fn customer_schedule(
     client: ApiClient,
-    path: Path<i64>,
+    path: Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     client.require(ApiScope::SchedulesRead)?;
-    let id = path.into_inner();
+    let id = id_in(&path)?;
     let pool = &client.state.db.pool;
     let name = orders::end_customer_in_scope(pool, client.scope(), id)
         .await?

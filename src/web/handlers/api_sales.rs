@@ -3,7 +3,7 @@
 //! inquiry with every quote version and each line's discount levels ("why this price"). A
 //! reseller's token reads quotes without the distributor's internal note and reasons.
 
-use super::api::{rfc3339, ApiClient, ApiError, Page, Problem};
+use super::api::{id_in, json_body, rfc3339, ApiClient, ApiError, Page, Problem};
 use crate::app;
 use crate::domain::paging::{Cursor, Window};
 use crate::domain::token::ApiScope;
@@ -152,9 +152,9 @@ pub struct OrderDetailJson {
     ),
     security(("token" = ["orders:read"]))
 )]
-pub async fn order(client: ApiClient, path: Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn order(client: ApiClient, path: Path<String>) -> Result<HttpResponse, ApiError> {
     client.require(ApiScope::OrdersRead)?;
-    let view = app::orders::show(&client.ctx, OrderId(path.into_inner())).await?;
+    let view = app::orders::show(&client.ctx, OrderId(id_in(&path)?)).await?;
     Ok(HttpResponse::Ok().json(OrderDetailJson {
         order: order_json(&view.order),
         lines: view
@@ -360,10 +360,10 @@ fn percent(bp: crate::domain::pricing::Bp) -> String {
     ),
     security(("token" = ["quotes:read"]))
 )]
-pub async fn inquiry(client: ApiClient, path: Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn inquiry(client: ApiClient, path: Path<String>) -> Result<HttpResponse, ApiError> {
     client.require(ApiScope::QuotesRead)?;
     let ctx = &client.ctx;
-    let inquiry = app::quotes::load(ctx, InquiryId(path.into_inner())).await?;
+    let inquiry = app::quotes::load(ctx, InquiryId(id_in(&path)?)).await?;
     let internal = app::quotes::sees_internal(ctx, &inquiry);
     let quotes = app::quotes::versions(ctx, &inquiry).await?;
     let proposed = match app::quotes::may_quote(ctx, &inquiry) {
@@ -492,13 +492,12 @@ pub struct SentJson {
 )]
 pub async fn send_quote(
     client: ApiClient,
-    path: Path<i64>,
+    path: Path<String>,
     body: actix_web::web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     use crate::domain::pricing::Level;
     client.require(ApiScope::QuotesWrite)?;
-    let request: QuoteRequest = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::BadRequest(format!("The body is not a quote: {e}.")))?;
+    let request: QuoteRequest = json_body(&body, "a quote")?;
     let mut discounts = Vec::with_capacity(request.discounts.len());
     for d in &request.discounts {
         let level = [Level::Program, Level::DealRegistration, Level::Promotion]
@@ -518,7 +517,7 @@ pub async fn send_quote(
             show_reason: d.show_reason,
         });
     }
-    let id = InquiryId(path.into_inner());
+    let id = InquiryId(id_in(&path)?);
     let sent = app::quotes::send(
         &client.ctx,
         id,
