@@ -163,6 +163,10 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::forms::multipart_config())
+                .app_data(
+                    actix_web::web::QueryConfig::default()
+                        .error_handler(web::handlers::api::query_error),
+                )
                 .wrap(middleware::from_fn(web::forms::refuse_nul_in_query))
                 .wrap(middleware::from_fn(web::maintenance::gate))
                 .wrap(middleware::from_fn(web::cache::forget_counts_after_writes))

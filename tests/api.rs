@@ -235,12 +235,12 @@ async fn a_batch_of_skus_is_answered_in_order() {
             .await
             .unwrap()
             .status(),
-        400
+        422
     );
 }
 
 #[tokio::test]
-async fn bad_single_requests_get_400_with_the_reason() {
+async fn bad_single_requests_get_422_with_the_reason() {
     let app = spawn_app().await;
     let token = create_token(&app, Who::ResellerAdmin, "shop").await;
     let get = |q: &str| {
@@ -250,21 +250,21 @@ async fn bad_single_requests_get_400_with_the_reason() {
             .send()
     };
     let r = get("legacy=EPIXADB10SN12X").await.unwrap();
-    assert_eq!(r.status(), 400);
+    assert_eq!(r.status(), 422);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["status"], "invalid");
     assert!(v["reason"].as_str().unwrap().starts_with("Position 14"));
-    assert_eq!(get("").await.unwrap().status(), 400);
+    assert_eq!(get("").await.unwrap().status(), 422);
     assert_eq!(
         get("legacy=IXA-U10-N1M&months=x").await.unwrap().status(),
-        400
+        422
     );
     assert_eq!(
         get("legacy=IXA-U10-N12M&on=2023-02-30")
             .await
             .unwrap()
             .status(),
-        400
+        422
     );
 }
 

@@ -154,18 +154,22 @@ async fn schedules_sync_page_by_page_within_the_tokens_scope() {
         .collect();
     assert_eq!(fresh, [newest], "Rhein's newest entry alone");
 
-    // A parameter that is not understood is a problem naming it.
+    // A parameter's value refused is a problem naming it.
     let (status, kind, body) = get(&app, &acme, "/api/v1/license-schedules?status=dead").await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 422);
     assert_eq!(kind, "application/problem+json");
-    assert_eq!(body["type"], "/api/v1/problems/bad-request");
-    assert_eq!(body["status"], 400);
+    assert_eq!(body["type"], "/api/v1/problems/invalid");
+    assert_eq!(body["status"], 422);
+    assert_eq!(body["errors"][0]["field"], "status");
     assert!(body["detail"]
         .as_str()
         .unwrap()
         .starts_with("status: \"dead\""));
     let (status, _, body) = get(&app, &acme, "/api/v1/license-schedules?limit=501").await;
-    assert_eq!(status, 400, "{body}");
+    assert_eq!(status, 422, "{body}");
+    // A query string that cannot be read at all is a problem too.
+    let (status, kind, _) = get(&app, &acme, "/api/v1/license-schedules?limit=1&limit=2").await;
+    assert_eq!((status, kind.as_str()), (400, "application/problem+json"));
 }
 
 #[tokio::test]
@@ -324,7 +328,7 @@ async fn the_catalogue_comes_in_the_organisations_price_book() {
     let retired = item("EMLADV", "B01");
     assert_eq!(retired["orderable"], false, "retired in mid-2023");
     let (status, _, body) = get(&app, &rhein, "/api/v1/catalogue?on=yesterday").await;
-    assert_eq!(status, 400, "{body}");
+    assert_eq!(status, 422, "{body}");
 }
 
 async fn sales_token(app: &TestApp, who: Who) -> String {

@@ -10,6 +10,7 @@ mod browser;
 mod catalogue_admin;
 mod cli;
 mod contact_roles;
+mod contract;
 mod currencies;
 mod dashboard;
 mod database;

@@ -91,6 +91,14 @@ pub async fn refuse_nul_in_query(
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
     if holds_nul(req.query_string().as_bytes()) || holds_nul(req.path().as_bytes()) {
+        // The API answers problems, the pages their error page.
+        if req.path().starts_with("/api/") {
+            return Err(crate::web::handlers::api::refused(
+                "query",
+                "The address holds a NUL character, which no parameter takes.".into(),
+            )
+            .into());
+        }
         return Err(nul_refused().into());
     }
     next.call(req).await

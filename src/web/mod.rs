@@ -474,8 +474,30 @@ pub fn route_list() -> Vec<(&'static str, &'static str)> {
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    for (_, path, route) in route_table() {
+    let table = route_table();
+    // An API path asked with a method it does not take answers 405 (a problem naming the
+    // methods it takes), registered after its own routes.
+    let mut api: Vec<(&'static str, Vec<&'static str>)> = Vec::new();
+    for (method, path, _) in &table {
+        if path.starts_with("/api/v1/") {
+            match api.iter_mut().find(|(p, _)| p == path) {
+                Some((_, methods)) => methods.push(method),
+                None => api.push((path, vec![method])),
+            }
+        }
+    }
+    for (_, path, route) in table {
         cfg.route(path, route);
+    }
+    for (path, methods) in api {
+        let allow = methods.join(", ");
+        cfg.route(
+            path,
+            web::route().to(move || {
+                let allow = allow.clone();
+                async move { handlers::api::method_not_allowed(&allow) }
+            }),
+        );
     }
     cfg.default_service(web::to(handlers::health::not_found));
 }

@@ -12,6 +12,7 @@ use actix_web::web::{Data, Query};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -164,15 +165,66 @@ pub struct Page<T> {
     pub next: Option<String>,
 }
 
+/// An API path asked with another method: 405, naming the methods it takes.
+pub fn method_not_allowed(allow: &str) -> HttpResponse {
+    let problem = Problem {
+        kind: "/api/v1/problems/method-not-allowed".into(),
+        title: "Method not allowed",
+        status: 405,
+        detail: format!("This address takes {allow}."),
+        errors: Vec::new(),
+    };
+    HttpResponse::MethodNotAllowed()
+        .insert_header(("Allow", allow.to_string()))
+        .content_type("application/problem+json")
+        .body(serde_json::to_string(&problem).unwrap_or_default())
+}
+
 /// The id in a path (`/api/v1/orders/{id}`): anything but a whole number names no record.
 pub fn id_in(path: &str) -> Result<i64, ApiError> {
     path.trim().parse().map_err(|_| ApiError::NotFound)
 }
 
-/// A JSON body of type `T`, or a problem naming what is wrong with it.
+/// A JSON body of type `T`, or a problem naming what is wrong with it. A whole number
+/// written with a fraction (`25.0`) is the number it is, as JSON Schema's `integer` says.
 pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ApiError> {
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::BadRequest(format!("The body is not {what}: {e}.")))
+    let bad = |e: serde_json::Error| ApiError::BadRequest(format!("The body is not {what}: {e}."));
+    let mut value: Value = serde_json::from_slice(body).map_err(bad)?;
+    whole_numbers(&mut value);
+    serde_json::from_value(value).map_err(bad)
+}
+
+/// Turns every float without a fraction (within i64) into an integer.
+fn whole_numbers(v: &mut Value) {
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64() {
+                if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 {
+                    *v = Value::from(f as i64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers),
+        _ => {}
+    }
+}
+
+/// The answer to a query string that could not be read at all (a parameter sent twice, …)
+/// on an API address: a problem, like every other API refusal.
+pub fn query_error(e: actix_web::error::QueryPayloadError, req: &HttpRequest) -> actix_web::Error {
+    if req.path().starts_with("/api/") {
+        ApiError::BadRequest(format!("The query string is not understood: {e}.")).into()
+    } else {
+        actix_web::error::ErrorBadRequest(e)
+    }
+}
+
+/// A parameter (or body field) whose value is refused: 422, naming it.
+pub fn refused(field: &str, message: String) -> ApiError {
+    let mut errors = crate::domain::FieldErrors::default();
+    errors.add(field, message);
+    ApiError::Invalid(errors)
 }
 
 /// A stored time (UTC seconds) as RFC 3339 ("2026-03-02T09:00:00Z").
@@ -259,11 +311,25 @@ impl FromRequest for ApiClient {
     }
 }
 
+/// Months of a 1-month legacy SKU: 1 to 60.
+fn months(m: &str) -> Result<u32, ApiError> {
+    m.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=60).contains(n))
+        .ok_or_else(|| {
+            refused(
+                "months",
+                format!("months: {m:?} is not a number of months from 1 to 60."),
+            )
+        })
+}
+
 pub fn parse_on(on: Option<&str>, client: &ApiClient) -> Result<NaiveDate, ApiError> {
     match on {
-        None | Some("") => Ok(client.state.clock.today()),
+        None => Ok(client.state.clock.today()),
         Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .map_err(|_| ApiError::BadRequest(format!("on: {d:?} is not a date (YYYY-MM-DD)."))),
+            .map_err(|_| refused("on", format!("on: {d:?} is not a date (YYYY-MM-DD)."))),
     }
 }
 
@@ -283,15 +349,18 @@ async fn translate(
 #[into_params(parameter_in = Query)]
 pub struct TranslateQuery {
     /// The legacy SKU (or a new one) to translate, e.g. IXA-U10-N12M.
+    #[param(required = true, min_length = 1)]
     legacy: Option<String>,
     /// For a 1-month legacy SKU: the number of months.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 60)]
     months: Option<String>,
     /// The day whose rules apply (YYYY-MM-DD; today when absent).
+    #[param(value_type = Option<chrono::NaiveDate>)]
     on: Option<String>,
 }
 
 /// `GET /api/v1/sku/translate?legacy=...&months=...&on=...`: one SKU. An input that is not
-/// understood answers 400 with the same object, whose `reason` says what is wrong.
+/// a SKU answers 422 with the same object, whose `reason` says what is wrong.
 #[utoipa::path(
     get,
     path = "/api/v1/sku/translate",
@@ -300,6 +369,10 @@ pub struct TranslateQuery {
     params(TranslateQuery),
     responses(
         (status = 200, description = "The translation, accepted or refused on the day", body = TranslationJson),
+        (status = 422, description = "An input that is not a SKU: the same object, whose reason says what is wrong (application/json); a parameter refused: a problem naming it", content(
+            (TranslationJson = "application/json"),
+            (Problem = "application/problem+json")
+        )),
         (status = "4XX", description = "A problem (RFC 9457): 400 a parameter not understood, 401 no live token, 403 a scope the token lacks, 404 another organisation's record, 429 too many requests", body = Problem, content_type = "application/problem+json"),
     ),
     security(("token" = ["catalogue:read"]))
@@ -314,16 +387,14 @@ pub async fn translate_one(
         .clone()
         .filter(|l| !l.trim().is_empty())
         .ok_or_else(|| {
-            ApiError::BadRequest(
+            refused(
+                "legacy",
                 "legacy: give the SKU to translate, e.g. ?legacy=IXA-U10-N12M".into(),
             )
         })?;
     let months = match query.months.as_deref() {
-        None | Some("") => None,
-        Some(m) => Some(
-            m.parse()
-                .map_err(|_| ApiError::BadRequest(format!("months: {m:?} is not a number.")))?,
-        ),
+        None => None,
+        Some(m) => Some(months(m)?),
     };
     let on = parse_on(query.on.as_deref(), &client)?;
     let mut result = translate(
@@ -338,7 +409,7 @@ pub async fn translate_one(
     .await?;
     let one = result.remove(0);
     let status = if one.status == Status::Invalid.as_str() {
-        StatusCode::BAD_REQUEST
+        StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
@@ -346,14 +417,20 @@ pub async fn translate_one(
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct BatchItem {
+    #[schema(min_length = 1)]
     legacy: String,
+    #[schema(minimum = 1, maximum = 60)]
     months: Option<u32>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct BatchRequest {
+    #[schema(value_type = Option<chrono::NaiveDate>)]
     on: Option<String>,
+    #[schema(min_items = 1, max_items = 1000)]
     items: Vec<BatchItem>,
 }
 
@@ -390,16 +467,24 @@ pub async fn translate_many(
         )));
     }
     let on = parse_on(body.on.as_deref(), &client)?;
-    let inputs: Vec<LineInput> = body
+    let inputs = body
         .items
         .into_iter()
         .enumerate()
-        .map(|(i, item)| LineInput {
-            line: i + 1,
-            sku: item.legacy,
-            months: item.months,
+        .map(|(i, item)| {
+            if item.legacy.trim().is_empty() {
+                return Err(refused(
+                    "items",
+                    format!("items[{i}].legacy: give the SKU to translate."),
+                ));
+            }
+            Ok(LineInput {
+                line: i + 1,
+                sku: item.legacy,
+                months: item.months.map(|m| months(&m.to_string())).transpose()?,
+            })
         })
-        .collect();
+        .collect::<Result<Vec<LineInput>, ApiError>>()?;
     let results = translate(&client, &inputs, on).await?;
     Ok(HttpResponse::Ok().json(BatchResponse {
         on: on.to_string(),

@@ -25,6 +25,7 @@ pub const MAX_LINES: usize = crate::app::orders::MAX_DIRECT_LINES;
 pub struct OrderRequest {
     pub reseller_id: i64,
     pub end_customer_id: i64,
+    #[schema(min_items = 1, max_items = 40)]
     pub lines: Vec<LineRequest>,
 }
 
@@ -139,7 +140,7 @@ fn problem_body(e: &ApiError) -> String {
     path = "/api/v1/orders",
     tag = "Orders",
     summary = "Place an order (distributors), once per Idempotency-Key",
-    params(("Idempotency-Key" = String, Header, description = "1 to 200 visible characters naming this order; the same key and body answer the first result again")),
+    params(("Idempotency-Key" = String, Header, pattern = "^[!-~]{1,200}$", description = "1 to 200 visible characters naming this order; the same key and body answer the first result again")),
     request_body = OrderRequest,
     responses(
         (status = 201, description = "Placed; Location names the order", body = PlacedJson),

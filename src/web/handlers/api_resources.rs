@@ -65,41 +65,62 @@ fn entry_json(e: &Entry, today: NaiveDate) -> EntryJson {
 #[into_params(parameter_in = Query)]
 pub struct ScheduleQuery {
     /// One end customer's entries (its id).
+    #[param(value_type = Option<i64>)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_customer: Option<String>,
     /// One reseller's entries (its id), for distributors and the vendor.
+    #[param(value_type = Option<i64>)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reseller: Option<String>,
     /// upcoming, active, expiring (within 90 days) or expired, today.
+    #[param(value_type = Option<EntryStatusName>)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// A product family code, e.g. EPIXAD.
+    #[param(pattern = "^[A-Za-z0-9]{6}$")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product: Option<String>,
     /// Entries ending on or after this day (YYYY-MM-DD).
+    #[param(value_type = Option<chrono::NaiveDate>)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ends_from: Option<String>,
     /// Entries ending on or before this day (YYYY-MM-DD).
+    #[param(value_type = Option<chrono::NaiveDate>)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ends_to: Option<String>,
-    /// Entries added since this time (RFC 3339, or a date): what changed since the last sync.
+    /// Entries added since this time (RFC 3339; a date also works): what changed since the
+    /// last sync.
+    #[param(value_type = Option<chrono::DateTime<chrono::Utc>>)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_since: Option<String>,
     /// Entries a page, 1 to 500 (default 100).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<String>,
     /// The cursor a previous page's `next` carries.
+    #[param(value_type = Option<i64>)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
 }
 
-/// A parameter's value, trimmed; `None` when absent or blank.
+/// The statuses an entry may have, as the contract names them.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum EntryStatusName {
+    Upcoming,
+    Active,
+    Expiring,
+    Expired,
+}
+
+/// A parameter's value, trimmed; `None` when absent (a blank one is judged like any other).
 fn given(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+    v.as_deref().map(str::trim)
 }
 
 fn bad(name: &str, value: &str, expected: &str) -> ApiError {
-    ApiError::BadRequest(format!("{name}: {value:?} is not {expected}."))
+    super::api::refused(name, format!("{name}: {value:?} is not {expected}."))
 }
 
 fn id_param(name: &str, v: &Option<String>) -> Result<Option<i64>, ApiError> {
@@ -155,13 +176,14 @@ impl ScheduleQuery {
                 .ok_or_else(|| bad("status", s, "upcoming, active, expiring or expired"))?,
             ),
         };
-        let product = given(&self.product).unwrap_or("").to_uppercase();
-        if !product.is_empty()
-            && (product.chars().count() != 6 || !product.chars().all(|c| c.is_ascii_alphanumeric()))
+        let product = given(&self.product).map(str::to_uppercase);
+        if let Some(product) = product
+            .as_deref()
+            .filter(|p| p.chars().count() != 6 || !p.chars().all(|c| c.is_ascii_alphanumeric()))
         {
             return Err(bad(
                 "product",
-                &product,
+                product,
                 "a product family code such as EPIXAD",
             ));
         }
@@ -169,7 +191,7 @@ impl ScheduleQuery {
             end_customer: id_param("end_customer", &self.end_customer)?,
             reseller_id: id_param("reseller", &self.reseller)?,
             status,
-            family: product,
+            family: product.unwrap_or_default(),
             ends_from: date_param("ends_from", &self.ends_from)?,
             ends_to: date_param("ends_to", &self.ends_to)?,
             added_since: since_param(&self.updated_since)?,
@@ -334,6 +356,7 @@ pub struct CatalogueJson {
 #[into_params(parameter_in = Query)]
 pub struct OnQuery {
     /// The day (YYYY-MM-DD; today when absent).
+    #[param(value_type = Option<chrono::NaiveDate>)]
     on: Option<String>,
 }
 

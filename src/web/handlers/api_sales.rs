@@ -17,20 +17,19 @@ use serde::{Deserialize, Serialize};
 #[into_params(parameter_in = Query)]
 pub struct AfterQuery {
     /// The cursor a previous page's `next` carries.
+    #[param(value_type = Option<i64>)]
     after: Option<String>,
 }
 
 impl AfterQuery {
     fn cursor(&self) -> Result<Cursor, ApiError> {
-        match self
-            .after
-            .as_deref()
-            .map(str::trim)
-            .filter(|a| !a.is_empty())
-        {
+        match self.after.as_deref().map(str::trim) {
             None => Ok(Cursor::First),
             Some(a) => a.parse().map(Cursor::After).map_err(|_| {
-                ApiError::BadRequest(format!("after: {a:?} is not an id (a whole number)."))
+                super::api::refused(
+                    "after",
+                    format!("after: {a:?} is not an id (a whole number)."),
+                )
             }),
         }
     }
@@ -444,7 +443,10 @@ pub async fn inquiry(client: ApiClient, path: Path<String>) -> Result<HttpRespon
 pub struct DiscountRequest {
     pub line: i64,
     /// program, deal_registration or promotion.
+    #[schema(pattern = "^(program|deal_registration|promotion)$")]
     pub level: String,
+    /// From 0 to 100, at most two decimals ("12.5").
+    #[schema(pattern = "^(100(\\.0{1,2})?|[0-9]{1,2}(\\.[0-9]{1,2})?)$")]
     pub percent: String,
     #[serde(default)]
     pub reason: String,
@@ -504,10 +506,13 @@ pub async fn send_quote(
             .into_iter()
             .find(|l| l.key() == d.level)
             .ok_or_else(|| {
-                ApiError::BadRequest(format!(
-                    "level: {:?} is not program, deal_registration or promotion.",
-                    d.level
-                ))
+                super::api::refused(
+                    "level",
+                    format!(
+                        "level: {:?} is not program, deal_registration or promotion.",
+                        d.level
+                    ),
+                )
             })?;
         discounts.push(app::quotes::TypedDiscount {
             line: d.line,
