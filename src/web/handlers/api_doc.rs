@@ -114,61 +114,66 @@ pub fn operations() -> Vec<OperationView> {
             if op.is_null() {
                 continue;
             }
-            let scopes = op["security"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|s| s["token"].as_array())
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect::<Vec<_>>()
-                .join(", ");
-            let params = op["parameters"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|p| {
-                    (
-                        text(&p["name"]),
-                        text(&p["in"]),
-                        p["required"].as_bool().unwrap_or(false),
-                        text(&p["description"]),
-                    )
-                })
-                .collect();
-            let body = op["requestBody"]["content"]["application/json"]["schema"].clone();
-            let responses = op["responses"]
-                .as_object()
-                .into_iter()
-                .flatten()
-                .map(|(status, r)| {
-                    let schema = r["content"]
-                        .as_object()
-                        .and_then(|c| c.values().next())
-                        .map(|c| schema_name(&c["schema"]))
-                        .unwrap_or_default();
-                    (status.clone(), text(&r["description"]), schema)
-                })
-                .collect();
-            out.push(OperationView {
-                anchor: format!("{method}-{}", path.replace(['/', '{', '}'], "-")),
-                method: method.to_uppercase(),
-                path: path.clone(),
-                summary: text(&op["summary"]),
-                description: text(&op["description"]),
-                tag: op["tags"][0].as_str().unwrap_or("").to_string(),
-                scopes,
-                params,
-                body: if body.is_null() {
-                    String::new()
-                } else {
-                    schema_name(&body)
-                },
-                responses,
-            });
+            out.push(operation_view(path, method, op));
         }
     }
     out
+}
+
+/// One operation of the document as the page shows it.
+fn operation_view(path: &str, method: &str, op: &Value) -> OperationView {
+    let scopes = op["security"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["token"].as_array())
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let params = op["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            (
+                text(&p["name"]),
+                text(&p["in"]),
+                p["required"].as_bool().unwrap_or(false),
+                text(&p["description"]),
+            )
+        })
+        .collect();
+    let body = op["requestBody"]["content"]["application/json"]["schema"].clone();
+    let responses = op["responses"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(status, r)| {
+            let schema = r["content"]
+                .as_object()
+                .and_then(|c| c.values().next())
+                .map(|c| schema_name(&c["schema"]))
+                .unwrap_or_default();
+            (status.clone(), text(&r["description"]), schema)
+        })
+        .collect();
+    OperationView {
+        anchor: format!("{method}-{}", path.replace(['/', '{', '}'], "-")),
+        method: method.to_uppercase(),
+        path: path.to_string(),
+        summary: text(&op["summary"]),
+        description: text(&op["description"]),
+        tag: op["tags"][0].as_str().unwrap_or("").to_string(),
+        scopes,
+        params,
+        body: if body.is_null() {
+            String::new()
+        } else {
+            schema_name(&body)
+        },
+        responses,
+    }
 }
 
 #[derive(Template)]

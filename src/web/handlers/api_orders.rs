@@ -133,6 +133,49 @@ fn problem_body(e: &ApiError) -> String {
     serde_json::to_string(&Problem::of(e)).unwrap_or_default()
 }
 
+impl OrderRequest {
+    /// The order as the order form's use case takes it.
+    fn direct_order(&self) -> DirectOrder {
+        DirectOrder {
+            reseller: OrgId(self.reseller_id),
+            end_customer: self.end_customer_id,
+            lines: self
+                .lines
+                .iter()
+                .map(|l| TypedLine {
+                    sku: l.sku.clone(),
+                    quantity: l.quantity.to_string(),
+                    entry: l.continues_entry.map(|e| e.to_string()).unwrap_or_default(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Places the order in the key's transaction: the answer to keep (status, body) and, when
+/// placed, its address. A failure of the portal keeps nothing (the request may come again).
+async fn placement(
+    tx: &mut sqlx::AnyConnection,
+    ctx: &crate::app::Ctx,
+    order: &DirectOrder,
+) -> Result<(u16, String, Option<String>), ApiError> {
+    Ok(match place_direct_in(tx, ctx, order).await {
+        Ok(Ok(placed)) => {
+            let json = placed_json(&placed);
+            let body = serde_json::to_string(&json).unwrap_or_default();
+            (201, body, Some(json.href))
+        }
+        Ok(Err(checked)) => {
+            let e = refused(&checked);
+            (e.status_code().as_u16(), problem_body(&e), None)
+        }
+        Err(e) => match ApiError::from(e) {
+            ApiError::Unexpected(e) => return Err(ApiError::Unexpected(e)),
+            e => (e.status_code().as_u16(), problem_body(&e), None),
+        },
+    })
+}
+
 /// `POST /api/v1/orders` (scope `orders:write`, distributors): places the order when every
 /// line is right as sent (201 with its reference and net), else 422 with each line's problem.
 #[utoipa::path(
@@ -170,19 +213,7 @@ pub async fn place(
     if let Some(kept) = idempotency::kept(pool, org, &key).await? {
         return replay(kept, &hash);
     }
-    let order = DirectOrder {
-        reseller: OrgId(request.reseller_id),
-        end_customer: request.end_customer_id,
-        lines: request
-            .lines
-            .iter()
-            .map(|l| TypedLine {
-                sku: l.sku.clone(),
-                quantity: l.quantity.to_string(),
-                entry: l.continues_entry.map(|e| e.to_string()).unwrap_or_default(),
-            })
-            .collect(),
-    };
+    let order = request.direct_order();
     let mut tx = pool.begin().await?;
     if !idempotency::claim(&mut tx, org, &key, &hash, client.ctx.now).await? {
         // Another request with this key was first; its answer is kept now.
@@ -194,26 +225,7 @@ pub async fn place(
             )),
         };
     }
-    let mut location = None;
-    let (status, body) = match place_direct_in(&mut tx, &client.ctx, &order).await {
-        Ok(Ok(placed)) => {
-            let json = placed_json(&placed);
-            location = Some(json.href.clone());
-            (201, serde_json::to_string(&json).unwrap_or_default())
-        }
-        Ok(Err(checked)) => {
-            let e = refused(&checked);
-            (e.status_code().as_u16(), problem_body(&e))
-        }
-        Err(e) => {
-            let e = ApiError::from(e);
-            match e {
-                // Nothing is kept for a failure of the portal: the request may be sent again.
-                ApiError::Unexpected(_) => return Err(e),
-                _ => (e.status_code().as_u16(), problem_body(&e)),
-            }
-        }
-    };
+    let (status, body, location) = placement(&mut tx, &client.ctx, &order).await?;
     idempotency::keep(&mut tx, org, &key, status, &body).await?;
     tx.commit().await?;
     let mut r = answer(status, body, false);

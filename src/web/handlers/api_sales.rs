@@ -367,73 +367,77 @@ pub async fn inquiry(client: ApiClient, path: Path<String>) -> Result<HttpRespon
     let quotes = app::quotes::versions(ctx, &inquiry).await?;
     let proposed = match app::quotes::may_quote(ctx, &inquiry) {
         false => None,
-        true => Some(
-            app::quotes::proposal(ctx, &inquiry)
-                .await?
-                .iter()
-                .map(|p| ProposedLineJson {
-                    line: p.line.id,
-                    sku: p.line.sku.clone(),
-                    levels: p
-                        .proposed
-                        .iter()
-                        .map(|d| ProposedLevelJson {
-                            level: d.level.key(),
-                            percent: percent(d.bp),
-                            source: d.source.clone(),
-                        })
-                        .collect(),
-                })
-                .collect(),
-        ),
+        true => Some(proposed_json(&app::quotes::proposal(ctx, &inquiry).await?)),
     };
     Ok(HttpResponse::Ok().json(InquiryDetailJson {
         proposed,
-        quotes: quotes
-            .iter()
-            .map(|q| QuoteJson {
-                version: q.version,
-                quote_date: q.quote_date.to_string(),
-                valid_until: q.valid_until.to_string(),
-                note: q.note.clone(),
-                internal_note: internal.then(|| q.internal_note.clone()),
-                total_msrp_cents: q.total_msrp.cents(),
-                total_net_cents: q.total_net.cents(),
-                lines: q
-                    .lines
-                    .iter()
-                    .map(|l| QuoteLineJson {
-                        line_no: l.line_no,
-                        sku: l.sku.clone(),
-                        description: l.description.clone(),
-                        quantity: l.quantity,
-                        unit_msrp_cents: l.unit_msrp.cents(),
-                        msrp_cents: l.msrp.cents(),
-                        levels: l
-                            .steps
-                            .iter()
-                            .map(|s| LevelJson {
-                                level: s.level.key(),
-                                percent: percent(s.bp),
-                                source: s.source.clone(),
-                                amount_off_cents: s.amount_off.cents(),
-                                price_after_cents: s.after.cents(),
-                                lowered_from_percent: s.lowered.as_ref().map(|w| percent(w.from)),
-                                lowered_reason: s
-                                    .lowered
-                                    .as_ref()
-                                    .filter(|w| internal || w.shown)
-                                    .map(|w| w.reason.clone())
-                                    .filter(|r| !r.is_empty()),
-                            })
-                            .collect(),
-                        net_cents: l.net.cents(),
-                    })
-                    .collect(),
-            })
-            .collect(),
+        quotes: quotes.iter().map(|q| quote_json(q, internal)).collect(),
         inquiry: inquiry_json(&inquiry),
     }))
+}
+
+/// The approved levels of each line, as a distributor quotes from them.
+fn proposed_json(lines: &[app::quotes::ProposalLine]) -> Vec<ProposedLineJson> {
+    lines
+        .iter()
+        .map(|p| ProposedLineJson {
+            line: p.line.id,
+            sku: p.line.sku.clone(),
+            levels: p
+                .proposed
+                .iter()
+                .map(|d| ProposedLevelJson {
+                    level: d.level.key(),
+                    percent: percent(d.bp),
+                    source: d.source.clone(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// A quote version as `internal` (the distributor's own people) or the reseller reads it.
+fn quote_json(q: &crate::db::quotes::Quote, internal: bool) -> QuoteJson {
+    QuoteJson {
+        version: q.version,
+        quote_date: q.quote_date.to_string(),
+        valid_until: q.valid_until.to_string(),
+        note: q.note.clone(),
+        internal_note: internal.then(|| q.internal_note.clone()),
+        total_msrp_cents: q.total_msrp.cents(),
+        total_net_cents: q.total_net.cents(),
+        lines: q
+            .lines
+            .iter()
+            .map(|l| QuoteLineJson {
+                line_no: l.line_no,
+                sku: l.sku.clone(),
+                description: l.description.clone(),
+                quantity: l.quantity,
+                unit_msrp_cents: l.unit_msrp.cents(),
+                msrp_cents: l.msrp.cents(),
+                levels: l.steps.iter().map(|s| level_json(s, internal)).collect(),
+                net_cents: l.net.cents(),
+            })
+            .collect(),
+    }
+}
+
+fn level_json(s: &crate::domain::pricing::Step, internal: bool) -> LevelJson {
+    LevelJson {
+        level: s.level.key(),
+        percent: percent(s.bp),
+        source: s.source.clone(),
+        amount_off_cents: s.amount_off.cents(),
+        price_after_cents: s.after.cents(),
+        lowered_from_percent: s.lowered.as_ref().map(|w| percent(w.from)),
+        lowered_reason: s
+            .lowered
+            .as_ref()
+            .filter(|w| internal || w.shown)
+            .map(|w| w.reason.clone())
+            .filter(|r| !r.is_empty()),
+    }
 }
 
 /// A discount level as a distributor's system sends it: the line (its id), the level, the

@@ -316,15 +316,7 @@ pub async fn submit(
             placed,
         ),
         Ok(Err(checked)) => {
-            let mut errors = FieldErrors::default();
-            if let Some(problem) = checked.problem(placing) {
-                errors.add("lines", problem);
-            }
-            let lines = checked
-                .lines
-                .iter()
-                .map(|l| LineView::checked(l, &checked.currency))
-                .collect();
+            let (lines, errors) = checked_lines(&checked, placing);
             let shown = OrderFormPage {
                 total: checked.total.with_currency(&checked.currency),
                 ..page(lines, errors).await?
@@ -336,6 +328,20 @@ pub async fn submit(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The checked form's lines as shown, and what to do about them.
+fn checked_lines(checked: &app::orders::Checked, placing: bool) -> (Vec<LineView>, FieldErrors) {
+    let mut errors = FieldErrors::default();
+    if let Some(problem) = checked.problem(placing) {
+        errors.add("lines", problem);
+    }
+    let lines = checked
+        .lines
+        .iter()
+        .map(|l| LineView::checked(l, &checked.currency))
+        .collect();
+    (lines, errors)
 }
 
 impl LineView {
