@@ -81,6 +81,10 @@ impl Bp {
             .filter(|bp| *bp <= 10_000)
             .map(Bp)
     }
+    /// The percentage with two decimals, no sign: "12.00", "7.50" (a table cell, the API).
+    pub fn two_decimals(self) -> String {
+        format!("{}.{:02}", self.0 / 100, self.0 % 100)
+    }
     /// The percentage as a form shows it for editing: "12", "12.5", "12.25" (no sign).
     pub fn as_percent(self) -> String {
         let whole = self.0 / 100;

@@ -341,10 +341,6 @@ pub struct ProposedLevelJson {
     pub source: String,
 }
 
-fn percent(bp: crate::domain::pricing::Bp) -> String {
-    format!("{}.{:02}", bp.0 / 100, bp.0 % 100)
-}
-
 /// `GET /api/v1/inquiries/{id}` (scope `quotes:read`): one inquiry with every quote version
 /// and every discount level of each line; 404 for another organisation's.
 #[utoipa::path(
@@ -388,7 +384,7 @@ fn proposed_json(lines: &[app::quotes::ProposalLine]) -> Vec<ProposedLineJson> {
                 .iter()
                 .map(|d| ProposedLevelJson {
                     level: d.level.key(),
-                    percent: percent(d.bp),
+                    percent: d.bp.two_decimals(),
                     source: d.source.clone(),
                 })
                 .collect(),
@@ -426,11 +422,11 @@ fn quote_json(q: &crate::db::quotes::Quote, internal: bool) -> QuoteJson {
 fn level_json(s: &crate::domain::pricing::Step, internal: bool) -> LevelJson {
     LevelJson {
         level: s.level.key(),
-        percent: percent(s.bp),
+        percent: s.bp.two_decimals(),
         source: s.source.clone(),
         amount_off_cents: s.amount_off.cents(),
         price_after_cents: s.after.cents(),
-        lowered_from_percent: s.lowered.as_ref().map(|w| percent(w.from)),
+        lowered_from_percent: s.lowered.as_ref().map(|w| w.from.two_decimals()),
         lowered_reason: s
             .lowered
             .as_ref()

@@ -38,7 +38,7 @@ pub struct RulesPage {
 
 impl RulesPage {
     pub fn program(&self, level: &PartnerLevel, family: &str) -> String {
-        percent(
+        Bp::two_decimals(
             self.rules
                 .program
                 .get(&(*level, family.to_string()))
@@ -47,7 +47,7 @@ impl RulesPage {
         )
     }
     pub fn deal(&self, family: &str) -> String {
-        percent(
+        Bp::two_decimals(
             self.rules
                 .deal_registration
                 .get(family)
@@ -68,10 +68,6 @@ impl RulesPage {
             p.families.join(", ")
         }
     }
-}
-
-fn percent(bp: Bp) -> String {
-    format!("{}.{:02}", bp.0 / 100, bp.0 % 100)
 }
 
 async fn page_view(
