@@ -225,29 +225,16 @@ pub async fn register(ctx: &Ctx, input: NewRegistration) -> Result<Registered, E
     // reach the minimum in one of the suppliers' currencies.
     let currencies: Vec<String> = match &distributor {
         Some(d) => vec![d.currency.clone()],
-        None => {
-            let mut all: Vec<String> = orgs::suppliers(pool, reseller)
-                .await?
-                .into_iter()
-                .map(|s| s.currency)
-                .collect();
-            all.sort();
-            all.dedup();
-            all
-        }
+        None => orgs::currencies_of(&orgs::suppliers(pool, reseller).await?),
     };
     let settings = store::settings(pool).await?;
     let estimated = match Cents::parse(&input.estimated_msrp) {
         Ok(v) if !currencies.is_empty() && currencies.iter().all(|c| v < settings.minimum(c)) => {
-            let minimums: Vec<String> = currencies
-                .iter()
-                .map(|c| settings.minimum(c).with_currency(c))
-                .collect();
             errors.add(
                 "estimated_msrp",
                 format!(
                     "A deal registration needs an estimated MSRP value of at least {}.",
-                    minimums.join(" or ")
+                    settings.minimums_in(&currencies)
                 ),
             );
             None

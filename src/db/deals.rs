@@ -586,6 +586,16 @@ pub fn minimum_key(currency: &str) -> String {
 }
 
 impl Settings {
+    /// The minimum in each of these currencies, as a person reads it: "EUR 3,000.00 or USD
+    /// 5,000.00".
+    pub fn minimums_in(&self, currencies: &[String]) -> String {
+        currencies
+            .iter()
+            .map(|c| self.minimum(c).with_currency(c))
+            .collect::<Vec<_>>()
+            .join(" or ")
+    }
+
     /// The smallest estimated MSRP accepted in `currency`.
     pub fn minimum(&self, currency: &str) -> Cents {
         self.minimums

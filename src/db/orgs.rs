@@ -207,6 +207,14 @@ pub async fn suppliers(pool: &AnyPool, reseller: OrgId) -> Result<Vec<Supplier>,
         .collect()
 }
 
+/// The distinct currencies of these suppliers, sorted.
+pub fn currencies_of(suppliers: &[Supplier]) -> Vec<String> {
+    let mut all: Vec<String> = suppliers.iter().map(|s| s.currency.clone()).collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
 /// The currency an organisation trades in.
 pub async fn currency_of(pool: &AnyPool, org: OrgId) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT currency FROM organisations WHERE id = $1")

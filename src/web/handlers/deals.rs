@@ -150,13 +150,7 @@ async fn new_page(
     let families = snapshot.families();
     let suppliers = orgs::suppliers(pool, user.org_id).await?;
     let settings = deals::settings(pool).await?;
-    let mut currencies: Vec<String> = suppliers.iter().map(|s| s.currency.clone()).collect();
-    currencies.sort();
-    currencies.dedup();
-    let minimums: Vec<String> = currencies
-        .iter()
-        .map(|c| settings.minimum(c).with_currency(c))
-        .collect();
+    let currencies = orgs::currencies_of(&suppliers);
     Ok(NewPage {
         chrome: Chrome::new(user, "/deals", "Register a deal")?,
         form,
@@ -167,7 +161,7 @@ async fn new_page(
             [one] => format!("Estimated MSRP value ({one})"),
             _ => "Estimated MSRP value, in the currency of the distributor you choose".into(),
         },
-        minimum_hint: format!("At least {}.", minimums.join(" or ")),
+        minimum_hint: format!("At least {}.", settings.minimums_in(&currencies)),
         errors,
     })
 }
