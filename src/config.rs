@@ -45,7 +45,8 @@ pub struct Settings {
     )]
     pub mailbox_dir: String,
 
-    /// Seconds between runs of the mail delivery worker inside `serve` (0: do not run it)
+    /// Seconds between runs of the mail delivery worker and the webhook worker inside `serve`
+    /// (0: run neither)
     #[arg(long, env = "MAIL_WORKER_SECS", default_value_t = 5, global = true)]
     pub mail_worker_secs: u64,
 

@@ -3,6 +3,7 @@
 
 use crate::db::{quotes, Db};
 use crate::domain::contact::ContactRole;
+use crate::domain::webhook::EventType;
 use crate::mail::notices;
 use crate::mail::notify::queue_for;
 use chrono::{Days, NaiveDate};
@@ -162,7 +163,10 @@ pub async fn renewal_reminders(
         reseller: i64,
         sold_by: Option<crate::domain::OrgId>,
         what: notices::RenewalDue,
+        told: crate::app::webhooks::RenewalDue,
     }
+    // Most days nobody's system listens: then no event is built.
+    let listened = crate::db::webhooks::anyone_takes(&db.pool, EventType::RenewalReminder).await?;
     let mut due = Vec::with_capacity(rows.len());
     for r in &rows {
         let end = r.end;
@@ -175,6 +179,16 @@ pub async fn renewal_reminders(
             id: r.id,
             reseller: r.reseller.0,
             sold_by: r.sold_by,
+            told: crate::app::webhooks::RenewalDue {
+                entry_id: r.id,
+                end_customer_id: r.end_customer_id,
+                end_customer: customer.clone(),
+                sku: r.sku.clone(),
+                description: description.clone(),
+                quantity: r.quantity,
+                end_date: end.to_string(),
+                days_before: days,
+            },
             what: notices::RenewalDue {
                 days,
                 end,
@@ -250,6 +264,20 @@ pub async fn renewal_reminders(
                     )
                     .await?
                     .len();
+                if listened {
+                    let told: Vec<&crate::app::webhooks::RenewalDue> =
+                        entries.iter().map(|d| &d.told).collect();
+                    // The vendor's systems hear of every entry once, with the reseller.
+                    crate::app::webhooks::tell_renewals(
+                        &mut tx,
+                        org,
+                        org == reseller,
+                        &event,
+                        &told,
+                        now,
+                    )
+                    .await?;
+                }
             }
         }
         tx.commit().await?;
@@ -420,6 +448,34 @@ pub async fn sweep(
             ("leads", leads_took),
         ],
     })
+}
+
+/// Runs `run` every `every` inside `serve`, recording each run's duration and outcome under
+/// `name` in the metrics and logging what a run did (`stats` other than its default).
+pub fn repeat<F, Fut, S>(
+    name: &'static str,
+    every: std::time::Duration,
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
+    run: F,
+) where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<S>> + Send,
+    S: std::fmt::Debug + Default + PartialEq + Send,
+{
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            let started = std::time::Instant::now();
+            let outcome = run().await;
+            metrics.observe_job(name, started.elapsed(), outcome.is_ok());
+            match outcome {
+                Ok(stats) if stats != S::default() => tracing::info!(job = name, ?stats, "done"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(job = name, error = ?e, "run failed"),
+            }
+        }
+    });
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ pub mod seed;
 pub mod startup;
 pub mod telemetry;
 pub mod web;
+pub mod webhooks;
 
 /// Chooses rustls's cryptography (ring) for the whole process. Several crates enable
 /// different providers; without a choice, the first TLS connection (SMTP with STARTTLS,

@@ -110,6 +110,7 @@ impl Application {
                 every,
                 metrics.clone(),
             );
+            crate::webhooks::spawn(db.clone(), clock.clone(), every, metrics.clone());
         }
         let metrics_listener = match &settings.metrics_bind {
             Some(bind) => Some(

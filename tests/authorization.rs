@@ -940,6 +940,62 @@ const TABLE: &[Row] = &[
         &[],
         [303, 404, 403, 404, 403, 404, 403, 404, 404, 403],
     ),
+    row(
+        "GET",
+        "/webhooks",
+        "/webhooks",
+        &[],
+        [303, 200, 403, 200, 403, 200, 403, 200, 200, 403],
+    ),
+    row(
+        "POST",
+        "/webhooks",
+        "/webhooks",
+        &[],
+        [303, 422, 403, 422, 403, 422, 403, 422, 422, 403],
+    ),
+    row(
+        "GET",
+        "/webhooks/{id}",
+        "/webhooks/{cobalt_webhook}",
+        &[],
+        [303, 404, 403, 404, 403, 404, 403, 404, 404, 403],
+    ),
+    row(
+        "POST",
+        "/webhooks/{id}",
+        "/webhooks/{cobalt_webhook}",
+        &[],
+        [303, 404, 403, 404, 403, 404, 403, 404, 404, 403],
+    ),
+    row(
+        "POST",
+        "/webhooks/{id}/test",
+        "/webhooks/{cobalt_webhook}/test",
+        &[],
+        [303, 404, 403, 404, 403, 404, 403, 404, 404, 403],
+    ),
+    row(
+        "POST",
+        "/webhooks/{id}/rotate",
+        "/webhooks/{cobalt_webhook}/rotate",
+        &[],
+        [303, 404, 403, 404, 403, 404, 403, 404, 404, 403],
+    ),
+    row(
+        "POST",
+        "/webhooks/{id}/delete",
+        "/webhooks/{cobalt_webhook}/delete",
+        &[],
+        [303, 404, 403, 404, 403, 404, 403, 404, 404, 403],
+    ),
+    row(
+        "POST",
+        "/webhooks/{id}/deliveries/{delivery}/retry",
+        "/webhooks/{cobalt_webhook}/deliveries/{cobalt_delivery}/retry",
+        &[],
+        [303, 404, 403, 404, 403, 404, 403, 404, 404, 403],
+    ),
     // The JSON API takes tokens only: a browser session is no credential.
     row(
         "GET",
@@ -1060,6 +1116,37 @@ fn every_route_is_in_the_table() {
     );
 }
 
+/// A webhook endpoint of Cobalt Systems (no tester's organisation) with a dead delivery.
+async fn cobalt_webhook(app: &TestApp, cobalt: i64) -> (i64, i64) {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM webhook_endpoints WHERE org_id = $1")
+            .bind(cobalt)
+            .fetch_optional(&app.db.pool)
+            .await
+            .unwrap();
+    let endpoint = match found {
+        Some(id) => id,
+        None => sqlx::query_scalar(
+            "INSERT INTO webhook_endpoints (org_id, url, events, secret, created_at) \
+             VALUES ($1, 'https://cobalt.example/hook', 'order.placed', 'whsec_cobalt', 0) RETURNING id",
+        )
+        .bind(cobalt)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap(),
+    };
+    let delivery: i64 = sqlx::query_scalar(
+        "INSERT INTO webhook_deliveries (endpoint_id, dedupe_key, event_id, event_type, payload, status, next_attempt_at, created_at) \
+         VALUES ($1, 'table:cobalt', 'evt_cobalt', 'order.placed', '{}', 'dead', 0, 0) \
+         ON CONFLICT (dedupe_key) DO UPDATE SET status = 'dead' RETURNING id",
+    )
+    .bind(endpoint)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    (endpoint, delivery)
+}
+
 async fn concrete(app: &TestApp, path: &str) -> String {
     let acme_user = app.id_of_user("renewals@reseller.example").await;
     let cobalt_admin = app.id_of_user("admin@cobalt.example").await;
@@ -1074,7 +1161,10 @@ async fn concrete(app: &TestApp, path: &str) -> String {
     .fetch_one(&app.db.pool)
     .await
     .unwrap();
+    let (cobalt_webhook, cobalt_delivery) = cobalt_webhook(app, cobalt).await;
     path.replace("{acme_user}", &acme_user.to_string())
+        .replace("{cobalt_webhook}", &cobalt_webhook.to_string())
+        .replace("{cobalt_delivery}", &cobalt_delivery.to_string())
         .replace("{cobalt_admin}", &cobalt_admin.to_string())
         .replace("{acme}", &acme.to_string())
         .replace("{cobalt_token}", &cobalt_token.to_string())
@@ -1260,6 +1350,10 @@ const FIELDS: &[&str] = &[
     "family",
     "band",
     "message",
+    "url",
+    "events",
+    "description",
+    "confirm",
 ];
 
 /// Values a careless or hostile person types: case-changing and multi-byte characters before

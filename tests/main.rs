@@ -31,3 +31,4 @@ mod settings;
 mod smtp_sink;
 mod translator;
 mod users;
+mod webhooks;

@@ -5,7 +5,7 @@ use crate::helpers::{header, location, spawn_app, TestApp, Who};
 use crate::inquiries::{quoted_inquiry, version};
 
 /// A quote accepted as quoted: EPIXAD x 25 and XGS 3100 x 2 for Harbour Logistics (Acme).
-async fn placed_order(app: &TestApp) {
+pub async fn placed_order(app: &TestApp) {
     let path = quoted_inquiry(app).await;
     let lee = app.login_as(Who::ResellerUser).await;
     let v = version(&lee.text(&path).await);

@@ -13,6 +13,7 @@ use crate::domain::catalogue::{LineInput, Outcome, Snapshot, Status, Translation
 use crate::domain::contact::ContactRole;
 use crate::domain::order_line::parse_quantity;
 use crate::domain::status::{InquiryEvent, InquiryStatus};
+use crate::domain::webhook::EventType;
 use crate::domain::{AccessRole, EntryId, FieldErrors, InquiryId, OrgId, Sku};
 use crate::mail::notices;
 use crate::mail::notify::notify_role;
@@ -507,6 +508,14 @@ pub async fn submit(ctx: &Ctx, id: InquiryId, seen: Option<i64>) -> Result<Inqui
         &format!("inquiry:{}:submitted", inquiry.id),
         &notice,
         &ctx.public_url,
+        ctx.now,
+    )
+    .await?;
+    super::webhooks::tell_inquiry(
+        &mut tx,
+        inquiry.id,
+        EventType::InquirySubmitted,
+        None,
         ctx.now,
     )
     .await?;

@@ -27,9 +27,11 @@ pub mod password;
 pub mod pricing_rules;
 pub mod quotes;
 pub mod settings;
+pub mod shapes;
 pub mod translator;
 pub mod uploads;
 pub mod users;
+pub mod webhooks;
 
 use crate::clock::Clock;
 use crate::db::audit::Actor;

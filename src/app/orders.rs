@@ -2,11 +2,13 @@
 //! distributor's order form, an approved NFR request, the allotment on joining) and
 //! processing the placed ones into license schedule entries (PRODUCT.md section 5).
 
+use super::{shapes, webhooks};
 use super::{Ctx, Error};
 use crate::db::orders::{self as store, NewOrderLine, OrderSource};
 use crate::domain::contact::{ContactRole, Person};
 use crate::domain::schedule::{co_termed, hardware_warranty, new_subscription, renewal};
 use crate::domain::sku::{Sku, Transaction};
+use crate::domain::webhook::EventType;
 use crate::domain::{Cents, EntryId, InquiryId, OrderId, OrgId};
 use crate::mail::notices;
 use crate::mail::notify::{notify_role, queue_for};
@@ -116,6 +118,7 @@ pub async fn place_in(
     .await?;
     let total: Cents = order.lines.iter().map(|l| l.net).sum();
     tell_placed(conn, ctx, order, &reference, id).await?;
+    tell_systems(conn, ctx, id, EventType::OrderPlaced).await?;
     crate::db::audit::record(
         &mut *conn,
         &ctx.actor,
@@ -195,6 +198,51 @@ async fn tell_placed(
     Ok(())
 }
 
+/// Tells the webhooks of the order's reseller and distributor (and the vendor's) that it was
+/// placed or processed: the order as the API lists it and, once processed, the schedule
+/// entries it created.
+async fn tell_systems(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    id: OrderId,
+    event: EventType,
+) -> Result<(), sqlx::Error> {
+    #[derive(serde::Serialize)]
+    struct Data {
+        order: shapes::OrderJson,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        entries: Option<Vec<shapes::ScheduleEntryJson>>,
+    }
+    let Some(order) = store::get_in(conn, id).await? else {
+        return Ok(());
+    };
+    let entries = match event {
+        EventType::OrderProcessed => Some(
+            store::entries_of_order(conn, id)
+                .await?
+                .iter()
+                .map(shapes::entry_json)
+                .collect(),
+        ),
+        _ => None,
+    };
+    let orgs = [order.reseller_id, order.distributor_id];
+    let data = Data {
+        order: shapes::order_json(&order),
+        entries,
+    };
+    let key = format!("order:{}:{}", id.0, event.as_str());
+    let told = webhooks::Event {
+        event,
+        key: &key,
+        orgs: &orgs,
+        vendor: true,
+        data: &data,
+    };
+    webhooks::emit(conn, &told, ctx.now).await?;
+    Ok(())
+}
+
 /// An order as its page shows it.
 pub struct OrderView {
     pub order: store::Order,
@@ -225,7 +273,7 @@ pub async fn show(ctx: &Ctx, id: OrderId) -> Result<OrderView, Error> {
     };
     Ok(OrderView {
         lines: store::shown_lines(pool, id).await?,
-        entries: store::entries_of_order(pool, id).await?,
+        entries: store::entries_of_order(&mut *pool.acquire().await?, id).await?,
         waits_until,
         order,
     })
@@ -369,6 +417,7 @@ async fn process_these(
             stats.entries += 1;
         }
         schedule_issued(&mut tx, ctx, &order, completed_on, issued).await?;
+        tell_systems(&mut tx, ctx, order.id, EventType::OrderProcessed).await?;
         tx.commit().await?;
         stats.orders += 1;
     }

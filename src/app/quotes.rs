@@ -11,6 +11,7 @@ use crate::domain::pricing::{
     adjust, price_line, proposed, totals, Adjustment, Bp, Discount, Level, QuoteContext,
 };
 use crate::domain::status::{InquiryEvent, InquiryStatus};
+use crate::domain::webhook::EventType;
 use crate::domain::{AccessRole, FieldErrors, InquiryId, PartnerLevel};
 use crate::mail::notices;
 use crate::mail::notify::queue_for;
@@ -369,6 +370,20 @@ pub async fn send(ctx: &Ctx, id: InquiryId, input: QuoteInput) -> Result<Sent, E
         )
         .await?;
     }
+    let quote = super::webhooks::QuoteSummary {
+        version,
+        valid_until: valid.to_string(),
+        currency: inquiry.currency.clone(),
+        total_net_cents: total_net.cents(),
+    };
+    super::webhooks::tell_inquiry(
+        &mut tx,
+        inquiry.id,
+        EventType::QuoteSent,
+        Some(quote),
+        ctx.now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Sent { version, what })
 }

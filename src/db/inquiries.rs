@@ -154,12 +154,12 @@ async fn with_lines(
     rows: &[sqlx::any::AnyRow],
 ) -> Result<Vec<Inquiry>, sqlx::Error> {
     let items = rows.iter().map(inquiry).collect::<Result<Vec<_>, _>>()?;
-    attach_lines(pool, items).await
+    attach_lines(&mut *pool.acquire().await?, items).await
 }
 
 /// The inquiries with their lines, read in one query.
 async fn attach_lines(
-    pool: &AnyPool,
+    conn: &mut AnyConnection,
     mut items: Vec<Inquiry>,
 ) -> Result<Vec<Inquiry>, sqlx::Error> {
     if items.is_empty() {
@@ -176,7 +176,7 @@ async fn attach_lines(
     for i in &items {
         query = query.bind(i.id.0);
     }
-    for l in query.fetch_all(pool).await? {
+    for l in query.fetch_all(conn).await? {
         let owner = InquiryId(l.try_get("inquiry_id")?);
         let line = Line {
             id: l.try_get("id")?,
@@ -262,7 +262,11 @@ pub async fn list(
             |i: &Inquiry| i.id.0,
         )
         .await?;
-    window.items = attach_lines(pool, std::mem::take(&mut window.items)).await?;
+    window.items = attach_lines(
+        &mut *pool.acquire().await?,
+        std::mem::take(&mut window.items),
+    )
+    .await?;
     Ok(window)
 }
 
@@ -284,6 +288,20 @@ pub async fn get(
         .fetch_optional(pool)
         .await?;
     Ok(with_lines(pool, &Vec::from_iter(row)).await?.pop())
+}
+
+/// One inquiry with its lines, read inside the caller's transaction (for the events told of
+/// it).
+pub async fn get_in(
+    conn: &mut AnyConnection,
+    id: InquiryId,
+) -> Result<Option<Inquiry>, sqlx::Error> {
+    let row = sqlx::query(&format!("{SELECT} WHERE i.id = $1"))
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let items = row.iter().map(inquiry).collect::<Result<Vec<_>, _>>()?;
+    Ok(attach_lines(conn, items).await?.pop())
 }
 
 pub async fn insert(

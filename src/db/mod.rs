@@ -28,6 +28,7 @@ pub mod sessions;
 pub(crate) mod sql;
 pub mod uploads;
 pub mod users;
+pub mod webhooks;
 
 use anyhow::{bail, Context};
 use sqlx::any::{AnyPoolOptions, AnyRow};

@@ -13,6 +13,7 @@ pub struct Order {
     pub reference: String,
     pub reseller_id: OrgId,
     pub reseller_name: String,
+    pub distributor_id: OrgId,
     pub distributor_name: String,
     pub end_customer_id: i64,
     pub end_customer_name: String,
@@ -29,7 +30,7 @@ pub struct Order {
     pub po_reference: Option<String>,
 }
 
-const SELECT: &str = "SELECT o.id, o.reference, o.reseller_id, r.name AS reseller_name, d.name AS distributor_name, \
+const SELECT: &str = "SELECT o.id, o.reference, o.reseller_id, r.name AS reseller_name, o.distributor_id, d.name AS distributor_name, \
        o.end_customer_id, e.name AS end_customer_name, o.total_net, o.currency, o.created_at, p.completed_on, p.processed_at, o.inquiry_id, i.reference AS inquiry_reference, o.po_reference \
      FROM orders o JOIN organisations r ON r.id = o.reseller_id JOIN organisations d ON d.id = o.distributor_id \
      JOIN end_customers e ON e.id = o.end_customer_id LEFT JOIN order_processing p ON p.order_id = o.id \
@@ -43,6 +44,7 @@ fn order(r: &sqlx::any::AnyRow) -> Result<Order, sqlx::Error> {
         reference: r.try_get("reference")?,
         reseller_id: OrgId(r.try_get("reseller_id")?),
         reseller_name: r.try_get("reseller_name")?,
+        distributor_id: OrgId(r.try_get("distributor_id")?),
         distributor_name: r.try_get("distributor_name")?,
         end_customer_id: r.try_get("end_customer_id")?,
         end_customer_name: r.try_get("end_customer_name")?,
@@ -108,6 +110,17 @@ pub async fn get(pool: &AnyPool, scope: Scope, id: OrderId) -> Result<Option<Ord
         .transpose()
 }
 
+/// One order, read inside the caller's transaction (for the events told of it).
+pub async fn get_in(conn: &mut AnyConnection, id: OrderId) -> Result<Option<Order>, sqlx::Error> {
+    sqlx::query(&format!("{SELECT} WHERE o.id = $1"))
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(order)
+        .transpose()
+}
+
 /// A line of an order as its page shows it, with the entry it renews or changes.
 pub struct ShownLine {
     pub sku: String,
@@ -147,14 +160,14 @@ pub async fn shown_lines(pool: &AnyPool, order: OrderId) -> Result<Vec<ShownLine
 
 /// The schedule entries an order created: (SKU, description, quantity, start, end).
 pub async fn entries_of_order(
-    pool: &AnyPool,
+    conn: &mut AnyConnection,
     order: OrderId,
 ) -> Result<Vec<(String, String, i64, String, String)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT sku, description, quantity, start_date, end_date FROM license_entries WHERE order_id = $1 ORDER BY id",
     )
     .bind(order.0)
-    .fetch_all(pool)
+    .fetch_all(conn)
     .await
 }
 
@@ -1029,6 +1042,7 @@ pub struct ReminderCandidate {
     pub description: String,
     pub quantity: i64,
     pub end: NaiveDate,
+    pub end_customer_id: i64,
     pub end_customer_name: String,
     /// The nearest reminder sent already (days before the end), if any.
     pub reminded_days: Option<u32>,
@@ -1062,7 +1076,7 @@ pub async fn reminder_candidates(
         .checked_add_days(chrono::Days::new(u64::from(horizon)))
         .unwrap_or(today);
     sqlx::query(
-        "SELECT l.id, l.reseller_id, o.distributor_id, l.sku, l.description, l.quantity, l.end_date, l.reminded_days, e.name AS customer \
+        "SELECT l.id, l.reseller_id, o.distributor_id, l.sku, l.description, l.quantity, l.end_date, l.reminded_days, l.end_customer_id, e.name AS customer \
          FROM license_entries l JOIN end_customers e ON e.id = l.end_customer_id LEFT JOIN orders o ON o.id = l.order_id \
          WHERE l.end_date >= $1 AND l.end_date <= $2 \
          AND SUBSTR(l.sku, 11, 1) <> 'H' AND SUBSTR(l.sku, 10, 1) = 'S' \
@@ -1085,6 +1099,7 @@ pub async fn reminder_candidates(
             description: r.try_get("description")?,
             quantity: r.try_get("quantity")?,
             end: super::date(&r.try_get::<String, _>("end_date")?)?,
+            end_customer_id: r.try_get("end_customer_id")?,
             end_customer_name: r.try_get("customer")?,
             reminded_days: r
                 .try_get::<Option<i64>, _>("reminded_days")?

@@ -27,6 +27,7 @@ pub mod schedule;
 pub mod sku;
 pub mod status;
 pub mod token;
+pub mod webhook;
 
 pub use email::Email;
 pub use field_errors::FieldErrors;

@@ -13,7 +13,7 @@ pub struct PageRequest {
     pub page: Option<i64>,
 }
 
-fn lenient_page<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+pub fn lenient_page<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     let s: Option<String> = Option::deserialize(d)?;
     Ok(s.and_then(|s| s.trim().parse().ok()))
 }

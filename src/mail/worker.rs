@@ -61,23 +61,8 @@ pub fn spawn(
     every: Duration,
     metrics: Arc<crate::metrics::Metrics>,
 ) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        loop {
-            tick.tick().await;
-            let started = std::time::Instant::now();
-            let run = try_run_once(&db, &mailer, clock.timestamp()).await;
-            metrics.observe_job("mail", started.elapsed(), run.is_ok());
-            match run {
-                Ok(s) if s != RunStats::default() => tracing::info!(
-                    sent = s.sent,
-                    retrying = s.retrying,
-                    dead = s.dead,
-                    "mail delivered"
-                ),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = ?e, "mail worker run failed"),
-            }
-        }
+    crate::jobs::repeat("mail", every, metrics, move || {
+        let (db, mailer, clock) = (db.clone(), mailer.clone(), clock.clone());
+        async move { try_run_once(&db, &mailer, clock.timestamp()).await }
     });
 }

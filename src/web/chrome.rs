@@ -35,7 +35,7 @@ fn section_of(href: &str) -> Option<&'static str> {
         "/inquiries" | "/quotes" | "/orders" | "/deals" | "/leads" => Some("Sales"),
         "/licenses" | "/nfr" | "/msp" | "/msp/program" | "/msp/applications" => Some("Licenses"),
         "/catalogue" | "/sku-translator" => Some("Products"),
-        "/users" | "/contact-roles" | "/api-tokens" => Some("Organisation"),
+        "/users" | "/contact-roles" | "/api-tokens" | "/webhooks" => Some("Organisation"),
         h if h.starts_with("/admin/") => Some("Administration"),
         _ => None,
     }
@@ -143,6 +143,7 @@ pub fn menu(role: AccessRole) -> Vec<(&'static str, &'static str)> {
     }
     if role.manages_own_users() {
         items.push(("/api-tokens", "API tokens"));
+        items.push(("/webhooks", "Webhooks"));
     }
     if role.is_vendor_admin() {
         items.push(("/admin/messages", "Messages"));
@@ -317,6 +318,7 @@ mod tests {
             "/admin/nfr",
             "/users",
             api,
+            "/webhooks",
             "/admin/messages",
             "/admin/outbox",
             "/admin/maintenance",
@@ -339,6 +341,7 @@ mod tests {
             "/users",
             "/contact-roles",
             api,
+            "/webhooks",
             "/account",
         ];
         assert_eq!(hrefs(AccessRole::ResellerAdmin), reseller_admin);

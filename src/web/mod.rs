@@ -405,6 +405,30 @@ pub fn route_table() -> Vec<(&'static str, &'static str, Route)> {
             "/admin/catalogue/items/{family}/{band}",
             web::post().to(admin_catalogue::update_item),
         ),
+        ("GET", "/webhooks", web::get().to(webhooks::page)),
+        ("POST", "/webhooks", web::post().to(webhooks::register)),
+        ("GET", "/webhooks/{id}", web::get().to(webhooks::show)),
+        ("POST", "/webhooks/{id}", web::post().to(webhooks::update)),
+        (
+            "POST",
+            "/webhooks/{id}/test",
+            web::post().to(webhooks::test),
+        ),
+        (
+            "POST",
+            "/webhooks/{id}/rotate",
+            web::post().to(webhooks::rotate),
+        ),
+        (
+            "POST",
+            "/webhooks/{id}/delete",
+            web::post().to(webhooks::delete),
+        ),
+        (
+            "POST",
+            "/webhooks/{id}/deliveries/{delivery}/retry",
+            web::post().to(webhooks::retry),
+        ),
         ("GET", "/api-tokens", web::get().to(api_tokens::page)),
         ("POST", "/api-tokens", web::post().to(api_tokens::create)),
         (

@@ -227,12 +227,7 @@ pub fn refused(field: &str, message: String) -> ApiError {
     ApiError::Invalid(errors)
 }
 
-/// A stored time (UTC seconds) as RFC 3339 ("2026-03-02T09:00:00Z").
-pub fn rfc3339(t: i64) -> String {
-    chrono::DateTime::from_timestamp(t, 0)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .unwrap_or_default()
-}
+pub use crate::app::shapes::rfc3339;
 
 /// The organisation whose token signed the request, and what the token may do.
 pub struct ApiClient {

@@ -32,3 +32,4 @@ pub mod settings;
 pub mod translator;
 pub mod unsubscribe;
 pub mod users;
+pub mod webhooks;
