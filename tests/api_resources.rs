@@ -843,4 +843,26 @@ async fn the_contract_names_every_api_operation_and_the_reference_page_reads_it(
     }
     assert_eq!(documented, 11);
     assert!(doc["components"]["schemas"]["Problem"]["properties"]["detail"].is_object());
+    // Every webhook event, with its signature header and the schema of its data.
+    for event in partner_portal::domain::webhook::EventType::CHOSEN {
+        let post = &doc["webhooks"][event.as_str()]["post"];
+        assert_eq!(
+            post["parameters"][0]["name"], "Partner-Portal-Signature",
+            "{event:?}"
+        );
+        let body = &post["requestBody"]["content"]["application/json"]["schema"];
+        assert_eq!(body["properties"]["type"]["const"], event.as_str());
+        let data = body["properties"]["data"]["$ref"].as_str().unwrap();
+        let name = data.rsplit('/').next().unwrap();
+        assert!(doc["components"]["schemas"][name].is_object(), "{name}");
+        assert!(
+            reference.contains(&format!(
+                "<tr><td><code>{}</code></td><td>{}</td><td><code>{name}</code></td></tr>",
+                event.as_str(),
+                event.label()
+            )),
+            "{event:?} on the reference page"
+        );
+    }
+    assert!(doc["components"]["schemas"]["OrderEventData"]["properties"]["order"].is_object());
 }

@@ -207,12 +207,6 @@ async fn tell_systems(
     id: OrderId,
     event: EventType,
 ) -> Result<(), sqlx::Error> {
-    #[derive(serde::Serialize)]
-    struct Data {
-        order: shapes::OrderJson,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        entries: Option<Vec<shapes::ScheduleEntryJson>>,
-    }
     let Some(order) = store::get_in(conn, id).await? else {
         return Ok(());
     };
@@ -227,7 +221,7 @@ async fn tell_systems(
         _ => None,
     };
     let orgs = [order.reseller_id, order.distributor_id];
-    let data = Data {
+    let data = webhooks::OrderEventData {
         order: shapes::order_json(&order),
         entries,
     };

@@ -211,7 +211,9 @@ pub async fn ping(ctx: &Ctx, id: i64) -> Result<(), Error> {
         &event_id,
         EventType::Ping,
         ctx.now,
-        &serde_json::json!({ "endpoint": endpoint.url }),
+        &PingEventData {
+            endpoint: endpoint.url.clone(),
+        },
     );
     let mut conn = pool.acquire().await?;
     store::enqueue(
@@ -227,6 +229,40 @@ pub async fn ping(ctx: &Ctx, id: i64) -> Result<(), Error> {
     )
     .await?;
     Ok(())
+}
+
+/// The `data` of `order.placed` and `order.processed`: the order as the API lists it and,
+/// once processed, the schedule entries it created.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OrderEventData {
+    pub order: super::shapes::OrderJson,
+    /// In `order.processed` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entries: Option<Vec<super::shapes::ScheduleEntryJson>>,
+}
+
+/// The `data` of `inquiry.submitted` and `quote.sent`: the inquiry as the API lists it and
+/// the quote sent.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct InquiryEventData {
+    pub inquiry: super::shapes::InquiryJson,
+    /// In `quote.sent` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quote: Option<QuoteSummary>,
+}
+
+/// The `data` of `renewal.reminder`: the entries whose reminder went out to the organisation
+/// (a reseller's all, a distributor's those it sold).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RenewalEventData {
+    pub entries: Vec<RenewalDue>,
+}
+
+/// The `data` of `ping`, the test event sent from the endpoint's page.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PingEventData {
+    /// The address it was sent to.
+    pub endpoint: String,
 }
 
 /// An event as a use case tells of it.
@@ -320,12 +356,6 @@ pub async fn tell_inquiry(
     quote: Option<QuoteSummary>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    #[derive(Serialize)]
-    struct Data {
-        inquiry: super::shapes::InquiryJson,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        quote: Option<QuoteSummary>,
-    }
     let Some(inquiry) = crate::db::inquiries::get_in(conn, id).await? else {
         return Ok(());
     };
@@ -334,7 +364,7 @@ pub async fn tell_inquiry(
         None => format!("inquiry:{}:{}", id.0, event.as_str()),
     };
     let orgs = [inquiry.reseller_id, inquiry.distributor_id];
-    let data = Data {
+    let data = InquiryEventData {
         inquiry: super::shapes::inquiry_json(&inquiry),
         quote,
     };
@@ -374,17 +404,15 @@ pub async fn tell_renewals(
     entries: &[&RenewalDue],
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    #[derive(Serialize)]
-    struct Data<'a> {
-        entries: &'a [&'a RenewalDue],
-    }
     let key = format!("{key}:to:{}", org.0);
     let told = Event {
         event: EventType::RenewalReminder,
         key: &key,
         orgs: &[org],
         vendor,
-        data: &Data { entries },
+        data: &RenewalEventData {
+            entries: entries.iter().map(|e| (*e).clone()).collect(),
+        },
     };
     emit(conn, &told, now).await?;
     Ok(())

@@ -32,6 +32,12 @@ use utoipa::OpenApi;
         super::api::translate_one,
         super::api::translate_many,
     ),
+    components(schemas(
+        crate::app::webhooks::OrderEventData,
+        crate::app::webhooks::InquiryEventData,
+        crate::app::webhooks::RenewalEventData,
+        crate::app::webhooks::PingEventData,
+    )),
     modifiers(&BearerToken),
     tags(
         (name = "Schedules", description = "License schedules: what each end customer holds, from when to when."),
@@ -60,9 +66,57 @@ impl utoipa::Modify for BearerToken {
     }
 }
 
-/// The document, made once per process.
-static DOCUMENT: LazyLock<String> =
-    LazyLock::new(|| ApiDoc::openapi().to_pretty_json().unwrap_or_default());
+/// The document, made once per process: utoipa's, with the webhooks (OpenAPI 3.1's
+/// `webhooks`, which utoipa does not write) added from the same event types.
+static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null);
+    doc["webhooks"] = webhooks();
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+});
+
+/// Each event a webhook endpoint can receive, as a POST the portal sends: its headers, its
+/// body (the envelope with the event's `data` schema) and the answer it expects.
+fn webhooks() -> Value {
+    use crate::domain::webhook::{EventType, EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER};
+    let header = |name: &str, description: &str| {
+        serde_json::json!({"name": name, "in": "header", "required": true,
+            "description": description, "schema": {"type": "string"}})
+    };
+    let mut out = serde_json::Map::new();
+    for event in EventType::CHOSEN.into_iter().chain([EventType::Ping]) {
+        let data = match event {
+            EventType::InquirySubmitted | EventType::QuoteSent => "InquiryEventData",
+            EventType::OrderPlaced | EventType::OrderProcessed => "OrderEventData",
+            EventType::RenewalReminder => "RenewalEventData",
+            EventType::Ping => "PingEventData",
+        };
+        out.insert(
+            event.as_str().to_string(),
+            serde_json::json!({"post": {
+                "summary": event.label(),
+                "description": "Sent to the endpoints that chose this event, signed; a 2xx answer within 10 seconds delivers it, anything else (a redirect too) is tried again after 1, 5 and 30 minutes, 2 and 12 hours.",
+                "tags": ["Webhooks"],
+                "parameters": [
+                    header(SIGNATURE_HEADER, "t=<unix seconds>,v1=<hex HMAC-SHA256 of t, a full stop and the body, keyed with the endpoint's secret> (a second v1 for a day after a rotation)"),
+                    header(EVENT_ID_HEADER, "The event's id, the same on every try: skip ids you handled"),
+                    header(EVENT_TYPE_HEADER, "The event's type"),
+                ],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                    "type": "object",
+                    "required": ["id", "type", "created_at", "data"],
+                    "properties": {
+                        "id": {"type": "string", "description": "evt_ and 24 letters and digits"},
+                        "type": {"type": "string", "const": event.as_str()},
+                        "created_at": {"type": "string", "format": "date-time"},
+                        "data": {"$ref": format!("#/components/schemas/{data}")}
+                    }
+                }}}},
+                "responses": {"2XX": {"description": "Received"}}
+            }}),
+        );
+    }
+    Value::Object(out)
+}
 
 /// `GET /api/v1/openapi.json`: the contract, for anyone (it holds no data).
 pub async fn openapi_json() -> HttpResponse {
@@ -91,7 +145,11 @@ pub struct OperationView {
 
 /// A schema's name from its `$ref` (or what it is).
 fn schema_name(schema: &Value) -> String {
-    if let Some(r) = schema["$ref"].as_str() {
+    // An event's envelope is named by its data.
+    let named = schema["$ref"]
+        .as_str()
+        .or(schema["properties"]["data"]["$ref"].as_str());
+    if let Some(r) = named {
         return r.rsplit('/').next().unwrap_or(r).to_string();
     }
     schema["type"].as_str().unwrap_or("").to_string()
@@ -103,9 +161,18 @@ fn text(v: &Value) -> String {
 
 /// Every operation of the document, in its order (by path, then method).
 pub fn operations() -> Vec<OperationView> {
+    operations_in("paths")
+}
+
+/// Every webhook event of the document, as the POST the portal sends.
+pub fn events() -> Vec<OperationView> {
+    operations_in("webhooks")
+}
+
+fn operations_in(section: &str) -> Vec<OperationView> {
     let doc: Value = serde_json::from_str(&DOCUMENT).unwrap_or(Value::Null);
     let mut out = Vec::new();
-    let Some(paths) = doc["paths"].as_object() else {
+    let Some(paths) = doc[section].as_object() else {
         return out;
     };
     for (path, item) in paths {
@@ -181,6 +248,7 @@ fn operation_view(path: &str, method: &str, op: &Value) -> OperationView {
 pub struct ReferencePage {
     pub chrome: Chrome,
     pub operations: Vec<OperationView>,
+    pub events: Vec<OperationView>,
 }
 
 /// `/api-reference`: the API's reference for signed-in people, from the same document.
@@ -188,5 +256,6 @@ pub async fn reference(user: CurrentUser) -> Result<HttpResponse, AppError> {
     render::page(&ReferencePage {
         chrome: Chrome::new(&user, "/api-reference", "API reference")?,
         operations: operations(),
+        events: events(),
     })
 }
