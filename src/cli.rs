@@ -65,6 +65,11 @@ pub enum Command {
         #[command(subcommand)]
         command: MailCommand,
     },
+    /// Webhooks: `webhooks flush` sends every due webhook delivery once (for cron)
+    Webhooks {
+        #[command(subcommand)]
+        command: WebhooksCommand,
+    },
     /// Explain or translate SKUs
     Sku {
         #[command(subcommand)]
@@ -84,6 +89,12 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum MailCommand {
     /// Deliver every due message of the outbox once, then exit
+    Flush,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhooksCommand {
+    /// Send every due webhook delivery once, then exit
     Flush,
 }
 
@@ -317,6 +328,18 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             println!(
                 "sent {}, to retry {}, dead {}",
                 stats.sent, stats.retrying, stats.dead
+            );
+        }
+        Command::Webhooks {
+            command: WebhooksCommand::Flush,
+        } => {
+            let db = open(&settings).await?;
+            let client = crate::webhooks::client()?;
+            let stats =
+                crate::webhooks::try_run_once(&db, &client, chrono::Utc::now().timestamp()).await?;
+            println!(
+                "delivered {}, to retry {}, dead {}",
+                stats.delivered, stats.retrying, stats.dead
             );
         }
         Command::CreateAdmin { email, name } => {

@@ -1,5 +1,6 @@
 //! What an operator's Prometheus scrapes (`/metrics`): requests and their latency per route,
-//! the outbox (queued, sending, sent and dead messages), the background jobs' last run, time
+//! the outbox (queued, sending, sent and dead messages), webhook deliveries by state, the
+//! background jobs' last run, time
 //! taken and failures, and the database pool. One registry per portal process (tests run many
 //! portals in one process, each with its own).
 
@@ -15,6 +16,7 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     outbox: IntGaugeVec,
+    webhooks: IntGaugeVec,
     job_last_run: GaugeVec,
     job_duration: GaugeVec,
     job_failures: IntCounterVec,
@@ -22,10 +24,12 @@ pub struct Metrics {
 }
 
 /// The background jobs of `serve`, as the metrics name them.
-pub const JOBS: [&str; 3] = ["mail", "sweep", "process_orders"];
+pub const JOBS: [&str; 4] = ["mail", "webhooks", "sweep", "process_orders"];
 
 /// The outbox states every scrape reports (zero when there is none).
 const OUTBOX_STATES: [&str; 4] = ["queued", "sending", "sent", "dead"];
+/// The webhook delivery states every scrape reports.
+const WEBHOOK_STATES: [&str; 4] = ["queued", "sending", "delivered", "dead"];
 
 impl Metrics {
     /// The metrics of one portal process. Their names and labels are fixed; an invalid one
@@ -47,6 +51,10 @@ impl Metrics {
         )?;
         let outbox = IntGaugeVec::new(
             Opts::new("portal_outbox_messages", "Mail in the outbox, by state"),
+            &["status"],
+        )?;
+        let webhooks = IntGaugeVec::new(
+            Opts::new("portal_webhook_deliveries", "Webhook deliveries, by state"),
             &["status"],
         )?;
         let job_last_run = GaugeVec::new(
@@ -82,6 +90,7 @@ impl Metrics {
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
             Box::new(outbox.clone()),
+            Box::new(webhooks.clone()),
             Box::new(job_last_run.clone()),
             Box::new(job_duration.clone()),
             Box::new(job_failures.clone()),
@@ -97,6 +106,7 @@ impl Metrics {
             requests,
             latency,
             outbox,
+            webhooks,
             job_last_run,
             job_duration,
             job_failures,
@@ -132,13 +142,19 @@ impl Metrics {
 
     /// The text a scraper reads, with the outbox and the pool read now.
     pub async fn render(&self, db: &Db) -> anyhow::Result<String> {
-        let counts = crate::db::outbox::counts(&db.pool).await?;
-        for state in OUTBOX_STATES {
-            let n = counts
-                .iter()
-                .find(|(s, _)| s == state)
-                .map_or(0, |(_, n)| *n);
-            self.outbox.with_label_values(&[state]).set(n);
+        let mail = crate::db::outbox::counts(&db.pool).await?;
+        let webhooks = crate::db::webhooks::counts(&db.pool).await?;
+        for (gauge, states, counts) in [
+            (&self.outbox, OUTBOX_STATES, mail),
+            (&self.webhooks, WEBHOOK_STATES, webhooks),
+        ] {
+            for state in states {
+                let n = counts
+                    .iter()
+                    .find(|(s, _)| s == state)
+                    .map_or(0, |(_, n)| *n);
+                gauge.with_label_values(&[state]).set(n);
+            }
         }
         let size = i64::from(db.pool.size());
         let idle = i64::try_from(db.pool.num_idle()).unwrap_or(size);

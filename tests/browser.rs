@@ -1464,6 +1464,26 @@ async fn each_role_s_pages_fit_both_widths() {
     let quoted_page = format!("/inquiries/{quoted}");
     let accept_page = format!("/inquiries/{quoted}/accept");
     let order_page = format!("/orders/{order}");
+    // Acme's endpoint, with a delivery that failed for good.
+    let webhook: i64 = sqlx::query_scalar(
+        "INSERT INTO webhook_endpoints (org_id, url, events, secret, created_at) \
+         SELECT id, 'https://psa.acme.example/portal-events/very/long/path/that/wraps', 'order.placed,quote.sent', 'whsec_x', 0 \
+         FROM organisations WHERE name = 'Acme Secure IT' RETURNING id",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO webhook_deliveries (endpoint_id, dedupe_key, event_id, event_type, payload, status, attempts, \
+         next_attempt_at, last_status, last_error, created_at) \
+         VALUES ($1, 'widths', 'evt_widths0123456789abcdef', 'order.placed', '{}', 'dead', 6, 0, 503, \
+         'HTTP 503 Service Unavailable: the receiver is down for maintenance until tomorrow morning', 0)",
+    )
+    .bind(webhook)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let webhook_page = format!("/webhooks/{webhook}");
     let common = [
         "/",
         "/catalogue",
@@ -1518,7 +1538,13 @@ async fn each_role_s_pages_fit_both_widths() {
         (
             Who::ResellerAdmin,
             "1 draft pricing inquiry not submitted yet",
-            vec!["/users", "/contact-roles", "/api-tokens"],
+            vec![
+                "/users",
+                "/contact-roles",
+                "/api-tokens",
+                "/webhooks",
+                &webhook_page,
+            ],
         ),
         (Who::ChannelManager, "1 idle lead", vec!["/leads"]),
     ];
@@ -1857,5 +1883,83 @@ async fn a_euro_inquiry_is_quoted_and_ordered_in_euros_in_chromium() {
         "{order}"
     );
     snap(c, "20-euro-order").await;
+    b.client.clone().close().await.unwrap();
+}
+
+/// A reseller's admin adds a webhook endpoint on a phone, fixes a refused address, tries the
+/// receiver with a test event, and gives the endpoint a new secret after confirming.
+#[tokio::test]
+async fn a_reseller_admin_adds_a_webhook_tries_it_and_rotates_its_secret_in_chromium() {
+    use crate::webhooks::{deliver, receiver, signed_with};
+    let app = spawn_app().await;
+    let hook = receiver(&[]).await;
+    let b = browser().await;
+    let c = &b.client;
+    let base = app.address.as_str();
+    sign_in(c, base, Who::ResellerAdmin.email(), PASSWORD).await;
+    c.set_window_size(390, 844).await.unwrap();
+    open(c, "Webhooks", "Webhooks").await;
+    fill(
+        c,
+        "Address (URL) of the receiver",
+        "http://erp.example.com/in",
+    )
+    .await;
+    fill(c, "Description (optional)", "PSA").await;
+    click_button(c, "Add endpoint").await;
+    wait_for(
+        c,
+        "//p[@class='field-error' and contains(., 'plain http:// is accepted only for this machine')]",
+        "the refusal next to the address",
+    )
+    .await;
+    assert_no_horizontal_scroll(c, "the refused form").await;
+    fill(c, "Address (URL) of the receiver", &hook.url).await;
+    click_button(c, "Add endpoint").await;
+    expect_heading(c, &format!("Webhook endpoint {}", hook.url)).await;
+    let secret_of = |c: &Client| {
+        let c = c.clone();
+        async move {
+            find(
+                &c,
+                Locator::XPath(&by_label("Signing secret")),
+                "the secret",
+            )
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap()
+        }
+    };
+    let secret = secret_of(c).await;
+    assert!(secret.starts_with("whsec_"));
+    snap(c, "webhook-added-390").await;
+    assert_no_horizontal_scroll(c, "the endpoint page").await;
+    click_button(c, "Send a test event").await;
+    expect_status(c, "A test event is queued").await;
+    deliver(&app, app.clock.timestamp()).await;
+    c.refresh().await.unwrap();
+    wait_for(
+        c,
+        "//td[contains(., 'Delivered')]",
+        "the delivered test event",
+    )
+    .await;
+    let got = hook.got();
+    assert_eq!(got.len(), 1);
+    assert!(signed_with(
+        &secret,
+        got[0].header("Partner-Portal-Signature"),
+        &got[0].body
+    ));
+    click_button(c, "Make a new signing secret").await;
+    expect_heading(c, "Give this endpoint a new signing secret?").await;
+    click_button(c, "Yes, make a new secret").await;
+    expect_heading(c, &format!("Webhook endpoint {}", hook.url)).await;
+    let rotated = secret_of(c).await;
+    assert_ne!(rotated, secret);
+    c.set_window_size(1366, 900).await.unwrap();
+    assert_no_horizontal_scroll(c, "the endpoint page at 1366 px").await;
     b.client.clone().close().await.unwrap();
 }

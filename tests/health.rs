@@ -190,6 +190,21 @@ async fn metrics_bind_serves_the_metrics_alone_and_the_jobs_report_their_runs() 
     .execute(&app.db.pool)
     .await
     .unwrap();
+    // And a webhook delivery that failed for good.
+    sqlx::query(
+        "INSERT INTO webhook_endpoints (org_id, url, events, secret, created_at) \
+         SELECT id, 'https://erp.example/in', 'order.placed', 'whsec_x', 0 FROM organisations WHERE kind = 'vendor'",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO webhook_deliveries (endpoint_id, dedupe_key, event_id, event_type, payload, status, next_attempt_at, created_at) \
+         SELECT id, 'w1', 'evt_1', 'order.placed', '{}', 'dead', 0, 0 FROM webhook_endpoints",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
     let mut text = String::new();
     for _ in 0..50 {
         let r = http.get(format!("{base}/metrics")).send().await.unwrap();
@@ -213,6 +228,22 @@ async fn metrics_bind_serves_the_metrics_alone_and_the_jobs_report_their_runs() 
     assert_eq!(
         metric(&text, r#"portal_outbox_messages{status="dead"}"#),
         Some(1.0)
+    );
+    assert_eq!(
+        metric(&text, r#"portal_webhook_deliveries{status="dead"}"#),
+        Some(1.0)
+    );
+    assert_eq!(
+        metric(&text, r#"portal_webhook_deliveries{status="queued"}"#),
+        Some(0.0)
+    );
+    assert!(
+        metric(
+            &text,
+            r#"portal_job_last_run_timestamp_seconds{job="webhooks"}"#
+        )
+        .is_some(),
+        "the webhook worker's run is reported:\n{text}"
     );
     // Nothing else answers there, and the portal's own /metrics stays shut without a token.
     assert_eq!(

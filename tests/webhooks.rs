@@ -13,14 +13,14 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// One request a receiver got.
 #[derive(Debug, Clone)]
-struct Received {
+pub struct Received {
     path: String,
     headers: Vec<(String, String)>,
-    body: String,
+    pub body: String,
 }
 
 impl Received {
-    fn header(&self, name: &str) -> &str {
+    pub fn header(&self, name: &str) -> &str {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -37,13 +37,13 @@ impl Received {
 
 /// A receiver on 127.0.0.1 that records every request and answers each with the next status
 /// of its script (200 once the script is used up); a 302 sends the caller to `/elsewhere`.
-struct Receiver {
-    url: String,
+pub struct Receiver {
+    pub url: String,
     got: Arc<Mutex<Vec<Received>>>,
 }
 
 impl Receiver {
-    fn got(&self) -> Vec<Received> {
+    pub fn got(&self) -> Vec<Received> {
         self.got.lock().unwrap().clone()
     }
     fn kinds(&self) -> Vec<String> {
@@ -51,7 +51,7 @@ impl Receiver {
     }
 }
 
-async fn receiver(script: &[u16]) -> Receiver {
+pub async fn receiver(script: &[u16]) -> Receiver {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     let got = Arc::new(Mutex::new(Vec::new()));
@@ -125,7 +125,7 @@ async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<Received> {
 
 /// Whether `header` (`t=…,v1=…[,v1=…]`) holds a `v1` that is the HMAC-SHA256 of `t.body`
 /// keyed with `secret`, computed with `ring`.
-fn signed_with(secret: &str, header: &str, body: &str) -> bool {
+pub fn signed_with(secret: &str, header: &str, body: &str) -> bool {
     let t = header
         .split(',')
         .find_map(|p| p.strip_prefix("t="))
@@ -162,7 +162,7 @@ async fn register(app: &TestApp, who: Who, url: &str, events: &[&str]) -> (i64, 
     (id, secret)
 }
 
-async fn deliver(app: &TestApp, at: i64) -> worker::RunStats {
+pub async fn deliver(app: &TestApp, at: i64) -> worker::RunStats {
     worker::try_run_once(&app.db, &worker::client().unwrap(), at)
         .await
         .unwrap()
@@ -682,4 +682,48 @@ async fn the_readmes_receiver_takes_real_deliveries_once_and_refuses_forged_ones
     }
     receiver.kill().await.unwrap();
     let _ = std::fs::remove_file(script);
+}
+
+#[tokio::test]
+async fn webhooks_flush_sends_due_deliveries_from_the_command_line() {
+    let db = crate::helpers::fresh_database_url().await;
+    let hook = receiver(&[]).await;
+    let run = |args: &'static [&'static str]| {
+        let db = db.clone();
+        tokio::task::spawn_blocking(move || crate::cli::portal(&db, args, &[]))
+    };
+    assert!(run(&["seed-demo"]).await.unwrap().status.success());
+    let pool = partner_portal::db::Db::connect(&db).await.unwrap().pool;
+    sqlx::query(
+        "INSERT INTO webhook_endpoints (org_id, url, events, secret, created_at) \
+         SELECT id, $1, 'order.placed', 'whsec_cron', 0 FROM organisations WHERE kind = 'vendor'",
+    )
+    .bind(&hook.url)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO webhook_deliveries (endpoint_id, dedupe_key, event_id, event_type, payload, next_attempt_at, created_at) \
+         SELECT id, 'cron-1', 'evt_cron', 'ping', '{\"id\":\"evt_cron\"}', 0, 0 FROM webhook_endpoints",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let out = run(&["webhooks", "flush"]).await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "delivered 1, to retry 0, dead 0"
+    );
+    let got = hook.got();
+    assert_eq!(got.len(), 1);
+    assert!(signed_with(
+        "whsec_cron",
+        got[0].header("Partner-Portal-Signature"),
+        &got[0].body
+    ));
 }
