@@ -643,3 +643,71 @@ async fn a_reseller_joins_the_msp_program_and_reports_from_its_start_month() {
         "April's usage stays"
     );
 }
+
+#[tokio::test]
+async fn an_msps_currency_changes_only_once_its_open_months_are_closed() {
+    let app = spawn_app().await;
+    let alex = app.login_as(Who::OtherResellerAdmin).await;
+    let sku = msp_sku("EPIXAD", "B10");
+    assert_eq!(
+        report(&alex, "2026-02", "Harbourview Hotels", &sku, "30")
+            .await
+            .status(),
+        303
+    );
+    let bluepeak = app
+        .scalar("SELECT reseller_id FROM msp_usage WHERE month = '2026-02'")
+        .await;
+    let (name, level, cam): (String, String, i64) =
+        sqlx::query_as("SELECT name, partner_level, cam_user_id FROM organisations WHERE id = $1")
+            .bind(bluepeak)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let suppliers: Vec<i64> = sqlx::query_scalar(
+        "SELECT distributor_id FROM reseller_distributors WHERE reseller_id = $1",
+    )
+    .bind(bluepeak)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    let (cam, suppliers): (String, Vec<String>) = (
+        cam.to_string(),
+        suppliers.iter().map(i64::to_string).collect(),
+    );
+    let mut form = vec![
+        ("name", name.as_str()),
+        ("partner_level", level.as_str()),
+        ("cam_user_id", cam.as_str()),
+        ("is_msp", "on"),
+        ("currency", "EUR"),
+    ];
+    form.extend(suppliers.iter().map(|s| ("distributor_ids", s.as_str())));
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    let path = format!("/admin/organisations/{bluepeak}");
+    let r = vendor.post(&path, &form).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("It has MSP usage for 2026-02, a month not closed yet, priced in USD"),
+        "{html}"
+    );
+    assert!(html.contains("id=\"currency-error\""), "next to the field");
+    let currency = || {
+        sqlx::query_scalar::<_, String>("SELECT currency FROM organisations WHERE id = $1")
+            .bind(bluepeak)
+            .fetch_one(&app.db.pool)
+    };
+    assert_eq!(currency().await.unwrap(), "USD");
+    // Once February is closed, its statement stays in dollars and the currency may change.
+    assert_eq!(
+        vendor
+            .post("/msp/close", &[("month", "2026-02")])
+            .await
+            .status(),
+        303
+    );
+    let r = vendor.post(&path, &form).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    assert_eq!(currency().await.unwrap(), "EUR");
+}

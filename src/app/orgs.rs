@@ -350,6 +350,20 @@ async fn validated(
     if !errors.has("name") && orgs::name_taken(&ctx.db.pool, &fields.name, Some(org.id)).await? {
         errors.add("name", "An organisation with this name exists already.");
     }
+    // A month's MSP statement is in one currency: the reseller's usage of a month still open
+    // was priced in the currency it has now.
+    if org.kind == OrgKind::Reseller && !errors.has("currency") && fields.currency != org.currency {
+        let open = crate::db::msp::open_months_of(&ctx.db.pool, org.id).await?;
+        if let Some(month) = open.first() {
+            errors.add(
+                "currency",
+                format!(
+                    "It has MSP usage for {month}, a month not closed yet, priced in {}: close that month on the MSP page first, then change the currency.",
+                    org.currency
+                ),
+            );
+        }
+    }
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }

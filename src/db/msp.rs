@@ -117,6 +117,17 @@ pub async fn usage(
     .collect()
 }
 
+/// The months not closed yet for which this reseller has reported usage, oldest first.
+pub async fn open_months_of(pool: &AnyPool, reseller: OrgId) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT u.month FROM msp_usage u WHERE u.reseller_id = $1 \
+         AND NOT EXISTS (SELECT 1 FROM msp_closed_months c WHERE c.month = u.month) ORDER BY u.month",
+    )
+    .bind(reseller.0)
+    .fetch_all(pool)
+    .await
+}
+
 pub async fn is_closed(pool: &AnyPool, month: &str) -> Result<bool, sqlx::Error> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM msp_closed_months WHERE month = $1")
         .bind(month)

@@ -324,10 +324,33 @@ pub async fn submit(
             render::form(shown.errors.is_empty(), &shown)
         }
         Err(app::Error::Invalid(errors)) => {
-            render::invalid(&page(typed.iter().map(LineView::from).collect(), errors).await?)
+            render::invalid(&page(refused_lines(&typed, &errors), errors).await?)
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The lines as typed, each with the refusal the placing gave it (`line_N`: an entry renewed
+/// by another order meanwhile, say), next to the line and with its link. The order's lines
+/// are the rows not left empty, in their order.
+fn refused_lines(typed: &[TypedLine], errors: &FieldErrors) -> Vec<LineView> {
+    let mut placed = 0;
+    typed
+        .iter()
+        .map(|t| {
+            let mut line = LineView::from(t);
+            if t.sku.is_empty() && t.entry.is_empty() {
+                return line;
+            }
+            placed += 1;
+            let field = format!("line_{placed}");
+            if let Some(message) = errors.get(&field) {
+                line.error = message.to_string();
+                line.link = errors.links(&field).first().cloned();
+            }
+            line
+        })
+        .collect()
 }
 
 /// The checked form's lines as shown, and what to do about them.
@@ -377,4 +400,35 @@ fn placed_page(
         ),
     )?;
     Ok(render::see_other("/orders"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn typed(sku: &str, entry: &str) -> TypedLine {
+        TypedLine {
+            sku: sku.into(),
+            quantity: "1".into(),
+            entry: entry.into(),
+        }
+    }
+
+    #[test]
+    fn a_refusal_of_the_nth_order_line_shows_on_its_row() {
+        let mut errors = FieldErrors::default();
+        errors.add("line_2", "Another order renews this entry already.");
+        errors.link("line_2", "Open order SO-2026-00001", "/orders/1");
+        // Row 2 was left empty: the order's second line is row 3.
+        let rows = [typed("EPIXADB10SN12T", ""), typed("", ""), typed("", "17")];
+        let lines = refused_lines(&rows, &errors);
+        assert_eq!(lines[0].error, "");
+        assert_eq!(lines[1].error, "");
+        assert_eq!(lines[2].error, "Another order renews this entry already.");
+        assert_eq!(
+            lines[2].link,
+            Some(("Open order SO-2026-00001".into(), "/orders/1".into()))
+        );
+        assert_eq!(lines[2].entry, "17");
+    }
 }
