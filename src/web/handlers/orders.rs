@@ -137,6 +137,13 @@ pub struct Row {
 }
 
 impl Row {
+    /// The start and end dates as `YYYY-MM-DD`, written directly (a page lists a hundred).
+    pub fn start(&self) -> crate::web::views::IsoDate {
+        crate::web::views::IsoDate(self.entry.start)
+    }
+    pub fn end(&self) -> crate::web::views::IsoDate {
+        crate::web::views::IsoDate(self.entry.end)
+    }
     /// The order that created the entry, when the viewer may open it (a distributor sees only
     /// its own orders of a reseller it supplies).
     pub fn order_link(&self, viewer: &crate::db::Scope) -> Option<crate::domain::OrderId> {
