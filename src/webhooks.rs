@@ -23,12 +23,40 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 /// How much of a refusing receiver's answer is kept, in characters.
 const KEPT_ANSWER: usize = 200;
 
+/// Resolves a receiver's name to its public (or loopback) addresses only: the address check
+/// at registration sees numbers only, so a name pointing into an internal network is caught
+/// here, at every call.
+struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let found: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let callable: Vec<std::net::SocketAddr> = found
+                .into_iter()
+                .filter(|a| crate::domain::webhook::callable(a.ip()))
+                .collect();
+            if callable.is_empty() {
+                return Err(format!(
+                    "{host} resolves only to internal network addresses, which are never called"
+                )
+                .into());
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(callable.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
 /// The HTTP client deliveries go out with: no redirect followed, no proxy from the
-/// environment, a timeout for the whole exchange.
+/// environment, names resolved to public addresses only, a timeout for the whole exchange.
 pub fn client() -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
+        .dns_resolver(Arc::new(PublicOnly))
         .timeout(TIMEOUT)
         .connect_timeout(Duration::from_secs(5))
         .user_agent(concat!(
@@ -97,18 +125,21 @@ async fn attempt(
 /// Why a receiver did not answer, in words.
 fn unreachable_reason(e: &reqwest::Error) -> String {
     if e.is_timeout() {
-        format!("No answer within {} seconds.", TIMEOUT.as_secs())
-    } else if e.is_connect() {
-        "The receiver could not be reached (connection refused or failed).".to_string()
+        return format!("No answer within {} seconds.", TIMEOUT.as_secs());
+    }
+    // The innermost cause says what went wrong ("Connection refused", a name resolving only
+    // to internal addresses, a certificate not valid for the name).
+    let mut cause = std::error::Error::source(e);
+    let mut innermost = None;
+    while let Some(c) = cause {
+        innermost = Some(c.to_string());
+        cause = c.source();
+    }
+    let why = innermost.unwrap_or_else(|| e.to_string());
+    if e.is_connect() {
+        format!("The receiver could not be reached: {why}.")
     } else {
-        let mut why = e.to_string();
-        let mut source = std::error::Error::source(e);
-        while let Some(s) = source {
-            why.push_str(": ");
-            why.push_str(&s.to_string());
-            source = s.source();
-        }
-        why
+        format!("The delivery failed: {why}.")
     }
 }
 
@@ -157,4 +188,17 @@ pub fn spawn(db: Db, clock: Clock, every: Duration, metrics: Arc<crate::metrics:
         let (db, client, clock) = (db.clone(), client.clone(), clock.clone());
         async move { try_run_once(&db, &client, clock.timestamp()).await }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::dns::Resolve;
+
+    #[tokio::test]
+    async fn names_resolve_to_callable_addresses_only() {
+        let name: reqwest::dns::Name = "localhost".parse().unwrap();
+        let addrs: Vec<_> = PublicOnly.resolve(name).await.unwrap().collect();
+        assert!(!addrs.is_empty() && addrs.iter().all(|a| a.ip().is_loopback()));
+    }
 }

@@ -727,3 +727,24 @@ async fn webhooks_flush_sends_due_deliveries_from_the_command_line() {
         &got[0].body
     ));
 }
+
+#[tokio::test]
+async fn a_receiver_that_is_not_there_is_named_as_such_and_tried_again() {
+    let app = spawn_app().await;
+    let closed = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let url = format!("http://localhost:{closed}/in");
+    let (id, _) = register(&app, Who::EuroDistributorAdmin, &url, &["order.placed"]).await;
+    let admin = app.login_as(Who::EuroDistributorAdmin).await;
+    admin.post(&format!("/webhooks/{id}/test"), &[]).await;
+    let run = deliver(&app, app.clock.timestamp()).await;
+    assert_eq!((run.delivered, run.retrying), (0, 1));
+    let page = admin.text(&format!("/webhooks/{id}")).await;
+    assert!(
+        page.contains("The receiver could not be reached:"),
+        "{page}"
+    );
+    assert!(page.contains("Waiting"), "{page}");
+}

@@ -143,6 +143,13 @@ pub fn check_url(typed: &str) -> Result<String, &'static str> {
     Ok(url.to_string())
 }
 
+/// Whether a receiver's name may be called at this address: loopback (a receiver on this
+/// machine, for trying one out) or one on the public internet, never an internal network's
+/// (a name that resolves there, such as a cloud's metadata service, is refused when called).
+pub fn callable(ip: IpAddr) -> bool {
+    ip.is_loopback() || !internal(ip)
+}
+
 /// Private, link-local (cloud metadata), unspecified, multicast and other addresses that are
 /// not on the public internet.
 fn internal(ip: IpAddr) -> bool {
@@ -232,6 +239,27 @@ mod tests {
             assert!(check_url(refused).is_err(), "{refused:?} is refused");
         }
         assert!(check_url(&format!("https://e.example/{}", "a".repeat(2_000))).is_err());
+    }
+
+    #[test]
+    fn names_are_called_only_at_public_or_loopback_addresses() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        for ok in ["93.184.216.34", "127.0.0.1", "::1", "2606:4700::1111"] {
+            assert!(callable(ip(ok)), "{ok}");
+        }
+        for refused in [
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+        ] {
+            assert!(!callable(ip(refused)), "{refused}");
+        }
     }
 
     #[test]
