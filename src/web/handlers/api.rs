@@ -67,6 +67,15 @@ impl From<sqlx::Error> for ApiError {
 
 /// An RFC 9457 problem: what kind (`type`, a page of the portal's API reference), its
 /// `title`, the HTTP `status`, and this occurrence's `detail`.
+/// Every operation's problem answer, named once for the contract.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = "4XX",
+    description = "A problem (RFC 9457): 400 a parameter not understood, 401 no live token, 403 a scope the token lacks, 404 another organisation's record, 429 too many requests",
+    content_type = "application/problem+json"
+)]
+pub struct Problems(pub Problem);
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
@@ -368,7 +377,7 @@ pub struct TranslateQuery {
             (TranslationJson = "application/json"),
             (Problem = "application/problem+json")
         )),
-        (status = "4XX", description = "A problem (RFC 9457): 400 a parameter not understood, 401 no live token, 403 a scope the token lacks, 404 another organisation's record, 429 too many requests", body = Problem, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["catalogue:read"]))
 )]
@@ -445,7 +454,7 @@ pub struct BatchResponse {
     request_body = BatchRequest,
     responses(
         (status = 200, description = "Each SKU's translation, in the order sent", body = BatchResponse),
-        (status = "4XX", description = "A problem (RFC 9457): 400 a parameter not understood, 401 no live token, 403 a scope the token lacks, 404 another organisation's record, 429 too many requests", body = Problem, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["catalogue:read"]))
 )]

@@ -4,7 +4,7 @@
 //! another body is refused (422). The key is claimed in the order's own transaction, so two
 //! requests racing with one key place one order.
 
-use super::api::{ApiClient, ApiError, Problem};
+use super::api::{ApiClient, ApiError, Problem, Problems};
 use crate::app::orders::{place_direct_in, Checked, DirectOrder, Placed, TypedLine};
 use crate::db::idempotency;
 use crate::domain::token::ApiScope;
@@ -189,7 +189,7 @@ async fn placement(
         (status = 201, description = "Placed; Location names the order", body = PlacedJson),
         (status = 409, description = "Another request with this key is being answered", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Lines refused (errors name line_N), or the key sent before with another order", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "A problem (RFC 9457): 400 a parameter not understood, 401 no live token, 403 a scope the token lacks, 404 another organisation's record, 429 too many requests", body = Problem, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["orders:write"]))
 )]

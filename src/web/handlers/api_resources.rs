@@ -3,7 +3,7 @@
 //! scoped queries as the pages: a reseller's token sees its own, a distributor's its
 //! resellers', the vendor's everything; another organisation's record is 404.
 
-use super::api::{id_in, parse_on, rfc3339, ApiClient, ApiError, Page, Problem};
+use super::api::{id_in, parse_on, rfc3339, ApiClient, ApiError, Page, Problems};
 use crate::db::orders::{self, Entry, EntryFilter};
 use crate::domain::paging::Cursor;
 use crate::domain::schedule::{status_on, EntryStatus, Period};
@@ -222,7 +222,7 @@ impl ScheduleQuery {
     params(ScheduleQuery),
     responses(
         (status = 200, description = "A page of entries by end date, and the next page's address", body = Page<EntryJson>),
-        (status = "4XX", description = "A problem (RFC 9457): 400 a parameter not understood, 401 no live token, 403 a scope the token lacks, 404 another organisation's record, 429 too many requests", body = Problem, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["schedules:read"]))
 )]
@@ -287,7 +287,7 @@ const MAX_CUSTOMER_ENTRIES: usize = 5_000;
     params(("id" = i64, Path, description = "The end customer's id")),
     responses(
         (status = 200, description = "Every entry of the end customer", body = CustomerSchedule),
-        (status = "4XX", description = "A problem (RFC 9457): 400 a parameter not understood, 401 no live token, 403 a scope the token lacks, 404 another organisation's record, 429 too many requests", body = Problem, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["schedules:read"]))
 )]
@@ -371,7 +371,7 @@ pub struct OnQuery {
     params(OnQuery),
     responses(
         (status = 200, description = "Every item, its prices and whether it is orderable that day", body = CatalogueJson),
-        (status = "4XX", description = "A problem (RFC 9457): 400 a parameter not understood, 401 no live token, 403 a scope the token lacks, 404 another organisation's record, 429 too many requests", body = Problem, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["catalogue:read"]))
 )]

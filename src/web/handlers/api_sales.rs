@@ -3,7 +3,7 @@
 //! inquiry with every quote version and each line's discount levels ("why this price"). A
 //! reseller's token reads quotes without the distributor's internal note and reasons.
 
-use super::api::{id_in, json_body, ApiClient, ApiError, Page, Problem};
+use super::api::{id_in, json_body, ApiClient, ApiError, Page, Problems};
 use crate::app;
 use crate::app::shapes::{
     entry_json, inquiry_json, order_json, InquiryJson, OrderJson, ScheduleEntryJson,
@@ -58,7 +58,7 @@ fn page<T, J>(window: Window<T>, path: &str, json: impl Fn(&T) -> J) -> Page<J> 
     params(AfterQuery),
     responses(
         (status = 200, description = "A page of orders, 50 a page", body = Page<OrderJson>),
-        (status = "4XX", description = "A problem (RFC 9457): 400 a parameter not understood, 401 no live token, 403 a scope the token lacks, 404 another organisation's record, 429 too many requests", body = Problem, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["orders:read"]))
 )]
@@ -99,7 +99,7 @@ pub struct OrderDetailJson {
     params(("id" = i64, Path, description = "The order's id")),
     responses(
         (status = 200, description = "The order", body = OrderDetailJson),
-        (status = "4XX", description = "A problem (RFC 9457): 400 a parameter not understood, 401 no live token, 403 a scope the token lacks, 404 another organisation's record, 429 too many requests", body = Problem, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["orders:read"]))
 )]
@@ -134,7 +134,7 @@ pub async fn order(client: ApiClient, path: Path<String>) -> Result<HttpResponse
     params(AfterQuery),
     responses(
         (status = 200, description = "A page of inquiries, 50 a page", body = Page<InquiryJson>),
-        (status = "4XX", description = "A problem (RFC 9457): 400 a parameter not understood, 401 no live token, 403 a scope the token lacks, 404 another organisation's record, 429 too many requests", body = Problem, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["quotes:read"]))
 )]
@@ -231,7 +231,7 @@ pub struct ProposedLevelJson {
     params(("id" = i64, Path, description = "The inquiry's id")),
     responses(
         (status = 200, description = "The inquiry", body = InquiryDetailJson),
-        (status = "4XX", description = "A problem (RFC 9457): 400 a parameter not understood, 401 no live token, 403 a scope the token lacks, 404 another organisation's record, 429 too many requests", body = Problem, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["quotes:read"]))
 )]
@@ -368,7 +368,7 @@ pub struct SentJson {
     request_body = QuoteRequest,
     responses(
         (status = 201, description = "The quote version sent", body = SentJson),
-        (status = "4XX", description = "A problem (RFC 9457): 400 a parameter not understood, 401 no live token, 403 a scope the token lacks, 404 another organisation's record, 429 too many requests", body = Problem, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["quotes:write"]))
 )]
