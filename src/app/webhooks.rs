@@ -101,6 +101,16 @@ pub async fn register(ctx: &Ctx, input: &EndpointInput) -> Result<(i64, String),
     Ok((id, secret))
 }
 
+/// One of the caller's organisation's endpoints (for its admins), with the organisation;
+/// another organisation's is not found.
+pub async fn own_endpoint(ctx: &Ctx, id: i64) -> Result<(OrgId, store::Endpoint), Error> {
+    let org = admin_org(ctx).await?;
+    let endpoint = store::get_in_org(&ctx.db.pool, org, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok((org, endpoint))
+}
+
 /// One of the organisation's endpoints with a page of its deliveries (`status` "" for all).
 pub async fn show(
     ctx: &Ctx,
@@ -108,11 +118,8 @@ pub async fn show(
     status: &str,
     page: i64,
 ) -> Result<(store::Endpoint, Paged<store::Delivery>), Error> {
-    let org = admin_org(ctx).await?;
+    let (_, endpoint) = own_endpoint(ctx, id).await?;
     let pool = &ctx.db.pool;
-    let endpoint = store::get_in_org(pool, org, id)
-        .await?
-        .ok_or(Error::NotFound)?;
     let status = match status {
         "queued" | "sending" | "delivered" | "dead" => status,
         _ => "",
@@ -123,11 +130,8 @@ pub async fn show(
 
 /// Changes an endpoint's address, description and events.
 pub async fn update(ctx: &Ctx, id: i64, input: &EndpointInput) -> Result<(), Error> {
-    let org = admin_org(ctx).await?;
+    let (org, _) = own_endpoint(ctx, id).await?;
     let pool = &ctx.db.pool;
-    store::get_in_org(pool, org, id)
-        .await?
-        .ok_or(Error::NotFound)?;
     let (url, description, events) = checked(input)?;
     if !store::update_in_org(pool, org, id, &url, &description, &events).await? {
         return Err(Error::NotFound);
@@ -139,11 +143,8 @@ pub async fn update(ctx: &Ctx, id: i64, input: &EndpointInput) -> Result<(), Err
 /// Gives the endpoint a new signing secret (returned, shown once); the old one keeps signing
 /// beside it for a day, so the receiver can switch without losing an event.
 pub async fn rotate(ctx: &Ctx, id: i64) -> Result<String, Error> {
-    let org = admin_org(ctx).await?;
+    let (org, endpoint) = own_endpoint(ctx, id).await?;
     let pool = &ctx.db.pool;
-    let endpoint = store::get_in_org(pool, org, id)
-        .await?
-        .ok_or(Error::NotFound)?;
     let secret = new_secret();
     let until = ctx.now + ROTATION_OVERLAP_SECS;
     if !store::rotate_in_org(pool, org, id, &secret, until, ctx.now).await? {
@@ -163,11 +164,8 @@ pub async fn rotate(ctx: &Ctx, id: i64) -> Result<String, Error> {
 
 /// Deletes an endpoint with its deliveries; returns its address.
 pub async fn delete(ctx: &Ctx, id: i64) -> Result<String, Error> {
-    let org = admin_org(ctx).await?;
+    let (org, endpoint) = own_endpoint(ctx, id).await?;
     let pool = &ctx.db.pool;
-    let endpoint = store::get_in_org(pool, org, id)
-        .await?
-        .ok_or(Error::NotFound)?;
     if !store::delete_in_org(pool, org, id).await? {
         return Err(Error::NotFound);
     }
@@ -185,11 +183,8 @@ pub async fn delete(ctx: &Ctx, id: i64) -> Result<String, Error> {
 
 /// Sends a dead (or delivered) delivery again, now, with a fresh round of attempts.
 pub async fn retry(ctx: &Ctx, endpoint: i64, delivery: i64) -> Result<(), Error> {
-    let org = admin_org(ctx).await?;
+    let (org, _) = own_endpoint(ctx, endpoint).await?;
     let pool = &ctx.db.pool;
-    store::get_in_org(pool, org, endpoint)
-        .await?
-        .ok_or(Error::NotFound)?;
     if store::retry_in_org(pool, org, endpoint, delivery, ctx.now).await? {
         Ok(())
     } else {
@@ -201,11 +196,8 @@ pub async fn retry(ctx: &Ctx, endpoint: i64, delivery: i64) -> Result<(), Error>
 
 /// Queues a test event (`ping`) to one endpoint, to try the receiver.
 pub async fn ping(ctx: &Ctx, id: i64) -> Result<(), Error> {
-    let org = admin_org(ctx).await?;
+    let (_, endpoint) = own_endpoint(ctx, id).await?;
     let pool = &ctx.db.pool;
-    let endpoint = store::get_in_org(pool, org, id)
-        .await?
-        .ok_or(Error::NotFound)?;
     let event_id = new_event_id();
     let payload = envelope(
         &event_id,

@@ -330,7 +330,7 @@ impl Binding {
 
 /// The page that asks before rotating or deleting (the endpoint must be the organisation's).
 async fn ask(user: &CurrentUser, id: i64, binding: Binding) -> Result<HttpResponse, AppError> {
-    let (endpoint, _) = app::webhooks::show(&user.ctx, id, "", 1).await?;
+    let (_, endpoint) = app::webhooks::own_endpoint(&user.ctx, id).await?;
     let question = binding.question();
     crate::web::confirm::page(
         Chrome::new(user, "/webhooks", question)?,
