@@ -383,6 +383,81 @@ async fn leads_page_by_keyset_with_their_count() {
     assert!(references(&alex.text("/leads?status=won").await, "Prospect").is_empty());
 }
 
+/// "Expired" is a branch per status (recorded expired, or still open but past the inactivity
+/// limit); the branches are read as one list: in one order across pages, each lead once.
+#[tokio::test]
+async fn expired_leads_of_every_branch_page_as_one_list() {
+    let app = spawn_app().await;
+    let acme = app.id_of_org("Acme Secure IT").await;
+    // The test day is 2026-03-02: with 90 days' inactivity, open leads last active before
+    // 2025-12-02 show as expired. Three statuses, interleaved in activity, dates repeating.
+    for i in 0..130 {
+        let status = ["expired", "new", "contacted"][i % 3];
+        let day = format!("2025-{:02}-{:02}", 6 + i % 5, 1 + i % 7);
+        sqlx::query(
+            "INSERT INTO leads (reseller_id, company, contact_name, contact_email, source, status, created_at, last_activity_on) \
+             VALUES ($1, $2, 'Pat', 'pat@example.com', 'partner', $3, 0, $4)",
+        )
+        .bind(acme)
+        .bind(format!("Lapsed-{:05}", i))
+        .bind(status)
+        .bind(day)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    }
+    let dana = app.login_as(Who::ResellerAdmin).await;
+    let pages = walk(&dana, "/leads?status=expired").await;
+    let expired = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM leads WHERE reseller_id = {acme} AND (status = 'expired' \
+             OR (source = 'partner' AND status IN ('new', 'contacted', 'qualified') AND last_activity_on < '2025-12-02'))"
+        ))
+        .await;
+    assert!(expired >= 130);
+    assert!(pages[0].contains(&format!("{expired} leads")), "{expired}");
+    assert_eq!(pages.len() as i64, (expired + 49) / 50);
+    let rows: i64 = pages
+        .iter()
+        .map(|p| p.matches("<tr>").count() as i64 - 1)
+        .sum();
+    assert_eq!(rows, expired, "every expired lead once");
+    let in_order: Vec<String> = pages.iter().flat_map(|p| references(p, "Lapsed")).collect();
+    let mut once = in_order.clone();
+    once.sort();
+    once.dedup();
+    assert_eq!(once.len(), 130, "each lead of the three statuses once");
+    let activity: Vec<&str> = pages
+        .iter()
+        .flat_map(|p| p.match_indices("2025-").map(|(i, _)| &p[i..i + 10]))
+        .collect();
+    assert!(
+        activity.windows(2).all(|w| w[0] >= w[1]),
+        "most recently active first across the branches: {activity:?}"
+    );
+    // The last page, and the page before it, join the same order from the other end.
+    let last = dana
+        .text(&link(&pages[0], "Last page").expect("a last-page link"))
+        .await;
+    let tail = references(&last, "Lapsed");
+    assert!(!tail.is_empty());
+    assert_eq!(
+        tail[..],
+        in_order[in_order.len() - tail.len()..],
+        "the last page"
+    );
+    let before = dana
+        .text(&link(&last, "Previous page").expect("a previous-page link"))
+        .await;
+    let shown = references(&before, "Lapsed");
+    let at = in_order.iter().position(|r| r == &shown[0]).unwrap();
+    assert_eq!(
+        in_order[at..at + shown.len()],
+        shown[..],
+        "the page before the last"
+    );
+}
+
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

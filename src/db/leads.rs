@@ -195,7 +195,6 @@ pub async fn list(
         select: columns,
         froms: &froms,
         row: &lead,
-        sort_key: &|l: &Lead| (l.last_activity_on.to_string(), l.id.0),
     };
     ORDER
         .window_of(pool, &branches, cursor, per_page, |l: &Lead| l.id.0)

@@ -85,6 +85,31 @@ impl Sql {
         self
     }
 
+    /// Appends `other`, its parameters numbered after this statement's. The statements are
+    /// the portal's own text: a `$` in them is always a placeholder.
+    pub fn append(&mut self, other: &Sql) -> &mut Sql {
+        let offset = self.args.len();
+        let mut chars = other.text.chars().peekable();
+        while let Some(c) = chars.next() {
+            self.text.push(c);
+            if c != '$' {
+                continue;
+            }
+            let mut n = 0usize;
+            let mut digits = false;
+            while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+                n = n * 10 + d as usize;
+                digits = true;
+                chars.next();
+            }
+            if digits {
+                self.text.push_str(&(n + offset).to_string());
+            }
+        }
+        self.args.extend(other.args.iter().cloned());
+        self
+    }
+
     fn placeholder(&mut self) -> &mut Sql {
         let n = self.args.len();
         self.text.push_str(&format!("${n}"));
@@ -218,7 +243,6 @@ impl Keyset {
             select,
             froms: std::slice::from_ref(from),
             row: &row,
-            sort_key: &|_: &T| (String::new(), 0),
         };
         self.window_of(pool, &branches, cursor, per_page, id).await
     }
@@ -270,6 +294,10 @@ impl Keyset {
 
     /// Up to `limit` rows past `past` (or from the start), in the list's order (`forward`) or
     /// against it, from every branch, merged.
+    ///
+    /// Several branches are one statement: each branch's page (read from its index in order)
+    /// is a sub-select, and their union is ordered and cut to `limit` by the database, so one
+    /// round trip brings `limit` rows instead of `limit` rows per branch.
     async fn fetch<T>(
         &self,
         pool: &AnyPool,
@@ -278,41 +306,59 @@ impl Keyset {
         forward: bool,
         limit: usize,
     ) -> Result<Vec<T>, sqlx::Error> {
-        let mut rows = Vec::new();
-        for from in branches.froms {
+        let page = |from: &Sql| {
             let mut sql = from.after(branches.select);
             if let Some((key, at)) = past {
                 self.push_past(&mut sql, key, at, forward);
             }
             self.push_order(&mut sql, forward, limit);
-            for r in sql.query().fetch_all(pool).await? {
-                rows.push((branches.row)(&r)?);
-            }
-        }
-        if branches.froms.len() > 1 {
-            let ascending = forward != self.descending;
-            rows.sort_by(|a, b| {
-                let order = (branches.sort_key)(a).cmp(&(branches.sort_key)(b));
-                if ascending {
-                    order
-                } else {
-                    order.reverse()
+            sql
+        };
+        let sql = match branches.froms {
+            [one] => page(one),
+            several => {
+                let mut union = Sql::default();
+                for (i, from) in several.iter().enumerate() {
+                    union
+                        .push(if i == 0 {
+                            "SELECT * FROM ("
+                        } else {
+                            " UNION ALL SELECT * FROM ("
+                        })
+                        .append(&page(from))
+                        .push(&format!(") AS branch{i}"));
                 }
-            });
-            rows.truncate(limit);
-        }
-        Ok(rows)
+                Keyset {
+                    key: output_column(self.key),
+                    id: output_column(self.id),
+                    ..*self
+                }
+                .push_order(&mut union, forward, limit);
+                union
+            }
+        };
+        sql.query()
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(branches.row)
+            .collect()
     }
 }
 
-/// The statements a keyset page reads from and how it reads a row: the columns, the
-/// `FROM ... WHERE ...` of each branch, the row reader, and each row's `(key, id)` in the
-/// keyset's terms (the key as the database compares it).
+/// The name a selected column `alias.column` has in the result (what an ORDER BY over a
+/// union of selects names it by).
+fn output_column(column: &'static str) -> &'static str {
+    column.rsplit('.').next().unwrap_or(column)
+}
+
+/// The statements a keyset page reads from and how it reads a row: the columns (holding the
+/// keyset's key and id as plain `alias.column`, which order the branches' union), the
+/// `FROM ... WHERE ...` of each branch, and the row reader.
 pub(crate) struct Branches<'a, T> {
     pub select: &'a str,
     pub froms: &'a [Sql],
     pub row: &'a dyn Fn(&AnyRow) -> Result<T, sqlx::Error>,
-    pub sort_key: &'a dyn Fn(&T) -> (String, i64),
 }
 
 /// Which backend a pool talks to, for the few statements that differ (name search).
@@ -344,6 +390,27 @@ mod tests {
             "SELECT 1 FROM t WHERE ($1 = 'all' AND $2 = $2) AND a = $3 AND b = $4 AND c IN (1, 2) AND d IN (NULL)"
         );
         assert_eq!(sql.args.len(), 4);
+    }
+
+    #[test]
+    fn an_appended_statement_numbers_its_parameters_after_ours() {
+        let mut first = Sql::scoped("a = $1 AND b = $2", Scope::All);
+        first.push(" AND c = ").text("x");
+        let mut second = Sql::scoped("d = $1 AND e = $2", Scope::All);
+        second
+            .push(" AND f IN ")
+            .ids(&[10, 12])
+            .push(" AND g = ")
+            .int(7);
+        first.push(" UNION ").append(&second);
+        assert_eq!(
+            first.text,
+            "a = $1 AND b = $2 AND c = $3 UNION d = $4 AND e = $5 AND f IN (10, 12) AND g = $6"
+        );
+        assert_eq!(first.args.len(), 6);
+        assert!(matches!(&first.args[5], Arg::Int(7)));
+        assert_eq!(output_column("l.last_activity_on"), "last_activity_on");
+        assert_eq!(output_column("id"), "id");
     }
 
     #[test]
