@@ -383,6 +383,89 @@ async fn leads_page_by_keyset_with_their_count() {
     assert!(references(&alex.text("/leads?status=won").await, "Prospect").is_empty());
 }
 
+/// A reseller name part matching dozens of resellers (more than a page reads through its
+/// index of resellers): the schedule is walked in its order keeping their entries. Every one
+/// of theirs, none of anybody else's, in order, and a distributor's only of those it supplies.
+#[tokio::test]
+async fn a_part_matching_dozens_of_resellers_lists_their_entries_in_order() {
+    let app = spawn_app().await;
+    let southbridge = app.id_of_org("Southbridge Supply").await;
+    for i in 1..=30 {
+        let reseller: i64 = sqlx::query_scalar(
+            "INSERT INTO organisations (kind, name, created_at) VALUES ('reseller', $1, 0) RETURNING id",
+        )
+        .bind(format!("Quillon Partner {i}"))
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        if i % 6 == 0 {
+            sqlx::query(
+                "INSERT INTO reseller_distributors (reseller_id, distributor_id) VALUES ($1, $2)",
+            )
+            .bind(reseller)
+            .bind(southbridge)
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+        }
+        let customer: i64 = sqlx::query_scalar(
+            "INSERT INTO end_customers (reseller_id, name, contact_name, contact_email, created_at) \
+             VALUES ($1, $2, 'Pat', 'pat@example.com', 0) RETURNING id",
+        )
+        .bind(reseller)
+        .bind(format!("Quillon Client {i}"))
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        for j in 0..3 {
+            sqlx::query(
+                "INSERT INTO license_entries (reseller_id, end_customer_id, order_id, order_reference, sku, description, \
+                 quantity, start_date, end_date, created_at) \
+                 VALUES ($1, $2, NULL, $3, 'EPIXADB10SN12T', 'Intercept X', 1, '2026-02-01', $4, 0)",
+            )
+            .bind(reseller)
+            .bind(customer)
+            .bind(format!("QP-{:05}", i * 10 + j))
+            .bind(format!("2027-{:02}-{:02}", 1 + (i + j) % 12, 1 + j * 9))
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+        }
+    }
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    let pages = walk(&vendor, "/licenses?reseller=quillon+partner").await;
+    assert!(
+        pages[0].contains("90 entries"),
+        "thirty resellers' three each"
+    );
+    assert_eq!(pages.len(), 2);
+    let rows: usize = pages.iter().map(|p| p.matches("<tr>").count() - 1).sum();
+    assert_eq!(rows, 90, "only the Quillon partners' entries");
+    let mut seen: Vec<String> = pages.iter().flat_map(|p| references(p, "QP")).collect();
+    let ends: Vec<&str> = pages
+        .iter()
+        .flat_map(|p| p.match_indices("2027-").map(|(i, _)| &p[i..i + 10]))
+        .collect();
+    assert!(
+        ends.windows(2).all(|w| w[0] <= w[1]),
+        "by end date: {ends:?}"
+    );
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 90, "each once");
+    // Southbridge supplies five of them (and Bluepeak): their fifteen entries only.
+    let distributor = app.login_as(Who::SouthbridgeAdmin).await;
+    let supplied = distributor.text("/licenses?reseller=quillon+partner").await;
+    assert!(
+        supplied.contains("15 entries"),
+        "five resellers' three each"
+    );
+    assert_eq!(supplied.matches("<tr>").count() - 1, 15);
+    assert!(references(&supplied, "QP")
+        .iter()
+        .all(|r| r[3..7].parse::<usize>().unwrap() % 6 == 0));
+}
+
 /// "Expired" is a branch per status (recorded expired, or still open but past the inactivity
 /// limit); the branches are read as one list: in one order across pages, each lead once.
 #[tokio::test]

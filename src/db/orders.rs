@@ -430,9 +430,11 @@ async fn entries_where(
     use super::names::{matching, push_ids, Matches, Named};
     use crate::domain::schedule::EntryStatus;
     // Each name filter: what is named, the part typed, the entry's column, the joined name,
-    // and up to how many matches a page reads by id (a reseller has hundreds of entries
-    // where an end customer has a few; past that, the page reads entries in order and
-    // checks the name).
+    // up to how many matches a page reads by id (past that, the page reads entries in order
+    // and checks the name), and past how many of those ids the page still reads the
+    // entries in order, keeping those of the ids: a reseller has hundreds of entries where
+    // an end customer has a few, and reading and sorting every entry of 21 resellers costs
+    // more than walking the index that holds the reseller until a page is found.
     let names = [
         (
             Named::EndCustomers,
@@ -440,18 +442,20 @@ async fn entries_where(
             "l.end_customer_id",
             "e",
             1_000,
+            usize::MAX,
         ),
         (
             Named::Organisations,
             filter.reseller.trim(),
             "l.reseller_id",
             "r",
+            super::names::FEW_TO_LIST,
             20,
         ),
     ];
     let mut matched = Vec::new();
     if columns {
-        for (named, part, _, _, few) in names {
+        for (named, part, _, _, few, _) in names {
             matched.push(match part.is_empty() {
                 true => None,
                 false => match matching(pool, named, part, scope, few).await? {
@@ -476,11 +480,20 @@ async fn entries_where(
     if let Some(id) = filter.end_customer {
         sql.push(" AND l.end_customer_id = ").int(id);
     }
-    for (i, (named, part, column, alias, _)) in names.into_iter().enumerate() {
+    let backend = super::sql::backend(pool);
+    for (i, (named, part, column, alias, _, walk_above)) in names.into_iter().enumerate() {
         if part.is_empty() {
             continue;
         }
         match matched.get(i) {
+            // SQLite, told to walk: `+` keeps the column off its own index (its planner,
+            // without statistics, would read every entry of the ids and sort them).
+            // PostgreSQL weighs the two from its statistics.
+            Some(Some(Matches::Ids(ids)))
+                if ids.len() > walk_above && backend == super::Backend::Sqlite =>
+            {
+                sql.push(&format!(" AND +{column} IN ")).ids(ids);
+            }
             Some(Some(Matches::Ids(ids))) => {
                 sql.push(&format!(" AND {column} IN ")).ids(ids);
             }
@@ -493,14 +506,7 @@ async fn entries_where(
             // `names_up_to` names, when asked).
             _ => {
                 sql.push(&format!(" AND {column} IN ("));
-                push_ids(
-                    &mut sql,
-                    super::sql::backend(pool),
-                    named,
-                    part,
-                    scope,
-                    names_up_to,
-                );
+                push_ids(&mut sql, backend, named, part, scope, names_up_to);
                 sql.push(")");
             }
         }
