@@ -148,6 +148,14 @@ pub async fn sign_in(c: &Client, base: &str, email: &str, password: &str) {
     fill(c, "E-mail address", email).await;
     fill(c, "Password", password).await;
     click_button(c, "Sign in").await;
+    // The answer has come (signed in, or the sign-in page saying why not) before the caller
+    // goes on: a page asked for meanwhile would race the sign-in's own redirect.
+    wait_for(
+        c,
+        "//button[normalize-space()='Sign out'] | //*[@role='alert']",
+        "the answer to the sign-in",
+    )
+    .await;
 }
 
 /// Waits until the page's main heading says `text` (the page may still be loading).
@@ -746,6 +754,12 @@ async fn inquiry_quote_and_acceptance_across_three_parties_in_chromium() {
     sign_in(c, &app.address, Who::ResellerUser.email(), PASSWORD).await;
     expect_heading(c, "Welcome, Lee Fischer").await;
     c.goto(inquiry_url.as_str()).await.unwrap();
+    wait_for(
+        c,
+        "//table[contains(., 'why this price')]",
+        "the quote's levels",
+    )
+    .await;
     let quote = c
         .wait()
         .for_element(Locator::XPath("//table[contains(., 'why this price')]"))
@@ -1858,6 +1872,12 @@ async fn a_euro_inquiry_is_quoted_and_ordered_in_euros_in_chromium() {
     // Nordlicht reads every level in euros and accepts.
     sign_in(c, &app.address, Who::EuroResellerAdmin.email(), PASSWORD).await;
     c.goto(inquiry_url.as_str()).await.unwrap();
+    wait_for(
+        c,
+        "//table[contains(., 'why this price')]",
+        "the quote's levels",
+    )
+    .await;
     let quote = c
         .wait()
         .for_element(Locator::XPath("//table[contains(., 'why this price')]"))
