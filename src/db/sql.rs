@@ -188,20 +188,30 @@ impl Keyset {
         .await
     }
 
-    /// ` AND (rows past (key, id))` in the list's order (`forward`) or against it. Written as
-    /// `key >= k AND (key > k OR id > i)` rather than `key > k OR (key = k AND id > i)`: with
-    /// bound values SQLite reads the first as a range of the index and the second as a scan.
-    fn push_past(&self, sql: &mut Sql, key: &str, id: i64, forward: bool) {
+    /// ` AND (rows past row `id`)` in the list's order (`forward`) or against it, the row's
+    /// key read by a subquery in the same statement (no round trip of its own). Written as
+    /// `key >= k AND (key > k OR id > i)` rather than `key > k OR (key = k AND id > i)`: SQLite
+    /// reads the first as a range of the index and the second as a scan. A row that is gone
+    /// has no key, and nothing is past it.
+    fn push_past(&self, sql: &mut Sql, id: i64, forward: bool) {
         let op = if forward != self.descending { ">" } else { "<" };
         if self.by_id_alone() {
             sql.push(&format!(" AND {} {op} ", self.id)).int(id);
             return;
         }
-        sql.push(&format!(" AND {} {op}= ", self.key))
-            .text(key)
-            .push(&format!(" AND ({} {op} ", self.key))
-            .text(key)
-            .push(&format!(" OR {} {op} ", self.id))
+        let key_of = |sql: &mut Sql| {
+            sql.push(&format!(
+                "(SELECT {} FROM {} WHERE {} = ",
+                self.key, self.table, self.id
+            ))
+            .int(id)
+            .push(")");
+        };
+        sql.push(&format!(" AND {} {op}= ", self.key));
+        key_of(sql);
+        sql.push(&format!(" AND ({} {op} ", self.key));
+        key_of(sql);
+        sql.push(&format!(" OR {} {op} ", self.id))
             .int(id)
             .push(")");
     }
@@ -258,30 +268,28 @@ impl Keyset {
         per_page: usize,
         id: impl Fn(&T) -> i64,
     ) -> Result<Window<T>, sqlx::Error> {
-        let key = match cursor {
-            Cursor::After(at) | Cursor::Before(at) => self.key_of(pool, at).await?,
-            _ => None,
-        };
         let limit = per_page + 1;
-        match (cursor, key) {
-            (Cursor::After(at), Some(key)) => {
-                let rows = self
-                    .fetch(pool, branches, Some((&key, at)), true, limit)
-                    .await?;
+        match cursor {
+            Cursor::After(at) => {
+                let rows = self.fetch(pool, branches, Some(at), true, limit).await?;
+                // Nothing past the row: the end of the list, or a link to a row that is gone
+                // (which shows the first page).
+                if rows.is_empty() && self.key_of(pool, at).await?.is_none() {
+                    let rows = self.fetch(pool, branches, None, true, limit).await?;
+                    return Ok(Window::forward(rows, per_page, false, id));
+                }
                 Ok(Window::forward(rows, per_page, true, id))
             }
-            (Cursor::Before(at), Some(key)) => {
-                let rows = self
-                    .fetch(pool, branches, Some((&key, at)), false, limit)
-                    .await?;
+            Cursor::Before(at) => {
+                let rows = self.fetch(pool, branches, Some(at), false, limit).await?;
                 if rows.len() > per_page {
                     return Ok(Window::backward(rows, per_page, true, id));
                 }
-                // Fewer than a page before it: that is the first page, shown whole.
+                // Fewer than a page before it (or a row that is gone): the first page, whole.
                 let rows = self.fetch(pool, branches, None, true, limit).await?;
                 Ok(Window::forward(rows, per_page, false, id))
             }
-            (Cursor::Last, _) => {
+            Cursor::Last => {
                 let rows = self.fetch(pool, branches, None, false, limit).await?;
                 Ok(Window::backward(rows, per_page, false, id))
             }
@@ -302,14 +310,14 @@ impl Keyset {
         &self,
         pool: &AnyPool,
         branches: &Branches<'_, T>,
-        past: Option<(&str, i64)>,
+        past: Option<i64>,
         forward: bool,
         limit: usize,
     ) -> Result<Vec<T>, sqlx::Error> {
         let page = |from: &Sql| {
             let mut sql = from.after(branches.select);
-            if let Some((key, at)) = past {
-                self.push_past(&mut sql, key, at, forward);
+            if let Some(at) = past {
+                self.push_past(&mut sql, at, forward);
             }
             self.push_order(&mut sql, forward, limit);
             sql
@@ -422,15 +430,21 @@ mod tests {
             descending: true,
         };
         let mut sql = Sql::new("SELECT 1 FROM t WHERE 1 = 1");
-        k.push_past(&mut sql, "2026-01-01", 5, true);
+        k.push_past(&mut sql, 5, true);
         k.push_order(&mut sql, true, 51);
         assert_eq!(
             sql.text,
-            "SELECT 1 FROM t WHERE 1 = 1 AND t.d <= $1 AND (t.d < $2 OR t.id < $3) ORDER BY t.d DESC, t.id DESC LIMIT 51"
+            "SELECT 1 FROM t WHERE 1 = 1 AND t.d <= (SELECT t.d FROM t WHERE t.id = $1) \
+             AND (t.d < (SELECT t.d FROM t WHERE t.id = $2) OR t.id < $3) ORDER BY t.d DESC, t.id DESC LIMIT 51"
         );
+        assert!(sql.args.iter().all(|a| matches!(a, Arg::Int(5))));
         let mut back = Sql::new("");
-        k.push_past(&mut back, "2026-01-01", 5, false);
+        k.push_past(&mut back, 5, false);
         k.push_order(&mut back, false, 51);
-        assert!(back.text.contains("t.d >= $1") && back.text.ends_with("t.id ASC LIMIT 51"));
+        assert!(
+            back.text
+                .contains("t.d >= (SELECT t.d FROM t WHERE t.id = $1)")
+                && back.text.ends_with("t.id ASC LIMIT 51")
+        );
     }
 }
