@@ -453,6 +453,24 @@ async fn a_part_matching_dozens_of_resellers_lists_their_entries_in_order() {
     seen.sort();
     seen.dedup();
     assert_eq!(seen.len(), 90, "each once");
+    // "quillon partner 1" is eleven of them (1, 10-19): few enough to be read by their index
+    // and sorted, the page's entries chosen before their rows are read. In order, each once.
+    let few = vendor.text("/licenses?reseller=quillon+partner+1").await;
+    assert!(few.contains("33 entries"), "eleven resellers' three each");
+    let ends: Vec<&str> = few
+        .match_indices("2027-")
+        .map(|(i, _)| &few[i..i + 10])
+        .collect();
+    assert_eq!(ends.len(), 33);
+    assert!(
+        ends.windows(2).all(|w| w[0] <= w[1]),
+        "by end date: {ends:?}"
+    );
+    let mut refs = references(&few, "QP");
+    refs.sort();
+    refs.dedup();
+    assert_eq!(refs.len(), 33);
+    assert!(refs.iter().all(|r| r[3..7] == *"0001" || r[3..6] == *"001"));
     // Southbridge supplies five of them (and Bluepeak): their fifteen entries only.
     let distributor = app.login_as(Who::SouthbridgeAdmin).await;
     let supplied = distributor.text("/licenses?reseller=quillon+partner").await;

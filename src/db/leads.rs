@@ -195,6 +195,7 @@ pub async fn list(
         select: columns,
         froms: &froms,
         row: &lead,
+        ids_first: None,
     };
     ORDER
         .window_of(pool, &branches, cursor, per_page, |l: &Lead| l.id.0)

@@ -414,11 +414,27 @@ const UPCOMING_ORDER: super::sql::Keyset = super::sql::Keyset {
 const ENTRY_COLUMNS: &str = "l.id, r.name AS reseller_name, l.end_customer_id, e.name AS end_customer_name, \
         l.order_reference, l.order_id, o.distributor_id AS order_distributor, l.sku, l.description, l.quantity, l.start_date, l.end_date, l.created_at";
 
+/// The joins of a page's columns.
+const ENTRY_JOINS: &str = "JOIN organisations r ON r.id = l.reseller_id \
+     JOIN end_customers e ON e.id = l.end_customer_id LEFT JOIN orders o ON o.id = l.order_id";
+
+/// How a page reads the entries that `entries_where` selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    /// With the joins of its columns, in the list's order.
+    Joined,
+    /// Its entries' ids first (the statement has no joins), then those entries' rows: the
+    /// matches of names found by id are read by an index and sorted, and joining each of
+    /// them before keeping a page's worth cost more than the rest of the page.
+    IdsFirst,
+}
+
 /// `FROM ... WHERE ...` of the entries in scope matching `filter` on `today`; `None` when a
 /// name part matches no name at all. Each filter that is set adds its own condition (one the
 /// database answers from an index where there is one); a name part is first looked up in the
-/// name index, and the entries are filtered by the ids found. With `columns`, the joins the
-/// page's columns need are made; a count makes only those its conditions need.
+/// name index, and the entries are filtered by the ids found. With `columns`, for a page:
+/// the joins its columns need are made (or, for `Read::IdsFirst`, left to the rows read
+/// after); a count makes only those its conditions need.
 async fn entries_where(
     pool: &AnyPool,
     scope: Scope,
@@ -426,7 +442,7 @@ async fn entries_where(
     today: NaiveDate,
     columns: bool,
     names_up_to: Option<usize>,
-) -> Result<Option<super::sql::Sql>, sqlx::Error> {
+) -> Result<Option<(super::sql::Sql, Read)>, sqlx::Error> {
     use super::names::{matching, push_ids, Matches, Named};
     use crate::domain::schedule::EntryStatus;
     // Each name filter: what is named, the part typed, the entry's column, the joined name,
@@ -466,12 +482,17 @@ async fn entries_where(
         }
     }
     let by_name = |i: usize| matches!(matched.get(i), Some(Some(Matches::Many)));
+    let read = match (
+        matched.iter().any(|m| matches!(m, Some(Matches::Ids(_)))),
+        matched.iter().any(|m| matches!(m, Some(Matches::Many))),
+    ) {
+        (true, false) => Read::IdsFirst,
+        _ => Read::Joined,
+    };
     let mut from = String::from("FROM license_entries l");
-    if columns {
-        from.push_str(
-            " JOIN organisations r ON r.id = l.reseller_id JOIN end_customers e ON e.id = l.end_customer_id \
-             LEFT JOIN orders o ON o.id = l.order_id",
-        );
+    if columns && read == Read::Joined {
+        from.push(' ');
+        from.push_str(ENTRY_JOINS);
     }
     let mut sql = super::sql::Sql::scoped(
         &format!("{from} WHERE {}", scope.resellers("l.reseller_id")),
@@ -556,7 +577,7 @@ async fn entries_where(
     if let Some(t) = filter.added_since {
         sql.push(" AND l.created_at >= ").int(t);
     }
-    Ok(Some(sql))
+    Ok(Some((sql, read)))
 }
 
 /// The name of an end customer in scope, if it is one.
@@ -588,22 +609,32 @@ pub async fn schedule(
     per_page: usize,
 ) -> Result<Window<Entry>, sqlx::Error> {
     match entries_where(pool, scope, filter, today, true, None).await? {
-        Some(from) => {
+        Some((from, read)) => {
             let order = match filter.status {
                 Some(crate::domain::schedule::EntryStatus::Upcoming) => UPCOMING_ORDER,
                 _ => ENTRY_ORDER,
             };
-            order
-                .window(
-                    pool,
-                    &format!("SELECT {ENTRY_COLUMNS}"),
-                    &from,
-                    cursor,
-                    per_page,
-                    entry,
-                    |e: &Entry| e.id.0,
-                )
-                .await
+            let id = |e: &Entry| e.id.0;
+            match read {
+                Read::Joined => {
+                    let select = format!("SELECT {ENTRY_COLUMNS}");
+                    order
+                        .window(pool, &select, &from, cursor, per_page, entry, id)
+                        .await
+                }
+                // The page's ids chosen first, then only those rows read (with their joins).
+                Read::IdsFirst => {
+                    let rows =
+                        format!("SELECT {ENTRY_COLUMNS} FROM license_entries l {ENTRY_JOINS}");
+                    let branches = super::sql::Branches {
+                        select: "",
+                        froms: std::slice::from_ref(&from),
+                        row: &entry,
+                        ids_first: Some(&rows),
+                    };
+                    order.window_of(pool, &branches, cursor, per_page, id).await
+                }
+            }
         }
         None => Ok(Window::forward(Vec::new(), per_page, false, |e: &Entry| {
             e.id.0
@@ -625,7 +656,7 @@ pub async fn schedule_count(
     const NAMES: usize = crate::domain::paging::COUNT_LIMIT as usize + 1;
     let named = !filter.customer.trim().is_empty() || !filter.reseller.trim().is_empty();
     let first = match entries_where(pool, scope, filter, today, false, Some(NAMES)).await? {
-        Some(from) => from.count(pool).await?,
+        Some((from, _)) => from.count(pool).await?,
         None => return Ok(Count::Exact(0)),
     };
     if !named
@@ -635,7 +666,7 @@ pub async fn schedule_count(
         return Ok(first);
     }
     match entries_where(pool, scope, filter, today, false, None).await? {
-        Some(from) => from.count(pool).await,
+        Some((from, _)) => from.count(pool).await,
         None => Ok(Count::Exact(0)),
     }
 }

@@ -253,6 +253,7 @@ impl Keyset {
             select,
             froms: std::slice::from_ref(from),
             row: &row,
+            ids_first: None,
         };
         self.window_of(pool, &branches, cursor, per_page, id).await
     }
@@ -314,17 +315,28 @@ impl Keyset {
         forward: bool,
         limit: usize,
     ) -> Result<Vec<T>, sqlx::Error> {
+        let ids = format!("SELECT {}", self.id);
         let page = |from: &Sql| {
-            let mut sql = from.after(branches.select);
+            let select = match branches.ids_first {
+                Some(_) => ids.as_str(),
+                None => branches.select,
+            };
+            let mut sql = from.after(select);
             if let Some(at) = past {
                 self.push_past(&mut sql, at, forward);
             }
             self.push_order(&mut sql, forward, limit);
             sql
         };
-        let sql = match branches.froms {
-            [one] => page(one),
-            several => {
+        let sql = match (branches.froms, branches.ids_first) {
+            ([one], Some(rows)) => {
+                let mut sql = Sql::new(&format!("{rows} WHERE {} IN (", self.id));
+                sql.append(&page(one)).push(")");
+                self.push_order(&mut sql, forward, limit);
+                sql
+            }
+            ([one], None) => page(one),
+            (several, _) => {
                 let mut union = Sql::default();
                 for (i, from) in several.iter().enumerate() {
                     union
@@ -362,11 +374,13 @@ fn output_column(column: &'static str) -> &'static str {
 
 /// The statements a keyset page reads from and how it reads a row: the columns (holding the
 /// keyset's key and id as plain `alias.column`, which order the branches' union), the
-/// `FROM ... WHERE ...` of each branch, and the row reader.
+/// `FROM ... WHERE ...` of each branch, the row reader, and (one branch only) the rows'
+/// `SELECT ... FROM ... JOIN ...` when the page's ids are chosen first.
 pub(crate) struct Branches<'a, T> {
     pub select: &'a str,
     pub froms: &'a [Sql],
     pub row: &'a dyn Fn(&AnyRow) -> Result<T, sqlx::Error>,
+    pub ids_first: Option<&'a str>,
 }
 
 /// Which backend a pool talks to, for the few statements that differ (name search).
