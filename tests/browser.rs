@@ -152,7 +152,7 @@ pub async fn sign_in(c: &Client, base: &str, email: &str, password: &str) {
     // goes on: a page asked for meanwhile would race the sign-in's own redirect.
     wait_for(
         c,
-        "//button[normalize-space()='Sign out'] | //*[@role='alert']",
+        &format!("{} | //*[@role='alert']", button("Sign out")),
         "the answer to the sign-in",
     )
     .await;
@@ -754,20 +754,15 @@ async fn inquiry_quote_and_acceptance_across_three_parties_in_chromium() {
     sign_in(c, &app.address, Who::ResellerUser.email(), PASSWORD).await;
     expect_heading(c, "Welcome, Lee Fischer").await;
     c.goto(inquiry_url.as_str()).await.unwrap();
-    wait_for(
+    let quote = find(
         c,
-        "//table[contains(., 'why this price')]",
+        Locator::XPath("//table[contains(., 'why this price')]"),
         "the quote's levels",
     )
-    .await;
-    let quote = c
-        .wait()
-        .for_element(Locator::XPath("//table[contains(., 'why this price')]"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    .await
+    .text()
+    .await
+    .unwrap();
     for expected in [
         "Partner program 10%",
         "price agreed",
@@ -1872,20 +1867,15 @@ async fn a_euro_inquiry_is_quoted_and_ordered_in_euros_in_chromium() {
     // Nordlicht reads every level in euros and accepts.
     sign_in(c, &app.address, Who::EuroResellerAdmin.email(), PASSWORD).await;
     c.goto(inquiry_url.as_str()).await.unwrap();
-    wait_for(
+    let quote = find(
         c,
-        "//table[contains(., 'why this price')]",
+        Locator::XPath("//table[contains(., 'why this price')]"),
         "the quote's levels",
     )
-    .await;
-    let quote = c
-        .wait()
-        .for_element(Locator::XPath("//table[contains(., 'why this price')]"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    .await
+    .text()
+    .await
+    .unwrap();
     for expected in ["Partner program 12%", "Promotion 5%", "EUR 807.58"] {
         assert!(quote.contains(expected), "{expected} missing in {quote}");
     }
