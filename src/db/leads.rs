@@ -192,10 +192,9 @@ pub async fn list(
     let columns = &SELECT[..SELECT.find(" FROM ").unwrap_or(SELECT.len())];
     let froms = leads_where(scope, filter, cutoff);
     let branches = super::sql::Branches {
-        select: columns,
+        select: super::sql::Select::Columns(columns),
         froms: &froms,
         row: &lead,
-        ids_first: None,
     };
     ORDER
         .window_of(pool, &branches, cursor, per_page, |l: &Lead| l.id.0)

@@ -627,10 +627,9 @@ pub async fn schedule(
                     let rows =
                         format!("SELECT {ENTRY_COLUMNS} FROM license_entries l {ENTRY_JOINS}");
                     let branches = super::sql::Branches {
-                        select: "",
+                        select: super::sql::Select::IdsFirst(&rows),
                         froms: std::slice::from_ref(&from),
                         row: &entry,
-                        ids_first: Some(&rows),
                     };
                     order.window_of(pool, &branches, cursor, per_page, id).await
                 }

@@ -250,10 +250,9 @@ impl Keyset {
         id: impl Fn(&T) -> i64,
     ) -> Result<Window<T>, sqlx::Error> {
         let branches = Branches {
-            select,
+            select: Select::Columns(select),
             froms: std::slice::from_ref(from),
             row: &row,
-            ids_first: None,
         };
         self.window_of(pool, &branches, cursor, per_page, id).await
     }
@@ -315,27 +314,26 @@ impl Keyset {
         forward: bool,
         limit: usize,
     ) -> Result<Vec<T>, sqlx::Error> {
-        let ids = format!("SELECT {}", self.id);
+        let head = match branches.select {
+            Select::Columns(columns) => std::borrow::Cow::Borrowed(columns),
+            Select::IdsFirst(_) => std::borrow::Cow::Owned(format!("SELECT {}", self.id)),
+        };
         let page = |from: &Sql| {
-            let select = match branches.ids_first {
-                Some(_) => ids.as_str(),
-                None => branches.select,
-            };
-            let mut sql = from.after(select);
+            let mut sql = from.after(&head);
             if let Some(at) = past {
                 self.push_past(&mut sql, at, forward);
             }
             self.push_order(&mut sql, forward, limit);
             sql
         };
-        let sql = match (branches.froms, branches.ids_first) {
-            ([one], Some(rows)) => {
+        let sql = match (branches.froms, branches.select) {
+            ([one], Select::IdsFirst(rows)) => {
                 let mut sql = Sql::new(&format!("{rows} WHERE {} IN (", self.id));
                 sql.append(&page(one)).push(")");
                 self.push_order(&mut sql, forward, limit);
                 sql
             }
-            ([one], None) => page(one),
+            ([one], Select::Columns(_)) => page(one),
             (several, _) => {
                 let mut union = Sql::default();
                 for (i, from) in several.iter().enumerate() {
@@ -372,15 +370,24 @@ fn output_column(column: &'static str) -> &'static str {
     column.rsplit('.').next().unwrap_or(column)
 }
 
-/// The statements a keyset page reads from and how it reads a row: the columns (holding the
-/// keyset's key and id as plain `alias.column`, which order the branches' union), the
-/// `FROM ... WHERE ...` of each branch, the row reader, and (one branch only) the rows'
-/// `SELECT ... FROM ... JOIN ...` when the page's ids are chosen first.
+/// The statements a keyset page reads from and how it reads a row: what it selects, the
+/// `FROM ... WHERE ...` of each branch, and the row reader.
 pub(crate) struct Branches<'a, T> {
-    pub select: &'a str,
+    pub select: Select<'a>,
     pub froms: &'a [Sql],
     pub row: &'a dyn Fn(&AnyRow) -> Result<T, sqlx::Error>,
-    pub ids_first: Option<&'a str>,
+}
+
+/// What a keyset page selects.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Select<'a> {
+    /// These columns (`SELECT ...`, holding the keyset's key and id as plain `alias.column`,
+    /// which order a union of branches) from each branch.
+    Columns(&'a str),
+    /// The page's ids from its one branch first, then the rows of those ids read by this
+    /// statement (`SELECT ... FROM ... JOIN ...`): the joins are made for the page's rows
+    /// only.
+    IdsFirst(&'a str),
 }
 
 /// Which backend a pool talks to, for the few statements that differ (name search).
