@@ -32,7 +32,7 @@ pub mod webhooks;
 
 use anyhow::{bail, Context};
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Connection, Executor};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +120,9 @@ impl Scope {
     }
 }
 
+/// How long a PostgreSQL connection may wait in the pool before it is pinged on its next use.
+pub const PING_AFTER_IDLE: Duration = Duration::from_millis(250);
+
 #[derive(Clone, Debug)]
 pub struct Db {
     pub pool: AnyPool,
@@ -139,7 +142,22 @@ impl Db {
                 Backend::Sqlite => 8,
                 Backend::Postgres => 16,
             })
-            .acquire_timeout(Duration::from_secs(10));
+            .acquire_timeout(Duration::from_secs(10))
+            // sqlx pings a connection when it goes back to the pool (so a broken one is never
+            // put back) and, by default, again when it is taken out: two round trips per
+            // statement beside the statement's own. A SQLite connection is a file and its
+            // thread and cannot go away in between; a PostgreSQL connection can (a database
+            // restart), so one that has waited in the pool longer than a busy portal ever
+            // lets one wait is pinged before use.
+            .test_before_acquire(false)
+            .before_acquire(move |conn, meta| {
+                Box::pin(async move {
+                    if backend == Backend::Postgres && meta.idle_for > PING_AFTER_IDLE {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            });
         let options = if backend == Backend::Sqlite {
             options.after_connect(|conn, _meta| {
                 Box::pin(async move {
