@@ -229,6 +229,13 @@ pub async fn seed_large(db: &Db, today: NaiveDate, now: i64) -> anyhow::Result<O
         }),
     )
     .await?;
+    if db.backend == crate::db::Backend::Postgres {
+        // What autovacuum would do some minutes later, done now: statistics for the planner,
+        // and the visibility map without which an index-only scan still reads every row it
+        // passes from the table (a filtered schedule page: 5 ms instead of 0.4 ms). SQLite's
+        // planner is left without statistics, as the list queries are written for.
+        sqlx::query("VACUUM (ANALYZE)").execute(&db.pool).await?;
+    }
     Ok(Some(Counts {
         distributors: DISTRIBUTORS,
         resellers: RESELLERS,
