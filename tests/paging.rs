@@ -557,6 +557,18 @@ async fn expired_leads_of_every_branch_page_as_one_list() {
         shown[..],
         "the page before the last"
     );
+    // The vendor's branches are read without the reseller (joined for the page's rows only):
+    // the same leads in the same order, among every reseller's.
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    let all: Vec<String> = walk(&vendor, "/leads?status=expired")
+        .await
+        .iter()
+        .flat_map(|p| references(p, "Lapsed"))
+        .collect();
+    assert_eq!(
+        all, in_order,
+        "the vendor's list holds Acme's in the same order"
+    );
 }
 
 fn urlencode(s: &str) -> String {

@@ -159,18 +159,26 @@ const ORDER: super::sql::Keyset = super::sql::Keyset {
 };
 
 /// `FROM ... WHERE ...` of each branch of the leads in scope that `filter` shows, `cutoff`
-/// being the inactivity cutoff.
-fn leads_where(scope: Scope, filter: Filter, cutoff: NaiveDate) -> Vec<super::sql::Sql> {
+/// being the inactivity cutoff. The reseller is joined when `joined` (for its name) or the
+/// scope needs it (a channel manager's resellers); otherwise a branch is read from its index
+/// alone.
+fn leads_where(
+    scope: Scope,
+    filter: Filter,
+    cutoff: NaiveDate,
+    joined: bool,
+) -> Vec<super::sql::Sql> {
+    let from = match (scope, joined) {
+        (Scope::Cam(_), _) | (_, true) => {
+            "FROM leads l JOIN organisations r ON r.id = l.reseller_id"
+        }
+        _ => "FROM leads l",
+    };
     filter_branches(filter)
         .into_iter()
         .map(|condition| {
-            let mut sql = super::sql::Sql::scoped(
-                &format!(
-                    "FROM leads l JOIN organisations r ON r.id = l.reseller_id WHERE {}",
-                    in_scope(scope)
-                ),
-                scope,
-            );
+            let mut sql =
+                super::sql::Sql::scoped(&format!("{from} WHERE {}", in_scope(scope)), scope);
             sql.push(" AND ")
                 .text(cutoff.to_string())
                 .push(&format!(" = $3 AND {condition}"));
@@ -189,10 +197,17 @@ pub async fn list(
     cursor: Cursor,
     per_page: usize,
 ) -> Result<Window<Lead>, sqlx::Error> {
+    // One branch reads its page with the columns; several read their ids from their indexes
+    // first and then only the 51 leads kept (a page of each branch read and joined, before
+    // 51 of them were kept, cost a third of the expired leads page).
+    let several = filter_branches(filter).len() > 1;
+    let froms = leads_where(scope, filter, cutoff, !several);
     let columns = &SELECT[..SELECT.find(" FROM ").unwrap_or(SELECT.len())];
-    let froms = leads_where(scope, filter, cutoff);
     let branches = super::sql::Branches {
-        select: super::sql::Select::Columns(columns),
+        select: match several {
+            true => super::sql::Select::IdsFirst(SELECT),
+            false => super::sql::Select::Columns(columns),
+        },
         froms: &froms,
         row: &lead,
     };
@@ -209,7 +224,7 @@ pub async fn count(
     cutoff: NaiveDate,
 ) -> Result<Count, sqlx::Error> {
     let mut total = 0;
-    for branch in leads_where(scope, filter, cutoff) {
+    for branch in leads_where(scope, filter, cutoff, false) {
         total += match branch.count(pool).await? {
             Count::Exact(n) => n,
             Count::MoreThan(n) => n + 1,

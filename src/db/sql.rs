@@ -314,9 +314,13 @@ impl Keyset {
         forward: bool,
         limit: usize,
     ) -> Result<Vec<T>, sqlx::Error> {
-        let head = match branches.select {
-            Select::Columns(columns) => std::borrow::Cow::Borrowed(columns),
-            Select::IdsFirst(_) => std::borrow::Cow::Owned(format!("SELECT {}", self.id)),
+        let head = match (branches.select, branches.froms) {
+            (Select::Columns(columns), _) => std::borrow::Cow::Borrowed(columns),
+            (Select::IdsFirst(_), [_]) => std::borrow::Cow::Owned(format!("SELECT {}", self.id)),
+            // Branches are merged by their key and id.
+            (Select::IdsFirst(_), _) => {
+                std::borrow::Cow::Owned(format!("SELECT {}, {}", self.key, self.id))
+            }
         };
         let page = |from: &Sql| {
             let mut sql = from.after(&head);
@@ -334,7 +338,7 @@ impl Keyset {
                 sql
             }
             ([one], Select::Columns(_)) => page(one),
-            (several, _) => {
+            (several, select) => {
                 let mut union = Sql::default();
                 for (i, from) in several.iter().enumerate() {
                     union
@@ -352,7 +356,19 @@ impl Keyset {
                     ..*self
                 }
                 .push_order(&mut union, forward, limit);
-                union
+                match select {
+                    Select::Columns(_) => union,
+                    Select::IdsFirst(rows) => {
+                        let mut sql = Sql::new(&format!(
+                            "{rows} WHERE {} IN (SELECT {} FROM (",
+                            self.id,
+                            output_column(self.id)
+                        ));
+                        sql.append(&union).push(") AS page)");
+                        self.push_order(&mut sql, forward, limit);
+                        sql
+                    }
+                }
             }
         };
         sql.query()
@@ -384,9 +400,9 @@ pub(crate) enum Select<'a> {
     /// These columns (`SELECT ...`, holding the keyset's key and id as plain `alias.column`,
     /// which order a union of branches) from each branch.
     Columns(&'a str),
-    /// The page's ids from its one branch first, then the rows of those ids read by this
-    /// statement (`SELECT ... FROM ... JOIN ...`): the joins are made for the page's rows
-    /// only.
+    /// The page's ids first (from each branch its key and id, merged), then the rows of
+    /// those ids read by this statement (`SELECT ... FROM ... JOIN ...`): the joins and the
+    /// reads of whole rows are made for the page's rows only.
     IdsFirst(&'a str),
 }
 
