@@ -534,31 +534,29 @@ async fn entries_where(
     }
     let horizon = today
         .checked_add_days(chrono::Days::new(90))
-        .unwrap_or(today)
-        .to_string();
-    let today = today.to_string();
+        .unwrap_or(today);
     match filter.status {
         None => {}
         Some(EntryStatus::Upcoming) => {
-            sql.push(" AND l.start_date > ").text(today);
+            sql.push(" AND l.start_date > ").date(today);
         }
         Some(EntryStatus::Expired) => {
-            sql.push(" AND l.end_date < ").text(today);
+            sql.push(" AND l.end_date < ").date(today);
         }
         Some(EntryStatus::Expiring) => {
             sql.push(" AND l.end_date >= ")
-                .text(today.clone())
+                .date(today)
                 .push(" AND l.end_date < ")
-                .text(horizon)
+                .date(horizon)
                 .push(" AND l.start_date <= ")
-                .text(today);
+                .date(today);
         }
         // Active includes expiring: an entry ending within 90 days runs today all the same.
         Some(EntryStatus::Active) => {
             sql.push(" AND l.end_date >= ")
-                .text(today.clone())
+                .date(today)
                 .push(" AND l.start_date <= ")
-                .text(today);
+                .date(today);
         }
     }
     let family = filter.family.trim().to_uppercase();

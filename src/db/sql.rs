@@ -59,6 +59,15 @@ impl Sql {
         self.placeholder()
     }
 
+    /// Appends `date` written out (`'YYYY-MM-DD'`): a date the portal computed (today, a
+    /// horizon from it), never text someone typed. PostgreSQL plans a statement afresh for
+    /// each execution while a parameter's value could change the plan (a range of dates
+    /// does), which cost the schedule's status pages more than running them; with the date
+    /// in the text, the plan of the day is made once per connection.
+    pub fn date(&mut self, date: chrono::NaiveDate) -> &mut Sql {
+        self.push(&format!("'{}'", date.format("%Y-%m-%d")))
+    }
+
     /// Appends `(a, b, c)` with the ids written out: they are integers, and a list of a
     /// thousand placeholders would be slower to prepare than the query is to run. An empty
     /// list is `(NULL)`, which matches nothing.
@@ -430,9 +439,12 @@ mod tests {
         sql.push(" AND a = ").text("x").push(" AND b = ").int(3);
         sql.push(" AND c IN ").ids(&[1, 2]);
         sql.push(" AND d IN ").ids(&[]);
+        sql.push(" AND e < ")
+            .date(chrono::NaiveDate::from_ymd_opt(987, 6, 5).unwrap());
         assert_eq!(
             sql.text,
-            "SELECT 1 FROM t WHERE ($1 = 'all' AND $2 = $2) AND a = $3 AND b = $4 AND c IN (1, 2) AND d IN (NULL)"
+            "SELECT 1 FROM t WHERE ($1 = 'all' AND $2 = $2) AND a = $3 AND b = $4 AND c IN (1, 2) AND d IN (NULL) \
+             AND e < '0987-06-05'"
         );
         assert_eq!(sql.args.len(), 4);
     }
