@@ -52,11 +52,6 @@ async fn the_database_is_configured_for_its_backend() {
                 .await
                 .unwrap();
             assert_eq!(busy, 5000);
-            let mapped: i64 = sqlx::query_scalar("PRAGMA mmap_size")
-                .fetch_one(&app.db.pool)
-                .await
-                .unwrap();
-            assert_eq!(mapped, 1 << 30, "pages are read through a memory map");
         }
         Backend::Postgres => {
             // Every connection of the portal is cut, as in a database restart; the next

@@ -120,10 +120,6 @@ impl Scope {
     }
 }
 
-/// How much of a SQLite database file each connection reads through a memory map (SQLite's
-/// own ceiling is 2 GB; the large demo data set is 420 MB).
-const SQLITE_MMAP_BYTES: u64 = 1 << 30;
-
 /// How long a PostgreSQL connection may wait in the pool before it is pinged on its next use.
 pub const PING_AFTER_IDLE: Duration = Duration::from_millis(250);
 
@@ -145,8 +141,7 @@ impl Db {
             .max_connections(match backend {
                 // Each SQLite connection is a thread of its own that hands its rows over;
                 // with 8, a busy two-core machine sat idle an eighth of the time while
-                // requests waited for a connection (32 rather than 16 doubles the memory the
-                // mapped file is counted at, for a few per cent more).
+                // requests waited for a connection.
                 Backend::Sqlite => 16,
                 Backend::Postgres => 16,
             })
@@ -175,12 +170,6 @@ impl Db {
                     conn.execute("PRAGMA busy_timeout = 5000").await?;
                     conn.execute("PRAGMA foreign_keys = ON").await?;
                     conn.execute("PRAGMA synchronous = NORMAL").await?;
-                    // Pages are read from the file mapped in memory (the operating system's
-                    // page cache, shared by every connection) rather than copied by a system
-                    // call into each connection's own 2 MB cache, which a list walking an
-                    // index overflows: the expired leads page +70 % req/s.
-                    conn.execute(format!("PRAGMA mmap_size = {SQLITE_MMAP_BYTES}").as_str())
-                        .await?;
                     Ok(())
                 })
             })
