@@ -158,13 +158,13 @@ const ORDER: super::sql::Keyset = super::sql::Keyset {
     descending: true,
 };
 
-/// `FROM ... WHERE ...` of each branch of the leads in scope that `filter` shows, `cutoff`
-/// being the inactivity cutoff. The reseller is joined when `joined` (for its name) or the
-/// scope needs it (a channel manager's resellers); otherwise a branch is read from its index
-/// alone.
+/// `FROM ... WHERE ...` of each branch (`conditions`, of [`filter_branches`]) of the leads in
+/// scope, `cutoff` being the inactivity cutoff. The reseller is joined when `joined` (for its
+/// name) or the scope needs it (a channel manager's resellers); otherwise a branch is read
+/// from its index alone.
 fn leads_where(
     scope: Scope,
-    filter: Filter,
+    conditions: Vec<String>,
     cutoff: NaiveDate,
     joined: bool,
 ) -> Vec<super::sql::Sql> {
@@ -174,7 +174,7 @@ fn leads_where(
         }
         _ => "FROM leads l",
     };
-    filter_branches(filter)
+    conditions
         .into_iter()
         .map(|condition| {
             let mut sql =
@@ -200,8 +200,9 @@ pub async fn list(
     // One branch reads its page with the columns; several read their ids from their indexes
     // first and then only the 51 leads kept (a page of each branch read and joined, before
     // 51 of them were kept, cost a third of the expired leads page).
-    let several = filter_branches(filter).len() > 1;
-    let froms = leads_where(scope, filter, cutoff, !several);
+    let conditions = filter_branches(filter);
+    let several = conditions.len() > 1;
+    let froms = leads_where(scope, conditions, cutoff, !several);
     let columns = &SELECT[..SELECT.find(" FROM ").unwrap_or(SELECT.len())];
     let branches = super::sql::Branches {
         select: match several {
@@ -224,7 +225,7 @@ pub async fn count(
     cutoff: NaiveDate,
 ) -> Result<Count, sqlx::Error> {
     let mut total = 0;
-    for branch in leads_where(scope, filter, cutoff, false) {
+    for branch in leads_where(scope, filter_branches(filter), cutoff, false) {
         total += match branch.count(pool).await? {
             Count::Exact(n) => n,
             Count::MoreThan(n) => n + 1,

@@ -628,26 +628,21 @@ pub async fn schedule(
                 Some(crate::domain::schedule::EntryStatus::Upcoming) => UPCOMING_ORDER,
                 _ => ENTRY_ORDER,
             };
-            let id = |e: &Entry| e.id.0;
-            match read {
-                Read::Joined => {
-                    let select = format!("SELECT {ENTRY_COLUMNS}");
-                    order
-                        .window(pool, &select, &from, cursor, per_page, entry, id)
-                        .await
-                }
-                // The page's ids chosen first, then only those rows read (with their joins).
-                Read::IdsFirst => {
-                    let rows =
-                        format!("SELECT {ENTRY_COLUMNS} FROM license_entries l {ENTRY_JOINS}");
-                    let branches = super::sql::Branches {
-                        select: super::sql::Select::IdsFirst(&rows),
-                        froms: std::slice::from_ref(&from),
-                        row: &entry,
-                    };
-                    order.window_of(pool, &branches, cursor, per_page, id).await
-                }
-            }
+            let columns = format!("SELECT {ENTRY_COLUMNS}");
+            let rows = format!("{columns} FROM license_entries l {ENTRY_JOINS}");
+            let branches = super::sql::Branches {
+                select: match read {
+                    Read::Joined => super::sql::Select::Columns(&columns),
+                    // The page's ids chosen first, then only those rows read (with their
+                    // joins).
+                    Read::IdsFirst => super::sql::Select::IdsFirst(&rows),
+                },
+                froms: std::slice::from_ref(&from),
+                row: &entry,
+            };
+            order
+                .window_of(pool, &branches, cursor, per_page, |e: &Entry| e.id.0)
+                .await
         }
         None => Ok(Window::forward(Vec::new(), per_page, false, |e: &Entry| {
             e.id.0

@@ -339,15 +339,10 @@ impl Keyset {
             self.push_order(&mut sql, forward, limit);
             sql
         };
-        let sql = match (branches.froms, branches.select) {
-            ([one], Select::IdsFirst(rows)) => {
-                let mut sql = Sql::new(&format!("{rows} WHERE {} IN (", self.id));
-                sql.append(&page(one)).push(")");
-                self.push_order(&mut sql, forward, limit);
-                sql
-            }
-            ([one], Select::Columns(_)) => page(one),
-            (several, select) => {
+        // The rows of the page, or with `IdsFirst` their ids (and keys, to merge branches).
+        let picked = match branches.froms {
+            [one] => page(one),
+            several => {
                 let mut union = Sql::default();
                 for (i, from) in several.iter().enumerate() {
                     union
@@ -365,19 +360,23 @@ impl Keyset {
                     ..*self
                 }
                 .push_order(&mut union, forward, limit);
-                match select {
-                    Select::Columns(_) => union,
-                    Select::IdsFirst(rows) => {
-                        let mut sql = Sql::new(&format!(
-                            "{rows} WHERE {} IN (SELECT {} FROM (",
-                            self.id,
-                            output_column(self.id)
-                        ));
-                        sql.append(&union).push(") AS page)");
-                        self.push_order(&mut sql, forward, limit);
-                        sql
-                    }
-                }
+                union
+            }
+        };
+        let sql = match branches.select {
+            Select::Columns(_) => picked,
+            Select::IdsFirst(rows) => {
+                let mut sql = Sql::new(&format!("{rows} WHERE {} IN (", self.id));
+                match branches.froms {
+                    [_] => sql.append(&picked),
+                    _ => sql
+                        .push(&format!("SELECT {} FROM (", output_column(self.id)))
+                        .append(&picked)
+                        .push(") AS page"),
+                };
+                sql.push(")");
+                self.push_order(&mut sql, forward, limit);
+                sql
             }
         };
         sql.query()
