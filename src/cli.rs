@@ -191,7 +191,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 if crate::seed::seed_demo_with_history(&db, chrono::Utc::now().timestamp()).await? {
                     tracing::info!("demo data loaded");
                 }
-                db.pool.close().await;
+                db.close().await;
             }
             let app = Application::build(settings, demo, crate::clock::Clock::system()).await?;
             tracing::info!(address = %app.address(), demo, "partner portal listening");

@@ -52,8 +52,39 @@ async fn the_database_is_configured_for_its_backend() {
                 .await
                 .unwrap();
             assert_eq!(busy, 5000);
+            // The list pages' own connections to the file see what the portal wrote, wait
+            // for a writer as long, and refuse to write themselves.
+            let lists = app
+                .db
+                .lists
+                .as_ref()
+                .expect("SQLite reads lists on its own driver");
+            let written: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisations")
+                .fetch_one(&app.db.pool)
+                .await
+                .unwrap();
+            let read: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisations")
+                .fetch_one(lists)
+                .await
+                .unwrap();
+            assert!(read > 0);
+            assert_eq!(read, written);
+            let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+                .fetch_one(lists)
+                .await
+                .unwrap();
+            assert_eq!(busy, 5000);
+            let refused = sqlx::query("UPDATE organisations SET name = name || '!'")
+                .execute(lists)
+                .await
+                .unwrap_err();
+            assert!(
+                refused.to_string().contains("readonly"),
+                "a write through the list connections is refused: {refused}"
+            );
         }
         Backend::Postgres => {
+            assert!(app.db.lists.is_none(), "PostgreSQL reads through one pool");
             // Every connection of the portal is cut, as in a database restart; the next
             // requests reconnect and work.
             let c = app.login_as(Who::ResellerAdmin).await;

@@ -11,7 +11,7 @@ async fn healthz_answers_ok_when_the_database_answers() {
 #[tokio::test]
 async fn healthz_answers_503_when_the_database_is_gone() {
     let app = spawn_app().await;
-    app.db.pool.close().await;
+    app.db.close().await;
     let r = app.client().get("/healthz").await;
     assert_eq!(r.status(), 503);
 }

@@ -67,27 +67,27 @@ const SELECT: &str = "SELECT i.id, i.reference, i.reseller_id, r.name AS reselle
      FROM inquiries i JOIN organisations r ON r.id = i.reseller_id JOIN end_customers e ON e.id = i.end_customer_id \
      JOIN organisations t ON t.id = i.distributor_id LEFT JOIN deal_registrations g ON g.id = i.deal_registration_id";
 
-fn inquiry(r: &sqlx::any::AnyRow) -> Result<Inquiry, sqlx::Error> {
-    let status: String = r.try_get("status")?;
+fn inquiry(r: &dyn super::cells::Cells) -> Result<Inquiry, sqlx::Error> {
+    let status: String = r.get("status")?;
     Ok(Inquiry {
-        id: InquiryId(r.try_get("id")?),
-        reference: r.try_get("reference")?,
-        reseller_id: OrgId(r.try_get("reseller_id")?),
-        reseller_name: r.try_get("reseller_name")?,
-        end_customer_name: r.try_get("end_customer_name")?,
-        distributor_id: OrgId(r.try_get("distributor_id")?),
-        distributor_name: r.try_get("distributor_name")?,
-        currency: r.try_get("currency")?,
+        id: InquiryId(r.get("id")?),
+        reference: r.get("reference")?,
+        reseller_id: OrgId(r.get("reseller_id")?),
+        reseller_name: r.get("reseller_name")?,
+        end_customer_name: r.get("end_customer_name")?,
+        distributor_id: OrgId(r.get("distributor_id")?),
+        distributor_name: r.get("distributor_name")?,
+        currency: r.get("currency")?,
         status: InquiryStatus::parse(&status).ok_or_else(|| {
             sqlx::Error::Decode(format!("unknown inquiry status {status:?}").into())
         })?,
-        created_at: r.try_get("created_at")?,
-        submitted_on: r.try_get("submitted_on")?,
-        version: r.try_get("version")?,
+        created_at: r.get("created_at")?,
+        submitted_on: r.get("submitted_on")?,
+        version: r.get("version")?,
         lines: Vec::new(),
         deal: match (
-            r.try_get::<Option<i64>, _>("deal_registration_id")?,
-            r.try_get::<Option<String>, _>("deal_reference")?,
+            r.get::<Option<i64>>("deal_registration_id")?,
+            r.get::<Option<String>>("deal_reference")?,
         ) {
             (Some(id), Some(reference)) => Some((id, reference)),
             _ => None,
@@ -153,7 +153,10 @@ async fn with_lines(
     pool: &AnyPool,
     rows: &[sqlx::any::AnyRow],
 ) -> Result<Vec<Inquiry>, sqlx::Error> {
-    let items = rows.iter().map(inquiry).collect::<Result<Vec<_>, _>>()?;
+    let items = rows
+        .iter()
+        .map(|r| inquiry(r))
+        .collect::<Result<Vec<_>, _>>()?;
     attach_lines(&mut *pool.acquire().await?, items).await
 }
 
@@ -245,15 +248,16 @@ fn inquiries_where(scope: Scope, filter: &Filter, joins: bool) -> super::sql::Sq
 /// The page at `cursor` of the inquiries in scope that `filter` leaves, newest first, with
 /// their lines.
 pub async fn list(
-    pool: &AnyPool,
+    db: &super::Db,
     scope: Scope,
     filter: &Filter,
     cursor: Cursor,
 ) -> Result<Window<Inquiry>, sqlx::Error> {
+    let pool = &db.pool;
     let columns = &SELECT[..SELECT.find(" FROM ").unwrap_or(SELECT.len())];
     let mut window = ORDER
         .window(
-            pool,
+            db,
             columns,
             &inquiries_where(scope, filter, true),
             cursor,
@@ -300,7 +304,10 @@ pub async fn get_in(
         .bind(id.0)
         .fetch_optional(&mut *conn)
         .await?;
-    let items = row.iter().map(inquiry).collect::<Result<Vec<_>, _>>()?;
+    let items = row
+        .iter()
+        .map(|r| inquiry(r))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(attach_lines(conn, items).await?.pop())
 }
 

@@ -78,29 +78,29 @@ pub async fn inactivity(pool: &AnyPool) -> Result<Inactivity, sqlx::Error> {
     })
 }
 
-fn lead(r: &sqlx::any::AnyRow) -> Result<Lead, sqlx::Error> {
-    let status: String = r.try_get("status")?;
+fn lead(r: &dyn super::cells::Cells) -> Result<Lead, sqlx::Error> {
+    let status: String = r.get("status")?;
     Ok(Lead {
-        id: LeadId(r.try_get("id")?),
-        reseller_id: OrgId(r.try_get("reseller_id")?),
-        reseller_name: r.try_get("reseller_name")?,
-        company: r.try_get("company")?,
-        contact_name: r.try_get("contact_name")?,
-        contact_email: r.try_get("contact_email")?,
-        interest: r.try_get("interest")?,
+        id: LeadId(r.get("id")?),
+        reseller_id: OrgId(r.get("reseller_id")?),
+        reseller_name: r.get("reseller_name")?,
+        company: r.get("company")?,
+        contact_name: r.get("contact_name")?,
+        contact_email: r.get("contact_email")?,
+        interest: r.get("interest")?,
         source: {
-            let source: String = r.try_get("source")?;
+            let source: String = r.get("source")?;
             LeadSource::parse(&source).ok_or_else(|| {
                 sqlx::Error::Decode(format!("unknown lead source {source:?}").into())
             })?
         },
         stored_status: LeadStatus::parse(&status)
             .ok_or_else(|| sqlx::Error::Decode(format!("unknown lead status {status:?}").into()))?,
-        next_step: r.try_get("next_step")?,
-        created_at: r.try_get("created_at")?,
-        last_activity_on: super::date(&r.try_get::<String, _>("last_activity_on")?)?,
+        next_step: r.get("next_step")?,
+        created_at: r.get("created_at")?,
+        last_activity_on: super::date(&r.get::<String>("last_activity_on")?)?,
         closed_on: r
-            .try_get::<Option<String>, _>("closed_on")?
+            .get::<Option<String>>("closed_on")?
             .as_deref()
             .map(super::date)
             .transpose()?,
@@ -190,7 +190,7 @@ fn leads_where(
 /// The page at `cursor` of the leads in scope that `filter` shows, most recently active
 /// first.
 pub async fn list(
-    pool: &AnyPool,
+    db: &super::Db,
     scope: Scope,
     filter: Filter,
     cutoff: NaiveDate,
@@ -213,7 +213,7 @@ pub async fn list(
         row: &lead,
     };
     ORDER
-        .window_of(pool, &branches, cursor, per_page, |l: &Lead| l.id.0)
+        .window_of(db, &branches, cursor, per_page, |l: &Lead| l.id.0)
         .await
 }
 
@@ -243,7 +243,7 @@ pub async fn get(pool: &AnyPool, scope: Scope, id: LeadId) -> Result<Option<Lead
         .fetch_optional(pool)
         .await?
         .as_ref()
-        .map(lead)
+        .map(|r| lead(r))
         .transpose()
 }
 

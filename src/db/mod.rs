@@ -3,11 +3,13 @@
 //!
 //! One code path serves both databases: sqlx's `Any` driver with `$n` placeholders, ids,
 //! flags and timestamps as 64-bit integers, dates as ISO text. The backend is chosen from
-//! the URL scheme.
+//! the URL scheme. On SQLite the list pages read their rows through sqlx's SQLite driver
+//! itself (the same SQL; see [`cells`]).
 
 pub mod api_tokens;
 pub mod audit;
 pub mod catalogue;
+pub mod cells;
 pub mod contact_roles;
 pub mod dashboard;
 pub mod deals;
@@ -31,7 +33,7 @@ pub mod users;
 pub mod webhooks;
 
 use anyhow::{bail, Context};
-use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Connection, Executor};
 use std::time::Duration;
 
@@ -127,6 +129,11 @@ pub const PING_AFTER_IDLE: Duration = Duration::from_millis(250);
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// SQLite (a file): connections of sqlx's SQLite driver itself to the same file, which
+    /// the list pages read their rows through (see [`cells`]); they refuse to write. `None`
+    /// on PostgreSQL, where the `Any` driver's copy of a row costs little beside the round
+    /// trip, and for an in-memory database, which a second pool would not see.
+    pub lists: Option<sqlx::SqlitePool>,
 }
 
 impl Db {
@@ -177,7 +184,28 @@ impl Db {
             .connect(&url)
             .await
             .with_context(|| format!("could not open the database at {}", redact(&url)))?;
-        Ok(Db { pool, backend })
+        let lists = match backend {
+            Backend::Sqlite if !url.contains(":memory:") && !url.contains("mode=memory") => {
+                let options = url
+                    .parse::<sqlx::sqlite::SqliteConnectOptions>()
+                    .with_context(|| format!("could not read the address {}", redact(&url)))?
+                    .pragma("query_only", "ON");
+                // Opened when first used (after the migrations have made the tables).
+                Some(
+                    sqlx::sqlite::SqlitePoolOptions::new()
+                        .max_connections(16)
+                        .acquire_timeout(Duration::from_secs(10))
+                        .test_before_acquire(false)
+                        .connect_lazy_with(options),
+                )
+            }
+            _ => None,
+        };
+        Ok(Db {
+            pool,
+            backend,
+            lists,
+        })
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
@@ -190,6 +218,14 @@ impl Db {
             .await
             .context("could not apply the database migrations")?;
         Ok(())
+    }
+
+    /// Closes every connection (both pools on SQLite).
+    pub async fn close(&self) {
+        self.pool.close().await;
+        if let Some(lists) = &self.lists {
+            lists.close().await;
+        }
     }
 
     /// Whether the database answers, for `/healthz`.
@@ -260,9 +296,8 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
 }
 
 /// Reads a 0/1 flag column (the `Any` driver has no portable boolean).
-pub fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
-    use sqlx::Row;
-    Ok(row.try_get::<i64, _>(column)? != 0)
+pub fn flag(row: &dyn cells::Cells, column: &str) -> Result<bool, sqlx::Error> {
+    row.get(column)
 }
 
 #[cfg(test)]

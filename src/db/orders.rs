@@ -38,29 +38,29 @@ const SELECT: &str = "SELECT o.id, o.reference, o.reseller_id, r.name AS reselle
 
 pub(crate) const SCOPE: &str = "($1 = 'all' OR ($1 = 'reseller' AND o.reseller_id = $2) OR ($1 = 'distributor' AND o.distributor_id = $2))";
 
-fn order(r: &sqlx::any::AnyRow) -> Result<Order, sqlx::Error> {
+fn order(r: &dyn super::cells::Cells) -> Result<Order, sqlx::Error> {
     Ok(Order {
-        id: OrderId(r.try_get("id")?),
-        reference: r.try_get("reference")?,
-        reseller_id: OrgId(r.try_get("reseller_id")?),
-        reseller_name: r.try_get("reseller_name")?,
-        distributor_id: OrgId(r.try_get("distributor_id")?),
-        distributor_name: r.try_get("distributor_name")?,
-        end_customer_id: r.try_get("end_customer_id")?,
-        end_customer_name: r.try_get("end_customer_name")?,
-        total_net: Cents::new(r.try_get("total_net")?),
-        currency: r.try_get("currency")?,
-        created_at: r.try_get("created_at")?,
-        completed_on: r.try_get("completed_on")?,
-        processed_at: r.try_get("processed_at")?,
+        id: OrderId(r.get("id")?),
+        reference: r.get("reference")?,
+        reseller_id: OrgId(r.get("reseller_id")?),
+        reseller_name: r.get("reseller_name")?,
+        distributor_id: OrgId(r.get("distributor_id")?),
+        distributor_name: r.get("distributor_name")?,
+        end_customer_id: r.get("end_customer_id")?,
+        end_customer_name: r.get("end_customer_name")?,
+        total_net: Cents::new(r.get("total_net")?),
+        currency: r.get("currency")?,
+        created_at: r.get("created_at")?,
+        completed_on: r.get("completed_on")?,
+        processed_at: r.get("processed_at")?,
         inquiry: match (
-            r.try_get::<Option<i64>, _>("inquiry_id")?,
-            r.try_get::<Option<String>, _>("inquiry_reference")?,
+            r.get::<Option<i64>>("inquiry_id")?,
+            r.get::<Option<String>>("inquiry_reference")?,
         ) {
             (Some(id), Some(reference)) => Some((InquiryId(id), reference)),
             _ => None,
         },
-        po_reference: r.try_get("po_reference")?,
+        po_reference: r.get("po_reference")?,
     })
 }
 
@@ -106,7 +106,7 @@ pub async fn get(pool: &AnyPool, scope: Scope, id: OrderId) -> Result<Option<Ord
         .fetch_optional(pool)
         .await?
         .as_ref()
-        .map(order)
+        .map(|r| order(r))
         .transpose()
 }
 
@@ -117,7 +117,7 @@ pub async fn get_in(conn: &mut AnyConnection, id: OrderId) -> Result<Option<Orde
         .fetch_optional(conn)
         .await?
         .as_ref()
-        .map(order)
+        .map(|r| order(r))
         .transpose()
 }
 
@@ -181,7 +181,7 @@ const ORDER_ORDER: super::sql::Keyset = super::sql::Keyset {
 
 /// The page at `cursor` of the orders in scope, newest first.
 pub async fn list(
-    pool: &AnyPool,
+    db: &super::Db,
     scope: Scope,
     cursor: Cursor,
 ) -> Result<Window<Order>, sqlx::Error> {
@@ -189,7 +189,7 @@ pub async fn list(
     let from = &SELECT[SELECT.find(" FROM ").unwrap_or(0)..];
     ORDER_ORDER
         .window(
-            pool,
+            db,
             columns,
             &super::sql::Sql::scoped(&format!("{from} WHERE {SCOPE}"), scope),
             cursor,
@@ -212,7 +212,7 @@ pub async fn unprocessed(pool: &AnyPool) -> Result<Vec<Order>, sqlx::Error> {
     let rows = sqlx::query(&format!("{SELECT} WHERE p.order_id IS NULL ORDER BY o.id"))
         .fetch_all(pool)
         .await?;
-    rows.iter().map(order).collect()
+    rows.iter().map(|r| order(r)).collect()
 }
 
 pub struct OrderLine {
@@ -341,28 +341,28 @@ enum EntryColumn {
     CreatedAt,
 }
 
-fn entry(r: &sqlx::any::AnyRow) -> Result<Entry, sqlx::Error> {
+fn entry(r: &dyn super::cells::Cells) -> Result<Entry, sqlx::Error> {
     use EntryColumn as C;
     let at = |c: C| c as usize;
     Ok(Entry {
-        id: EntryId(r.try_get(at(C::Id))?),
-        reseller_name: r.try_get(at(C::ResellerName))?,
-        end_customer_id: r.try_get(at(C::EndCustomerId))?,
-        end_customer_name: r.try_get(at(C::EndCustomerName))?,
-        order_reference: r.try_get(at(C::OrderReference))?,
+        id: EntryId(r.get(at(C::Id))?),
+        reseller_name: r.get(at(C::ResellerName))?,
+        end_customer_id: r.get(at(C::EndCustomerId))?,
+        end_customer_name: r.get(at(C::EndCustomerName))?,
+        order_reference: r.get(at(C::OrderReference))?,
         order: match (
-            r.try_get::<Option<i64>, _>(at(C::OrderId))?,
-            r.try_get::<Option<i64>, _>(at(C::OrderDistributor))?,
+            r.get::<Option<i64>>(at(C::OrderId))?,
+            r.get::<Option<i64>>(at(C::OrderDistributor))?,
         ) {
             (Some(o), Some(d)) => Some((OrderId(o), OrgId(d))),
             _ => None,
         },
-        sku: r.try_get(at(C::Sku))?,
-        description: r.try_get(at(C::Description))?,
-        quantity: r.try_get(at(C::Quantity))?,
-        start: super::date(&r.try_get::<String, _>(at(C::StartDate))?)?,
-        end: super::date(&r.try_get::<String, _>(at(C::EndDate))?)?,
-        added_at: r.try_get(at(C::CreatedAt))?,
+        sku: r.get(at(C::Sku))?,
+        description: r.get(at(C::Description))?,
+        quantity: r.get(at(C::Quantity))?,
+        start: super::date(&r.get::<String>(at(C::StartDate))?)?,
+        end: super::date(&r.get::<String>(at(C::EndDate))?)?,
+        added_at: r.get(at(C::CreatedAt))?,
     })
 }
 
@@ -386,7 +386,7 @@ pub async fn entries(
     .fetch_all(pool)
     .await?
     .iter()
-    .map(entry)
+    .map(|r| entry(r))
     .collect()
 }
 
@@ -615,13 +615,14 @@ pub async fn end_customer_in_scope(
 /// The page at `cursor` of the entries in scope matching `filter` on `today`, by end date
 /// (upcoming ones by start date).
 pub async fn schedule(
-    pool: &AnyPool,
+    db: &super::Db,
     scope: Scope,
     filter: &EntryFilter,
     today: NaiveDate,
     cursor: Cursor,
     per_page: usize,
 ) -> Result<Window<Entry>, sqlx::Error> {
+    let pool = &db.pool;
     match entries_where(pool, scope, filter, today, true, None).await? {
         Some((from, read)) => {
             let order = match filter.status {
@@ -641,7 +642,7 @@ pub async fn schedule(
                 row: &entry,
             };
             order
-                .window_of(pool, &branches, cursor, per_page, |e: &Entry| e.id.0)
+                .window_of(db, &branches, cursor, per_page, |e: &Entry| e.id.0)
                 .await
         }
         None => Ok(Window::forward(Vec::new(), per_page, false, |e: &Entry| {

@@ -2,7 +2,6 @@
 
 use crate::domain::paging::{Count, Cursor, Window};
 use crate::domain::{OrgId, OrgKind, PartnerLevel, UserId};
-use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
 
 #[derive(Debug, Clone)]
@@ -38,37 +37,37 @@ fn decode_err(what: &str, value: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("unknown {what} {value:?} in the database").into())
 }
 
-fn org_from_row(row: &AnyRow) -> Result<Org, sqlx::Error> {
-    let kind: String = row.try_get("kind")?;
-    let level: Option<String> = row.try_get("partner_level")?;
+fn org_from_row(row: &dyn super::cells::Cells) -> Result<Org, sqlx::Error> {
+    let kind: String = row.get("kind")?;
+    let level: Option<String> = row.get("partner_level")?;
     Ok(Org {
-        id: OrgId(row.try_get("id")?),
+        id: OrgId(row.get("id")?),
         kind: OrgKind::parse(&kind).ok_or_else(|| decode_err("organisation kind", &kind))?,
-        name: row.try_get("name")?,
+        name: row.get("name")?,
         partner_level: match level {
             Some(l) => {
                 Some(PartnerLevel::parse(&l).ok_or_else(|| decode_err("partner level", &l))?)
             }
             None => None,
         },
-        cam_user_id: row.try_get::<Option<i64>, _>("cam_user_id")?.map(UserId),
-        cam_name: row.try_get("cam_name")?,
+        cam_user_id: row.get::<Option<i64>>("cam_user_id")?.map(UserId),
+        cam_name: row.get("cam_name")?,
         is_msp: super::flag(row, "is_msp")?,
-        currency: row.try_get("currency")?,
-        user_count: row.try_get("user_count")?,
+        currency: row.get("currency")?,
+        user_count: row.get("user_count")?,
     })
 }
 
 pub async fn get(pool: &AnyPool, id: OrgId) -> Result<Option<Org>, sqlx::Error> {
     let sql = format!("{SELECT_ORG} WHERE o.id = $1");
     let row = sqlx::query(&sql).bind(id.0).fetch_optional(pool).await?;
-    row.as_ref().map(org_from_row).transpose()
+    row.as_ref().map(|r| org_from_row(r)).transpose()
 }
 
 pub async fn vendor(pool: &AnyPool) -> Result<Option<Org>, sqlx::Error> {
     let sql = format!("{SELECT_ORG} WHERE o.kind = 'vendor'");
     let row = sqlx::query(&sql).fetch_optional(pool).await?;
-    row.as_ref().map(org_from_row).transpose()
+    row.as_ref().map(|r| org_from_row(r)).transpose()
 }
 
 /// The organisation list's order: by name (any case), then id.
@@ -115,11 +114,12 @@ async fn orgs_where(
 /// The page at `cursor` of the distributors and resellers, optionally of one kind, whose name
 /// holds `part`, by name.
 pub async fn list(
-    pool: &AnyPool,
+    db: &super::Db,
     kind: Option<OrgKind>,
     part: &str,
     cursor: Cursor,
 ) -> Result<Window<Org>, sqlx::Error> {
+    let pool = &db.pool;
     let per_page = crate::domain::paging::PER_PAGE as usize;
     let Some(from) = orgs_where(pool, kind, part, super::names::FEW_TO_LIST).await? else {
         return Ok(Window::forward(Vec::new(), per_page, false, |o: &Org| {
@@ -132,7 +132,7 @@ pub async fn list(
         .unwrap_or(SELECT_ORG.len())];
     ORG_ORDER
         .window(
-            pool,
+            db,
             columns,
             &from,
             cursor,

@@ -7,9 +7,10 @@
 //! Keyset paging lives here too: a page starts after (or before) the sort key of a row, so
 //! the thousandth page costs what the first does.
 
-use super::Scope;
+use super::cells::Cells;
+use super::{Db, Scope};
 use crate::domain::paging::{Count, Cursor, Window, COUNT_LIMIT};
-use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::any::AnyArguments;
 use sqlx::{Any, AnyPool};
 
 #[derive(Debug, Clone)]
@@ -126,6 +127,16 @@ impl Sql {
     }
 
     pub fn query(&self) -> sqlx::query::Query<'_, Any, AnyArguments<'_>> {
+        self.bound()
+    }
+
+    /// The statement with its parameters bound, for the driver `DB` (both take `$n`).
+    fn bound<'q, DB>(&'q self) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
+    where
+        DB: sqlx::Database,
+        &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    {
         let mut q = sqlx::query(&self.text);
         for a in &self.args {
             q = match a {
@@ -250,12 +261,12 @@ impl Keyset {
     #[allow(clippy::too_many_arguments)]
     pub async fn window<T>(
         &self,
-        pool: &AnyPool,
+        db: &Db,
         select: &str,
         from: &Sql,
         cursor: Cursor,
         per_page: usize,
-        row: impl Fn(&AnyRow) -> Result<T, sqlx::Error>,
+        row: impl Fn(&dyn Cells) -> Result<T, sqlx::Error>,
         id: impl Fn(&T) -> i64,
     ) -> Result<Window<T>, sqlx::Error> {
         let branches = Branches {
@@ -263,7 +274,7 @@ impl Keyset {
             froms: std::slice::from_ref(from),
             row: &row,
         };
-        self.window_of(pool, &branches, cursor, per_page, id).await
+        self.window_of(db, &branches, cursor, per_page, id).await
     }
 
     /// The page at `cursor` of rows that several statements select, each in this order
@@ -271,7 +282,7 @@ impl Keyset {
     /// each answered from an index in order reads a page of each instead of sorting them all.
     pub async fn window_of<T>(
         &self,
-        pool: &AnyPool,
+        db: &Db,
         branches: &Branches<'_, T>,
         cursor: Cursor,
         per_page: usize,
@@ -280,30 +291,30 @@ impl Keyset {
         let limit = per_page + 1;
         match cursor {
             Cursor::After(at) => {
-                let rows = self.fetch(pool, branches, Some(at), true, limit).await?;
+                let rows = self.fetch(db, branches, Some(at), true, limit).await?;
                 // Nothing past the row: the end of the list, or a link to a row that is gone
                 // (which shows the first page).
-                if rows.is_empty() && self.key_of(pool, at).await?.is_none() {
-                    let rows = self.fetch(pool, branches, None, true, limit).await?;
+                if rows.is_empty() && self.key_of(&db.pool, at).await?.is_none() {
+                    let rows = self.fetch(db, branches, None, true, limit).await?;
                     return Ok(Window::forward(rows, per_page, false, id));
                 }
                 Ok(Window::forward(rows, per_page, true, id))
             }
             Cursor::Before(at) => {
-                let rows = self.fetch(pool, branches, Some(at), false, limit).await?;
+                let rows = self.fetch(db, branches, Some(at), false, limit).await?;
                 if rows.len() > per_page {
                     return Ok(Window::backward(rows, per_page, true, id));
                 }
                 // Fewer than a page before it (or a row that is gone): the first page, whole.
-                let rows = self.fetch(pool, branches, None, true, limit).await?;
+                let rows = self.fetch(db, branches, None, true, limit).await?;
                 Ok(Window::forward(rows, per_page, false, id))
             }
             Cursor::Last => {
-                let rows = self.fetch(pool, branches, None, false, limit).await?;
+                let rows = self.fetch(db, branches, None, false, limit).await?;
                 Ok(Window::backward(rows, per_page, false, id))
             }
             _ => {
-                let rows = self.fetch(pool, branches, None, true, limit).await?;
+                let rows = self.fetch(db, branches, None, true, limit).await?;
                 Ok(Window::forward(rows, per_page, false, id))
             }
         }
@@ -317,7 +328,7 @@ impl Keyset {
     /// round trip brings `limit` rows instead of `limit` rows per branch.
     async fn fetch<T>(
         &self,
-        pool: &AnyPool,
+        db: &Db,
         branches: &Branches<'_, T>,
         past: Option<i64>,
         forward: bool,
@@ -379,12 +390,24 @@ impl Keyset {
                 sql
             }
         };
-        sql.query()
-            .fetch_all(pool)
-            .await?
-            .iter()
-            .map(branches.row)
-            .collect()
+        let row = |r: &dyn Cells| (branches.row)(r);
+        match &db.lists {
+            // SQLite: read through its own driver (no `Any` copy of each row).
+            Some(lists) => sql
+                .bound::<sqlx::Sqlite>()
+                .fetch_all(lists)
+                .await?
+                .iter()
+                .map(|r| row(r))
+                .collect(),
+            None => sql
+                .query()
+                .fetch_all(&db.pool)
+                .await?
+                .iter()
+                .map(|r| row(r))
+                .collect(),
+        }
     }
 }
 
@@ -399,7 +422,7 @@ fn output_column(column: &'static str) -> &'static str {
 pub(crate) struct Branches<'a, T> {
     pub select: Select<'a>,
     pub froms: &'a [Sql],
-    pub row: &'a dyn Fn(&AnyRow) -> Result<T, sqlx::Error>,
+    pub row: &'a dyn Fn(&dyn Cells) -> Result<T, sqlx::Error>,
 }
 
 /// What a keyset page selects.

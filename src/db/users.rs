@@ -75,19 +75,19 @@ pub struct NewUser<'a> {
 const USER_COLUMNS: &str =
     "u.id, u.org_id, u.email, u.display_name, u.role, u.disabled, u.last_login_at, u.password_state";
 
-fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
-    let role: String = row.try_get("role")?;
+fn user_from_row(row: &dyn super::cells::Cells) -> Result<User, sqlx::Error> {
+    let role: String = row.get("role")?;
     Ok(User {
-        id: UserId(row.try_get("id")?),
-        org_id: OrgId(row.try_get("org_id")?),
-        email: row.try_get("email")?,
-        display_name: row.try_get("display_name")?,
+        id: UserId(row.get("id")?),
+        org_id: OrgId(row.get("org_id")?),
+        email: row.get("email")?,
+        display_name: row.get("display_name")?,
         role: AccessRole::parse(&role)
             .ok_or_else(|| sqlx::Error::Decode(format!("unknown access role {role:?}").into()))?,
         disabled: super::flag(row, "disabled")?,
-        last_login_at: row.try_get("last_login_at")?,
+        last_login_at: row.get("last_login_at")?,
         password: {
-            let state: String = row.try_get("password_state")?;
+            let state: String = row.get("password_state")?;
             PasswordState::parse(&state).ok_or_else(|| {
                 sqlx::Error::Decode(format!("unknown password state {state:?}").into())
             })?
@@ -156,7 +156,7 @@ pub async fn get_in_org(
         .bind(org.0)
         .fetch_optional(pool)
         .await?;
-    row.as_ref().map(user_from_row).transpose()
+    row.as_ref().map(|r| user_from_row(r)).transpose()
 }
 
 /// The users of one organisation: active ones first, then by name.
@@ -189,14 +189,14 @@ fn in_org_where(org: OrgId, part: &str) -> super::sql::Sql {
 
 /// The page at `cursor` of one organisation's users, searched by name or e-mail.
 pub async fn list_in_org(
-    pool: &AnyPool,
+    db: &super::Db,
     org: OrgId,
     part: &str,
     cursor: Cursor,
 ) -> Result<Window<User>, sqlx::Error> {
     USER_ORDER
         .window(
-            pool,
+            db,
             &format!("SELECT {USER_COLUMNS}"),
             &in_org_where(org, part),
             cursor,
@@ -219,7 +219,7 @@ pub async fn all_in_org(pool: &AnyPool, org: OrgId) -> Result<Vec<User>, sqlx::E
         USER_ORDER.key
     );
     let rows = sqlx::query(&sql).bind(org.0).fetch_all(pool).await?;
-    rows.iter().map(user_from_row).collect()
+    rows.iter().map(|r| user_from_row(r)).collect()
 }
 
 /// The vendor's active administrators (who decide when a reseller has no CAM).

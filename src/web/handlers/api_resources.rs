@@ -239,7 +239,7 @@ pub async fn schedules(
     };
     let today = client.state.clock.today();
     let window = orders::schedule(
-        &client.state.db.pool,
+        &client.state.db,
         client.scope(),
         &filter,
         today,
@@ -307,7 +307,7 @@ pub async fn customer_schedule(
         ..EntryFilter::default()
     };
     let window = orders::schedule(
-        pool,
+        &client.state.db,
         client.scope(),
         &only,
         today,

@@ -64,8 +64,7 @@ fn page<T, J>(window: Window<T>, path: &str, json: impl Fn(&T) -> J) -> Page<J> 
 )]
 pub async fn orders(client: ApiClient, query: Query<AfterQuery>) -> Result<HttpResponse, ApiError> {
     client.require(ApiScope::OrdersRead)?;
-    let window =
-        crate::db::orders::list(&client.state.db.pool, client.scope(), query.cursor()?).await?;
+    let window = crate::db::orders::list(&client.state.db, client.scope(), query.cursor()?).await?;
     Ok(HttpResponse::Ok().json(page(window, "/api/v1/orders", order_json)))
 }
 
@@ -144,7 +143,7 @@ pub async fn inquiries(
 ) -> Result<HttpResponse, ApiError> {
     client.require(ApiScope::QuotesRead)?;
     let window = crate::db::inquiries::list(
-        &client.state.db.pool,
+        &client.state.db,
         client.scope(),
         &crate::db::inquiries::Filter::default(),
         query.cursor()?,

@@ -77,7 +77,7 @@ pub async fn list(
         submitted_before: days.map(|d| user.now() - d * 86_400),
     };
     let pool = &user.state.db.pool;
-    let list = inquiries::list(pool, scope, &filter, query.page.cursor()).await?;
+    let list = inquiries::list(&user.state.db, scope, &filter, query.page.cursor()).await?;
     let pager = crate::web::views::Pager::counted(
         &user.state,
         format!("inquiries {scope:?} {filter:?}"),

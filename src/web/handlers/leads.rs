@@ -84,7 +84,15 @@ pub async fn list(
     let cursor = query.page.cursor();
     let pool = &user.state.db.pool;
     let cutoff = rule.cutoff(today);
-    let window = leads::list(pool, user.scope(), filter, cutoff, cursor, PER_PAGE).await?;
+    let window = leads::list(
+        &user.state.db,
+        user.scope(),
+        filter,
+        cutoff,
+        cursor,
+        PER_PAGE,
+    )
+    .await?;
     let status = match filter {
         leads::Filter::All => String::new(),
         leads::Filter::Idle => "idle".into(),

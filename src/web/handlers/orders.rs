@@ -37,7 +37,7 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let scope = scope(&user).await?;
     let pool = &user.state.db.pool;
-    let window = orders::list(pool, scope, query.cursor()).await?;
+    let window = orders::list(&user.state.db, scope, query.cursor()).await?;
     let pager = Pager::counted(
         &user.state,
         format!("orders {scope:?}"),
@@ -320,7 +320,7 @@ async fn customer_named(
         ..orders::EntryFilter::default()
     };
     Ok(orders::schedule(
-        &user.state.db.pool,
+        &user.state.db,
         user.scope(),
         &only,
         user.ctx.today,
@@ -342,7 +342,15 @@ pub async fn licenses(
     let (filter, errors) = query.filter();
     let today = user.state.clock.today();
     let pool = &user.state.db.pool;
-    let window = orders::schedule(pool, scope, &filter, today, query.cursor(), PER_PAGE).await?;
+    let window = orders::schedule(
+        &user.state.db,
+        scope,
+        &filter,
+        today,
+        query.cursor(),
+        PER_PAGE,
+    )
+    .await?;
     let single = match filter.end_customer {
         Some(id) => customer_named(&user, id, window.items.first()).await?,
         None => None,
@@ -442,7 +450,7 @@ pub async fn licenses_csv(
     }
     let today = user.state.clock.today();
     let download = ScheduleDownload {
-        pool: user.state.db.pool.clone(),
+        db: user.state.db.clone(),
         scope,
         filter,
         today,
@@ -473,7 +481,7 @@ const CSV_CHUNK: i64 = 2_000;
 /// A schedule download in progress: it reads [`CSV_CHUNK`] entries at a time after the last
 /// one sent, so memory stays small however long the file (up to [`CSV_MAX`] rows).
 struct ScheduleDownload {
-    pool: sqlx::AnyPool,
+    db: crate::db::Db,
     scope: crate::db::Scope,
     filter: orders::EntryFilter,
     today: chrono::NaiveDate,
@@ -500,7 +508,7 @@ impl ScheduleDownload {
         }
         let limit = CSV_CHUNK.min(CSV_MAX - self.sent);
         let window = match orders::schedule(
-            &self.pool,
+            &self.db,
             self.scope,
             &self.filter,
             self.today,

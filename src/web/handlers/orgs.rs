@@ -12,7 +12,6 @@ use crate::web::{render, AppError};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
-use sqlx::AnyPool;
 
 #[derive(Template)]
 #[template(path = "pages/orgs/list.html", blocks = ["results"])]
@@ -142,7 +141,7 @@ pub async fn list(
     let q = query.query().unwrap_or("").to_string();
     let pool = &user.state.db.pool;
     let cursor = filter.page.cursor();
-    let list = orgs::list(pool, kind, &q, cursor).await?;
+    let list = orgs::list(&user.state.db, kind, &q, cursor).await?;
     let kind_name = kind.map(|k| k.as_str()).unwrap_or("").to_string();
     let pager = crate::web::views::Pager::counted(
         &user.state,
@@ -270,12 +269,10 @@ pub async fn create(user: CurrentUser, form: CsrfForm<OrgForm>) -> Result<HttpRe
 }
 
 /// The organisation's users (disabled ones last): the first page, and how many there are.
-async fn members(pool: &AnyPool, org: OrgId) -> Result<Members, AppError> {
+async fn members(db: &crate::db::Db, org: OrgId) -> Result<Members, AppError> {
     Ok(Members {
-        first: users::list_in_org(pool, org, "", Cursor::First)
-            .await?
-            .items,
-        count: users::count_in_org(pool, org, "").await?,
+        first: users::list_in_org(db, org, "", Cursor::First).await?.items,
+        count: users::count_in_org(&db.pool, org, "").await?,
     })
 }
 
@@ -312,7 +309,7 @@ pub async fn edit_form(user: CurrentUser, path: web::Path<i64>) -> Result<HttpRe
     };
     let page = OrgFormPage {
         chrome: Chrome::new(&user, "/admin/organisations", org.name.clone())?,
-        members: members(pool, org.id).await?,
+        members: members(&user.state.db, org.id).await?,
         msp_history: msp_history(&user, org.id).await?,
         editing: Some(org),
         form,
@@ -395,10 +392,9 @@ pub async fn update(
             )))
         }
         Err(app::Error::Invalid(errors)) => {
-            let pool = &user.state.db.pool;
             let page = OrgFormPage {
                 chrome: Chrome::new(&user, "/admin/organisations", org.name.clone())?,
-                members: members(pool, org.id).await?,
+                members: members(&user.state.db, org.id).await?,
                 msp_history: msp_history(&user, org.id).await?,
                 editing: Some(org),
                 form,

@@ -132,7 +132,7 @@ pub async fn list(
     require_admin(&user).await?;
     let q = query.query().unwrap_or("").to_string();
     let pool = &user.state.db.pool;
-    let list = users::list_in_org(pool, user.org_id, &q, at.cursor()).await?;
+    let list = users::list_in_org(&user.state.db, user.org_id, &q, at.cursor()).await?;
     let pager = crate::web::views::Pager::counted(
         &user.state,
         format!("users {} {q}", user.org_id),
