@@ -383,13 +383,23 @@ async fn leads_page_by_keyset_with_their_count() {
     assert!(references(&alex.text("/leads?status=won").await, "Prospect").is_empty());
 }
 
-/// A reseller name part matching dozens of resellers (more than a page reads through its
-/// index of resellers): the schedule is walked in its order keeping their entries. Every one
-/// of theirs, none of anybody else's, in order, and a distributor's only of those it supplies.
+/// A reseller name part matching 150 resellers (more than a page reads through its index of
+/// resellers, 140 on SQLite): the schedule is walked in its order keeping their entries. Every
+/// one of theirs, none of anybody else's, in order, and a distributor's only of those it
+/// supplies. Thirty of them have entries.
 #[tokio::test]
 async fn a_part_matching_dozens_of_resellers_lists_their_entries_in_order() {
     let app = spawn_app().await;
     let southbridge = app.id_of_org("Southbridge Supply").await;
+    for i in 31..=150 {
+        sqlx::query(
+            "INSERT INTO organisations (kind, name, created_at) VALUES ('reseller', $1, 0)",
+        )
+        .bind(format!("Quillon Partner {i}"))
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    }
     for i in 1..=30 {
         let reseller: i64 = sqlx::query_scalar(
             "INSERT INTO organisations (kind, name, created_at) VALUES ('reseller', $1, 0) RETURNING id",
@@ -453,8 +463,9 @@ async fn a_part_matching_dozens_of_resellers_lists_their_entries_in_order() {
     seen.sort();
     seen.dedup();
     assert_eq!(seen.len(), 90, "each once");
-    // "quillon partner 1" is eleven of them (1, 10-19): few enough to be read by their index
-    // and sorted, the page's entries chosen before their rows are read. In order, each once.
+    // "quillon partner 1" is 62 of them (1, 10-19, 100-150; eleven with entries): few enough
+    // to be read by their index and sorted, the page's entries chosen before their rows are
+    // read. In order, each once.
     let few = vendor.text("/licenses?reseller=quillon+partner+1").await;
     assert!(few.contains("33 entries"), "eleven resellers' three each");
     let ends: Vec<&str> = few
