@@ -101,12 +101,18 @@ impl Cell for bool {
     }
 }
 
-/// The same three reads for each driver's row.
+/// The same three reads for each driver's row. A name is found by comparing it with each
+/// column's (a list page's rows have a dozen or so columns): cheaper than the driver's own
+/// hashed lookup (expired leads, read by name: 2.47 → 2.34 million instructions a page).
 macro_rules! cells {
     ($row:ty) => {
         impl Cells for $row {
             fn position(&self, name: &str) -> Result<usize, sqlx::Error> {
-                self.try_column(name).map(sqlx::Column::ordinal)
+                use sqlx::Column;
+                self.columns()
+                    .iter()
+                    .position(|c| c.name() == name)
+                    .ok_or_else(|| sqlx::Error::ColumnNotFound(name.to_string()))
             }
             fn int_at(&self, at: usize) -> Result<Option<i64>, sqlx::Error> {
                 self.try_get(at)
