@@ -160,23 +160,8 @@ impl Sql {
     pub async fn count(&self, pool: &AnyPool) -> Result<Count, sqlx::Error> {
         let mut counting = self.after("SELECT COUNT(*) FROM (SELECT 1 AS one");
         counting.push(&format!(" LIMIT {}) counted", COUNT_LIMIT + 1));
-        let n: i64 = sqlx::query_scalar_with(&counting.text, counting.arguments())
-            .fetch_one(pool)
-            .await?;
+        let n: i64 = sqlx::Row::try_get(&counting.query().fetch_one(pool).await?, 0)?;
         Ok(Count::of(n))
-    }
-
-    fn arguments(&self) -> AnyArguments<'_> {
-        use sqlx::Arguments;
-        let mut args = AnyArguments::default();
-        for a in &self.args {
-            // Adding a text or an integer cannot fail.
-            let _ = match a {
-                Arg::Text(t) => args.add(t.as_str()),
-                Arg::Int(i) => args.add(*i),
-            };
-        }
-        args
     }
 }
 
@@ -390,7 +375,6 @@ impl Keyset {
                 sql
             }
         };
-        let row = |r: &dyn Cells| (branches.row)(r);
         match &db.lists {
             // SQLite: read through its own driver (no `Any` copy of each row).
             Some(lists) => sql
@@ -398,14 +382,14 @@ impl Keyset {
                 .fetch_all(lists)
                 .await?
                 .iter()
-                .map(|r| row(r))
+                .map(|r| (branches.row)(r))
                 .collect(),
             None => sql
                 .query()
                 .fetch_all(&db.pool)
                 .await?
                 .iter()
-                .map(|r| row(r))
+                .map(|r| (branches.row)(r))
                 .collect(),
         }
     }

@@ -82,17 +82,10 @@ pub async fn list(
     let today = user.state.clock.today();
     let rule = app::leads::inactivity(&user.ctx).await?;
     let cursor = query.page.cursor();
-    let pool = &user.state.db.pool;
+    let db = &user.state.db;
+    let pool = &db.pool;
     let cutoff = rule.cutoff(today);
-    let window = leads::list(
-        &user.state.db,
-        user.scope(),
-        filter,
-        cutoff,
-        cursor,
-        PER_PAGE,
-    )
-    .await?;
+    let window = leads::list(db, user.scope(), filter, cutoff, cursor, PER_PAGE).await?;
     let status = match filter {
         leads::Filter::All => String::new(),
         leads::Filter::Idle => "idle".into(),

@@ -341,16 +341,9 @@ pub async fn licenses(
     let query = query.into_inner();
     let (filter, errors) = query.filter();
     let today = user.state.clock.today();
-    let pool = &user.state.db.pool;
-    let window = orders::schedule(
-        &user.state.db,
-        scope,
-        &filter,
-        today,
-        query.cursor(),
-        PER_PAGE,
-    )
-    .await?;
+    let db = &user.state.db;
+    let pool = &db.pool;
+    let window = orders::schedule(db, scope, &filter, today, query.cursor(), PER_PAGE).await?;
     let single = match filter.end_customer {
         Some(id) => customer_named(&user, id, window.items.first()).await?,
         None => None,
