@@ -20,9 +20,11 @@ pub(crate) fn in_scope(scope: Scope) -> String {
     ])
 }
 
-const SELECT: &str = "SELECT l.id, l.reseller_id, r.name AS reseller_name, l.company, l.contact_name, l.contact_email, \
-       l.interest, l.source, l.status, l.next_step, l.created_at, l.last_activity_on, l.closed_on \
-     FROM leads l JOIN organisations r ON r.id = l.reseller_id";
+const COLUMNS: &str = "SELECT l.id, l.reseller_id, r.name AS reseller_name, l.company, l.contact_name, l.contact_email, \
+       l.interest, l.source, l.status, l.next_step, l.created_at, l.last_activity_on, l.closed_on";
+
+/// The joins of a lead's columns.
+const JOINS: &str = "JOIN organisations r ON r.id = l.reseller_id";
 
 #[derive(Debug, Clone)]
 pub struct Lead {
@@ -203,11 +205,13 @@ pub async fn list(
     let conditions = filter_branches(filter);
     let several = conditions.len() > 1;
     let froms = leads_where(scope, conditions, cutoff, !several);
-    let columns = &SELECT[..SELECT.find(" FROM ").unwrap_or(SELECT.len())];
     let branches = super::sql::Branches {
         select: match several {
-            true => super::sql::Select::IdsFirst(SELECT),
-            false => super::sql::Select::Columns(columns),
+            true => super::sql::Select::IdsFirst {
+                columns: COLUMNS,
+                joins: JOINS,
+            },
+            false => super::sql::Select::Columns(COLUMNS),
         },
         froms: &froms,
         row: &lead,
@@ -236,15 +240,18 @@ pub async fn count(
 
 pub async fn get(pool: &AnyPool, scope: Scope, id: LeadId) -> Result<Option<Lead>, sqlx::Error> {
     let (kind, org) = scope.params();
-    sqlx::query(&format!("{SELECT} WHERE {} AND l.id = $3", in_scope(scope)))
-        .bind(kind)
-        .bind(org)
-        .bind(id.0)
-        .fetch_optional(pool)
-        .await?
-        .as_ref()
-        .map(|r| lead(r))
-        .transpose()
+    sqlx::query(&format!(
+        "{COLUMNS} FROM leads l {JOINS} WHERE {} AND l.id = $3",
+        in_scope(scope)
+    ))
+    .bind(kind)
+    .bind(org)
+    .bind(id.0)
+    .fetch_optional(pool)
+    .await?
+    .as_ref()
+    .map(|r| lead(r))
+    .transpose()
 }
 
 pub struct NewLead<'a> {

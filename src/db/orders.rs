@@ -633,13 +633,15 @@ pub async fn schedule(
                 _ => ENTRY_ORDER,
             };
             let columns = format!("SELECT {ENTRY_COLUMNS}");
-            let rows = format!("{columns} FROM license_entries l {ENTRY_JOINS}");
             let branches = super::sql::Branches {
                 select: match read {
                     Read::Joined => super::sql::Select::Columns(&columns),
                     // The page's ids chosen first, then only those rows read (with their
                     // joins).
-                    Read::IdsFirst => super::sql::Select::IdsFirst(&rows),
+                    Read::IdsFirst => super::sql::Select::IdsFirst {
+                        columns: &columns,
+                        joins: ENTRY_JOINS,
+                    },
                 },
                 froms: std::slice::from_ref(&from),
                 row: &entry,

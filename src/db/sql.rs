@@ -319,11 +319,14 @@ impl Keyset {
         forward: bool,
         limit: usize,
     ) -> Result<Vec<T>, sqlx::Error> {
-        let head = match (branches.select, branches.froms) {
-            (Select::Columns(columns), _) => std::borrow::Cow::Borrowed(columns),
-            (Select::IdsFirst(_), [_]) => std::borrow::Cow::Owned(format!("SELECT {}", self.id)),
-            // Branches are merged by their key and id.
-            (Select::IdsFirst(_), _) => {
+        let head = match branches.select {
+            Select::Columns(columns) => std::borrow::Cow::Borrowed(columns),
+            // The key and id: branches are merged by them, and the rows read after are put
+            // in their order.
+            Select::IdsFirst { .. } if self.by_id_alone() => {
+                std::borrow::Cow::Owned(format!("SELECT {}", self.id))
+            }
+            Select::IdsFirst { .. } => {
                 std::borrow::Cow::Owned(format!("SELECT {}, {}", self.key, self.id))
             }
         };
@@ -361,17 +364,25 @@ impl Keyset {
         };
         let sql = match branches.select {
             Select::Columns(_) => picked,
-            Select::IdsFirst(rows) => {
-                let mut sql = Sql::new(&format!("{rows} WHERE {} IN (", self.id));
-                match branches.froms {
-                    [_] => sql.append(&picked),
-                    _ => sql
-                        .push(&format!("SELECT {} FROM (", output_column(self.id)))
-                        .append(&picked)
-                        .push(") AS page"),
+            // The page's rows joined to its ids and put in their order. (Not `id IN (page)`
+            // and a second ORDER BY ... LIMIT: SQLite then put the ids in a table of their
+            // own and sorted the page's rows again; this way it reads the page in order.)
+            Select::IdsFirst { columns, joins } => {
+                let (key, id) = (output_column(self.key), output_column(self.id));
+                let mut sql = Sql::new(&format!("{columns} FROM ("));
+                sql.append(&picked).push(&format!(
+                    ") AS page JOIN {} ON {} = page.{id} {joins}",
+                    self.table, self.id
+                ));
+                let dir = if forward != self.descending {
+                    "ASC"
+                } else {
+                    "DESC"
                 };
-                sql.push(")");
-                self.push_order(&mut sql, forward, limit);
+                match self.by_id_alone() {
+                    true => sql.push(&format!(" ORDER BY page.{id} {dir}")),
+                    false => sql.push(&format!(" ORDER BY page.{key} {dir}, page.{id} {dir}")),
+                };
                 sql
             }
         };
@@ -416,9 +427,9 @@ pub(crate) enum Select<'a> {
     /// which order a union of branches) from each branch.
     Columns(&'a str),
     /// The page's ids first (from each branch its key and id, merged), then the rows of
-    /// those ids read by this statement (`SELECT ... FROM ... JOIN ...`): the joins and the
-    /// reads of whole rows are made for the page's rows only.
-    IdsFirst(&'a str),
+    /// those ids: these columns (`SELECT ...`) of the keyset's table with these joins
+    /// (`JOIN ...`): the joins and the reads of whole rows are made for the page's rows only.
+    IdsFirst { columns: &'a str, joins: &'a str },
 }
 
 /// Which backend a pool talks to, for the few statements that differ (name search).
