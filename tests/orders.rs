@@ -166,6 +166,39 @@ async fn renewal_reminders_go_out_90_60_and_30_days_before_once_each() {
     assert_eq!(subjects, ["Harbour Logistics Ltd: Intercept X Advanced, 10-24 users, 12 months ends on 2027-03-04"]);
 }
 
+#[tokio::test]
+async fn a_missed_reminder_day_is_caught_up_with_the_nearest_reminder_once() {
+    use partner_portal::jobs::renewal_reminders;
+    let app = spawn_app().await;
+    placed_order(&app).await;
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    partner_portal::jobs::process_orders(&app.db, day("2026-03-05"), None, "http://portal.test", 0)
+        .await
+        .unwrap();
+    let run = |d: &'static str| {
+        let app = &app;
+        async move {
+            renewal_reminders(&app.db, day(d), "http://portal.test", app.clock.timestamp())
+                .await
+                .unwrap()
+        }
+    };
+    let reminded = || async {
+        app.scalar("SELECT COALESCE(MIN(reminded_days), 0) FROM license_entries WHERE reminded_days IS NOT NULL")
+            .await
+    };
+    // The portal first sweeps 43 days before the end (2027-03-04): the 90-day reminder is
+    // passed over, the 60-day one goes out (to the reseller and the distributor), once.
+    assert_eq!(run("2027-01-20").await, 2, "43 days before");
+    assert_eq!(reminded().await, 60);
+    assert_eq!(run("2027-01-21").await, 0, "once");
+    assert_eq!(run("2027-02-01").await, 0, "31 days before");
+    assert_eq!(run("2027-02-02").await, 2, "30 days before");
+    assert_eq!(reminded().await, 30);
+    assert_eq!(run("2027-02-20").await, 0);
+    assert_eq!(run("2027-03-05").await, 0, "ended");
+}
+
 #[test]
 fn sweep_runs_for_any_date_from_the_command_line() {
     let db = crate::cli::temp_database();

@@ -1113,51 +1113,77 @@ pub async fn renewal_reminders(
 /// The setting that holds the renewal reminder days ("90, 60, 30").
 pub const RENEWAL_REMINDER_DAYS: &str = "renewals.reminder_days";
 
-/// Standard subscription entries (not hardware, NFR or MSP) ending from `today` to `horizon`
-/// days, not renewed by a placed order yet, whose nearest reminder (`nearest` days before)
-/// has not gone out (the entry records the nearest one sent), by reseller. Which reminder is
-/// due is the caller's ([`crate::domain::schedule::RenewalReminders::due`]).
+/// Standard subscription entries (not hardware, NFR or MSP) not renewed by a placed order
+/// yet, for which one of the reminders `days` before their end is due on `today`: the nearest
+/// reminder whose day has come has not gone out, nor a nearer one (the entry records the
+/// nearest one sent); by reseller. The statement selects only those (one band of end dates
+/// a reminder: 30 days for entries ending within 30 days, 60 for those ending in 31 to 60,
+/// ...), so a sweep after the first reads the few entries whose day came, not every entry of
+/// the next 90 days reminded before; the caller still checks each
+/// ([`crate::domain::schedule::RenewalReminders::due`]). The rows are read as they come.
 pub async fn reminder_candidates(
     pool: &AnyPool,
     today: NaiveDate,
-    horizon: u32,
-    nearest: u32,
+    days: &[u32],
 ) -> Result<Vec<ReminderCandidate>, sqlx::Error> {
-    let until = today
-        .checked_add_days(chrono::Days::new(u64::from(horizon)))
-        .unwrap_or(today);
-    sqlx::query(
+    use futures_util::TryStreamExt;
+    let mut nearest_first = days.to_vec();
+    nearest_first.sort_unstable();
+    nearest_first.dedup();
+    let Some(horizon) = nearest_first.last() else {
+        return Ok(Vec::new());
+    };
+    let on = |d: u32| {
+        today
+            .checked_add_days(chrono::Days::new(u64::from(d)))
+            .unwrap_or(NaiveDate::MAX)
+    };
+    let mut sql = super::sql::Sql::new(
         "SELECT l.id, l.reseller_id, o.distributor_id, l.sku, l.description, l.quantity, l.end_date, l.reminded_days, l.end_customer_id, e.name AS customer \
          FROM license_entries l JOIN end_customers e ON e.id = l.end_customer_id LEFT JOIN orders o ON o.id = l.order_id \
-         WHERE l.end_date >= $1 AND l.end_date <= $2 \
-         AND SUBSTR(l.sku, 11, 1) <> 'H' AND SUBSTR(l.sku, 10, 1) = 'S' \
-         AND NOT EXISTS (SELECT 1 FROM order_lines r WHERE r.changes_entry_id = l.id AND SUBSTR(r.sku, 11, 1) = 'R') \
-         AND (l.reminded_days IS NULL OR l.reminded_days > $3) \
-         ORDER BY l.reseller_id, l.end_date, l.id",
-    )
-    .bind(today.to_string())
-    .bind(until.to_string())
-    .bind(i64::from(nearest))
-    .fetch_all(pool)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(ReminderCandidate {
-            id: r.try_get("id")?,
-            reseller: OrgId(r.try_get("reseller_id")?),
-            sold_by: r.try_get::<Option<i64>, _>("distributor_id")?.map(OrgId),
-            sku: r.try_get("sku")?,
-            description: r.try_get("description")?,
-            quantity: r.try_get("quantity")?,
-            end: super::date(&r.try_get::<String, _>("end_date")?)?,
-            end_customer_id: r.try_get("end_customer_id")?,
-            end_customer_name: r.try_get("customer")?,
-            reminded_days: r
-                .try_get::<Option<i64>, _>("reminded_days")?
-                .and_then(|d| u32::try_from(d).ok()),
+         WHERE l.end_date >= ",
+    );
+    sql.date(today)
+        .push(" AND l.end_date <= ")
+        .date(on(*horizon));
+    sql.push(
+        " AND SUBSTR(l.sku, 11, 1) <> 'H' AND SUBSTR(l.sku, 10, 1) = 'S' \
+         AND NOT EXISTS (SELECT 1 FROM order_lines r WHERE r.changes_entry_id = l.id AND SUBSTR(r.sku, 11, 1) = 'R') AND (",
+    );
+    let mut nearer = None;
+    for (i, d) in nearest_first.iter().copied().enumerate() {
+        sql.push(if i == 0 { "(" } else { " OR (" });
+        sql.push("l.end_date <= ").date(on(d));
+        if let Some(n) = nearer {
+            sql.push(" AND l.end_date > ").date(on(n));
+        }
+        sql.push(" AND (l.reminded_days IS NULL OR l.reminded_days > ")
+            .int(i64::from(d))
+            .push("))");
+        nearer = Some(d);
+    }
+    sql.push(") ORDER BY l.reseller_id, l.end_date, l.id");
+    sql.query()
+        .fetch(pool)
+        .map_err(sqlx::Error::from)
+        .and_then(|r| async move {
+            Ok(ReminderCandidate {
+                id: r.try_get("id")?,
+                reseller: OrgId(r.try_get("reseller_id")?),
+                sold_by: r.try_get::<Option<i64>, _>("distributor_id")?.map(OrgId),
+                sku: r.try_get("sku")?,
+                description: r.try_get("description")?,
+                quantity: r.try_get("quantity")?,
+                end: super::date(&r.try_get::<String, _>("end_date")?)?,
+                end_customer_id: r.try_get("end_customer_id")?,
+                end_customer_name: r.try_get("customer")?,
+                reminded_days: r
+                    .try_get::<Option<i64>, _>("reminded_days")?
+                    .and_then(|d| u32::try_from(d).ok()),
+            })
         })
-    })
-    .collect()
+        .try_collect()
+        .await
 }
 
 /// Records that the `days`-before reminder of these entries is sent; returns the entries
