@@ -130,24 +130,43 @@ async fn two_processors_at_once_issue_each_order_once() {
     assert_eq!(app.scalar("SELECT COUNT(*) FROM license_entries").await, 2);
 }
 
-#[tokio::test]
-async fn renewal_reminders_go_out_90_60_and_30_days_before_once_each() {
-    use partner_portal::jobs::renewal_reminders;
+/// The placed order processed on 2026-03-05: its subscription ends 2027-03-04.
+async fn processed_on_2026_03_05() -> crate::helpers::TestApp {
     let app = spawn_app().await;
     placed_order(&app).await;
-    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
-    partner_portal::jobs::process_orders(&app.db, day("2026-03-05"), None, "http://portal.test", 0)
-        .await
-        .unwrap();
+    partner_portal::jobs::process_orders(
+        &app.db,
+        date("2026-03-05"),
+        None,
+        "http://portal.test",
+        0,
+    )
+    .await
+    .unwrap();
+    app
+}
+
+/// The renewal reminders' sweep on `day`: how many messages it queued.
+async fn remind(app: &crate::helpers::TestApp, day: &str) -> usize {
+    partner_portal::jobs::renewal_reminders(
+        &app.db,
+        date(day),
+        "http://portal.test",
+        app.clock.timestamp(),
+    )
+    .await
+    .unwrap()
+}
+
+fn date(d: &str) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap()
+}
+
+#[tokio::test]
+async fn renewal_reminders_go_out_90_60_and_30_days_before_once_each() {
     // The subscription ends 2027-03-04; the hardware warranty too, but it is not renewed.
-    let run = |d: &'static str| {
-        let app = &app;
-        async move {
-            renewal_reminders(&app.db, day(d), "http://portal.test", app.clock.timestamp())
-                .await
-                .unwrap()
-        }
-    };
+    let app = processed_on_2026_03_05().await;
+    let run = |d: &'static str| remind(&app, d);
     assert_eq!(run("2026-12-03").await, 0, "91 days before");
     assert_eq!(
         run("2026-12-04").await,
@@ -168,21 +187,8 @@ async fn renewal_reminders_go_out_90_60_and_30_days_before_once_each() {
 
 #[tokio::test]
 async fn a_missed_reminder_day_is_caught_up_with_the_nearest_reminder_once() {
-    use partner_portal::jobs::renewal_reminders;
-    let app = spawn_app().await;
-    placed_order(&app).await;
-    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
-    partner_portal::jobs::process_orders(&app.db, day("2026-03-05"), None, "http://portal.test", 0)
-        .await
-        .unwrap();
-    let run = |d: &'static str| {
-        let app = &app;
-        async move {
-            renewal_reminders(&app.db, day(d), "http://portal.test", app.clock.timestamp())
-                .await
-                .unwrap()
-        }
-    };
+    let app = processed_on_2026_03_05().await;
+    let run = |d: &'static str| remind(&app, d);
     let reminded = || async {
         app.scalar("SELECT COALESCE(MIN(reminded_days), 0) FROM license_entries WHERE reminded_days IS NOT NULL")
             .await
