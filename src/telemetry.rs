@@ -19,9 +19,10 @@ pub fn init() -> tracing_appender::non_blocking::WorkerGuard {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
-        // One line per request when its span closes: request id, route, status, user,
-        // organisation and the time it took.
-        .with_span_events(FmtSpan::CLOSE)
+        // One line per request ("done", written when the response is ready): request id,
+        // route, status, user, organisation and the time it took. Spans' own events (and
+        // their timing, a clock read on every poll) are off.
+        .with_span_events(FmtSpan::NONE)
         .with_writer(writer);
     let _ = if json {
         builder

@@ -250,7 +250,15 @@ fn logs_are_plain_text_in_a_file_and_json_when_asked() {
     );
     let request = plain.last().unwrap();
     assert!(
-        request.contains("/healthz") && request.contains("200"),
+        request.contains("/healthz") && request.contains("status=200"),
+        "{request}"
+    );
+    // The time it took, in milliseconds.
+    let took = request.split("took_ms=").nth(1).unwrap_or_default();
+    assert!(
+        took.split([' ', '}'])
+            .next()
+            .is_some_and(|ms| ms.parse::<f64>().is_ok_and(|ms| ms >= 0.0)),
         "{request}"
     );
 
@@ -260,5 +268,8 @@ fn logs_are_plain_text_in_a_file_and_json_when_asked() {
             serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
         assert!(parsed.get("level").is_some(), "{line}");
     }
-    assert!(json.last().unwrap().contains("/healthz"));
+    let request: serde_json::Value = serde_json::from_str(json.last().unwrap()).unwrap();
+    assert_eq!(request["span"]["route"], "/healthz", "{request}");
+    assert_eq!(request["span"]["status"], 200, "{request}");
+    assert!(request["span"]["took_ms"].is_string(), "{request}");
 }

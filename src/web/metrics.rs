@@ -28,6 +28,14 @@ pub async fn observe(
         None => req.match_pattern().unwrap_or_else(|| "(none)".to_string()),
     };
     let outcome = next.call(req).await;
+    // For the request's log line (`startup::PortalSpan`).
+    tracing::Span::current().record(
+        "took_ms",
+        tracing::field::display(format_args!(
+            "{:.1}",
+            started.elapsed().as_secs_f64() * 1000.0
+        )),
+    );
     if let Some(state) = state {
         let status = match &outcome {
             Ok(response) => response.status(),
