@@ -155,7 +155,7 @@ pub async fn renewal_reminders(
     now: i64,
 ) -> anyhow::Result<usize> {
     let days = crate::db::orders::renewal_reminders(&db.pool).await?;
-    let rows = crate::db::orders::reminder_candidates(&db.pool, today, days.days()).await?;
+    let rows = crate::db::orders::reminder_candidates(&db.pool, today, &days).await?;
     struct Due {
         id: i64,
         reseller: i64,

@@ -1114,7 +1114,7 @@ pub async fn renewal_reminders(
 pub const RENEWAL_REMINDER_DAYS: &str = "renewals.reminder_days";
 
 /// Standard subscription entries (not hardware, NFR or MSP) not renewed by a placed order
-/// yet, for which one of the reminders `days` before their end is due on `today`: the nearest
+/// yet, for which one of the `reminders` (days before their end) is due on `today`: the nearest
 /// reminder whose day has come has not gone out, nor a nearer one (the entry records the
 /// nearest one sent); by reseller. The statement selects only those (one band of end dates
 /// a reminder: 30 days for entries ending within 30 days, 60 for those ending in 31 to 60,
@@ -1124,15 +1124,14 @@ pub const RENEWAL_REMINDER_DAYS: &str = "renewals.reminder_days";
 pub async fn reminder_candidates(
     pool: &AnyPool,
     today: NaiveDate,
-    days: &[u32],
+    reminders: &crate::domain::schedule::RenewalReminders,
 ) -> Result<Vec<ReminderCandidate>, sqlx::Error> {
     use futures_util::TryStreamExt;
-    let mut nearest_first = days.to_vec();
-    nearest_first.sort_unstable();
-    nearest_first.dedup();
-    let Some(horizon) = nearest_first.last() else {
+    // The days come largest first, without repeats.
+    let nearest_first: Vec<u32> = reminders.days().iter().rev().copied().collect();
+    if nearest_first.is_empty() {
         return Ok(Vec::new());
-    };
+    }
     let on = |d: u32| {
         today
             .checked_add_days(chrono::Days::new(u64::from(d)))
@@ -1145,7 +1144,7 @@ pub async fn reminder_candidates(
     );
     sql.date(today)
         .push(" AND l.end_date <= ")
-        .date(on(*horizon));
+        .date(on(reminders.horizon()));
     sql.push(
         " AND SUBSTR(l.sku, 11, 1) <> 'H' AND SUBSTR(l.sku, 10, 1) = 'S' \
          AND NOT EXISTS (SELECT 1 FROM order_lines r WHERE r.changes_entry_id = l.id AND SUBSTR(r.sku, 11, 1) = 'R') AND (",
