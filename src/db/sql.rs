@@ -222,18 +222,29 @@ impl Keyset {
     }
 
     fn push_order(&self, sql: &mut Sql, forward: bool, limit: usize) {
+        sql.push(&self.order_by("", forward))
+            .push(&format!(" LIMIT {limit}"));
+    }
+
+    /// ` ORDER BY key, id` in the list's order (`forward`) or against it; with `of` (`page.`),
+    /// the key and id as a sub-select named `of` outputs them.
+    fn order_by(&self, of: &str, forward: bool) -> String {
         let dir = if forward != self.descending {
             "ASC"
         } else {
             "DESC"
         };
-        if self.by_id_alone() {
-            sql.push(&format!(" ORDER BY {} {dir} LIMIT {limit}", self.id));
-        } else {
-            sql.push(&format!(
-                " ORDER BY {} {dir}, {} {dir} LIMIT {limit}",
-                self.key, self.id
-            ));
+        let column = |c: &'static str| match of {
+            "" => c.to_string(),
+            _ => format!("{of}{}", output_column(c)),
+        };
+        match self.by_id_alone() {
+            true => format!(" ORDER BY {} {dir}", column(self.id)),
+            false => format!(
+                " ORDER BY {} {dir}, {} {dir}",
+                column(self.key),
+                column(self.id)
+            ),
         }
     }
 
@@ -368,21 +379,14 @@ impl Keyset {
             // and a second ORDER BY ... LIMIT: SQLite then put the ids in a table of their
             // own and sorted the page's rows again; this way it reads the page in order.)
             Select::IdsFirst { columns, joins } => {
-                let (key, id) = (output_column(self.key), output_column(self.id));
                 let mut sql = Sql::new(&format!("{columns} FROM ("));
                 sql.append(&picked).push(&format!(
-                    ") AS page JOIN {} ON {} = page.{id} {joins}",
-                    self.table, self.id
+                    ") AS page JOIN {} ON {} = page.{} {joins}",
+                    self.table,
+                    self.id,
+                    output_column(self.id)
                 ));
-                let dir = if forward != self.descending {
-                    "ASC"
-                } else {
-                    "DESC"
-                };
-                match self.by_id_alone() {
-                    true => sql.push(&format!(" ORDER BY page.{id} {dir}")),
-                    false => sql.push(&format!(" ORDER BY page.{key} {dir}, page.{id} {dir}")),
-                };
+                sql.push(&self.order_by("page.", forward));
                 sql
             }
         };
