@@ -170,12 +170,8 @@ pub async fn list(
 }
 
 pub async fn get(pool: &AnyPool, scope: Scope, id: DealId) -> Result<Option<Deal>, sqlx::Error> {
-    let (kind, org) = scope.params();
-    let row = sqlx::query(&format!("{SELECT} WHERE {SCOPE} AND d.id = $3"))
-        .bind(kind)
-        .bind(org)
-        .bind(id.0)
-        .fetch_optional(pool)
+    let row = scope
+        .one(pool, &format!("{SELECT} WHERE {SCOPE} AND d.id = $3"), id.0)
         .await?;
     Ok(with_families(pool, &Vec::from_iter(row)).await?.pop())
 }

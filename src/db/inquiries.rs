@@ -284,12 +284,8 @@ pub async fn get(
     scope: Scope,
     id: InquiryId,
 ) -> Result<Option<Inquiry>, sqlx::Error> {
-    let (kind, org) = scope.params();
-    let row = sqlx::query(&format!("{SELECT} WHERE {SCOPE} AND i.id = $3"))
-        .bind(kind)
-        .bind(org)
-        .bind(id.0)
-        .fetch_optional(pool)
+    let row = scope
+        .one(pool, &format!("{SELECT} WHERE {SCOPE} AND i.id = $3"), id.0)
         .await?;
     Ok(with_lines(pool, &Vec::from_iter(row)).await?.pop())
 }

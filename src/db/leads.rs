@@ -239,19 +239,16 @@ pub async fn count(
 }
 
 pub async fn get(pool: &AnyPool, scope: Scope, id: LeadId) -> Result<Option<Lead>, sqlx::Error> {
-    let (kind, org) = scope.params();
-    sqlx::query(&format!(
+    let sql = format!(
         "{COLUMNS} FROM leads l {JOINS} WHERE {} AND l.id = $3",
         in_scope(scope)
-    ))
-    .bind(kind)
-    .bind(org)
-    .bind(id.0)
-    .fetch_optional(pool)
-    .await?
-    .as_ref()
-    .map(|r| lead(r))
-    .transpose()
+    );
+    scope
+        .one(pool, &sql, id.0)
+        .await?
+        .as_ref()
+        .map(|r| lead(r))
+        .transpose()
 }
 
 pub struct NewLead<'a> {

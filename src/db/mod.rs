@@ -120,6 +120,23 @@ impl Scope {
             Scope::All => ("all", 0),
         }
     }
+
+    /// The row of `sql` for record `id` in this scope, if there is one: `sql` takes the
+    /// scope's kind and id as `$1` and `$2` and the record's id as `$3`.
+    pub(crate) async fn one(
+        self,
+        pool: &AnyPool,
+        sql: &str,
+        id: i64,
+    ) -> Result<Option<sqlx::any::AnyRow>, sqlx::Error> {
+        let (kind, org) = self.params();
+        sqlx::query(sql)
+            .bind(kind)
+            .bind(org)
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+    }
 }
 
 /// How long a PostgreSQL connection may wait in the pool before it is pinged on its next use.

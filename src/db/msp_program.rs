@@ -75,19 +75,16 @@ pub async fn get(
     scope: Scope,
     id: i64,
 ) -> Result<Option<Application>, sqlx::Error> {
-    let (kind, org) = scope.params();
-    sqlx::query(&format!(
+    let sql = format!(
         "{SELECT} WHERE {} AND a.id = $3",
         scope.resellers("a.reseller_id")
-    ))
-    .bind(kind)
-    .bind(org)
-    .bind(id)
-    .fetch_optional(pool)
-    .await?
-    .as_ref()
-    .map(application)
-    .transpose()
+    );
+    scope
+        .one(pool, &sql, id)
+        .await?
+        .as_ref()
+        .map(application)
+        .transpose()
 }
 
 /// The reseller's latest application, if any.

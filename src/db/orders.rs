@@ -98,12 +98,8 @@ pub async fn of_inquiry(
 
 /// One order in scope.
 pub async fn get(pool: &AnyPool, scope: Scope, id: OrderId) -> Result<Option<Order>, sqlx::Error> {
-    let (kind, org) = scope.params();
-    sqlx::query(&format!("{SELECT} WHERE {SCOPE} AND o.id = $3"))
-        .bind(kind)
-        .bind(org)
-        .bind(id.0)
-        .fetch_optional(pool)
+    scope
+        .one(pool, &format!("{SELECT} WHERE {SCOPE} AND o.id = $3"), id.0)
         .await?
         .as_ref()
         .map(|r| order(r))
