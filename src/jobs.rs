@@ -202,7 +202,7 @@ pub async fn renewal_reminders(
     // sold. Resellers are taken a few thousand entries at a time: one transaction claims their
     // entries and queues their mail.
     let suppliers = crate::db::orgs::suppliers_of_every_reseller(&db.pool).await?;
-    let mut audiences = crate::mail::notify::Audiences::default();
+    let mut audiences = crate::mail::notify::Audiences::new(public_url, now);
     let mut queued = 0;
     for batch in batches(
         due.chunk_by(|a, b| a.reseller == b.reseller),
@@ -222,6 +222,12 @@ pub async fn renewal_reminders(
                 claimed.extend(crate::db::orders::claim_reminders(&mut tx, &ids, *days).await?);
             }
         }
+        // Who hears, read for every reseller of the batch and its distributors at once.
+        let orgs = batch.iter().flat_map(|g| {
+            let reseller = crate::domain::OrgId(g[0].reseller);
+            std::iter::once(reseller).chain(suppliers.get(&reseller).into_iter().flatten().copied())
+        });
+        audiences.read(&mut tx, ContactRole::Renewals, orgs).await?;
         for group in batch {
             let claimed: Vec<&Due> = group.iter().filter(|d| claimed.contains(&d.id)).collect();
             let Some(first) = claimed.first() else {
@@ -251,15 +257,7 @@ pub async fn renewal_reminders(
                     _ => format!("renewals:{}:{today}:{}", org.0, entries[0].id),
                 };
                 queued += audiences
-                    .notify(
-                        &mut tx,
-                        org,
-                        ContactRole::Renewals,
-                        &event,
-                        &notice,
-                        public_url,
-                        now,
-                    )
+                    .notify(&mut tx, org, ContactRole::Renewals, &event, &notice)
                     .await?
                     .len();
                 if listened {
@@ -328,6 +326,11 @@ pub async fn lead_expiry(
     let mut tx = db.pool.begin().await?;
     let gone = leads::expire(&mut tx, today, rule, now).await?;
     // In the same transaction: the reseller's new-leads role hears of its expired leads.
+    let mut audiences = crate::mail::notify::Audiences::new(public_url, now);
+    let resellers = gone.iter().map(|l| l.reseller_id);
+    audiences
+        .read(&mut tx, ContactRole::NewLeads, resellers)
+        .await?;
     for group in gone.chunk_by(|a, b| a.reseller_id == b.reseller_id) {
         let listed: Vec<(i64, &str, NaiveDate)> = group
             .iter()
@@ -338,16 +341,15 @@ pub async fn lead_expiry(
             "leads:{}:expired:{today}:{}",
             group[0].reseller_id.0, group[0].id
         );
-        crate::mail::notify::notify_role(
-            &mut tx,
-            group[0].reseller_id,
-            ContactRole::NewLeads,
-            &event,
-            &notice,
-            public_url,
-            now,
-        )
-        .await?;
+        audiences
+            .notify(
+                &mut tx,
+                group[0].reseller_id,
+                ContactRole::NewLeads,
+                &event,
+                &notice,
+            )
+            .await?;
     }
     tx.commit().await?;
     let expired = gone.len() as u64;
@@ -356,7 +358,6 @@ pub async fn lead_expiry(
         leads::reminders_due(&mut conn, today, rule).await?
     };
     let mut reminded = 0;
-    let mut audiences = crate::mail::notify::Audiences::default();
     for batch in batches(
         due.chunk_by(|a, b| a.reseller_id == b.reseller_id),
         CLAIMED_AT_ONCE,
@@ -368,6 +369,10 @@ pub async fn lead_expiry(
             .map(|l| l.id.0)
             .collect();
         let claimed = leads::claim_reminders(&mut tx, &ids, today, rule).await?;
+        let resellers = batch.iter().map(|g| g[0].reseller_id);
+        audiences
+            .read(&mut tx, ContactRole::NewLeads, resellers)
+            .await?;
         for group in batch {
             let claimed: Vec<&leads::DueReminder> =
                 group.iter().filter(|l| claimed.contains(&l.id.0)).collect();
@@ -390,8 +395,6 @@ pub async fn lead_expiry(
                     ContactRole::NewLeads,
                     &event,
                     &notice,
-                    public_url,
-                    now,
                 )
                 .await?;
             reminded += claimed.len();

@@ -251,17 +251,6 @@ async fn notify(app: &TestApp, org: i64, role: ContactRole, event: &str) -> Vec<
     emails
 }
 
-async fn grant(app: &TestApp, email: &str, role: &str) {
-    sqlx::query(
-        "INSERT INTO contact_roles (user_id, role) SELECT id, $1 FROM users WHERE email = $2",
-    )
-    .bind(role)
-    .bind(email)
-    .execute(&app.db.pool)
-    .await
-    .unwrap();
-}
-
 #[tokio::test]
 async fn notices_go_to_holders_else_admins_and_marketing_only_to_holders() {
     let app = spawn_app().await;
@@ -273,9 +262,9 @@ async fn notices_go_to_holders_else_admins_and_marketing_only_to_holders() {
     assert!(notify(&app, acme, ContactRole::Marketing, "m1")
         .await
         .is_empty());
-    grant(&app, "renewals@reseller.example", "renewals").await;
-    grant(&app, "sales@reseller.example", "renewals").await;
-    grant(&app, "sales@reseller.example", "marketing").await;
+    app.grant("renewals@reseller.example", "renewals").await;
+    app.grant("sales@reseller.example", "renewals").await;
+    app.grant("sales@reseller.example", "marketing").await;
     assert_eq!(
         notify(&app, acme, ContactRole::Renewals, "r2").await,
         ["renewals@reseller.example", "sales@reseller.example"]
@@ -335,7 +324,7 @@ async fn mail_reaches_a_real_smtp_server_with_the_expected_headers() {
     let sink = smtp_sink::start(0).await;
     let mailer = Mailer::from_settings(&smtp_settings(sink.port)).unwrap();
     let acme = app.id_of_org("Acme Secure IT").await;
-    grant(&app, "sales@reseller.example", "marketing").await;
+    app.grant("sales@reseller.example", "marketing").await;
     notify(&app, acme, ContactRole::Marketing, "spring-campaign").await;
     notify(&app, acme, ContactRole::Renewals, "renewal-42").await;
     let stats = worker::try_run_once(&app.db, &mailer, app.clock.timestamp())
@@ -508,9 +497,9 @@ fn message_key(html: &str) -> String {
 #[tokio::test]
 async fn a_marketing_message_reaches_exactly_the_marketing_holders_of_the_chosen_levels() {
     let app = spawn_app().await;
-    grant(&app, "sales@reseller.example", "marketing").await; // Acme, Gold
-    grant(&app, "noc@other-reseller.example", "marketing").await; // Bluepeak, Platinum
-    grant(&app, "staff@distributor.example", "marketing").await; // Northwind
+    app.grant("sales@reseller.example", "marketing").await; // Acme, Gold
+    app.grant("noc@other-reseller.example", "marketing").await; // Bluepeak, Platinum
+    app.grant("staff@distributor.example", "marketing").await; // Northwind
     let distributors = app
         .scalar("SELECT COUNT(*) FROM organisations WHERE kind = 'distributor'")
         .await;
@@ -591,8 +580,8 @@ async fn a_marketing_message_reaches_exactly_the_marketing_holders_of_the_chosen
 #[tokio::test]
 async fn the_unsubscribe_link_removes_that_one_role_once_without_a_sign_in() {
     let app = spawn_app().await;
-    grant(&app, "sales@reseller.example", "marketing").await;
-    grant(&app, "sales@reseller.example", "renewals").await;
+    app.grant("sales@reseller.example", "marketing").await;
+    app.grant("sales@reseller.example", "renewals").await;
     let acme = app.id_of_org("Acme Secure IT").await;
     notify(&app, acme, ContactRole::Marketing, "campaign-1").await;
     let url: String =

@@ -266,6 +266,42 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The vendor admin creates a reseller of `level` supplied by Northwind; its admin,
+    /// admin@<name in lower case, dashed>.example, is invited and has no password yet.
+    pub async fn create_reseller(&self, vendor: &TestClient, name: &str, level: &str) -> i64 {
+        let cam = self.id_of_user("cam@vendor.example").await.to_string();
+        let northwind = self.id_of_org("Northwind Distribution").await.to_string();
+        let email = format!("admin@{}.example", name.to_lowercase().replace(' ', "-"));
+        let r = vendor
+            .post(
+                "/admin/organisations",
+                &[
+                    ("kind", "reseller"),
+                    ("name", name),
+                    ("partner_level", level),
+                    ("cam_user_id", &cam),
+                    ("distributor_ids", &northwind),
+                    ("admin_name", "Robin Vale"),
+                    ("admin_email", &email),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        self.id_of_org(name).await
+    }
+
+    /// `email`'s user holds the contact role `role` (as the reseller's admin would set it).
+    pub async fn grant(&self, email: &str, role: &str) {
+        sqlx::query(
+            "INSERT INTO contact_roles (user_id, role) SELECT id, $1 FROM users WHERE email = $2",
+        )
+        .bind(role)
+        .bind(email)
+        .execute(&self.db.pool)
+        .await
+        .unwrap();
+    }
+
     pub async fn id_of_org(&self, name: &str) -> i64 {
         sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
             .bind(name)

@@ -578,12 +578,7 @@ async fn the_distributor_quotes_every_level_and_the_reseller_accepts() {
         ("renewals@reseller.example", "renewals"),
         ("staff@distributor.example", "quotes"),
     ] {
-        sqlx::query("INSERT INTO contact_roles (user_id, role) VALUES ($1, $2)")
-            .bind(app.id_of_user(email).await)
-            .bind(role)
-            .execute(&app.db.pool)
-            .await
-            .unwrap();
+        app.grant(email, role).await;
     }
     // Accepting asks first: the net total, the validity, the distributor, a PO reference.
     let confirm = lee.text(&format!("{path}/accept")).await;

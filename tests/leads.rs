@@ -58,12 +58,7 @@ async fn a_cam_assigns_a_lead_and_the_resellers_new_leads_role_is_told() {
     let acme = app.id_of_org("Acme Secure IT").await;
     let cobalt = app.id_of_org("Cobalt Systems").await;
     // Priya holds Acme's new_leads role.
-    let priya = app.id_of_user("renewals@reseller.example").await;
-    sqlx::query("INSERT INTO contact_roles (user_id, role) VALUES ($1, 'new_leads')")
-        .bind(priya)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    app.grant("renewals@reseller.example", "new_leads").await;
     let cam = app.login_as(Who::ChannelManager).await;
     // Casey looks after Acme, not Cobalt.
     let refused = assign(&cam, cobalt, "Nope Ltd").await;
@@ -562,4 +557,67 @@ async fn the_inactivity_limits_are_the_vendor_admins_settings() {
     assert_eq!(status().await, "new");
     sweep(&app.db, day("2026-04-02"), url, 0).await.unwrap();
     assert_eq!(status().await, "expired");
+}
+
+#[tokio::test]
+async fn one_sweep_tells_each_resellers_own_people_holders_else_admins_else_the_invited_admin() {
+    let app = spawn_app().await;
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    // Acme: Priya holds new_leads, so Dana (its admin) hears nothing. Bluepeak: nobody holds
+    // it, so its admin Alex does. Quill (new): only an invited admin, whose mail waits.
+    app.grant("renewals@reseller.example", "new_leads").await;
+    let quill = app
+        .create_reseller(&vendor, "Quill Networks", "silver")
+        .await;
+    add_own(&app.login_as(Who::ResellerAdmin).await, "Acme Prospect").await;
+    let bluepeak_lead = add_own(
+        &app.login_as(Who::OtherResellerAdmin).await,
+        "Blue Prospect",
+    )
+    .await;
+    // Quill's admin cannot sign in yet: its lead is Bluepeak's, copied.
+    let copied = bluepeak_lead.rsplit('/').next().unwrap();
+    sqlx::query(&format!(
+        "INSERT INTO leads (reseller_id, company, contact_name, contact_email, interest, source, \
+         status, next_step, created_by, created_at, last_activity_on) \
+         SELECT $1, 'Quill Prospect', contact_name, contact_email, interest, source, status, \
+         next_step, NULL, created_at, last_activity_on FROM leads WHERE id = {copied}"
+    ))
+    .bind(quill)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let url = "http://portal.test";
+    let now = app.clock.timestamp();
+    let mail = || async {
+        sqlx::query_as::<_, (String, String, Option<i64>)>(
+            "SELECT to_address, subject, held_for FROM outbox WHERE kind IN ('lead_expiring', 'lead_expired') \
+             AND subject LIKE '%Prospect%' ORDER BY to_address, id",
+        )
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap()
+    };
+    let reminded = sweep(&app.db, day("2026-05-18"), url, now).await.unwrap();
+    assert_eq!(reminded.leads.reminded, 3);
+    let expired = sweep(&app.db, day("2026-06-01"), url, now).await.unwrap();
+    assert_eq!(expired.leads.expired, 3);
+    let invited = Some(app.id_of_user("admin@quill-networks.example").await);
+    let told = |to: &str, company: &str, held: Option<i64>| {
+        [
+            (
+                to.to_string(),
+                format!("Lead {company} expires on 2026-06-01"),
+                held,
+            ),
+            (to.to_string(), format!("Lead {company} has expired"), held),
+        ]
+    };
+    let expected: Vec<_> = [
+        told("admin@other-reseller.example", "Blue Prospect", None),
+        told("admin@quill-networks.example", "Quill Prospect", invited),
+        told("renewals@reseller.example", "Acme Prospect", None),
+    ]
+    .concat();
+    assert_eq!(mail().await, expected);
 }

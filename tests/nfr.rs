@@ -4,28 +4,6 @@
 
 use crate::helpers::{location, spawn_app, TestApp, TestClient, Who};
 
-async fn create_reseller(vendor: &TestClient, app: &TestApp, name: &str, level: &str) -> i64 {
-    let cam = app.id_of_user("cam@vendor.example").await.to_string();
-    let northwind = app.id_of_org("Northwind Distribution").await.to_string();
-    let email = format!("admin@{}.example", name.to_lowercase().replace(' ', "-"));
-    let r = vendor
-        .post(
-            "/admin/organisations",
-            &[
-                ("kind", "reseller"),
-                ("name", name),
-                ("partner_level", level),
-                ("cam_user_id", &cam),
-                ("distributor_ids", &northwind),
-                ("admin_name", "Robin Vale"),
-                ("admin_email", &email),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), 303);
-    app.id_of_org(name).await
-}
-
 async fn entries_of(app: &TestApp, reseller: i64) -> Vec<(String, i64, String, String)> {
     sqlx::query_as(
         "SELECT sku, quantity, start_date, end_date FROM license_entries WHERE reseller_id = $1 ORDER BY sku",
@@ -40,7 +18,7 @@ async fn entries_of(app: &TestApp, reseller: i64) -> Vec<(String, i64, String, S
 async fn a_joining_reseller_gets_its_levels_allotment_once() {
     let app = spawn_app().await;
     let vendor = app.login_as(Who::VendorAdmin).await;
-    let id = create_reseller(&vendor, &app, "Quill Networks", "gold").await;
+    let id = app.create_reseller(&vendor, "Quill Networks", "gold").await;
     let page = vendor.text(&format!("/admin/organisations/{id}")).await;
     assert!(
         page.contains(

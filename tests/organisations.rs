@@ -186,11 +186,8 @@ async fn editing_a_reseller_changes_level_and_suppliers_and_audits_before_and_af
     let cam = app.id_of_user("cam@vendor.example").await.to_string();
     let southbridge = app.id_of_org("Southbridge Supply").await.to_string();
     // Priya holds Acme's partner-program role: she hears of the new level, nobody else.
-    sqlx::query("INSERT INTO contact_roles (user_id, role) VALUES ($1, 'partner_program')")
-        .bind(app.id_of_user("renewals@reseller.example").await)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    app.grant("renewals@reseller.example", "partner_program")
+        .await;
     let r = vendor
         .post(
             &format!("/admin/organisations/{acme}"),

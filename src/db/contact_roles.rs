@@ -1,8 +1,10 @@
 //! Which of an organisation's active users hold which contact roles.
 
+use super::sql::Sql;
 use crate::domain::contact::{ContactRole, Person};
 use crate::domain::{OrgId, UserId};
-use sqlx::{Any, AnyConnection, AnyPool, Executor, Row};
+use sqlx::{AnyConnection, AnyPool, Row};
+use std::collections::HashMap;
 
 fn person(r: &sqlx::any::AnyRow) -> Result<Person, sqlx::Error> {
     Ok(Person {
@@ -12,51 +14,55 @@ fn person(r: &sqlx::any::AnyRow) -> Result<Person, sqlx::Error> {
     })
 }
 
-/// Active users of the organisation holding `role`.
-pub async fn holders<'c, E: Executor<'c, Database = Any>>(
-    conn: E,
-    org: OrgId,
-    role: ContactRole,
-) -> Result<Vec<Person>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT u.id, u.display_name, u.email FROM contact_roles c JOIN users u ON u.id = c.user_id \
-         WHERE u.org_id = $1 AND c.role = $2 AND u.disabled = 0 ORDER BY u.id",
-    )
-    .bind(org.0)
-    .bind(role.as_str())
-    .fetch_all(conn)
-    .await?;
-    rows.iter().map(person).collect()
+/// A group of an organisation's people that mail goes to.
+#[derive(Debug, Clone, Copy)]
+pub enum Group {
+    /// Active users holding the role.
+    Holders(ContactRole),
+    /// Active administrators (the fallback recipients).
+    Admins,
+    /// Administrators who are invited and have not chosen a password yet.
+    InvitedAdmins,
 }
 
-/// Active administrators of the organisation (the fallback recipients).
-pub async fn admins<'c, E: Executor<'c, Database = Any>>(
-    conn: E,
-    org: OrgId,
-) -> Result<Vec<Person>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT id, display_name, email FROM users WHERE org_id = $1 AND disabled = 0 \
-         AND role IN ('vendor_admin', 'distributor_admin', 'reseller_admin') ORDER BY id",
-    )
-    .bind(org.0)
-    .fetch_all(conn)
-    .await?;
-    rows.iter().map(person).collect()
+/// The people of `group` in each of `orgs` (an organisation with nobody is absent), by user
+/// id. A batch job asks for thousands of organisations: a thousand are read per statement.
+pub async fn people_of(
+    conn: &mut AnyConnection,
+    orgs: &[OrgId],
+    group: Group,
+) -> Result<HashMap<OrgId, Vec<Person>>, sqlx::Error> {
+    let mut people: HashMap<OrgId, Vec<Person>> = HashMap::new();
+    let ids: Vec<i64> = orgs.iter().map(|o| o.0).collect();
+    for part in ids.chunks(1_000) {
+        let mut q = Sql::new("SELECT u.org_id, u.id, u.display_name, u.email FROM users u");
+        if let Group::Holders(role) = group {
+            q.push(" JOIN contact_roles c ON c.user_id = u.id AND c.role = ")
+                .text(role.as_str());
+        }
+        q.push(" WHERE u.org_id IN ").ids(part).push(match group {
+            Group::Holders(_) => " AND u.disabled = 0",
+            Group::Admins => " AND u.disabled = 0 AND u.role IN ",
+            Group::InvitedAdmins => " AND u.password_state = 'invited' AND u.role IN ",
+        });
+        if !matches!(group, Group::Holders(_)) {
+            q.push("('vendor_admin', 'distributor_admin', 'reseller_admin')");
+        }
+        q.push(" ORDER BY u.org_id, u.id");
+        for r in q.query().fetch_all(&mut *conn).await? {
+            let org = OrgId(r.try_get("org_id")?);
+            people.entry(org).or_default().push(person(&r)?);
+        }
+    }
+    Ok(people)
 }
 
-/// Administrators of the organisation who are invited and have not chosen a password yet.
-pub async fn invited_admins<'c, E: Executor<'c, Database = Any>>(
-    conn: E,
-    org: OrgId,
-) -> Result<Vec<Person>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT id, display_name, email FROM users WHERE org_id = $1 AND password_state = 'invited' \
-         AND role IN ('vendor_admin', 'distributor_admin', 'reseller_admin') ORDER BY id",
-    )
-    .bind(org.0)
-    .fetch_all(conn)
-    .await?;
-    rows.iter().map(person).collect()
+/// Active administrators of the organisation.
+pub async fn admins(conn: &mut AnyConnection, org: OrgId) -> Result<Vec<Person>, sqlx::Error> {
+    Ok(people_of(conn, &[org], Group::Admins)
+        .await?
+        .remove(&org)
+        .unwrap_or_default())
 }
 
 /// Every (user, role) pair of the organisation's active users.

@@ -2,12 +2,14 @@
 //! rule), rendered bodies, one dedupe key per event and recipient. Callers pass their own
 //! transaction, so the mail is queued exactly when the change that causes it commits.
 
-use crate::db::{contact_roles, outbox};
+use crate::db::contact_roles::{self, Group};
+use crate::db::outbox;
 use crate::domain::contact::{recipients, ContactRole, Person};
 use crate::domain::OrgId;
 use askama::Template;
 use rand::distributions::{Alphanumeric, DistString};
 use sqlx::AnyConnection;
+use std::collections::HashMap;
 
 /// What a notice says; the greeting and footer are added around it.
 #[derive(Debug, Clone)]
@@ -68,10 +70,13 @@ async fn queue(
     held: bool,
 ) -> anyhow::Result<bool> {
     let dedupe_key = format!("{event}:{}", person.email);
-    if crate::db::outbox::queued_before(conn, &dedupe_key).await? {
+    // The outbox drops a second message with the same key; a marketing one is looked for
+    // first, so that no unsubscribe token is made for a message that is not sent.
+    let marketing = role == ContactRole::Marketing;
+    if marketing && crate::db::outbox::queued_before(conn, &dedupe_key).await? {
         return Ok(false);
     }
-    let unsubscribe_url = if role == ContactRole::Marketing {
+    let unsubscribe_url = if marketing {
         let token = Alphanumeric.sample_string(&mut rand::thread_rng(), 40);
         crate::db::contact_roles::insert_unsubscribe_token(
             conn,
@@ -151,8 +156,8 @@ pub async fn notify_role(
     public_url: &str,
     now: i64,
 ) -> anyhow::Result<Vec<Person>> {
-    Audiences::default()
-        .notify(conn, org, role, event, notice, public_url, now)
+    Audiences::new(public_url, now)
+        .notify(conn, org, role, event, notice)
         .await
 }
 
@@ -160,12 +165,65 @@ pub async fn notify_role(
 /// tells thousands of organisations, and the same distributors over and over. The flag says
 /// the people are invited admins of an organisation with nobody active yet: their messages
 /// wait until they have accepted the invitation, which stays their first mail.
-#[derive(Default)]
-pub struct Audiences(std::collections::HashMap<(OrgId, ContactRole), (Vec<Person>, bool)>);
+pub struct Audiences<'u> {
+    people: HashMap<(OrgId, ContactRole), (Vec<Person>, bool)>,
+    /// The portal's address, for links, and the time the messages are queued at.
+    public_url: &'u str,
+    now: i64,
+}
 
-impl Audiences {
-    /// [`notify_role`], with the recipients read at most once per organisation and role.
-    #[allow(clippy::too_many_arguments)]
+impl<'u> Audiences<'u> {
+    pub fn new(public_url: &'u str, now: i64) -> Audiences<'u> {
+        Audiences {
+            people: HashMap::new(),
+            public_url,
+            now,
+        }
+    }
+
+    /// Reads who receives `role`'s notices in each of `orgs` not read yet: a few statements
+    /// for a thousand organisations, instead of two or three for each.
+    pub async fn read(
+        &mut self,
+        conn: &mut AnyConnection,
+        role: ContactRole,
+        orgs: impl IntoIterator<Item = OrgId>,
+    ) -> anyhow::Result<()> {
+        let mut new: Vec<OrgId> = orgs
+            .into_iter()
+            .filter(|o| !self.people.contains_key(&(*o, role)))
+            .collect();
+        new.sort_unstable();
+        new.dedup();
+        if new.is_empty() {
+            return Ok(());
+        }
+        let mut holders = contact_roles::people_of(conn, &new, Group::Holders(role)).await?;
+        let mut admins = contact_roles::people_of(conn, &new, Group::Admins).await?;
+        let mut waiting = Vec::new();
+        for org in new {
+            let holders = holders.remove(&org).unwrap_or_default();
+            let admins = admins.remove(&org).unwrap_or_default();
+            let people = recipients(role, &holders, &admins);
+            if people.is_empty() && admins.is_empty() && role.falls_back_to_admins() {
+                waiting.push(org);
+            } else {
+                self.people.insert((org, role), (people, false));
+            }
+        }
+        if !waiting.is_empty() {
+            let mut invited =
+                contact_roles::people_of(conn, &waiting, Group::InvitedAdmins).await?;
+            for org in waiting {
+                let people = invited.remove(&org).unwrap_or_default();
+                self.people.insert((org, role), (people, true));
+            }
+        }
+        Ok(())
+    }
+
+    /// [`notify_role`], with the recipients read at most once per organisation and role
+    /// (ahead of time for many organisations with [`Audiences::read`]).
     pub async fn notify(
         &mut self,
         conn: &mut AnyConnection,
@@ -173,24 +231,14 @@ impl Audiences {
         role: ContactRole,
         event: &str,
         notice: &Notice,
-        public_url: &str,
-        now: i64,
     ) -> anyhow::Result<Vec<Person>> {
-        let (people, held) = match self.0.entry((org, role)) {
-            std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                let holders = contact_roles::holders(&mut *conn, org, role).await?;
-                let admins = contact_roles::admins(&mut *conn, org).await?;
-                let people = recipients(role, &holders, &admins);
-                if people.is_empty() && admins.is_empty() && role.falls_back_to_admins() {
-                    slot.insert((contact_roles::invited_admins(&mut *conn, org).await?, true))
-                } else {
-                    slot.insert((people, false))
-                }
-            }
+        self.read(conn, role, [org]).await?;
+        let Some((people, held)) = self.people.get(&(org, role)) else {
+            return Ok(Vec::new());
         };
+        let (public_url, now) = (self.public_url, self.now);
         let mut queued = Vec::new();
-        for p in people.iter() {
+        for p in people {
             if queue(conn, p, role, event, notice, public_url, now, *held).await? {
                 queued.push(p.clone());
             }
