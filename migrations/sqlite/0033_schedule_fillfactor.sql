@@ -1,0 +1,3 @@
+-- PostgreSQL keeps room in each page of license_entries for updates (see the PostgreSQL
+-- migration of the same number); SQLite rewrites a row in place and has no such setting.
+-- The number is kept so that both databases list the same migrations.
