@@ -914,6 +914,11 @@ async fn the_vendor_admin_sets_the_rules_that_quotes_propose() {
     let vendor = app.login_as(Who::VendorAdmin).await;
     let page = vendor.text("/admin/pricing").await;
     assert!(page.contains("id=\"program_gold_EPIXAD\" name=\"program_gold_EPIXAD\" type=\"text\" inputmode=\"decimal\" value=\"12.00\""));
+    // A row names its family; each field says what it is for.
+    assert!(page.contains(
+        "<th scope=\"row\">Intercept X Advanced <span class=\"muted\">EPIXAD</span></th>"
+    ));
+    assert!(page.contains(">Gold discount for Intercept X Advanced (%)</label>"));
     let r = vendor
         .post(
             "/admin/pricing",
@@ -931,7 +936,9 @@ async fn the_vendor_admin_sets_the_rules_that_quotes_propose() {
         .text()
         .await
         .unwrap()
-        .contains("Deal registration EPIXAD: “abc” is not a percentage from 0 to 100."));
+        .contains(
+            "Deal registration discount for Intercept X Advanced: “abc” is not a percentage from 0 to 100."
+        ));
     assert_eq!(
         app.scalar(
             "SELECT bp FROM program_discounts WHERE partner_level = 'gold' AND family = 'EPIXAD'"
@@ -1001,6 +1008,10 @@ async fn the_vendor_admin_sets_the_rules_that_quotes_propose() {
             .status(),
         303
     );
+    assert!(vendor
+        .text("/admin/pricing")
+        .await
+        .contains("<td>SUMMER-26</td><td>Intercept X Advanced (EPIXAD)</td>"));
     let r = vendor.post("/admin/pricing/promotions", &promo).await;
     assert_eq!(r.status(), 422);
     assert!(r

@@ -8,13 +8,9 @@ use crate::domain::{Cents, FieldErrors, PartnerLevel};
 use chrono::NaiveDate;
 use std::collections::HashMap;
 
-/// The catalogue's family codes, sorted.
-pub async fn families(ctx: &Ctx) -> Result<Vec<String>, Error> {
-    let snapshot = catalogue::unpriced(&ctx.db.pool).await?;
-    let mut families: Vec<String> = snapshot.items.values().map(|i| i.family.clone()).collect();
-    families.sort();
-    families.dedup();
-    Ok(families)
+/// The catalogue's product families: (code, name), by code.
+pub async fn families(ctx: &Ctx) -> Result<Vec<(String, String)>, Error> {
+    Ok(catalogue::unpriced(&ctx.db.pool).await?.families())
 }
 
 /// The field of a partner program percentage.
@@ -40,7 +36,7 @@ pub async fn save(ctx: &Ctx, fields: &HashMap<String, String>) -> Result<(), Err
     let mut errors = FieldErrors::default();
     let mut program = Vec::new();
     let mut deal = Vec::new();
-    for family in families(ctx).await? {
+    for (family, family_name) in families(ctx).await? {
         for level in PartnerLevel::ALL {
             let name = program_field(level, &family);
             if let Some(v) = fields.get(&name) {
@@ -48,7 +44,9 @@ pub async fn save(ctx: &Ctx, fields: &HashMap<String, String>) -> Result<(), Err
                     Some(bp) => program.push((level, family.clone(), bp)),
                     None => errors.add(
                         &name,
-                        format!("{level} {family}: “{v}” is not a percentage from 0 to 100."),
+                        format!(
+                            "{level} discount for {family_name}: “{v}” is not a percentage from 0 to 100."
+                        ),
                     ),
                 }
             }
@@ -59,7 +57,9 @@ pub async fn save(ctx: &Ctx, fields: &HashMap<String, String>) -> Result<(), Err
                 Some(bp) => deal.push((family.clone(), bp)),
                 None => errors.add(
                     &name,
-                    format!("Deal registration {family}: “{v}” is not a percentage from 0 to 100."),
+                    format!(
+                        "Deal registration discount for {family_name}: “{v}” is not a percentage from 0 to 100."
+                    ),
                 ),
             }
         }
@@ -181,7 +181,10 @@ pub async fn add_promotion(ctx: &Ctx, input: &PromoInput) -> Result<String, Erro
         .map(|f| f.trim().to_uppercase())
         .filter(|f| !f.is_empty())
         .collect();
-    if let Some(unknown) = families.iter().find(|f| !known.contains(f)) {
+    if let Some(unknown) = families
+        .iter()
+        .find(|f| !known.iter().any(|(code, _)| code == *f))
+    {
         errors.add(
             "families",
             format!("{unknown} is not a family of the catalogue."),

@@ -19,7 +19,8 @@ use std::collections::HashMap;
 #[template(path = "pages/pricing_rules.html")]
 pub struct RulesPage {
     pub chrome: Chrome,
-    pub families: Vec<String>,
+    /// The product families: (code, name), by code.
+    pub families: Vec<(String, String)>,
     pub levels: Vec<PartnerLevel>,
     pub rules: Rules,
     /// The deal registration minimum of each price book: (field, label, value).
@@ -61,12 +62,19 @@ impl RulesPage {
             .map(|c| (c.clone(), c.clone()))
             .collect()
     }
+    /// A promotion's families by name (with the code the form takes).
     pub fn families_of(&self, p: &Promotion) -> String {
         if p.families.is_empty() {
-            "all families".into()
-        } else {
-            p.families.join(", ")
+            return "all families".into();
         }
+        p.families
+            .iter()
+            .map(|code| match self.families.iter().find(|(c, _)| c == code) {
+                Some((_, name)) => format!("{name} ({code})"),
+                None => code.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
