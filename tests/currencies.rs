@@ -275,7 +275,9 @@ async fn the_vendor_keeps_each_price_book_and_each_currencys_rules() {
         .await;
     assert_eq!(r.status(), 303);
     let page = vendor.text("/admin/pricing").await;
-    assert!(page.contains("<td>EURO-ONLY</td><td>EPIXAD</td><td>9%</td><td>EUR</td>"));
+    assert!(page.contains(
+        "<td>EURO-ONLY</td><td>Intercept X Advanced (EPIXAD)</td><td>9%</td><td>EUR</td>"
+    ));
     let r = vendor
         .post(
             "/admin/pricing/promotions",
