@@ -47,7 +47,7 @@ pub async fn import(
     let known = orders::end_customers_of_resellers(pool, &named).await?;
     let preview = preview_licenses(
         &rows,
-        &orders::imported_keys(pool).await?,
+        &orders::imported_keys(pool, rows.iter().map(|r| r.license_key.as_str())).await?,
         &known,
         ctx.today,
     );

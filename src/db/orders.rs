@@ -711,15 +711,9 @@ pub async fn end_customers_of_resellers(
     for part in names.chunks(500) {
         let mut q = super::sql::Sql::new(
             "SELECT LOWER(r.name) AS reseller, LOWER(e.name) AS customer FROM end_customers e \
-             JOIN organisations r ON r.id = e.reseller_id WHERE r.kind = 'reseller' AND LOWER(r.name) IN (",
+             JOIN organisations r ON r.id = e.reseller_id WHERE r.kind = 'reseller' AND LOWER(r.name) IN ",
         );
-        for (i, name) in part.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.text(name.as_str());
-        }
-        q.push(")");
+        q.texts(part.iter().map(|n| n.as_str()));
         for r in q.query().fetch_all(pool).await? {
             known.insert((r.try_get("reseller")?, r.try_get("customer")?));
         }
@@ -727,15 +721,23 @@ pub async fn end_customers_of_resellers(
     Ok(known)
 }
 
-/// The license keys of these rows that were imported before.
-pub async fn imported_keys(
+/// Which of `keys` were imported before, looked up by the unique index on the license key a
+/// thousand at a time (not every key ever imported: a schedule holds a million).
+pub async fn imported_keys<'k>(
     pool: &AnyPool,
+    keys: impl Iterator<Item = &'k str>,
 ) -> Result<std::collections::HashSet<String>, sqlx::Error> {
-    let keys: Vec<String> =
-        sqlx::query_scalar("SELECT license_key FROM license_entries WHERE license_key IS NOT NULL")
-            .fetch_all(pool)
-            .await?;
-    Ok(keys.into_iter().collect())
+    let keys: Vec<&str> = keys.collect();
+    let mut found = std::collections::HashSet::new();
+    for part in keys.chunks(1_000) {
+        let mut q =
+            super::sql::Sql::new("SELECT license_key FROM license_entries WHERE license_key IN ");
+        q.texts(part.iter().copied());
+        for r in q.query().fetch_all(pool).await? {
+            found.insert(r.try_get("license_key")?);
+        }
+    }
+    Ok(found)
 }
 
 /// Imports checked legacy license rows in one transaction: all or nothing. End customers

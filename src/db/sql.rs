@@ -80,6 +80,17 @@ impl Sql {
         self.push("(").push(&list.join(", ")).push(")")
     }
 
+    /// Appends `($n, $n+1, ...)`, one text parameter per value. An empty list is `(NULL)`,
+    /// which matches nothing.
+    pub fn texts<'v>(&mut self, values: impl IntoIterator<Item = &'v str>) -> &mut Sql {
+        let mut first = true;
+        for v in values {
+            self.push(if first { "(" } else { ", " }).text(v);
+            first = false;
+        }
+        self.push(if first { "(NULL)" } else { ")" })
+    }
+
     /// Appends `(...), (...)`, one parenthesis per item written by `row`: the VALUES of a
     /// statement that writes or matches many rows at once.
     pub fn rows<T>(
@@ -462,12 +473,15 @@ mod tests {
         sql.push(" AND d IN ").ids(&[]);
         sql.push(" AND e < ")
             .date(chrono::NaiveDate::from_ymd_opt(987, 6, 5).unwrap());
+        sql.push(" AND f IN ").texts(["k1", "k2"]);
+        sql.push(" AND g IN ").texts([]);
         assert_eq!(
             sql.text,
             "SELECT 1 FROM t WHERE ($1 = 'all' AND $2 = $2) AND a = $3 AND b = $4 AND c IN (1, 2) AND d IN (NULL) \
-             AND e < '0987-06-05'"
+             AND e < '0987-06-05' AND f IN ($5, $6) AND g IN (NULL)"
         );
-        assert_eq!(sql.args.len(), 4);
+        assert_eq!(sql.args.len(), 6);
+        assert!(matches!(&sql.args[5], Arg::Text(k) if k == "k2"));
     }
 
     #[test]
