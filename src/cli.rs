@@ -261,13 +261,14 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 LicenseImport::Imported { preview, added, .. } => (preview, Some(added)),
             };
             for r in preview.losing() {
+                let row = preview.row(r);
                 println!(
                     "line {}: {} starts {} ({}), activated {}: {} days of term lost",
-                    r.line,
-                    r.license_key,
+                    row.line,
+                    row.license_key,
                     r.start,
                     r.rule.describe(),
-                    r.activated,
+                    row.activated_label(),
                     r.days_lost
                 );
             }

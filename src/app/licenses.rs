@@ -42,32 +42,33 @@ pub async fn import(
         Ok(rows) => rows,
         Err(problems) => return Ok(LicenseImport::Refused(problems)),
     };
-    let named: std::collections::HashSet<String> =
-        rows.iter().map(|r| r.reseller.to_lowercase()).collect();
-    let known = orders::end_customers_of_resellers(pool, &named).await?;
-    let preview = preview_licenses(
-        &rows,
-        &orders::imported_keys(pool, rows.iter().map(|r| r.license_key.as_str())).await?,
-        &known,
-        ctx.today,
-    );
+    // The preview takes the rows; the names and keys it was worked out from are let go
+    // before the commit writes them.
+    let preview = {
+        let named: std::collections::HashSet<String> =
+            rows.iter().map(|r| r.reseller.to_lowercase()).collect();
+        let known = orders::end_customers_of_resellers(pool, &named).await?;
+        let imported =
+            orders::imported_keys(pool, rows.iter().map(|r| r.license_key.as_str())).await?;
+        preview_licenses(rows, &imported, &known, ctx.today)
+    };
     if !commit {
         return Ok(LicenseImport::Preview(preview));
     }
     let mut tx = pool.begin().await?;
-    let added = orders::import_licenses(&mut tx, &rows, ctx.now).await?;
+    let added = orders::import_licenses(&mut tx, &preview.checked, ctx.now).await?;
     crate::db::audit::record(
         &mut *tx,
         &ctx.actor,
         "licenses_imported",
         "legacy licenses",
-        &format!("{} rows, {added} new entries", rows.len()),
+        &format!("{} rows, {added} new entries", preview.rows),
         ctx.now,
     )
     .await?;
     tx.commit().await?;
     Ok(LicenseImport::Imported {
-        rows: rows.len(),
+        rows: preview.rows,
         added,
         preview,
     })

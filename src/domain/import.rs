@@ -541,6 +541,12 @@ impl LicenseRow {
         )
     }
 
+    /// The activation date, or "not activated".
+    pub fn activated_label(&self) -> String {
+        self.activated
+            .map_or_else(|| "not activated".to_string(), |a| a.to_string())
+    }
+
     /// Days of term the customer loses because the term starts on the completion date, before
     /// the license was activated: up to the activation date, or up to `today` if it is not
     /// activated yet (at most the whole term). None under the activation rule.
@@ -929,28 +935,25 @@ mod license_tests {
     }
 }
 
-/// One new row of a legacy license import as the preview shows it.
+/// What importing one new row of a legacy license file does; its key, names and SKUs are
+/// those of the checked row ([`LicensePreview::row`]), not copies (a file has 100,000 rows).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreviewRow {
-    pub line: usize,
-    pub license_key: String,
-    /// The legacy SKU and the new SKU it becomes.
-    pub legacy_sku: String,
-    pub new_sku: String,
-    pub end_customer: String,
+    /// Its place among the preview's checked rows.
+    at: usize,
     /// The end customer is not the reseller's yet: the import creates it.
     pub new_customer: bool,
     pub rule: StartRule,
     pub start: NaiveDate,
     pub end: NaiveDate,
-    /// The activation date, or "not activated".
-    pub activated: String,
     pub days_lost: i64,
 }
 
 /// What a legacy license import would do, for the dry run and its preview.
 #[derive(Debug, Clone, Default)]
 pub struct LicensePreview {
+    /// The file's rows, checked, in its order (a commit writes them).
+    pub checked: Vec<LicenseRow>,
     pub rows: usize,
     pub already: usize,
     /// End customers the import creates (named by new rows, not the reseller's yet).
@@ -962,6 +965,11 @@ pub struct LicensePreview {
 impl LicensePreview {
     /// The most rows the preview table lists (the counts cover every row).
     pub const SHOWN: usize = 1_000;
+
+    /// The checked row `r` is of.
+    pub fn row(&self, r: &PreviewRow) -> &LicenseRow {
+        &self.checked[r.at]
+    }
 
     /// The new rows the preview table lists.
     pub fn shown(&self) -> &[PreviewRow] {
@@ -985,7 +993,7 @@ impl LicensePreview {
 /// What importing `rows` would do: `imported` holds the license keys imported before, `known`
 /// the end customers the resellers have (lower-cased reseller and end customer names).
 pub fn preview_licenses(
-    rows: &[LicenseRow],
+    rows: Vec<LicenseRow>,
     imported: &HashSet<String>,
     known: &HashSet<(String, String)>,
     today: NaiveDate,
@@ -995,7 +1003,7 @@ pub fn preview_licenses(
         ..LicensePreview::default()
     };
     let mut created: HashSet<(String, String)> = HashSet::new();
-    for r in rows {
+    for (at, r) in rows.iter().enumerate() {
         if imported.contains(&r.license_key) {
             p.already += 1;
             continue;
@@ -1007,21 +1015,14 @@ pub fn preview_licenses(
         }
         let period = r.period();
         p.new.push(PreviewRow {
-            line: r.line,
-            license_key: r.license_key.clone(),
-            legacy_sku: r.legacy_sku.clone(),
-            new_sku: r.new_sku.to_string(),
-            end_customer: r.end_customer.to_string(),
+            at,
             new_customer,
             rule: r.rule(),
             start: period.start,
             end: period.end,
-            activated: r
-                .activated
-                .map(|a| a.to_string())
-                .unwrap_or_else(|| "not activated".into()),
             days_lost: r.days_lost(today),
         });
     }
+    p.checked = rows;
     p
 }
