@@ -262,13 +262,16 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             };
             for r in preview.losing() {
                 let row = preview.row(r);
+                let activated = match row.activated {
+                    Some(on) => format!("activated {on}"),
+                    None => "not activated yet".to_string(),
+                };
                 println!(
-                    "line {}: {} starts {} ({}), activated {}: {} days of term lost",
+                    "line {}: {} starts {} ({}), {activated}: {} days of term lost",
                     row.line,
                     row.license_key,
                     r.start,
                     r.rule.describe(),
-                    row.activated_label(),
                     r.days_lost
                 );
             }

@@ -506,6 +506,13 @@ fn legacy_licenses_import_all_or_nothing_and_only_once() {
         ),
         "{out}"
     );
+    // Never activated: the whole term (2023-05-01 to 2024-04-30) is lost by now.
+    assert!(
+        out.contains(
+            "line 3: LK-00001 starts 2023-05-01 (not activated by 2023-10-01: starts on its order completion), not activated yet: 366 days of term lost"
+        ),
+        "{out}"
+    );
     assert!(
         !out.contains("line 2:"),
         "activated before 2023-10-01: nothing lost: {out}"
