@@ -277,8 +277,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }
             println!(
                 "{} rows: {} new, {} already imported; {} start on their activation (activated before 2023-10-01), {} on their order completion",
-                preview.rows,
-                preview.rows - preview.already,
+                preview.rows(),
+                preview.rows() - preview.already,
                 preview.already,
                 preview.by_activation(),
                 preview.new.len() - preview.by_activation()

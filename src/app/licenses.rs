@@ -62,13 +62,13 @@ pub async fn import(
         &ctx.actor,
         "licenses_imported",
         "legacy licenses",
-        &format!("{} rows, {added} new entries", preview.rows),
+        &format!("{} rows, {added} new entries", preview.rows()),
         ctx.now,
     )
     .await?;
     tx.commit().await?;
     Ok(LicenseImport::Imported {
-        rows: preview.rows,
+        rows: preview.rows(),
         added,
         preview,
     })

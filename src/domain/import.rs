@@ -954,7 +954,6 @@ pub struct PreviewRow {
 pub struct LicensePreview {
     /// The file's rows, checked, in its order (a commit writes them).
     pub checked: Vec<LicenseRow>,
-    pub rows: usize,
     pub already: usize,
     /// End customers the import creates (named by new rows, not the reseller's yet).
     pub new_customers: usize,
@@ -965,6 +964,11 @@ pub struct LicensePreview {
 impl LicensePreview {
     /// The most rows the preview table lists (the counts cover every row).
     pub const SHOWN: usize = 1_000;
+
+    /// How many rows the file has.
+    pub fn rows(&self) -> usize {
+        self.checked.len()
+    }
 
     /// The checked row `r` is of.
     pub fn row(&self, r: &PreviewRow) -> &LicenseRow {
@@ -998,10 +1002,7 @@ pub fn preview_licenses(
     known: &HashSet<(String, String)>,
     today: NaiveDate,
 ) -> LicensePreview {
-    let mut p = LicensePreview {
-        rows: rows.len(),
-        ..LicensePreview::default()
-    };
+    let mut p = LicensePreview::default();
     let mut created: HashSet<(String, String)> = HashSet::new();
     for (at, r) in rows.iter().enumerate() {
         if imported.contains(&r.license_key) {
