@@ -14,8 +14,17 @@ use std::time::{Duration, Instant};
 
 /// Four failures pass; the fifth finds the budget spent and blocks the account, so the next
 /// attempt (even with the right password) waits.
-const PER_ACCOUNT_BURST: NonZeroU32 = NonZeroU32::new(4).expect("non-zero");
-const PER_ADDRESS_BURST: NonZeroU32 = NonZeroU32::new(30).expect("non-zero");
+const PER_ACCOUNT_BURST: NonZeroU32 = burst(4);
+const PER_ADDRESS_BURST: NonZeroU32 = burst(30);
+
+/// A burst size for the constants above: evaluated while compiling, so a 0 written there
+/// stops the build and nothing can fail while the portal runs.
+const fn burst(n: u32) -> NonZeroU32 {
+    match NonZeroU32::new(n) {
+        Some(b) => b,
+        None => panic!("a burst of 0 would refuse every attempt"),
+    }
+}
 
 pub struct LoginLimiter {
     /// Failed attempts per account.
