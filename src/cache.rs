@@ -42,7 +42,7 @@ impl<K: Eq + Hash + Clone, V: Clone> Ttl<K, V> {
     where
         F: std::future::Future<Output = Result<V, E>>,
     {
-        if let Some(v) = self.fresh_value(&key) {
+        if let Some(v) = self.fresh(&key) {
             return Ok(v);
         }
         let lock = match self.reading.lock() {
@@ -57,7 +57,7 @@ impl<K: Eq + Hash + Clone, V: Clone> Ttl<K, V> {
             },
         };
         // The caller this one waited for may have read it.
-        if let Some(v) = self.fresh_value(&key) {
+        if let Some(v) = self.fresh(&key) {
             return Ok(v);
         }
         let read = read.await;
@@ -71,7 +71,8 @@ impl<K: Eq + Hash + Clone, V: Clone> Ttl<K, V> {
         read
     }
 
-    fn keep(&self, key: K, v: V) {
+    /// Keeps `v` as the answer for `key` from now.
+    pub fn keep(&self, key: K, v: V) {
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= MAX_ENTRIES {
                 let fresh = self.fresh;
@@ -84,7 +85,8 @@ impl<K: Eq + Hash + Clone, V: Clone> Ttl<K, V> {
         }
     }
 
-    fn fresh_value(&self, key: &K) -> Option<V> {
+    /// The kept answer for `key` while it is fresh.
+    pub fn fresh(&self, key: &K) -> Option<V> {
         let entries = self.entries.lock().ok()?;
         let (read, v) = entries.get(key)?;
         (read.elapsed() < self.fresh).then(|| v.clone())

@@ -580,6 +580,70 @@ async fn expired_leads_of_every_branch_page_as_one_list() {
         all, in_order,
         "the vendor's list holds Acme's in the same order"
     );
+    // Read again, each page reads only up to where it ended the first time: the same pages.
+    let again: Vec<String> = walk(&dana, "/leads?status=expired")
+        .await
+        .iter()
+        .flat_map(|p| references(p, "Lapsed"))
+        .collect();
+    assert_eq!(again, in_order, "the same list read again");
+    let last_again = dana
+        .text(&link(&pages[0], "Last page").expect("a last-page link"))
+        .await;
+    assert_eq!(
+        references(&last_again, "Lapsed"),
+        tail,
+        "the last page again"
+    );
+}
+
+/// A page of entries found by name is read up to where it ended the last time it was read,
+/// and is still the list's first page when entries came before it since, or went.
+#[tokio::test]
+async fn a_page_read_again_is_the_same_list_after_entries_came_and_went() {
+    let app = spawn_app().await;
+    // 120 entries: 40 ending 2027-01-31, 40 on 2027-02-28, 40 on 2027-03-31 (by id within).
+    let customer = entries(&app, "Wexford Logistics", "WX", 120).await;
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    let january: Vec<String> = (1..=40).map(|i| format!("WX-{:05}", i * 3)).collect();
+    let february: Vec<String> = (0..40).map(|i| format!("WX-{:05}", i * 3 + 1)).collect();
+    let march: Vec<String> = (0..40).map(|i| format!("WX-{:05}", i * 3 + 2)).collect();
+    let first = [&january[..], &february[..10]].concat();
+    for read in ["first", "again"] {
+        let page = vendor.text("/licenses?customer=wexford").await;
+        assert_eq!(references(&page, "WX"), first, "read {read}");
+    }
+    // An entry ending before all of them comes first.
+    sqlx::query(
+        "INSERT INTO license_entries (reseller_id, end_customer_id, order_id, order_reference, sku, description, \
+         quantity, start_date, end_date, created_at) \
+         SELECT reseller_id, id, NULL, 'WX-00999', 'EPIXADB10SN12T', 'Intercept X', 1, '2026-02-01', '2027-01-15', 0 \
+         FROM end_customers WHERE id = $1",
+    )
+    .bind(customer)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let page = vendor.text("/licenses?customer=wexford").await;
+    let with_new = [&["WX-00999".to_string()][..], &january[..], &february[..9]].concat();
+    assert_eq!(references(&page, "WX"), with_new, "the new entry first");
+    // The January entries and the new one go: fewer than a page is left up to where the page
+    // ended, and the page is the next fifty (not the forty left before that end).
+    sqlx::query(
+        "DELETE FROM license_entries WHERE end_customer_id = $1 AND end_date < '2027-02-01'",
+    )
+    .bind(customer)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let page = vendor.text("/licenses?customer=wexford").await;
+    let after = [&february[..], &march[..10]].concat();
+    assert_eq!(
+        references(&page, "WX"),
+        after,
+        "the page after January went"
+    );
+    assert!(link(&page, "Next page").is_some(), "thirty more after it");
 }
 
 fn urlencode(s: &str) -> String {
