@@ -381,13 +381,13 @@ impl Keyset {
             let (rows, last) = read(db, &bounded, branches.row, true).await?;
             if rows.len() >= limit {
                 if last.as_ref() != Some(end) {
-                    PAGE_ENDS.keep(hint, last);
+                    PAGE_ENDS.keep(hint, last.filter(|end| literal(end)));
                 }
                 return Ok(rows);
             }
         }
         let (rows, last) = read(db, &plain, branches.row, true).await?;
-        let last = last.filter(|_| rows.len() >= limit);
+        let last = last.filter(|end| rows.len() >= limit && literal(end));
         if kept.as_ref() != Some(&last) {
             PAGE_ENDS.keep(hint, last);
         }
@@ -437,7 +437,11 @@ impl Keyset {
                 } else {
                     ">="
                 };
-                sql.push(&format!(" AND {} {op} ", self.key)).text(end);
+                // Written out, not a parameter: PostgreSQL plans a statement whose parameter
+                // bounds a range again at every execution (0.5-0.75 ms of planning for the
+                // reseller part, more than its bounded read saves), and keeps one plan for
+                // it once the parameters left only pick the scope.
+                sql.push(&format!(" AND {} {op} '{end}'", self.key));
             }
             self.push_order(&mut sql, forward, limit);
             sql
@@ -488,6 +492,15 @@ impl Keyset {
             }
         }
     }
+}
+
+/// Whether `key` can be written into a statement as it is, between single quotes: a date or
+/// a word (the keys pages end at are dates); anything else is not kept.
+fn literal(key: &str) -> bool {
+    key.len() <= 64
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | ':' | '.' | ' ' | '_'))
 }
 
 /// The rows of `sql`, each read by `row`, and with `end` the last one's [`PAGE_END`].
@@ -602,6 +615,23 @@ mod tests {
         assert!(matches!(&first.args[5], Arg::Int(7)));
         assert_eq!(output_column("l.last_activity_on"), "last_activity_on");
         assert_eq!(output_column("id"), "id");
+    }
+
+    #[test]
+    fn only_dates_and_words_are_written_into_a_statement() {
+        assert!(literal("2027-02-28"));
+        assert!(literal("2026-12-06 01:29:16"));
+        for key in [
+            "it's",
+            "a'; DROP TABLE leads; --",
+            "Zoë",
+            "a\\b",
+            "",
+            "x\0y",
+        ] {
+            assert_eq!(literal(key), key.is_empty(), "{key:?}");
+        }
+        assert!(!literal(&"9".repeat(65)));
     }
 
     #[test]
