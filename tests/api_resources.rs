@@ -446,7 +446,7 @@ async fn inquiries_read_with_every_quote_version_and_discount_level() {
     let program = &line["levels"][0];
     assert_eq!(program["level"], "program");
     assert_eq!(program["percent"], "12.00");
-    assert_eq!(program["source"], "Gold partner, EPIXAD: 12%");
+    assert_eq!(program["source"], "Gold partner, Intercept X Advanced: 12%");
     let last = line["levels"].as_array().unwrap().last().unwrap();
     assert_eq!(last["price_after_cents"], line["net_cents"]);
     let (_, _, desk) = get(&app, &northwind, &path).await;
@@ -658,7 +658,10 @@ async fn a_distributors_system_quotes_with_the_desks_checks() {
     let proposed = &inquiry["proposed"][0];
     let line = proposed["line"].as_i64().unwrap();
     assert_eq!(proposed["levels"][0]["percent"], "12.00");
-    assert_eq!(proposed["levels"][0]["source"], "Gold partner, EPIXAD: 12%");
+    assert_eq!(
+        proposed["levels"][0]["source"],
+        "Gold partner, Intercept X Advanced: 12%"
+    );
 
     let lowered = |reason: &str| {
         serde_json::json!({

@@ -122,7 +122,10 @@ async fn a_euro_inquiry_is_quoted_ordered_and_scheduled_in_euros() {
     // Rhein's staff see the euro book's promotion, never the dollar one.
     let jonas = app.login_as(Who::EuroDistributorStaff).await;
     let desk = jonas.text(&path).await;
-    assert!(desk.contains("Gold partner, EPIXAD: 12%"), "{desk}");
+    assert!(
+        desk.contains("Gold partner, Intercept X Advanced: 12%"),
+        "{desk}"
+    );
     assert!(desk.contains("Promotion ENDPOINT-EURO") && !desk.contains("ENDPOINT-SPRING"));
     let r = jonas
         .post(&format!("{path}/quote"), &[("version", &version(&desk))])

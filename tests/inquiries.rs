@@ -477,13 +477,13 @@ async fn the_distributor_quotes_every_level_and_the_reseller_accepts() {
     let path = submitted_inquiry(&app).await;
     let staff = app.login_as(Who::DistributorStaff).await;
     let page = staff.text(&path).await;
-    assert!(page.contains("Gold partner, EPIXAD: 12%"));
+    assert!(page.contains("Gold partner, Intercept X Advanced: 12%"));
     assert!(
         page.contains("valid until 2026-05-30: 10%"),
         "the demo registration"
     );
     assert!(page.contains("Promotion ENDPOINT-SPRING"));
-    assert!(page.contains("Gold partner, HWX310: 6%"));
+    assert!(page.contains("Gold partner, XGS 3100 appliance: 6%"));
     let v = version(&page);
     let epixad = crate::helpers::value_after(&page, "id=\"bp_").unwrap();
     let line = epixad.split('_').next().unwrap().to_string();
@@ -799,7 +799,7 @@ async fn a_revision_starts_from_the_sent_values_and_the_net_follows_the_typing()
         page.contains(">As discussed</textarea>")
             && page.contains(">Margin floor reached</textarea>")
     );
-    assert!(page.contains("Approved 12%: Gold partner, EPIXAD: 12%"));
+    assert!(page.contains("Approved 12%: Gold partner, Intercept X Advanced: 12%"));
     assert!(page.contains(">Lowered from 12%</span>"));
     // Sending it unchanged keeps the negotiated figure.
     let v = version(&page);
@@ -1041,7 +1041,7 @@ async fn the_vendor_admin_sets_the_rules_that_quotes_propose() {
     let path = submitted_inquiry(&app).await;
     let staff = app.login_as(Who::DistributorStaff).await;
     let page = staff.text(&path).await;
-    assert!(page.contains("Gold partner, EPIXAD: 15.50%"));
+    assert!(page.contains("Gold partner, Intercept X Advanced: 15.50%"));
     assert!(
         page.contains("Promotion SUMMER-26"),
         "9% beats ENDPOINT-SPRING's 7%"

@@ -685,7 +685,8 @@ pub async fn check_direct(ctx: &Ctx, order: &DirectOrder) -> Result<Checked, Err
                 continue;
             }
         };
-        let discounts = proposed(&rules, &pricing, &sku.fields().family);
+        let family = &sku.fields().family;
+        let discounts = proposed(&rules, &pricing, (family, snapshot.family_name(family)));
         let priced =
             price_line(msrp, quantity, &discounts).map_err(|e| Error::Conflict(e.to_string()))?;
         line.net = Some(priced.net);

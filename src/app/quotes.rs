@@ -46,6 +46,7 @@ pub struct ProposalLine {
 pub async fn proposal(ctx: &Ctx, inquiry: &Inquiry) -> Result<Vec<ProposalLine>, Error> {
     let pool = &ctx.db.pool;
     let rules = deals::rules(pool).await?;
+    let catalogue = crate::db::catalogue::unpriced(pool).await?;
     let (end_customer, level) = store::pricing_subject(pool, inquiry.id).await?;
     let pricing = QuoteContext {
         partner_level: level
@@ -61,7 +62,11 @@ pub async fn proposal(ctx: &Ctx, inquiry: &Inquiry) -> Result<Vec<ProposalLine>,
         .lines
         .iter()
         .map(|l| ProposalLine {
-            proposed: proposed(&rules, &pricing, &l.family),
+            proposed: proposed(
+                &rules,
+                &pricing,
+                (&l.family, catalogue.family_name(&l.family)),
+            ),
             line: l.clone(),
         })
         .collect())

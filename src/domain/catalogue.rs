@@ -136,6 +136,15 @@ impl Snapshot {
         families
     }
 
+    /// The name of the product family `code` ("Intercept X Advanced" for EPIXAD); the code
+    /// itself when no item of the catalogue has it.
+    pub fn family_name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.items
+            .values()
+            .find(|i| i.family == code)
+            .map_or(code, |i| i.family_name.as_str())
+    }
+
     /// The NFR SKUs orderable on `on` (channel N, 12 months; hardware with its warranty), by
     /// description: (SKU, description).
     pub fn nfr_products(&self, on: NaiveDate) -> Vec<(Sku, String)> {

@@ -101,7 +101,7 @@ impl Bp {
 pub struct Discount {
     pub level: Level,
     pub bp: Bp,
-    /// "Gold partner, EPIXAD: 12%", "Deal registration DR-2026-0042 valid until ...".
+    /// "Gold partner, Intercept X Advanced: 12%", "Deal registration DR-2026-0042 valid until ...".
     pub source: String,
     /// Set when staff lowered the approved percentage.
     pub lowered: Option<Lowered>,
@@ -168,8 +168,13 @@ pub struct QuoteContext {
     pub currency: String,
 }
 
-/// The approved discount of each level for a family (absent levels do not apply).
-pub fn proposed(rules: &Rules, ctx: &QuoteContext, family: &str) -> Vec<Discount> {
+/// The approved discount of each level for a family, its code and its name (absent levels do
+/// not apply).
+pub fn proposed(
+    rules: &Rules,
+    ctx: &QuoteContext,
+    (family, family_name): (&str, &str),
+) -> Vec<Discount> {
     let mut out = Vec::new();
     if let Some(bp) = rules
         .program
@@ -179,7 +184,7 @@ pub fn proposed(rules: &Rules, ctx: &QuoteContext, family: &str) -> Vec<Discount
         out.push(Discount::approved(
             Level::Program,
             *bp,
-            format!("{} partner, {family}: {bp}", ctx.partner_level),
+            format!("{} partner, {family_name}: {bp}", ctx.partner_level),
         ));
     }
     let registration = ctx.registrations.iter().find(|r| {
@@ -389,7 +394,7 @@ mod tests {
 
     #[test]
     fn only_promotions_of_the_quotes_price_book_apply() {
-        let usd = proposed(&rules(), &ctx("2026-03-02", "2026-04-14"), "EPIXAD");
+        let usd = proposed(&rules(), &ctx("2026-03-02", "2026-04-14"), EPIXAD);
         let promotion = |d: &[Discount]| {
             d.iter()
                 .find(|d| d.level == Level::Promotion)
@@ -404,7 +409,7 @@ mod tests {
             currency: "EUR".into(),
             ..ctx("2026-03-02", "2026-04-14")
         };
-        let eur = proposed(&rules(), &euro, "EPIXAD");
+        let eur = proposed(&rules(), &euro, EPIXAD);
         assert_eq!(
             promotion(&eur),
             Some((
@@ -416,8 +421,11 @@ mod tests {
             currency: "CHF".into(),
             ..ctx("2026-03-02", "2026-04-14")
         };
-        assert_eq!(promotion(&proposed(&rules(), &chf, "EPIXAD")), None);
+        assert_eq!(promotion(&proposed(&rules(), &chf, EPIXAD)), None);
     }
+
+    /// The family the tests price: its code and its name.
+    const EPIXAD: (&str, &str) = ("EPIXAD", "Intercept X Advanced");
 
     fn ctx(quote_date: &str, valid_until: &str) -> QuoteContext {
         QuoteContext {
@@ -437,7 +445,7 @@ mod tests {
 
     #[test]
     fn stacked_discounts_round_half_up_at_each_step() -> Result<(), Box<dyn std::error::Error>> {
-        let d = proposed(&rules(), &ctx("2026-03-02", "2026-04-14"), "EPIXAD");
+        let d = proposed(&rules(), &ctx("2026-03-02", "2026-04-14"), EPIXAD);
         let levels: Vec<_> = d.iter().map(|d| (d.level, d.bp)).collect();
         assert_eq!(
             levels,
@@ -447,7 +455,7 @@ mod tests {
                 (Level::Promotion, Bp(700))
             ]
         );
-        assert_eq!(d[0].source, "Gold partner, EPIXAD: 12%");
+        assert_eq!(d[0].source, "Gold partner, Intercept X Advanced: 12%");
         assert_eq!(
             d[1].source,
             "Deal registration DR-2026-0042 valid until 2026-04-14: 10%"
@@ -491,9 +499,9 @@ mod tests {
     #[test]
     fn a_registration_that_expired_the_day_before_does_not_apply(
     ) -> Result<(), Box<dyn std::error::Error>> {
-        let d = proposed(&rules(), &ctx("2026-03-02", "2026-03-01"), "EPIXAD");
+        let d = proposed(&rules(), &ctx("2026-03-02", "2026-03-01"), EPIXAD);
         assert!(d.iter().all(|d| d.level != Level::DealRegistration));
-        let on_last_day = proposed(&rules(), &ctx("2026-03-01", "2026-03-01"), "EPIXAD");
+        let on_last_day = proposed(&rules(), &ctx("2026-03-01", "2026-03-01"), EPIXAD);
         assert!(
             on_last_day
                 .iter()
@@ -503,7 +511,7 @@ mod tests {
         // Another end customer's registration never applies.
         let mut other = ctx("2026-03-02", "2026-04-14");
         other.end_customer_id = 8;
-        assert!(proposed(&rules(), &other, "EPIXAD")
+        assert!(proposed(&rules(), &other, EPIXAD)
             .iter()
             .all(|d| d.level != Level::DealRegistration));
         Ok(())
@@ -512,7 +520,7 @@ mod tests {
     #[test]
     fn the_best_of_two_promotions_wins_and_only_while_active(
     ) -> Result<(), Box<dyn std::error::Error>> {
-        let in_april = proposed(&rules(), &ctx("2026-04-01", "2026-04-14"), "EPIXAD");
+        let in_april = proposed(&rules(), &ctx("2026-04-01", "2026-04-14"), EPIXAD);
         let promo = in_april
             .iter()
             .find(|d| d.level == Level::Promotion)
@@ -522,7 +530,11 @@ mod tests {
             "ENDPOINT7 ended in March: {}",
             promo.source
         );
-        let other_family = proposed(&rules(), &ctx("2026-04-01", "2026-04-14"), "MDRESS");
+        let other_family = proposed(
+            &rules(),
+            &ctx("2026-04-01", "2026-04-14"),
+            ("MDRESS", "Managed Detection and Response"),
+        );
         assert!(
             other_family.is_empty(),
             "no program %, no registration, no promotion for MDRESS in April"
@@ -532,7 +544,7 @@ mod tests {
 
     #[test]
     fn staff_may_lower_with_a_reason_but_never_raise() -> Result<(), Box<dyn std::error::Error>> {
-        let d = proposed(&rules(), &ctx("2026-03-02", "2026-04-14"), "EPIXAD");
+        let d = proposed(&rules(), &ctx("2026-03-02", "2026-04-14"), EPIXAD);
         let lowered = adjust(
             &d,
             &[Adjustment {
@@ -581,7 +593,11 @@ mod tests {
             ),
             Err(PricingError::ReasonMissing(Level::Program))
         );
-        let none = proposed(&rules(), &ctx("2026-04-01", "2026-04-14"), "MDRESS");
+        let none = proposed(
+            &rules(),
+            &ctx("2026-04-01", "2026-04-14"),
+            ("MDRESS", "Managed Detection and Response"),
+        );
         assert_eq!(
             adjust(
                 &none,
