@@ -311,6 +311,23 @@ async fn a_part_that_matches_a_thousand_names_still_lists_only_the_callers_entri
         .text("/licenses?customer=zephyr+client+1050")
         .await
         .contains("1 entry"));
+    // With a product family too (a part matching up to a thousand names has their entries
+    // read by the names' index, more by the family's): all of theirs are Intercept X
+    // Advanced, none an appliance.
+    assert!(vendor
+        .text("/licenses?customer=zephyr&family=EPIXAD")
+        .await
+        .contains("1,100 entries"));
+    assert!(vendor
+        .text("/licenses?customer=zephyr+client+1050&family=epixad")
+        .await
+        .contains("1 entry"));
+    let appliances = vendor.text("/licenses?customer=zephyr&family=HWX310").await;
+    assert!(references(&appliances, "ZC").is_empty() && !appliances.contains("1,100 entries"));
+    assert!(vendor
+        .text("/licenses?reseller=acme&family=EPIXAD&customer=zephyr")
+        .await
+        .contains("1,000 entries"));
 }
 
 #[tokio::test]
