@@ -485,6 +485,22 @@ async fn a_part_matching_dozens_of_resellers_lists_their_entries_in_order() {
     // read. In order, each once.
     let few = vendor.text("/licenses?reseller=quillon+partner+1").await;
     assert!(few.contains("33 entries"), "eleven resellers' three each");
+    // Two resellers ("quillon partner 15" and 150) in a product family: read from the
+    // resellers' index, counted and listed alike. Partner 15's three are Intercept X Advanced.
+    let family = vendor
+        .text("/licenses?reseller=quillon+partner+15&family=EPIXAD")
+        .await;
+    assert!(family.contains("3 entries"), "partner 15's three");
+    assert_eq!(references(&family, "QP").len(), 3);
+    let none = vendor
+        .text("/licenses?reseller=quillon+partner+15&family=HWX310")
+        .await;
+    assert!(references(&none, "QP").is_empty());
+    // All 150 (more than a page sorts: the family's index is read), in the family.
+    assert!(vendor
+        .text("/licenses?reseller=quillon+partner&family=EPIXAD")
+        .await
+        .contains("90 entries"));
     let ends: Vec<&str> = few
         .match_indices("2027-")
         .map(|(i, _)| &few[i..i + 10])
