@@ -593,27 +593,27 @@ async fn entries_where(
         // resellers some 28,000 at the large scale (111 resellers and EPIXAD: 840 -> 40 ms;
         // with the rare HWX310, 21 ms). Past that the family's index stays: for a rare family
         // it is the quick start (a family and every reseller: 13 ms, 512 ms the other way).
-        let customer = filter.customer.trim();
-        let reseller = filter.reseller.trim();
-        let by_names = backend == super::Backend::Sqlite
-            && (few(
-                pool,
-                scope,
-                Named::EndCustomers,
-                customer,
-                FEW_CUSTOMERS,
-                FEW_CUSTOMERS,
-            )
-            .await?
-                || few(
-                    pool,
-                    scope,
-                    Named::Organisations,
-                    reseller,
-                    super::names::FEW_TO_LIST,
-                    RESELLERS_A_PAGE_SORTS,
-                )
-                .await?);
+        // A name part is few when the page reads it by id (the ids it found, or asked now for
+        // a count, as the page asks) and sorts its entries: up to `few` end customers, up to
+        // `walk_above` resellers.
+        let mut by_names = false;
+        if backend == super::Backend::Sqlite {
+            for (i, (named, part, _, _, few, walk_above)) in names.into_iter().enumerate() {
+                let asked;
+                let found = match (part.is_empty(), matched.get(i)) {
+                    (true, _) => continue,
+                    (false, Some(Some(m))) => m,
+                    (false, _) => {
+                        asked = matching(pool, named, part, scope, few).await?;
+                        &asked
+                    }
+                };
+                if matches!(found, Matches::Ids(ids) if ids.len() <= few.min(walk_above)) {
+                    by_names = true;
+                    break;
+                }
+            }
+        }
         let plus = match by_names {
             true => "+",
             false => "",
@@ -634,26 +634,6 @@ async fn entries_where(
         sql.push(" AND l.created_at >= ").int(t);
     }
     Ok(Some((sql, read)))
-}
-
-/// Whether `part` names at most `up_to` rows of `named` in scope (asked of the name index as a
-/// page asks, `asked`, so the answer kept for the page serves).
-async fn few(
-    pool: &AnyPool,
-    scope: Scope,
-    named: super::names::Named,
-    part: &str,
-    asked: usize,
-    up_to: usize,
-) -> Result<bool, sqlx::Error> {
-    use super::names::{matching, Matches};
-    if part.is_empty() {
-        return Ok(false);
-    }
-    Ok(matches!(
-        matching(pool, named, part, scope, asked).await?,
-        Matches::Ids(ids) if ids.len() <= up_to
-    ))
 }
 
 /// The name of an end customer in scope, if it is one.
