@@ -328,6 +328,18 @@ async fn a_part_that_matches_a_thousand_names_still_lists_only_the_callers_entri
         .text("/licenses?reseller=acme&family=EPIXAD&customer=zephyr")
         .await
         .contains("1,000 entries"));
+    // A reseller part of few names with a customer part of many: counted as the page reads
+    // them, the reseller's entries by id, each customer's name checked.
+    let bluepeaks = vendor
+        .text("/licenses?reseller=bluepeak&customer=zephyr")
+        .await;
+    assert!(
+        bluepeaks.contains("100 entries") && !bluepeaks.contains("1,100 entries"),
+        "Bluepeak's hundred"
+    );
+    assert!(references(&bluepeaks, "ZC")
+        .iter()
+        .all(|r| !ours.contains(r)));
 }
 
 #[tokio::test]

@@ -29,6 +29,11 @@ pub(crate) enum Named {
 }
 
 impl Named {
+    /// The named table.
+    pub(crate) fn table(self) -> &'static str {
+        self.tables().0
+    }
+
     fn tables(self) -> (&'static str, &'static str) {
         match self {
             Named::EndCustomers => ("end_customers", "end_customer_names"),
