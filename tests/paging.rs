@@ -343,6 +343,65 @@ async fn a_part_that_matches_a_thousand_names_still_lists_only_the_callers_entri
 }
 
 #[tokio::test]
+async fn a_part_matching_more_names_than_a_count_reads_by_id_is_checked_on_each_entry() {
+    let app = spawn_app().await;
+    let acme = app.id_of_org("Acme Secure IT").await;
+    // 10,050 end customers named "Myriad Client N", one Intercept X entry each, and the
+    // first 30 an appliance too: more names than a count reads by id (10,000). Five others
+    // ("Single Client N") have an appliance each.
+    for (name, n) in ["Myriad Client ", "Single Client "]
+        .into_iter()
+        .zip([10_050, 5])
+    {
+        sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $3) \
+             INSERT INTO end_customers (reseller_id, name, contact_name, contact_email, created_at) \
+             SELECT $1, $2 || CAST(i AS TEXT), 'Pat', 'pat@example.com', 0 FROM n",
+        )
+        .bind(acme)
+        .bind(name)
+        .bind(n)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    }
+    for (sku, up_to) in [("EPIXADB10SN12T", 10_050), ("HWX310000SH00G", 30)] {
+        sqlx::query(
+            "INSERT INTO license_entries (reseller_id, end_customer_id, order_id, order_reference, sku, \
+             description, quantity, start_date, end_date, created_at) \
+             SELECT reseller_id, id, NULL, 'MC-' || CAST(id AS TEXT), $1, 'Myriad', 1, '2026-02-01', \
+             '2027-02-28', 0 FROM end_customers WHERE (name LIKE 'Myriad Client %' OR name LIKE 'Single Client %') \
+             AND CAST(SUBSTR(name, 15) AS INTEGER) <= $2",
+        )
+        .bind(sku)
+        .bind(up_to)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    }
+    let vendor = app.login_as(Who::VendorAdmin).await;
+    assert!(vendor
+        .text("/licenses?customer=myriad")
+        .await
+        .contains("more than 10,000 entries"));
+    // Counted among the family's entries, each one's name checked: the 30 appliances.
+    let appliances = vendor.text("/licenses?customer=myriad&family=HWX310").await;
+    assert!(
+        appliances.contains("30 entries") && !appliances.contains("35 entries"),
+        "{appliances}"
+    );
+    // With a reseller part of few names: Acme's are all theirs, Bluepeak has none.
+    assert!(vendor
+        .text("/licenses?customer=myriad&reseller=acme&family=HWX310")
+        .await
+        .contains("30 entries"));
+    assert!(vendor
+        .text("/licenses?customer=myriad&reseller=bluepeak")
+        .await
+        .contains("No license schedule entries match these filters."));
+}
+
+#[tokio::test]
 async fn leads_page_by_keyset_with_their_count() {
     let app = spawn_app().await;
     let acme = app.id_of_org("Acme Secure IT").await;

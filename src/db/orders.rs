@@ -444,6 +444,9 @@ enum Read {
 /// Up to this many end customers found by a name part, a page reads their entries by id.
 const FEW_CUSTOMERS: usize = 1_000;
 
+/// Up to this many names found by a name part, a count counts their entries by id.
+const COUNT_NAMES: usize = crate::domain::paging::COUNT_LIMIT as usize;
+
 /// Up to this many resellers found by a name part, a page reads their entries from the
 /// resellers' index and sorts them (past it, SQLite walks the list's order), and their entries
 /// in a product family are read from that index rather than the family's.
@@ -455,9 +458,6 @@ struct Where {
     sql: super::sql::Sql,
     /// How a page reads it.
     read: Read,
-    /// Whether a name part was matched by the ids of its few names (a count then counts
-    /// every match at once).
-    by_ids: bool,
 }
 
 /// `FROM ... WHERE ...` of the entries in scope matching `filter` on `today`; `None` when a
@@ -472,9 +472,8 @@ async fn entries_where(
     filter: &EntryFilter,
     today: NaiveDate,
     columns: bool,
-    names_up_to: Option<usize>,
 ) -> Result<Option<Where>, sqlx::Error> {
-    use super::names::{matching, push_ids, Matches, Named};
+    use super::names::{matching, Matches, Named};
     use crate::domain::schedule::EntryStatus;
     // Each name filter: what is named, the part typed, the entry's column, the joined name,
     // up to how many matches a page reads by id (past that, the page reads entries in order
@@ -503,15 +502,21 @@ async fn entries_where(
             RESELLERS_A_PAGE_SORTS,
         ),
     ];
-    // The names each part matches, as the page finds them (kept a few seconds: a count asks
-    // what its page asked). A count whose parts all match many names counts the entries of
-    // the names by their index instead (below); one with a part of few names counts as the
-    // page reads: the few names' entries by id, checking the other part's name on each. (By
-    // the index, a part of many names would be read whole before the few names' entries are
-    // checked against it: `customer=cus&reseller=scale reseller 5` counted 200,000 names for
-    // one reseller's 200 entries, 0.5 s.)
+    // The names each part matches (kept a few seconds: a page and its count, and the next
+    // page, ask the same). A page reads a part's entries by id up to `few` names; a count
+    // up to `COUNT_NAMES` (a name has a few entries: their entries are fewer than a walk
+    // along the list would pass). Past that, the entries are read in order (or by another
+    // condition's index) and each one's name checked: a part of that many names is common
+    // enough for a page, or ten thousand counted entries, to be found soon. (Counted by
+    // the name index instead, a common part was read whole before the other conditions:
+    // `customer=cus&reseller=scale reseller 5` built a set of 200,000 names for one
+    // reseller's 200 entries, 0.5 s; `customer=cus&family=EPIXAD` 0.4-10 s.)
     let mut matched = Vec::new();
     for (named, part, _, _, few, _) in names {
+        let few = match columns {
+            true => few,
+            false => COUNT_NAMES,
+        };
         matched.push(match part.is_empty() {
             true => None,
             false => match matching(pool, named, part, scope, few).await? {
@@ -519,10 +524,6 @@ async fn entries_where(
                 m => Some(m),
             },
         });
-    }
-    let by_ids = matched.iter().any(|m| matches!(m, Some(Matches::Ids(_))));
-    if !columns && !by_ids {
-        matched.clear();
     }
     let by_name = |i: usize| matches!(matched.get(i), Some(Some(Matches::Many)));
     let read = match (
@@ -555,7 +556,7 @@ async fn entries_where(
         sql.push(" AND l.end_customer_id = ").int(id);
     }
     let backend = super::sql::backend(pool);
-    for (i, (named, part, column, alias, _, walk_above)) in names.into_iter().enumerate() {
+    for (i, (_, part, column, alias, _, walk_above)) in names.into_iter().enumerate() {
         if part.is_empty() {
             continue;
         }
@@ -571,17 +572,10 @@ async fn entries_where(
             Some(Some(Matches::Ids(ids))) => {
                 sql.push(&format!(" AND {column} IN ")).ids(ids);
             }
-            _ if by_name(i) => {
+            _ => {
                 sql.push(&format!(" AND LOWER({alias}.name) LIKE "))
                     .text(super::names::like_pattern(part))
                     .push(" ESCAPE '\\'");
-            }
-            // A count reads the entries of the matching names by their index (of the first
-            // `names_up_to` names, when asked).
-            _ => {
-                sql.push(&format!(" AND {column} IN ("));
-                push_ids(&mut sql, backend, named, part, scope, names_up_to);
-                sql.push(")");
             }
         }
     }
@@ -623,27 +617,12 @@ async fn entries_where(
         // resellers some 28,000 at the large scale (111 resellers and EPIXAD: 840 -> 40 ms;
         // with the rare HWX310, 21 ms). Past that the family's index stays: for a rare family
         // it is the quick start (a family and every reseller: 13 ms, 512 ms the other way).
-        // A name part is few when the page reads it by id (the ids it found, or asked now for
-        // a count, as the page asks) and sorts its entries: up to `few` end customers, up to
-        // `walk_above` resellers.
-        let mut by_names = false;
-        if backend == super::Backend::Sqlite {
-            for (i, (named, part, _, _, few, walk_above)) in names.into_iter().enumerate() {
-                let asked;
-                let found = match (part.is_empty(), matched.get(i)) {
-                    (true, _) => continue,
-                    (false, Some(Some(m))) => m,
-                    (false, _) => {
-                        asked = matching(pool, named, part, scope, few).await?;
-                        &asked
-                    }
-                };
-                if matches!(found, Matches::Ids(ids) if ids.len() <= few.min(walk_above)) {
-                    by_names = true;
-                    break;
-                }
-            }
-        }
+        // A name part is few when its names were found by id (up to the page's `few`, a
+        // count's `COUNT_NAMES`), resellers up to `walk_above` (as many as a page sorts).
+        let by_names = backend == super::Backend::Sqlite
+            && names.into_iter().zip(&matched).any(|((_, _, _, _, _, walk_above), m)| {
+                matches!(m, Some(Matches::Ids(ids)) if ids.len() <= walk_above)
+            });
         let plus = match by_names {
             true => "+",
             false => "",
@@ -663,7 +642,7 @@ async fn entries_where(
     if let Some(t) = filter.added_since {
         sql.push(" AND l.created_at >= ").int(t);
     }
-    Ok(Some(Where { sql, read, by_ids }))
+    Ok(Some(Where { sql, read }))
 }
 
 /// The name of an end customer in scope, if it is one.
@@ -695,7 +674,7 @@ pub async fn schedule(
     per_page: usize,
 ) -> Result<Window<Entry>, sqlx::Error> {
     let pool = &db.pool;
-    match entries_where(pool, scope, filter, today, true, None).await? {
+    match entries_where(pool, scope, filter, today, true).await? {
         Some(Where {
             sql: from, read, ..
         }) => {
@@ -729,54 +708,18 @@ pub async fn schedule(
 
 /// How many entries in scope match `filter` on `today` (up to "more than 10,000").
 ///
-/// A name part may match a great many names ("cus"); their entries are then counted for the
-/// first 10,001 names only: more than 10,000 entries among them answers the question. Only
-/// when those few entries leave it open (and more names match) are all names counted. With
-/// a part of few names (found by id, as the page finds them) one count is exact: those
-/// names' entries, the other part's name checked on each.
+/// A name part matching up to `COUNT_NAMES` names counts those names' entries (by id); one
+/// matching more checks the name of each entry counted, which stops at 10,001 entries.
 pub async fn schedule_count(
     pool: &AnyPool,
     scope: Scope,
     filter: &EntryFilter,
     today: NaiveDate,
 ) -> Result<Count, sqlx::Error> {
-    const NAMES: usize = crate::domain::paging::COUNT_LIMIT as usize + 1;
-    let named = !filter.customer.trim().is_empty() || !filter.reseller.trim().is_empty();
-    let (first, by_ids) =
-        match entries_where(pool, scope, filter, today, false, Some(NAMES)).await? {
-            Some(w) => (w.sql.count(pool).await?, w.by_ids),
-            None => return Ok(Count::Exact(0)),
-        };
-    if !named
-        || by_ids
-        || matches!(first, Count::MoreThan(_))
-        || !more_names_than(pool, scope, filter, NAMES).await?
-    {
-        return Ok(first);
-    }
-    match entries_where(pool, scope, filter, today, false, None).await? {
+    match entries_where(pool, scope, filter, today, false).await? {
         Some(w) => w.sql.count(pool).await,
         None => Ok(Count::Exact(0)),
     }
-}
-
-/// Whether a name part of `filter` matches more than `n` names in scope.
-async fn more_names_than(
-    pool: &AnyPool,
-    scope: Scope,
-    filter: &EntryFilter,
-    n: usize,
-) -> Result<bool, sqlx::Error> {
-    use super::names::{matching, Matches, Named};
-    for (named, part) in [
-        (Named::EndCustomers, filter.customer.trim()),
-        (Named::Organisations, filter.reseller.trim()),
-    ] {
-        if !part.is_empty() && matching(pool, named, part, scope, n).await? == Matches::Many {
-            return Ok(true);
-        }
-    }
-    Ok(false)
 }
 
 /// The end customers of the resellers named (lower-cased: reseller name, end customer name),
