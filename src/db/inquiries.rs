@@ -222,6 +222,7 @@ const ORDER: super::sql::Keyset = super::sql::Keyset {
     key: "i.id",
     id: "i.id",
     descending: true,
+    keeps_ends: true,
 };
 
 /// `FROM ... WHERE ...` of the inquiries in scope that `filter` leaves.

@@ -158,6 +158,7 @@ const ORDER: super::sql::Keyset = super::sql::Keyset {
     key: "l.last_activity_on",
     id: "l.id",
     descending: true,
+    keeps_ends: true,
 };
 
 /// `FROM ... WHERE ...` of each branch (`conditions`, of [`filter_branches`]) of the leads in

@@ -173,6 +173,7 @@ const ORDER_ORDER: super::sql::Keyset = super::sql::Keyset {
     key: "o.id",
     id: "o.id",
     descending: true,
+    keeps_ends: true,
 };
 
 /// The page at `cursor` of the orders in scope, newest first.
@@ -412,6 +413,7 @@ const ENTRY_ORDER: super::sql::Keyset = super::sql::Keyset {
     key: "l.end_date",
     id: "l.id",
     descending: false,
+    keeps_ends: true,
 };
 
 /// Upcoming entries (starting after today) by start date, then id: they end long after most
@@ -421,6 +423,7 @@ const UPCOMING_ORDER: super::sql::Keyset = super::sql::Keyset {
     key: "l.start_date",
     id: "l.id",
     descending: false,
+    keeps_ends: false,
 };
 
 const ENTRY_COLUMNS: &str = "l.id, r.name AS reseller_name, l.end_customer_id, e.name AS end_customer_name, \

@@ -76,6 +76,7 @@ const ORG_ORDER: super::sql::Keyset = super::sql::Keyset {
     key: "LOWER(o.name)",
     id: "o.id",
     descending: false,
+    keeps_ends: true,
 };
 
 /// `FROM ... WHERE ...` of the distributors and resellers (never the vendor), optionally of

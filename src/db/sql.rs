@@ -214,6 +214,12 @@ pub(crate) struct Keyset {
     pub key: &'static str,
     pub id: &'static str,
     pub descending: bool,
+    /// Whether a page read by its ids first keeps where it ended ([`PAGE_ENDS`]): for a key
+    /// the name indexes hold after the name (the end date), where the bound stops each
+    /// name's read early. Any other key's bound only turns the database to that key's own
+    /// index: the upcoming entries of a thousand end customers, by start date, were read
+    /// again along every upcoming entry (12 ms for the first request, 0.5 s for the next).
+    pub keeps_ends: bool,
 }
 
 impl Keyset {
@@ -369,7 +375,9 @@ impl Keyset {
         forward: bool,
         limit: usize,
     ) -> Result<Vec<T>, sqlx::Error> {
-        let remembers = matches!(branches.select, Select::IdsFirst { .. }) && self.plain_key();
+        let remembers = matches!(branches.select, Select::IdsFirst { .. })
+            && self.keeps_ends
+            && self.plain_key();
         let plain = self.statement(branches, past, forward, limit, remembers, None);
         if !remembers {
             return Ok(read(db, &plain, branches.row, false).await?.0);
@@ -641,6 +649,7 @@ mod tests {
             key: "t.d",
             id: "t.id",
             descending: true,
+            keeps_ends: true,
         };
         let mut sql = Sql::new("SELECT 1 FROM t WHERE 1 = 1");
         k.push_past(&mut sql, 5, true);

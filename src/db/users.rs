@@ -165,6 +165,7 @@ const USER_ORDER: super::sql::Keyset = super::sql::Keyset {
     key: "(CASE WHEN u.disabled = 0 THEN '0' ELSE '1' END || LOWER(u.display_name))",
     id: "u.id",
     descending: false,
+    keeps_ends: true,
 };
 
 /// `FROM ... WHERE ...` of an organisation's users whose name or e-mail address holds `part`
