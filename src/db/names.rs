@@ -98,9 +98,8 @@ async fn find(
 
 /// Appends `SELECT t.id FROM ... WHERE ...`: the ids of `named` in `scope` (whose kind and
 /// id `sql` binds as `$1` and `$2`) whose name holds `part`, the first `limit` of them when
-/// given. As a subquery (`column IN (...)`), it lets a count read the rows of the matching
-/// names by their index.
-pub(crate) fn push_ids(
+/// given.
+fn push_ids(
     sql: &mut super::sql::Sql,
     backend: Backend,
     named: Named,
