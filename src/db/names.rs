@@ -81,7 +81,7 @@ async fn find(
     few: usize,
 ) -> Result<Matches, sqlx::Error> {
     let mut sql = super::sql::Sql::scoped("", scope);
-    push_ids(&mut sql, backend(pool), named, part, scope, Some(few + 1));
+    push_ids(&mut sql, backend(pool), named, part, scope, few + 1);
     let ids: Vec<i64> = sql
         .query()
         .fetch_all(pool)
@@ -97,17 +97,16 @@ async fn find(
 }
 
 /// Appends `SELECT t.id FROM ... WHERE ...`: the ids of `named` in `scope` (whose kind and
-/// id `sql` binds as `$1` and `$2`) whose name holds `part`, the first `limit` of them when
-/// given.
+/// id `sql` binds as `$1` and `$2`) whose name holds `part`, the first `limit` of them.
 fn push_ids(
     sql: &mut super::sql::Sql,
     backend: Backend,
     named: Named,
     part: &str,
     scope: super::Scope,
-    limit: Option<usize>,
+    limit: usize,
 ) {
-    let limit = limit.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
+    let limit = format!(" LIMIT {limit}");
     let part = part.trim();
     let (table, index) = named.tables();
     // An end customer is in scope by its reseller; an organisation, a reseller, by itself.

@@ -455,14 +455,6 @@ const COUNT_NAMES: usize = crate::domain::paging::COUNT_LIMIT as usize;
 /// in a product family are read from that index rather than the family's.
 const RESELLERS_A_PAGE_SORTS: usize = 140;
 
-/// What `entries_where` wrote.
-struct Where {
-    /// `FROM ... WHERE ...`.
-    sql: super::sql::Sql,
-    /// How a page reads it.
-    read: Read,
-}
-
 /// `FROM ... WHERE ...` of the entries in scope matching `filter` on `today`; `None` when a
 /// name part matches no name at all. Each filter that is set adds its own condition (one the
 /// database answers from an index where there is one); a name part is first looked up in the
@@ -475,7 +467,7 @@ async fn entries_where(
     filter: &EntryFilter,
     today: NaiveDate,
     columns: bool,
-) -> Result<Option<Where>, sqlx::Error> {
+) -> Result<Option<(super::sql::Sql, Read)>, sqlx::Error> {
     use super::names::{matching, Matches, Named};
     use crate::domain::schedule::EntryStatus;
     // Each name filter: what is named, the part typed, the entry's column, the joined name,
@@ -645,7 +637,7 @@ async fn entries_where(
     if let Some(t) = filter.added_since {
         sql.push(" AND l.created_at >= ").int(t);
     }
-    Ok(Some(Where { sql, read }))
+    Ok(Some((sql, read)))
 }
 
 /// The name of an end customer in scope, if it is one.
@@ -678,9 +670,7 @@ pub async fn schedule(
 ) -> Result<Window<Entry>, sqlx::Error> {
     let pool = &db.pool;
     match entries_where(pool, scope, filter, today, true).await? {
-        Some(Where {
-            sql: from, read, ..
-        }) => {
+        Some((from, read)) => {
             let order = match filter.status {
                 Some(crate::domain::schedule::EntryStatus::Upcoming) => UPCOMING_ORDER,
                 _ => ENTRY_ORDER,
@@ -720,7 +710,7 @@ pub async fn schedule_count(
     today: NaiveDate,
 ) -> Result<Count, sqlx::Error> {
     match entries_where(pool, scope, filter, today, false).await? {
-        Some(w) => w.sql.count(pool).await,
+        Some((from, _)) => from.count(pool).await,
         None => Ok(Count::Exact(0)),
     }
 }
