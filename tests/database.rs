@@ -32,6 +32,66 @@ async fn foreign_keys_and_checks_are_enforced() {
     assert!(second_vendor.is_err(), "there is exactly one vendor");
 }
 
+/// An entry's end customer is one of the entry's reseller's (the schedule's name filters
+/// look for an end customer among the resellers found): refused on both databases however
+/// the pair would arise.
+#[tokio::test]
+async fn a_schedule_entry_names_an_end_customer_of_its_own_reseller() {
+    let app = spawn_app().await;
+    let acme = app.id_of_org("Acme Secure IT").await;
+    let bluepeak = app.id_of_org("Bluepeak Managed Services").await;
+    let customer_of =
+        |reseller: i64| format!("SELECT MIN(id) FROM end_customers WHERE reseller_id = {reseller}");
+    let (ours, theirs) = (
+        app.scalar(&customer_of(acme)).await,
+        app.scalar(&customer_of(bluepeak)).await,
+    );
+    let insert = |customer: i64| {
+        sqlx::query(
+            "INSERT INTO license_entries (reseller_id, end_customer_id, order_id, order_reference, sku, description, \
+             quantity, start_date, end_date, created_at) \
+             VALUES ($1, $2, NULL, 'PAIR-1', 'EPIXADB10SN12T', 'Intercept X', 1, '2026-02-01', '2027-01-31', 0)",
+        )
+        .bind(acme)
+        .bind(customer)
+        .execute(&app.db.pool)
+    };
+    assert!(
+        insert(theirs).await.is_err(),
+        "Acme's entry for Bluepeak's end customer is refused"
+    );
+    insert(ours)
+        .await
+        .expect("Acme's entry for its own end customer");
+    let moved =
+        sqlx::query("UPDATE license_entries SET reseller_id = $1 WHERE order_reference = 'PAIR-1'")
+            .bind(bluepeak)
+            .execute(&app.db.pool)
+            .await;
+    assert!(
+        moved.is_err(),
+        "the entry cannot move to another reseller alone"
+    );
+    let handed_over = sqlx::query("UPDATE end_customers SET reseller_id = $1 WHERE id = $2")
+        .bind(bluepeak)
+        .bind(ours)
+        .execute(&app.db.pool)
+        .await;
+    assert!(
+        handed_over.is_err(),
+        "an end customer with entries cannot move to another reseller alone"
+    );
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM license_entries WHERE order_reference = 'PAIR-1' \
+             AND reseller_id = {acme} AND end_customer_id = {ours}"
+        ))
+        .await,
+        1,
+        "the entry stays as it was"
+    );
+}
+
 #[tokio::test]
 async fn the_database_is_configured_for_its_backend() {
     let app = spawn_app().await;

@@ -19,11 +19,13 @@ async fn entries(app: &TestApp, customer: &str, prefix: &str, count: i64) -> i64
     .execute(&app.db.pool)
     .await
     .unwrap();
-    let id: i64 = sqlx::query_scalar("SELECT id FROM end_customers WHERE name = $1")
-        .bind(customer)
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap();
+    let id: i64 =
+        sqlx::query_scalar("SELECT id FROM end_customers WHERE reseller_id = $1 AND name = $2")
+            .bind(acme)
+            .bind(customer)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
     sqlx::query(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $3) \
          INSERT INTO license_entries (reseller_id, end_customer_id, order_id, order_reference, sku, description, \
@@ -328,8 +330,9 @@ async fn a_part_that_matches_a_thousand_names_still_lists_only_the_callers_entri
         .text("/licenses?reseller=acme&family=EPIXAD&customer=zephyr")
         .await
         .contains("1,000 entries"));
-    // A reseller part of few names with a customer part of many: counted as the page reads
-    // them, the reseller's entries by id, each customer's name checked.
+    // A reseller part of few names with a customer part of many (1,100 in all): the part is
+    // looked for among the reseller's own end customers (Bluepeak has a hundred of them), and
+    // those customers' entries are listed and counted, none of Acme's.
     let bluepeaks = vendor
         .text("/licenses?reseller=bluepeak&customer=zephyr")
         .await;
@@ -340,6 +343,33 @@ async fn a_part_that_matches_a_thousand_names_still_lists_only_the_callers_entri
     assert!(references(&bluepeaks, "ZC")
         .iter()
         .all(|r| !ours.contains(r)));
+    // A customer part of few names (Zephyr Client 10, 100-109 and 1000 of Acme's, 1001-1099
+    // of Bluepeak's) with a reseller part: the end customers of the matching reseller only.
+    for (reseller, count, listed) in [("bluepeak", "99 entries", 50), ("acme", "12 entries", 12)] {
+        let page = vendor
+            .text(&format!(
+                "/licenses?customer=zephyr+client+10&reseller={reseller}"
+            ))
+            .await;
+        assert!(page.contains(count), "{reseller}: {count}");
+        assert_eq!(
+            references(&page, "ZC").len(),
+            listed,
+            "{reseller}'s first page"
+        );
+    }
+    assert!(references(
+        &vendor
+            .text("/licenses?customer=zephyr+client+10&reseller=acme")
+            .await,
+        "ZC"
+    )
+    .iter()
+    .all(|r| ours.contains(r)));
+    assert!(vendor
+        .text("/licenses?customer=zephyr+client+10&reseller=cobalt")
+        .await
+        .contains("No license schedule entries match these filters."));
 }
 
 #[tokio::test]

@@ -64,6 +64,80 @@ pub(crate) async fn matching(
         .await
 }
 
+/// The end customers of `resellers` whose name holds `part` (any case), up to `few`: an
+/// entry's end customer is one of the entry's reseller's (the schema's constraint, migration
+/// 0037), so a list narrowed to a few resellers looks for the part among their own end
+/// customers, read from the index on (reseller, name). A part common across all end
+/// customers may be rare or absent among those resellers': found here, the list reads the
+/// few entries of the names found (or none) instead of passing all those resellers' entries.
+pub(crate) async fn customers_of(
+    pool: &AnyPool,
+    part: &str,
+    resellers: &[i64],
+    few: usize,
+) -> Result<Matches, sqlx::Error> {
+    narrowed(
+        pool,
+        "SELECT t.id FROM end_customers t WHERE t.reseller_id IN ",
+        resellers,
+        "t.name",
+        part,
+        few,
+    )
+    .await
+}
+
+/// Those of `customers` whose reseller's name holds `part` (any case), as `Ids` (never more
+/// than were asked about): with the same constraint, a list of a few end customers' entries
+/// narrowed by a part of the reseller's name lists the entries of those end customers alone.
+pub(crate) async fn customers_with_reseller(
+    pool: &AnyPool,
+    customers: &[i64],
+    part: &str,
+) -> Result<Matches, sqlx::Error> {
+    narrowed(
+        pool,
+        "SELECT t.id FROM end_customers t JOIN organisations r ON r.id = t.reseller_id WHERE t.id IN ",
+        customers,
+        "r.name",
+        part,
+        customers.len(),
+    )
+    .await
+}
+
+/// `select` (ending in `IN `) of `ids`, whose `name` holds `part`: up to `few` (kept as the
+/// name matches are).
+async fn narrowed(
+    pool: &AnyPool,
+    select: &str,
+    ids: &[i64],
+    name: &str,
+    part: &str,
+    few: usize,
+) -> Result<Matches, sqlx::Error> {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (select, ids).hash(&mut hasher);
+    let key = format!(
+        "{} {} ids #{:x} {few} {}",
+        pool.connect_options().database_url,
+        ids.len(),
+        hasher.finish(),
+        part.trim().to_lowercase()
+    );
+    MATCHED
+        .get_or(key, async {
+            let mut sql = super::sql::Sql::new(select);
+            sql.ids(ids)
+                .push(&format!(" AND LOWER({name}) LIKE "))
+                .text(like_pattern(part.trim()))
+                .push(&format!(" ESCAPE '\\' LIMIT {}", few + 1));
+            first_ids(pool, &sql, few).await
+        })
+        .await
+}
+
 static MATCHED: std::sync::LazyLock<crate::cache::Ttl<String, Matches>> =
     std::sync::LazyLock::new(|| crate::cache::Ttl::new(std::time::Duration::from_secs(10)));
 
@@ -82,6 +156,15 @@ async fn find(
 ) -> Result<Matches, sqlx::Error> {
     let mut sql = super::sql::Sql::scoped("", scope);
     push_ids(&mut sql, backend(pool), named, part, scope, few + 1);
+    first_ids(pool, &sql, few).await
+}
+
+/// The ids `sql` selects (at most `few + 1`): `Ids` up to `few`, otherwise `Many`.
+async fn first_ids(
+    pool: &AnyPool,
+    sql: &super::sql::Sql,
+    few: usize,
+) -> Result<Matches, sqlx::Error> {
     let ids: Vec<i64> = sql
         .query()
         .fetch_all(pool)
@@ -89,10 +172,9 @@ async fn find(
         .iter()
         .map(|r| sqlx::Row::try_get(r, 0))
         .collect::<Result<_, _>>()?;
-    Ok(if ids.len() > few {
-        Matches::Many
-    } else {
-        Matches::Ids(ids)
+    Ok(match ids.len() > few {
+        true => Matches::Many,
+        false => Matches::Ids(ids),
     })
 }
 

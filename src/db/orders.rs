@@ -520,6 +520,45 @@ async fn entries_where(
             },
         });
     }
+    // A common part of the end customer's name with a few resellers (a part of their names
+    // found by id, or one reseller named by id): an entry's end customer is its reseller's
+    // (migration 0037), so the part is looked for among those resellers' end customers. A
+    // part common elsewhere may be rare or absent there: `customer=customer 1&reseller=scale
+    // reseller 1` passed all 200,000 entries of a thousand resellers to find none (0.1-1.2 s
+    // on SQLite, up to 3.9 s on PostgreSQL).
+    let resellers = match (filter.reseller_id, matched.get(1)) {
+        (Some(id), _) => Some(vec![id]),
+        (None, Some(Some(Matches::Ids(ids)))) => Some(ids.clone()),
+        _ => None,
+    };
+    if let (Some(resellers), Some(Some(Matches::Many))) = (resellers, matched.first()) {
+        let few = match columns {
+            true => FEW_CUSTOMERS,
+            false => COUNT_NAMES,
+        };
+        match super::names::customers_of(pool, &filter.customer, &resellers, few).await? {
+            Matches::Ids(ids) if ids.is_empty() => return Ok(None),
+            // Found among the resellers the reseller part matched: their entries are those
+            // resellers' (an API's reseller id stays a condition of its own).
+            Matches::Ids(ids) if filter.reseller_id.is_none() => {
+                matched = vec![Some(Matches::Ids(ids)), None]
+            }
+            m => matched[0] = Some(m),
+        }
+    }
+    // A part of the end customer's name found by id with a part of the reseller's name: the
+    // ids are narrowed to end customers of matching resellers (the same constraint), and the
+    // entries read by those ids alone. Each entry's reseller checked instead, PostgreSQL
+    // walked the list by end date for the entries of 1,000 end customers and every reseller
+    // (`customer=customer 123&reseller=scale&status=active&at=last`, 0.23-0.27 s each time).
+    if let (Some(Some(Matches::Ids(customers))), Some(Some(_))) = (matched.first(), matched.get(1))
+    {
+        match super::names::customers_with_reseller(pool, customers, &filter.reseller).await? {
+            Matches::Ids(ids) if ids.is_empty() => return Ok(None),
+            Matches::Ids(ids) => matched = vec![Some(Matches::Ids(ids)), None],
+            Matches::Many => {}
+        }
+    }
     let by_name = |i: usize| matches!(matched.get(i), Some(Some(Matches::Many)));
     let read = match (
         matched.iter().any(|m| matches!(m, Some(Matches::Ids(_)))),
@@ -552,10 +591,9 @@ async fn entries_where(
     }
     let backend = super::sql::backend(pool);
     for (i, (_, part, column, alias, _, walk_above)) in names.into_iter().enumerate() {
-        if part.is_empty() {
-            continue;
-        }
         match matched.get(i) {
+            // Not named, or answered by the other part's ids.
+            None | Some(None) => {}
             // SQLite, told to walk: `+` keeps the column off its own index (its planner,
             // without statistics, would read every entry of the ids and sort them).
             // PostgreSQL weighs the two from its statistics.
@@ -567,7 +605,7 @@ async fn entries_where(
             Some(Some(Matches::Ids(ids))) => {
                 sql.push(&format!(" AND {column} IN ")).ids(ids);
             }
-            _ => {
+            Some(Some(Matches::Many)) => {
                 sql.push(&format!(" AND LOWER({alias}.name) LIKE "))
                     .text(super::names::like_pattern(part))
                     .push(" ESCAPE '\\'");
