@@ -521,34 +521,28 @@ async fn entries_where(
             },
         });
     }
-    // A common part of the end customer's name with a few resellers (a part of their names
-    // found by id, or one reseller named by id): an entry's end customer is its reseller's
-    // (migration 0037), so the part is looked for among those resellers' end customers. A
-    // part common elsewhere may be rare or absent there: `customer=customer 1&reseller=scale
-    // reseller 1` passed all 200,000 entries of a thousand resellers to find none (0.1-1.2 s
-    // on SQLite, up to 3.9 s on PostgreSQL).
-    // (Up to a thousand resellers, some 40,000 end customers at the large scale, read in 8
-    // ms; a count's part of 5,000 resellers found no fewer names than the part alone.)
-    let resellers = match (filter.reseller_id, matched.get(1)) {
-        (Some(id), _) => Some(vec![id]),
-        (None, Some(Some(Matches::Ids(ids)))) if ids.len() <= super::names::FEW_TO_LIST => {
-            Some(ids.clone())
-        }
-        _ => None,
-    };
-    if let (Some(resellers), Some(Some(Matches::Many))) = (resellers, matched.first()) {
-        let few = match columns {
-            true => FEW_CUSTOMERS,
-            false => COUNT_NAMES,
-        };
-        match super::names::customers_of(pool, &filter.customer, &resellers, few).await? {
-            Matches::Ids(ids) if ids.is_empty() => return Ok(None),
-            // Found among the resellers the reseller part matched: their entries are those
-            // resellers' (an API's reseller id stays a condition of its own).
-            Matches::Ids(ids) if filter.reseller_id.is_none() => {
-                matched = vec![Some(Matches::Ids(ids)), None]
+    // A common part of the end customer's name with a part of few resellers' names (found
+    // by id): an entry's end customer is its reseller's (migration 0037), so the part is
+    // looked for among those resellers' end customers; found there, their entries are those
+    // resellers' and the reseller condition goes. A part common elsewhere may be rare or
+    // absent there: `customer=customer 1&reseller=scale reseller 1` passed all 200,000
+    // entries of a thousand resellers to find none (0.1-1.2 s on SQLite, up to 3.9 s on
+    // PostgreSQL). (Up to a thousand resellers, some 40,000 end customers at the large
+    // scale, read in 8 ms; a count's part of 5,000 resellers found no fewer names than the
+    // part alone.)
+    if let (Some(Some(Matches::Many)), Some(Some(Matches::Ids(resellers)))) =
+        (matched.first(), matched.get(1))
+    {
+        if resellers.len() <= super::names::FEW_TO_LIST {
+            let few = match columns {
+                true => FEW_CUSTOMERS,
+                false => COUNT_NAMES,
+            };
+            match super::names::customers_of(pool, &filter.customer, resellers, few).await? {
+                Matches::Ids(ids) if ids.is_empty() => return Ok(None),
+                Matches::Ids(ids) => matched = vec![Some(Matches::Ids(ids)), None],
+                Matches::Many => {}
             }
-            m => matched[0] = Some(m),
         }
     }
     // A part of the end customer's name found by id with a part of the reseller's name: the
