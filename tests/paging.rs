@@ -420,11 +420,25 @@ async fn a_part_matching_more_names_than_a_count_reads_by_id_is_checked_on_each_
         appliances.contains("30 entries") && !appliances.contains("35 entries"),
         "{appliances}"
     );
-    // With a reseller part of few names: Acme's are all theirs, Bluepeak has none.
-    assert!(vendor
+    // With a reseller part of few names: Acme's are all theirs (more than a page reads by
+    // id among Acme's end customers: Acme's entries are read by its id, each one's end
+    // customer checked), Bluepeak has none.
+    let acmes = vendor
         .text("/licenses?customer=myriad&reseller=acme&family=HWX310")
-        .await
-        .contains("30 entries"));
+        .await;
+    assert!(acmes.contains("30 entries"));
+    assert_eq!(acmes.matches("MC-").count(), 30, "the 30 appliances listed");
+    let first_page = vendor.text("/licenses?customer=myriad&reseller=acme").await;
+    assert!(first_page.contains("more than 10,000 entries"));
+    assert_eq!(
+        first_page.matches("MC-").count(),
+        50,
+        "a whole page of Myriad's"
+    );
+    assert!(
+        !first_page.contains("Single Client"),
+        "not the other Acme customers'"
+    );
     assert!(vendor
         .text("/licenses?customer=myriad&reseller=bluepeak")
         .await

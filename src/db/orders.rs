@@ -565,14 +565,18 @@ async fn entries_where(
         matched.iter().any(|m| matches!(m, Some(Matches::Many))),
         backend,
     ) {
-        (true, false, _) => Read::IdsFirst,
+        // Ids of one part (and the names of the other checked on each entry) are read by
+        // their index, which the page's kept end bounds: a hundred resellers' entries with a
+        // common customer part, 219 -> 5,000 req/s on SQLite (20,000 entries read and their
+        // names joined for each request, against the entries up to the last page end).
+        (true, _, _) => Read::IdsFirst,
         // PostgreSQL checks the conditions an index holds before reading a row only when the
         // statement reads nothing else (an index-only scan): walking the end-date index for
         // a common customer part and a hundred resellers, it read 88,000 rows for their
         // reseller and start date (0.17 s, `status=active&customer=customer 1&reseller=scale
         // reseller 42&at=last`); the page's ids chosen from the index and the names alone,
-        // 15 ms.
-        (_, true, super::Backend::Postgres) => Read::IdsFirst,
+        // 15 ms. SQLite checks them first either way and keeps the joined walk.
+        (false, true, super::Backend::Postgres) => Read::IdsFirst,
         _ => Read::Joined,
     };
     let mut from = String::from("FROM license_entries l");
