@@ -92,6 +92,56 @@ async fn a_schedule_entry_names_an_end_customer_of_its_own_reseller() {
     );
 }
 
+/// A database holding an entry of another reseller's end customer (which no path of the
+/// portal makes) is not migrated past 0037 on either backend: the name filters would miss it.
+#[tokio::test]
+async fn the_rule_is_checked_on_the_entries_already_there() {
+    let url = crate::helpers::fresh_database_url().await;
+    let db = partner_portal::db::Db::connect(&url).await.unwrap();
+    let all = match db.backend {
+        Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
+        Backend::Postgres => sqlx::migrate!("migrations/postgres"),
+    };
+    let before = sqlx::migrate::Migrator {
+        migrations: all
+            .migrations
+            .iter()
+            .filter(|m| m.version < 37)
+            .cloned()
+            .collect(),
+        ..sqlx::migrate::Migrator::DEFAULT
+    };
+    before.run(&db.pool).await.unwrap();
+    for statement in [
+        "INSERT INTO organisations (id, kind, name, created_at) VALUES (901, 'reseller', 'One', 0), (902, 'reseller', 'Two', 0)",
+        "INSERT INTO end_customers (id, reseller_id, name, contact_name, contact_email, created_at) \
+         VALUES (911, 901, 'Of One', 'Pat', 'pat@example.com', 0)",
+        "INSERT INTO license_entries (reseller_id, end_customer_id, order_id, order_reference, sku, description, \
+         quantity, start_date, end_date, created_at) \
+         VALUES (902, 911, NULL, 'CROSS-1', 'EPIXADB10SN12T', 'Intercept X', 1, '2026-02-01', '2027-01-31', 0)",
+    ] {
+        sqlx::query(statement).execute(&db.pool).await.unwrap();
+    }
+    let refused = format!(
+        "{:#}",
+        db.migrate()
+            .await
+            .expect_err("an entry of another reseller's end customer stops the migration")
+    );
+    assert!(
+        refused.contains("license_entries_customer_of_reseller")
+            || refused.contains("entries_of_another_resellers_end_customer"),
+        "stopped by the rule: {refused}"
+    );
+    sqlx::query("UPDATE license_entries SET reseller_id = 901 WHERE order_reference = 'CROSS-1'")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    db.migrate()
+        .await
+        .expect("migrated once the entry is its reseller's");
+}
+
 #[tokio::test]
 async fn the_database_is_configured_for_its_backend() {
     let app = spawn_app().await;

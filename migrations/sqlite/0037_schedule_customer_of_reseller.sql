@@ -5,6 +5,19 @@
 -- customer's name look for the end customer among those resellers' own end customers.
 -- SQLite cannot add a foreign key to a table without rebuilding it (a million entries), so
 -- triggers refuse what the PostgreSQL schema's foreign key refuses.
+--
+-- As PostgreSQL checks the existing entries when the key is added, so does this: a database
+-- holding an entry of another reseller's end customer is not migrated (the portal does not
+-- start) rather than filtered wrongly. To find such entries: SELECT l.id FROM license_entries l
+-- JOIN end_customers e ON e.id = l.end_customer_id WHERE e.reseller_id <> l.reseller_id.
+CREATE TEMP TABLE migration_0037 (
+    entries_of_another_resellers_end_customer INTEGER
+        CHECK (entries_of_another_resellers_end_customer = 0)
+);
+INSERT INTO migration_0037
+SELECT COUNT(*) FROM license_entries l JOIN end_customers e ON e.id = l.end_customer_id
+WHERE e.reseller_id <> l.reseller_id;
+DROP TABLE migration_0037;
 CREATE TRIGGER license_entries_customer_of_reseller_insert BEFORE INSERT ON license_entries
 WHEN NOT EXISTS (SELECT 1 FROM end_customers WHERE id = NEW.end_customer_id AND reseller_id = NEW.reseller_id)
 BEGIN
