@@ -521,42 +521,38 @@ async fn entries_where(
             },
         });
     }
-    // A common part of the end customer's name with a part of few resellers' names (found
-    // by id): an entry's end customer is its reseller's (migration 0037), so the part is
-    // looked for among those resellers' end customers; found there, their entries are those
-    // resellers' and the reseller condition goes. A part common elsewhere may be rare or
-    // absent there: `customer=customer 1&reseller=scale reseller 1` passed all 200,000
-    // entries of a thousand resellers to find none (0.1-1.2 s on SQLite, up to 3.9 s on
-    // PostgreSQL). (Up to a thousand resellers, some 40,000 end customers at the large
-    // scale, read in 8 ms; a count's part of 5,000 resellers found no fewer names than the
-    // part alone.)
-    if let (Some(Some(Matches::Many)), Some(Some(Matches::Ids(resellers)))) =
-        (matched.first(), matched.get(1))
-    {
-        if resellers.len() <= super::names::FEW_TO_LIST {
+    // One part narrowed by the other, through the rule that an entry's end customer is its
+    // reseller's (migration 0037); the end customers found stand for both parts.
+    // - A common part of the end customer's name with a part of few resellers' names (found
+    //   by id) is looked for among those resellers' end customers. A part common elsewhere
+    //   may be rare or absent there: `customer=customer 1&reseller=scale reseller 1` passed
+    //   all 200,000 entries of a thousand resellers to find none (0.1-1.2 s on SQLite, up to
+    //   3.9 s on PostgreSQL). (Up to a thousand resellers, some 40,000 end customers at the
+    //   large scale, read in 8 ms; a count's part of 5,000 resellers found no fewer names
+    //   than the part alone.)
+    // - End customers found by id, with any part of the reseller's name, keep those whose
+    //   reseller matches. Each entry's reseller checked instead, PostgreSQL walked the list by
+    //   end date for the entries of 1,000 end customers and every reseller
+    //   (`customer=customer 123&reseller=scale&status=active&at=last`, 0.23-0.27 s each time).
+    let narrowed = match (matched.first(), matched.get(1)) {
+        (Some(Some(Matches::Many)), Some(Some(Matches::Ids(resellers))))
+            if resellers.len() <= super::names::FEW_TO_LIST =>
+        {
             let few = match columns {
                 true => FEW_CUSTOMERS,
                 false => COUNT_NAMES,
             };
-            match super::names::customers_of(pool, &filter.customer, resellers, few).await? {
-                Matches::Ids(ids) if ids.is_empty() => return Ok(None),
-                Matches::Ids(ids) => matched = vec![Some(Matches::Ids(ids)), None],
-                Matches::Many => {}
-            }
+            Some(super::names::customers_of(pool, &filter.customer, resellers, few).await?)
         }
-    }
-    // A part of the end customer's name found by id with a part of the reseller's name: the
-    // ids are narrowed to end customers of matching resellers (the same constraint), and the
-    // entries read by those ids alone. Each entry's reseller checked instead, PostgreSQL
-    // walked the list by end date for the entries of 1,000 end customers and every reseller
-    // (`customer=customer 123&reseller=scale&status=active&at=last`, 0.23-0.27 s each time).
-    if let (Some(Some(Matches::Ids(customers))), Some(Some(_))) = (matched.first(), matched.get(1))
-    {
-        match super::names::customers_with_reseller(pool, customers, &filter.reseller).await? {
-            Matches::Ids(ids) if ids.is_empty() => return Ok(None),
-            Matches::Ids(ids) => matched = vec![Some(Matches::Ids(ids)), None],
-            Matches::Many => {}
+        (Some(Some(Matches::Ids(customers))), Some(Some(_))) => {
+            Some(super::names::customers_with_reseller(pool, customers, &filter.reseller).await?)
         }
+        _ => None,
+    };
+    match narrowed {
+        Some(Matches::Ids(ids)) if ids.is_empty() => return Ok(None),
+        Some(Matches::Ids(ids)) => matched = vec![Some(Matches::Ids(ids)), None],
+        Some(Matches::Many) | None => {}
     }
     let by_name = |i: usize| matches!(matched.get(i), Some(Some(Matches::Many)));
     let backend = super::sql::backend(pool);
