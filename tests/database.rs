@@ -92,6 +92,83 @@ async fn a_schedule_entry_names_an_end_customer_of_its_own_reseller() {
     );
 }
 
+/// Each entry keeps its end customer's name, lower-cased (migration 0039: PostgreSQL checks a
+/// common part of the end customer's name on it), right whatever writes the entry or the
+/// end customer: a wrong key given is replaced, and the key follows a change of end customer
+/// and a renamed end customer.
+#[tokio::test]
+async fn an_entry_keeps_its_end_customers_name_whatever_is_written() {
+    let app = spawn_app().await;
+    let acme = app.id_of_org("Acme Secure IT").await;
+    for name in ["Key Holder GmbH", "Second Holder"] {
+        sqlx::query(
+            "INSERT INTO end_customers (reseller_id, name, contact_name, contact_email, created_at) \
+             VALUES ($1, $2, 'Pat', 'pat@example.com', 0)",
+        )
+        .bind(acme)
+        .bind(name)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    }
+    let id_of = |name: &'static str| format!("SELECT id FROM end_customers WHERE name = '{name}'");
+    let (first, second) = (
+        app.scalar(&id_of("Key Holder GmbH")).await,
+        app.scalar(&id_of("Second Holder")).await,
+    );
+    let key = || async {
+        sqlx::query_scalar::<_, String>(
+            "SELECT customer_key FROM license_entries WHERE order_reference = 'KEY-1'",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+    };
+    sqlx::query(
+        "INSERT INTO license_entries (reseller_id, end_customer_id, order_id, order_reference, sku, description, \
+         quantity, start_date, end_date, created_at, customer_key) \
+         VALUES ($1, $2, NULL, 'KEY-1', 'EPIXADB10SN12T', 'Intercept X', 1, '2026-02-01', '2027-01-31', 0, 'someone else')",
+    )
+    .bind(acme)
+    .bind(first)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        key().await,
+        "key holder gmbh",
+        "taken from the end customer"
+    );
+    sqlx::query(
+        "UPDATE license_entries SET customer_key = 'someone else' WHERE order_reference = 'KEY-1'",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(key().await, "key holder gmbh", "not to be set by hand");
+    sqlx::query("UPDATE license_entries SET end_customer_id = $1 WHERE order_reference = 'KEY-1'")
+        .bind(second)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(key().await, "second holder", "another end customer's");
+    sqlx::query("UPDATE end_customers SET name = 'Renamed Holder AG' WHERE id = $1")
+        .bind(second)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(key().await, "renamed holder ag", "the end customer renamed");
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM license_entries l JOIN end_customers e ON e.id = l.end_customer_id \
+             WHERE l.customer_key <> LOWER(e.name)"
+        )
+        .await,
+        0,
+        "every entry of the test data (the seed's among them) holds its end customer's name"
+    );
+}
+
 /// A database holding an entry of another reseller's end customer (which no path of the
 /// portal makes) is not migrated past 0037 on either backend: the name filters would miss it.
 #[tokio::test]

@@ -181,13 +181,14 @@ pub async fn seed_large(db: &Db, today: NaiveDate, now: i64) -> anyhow::Result<O
     .await?;
     bump_identity(db, "end_customers").await?;
 
-    // Starts spread over four years up to a year ahead of today.
+    // Starts spread over four years up to a year ahead of today. Each with its end
+    // customer's name lower-cased (what migration 0039's triggers would otherwise write).
     let earliest = today.checked_sub_days(Days::new(3 * 365)).unwrap_or(today);
     let entries = customers * ENTRIES_PER_CUSTOMER;
     insert_all(
         db,
         "license_entries (reseller_id, end_customer_id, order_id, order_reference, sku, description, quantity, \
-         start_date, end_date, created_at)",
+         start_date, end_date, created_at, customer_key)",
         (0..entries).map(|n| {
             let c = n / ENTRIES_PER_CUSTOMER;
             let (sku, description) = &products[(n as usize * 7) % products.len()];
@@ -196,12 +197,13 @@ pub async fn seed_large(db: &Db, today: NaiveDate, now: i64) -> anyhow::Result<O
                 .checked_add_days(Days::new(((n * 7919) % (4 * 365)) as u64))
                 .unwrap_or(earliest);
             format!(
-                "({}, {}, NULL, 'SO-LOAD-{:07}', '{sku}', '{description}', {}, '{start}', '{}', {now})",
+                "({}, {}, NULL, 'SO-LOAD-{:07}', '{sku}', '{description}', {}, '{start}', '{}', {now}, 'customer {:06}')",
                 reseller(c / CUSTOMERS_PER_RESELLER),
                 first_customer + c,
                 n / 3 + 1,
                 5 + n % 200,
-                term_end(start, term)
+                term_end(start, term),
+                c + 1
             )
         }),
     )
