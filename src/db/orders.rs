@@ -1,6 +1,7 @@
 //! Orders, their processing, and the license schedule entries processing creates. Reads take
 //! the caller's scope: the reseller's own, a distributor's, or all for the vendor.
 
+use super::names::COUNT_NAMES;
 pub use super::Scope;
 use crate::domain::paging::{Count, Cursor, Window};
 use crate::domain::{Cents, EntryId, InquiryId, OrderId, OrgId};
@@ -447,8 +448,6 @@ enum Read {
 
 /// Up to this many end customers found by a name part, a page reads their entries by id.
 const FEW_CUSTOMERS: usize = 1_000;
-
-use super::names::COUNT_NAMES;
 
 /// Up to this many resellers found by a name part, a page reads their entries from the
 /// resellers' index and sorts them (past it, SQLite walks the list's order), and their entries
