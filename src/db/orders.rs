@@ -580,7 +580,8 @@ async fn entries_where(
     // (`customer=customer 1`: 85-180 ms, the name index walked in id order past the 100,000
     // names before the part's). SQLite checks the joined name from its indexes either way,
     // and a name looked up by key costs it less than the entry's row.
-    let kept_copy = |i: usize| i == 0 && backend == super::Backend::Postgres;
+    let kept_copy =
+        |named: Named| matches!(named, Named::EndCustomers) && backend == super::Backend::Postgres;
     let mut from = String::from("FROM license_entries l");
     if columns && read == Read::Joined {
         from.push(' ');
@@ -588,7 +589,7 @@ async fn entries_where(
     } else {
         // A count, or a page's ids, join the names they check.
         for (i, (named, _, column, alias, _, _)) in names.into_iter().enumerate() {
-            if by_name(i) && !kept_copy(i) {
+            if by_name(i) && !kept_copy(named) {
                 from.push_str(&format!(
                     " JOIN {} {alias} ON {alias}.id = {column}",
                     named.table()
@@ -603,7 +604,7 @@ async fn entries_where(
     if let Some(id) = filter.end_customer {
         sql.push(" AND l.end_customer_id = ").int(id);
     }
-    for (i, (_, part, column, alias, _, walk_above)) in names.into_iter().enumerate() {
+    for (i, (named, part, column, alias, _, walk_above)) in names.into_iter().enumerate() {
         match matched.get(i) {
             // Not named, or answered by the other part's ids.
             None | Some(None) => {}
@@ -618,7 +619,7 @@ async fn entries_where(
             Some(Some(Matches::Ids(ids))) => {
                 sql.push(&format!(" AND {column} IN ")).ids(ids);
             }
-            Some(Some(Matches::Many)) if kept_copy(i) => {
+            Some(Some(Matches::Many)) if kept_copy(named) => {
                 sql.push(" AND l.customer_key LIKE ")
                     .text(super::names::like_pattern(part))
                     .push(" ESCAPE '\\'");
