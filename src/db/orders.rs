@@ -625,7 +625,8 @@ async fn entries_where(
                     .push(" ESCAPE '\\'");
             }
             Some(Some(Matches::Many)) => {
-                sql.push(&format!(" AND LOWER({alias}.name) LIKE "))
+                let name = super::names::folded(backend, &format!("{alias}.name"));
+                sql.push(&format!(" AND {name} LIKE "))
                     .text(super::names::like_pattern(part))
                     .push(" ESCAPE '\\'");
             }

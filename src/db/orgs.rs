@@ -103,7 +103,8 @@ async fn orgs_where(
                 sql.push(" AND o.id IN ").ids(&ids);
             }
             Matches::Many => {
-                sql.push(" AND LOWER(o.name) LIKE ")
+                let name = super::names::folded(super::sql::backend(pool), "o.name");
+                sql.push(&format!(" AND {name} LIKE "))
                     .text(super::names::like_pattern(part))
                     .push(" ESCAPE '\\'");
             }
