@@ -14,6 +14,11 @@
 -- `customer 1` (500,000 entries passed, 115-145 ms); the order indexes, which hold it, find
 -- such a part's entries spread along the list.
 --
+-- The unique index on the end customers' names by reseller also holds the name and the id: a
+-- part of the end customer's name among the end customers of a few resellers is looked up on
+-- it alone (1,000 resellers' 40,000 names, none holding `customer 1`: 48 ms through the
+-- trigram index and the table -> 10 ms).
+--
 -- SQLite's 0040 ends its four order indexes with `customer_key`, which PostgreSQL's hold
 -- (`INCLUDE`) since 0039; its indexes by reseller and by end customer stay as they are (its
 -- lists of a few resellers or end customers read their rows, and sort, quickly enough).
@@ -21,3 +26,5 @@ DROP INDEX license_entries_reseller;
 CREATE INDEX license_entries_reseller ON license_entries (reseller_id, end_date) INCLUDE (id, start_date, sku);
 DROP INDEX license_entries_customer;
 CREATE INDEX license_entries_customer ON license_entries (end_customer_id, end_date, id) INCLUDE (start_date, sku);
+DROP INDEX end_customers_name;
+CREATE UNIQUE INDEX end_customers_name ON end_customers (reseller_id, LOWER(name)) INCLUDE (name, id);
