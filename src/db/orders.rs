@@ -514,52 +514,66 @@ async fn entries_where(
     // the name index instead, a common part was read whole before the other conditions:
     // `customer=cus&reseller=scale reseller 5` built a set of 200,000 names for one
     // reseller's 200 entries, 0.5 s; `customer=cus&family=EPIXAD` 0.4-10 s.)
-    let mut matched = Vec::new();
-    for (named, part, _, _, few, _) in names {
-        let few = match columns {
-            true => few,
-            false => COUNT_NAMES,
-        };
-        matched.push(match part.is_empty() {
-            true => None,
-            false => match matching(pool, named, part, scope, few).await? {
-                Matches::Ids(ids) if ids.is_empty() => return Ok(None),
-                m => Some(m),
-            },
-        });
-    }
+    let few_of = |few: usize| match columns {
+        true => few,
+        false => COUNT_NAMES,
+    };
+    let (customer_named, customer_part, _, _, customer_few, _) = names[0];
+    let (reseller_named, reseller_part, _, _, reseller_few, _) = names[1];
+    // The reseller part first: one of few resellers narrows the end-customer part to their end
+    // customers (below), and the part's lookup among every end customer is not needed
+    // (`customer=customer 1&reseller=scale reseller 1` on PostgreSQL: 35-54 ms reading the
+    // names in order to learn that 100,000 of them hold the part).
+    let resellers = match reseller_part.is_empty() {
+        true => None,
+        false => match matching(
+            pool,
+            reseller_named,
+            reseller_part,
+            scope,
+            few_of(reseller_few),
+        )
+        .await?
+        {
+            Matches::Ids(ids) if ids.is_empty() => return Ok(None),
+            m => Some(m),
+        },
+    };
     // One part narrowed by the other, through the rule that an entry's end customer is its
     // reseller's (migration 0037); the end customers found stand for both parts.
-    // - A common part of the end customer's name with a part of few resellers' names (found
-    //   by id) is looked for among those resellers' end customers. A part common elsewhere
-    //   may be rare or absent there: `customer=customer 1&reseller=scale reseller 1` passed
-    //   all 200,000 entries of a thousand resellers to find none (0.1-1.2 s on SQLite, up to
-    //   3.9 s on PostgreSQL). (Up to a thousand resellers, some 40,000 end customers at the
-    //   large scale, read in 8 ms; a count's part of 5,000 resellers found no fewer names
-    //   than the part alone.)
-    // - End customers found by id, with any part of the reseller's name, keep those whose
-    //   reseller matches. Each entry's reseller checked instead, PostgreSQL walked the list by
-    //   end date for the entries of 1,000 end customers and every reseller
+    // - A part of the end customer's name with a part of few resellers' names (found by id)
+    //   is looked for among those resellers' end customers. A part common elsewhere may be
+    //   rare or absent there: `customer=customer 1&reseller=scale reseller 1` passed all
+    //   200,000 entries of a thousand resellers to find none (0.1-1.2 s on SQLite, up to 3.9 s
+    //   on PostgreSQL). (Up to a thousand resellers, some 40,000 end customers at the large
+    //   scale, read in 8-10 ms; a count's part of 5,000 resellers found no fewer names than
+    //   the part alone.)
+    // - End customers found by id, with any other part of the reseller's name, keep those
+    //   whose reseller matches. Each entry's reseller checked instead, PostgreSQL walked the
+    //   list by end date for the entries of 1,000 end customers and every reseller
     //   (`customer=customer 123&reseller=scale&status=active&at=last`, 0.23-0.27 s each time).
-    let narrowed = match (matched.first(), matched.get(1)) {
-        (Some(Some(Matches::Many)), Some(Some(Matches::Ids(resellers))))
-            if resellers.len() <= super::names::FEW_TO_LIST =>
-        {
-            let few = match columns {
-                true => FEW_CUSTOMERS,
-                false => COUNT_NAMES,
-            };
-            Some(super::names::customers_of(pool, &filter.customer, resellers, few).await?)
+    let customer_few = few_of(customer_few);
+    let customers = match (customer_part.is_empty(), &resellers) {
+        (true, _) => None,
+        (false, Some(Matches::Ids(resellers))) if resellers.len() <= super::names::FEW_TO_LIST => {
+            Some(super::names::customers_of(pool, &filter.customer, resellers, customer_few).await?)
         }
-        (Some(Some(Matches::Ids(customers))), Some(Some(_))) => {
-            Some(super::names::customers_with_reseller(pool, customers, &filter.reseller).await?)
-        }
-        _ => None,
+        (false, _) => Some(
+            match matching(pool, customer_named, customer_part, scope, customer_few).await? {
+                Matches::Ids(ids) if !ids.is_empty() && resellers.is_some() => {
+                    super::names::customers_with_reseller(pool, &ids, &filter.reseller).await?
+                }
+                m => m,
+            },
+        ),
     };
-    match narrowed {
-        Some(Matches::Ids(ids)) if ids.is_empty() => return Ok(None),
-        Some(Matches::Ids(ids)) => matched = vec![Some(Matches::Ids(ids)), None],
-        Some(Matches::Many) | None => {}
+    let narrowed = matches!(customers, Some(Matches::Ids(_))) && resellers.is_some();
+    let mut matched = vec![customers, resellers];
+    if matches!(&matched[0], Some(Matches::Ids(ids)) if ids.is_empty()) {
+        return Ok(None);
+    }
+    if narrowed {
+        matched[1] = None;
     }
     let by_name = |i: usize| matches!(matched.get(i), Some(Some(Matches::Many)));
     let backend = super::sql::backend(pool);
