@@ -169,6 +169,60 @@ async fn an_entry_keeps_its_end_customers_name_whatever_is_written() {
     );
 }
 
+/// An end customer keeps its name lower-cased (`name_key`, migration 0040: PostgreSQL's name
+/// lookups read it), whatever writes the row.
+#[tokio::test]
+async fn an_end_customer_keeps_its_name_lower_cased_whatever_is_written() {
+    let app = spawn_app().await;
+    let acme = app.id_of_org("Acme Secure IT").await;
+    sqlx::query(
+        "INSERT INTO end_customers (reseller_id, name, contact_name, contact_email, created_at, name_key) \
+         VALUES ($1, 'Ölwerk Nord GmbH', 'Pat', 'pat@example.com', 0, 'someone else')",
+    )
+    .bind(acme)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let id = app
+        .scalar("SELECT id FROM end_customers WHERE name = 'Ölwerk Nord GmbH'")
+        .await;
+    let key = || async {
+        sqlx::query_scalar::<_, String>("SELECT name_key FROM end_customers WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
+    };
+    // Lower-cased as the database lower-cases (SQLite only ASCII letters, as its LIKE folds).
+    let lower = || async {
+        sqlx::query_scalar::<_, String>("SELECT LOWER(name) FROM end_customers WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
+    };
+    assert!(key().await.ends_with("lwerk nord gmbh"), "{}", key().await);
+    assert_eq!(key().await, lower().await, "a wrong key given is replaced");
+    sqlx::query("UPDATE end_customers SET name_key = 'someone else' WHERE id = $1")
+        .bind(id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(key().await, lower().await, "not to be set by hand");
+    sqlx::query("UPDATE end_customers SET name = 'Renamed Works AG' WHERE id = $1")
+        .bind(id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(key().await, "renamed works ag", "renamed");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM end_customers WHERE name_key <> LOWER(name)")
+            .await,
+        0,
+        "every end customer of the test data holds its name lower-cased"
+    );
+}
+
 /// A database holding an entry of another reseller's end customer (which no path of the
 /// portal makes) is not migrated past 0037 on either backend: the name filters would miss it.
 #[tokio::test]

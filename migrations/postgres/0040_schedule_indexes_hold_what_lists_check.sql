@@ -28,3 +28,22 @@ DROP INDEX license_entries_customer;
 CREATE INDEX license_entries_customer ON license_entries (end_customer_id, end_date, id) INCLUDE (start_date, sku);
 DROP INDEX end_customers_name;
 CREATE UNIQUE INDEX end_customers_name ON end_customers (reseller_id, LOWER(name)) INCLUDE (name, id);
+
+-- Each end customer keeps its name lower-cased (`name_key`), and the trigram index holds it
+-- instead of `LOWER(name)`: a part looked up among every end customer that the trigram index
+-- does not answer quickly (too short, as `zz`, or common, as `customer 1`, read in table
+-- order until 10,001 names hold it) lower-cased each name it read, which under the database's
+-- locale cost more than the match: `customer 1` 27 -> 12 ms, `zz` 38 -> 19 ms on the large
+-- data. A trigger keeps it (the same on SQLite, for one schema).
+ALTER TABLE end_customers ADD COLUMN name_key TEXT NOT NULL DEFAULT '';
+CREATE FUNCTION end_customers_name_key() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.name_key := LOWER(NEW.name);
+    RETURN NEW;
+END
+$$;
+UPDATE end_customers SET name_key = LOWER(name);
+CREATE TRIGGER end_customers_name_key BEFORE INSERT OR UPDATE OF name, name_key
+    ON end_customers FOR EACH ROW EXECUTE FUNCTION end_customers_name_key();
+DROP INDEX end_customers_name_trgm;
+CREATE INDEX end_customers_name_trgm ON end_customers USING gin (name_key gin_trgm_ops);

@@ -246,10 +246,16 @@ fn push_ids(
         .push(&limit);
         return;
     }
+    // PostgreSQL's end customers keep their name lower-cased (`name_key`, migration 0040),
+    // which its trigram index holds: a name read is not lower-cased again (under the
+    // database's locale that cost more than the match: `customer 1` 27 -> 12 ms).
+    let name = match (backend, named) {
+        (Backend::Postgres, Named::EndCustomers) => "t.name_key".to_string(),
+        _ => folded(backend, "t.name"),
+    };
     sql.push(&format!(
-        "SELECT t.id FROM {table} t WHERE {} AND {} LIKE ",
+        "SELECT t.id FROM {table} t WHERE {} AND {name} LIKE ",
         scope.resellers(reseller),
-        folded(backend, "t.name")
     ))
     .text(like_pattern(part))
     .push(" ESCAPE '\\'")

@@ -168,12 +168,15 @@ pub async fn seed_large(db: &Db, today: NaiveDate, now: i64) -> anyhow::Result<O
     let customers = RESELLERS * CUSTOMERS_PER_RESELLER;
     insert_all(
         db,
-        "end_customers (id, reseller_id, name, contact_name, contact_email, created_at)",
+        "end_customers (id, reseller_id, name, contact_name, contact_email, created_at, name_key)",
         (0..customers).map(|c| {
             let id = first_customer + c;
+            // The name lower-cased as well (what migration 0040's triggers would otherwise
+            // write on SQLite, a second write of each row).
             format!(
-                "({id}, {}, 'Customer {:06}', 'License Desk', 'licenses@customer{id}.example', {now})",
+                "({id}, {}, 'Customer {:06}', 'License Desk', 'licenses@customer{id}.example', {now}, 'customer {:06}')",
                 reseller(c / CUSTOMERS_PER_RESELLER),
+                c + 1,
                 c + 1
             )
         }),
