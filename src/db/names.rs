@@ -18,6 +18,17 @@ pub(crate) enum Matches {
     Many,
 }
 
+impl Matches {
+    /// What these matches are to a caller that reads up to `few` rows by id: more ids than
+    /// that are `Many` (a lookup may have asked for more, to serve a count too).
+    fn up_to(self, few: usize) -> Matches {
+        match self {
+            Matches::Ids(ids) if ids.len() > few => Matches::Many,
+            found => found,
+        }
+    }
+}
+
 /// Up to this many matching organisations the organisation list filters by id.
 pub(crate) const FEW_TO_LIST: usize = 1_000;
 
@@ -71,15 +82,10 @@ pub(crate) async fn matching(
         pool.connect_options().database_url,
         part.trim().to_lowercase()
     );
-    Ok(
-        match MATCHED
-            .get_or(key, find(pool, named, part, scope, asked))
-            .await?
-        {
-            Matches::Ids(ids) if ids.len() > few => Matches::Many,
-            found => found,
-        },
-    )
+    Ok(MATCHED
+        .get_or(key, find(pool, named, part, scope, asked))
+        .await?
+        .up_to(few))
 }
 
 /// Up to this many names found by a name part, a count counts their entries by id (and
@@ -102,7 +108,7 @@ pub(crate) async fn customers_of(
     // resellers' end customers reads them all whatever the limit (`customer=customer 1&
     // reseller=scale reseller 1`: 40,000 names, none of them matching, 28-48 ms a lookup on
     // PostgreSQL, asked twice).
-    let found = narrowed(
+    Ok(narrowed(
         pool,
         "SELECT t.id FROM end_customers t WHERE t.reseller_id IN ",
         resellers,
@@ -110,11 +116,8 @@ pub(crate) async fn customers_of(
         part,
         few.max(COUNT_NAMES),
     )
-    .await?;
-    Ok(match found {
-        Matches::Ids(ids) if ids.len() > few => Matches::Many,
-        found => found,
-    })
+    .await?
+    .up_to(few))
 }
 
 /// Those of `customers` whose reseller's name holds `part` (any case), as `Ids` (never more
@@ -205,10 +208,7 @@ async fn first_ids(
         .iter()
         .map(|r| sqlx::Row::try_get(r, 0))
         .collect::<Result<_, _>>()?;
-    Ok(match ids.len() > few {
-        true => Matches::Many,
-        false => Matches::Ids(ids),
-    })
+    Ok(Matches::Ids(ids).up_to(few))
 }
 
 /// Appends `SELECT t.id FROM ... WHERE ...`: the ids of `named` in `scope` (whose kind and

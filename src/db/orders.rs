@@ -567,14 +567,13 @@ async fn entries_where(
             },
         ),
     };
-    let narrowed = matches!(customers, Some(Matches::Ids(_))) && resellers.is_some();
-    let mut matched = vec![customers, resellers];
-    if matches!(&matched[0], Some(Matches::Ids(ids)) if ids.is_empty()) {
-        return Ok(None);
-    }
-    if narrowed {
-        matched[1] = None;
-    }
+    let resellers = match &customers {
+        Some(Matches::Ids(ids)) if ids.is_empty() => return Ok(None),
+        // The end customers found stand for the reseller part too.
+        Some(Matches::Ids(_)) => None,
+        _ => resellers,
+    };
+    let matched = vec![customers, resellers];
     let by_name = |i: usize| matches!(matched.get(i), Some(Some(Matches::Many)));
     let backend = super::sql::backend(pool);
     let read = match (
