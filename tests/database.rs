@@ -186,34 +186,26 @@ async fn an_end_customer_keeps_its_name_lower_cased_whatever_is_written() {
     let id = app
         .scalar("SELECT id FROM end_customers WHERE name = 'Ölwerk Nord GmbH'")
         .await;
-    let key = || async {
-        sqlx::query_scalar::<_, String>("SELECT name_key FROM end_customers WHERE id = $1")
+    let pool = &app.db.pool;
+    let read = |column: &'static str| async move {
+        let sql = format!("SELECT {column} FROM end_customers WHERE id = $1");
+        sqlx::query_scalar::<_, String>(&sql)
             .bind(id)
-            .fetch_one(&app.db.pool)
+            .fetch_one(pool)
             .await
             .unwrap()
+    };
+    let write = |set: &'static str| async move {
+        let sql = format!("UPDATE end_customers SET {set} WHERE id = $1");
+        sqlx::query(&sql).bind(id).execute(pool).await.unwrap();
     };
     // Lower-cased as the database lower-cases (SQLite only ASCII letters, as its LIKE folds).
-    let lower = || async {
-        sqlx::query_scalar::<_, String>("SELECT LOWER(name) FROM end_customers WHERE id = $1")
-            .bind(id)
-            .fetch_one(&app.db.pool)
-            .await
-            .unwrap()
-    };
+    let (key, lower) = (|| read("name_key"), || read("LOWER(name)"));
     assert!(key().await.ends_with("lwerk nord gmbh"), "{}", key().await);
     assert_eq!(key().await, lower().await, "a wrong key given is replaced");
-    sqlx::query("UPDATE end_customers SET name_key = 'someone else' WHERE id = $1")
-        .bind(id)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    write("name_key = 'someone else'").await;
     assert_eq!(key().await, lower().await, "not to be set by hand");
-    sqlx::query("UPDATE end_customers SET name = 'Renamed Works AG' WHERE id = $1")
-        .bind(id)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    write("name = 'Renamed Works AG'").await;
     assert_eq!(key().await, "renamed works ag", "renamed");
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM end_customers WHERE name_key <> LOWER(name)")
