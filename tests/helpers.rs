@@ -200,11 +200,7 @@ impl TestApp {
     pub fn client(&self) -> TestClient {
         TestClient {
             base: self.address.clone(),
-            http: reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
+            http: http_client(reqwest::header::HeaderMap::new()),
             token: Mutex::new(None),
         }
     }
@@ -219,12 +215,7 @@ impl TestApp {
         );
         TestClient {
             base: self.address.clone(),
-            http: reqwest::Client::builder()
-                .cookie_store(true)
-                .default_headers(headers)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
+            http: http_client(headers),
             token: Mutex::new(None),
         }
     }
@@ -327,6 +318,21 @@ pub struct TestClient {
 
 /// The text after `marker` up to the next `"` (an attribute value, when the marker ends
 /// with `value="`).
+/// A test client's HTTP client, sending `headers` with every request: cookies kept,
+/// redirects not followed, and no connection reused after 2 s idle. The portal closes a
+/// connection idle for 5 s (actix-web's keep-alive); a client that kept one longer could send
+/// its next request just as the portal closed it and get no answer (`IncompleteMessage`, seen
+/// on a loaded CI run: a signed-in client left idle while the others posted).
+fn http_client(headers: reqwest::header::HeaderMap) -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
+        .build()
+        .unwrap()
+}
+
 pub fn value_after(html: &str, marker: &str) -> Option<String> {
     let start = html.find(marker)? + marker.len();
     let end = html[start..].find('"')? + start;
