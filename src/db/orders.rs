@@ -803,11 +803,7 @@ pub async fn schedule_count(
     today: NaiveDate,
 ) -> Result<Count, sqlx::Error> {
     match entries_where(pool, scope, filter, today, false).await? {
-        Some((from, _, true)) => {
-            let order = list_order(filter);
-            from.count_along(pool, &format!("{}, {}", order.key, order.id))
-                .await
-        }
+        Some((from, _, true)) => from.count_along(pool, &list_order(filter)).await,
         Some((from, _, false)) => from.count(pool).await,
         None => Ok(Count::Exact(0)),
     }

@@ -173,12 +173,11 @@ impl Sql {
         self.count_ordered(pool, "").await
     }
 
-    /// As [`Sql::count`], the rows read in `order` (`ORDER BY` written out): for a statement
-    /// whose rows the database finds sooner along an index in that order than anywhere it
-    /// would choose to start.
-    pub async fn count_along(&self, pool: &AnyPool, order: &str) -> Result<Count, sqlx::Error> {
-        self.count_ordered(pool, &format!(" ORDER BY {order}"))
-            .await
+    /// As [`Sql::count`], the rows read in the list's `order`: for a statement whose rows the
+    /// database finds sooner along an index in that order than anywhere it would choose to
+    /// start.
+    pub async fn count_along(&self, pool: &AnyPool, order: &Keyset) -> Result<Count, sqlx::Error> {
+        self.count_ordered(pool, &order.order_by("", true)).await
     }
 
     async fn count_ordered(&self, pool: &AnyPool, order_by: &str) -> Result<Count, sqlx::Error> {
