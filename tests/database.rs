@@ -301,19 +301,20 @@ async fn the_database_is_configured_for_its_backend() {
                 .fetch_one(&app.db.pool)
                 .await
                 .unwrap();
+            let mut list = lists.acquire().await.unwrap();
             let read: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisations")
-                .fetch_one(lists)
+                .fetch_one(&mut *list)
                 .await
                 .unwrap();
             assert!(read > 0);
             assert_eq!(read, written);
             let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
-                .fetch_one(lists)
+                .fetch_one(&mut *list)
                 .await
                 .unwrap();
             assert_eq!(busy, 5000);
             let refused = sqlx::query("UPDATE organisations SET name = name || '!'")
-                .execute(lists)
+                .execute(&mut *list)
                 .await
                 .unwrap_err();
             assert!(

@@ -17,6 +17,7 @@ pub mod idempotency;
 pub mod inquiries;
 pub mod invitations;
 pub mod leads;
+pub mod lists;
 pub mod maintenance;
 pub mod msp;
 pub mod msp_program;
@@ -150,7 +151,7 @@ pub struct Db {
     /// the list pages read their rows through (see [`cells`]); they refuse to write. `None`
     /// on PostgreSQL, where the `Any` driver's copy of a row costs little beside the round
     /// trip, and for an in-memory database, which a second pool would not see.
-    pub lists: Option<sqlx::SqlitePool>,
+    pub lists: Option<lists::Lists>,
 }
 
 impl Db {
@@ -206,7 +207,6 @@ impl Db {
                 let options = url
                     .parse::<sqlx::sqlite::SqliteConnectOptions>()
                     .with_context(|| format!("could not read the address {}", redact(&url)))?
-                    .pragma("query_only", "ON")
                     // A connection's thread hands its rows over through a queue of this many
                     // (sqlx: 50 by default): a page's 51 rows (one to tell that another page
                     // follows) and the statement's result fit, so the thread never waits for
@@ -218,11 +218,8 @@ impl Db {
                 // the main pool's 16 the same pages sat in twice as many caches (paired runs:
                 // 8 gave as many or more pages a second, a lower p99 and a smaller RSS).
                 Some(
-                    sqlx::sqlite::SqlitePoolOptions::new()
-                        .max_connections(8)
-                        .acquire_timeout(Duration::from_secs(10))
-                        .test_before_acquire(false)
-                        .connect_lazy_with(options),
+                    lists::Lists::new(options, 8)
+                        .context("could not set up the list connections")?,
                 )
             }
             _ => None,

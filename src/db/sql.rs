@@ -533,7 +533,7 @@ async fn read<T>(
     match &db.lists {
         // SQLite: read through its own driver (no `Any` copy of each row).
         Some(lists) => rows_and_end(
-            &sql.bound::<sqlx::Sqlite>().fetch_all(lists).await?,
+            &lists.fetch_all(sql.bound::<sqlx::Sqlite>()).await?,
             row,
             end,
         ),
