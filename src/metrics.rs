@@ -156,8 +156,10 @@ impl Metrics {
                 gauge.with_label_values(&[state]).set(n);
             }
         }
-        let size = i64::from(db.pool.size());
-        let idle = i64::try_from(db.pool.num_idle()).unwrap_or(size);
+        // Both pools: the main one and the list pages' own (`db::lists`).
+        let (lists, lists_idle) = db.lists.as_ref().map_or((0, 0), |l| (l.open(), l.idle()));
+        let size = i64::from(db.pool.size()) + i64::try_from(lists).unwrap_or(0);
+        let idle = i64::try_from(db.pool.num_idle() + lists_idle).unwrap_or(size);
         self.pool.with_label_values(&["in_use"]).set(size - idle);
         self.pool.with_label_values(&["idle"]).set(idle);
         let mut text = Vec::new();

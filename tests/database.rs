@@ -2,6 +2,7 @@
 //! dropped connections on PostgreSQL, and constraints on both.
 
 use crate::helpers::{spawn_app, Who};
+use partner_portal::db::lists::ListPool;
 use partner_portal::db::Backend;
 
 #[tokio::test]
@@ -292,11 +293,9 @@ async fn the_database_is_configured_for_its_backend() {
             assert_eq!(busy, 5000);
             // The list pages' own connections to the file see what the portal wrote, wait
             // for a writer as long, and refuse to write themselves.
-            let lists = app
-                .db
-                .lists
-                .as_ref()
-                .expect("SQLite reads lists on its own driver");
+            let Some(ListPool::Sqlite(lists)) = &app.db.lists else {
+                panic!("SQLite reads lists on its own driver")
+            };
             let written: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisations")
                 .fetch_one(&app.db.pool)
                 .await
@@ -323,10 +322,17 @@ async fn the_database_is_configured_for_its_backend() {
             );
         }
         Backend::Postgres => {
-            assert!(app.db.lists.is_none(), "PostgreSQL reads through one pool");
+            assert!(
+                matches!(app.db.lists, Some(ListPool::Postgres(_))),
+                "PostgreSQL reads lists on connections of their own"
+            );
             // Every connection of the portal is cut, as in a database restart; the next
-            // requests reconnect and work.
+            // requests reconnect and work, list pages (read on connections of their own)
+            // too.
             let c = app.login_as(Who::ResellerAdmin).await;
+            assert_eq!(c.get("/users").await.status(), 200);
+            let open = app.db.lists.as_ref().map_or(0, |l| l.open());
+            assert!(open >= 1, "the list page was read on a list connection");
             let other = partner_portal::db::Db::connect(&current_url(&app).await)
                 .await
                 .unwrap();
@@ -345,7 +351,7 @@ async fn the_database_is_configured_for_its_backend() {
             assert_eq!(
                 c.get("/users").await.status(),
                 200,
-                "the session survived too"
+                "the session survived, and the list page found new connections"
             );
         }
     }

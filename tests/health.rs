@@ -131,6 +131,10 @@ async fn metrics_need_the_scrapers_token_on_the_portals_address() {
     // A signed-in vendor admin is no scraper either.
     let vendor = app.login_as(crate::helpers::Who::VendorAdmin).await;
     assert_eq!(vendor.get("/metrics").await.status(), 401);
+    // A list page is read on connections of its own, which the pool's figures count.
+    assert_eq!(vendor.get("/users").await.status(), 200);
+    let lists = app.db.lists.as_ref().map_or(0, |l| l.open());
+    assert!(lists >= 1, "the list page's connection is open");
 
     let r = scrape(Some(token)).await.unwrap();
     assert_eq!(r.status(), 200);
@@ -161,6 +165,18 @@ async fn metrics_need_the_scrapers_token_on_the_portals_address() {
             r#"portal_http_request_duration_seconds_count{route="/healthz"}"#
         ),
         Some(2.0)
+    );
+    let connections = |state: &str| {
+        metric(
+            &text,
+            &format!(r#"portal_db_pool_connections{{state="{state}"}}"#),
+        )
+        .unwrap_or(0.0)
+    };
+    assert_eq!(
+        connections("in_use") + connections("idle"),
+        (app.db.pool.size() as usize + lists) as f64,
+        "both pools' connections: {text}"
     );
     for series in [
         r#"portal_outbox_messages{status="queued"}"#,

@@ -1,61 +1,141 @@
-//! The connections SQLite's list pages read their rows through: sqlx's SQLite driver itself
-//! (no `Any` copy of each row, see [`super::cells`]), opened to refuse writes, and kept in a
-//! pool of deadpool's instead of sqlx's.
+//! The connections the keyset list pages read their rows through, kept in a pool of
+//! deadpool's instead of sqlx's: on SQLite, connections of sqlx's SQLite driver itself (no
+//! `Any` copy of each row, see [`super::cells`]) that refuse to write; on PostgreSQL,
+//! connections of the `Any` driver like the main pool's.
 //!
-//! sqlx's pool pings every connection it is given back, before another request may take it,
-//! and a SQLite connection is a thread of its own: the ping is one more hand-over to that
-//! thread and back after every statement, as many context switches as the statement's own
-//! (alternating runs on the large data: `/licenses` 5,200-5,400 → 6,700-6,800 req/s, server
-//! CPU 260 instead of 300-320 µs a request). The ping is there to notice a connection that
-//! broke and to finish what a cancelled statement or transaction left behind. These
-//! connections never write or open a transaction, their thread finishes or drops a
-//! statement whose reader went away before it takes the next one, and one that fails in any
-//! other way than with the database's own error is dropped here instead of given back.
+//! sqlx's pool pings every connection it is given back, before another request may take it:
+//! after every statement one more round trip, to a SQLite connection's thread (as many
+//! context switches as the statement's own; alternating runs on the large data: `/licenses`
+//! 5,200-5,400 → 6,700-6,800 req/s, server CPU 260 instead of 300-320 µs a request) or to
+//! PostgreSQL. The ping is there to notice a connection that broke and to finish what a
+//! cancelled statement or transaction left behind. List pages never write or open a
+//! transaction; what a cancelled read leaves is finished before the connection's next
+//! statement (SQLite's thread drops a statement whose reader went away; sqlx's PostgreSQL
+//! connection reads the rest of the answer first). A connection that fails otherwise than
+//! with the database's own error is dropped instead of given back, and a PostgreSQL
+//! connection that has waited longer than [`super::PING_AFTER_IDLE`] is pinged before use,
+//! as the main pool's are (a database restart ends them).
 
-use deadpool::managed::{Manager, Metrics, Object, Pool, PoolError, RecycleResult};
-use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqliteRow};
-use sqlx::{ConnectOptions, Sqlite, SqliteConnection};
+use deadpool::managed::{Manager, Metrics, Object, Pool, PoolError, RecycleError, RecycleResult};
+use sqlx::{AnyConnection, ConnectOptions, Connection, SqliteConnection};
 use std::time::Duration;
 
 /// How long a request waits for a connection, or for a new one to open, before it fails.
 const WAIT: Duration = Duration::from_secs(10);
 
-/// A pool of read-only SQLite connections, each opened when first needed.
-#[derive(Clone)]
-pub struct Lists(Pool<Opener>);
+/// The list connections of either backend.
+#[derive(Clone, Debug)]
+pub enum ListPool {
+    Sqlite(Lists<SqliteConnection>),
+    Postgres(Lists<AnyConnection>),
+}
 
-/// One connection taken from [`Lists`]; it goes back when dropped.
-pub struct ListConnection(Object<Opener>);
-
-pub struct Opener(SqliteConnectOptions);
-
-impl Manager for Opener {
-    type Type = SqliteConnection;
-    type Error = sqlx::Error;
-
-    async fn create(&self) -> Result<SqliteConnection, sqlx::Error> {
-        self.0.connect().await
+impl ListPool {
+    /// Up to `size` SQLite connections with `options`, made to refuse writes.
+    pub fn sqlite(
+        options: sqlx::sqlite::SqliteConnectOptions,
+        size: usize,
+    ) -> anyhow::Result<ListPool> {
+        Ok(ListPool::Sqlite(Lists::new(
+            options.pragma("query_only", "ON"),
+            size,
+            None,
+        )?))
     }
 
-    /// Nothing to check or undo (the module's comment says why).
-    async fn recycle(&self, _: &mut SqliteConnection, _: &Metrics) -> RecycleResult<sqlx::Error> {
-        Ok(())
+    /// Up to `size` PostgreSQL connections with `options`.
+    pub fn postgres(
+        options: sqlx::any::AnyConnectOptions,
+        size: usize,
+    ) -> anyhow::Result<ListPool> {
+        Ok(ListPool::Postgres(Lists::new(
+            options,
+            size,
+            Some(super::PING_AFTER_IDLE),
+        )?))
+    }
+
+    /// How many connections are open, in use or not.
+    pub fn open(&self) -> usize {
+        match self {
+            ListPool::Sqlite(lists) => lists.open(),
+            ListPool::Postgres(lists) => lists.open(),
+        }
+    }
+
+    /// How many of the open connections wait in the pool, not in use.
+    pub fn idle(&self) -> usize {
+        match self {
+            ListPool::Sqlite(lists) => lists.0.status().available,
+            ListPool::Postgres(lists) => lists.0.status().available,
+        }
+    }
+
+    /// Closes the connections not in use (one in use closes when it is given back).
+    pub async fn close(&self) {
+        match self {
+            ListPool::Sqlite(lists) => lists.close().await,
+            ListPool::Postgres(lists) => lists.close().await,
+        }
     }
 }
 
-impl Lists {
-    /// Up to `size` connections with `options`, made to refuse writes; none is opened yet.
-    pub fn new(options: SqliteConnectOptions, size: usize) -> anyhow::Result<Lists> {
-        let pool = Pool::builder(Opener(options.pragma("query_only", "ON")))
-            .max_size(size)
-            .wait_timeout(Some(WAIT))
-            .create_timeout(Some(WAIT))
-            .runtime(deadpool::Runtime::Tokio1)
-            .build()?;
+/// A pool of connections `C`, each opened when first needed.
+pub struct Lists<C: Connection>(Pool<Opener<C>>);
+
+impl<C: Connection> Clone for Lists<C> {
+    fn clone(&self) -> Self {
+        Lists(self.0.clone())
+    }
+}
+
+/// One connection taken from [`Lists`]; it goes back when dropped.
+pub struct ListConnection<C: Connection>(Object<Opener<C>>);
+
+pub struct Opener<C: Connection> {
+    options: C::Options,
+    ping_after_idle: Option<Duration>,
+}
+
+impl<C: Connection> Manager for Opener<C> {
+    type Type = C;
+    type Error = sqlx::Error;
+
+    async fn create(&self) -> Result<C, sqlx::Error> {
+        self.options.connect().await
+    }
+
+    /// Nothing to undo (the module's comment says why); a PostgreSQL connection that has
+    /// waited a while is pinged, and replaced when the ping fails.
+    async fn recycle(&self, connection: &mut C, metrics: &Metrics) -> RecycleResult<sqlx::Error> {
+        match self.ping_after_idle {
+            Some(after) if metrics.last_used() > after => {
+                connection.ping().await.map_err(RecycleError::Backend)
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl<C: Connection> Lists<C> {
+    fn new(
+        options: C::Options,
+        size: usize,
+        ping_after_idle: Option<Duration>,
+    ) -> anyhow::Result<Lists<C>> {
+        let pool = Pool::builder(Opener {
+            options,
+            ping_after_idle,
+        })
+        .max_size(size)
+        .wait_timeout(Some(WAIT))
+        .create_timeout(Some(WAIT))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()?;
         Ok(Lists(pool))
     }
 
-    pub async fn acquire(&self) -> Result<ListConnection, sqlx::Error> {
+    pub async fn acquire(&self) -> Result<ListConnection<C>, sqlx::Error> {
         self.0.get().await.map(ListConnection).map_err(|e| match e {
             PoolError::Backend(e) => e,
             PoolError::Closed => sqlx::Error::PoolClosed,
@@ -64,72 +144,67 @@ impl Lists {
         })
     }
 
-    /// Every row of `query`, read on one of the connections.
-    pub async fn fetch_all<'q>(
-        &self,
-        query: sqlx::query::Query<'q, Sqlite, SqliteArguments<'q>>,
-    ) -> Result<Vec<SqliteRow>, sqlx::Error> {
-        let mut connection = self.acquire().await?;
-        let rows = query.fetch_all(&mut *connection).await;
-        if let Err(e) = &rows {
-            connection.keep_unless_broken(e);
-        }
-        rows
+    /// How many connections are open, in use or not.
+    pub fn open(&self) -> usize {
+        self.0.status().size
     }
 
-    /// Closes the connections not in use (one in use closes when it is given back).
-    pub async fn close(&self) {
+    async fn close(&self) {
         let idle = self.0.retain(|_, _| false).removed;
         self.0.close();
         for connection in idle {
-            use sqlx::Connection;
-            // Closing tells SQLite to end the file's WAL cleanly; a failure leaves it for the
-            // next start to recover, as after a crash.
+            // SQLite: closing ends the file's WAL cleanly; a failure leaves it for the next
+            // start to recover, as after a crash.
             let _ = connection.close().await;
         }
     }
 }
 
-impl ListConnection {
-    /// After `error`: a connection that failed otherwise than with the database's own
-    /// answer (its thread gone, the file unreadable) is dropped instead of given back.
-    pub fn keep_unless_broken(self, error: &sqlx::Error) {
-        if !matches!(error, sqlx::Error::Database(_)) {
-            drop(Object::take(self.0));
+impl<C: Connection> ListConnection<C> {
+    /// `result`, the answer of a statement on this connection; the connection goes back to
+    /// the pool unless the statement failed otherwise than with the database's own error
+    /// (its thread gone, the file unreadable, the server unreachable): then it is dropped.
+    pub fn answer<T>(self, result: Result<T, sqlx::Error>) -> Result<T, sqlx::Error> {
+        if let Err(e) = &result {
+            if !matches!(e, sqlx::Error::Database(_)) {
+                drop(Object::take(self.0));
+            }
         }
+        result
     }
 }
 
-impl std::ops::Deref for ListConnection {
-    type Target = SqliteConnection;
-    fn deref(&self) -> &SqliteConnection {
+impl<C: Connection> std::ops::Deref for ListConnection<C> {
+    type Target = C;
+    fn deref(&self) -> &C {
         &self.0
     }
 }
 
-impl std::ops::DerefMut for ListConnection {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
+impl<C: Connection> std::ops::DerefMut for ListConnection<C> {
+    fn deref_mut(&mut self) -> &mut C {
         &mut self.0
     }
 }
 
-impl std::fmt::Debug for Lists {
+impl<C: Connection> std::fmt::Debug for Lists<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Lists").field("open", &self.open()).finish()
-    }
-}
-
-impl Lists {
-    /// How many connections are open, in use or not.
-    pub fn open(&self) -> usize {
-        self.0.status().size
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sqlx::sqlite::SqliteConnectOptions;
     use sqlx::{Executor, Row};
+
+    async fn read(lists: &Lists<SqliteConnection>, sql: &str) -> Result<Vec<i64>, sqlx::Error> {
+        let mut connection = lists.acquire().await?;
+        let rows = sqlx::query(sql).fetch_all(&mut *connection).await;
+        let rows = connection.answer(rows)?;
+        Ok(rows.iter().map(|r| r.get::<i64, _>(0)).collect())
+    }
 
     #[tokio::test]
     async fn a_connection_is_given_back_unless_it_broke_and_never_writes() {
@@ -147,19 +222,16 @@ mod tests {
             .execute("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)")
             .await
             .unwrap();
-        let lists = Lists::new(file, 2).unwrap();
+        let ListPool::Sqlite(lists) = ListPool::sqlite(file, 2).unwrap() else {
+            unreachable!("a SQLite pool")
+        };
         assert_eq!(lists.open(), 0, "opened when first used");
 
-        let read = |sql: &'static str| lists.fetch_all(sqlx::query(sql));
-        let rows = read("SELECT x FROM t").await.unwrap();
-        assert_eq!(
-            rows.iter().map(|r| r.get::<i64, _>(0)).collect::<Vec<_>>(),
-            [1]
-        );
+        assert_eq!(read(&lists, "SELECT x FROM t").await.unwrap(), [1]);
         assert_eq!(lists.open(), 1);
 
         // The database's own refusal leaves the connection as it was: given back, reused.
-        let refused = read("INSERT INTO t VALUES (2)").await.err();
+        let refused = read(&lists, "INSERT INTO t VALUES (2)").await.err();
         assert!(
             matches!(refused, Some(sqlx::Error::Database(_))),
             "{refused:?}"
@@ -167,26 +239,25 @@ mod tests {
         assert_eq!(lists.open(), 1);
         writer.execute("INSERT INTO t VALUES (3)").await.unwrap();
         assert_eq!(
-            read("SELECT x FROM t").await.unwrap().len(),
-            2,
+            read(&lists, "SELECT x FROM t").await.unwrap(),
+            [1, 3],
             "sees what was written"
         );
         assert_eq!(lists.open(), 1);
 
         // Any other failure drops it; the next read opens another.
-        lists
-            .acquire()
-            .await
-            .unwrap()
-            .keep_unless_broken(&sqlx::Error::WorkerCrashed);
+        let connection = lists.acquire().await.unwrap();
+        assert!(connection
+            .answer::<()>(Err(sqlx::Error::WorkerCrashed))
+            .is_err());
         assert_eq!(lists.open(), 0);
-        assert_eq!(read("SELECT x FROM t").await.unwrap().len(), 2);
+        assert_eq!(read(&lists, "SELECT x FROM t").await.unwrap().len(), 2);
         assert_eq!(lists.open(), 1);
 
         lists.close().await;
         assert_eq!(lists.open(), 0);
         assert!(matches!(
-            read("SELECT x FROM t").await.err(),
+            read(&lists, "SELECT x FROM t").await.err(),
             Some(sqlx::Error::PoolClosed)
         ));
         std::fs::remove_dir_all(&dir).ok();

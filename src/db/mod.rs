@@ -147,11 +147,12 @@ pub const PING_AFTER_IDLE: Duration = Duration::from_millis(250);
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
-    /// SQLite (a file): connections of sqlx's SQLite driver itself to the same file, which
-    /// the list pages read their rows through (see [`cells`]); they refuse to write. `None`
-    /// on PostgreSQL, where the `Any` driver's copy of a row costs little beside the round
-    /// trip, and for an in-memory database, which a second pool would not see.
-    pub lists: Option<lists::Lists>,
+    /// The connections the keyset list pages read their rows through ([`lists`]): on SQLite
+    /// (a file) connections of sqlx's SQLite driver itself to the same file (see [`cells`]),
+    /// which refuse to write; on PostgreSQL, where the `Any` driver's copy of a row costs
+    /// little beside the round trip, `Any` connections. `None` for an in-memory database,
+    /// which a second pool would not see.
+    pub lists: Option<lists::ListPool>,
 }
 
 impl Db {
@@ -218,11 +219,21 @@ impl Db {
                 // the main pool's 16 the same pages sat in twice as many caches (paired runs:
                 // 8 gave as many or more pages a second, a lower p99 and a smaller RSS).
                 Some(
-                    lists::Lists::new(options, 8)
+                    lists::ListPool::sqlite(options, 8)
                         .context("could not set up the list connections")?,
                 )
             }
-            _ => None,
+            Backend::Sqlite => None,
+            // Eight beside the main pool's sixteen: a portal process holds 24 connections of
+            // PostgreSQL's default 100.
+            Backend::Postgres => Some(
+                lists::ListPool::postgres(
+                    url.parse()
+                        .with_context(|| format!("could not read the address {}", redact(&url)))?,
+                    8,
+                )
+                .context("could not set up the list connections")?,
+            ),
         };
         Ok(Db {
             pool,

@@ -530,13 +530,22 @@ async fn read<T>(
     row: &dyn Fn(&dyn Cells) -> Result<T, sqlx::Error>,
     end: bool,
 ) -> Result<(Vec<T>, Option<String>), sqlx::Error> {
+    use super::lists::ListPool;
     match &db.lists {
         // SQLite: read through its own driver (no `Any` copy of each row).
-        Some(lists) => rows_and_end(
-            &lists.fetch_all(sql.bound::<sqlx::Sqlite>()).await?,
-            row,
-            end,
-        ),
+        Some(ListPool::Sqlite(lists)) => {
+            let mut connection = lists.acquire().await?;
+            let rows = sql
+                .bound::<sqlx::Sqlite>()
+                .fetch_all(&mut *connection)
+                .await;
+            rows_and_end(&connection.answer(rows)?, row, end)
+        }
+        Some(ListPool::Postgres(lists)) => {
+            let mut connection = lists.acquire().await?;
+            let rows = sql.query().fetch_all(&mut *connection).await;
+            rows_and_end(&connection.answer(rows)?, row, end)
+        }
         None => rows_and_end(&sql.query().fetch_all(&db.pool).await?, row, end),
     }
 }
