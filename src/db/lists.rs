@@ -11,8 +11,9 @@
 //! cancelled statement or transaction left behind. List pages never write or open a
 //! transaction; what a cancelled read leaves is finished before the connection's next
 //! statement (SQLite's thread drops a statement whose reader went away; sqlx's PostgreSQL
-//! connection reads the rest of the answer first). A connection that fails otherwise than
-//! with the database's own error is dropped instead of given back, and a PostgreSQL
+//! connection reads the rest of the answer first). A connection whose statement fails is
+//! dropped instead of given back (a list read that fails is rare, and PostgreSQL reports a
+//! connection it ends, as in a restart, as an error of its own), and a PostgreSQL
 //! connection that has waited longer than [`super::PING_AFTER_IDLE`] is pinged before use,
 //! as the main pool's are (a database restart ends them).
 
@@ -66,8 +67,8 @@ impl ListPool {
     /// How many of the open connections wait in the pool, not in use.
     pub fn idle(&self) -> usize {
         match self {
-            ListPool::Sqlite(lists) => lists.0.status().available,
-            ListPool::Postgres(lists) => lists.0.status().available,
+            ListPool::Sqlite(lists) => lists.idle(),
+            ListPool::Postgres(lists) => lists.idle(),
         }
     }
 
@@ -149,6 +150,10 @@ impl<C: Connection> Lists<C> {
         self.0.status().size
     }
 
+    fn idle(&self) -> usize {
+        self.0.status().available
+    }
+
     async fn close(&self) {
         let idle = self.0.retain(|_, _| false).removed;
         self.0.close();
@@ -162,13 +167,12 @@ impl<C: Connection> Lists<C> {
 
 impl<C: Connection> ListConnection<C> {
     /// `result`, the answer of a statement on this connection; the connection goes back to
-    /// the pool unless the statement failed otherwise than with the database's own error
-    /// (its thread gone, the file unreadable, the server unreachable): then it is dropped.
+    /// the pool unless the statement failed: then it is dropped, and the next read opens
+    /// another (an error may have ended it: its thread gone, the file unreadable, the server
+    /// restarting).
     pub fn answer<T>(self, result: Result<T, sqlx::Error>) -> Result<T, sqlx::Error> {
-        if let Err(e) = &result {
-            if !matches!(e, sqlx::Error::Database(_)) {
-                drop(Object::take(self.0));
-            }
+        if result.is_err() {
+            drop(Object::take(self.0));
         }
         result
     }
@@ -207,7 +211,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_connection_is_given_back_unless_it_broke_and_never_writes() {
+    async fn a_connection_is_given_back_unless_its_statement_failed_and_never_writes() {
         let dir = std::env::temp_dir().join(format!(
             "pp-lists-{}-{}",
             std::process::id(),
@@ -230,29 +234,27 @@ mod tests {
         assert_eq!(read(&lists, "SELECT x FROM t").await.unwrap(), [1]);
         assert_eq!(lists.open(), 1);
 
-        // The database's own refusal leaves the connection as it was: given back, reused.
+        // A failed statement, even the database's own refusal, drops the connection; the
+        // next read opens another, which sees what was written meanwhile.
         let refused = read(&lists, "INSERT INTO t VALUES (2)").await.err();
         assert!(
             matches!(refused, Some(sqlx::Error::Database(_))),
             "{refused:?}"
         );
-        assert_eq!(lists.open(), 1);
+        assert_eq!(lists.open(), 0);
         writer.execute("INSERT INTO t VALUES (3)").await.unwrap();
-        assert_eq!(
-            read(&lists, "SELECT x FROM t").await.unwrap(),
-            [1, 3],
-            "sees what was written"
-        );
+        assert_eq!(read(&lists, "SELECT x FROM t").await.unwrap(), [1, 3]);
         assert_eq!(lists.open(), 1);
-
-        // Any other failure drops it; the next read opens another.
         let connection = lists.acquire().await.unwrap();
         assert!(connection
             .answer::<()>(Err(sqlx::Error::WorkerCrashed))
             .is_err());
         assert_eq!(lists.open(), 0);
+
+        // One that answered goes back and is taken again.
         assert_eq!(read(&lists, "SELECT x FROM t").await.unwrap().len(), 2);
-        assert_eq!(lists.open(), 1);
+        assert_eq!(read(&lists, "SELECT x FROM t").await.unwrap().len(), 2);
+        assert_eq!((lists.open(), lists.idle()), (1, 1));
 
         lists.close().await;
         assert_eq!(lists.open(), 0);
