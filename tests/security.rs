@@ -201,7 +201,7 @@ async fn the_session_is_read_with_its_user_and_organisation() {
     )
     .await
     .unwrap();
-    let (state, user) = sessions::load_with_user(pool, "signed-in", 1_500)
+    let (state, user) = sessions::load_with_user(&app.db, "signed-in", 1_500)
         .await
         .unwrap()
         .expect("a live session");
@@ -221,7 +221,7 @@ async fn the_session_is_read_with_its_user_and_organisation() {
             partner_portal::domain::OrgKind::Reseller
         )
     );
-    let (state, nobody) = sessions::load_with_user(pool, "anonymous", 1_500)
+    let (state, nobody) = sessions::load_with_user(&app.db, "anonymous", 1_500)
         .await
         .unwrap()
         .expect("a live anonymous session");
@@ -230,13 +230,13 @@ async fn the_session_is_read_with_its_user_and_organisation() {
         ("{\"csrf\":\"1\"}", true)
     );
     assert!(
-        sessions::load_with_user(pool, "signed-in", 2_000)
+        sessions::load_with_user(&app.db, "signed-in", 2_000)
             .await
             .unwrap()
             .is_none(),
         "expired"
     );
-    assert!(sessions::load_with_user(pool, "unknown", 1_500)
+    assert!(sessions::load_with_user(&app.db, "unknown", 1_500)
         .await
         .unwrap()
         .is_none());

@@ -142,6 +142,16 @@ impl Sql {
         self.bound()
     }
 
+    /// The rows of this statement, which only reads, each read by `row`, on the list
+    /// connections ([`super::lists`]; the main pool for an in-memory SQLite database).
+    pub async fn read<T>(
+        &self,
+        db: &Db,
+        row: &dyn Fn(&dyn Cells) -> Result<T, sqlx::Error>,
+    ) -> Result<Vec<T>, sqlx::Error> {
+        Ok(read(db, self, row, false).await?.0)
+    }
+
     /// The statement with its parameters bound, for the driver `DB` (both take `$n`).
     fn bound<'q, DB>(&'q self) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
     where
@@ -392,7 +402,7 @@ impl Keyset {
             && self.plain_key();
         let plain = self.statement(branches, past, forward, limit, remembers, None);
         if !remembers {
-            return Ok(read(db, &plain, branches.row, false).await?.0);
+            return plain.read(db, branches.row).await;
         }
         let hint = plain.fingerprint(&db.pool);
         let kept = PAGE_ENDS.fresh(&hint);

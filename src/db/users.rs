@@ -3,7 +3,6 @@
 
 use crate::domain::paging::{Count, Cursor, Window};
 use crate::domain::{AccessRole, Email, OrgId, OrgKind, PageRequest, UserId};
-use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
 
 #[derive(Debug, Clone)]
@@ -125,7 +124,7 @@ pub async fn get_with_org(pool: &AnyPool, id: UserId) -> Result<Option<UserWithO
         "SELECT {WITH_ORG_COLUMNS} FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.id = $1"
     );
     let row = sqlx::query(&sql).bind(id.0).fetch_optional(pool).await?;
-    row.as_ref().map(with_org_from_row).transpose()
+    row.as_ref().map(|r| with_org_from_row(r)).transpose()
 }
 
 /// The columns [`with_org_from_row`] reads, from `users u` and `organisations o`.
@@ -133,15 +132,15 @@ pub(crate) const WITH_ORG_COLUMNS: &str =
     "u.id, u.org_id, u.email, u.display_name, u.role, u.disabled, u.last_login_at, u.password_state, \
      o.kind AS org_kind, o.name AS org_name, o.is_msp AS org_is_msp";
 
-pub(crate) fn with_org_from_row(r: &AnyRow) -> Result<UserWithOrg, sqlx::Error> {
-    let kind: String = r.try_get("org_kind")?;
+pub(crate) fn with_org_from_row(r: &dyn super::cells::Cells) -> Result<UserWithOrg, sqlx::Error> {
+    let kind: String = r.get("org_kind")?;
     Ok(UserWithOrg {
         user: user_from_row(r)?,
         org_kind: OrgKind::parse(&kind).ok_or_else(|| {
             sqlx::Error::Decode(format!("unknown organisation kind {kind:?}").into())
         })?,
-        org_name: r.try_get("org_name")?,
-        org_is_msp: r.try_get::<i64, _>("org_is_msp")? != 0,
+        org_name: r.get("org_name")?,
+        org_is_msp: super::flag(r, "org_is_msp")?,
     })
 }
 

@@ -153,7 +153,7 @@ pub fn signed_in(id: UserId) -> Option<UserWithOrg> {
 
 impl SessionStore for DbSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
-        let stored = sessions::load_with_user(&self.db.pool, key.as_ref(), self.clock.timestamp())
+        let stored = sessions::load_with_user(&self.db, key.as_ref(), self.clock.timestamp())
             .await
             .map_err(|e| LoadError::Other(e.into()))?;
         let Some((json, user)) = stored else {
