@@ -207,13 +207,7 @@ impl Db {
             Backend::Sqlite if !url.contains(":memory:") && !url.contains("mode=memory") => {
                 let options = url
                     .parse::<sqlx::sqlite::SqliteConnectOptions>()
-                    .with_context(|| format!("could not read the address {}", redact(&url)))?
-                    // A connection's thread hands its rows over through a queue of this many
-                    // (sqlx: 50 by default): a page's 51 rows (one to tell that another page
-                    // follows) and the statement's result fit, so the thread never waits for
-                    // the request to take a row before it can finish the page. Alternating
-                    // runs: 9.1 -> 6.9 context switches and 5-10% less server CPU a request.
-                    .row_buffer_size(crate::domain::paging::PER_PAGE as usize + 2);
+                    .with_context(|| format!("could not read the address {}", redact(&url)))?;
                 // Opened when first used (after the migrations have made the tables). Eight:
                 // each connection keeps its own cache of the file's pages, and with 16 beside
                 // the main pool's 16 the same pages sat in twice as many caches (paired runs:
