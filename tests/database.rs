@@ -292,29 +292,23 @@ async fn the_database_is_configured_for_its_backend() {
                 .unwrap();
             assert_eq!(busy, 5000);
             // The list pages' own connections to the file see what the portal wrote, wait
-            // for a writer as long, and refuse to write themselves.
+            // a while for a lock (less than a writer: a read holds up its request's
+            // thread), and refuse to write themselves.
             let Some(ListPool::Sqlite(lists)) = &app.db.lists else {
-                panic!("SQLite reads lists on its own driver")
+                panic!("SQLite reads lists on connections of their own")
             };
             let written: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisations")
                 .fetch_one(&app.db.pool)
                 .await
                 .unwrap();
-            let mut list = lists.acquire().await.unwrap();
-            let read: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisations")
-                .fetch_one(&mut *list)
-                .await
-                .unwrap();
+            let list = lists.acquire().await.unwrap();
+            let one = |sql: &str| list.query_row(sql, [], |row| row.get::<_, i64>(0));
+            let read = one("SELECT COUNT(*) FROM organisations").unwrap();
             assert!(read > 0);
             assert_eq!(read, written);
-            let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
-                .fetch_one(&mut *list)
-                .await
-                .unwrap();
-            assert_eq!(busy, 5000);
-            let refused = sqlx::query("UPDATE organisations SET name = name || '!'")
-                .execute(&mut *list)
-                .await
+            assert_eq!(one("PRAGMA busy_timeout").unwrap(), 1000);
+            let refused = list
+                .execute("UPDATE organisations SET name = name || '!'", [])
                 .unwrap_err();
             assert!(
                 refused.to_string().contains("readonly"),

@@ -1,14 +1,14 @@
 //! A row as the list readers read it, from either of two drivers: sqlx's `Any` driver, which
-//! every statement can go through, or its SQLite driver, which the list pages read through on
-//! SQLite ([`super::Db::lists`]). The `Any` driver copies every value of a row into a row of
-//! its own before anything reads it: on a schedule page that copy was a twelfth of the work.
+//! every statement can go through, or rusqlite, which the list pages read through on SQLite
+//! ([`super::lists`]). The `Any` driver copies every value of a row into a row of its own
+//! before anything reads it (on a schedule page that copy was a twelfth of the work);
+//! rusqlite's row is read where SQLite stepped to it.
 //!
 //! A reader takes `&dyn Cells` and reads each column by name or position with
 //! [`get`](trait.Cells.html#method.get), the type taken from where the value goes, as it would
 //! with `Row::try_get`.
 
 use sqlx::any::AnyRow;
-use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
 /// The values of one row: integers and text, either possibly NULL (the portal stores flags,
@@ -101,9 +101,9 @@ impl Cell for bool {
     }
 }
 
-/// The same three reads for each driver's row. A name is found by comparing it with each
-/// column's (a list page's rows have a dozen or so columns): cheaper than the driver's own
-/// hashed lookup (expired leads, read by name: 2.47 → 2.34 million instructions a page).
+/// A name is found by comparing it with each column's (a list page's rows have a dozen or so
+/// columns): cheaper than the driver's own hashed lookup (expired leads, read by name: 2.47 →
+/// 2.34 million instructions a page).
 macro_rules! cells {
     ($row:ty) => {
         impl Cells for $row {
@@ -125,7 +125,64 @@ macro_rules! cells {
 }
 
 cells!(AnyRow);
-cells!(SqliteRow);
+
+/// A row of rusqlite's, which the SQLite list connections read through ([`super::lists`]),
+/// with its statement's column names (read once a statement, not once a row).
+pub struct SqliteCells<'r, 's> {
+    pub row: &'r rusqlite::Row<'s>,
+    pub names: &'r [String],
+}
+
+impl SqliteCells<'_, '_> {
+    fn value(&self, at: usize) -> Result<rusqlite::types::ValueRef<'_>, sqlx::Error> {
+        self.row.get_ref(at).map_err(|e| match e {
+            rusqlite::Error::InvalidColumnIndex(_) => sqlx::Error::ColumnIndexOutOfBounds {
+                index: at,
+                len: self.names.len(),
+            },
+            e => super::lists::sqlite_error(e),
+        })
+    }
+}
+
+/// The value at `at` is of another type than the one read.
+fn mistyped(at: usize, read: &str, value: rusqlite::types::ValueRef<'_>) -> sqlx::Error {
+    sqlx::Error::ColumnDecode {
+        index: at.to_string(),
+        source: format!("{} where {read} is read", value.data_type()).into(),
+    }
+}
+
+impl Cells for SqliteCells<'_, '_> {
+    fn position(&self, name: &str) -> Result<usize, sqlx::Error> {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .ok_or_else(|| sqlx::Error::ColumnNotFound(name.to_string()))
+    }
+    fn int_at(&self, at: usize) -> Result<Option<i64>, sqlx::Error> {
+        use rusqlite::types::ValueRef;
+        match self.value(at)? {
+            ValueRef::Null => Ok(None),
+            ValueRef::Integer(n) => Ok(Some(n)),
+            other => Err(mistyped(at, "an integer", other)),
+        }
+    }
+    fn text_at(&self, at: usize) -> Result<Option<String>, sqlx::Error> {
+        use rusqlite::types::ValueRef;
+        match self.value(at)? {
+            ValueRef::Null => Ok(None),
+            ValueRef::Text(bytes) => match std::str::from_utf8(bytes) {
+                Ok(text) => Ok(Some(text.to_owned())),
+                Err(e) => Err(sqlx::Error::ColumnDecode {
+                    index: at.to_string(),
+                    source: e.into(),
+                }),
+            },
+            other => Err(mistyped(at, "text", other)),
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -155,7 +212,23 @@ mod tests {
         sqlx::any::install_default_drivers();
         let any = sqlx::AnyPool::connect("sqlite::memory:").await.unwrap();
         reads(&sqlx::query(ROW).fetch_one(&any).await.unwrap());
-        let sqlite = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
-        reads(&sqlx::query(ROW).fetch_one(&sqlite).await.unwrap());
+
+        let native = rusqlite::Connection::open_in_memory().unwrap();
+        let mut statement = native.prepare(ROW).unwrap();
+        let names: Vec<String> = statement
+            .column_names()
+            .into_iter()
+            .map(String::from)
+            .collect();
+        let mut rows = statement.query([]).unwrap();
+        let row = rows.next().unwrap().unwrap();
+        let cells = SqliteCells { row, names: &names };
+        reads(&cells);
+        // A value of another type than the one read is an error, as sqlx's own decoding
+        // makes it, never a value converted on the way.
+        let cells: &dyn Cells = &cells;
+        assert!(cells.get::<String>("n").is_err());
+        assert!(cells.get::<i64>("t").is_err());
+        assert!(cells.get::<i64>(9).is_err());
     }
 }

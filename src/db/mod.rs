@@ -147,8 +147,8 @@ pub const PING_AFTER_IDLE: Duration = Duration::from_millis(250);
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
-    /// The connections the keyset list pages read their rows through ([`lists`]): on SQLite
-    /// (a file) connections of sqlx's SQLite driver itself to the same file (see [`cells`]),
+    /// The connections the keyset list pages and the session read through ([`lists`]): on
+    /// SQLite (a file) rusqlite connections to the same file, read on the request's thread,
     /// which refuse to write; on PostgreSQL, where the `Any` driver's copy of a row costs
     /// little beside the round trip, `Any` connections. `None` for an in-memory database,
     /// which a second pool would not see.
@@ -208,12 +208,13 @@ impl Db {
                 let options = url
                     .parse::<sqlx::sqlite::SqliteConnectOptions>()
                     .with_context(|| format!("could not read the address {}", redact(&url)))?;
-                // Opened when first used (after the migrations have made the tables). Eight:
-                // each connection keeps its own cache of the file's pages, and with 16 beside
-                // the main pool's 16 the same pages sat in twice as many caches (paired runs:
-                // 8 gave as many or more pages a second, a lower p99 and a smaller RSS).
+                let file = options.get_filename().to_path_buf();
+                // Opened when first used (after the migrations have made the tables). A read
+                // runs on its request's thread without an await, so no more are open than
+                // threads read at once (a worker a core, and the jobs); each keeps its own
+                // cache of the file's pages.
                 Some(
-                    lists::ListPool::sqlite(options, 8)
+                    lists::ListPool::sqlite(file, 8)
                         .context("could not set up the list connections")?,
                 )
             }

@@ -24,20 +24,11 @@ pub async fn load_with_user(
         };
         Ok((row.get::<String>("state")?, user))
     };
-    match &db.lists {
-        // PostgreSQL: on the list connections, without the main pool's ping after the
-        // statement (`super::lists`): alternating runs on the large data, the list pages' p99
-        // lower in 15 of 17 (e.g. 27.7 against 50.7 ms). SQLite: on the main pool; its eight
-        // list connections, each a thread, would be the queue every request waits in twice
-        // (`/licenses` fewer req/s in four runs of four).
-        Some(super::lists::ListPool::Postgres(_)) => Ok(sql.read(db, &session).await?.pop()),
-        _ => sql
-            .query()
-            .fetch_optional(&db.pool)
-            .await?
-            .map(|row| session(&row))
-            .transpose(),
-    }
+    // On the list connections (`super::lists`), without the main pool's ping after the
+    // statement. Alternating runs on the large data: PostgreSQL, the list pages' p99 lower in
+    // 15 of 17 (e.g. 27.7 against 50.7 ms); SQLite (rusqlite on the request's thread),
+    // `/licenses` 6,100-6,900 -> 8,500-9,500 req/s, `/account` 9,800-11,000 -> 11,900-13,200.
+    Ok(sql.read(db, &session).await?.pop())
 }
 
 /// What the account page shows of a session: its public handle, and where it was signed in.

@@ -138,8 +138,16 @@ impl Sql {
         self
     }
 
+    /// The statement with its parameters bound, for the `Any` driver.
     pub fn query(&self) -> sqlx::query::Query<'_, Any, AnyArguments<'_>> {
-        self.bound()
+        let mut q = sqlx::query(&self.text);
+        for a in &self.args {
+            q = match a {
+                Arg::Text(t) => q.bind(t.as_str()),
+                Arg::Int(i) => q.bind(*i),
+            };
+        }
+        q
     }
 
     /// The rows of this statement, which only reads, each read by `row`, on the list
@@ -150,23 +158,6 @@ impl Sql {
         row: &dyn Fn(&dyn Cells) -> Result<T, sqlx::Error>,
     ) -> Result<Vec<T>, sqlx::Error> {
         Ok(read(db, self, row, false).await?.0)
-    }
-
-    /// The statement with its parameters bound, for the driver `DB` (both take `$n`).
-    fn bound<'q, DB>(&'q self) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
-    where
-        DB: sqlx::Database,
-        &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-        i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    {
-        let mut q = sqlx::query(&self.text);
-        for a in &self.args {
-            q = match a {
-                Arg::Text(t) => q.bind(t.as_str()),
-                Arg::Int(i) => q.bind(*i),
-            };
-        }
-        q
     }
 
     /// This statement after `head`: `FROM ... WHERE ...` becomes a SELECT.
@@ -542,14 +533,11 @@ async fn read<T>(
 ) -> Result<(Vec<T>, Option<String>), sqlx::Error> {
     use super::lists::ListPool;
     match &db.lists {
-        // SQLite: read through its own driver (no `Any` copy of each row).
+        // SQLite: read with rusqlite on the request's thread.
         Some(ListPool::Sqlite(lists)) => {
-            let mut connection = lists.acquire().await?;
-            let rows = sql
-                .bound::<sqlx::Sqlite>()
-                .fetch_all(&mut *connection)
-                .await;
-            rows_and_end(&connection.answer(rows)?, row, end)
+            let connection = lists.acquire().await?;
+            let rows = read_sqlite(&connection, sql, row, end);
+            connection.answer(rows)
         }
         Some(ListPool::Postgres(lists)) => {
             let mut connection = lists.acquire().await?;
@@ -558,6 +546,58 @@ async fn read<T>(
         }
         None => rows_and_end(&sql.query().fetch_all(&db.pool).await?, row, end),
     }
+}
+
+/// [`read`] on a SQLite list connection: the statement runs on this thread (no await: a
+/// list page's statement is bounded by its page and answered from indexes, and its time is
+/// less than a hand-over to a connection thread and back costs), each row read by `row` as
+/// SQLite steps to it, without a copy of its values.
+fn read_sqlite<T>(
+    connection: &rusqlite::Connection,
+    sql: &Sql,
+    row: &dyn Fn(&dyn Cells) -> Result<T, sqlx::Error>,
+    end: bool,
+) -> Result<(Vec<T>, Option<String>), sqlx::Error> {
+    use super::cells::SqliteCells;
+    use super::lists::sqlite_error as error;
+    let mut statement = connection.prepare_cached(&sql.text).map_err(error)?;
+    // SQLite numbers the parameters in the order they first appear; each is named `$n`.
+    for at in 1..=statement.parameter_count() {
+        let value = statement
+            .parameter_name(at)
+            .and_then(|name| name.strip_prefix('$'))
+            .and_then(|n| n.parse::<usize>().ok())
+            .and_then(|n| sql.args.get(n.checked_sub(1)?));
+        match value {
+            Some(Arg::Text(text)) => statement.raw_bind_parameter(at, text.as_str()),
+            Some(Arg::Int(n)) => statement.raw_bind_parameter(at, n),
+            None => {
+                return Err(sqlx::Error::Protocol(format!(
+                    "no value for the statement's parameter {:?}",
+                    statement.parameter_name(at)
+                )))
+            }
+        }
+        .map_err(error)?;
+    }
+    let names: Vec<String> = statement
+        .column_names()
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let mut rows = statement.raw_query();
+    let (mut read, mut last) = (Vec::new(), None);
+    while let Some(r) = rows.next().map_err(error)? {
+        let cells = SqliteCells {
+            row: r,
+            names: &names,
+        };
+        read.push(row(&cells)?);
+        if end {
+            last = Some((&cells as &dyn Cells).get::<String>(PAGE_END)?);
+        }
+    }
+    Ok((read, last))
 }
 
 fn rows_and_end<T, R: Cells>(
@@ -633,6 +673,40 @@ mod tests {
         );
         assert_eq!(sql.args.len(), 6);
         assert!(matches!(&sql.args[5], Arg::Text(k) if k == "k2"));
+    }
+
+    /// The SQLite list read binds each `$n` to the n-th value wherever it stands (SQLite
+    /// numbers parameters in the order they first appear), reads every row in order with
+    /// the last one's page end, and refuses a statement with a parameter it has no value for.
+    #[test]
+    fn a_sqlite_list_read_binds_each_placeholder_by_its_number() {
+        let connection = rusqlite::Connection::open_in_memory().unwrap();
+        let text = "a\0ü'\"✓".to_string();
+        // $2 stands first, $1 twice.
+        let mut sql = Sql::new(
+            "SELECT x, y AS page_end FROM (SELECT $2 AS y, $1 AS x \
+             UNION ALL SELECT $2 || '!', $1 * 2) ORDER BY x",
+        );
+        sql.args = vec![Arg::Int(-7), Arg::Text(text.clone())];
+        let read = |sql: &Sql, end| {
+            read_sqlite(
+                &connection,
+                sql,
+                &|row| Ok((row.get::<i64>("x")?, row.get::<String>(1)?)),
+                end,
+            )
+        };
+        let (rows, last) = read(&sql, true).unwrap();
+        assert_eq!(rows, [(-14, format!("{text}!")), (-7, text.clone())]);
+        assert_eq!(last, Some(text));
+        assert_eq!(read(&sql, false).unwrap().1, None, "no page end asked");
+        // The same statement again (from the connection's cache), with other values.
+        sql.args[0] = Arg::Int(3);
+        assert_eq!(read(&sql, false).unwrap().0[0].0, 3);
+
+        let unbound = Sql::new("SELECT $1 AS x, 'a' AS y");
+        let refused = read(&unbound, false).unwrap_err().to_string();
+        assert!(refused.contains("$1"), "{refused}");
     }
 
     #[test]
