@@ -325,19 +325,27 @@ impl Pager {
 }
 
 impl Pager {
-    /// The pager of `window` with the list's count in words (`noun`: one, many), the count
-    /// kept for a few seconds in this process under `key` (which names the list, scope and
-    /// filter) and read by `count` otherwise.
-    pub async fn counted<T>(
+    /// A list's page (`page`) and its pager, with the list's count in words (`noun`: one,
+    /// many), the count kept for a few seconds in this process under `key` (which names the
+    /// list, scope and filter) and read by `count` otherwise.
+    ///
+    /// The page and the count are read at the same time, on two connections: a filter's
+    /// first ask reads both, and takes the longer of the two instead of their sum. The count
+    /// is started first: on SQLite the page is read on this thread once it has its
+    /// connection ([`crate::db::lists`]), while the count's statement, handed to its own
+    /// connection's thread, runs beside it.
+    pub async fn read<T>(
         state: &crate::web::AppState,
         key: String,
+        page: impl std::future::Future<Output = Result<crate::domain::paging::Window<T>, sqlx::Error>>,
         count: impl std::future::Future<Output = Result<crate::domain::paging::Count, sqlx::Error>>,
         base: &str,
-        window: &crate::domain::paging::Window<T>,
         (one, many): (&str, &str),
-    ) -> Result<Pager, crate::web::AppError> {
-        let count = state.counts.get_or(key, count).await?;
-        Ok(Pager::new(base, window, count.label(one, many)))
+    ) -> Result<(crate::domain::paging::Window<T>, Pager), crate::web::AppError> {
+        let (count, window) =
+            futures_util::future::try_join(state.counts.get_or(key, count), page).await?;
+        let pager = Pager::new(base, &window, count.label(one, many));
+        Ok((window, pager))
     }
 }
 

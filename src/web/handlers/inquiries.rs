@@ -77,16 +77,15 @@ pub async fn list(
         submitted_before: days.map(|d| user.now() - d * 86_400),
     };
     let pool = &user.state.db.pool;
-    let list = inquiries::list(&user.state.db, scope, &filter, query.page.cursor()).await?;
-    let pager = crate::web::views::Pager::counted(
+    let (list, pager) = crate::web::views::Pager::read(
         &user.state,
         format!("inquiries {scope:?} {filter:?}"),
+        inquiries::list(&user.state.db, scope, &filter, query.page.cursor()),
         inquiries::count(pool, scope, &filter),
         &format!(
             "/inquiries?{}",
             serde_html_form::to_string(&query).unwrap_or_default()
         ),
-        &list,
         ("inquiry", "inquiries"),
     )
     .await?;

@@ -85,18 +85,17 @@ pub async fn list(
     let db = &user.state.db;
     let pool = &db.pool;
     let cutoff = rule.cutoff(today);
-    let window = leads::list(db, user.scope(), filter, cutoff, cursor, PER_PAGE).await?;
     let status = match filter {
         leads::Filter::All => String::new(),
         leads::Filter::Idle => "idle".into(),
         leads::Filter::Status(s) => s.as_str().into(),
     };
-    let pager = crate::web::views::Pager::counted(
+    let (window, pager) = crate::web::views::Pager::read(
         &user.state,
         format!("leads {:?} {filter:?} {cutoff}", user.scope()),
+        leads::list(db, user.scope(), filter, cutoff, cursor, PER_PAGE),
         leads::count(pool, user.scope(), filter, cutoff),
         &format!("/leads?status={status}"),
-        &window,
         ("lead", "leads"),
     )
     .await?;

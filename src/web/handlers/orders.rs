@@ -37,13 +37,12 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let scope = scope(&user).await?;
     let pool = &user.state.db.pool;
-    let window = orders::list(&user.state.db, scope, query.cursor()).await?;
-    let pager = Pager::counted(
+    let (window, pager) = Pager::read(
         &user.state,
         format!("orders {scope:?}"),
+        orders::list(&user.state.db, scope, query.cursor()),
         orders::count(pool, scope),
         "/orders?",
-        &window,
         ("order", "orders"),
     )
     .await?;
@@ -343,7 +342,16 @@ pub async fn licenses(
     let today = user.state.clock.today();
     let db = &user.state.db;
     let pool = &db.pool;
-    let window = orders::schedule(db, scope, &filter, today, query.cursor(), PER_PAGE).await?;
+    let query_string = serde_html_form::to_string(&query).unwrap_or_default();
+    let (window, pager) = Pager::read(
+        &user.state,
+        format!("licenses {scope:?} {filter:?} {today}"),
+        orders::schedule(db, scope, &filter, today, query.cursor(), PER_PAGE),
+        orders::schedule_count(pool, scope, &filter, today),
+        &format!("/licenses?{query_string}"),
+        ("entry", "entries"),
+    )
+    .await?;
     let single = match filter.end_customer {
         Some(id) => customer_named(&user, id, window.items.first()).await?,
         None => None,
@@ -355,16 +363,6 @@ pub async fn licenses(
         .snapshot(&user.state.db, crate::db::catalogue::DEFAULT_CURRENCY)
         .await?
         .families();
-    let query_string = serde_html_form::to_string(&query).unwrap_or_default();
-    let pager = Pager::counted(
-        &user.state,
-        format!("licenses {scope:?} {filter:?} {today}"),
-        orders::schedule_count(pool, scope, &filter, today),
-        &format!("/licenses?{query_string}"),
-        &window,
-        ("entry", "entries"),
-    )
-    .await?;
     let page = LicensesPage {
         chrome: Chrome::new(&user, "/licenses", "License schedules")?,
         rows: window

@@ -141,17 +141,16 @@ pub async fn list(
     let q = query.query().unwrap_or("").to_string();
     let pool = &user.state.db.pool;
     let cursor = filter.page.cursor();
-    let list = orgs::list(&user.state.db, kind, &q, cursor).await?;
     let kind_name = kind.map(|k| k.as_str()).unwrap_or("").to_string();
-    let pager = crate::web::views::Pager::counted(
+    let (list, pager) = crate::web::views::Pager::read(
         &user.state,
         format!("organisations {kind_name} {q}"),
+        orgs::list(&user.state.db, kind, &q, cursor),
         orgs::count(pool, kind, &q),
         &format!(
             "/admin/organisations?q={}&kind={kind_name}",
             crate::web::views::query_value(&q)
         ),
-        &list,
         ("organisation", "organisations"),
     )
     .await?;

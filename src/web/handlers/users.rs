@@ -132,13 +132,12 @@ pub async fn list(
     require_admin(&user).await?;
     let q = query.query().unwrap_or("").to_string();
     let pool = &user.state.db.pool;
-    let list = users::list_in_org(&user.state.db, user.org_id, &q, at.cursor()).await?;
-    let pager = crate::web::views::Pager::counted(
+    let (list, pager) = crate::web::views::Pager::read(
         &user.state,
         format!("users {} {q}", user.org_id),
+        users::list_in_org(&user.state.db, user.org_id, &q, at.cursor()),
         users::count_in_org(pool, user.org_id, &q),
         &format!("/users?q={}", crate::web::views::query_value(&q)),
-        &list,
         ("user", "users"),
     )
     .await?;
