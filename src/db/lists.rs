@@ -56,7 +56,7 @@ impl ListPool {
         Ok(ListPool::Postgres(Lists::new(
             Opener {
                 options,
-                ping_after_idle: Some(super::PING_AFTER_IDLE),
+                ping_after_idle: super::PING_AFTER_IDLE,
             },
             size,
         )?))
@@ -109,7 +109,7 @@ pub struct ListConnection<M: Opens>(Object<M>);
 /// Opens sqlx connections (PostgreSQL's, through the `Any` driver).
 pub struct Opener<C: Connection> {
     options: C::Options,
-    ping_after_idle: Option<Duration>,
+    ping_after_idle: Duration,
 }
 
 impl<C: Connection> Manager for Opener<C> {
@@ -120,15 +120,13 @@ impl<C: Connection> Manager for Opener<C> {
         self.options.connect().await
     }
 
-    /// Nothing to undo (the module's comment says why); a PostgreSQL connection that has
-    /// waited a while is pinged, and replaced when the ping fails.
+    /// Nothing to undo (the module's comment says why); a connection that has waited a
+    /// while is pinged, and replaced when the ping fails.
     async fn recycle(&self, connection: &mut C, metrics: &Metrics) -> RecycleResult<sqlx::Error> {
-        match self.ping_after_idle {
-            Some(after) if metrics.last_used() > after => {
-                connection.ping().await.map_err(RecycleError::Backend)
-            }
-            _ => Ok(()),
+        if metrics.last_used() > self.ping_after_idle {
+            connection.ping().await.map_err(RecycleError::Backend)?;
         }
+        Ok(())
     }
 }
 
