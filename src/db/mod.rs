@@ -3,8 +3,8 @@
 //!
 //! One code path serves both databases: sqlx's `Any` driver with `$n` placeholders, ids,
 //! flags and timestamps as 64-bit integers, dates as ISO text. The backend is chosen from
-//! the URL scheme. On SQLite the list pages read their rows through sqlx's SQLite driver
-//! itself (the same SQL; see [`cells`]).
+//! the URL scheme. On SQLite the list pages and the session read their rows through rusqlite
+//! on the request's thread (the same SQL; see [`lists`] and [`cells`]).
 
 pub mod api_tokens;
 pub mod audit;
