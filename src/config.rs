@@ -31,7 +31,7 @@ pub struct Settings {
     )]
     pub mail_from: String,
 
-    /// The portal's public address, e.g. https://partners.example.com (used in links and
+    /// The portal's public address, e.g. `https://partners.example.com` (used in links and
     /// for the Origin check)
     #[arg(long, env = "BASE_URL", global = true)]
     pub base_url: Option<String>,
@@ -123,7 +123,7 @@ impl Settings {
         }
     }
 
-    /// The origin (scheme://host[:port]) of BASE_URL, if set and valid.
+    /// The origin (`scheme://host[:port]`) of BASE_URL, if set and valid.
     pub fn base_origin(&self) -> Option<String> {
         let url = url::Url::parse(self.base_url.as_deref()?).ok()?;
         Some(url.origin().ascii_serialization())

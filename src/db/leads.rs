@@ -37,7 +37,7 @@ pub struct Lead {
     pub interest: String,
     /// Assigned by the vendor or a channel account manager, or partner-generated.
     pub source: LeadSource,
-    /// As stored; see [`Lead::status_on`] for what a person sees.
+    /// As stored; see [`Lead::standing`] for what a person sees.
     pub stored_status: LeadStatus,
     pub next_step: String,
     pub created_at: i64,

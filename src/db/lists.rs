@@ -1,6 +1,6 @@
 //! The connections the keyset list pages read their rows through, kept in a pool of
 //! deadpool's instead of sqlx's: on SQLite, rusqlite connections to the file that refuse to
-//! write, on which a read runs on the request's own thread ([`super::sql`]); on PostgreSQL,
+//! write, on which a read runs on the request's own thread (`db::sql`); on PostgreSQL,
 //! connections of the `Any` driver like the main pool's.
 //!
 //! SQLite: sqlx's SQLite driver runs each connection on a thread of its own, which steps the

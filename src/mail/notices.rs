@@ -310,7 +310,7 @@ pub fn partner_level_changed(
     }
 }
 
-/// An NFR request filed (`filed_by`: "<reseller> filed it", or the distributor's words), to
+/// An NFR request filed (`filed_by`: "\<reseller\> filed it", or the distributor's words), to
 /// whoever decides it.
 pub fn nfr_requested(
     id: NfrRequestId,
