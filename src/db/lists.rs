@@ -53,13 +53,7 @@ impl ListPool {
         options: sqlx::any::AnyConnectOptions,
         size: usize,
     ) -> anyhow::Result<ListPool> {
-        Ok(ListPool::Postgres(Lists::new(
-            Opener {
-                options,
-                ping_after_idle: super::PING_AFTER_IDLE,
-            },
-            size,
-        )?))
+        Ok(ListPool::Postgres(Lists::new(Opener { options }, size)?))
     }
 
     /// How many connections are open, in use or not.
@@ -109,7 +103,6 @@ pub struct ListConnection<M: Opens>(Object<M>);
 /// Opens sqlx connections (PostgreSQL's, through the `Any` driver).
 pub struct Opener<C: Connection> {
     options: C::Options,
-    ping_after_idle: Duration,
 }
 
 impl<C: Connection> Manager for Opener<C> {
@@ -120,10 +113,10 @@ impl<C: Connection> Manager for Opener<C> {
         self.options.connect().await
     }
 
-    /// Nothing to undo (the module's comment says why); a connection that has waited a
-    /// while is pinged, and replaced when the ping fails.
+    /// Nothing to undo (the module's comment says why); a connection that has waited longer
+    /// than [`super::PING_AFTER_IDLE`] is pinged, and replaced when the ping fails.
     async fn recycle(&self, connection: &mut C, metrics: &Metrics) -> RecycleResult<sqlx::Error> {
-        if metrics.last_used() > self.ping_after_idle {
+        if metrics.last_used() > super::PING_AFTER_IDLE {
             connection.ping().await.map_err(RecycleError::Backend)?;
         }
         Ok(())
