@@ -798,6 +798,22 @@ fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
+/// An entry of Acme's end customer `customer` with its order reference and dates.
+async fn dated(app: &TestApp, acme: i64, customer: i64, reference: &str, start: &str, end: &str) {
+    sqlx::query(
+        "INSERT INTO license_entries (reseller_id, end_customer_id, order_id, order_reference, sku, description, \
+         quantity, start_date, end_date, created_at) VALUES ($1, $2, NULL, $3, 'EPIXADB10SN12T', 'Intercept X', 1, $4, $5, 0)",
+    )
+    .bind(acme)
+    .bind(customer)
+    .bind(reference)
+    .bind(start)
+    .bind(end)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+}
+
 #[tokio::test]
 async fn upcoming_entries_list_by_start_date() {
     let app = spawn_app().await;
@@ -809,18 +825,7 @@ async fn upcoming_entries_list_by_start_date() {
         ("LD-00002", "2026-05-01", "2030-04-30"),
         ("LD-00003", "2026-07-01", "2027-06-30"),
     ] {
-        sqlx::query(
-            "INSERT INTO license_entries (reseller_id, end_customer_id, order_id, order_reference, sku, description, \
-             quantity, start_date, end_date, created_at) VALUES ($1, $2, NULL, $3, 'EPIXADB10SN12T', 'Intercept X', 1, $4, $5, 0)",
-        )
-        .bind(acme)
-        .bind(customer)
-        .bind(reference)
-        .bind(start)
-        .bind(end)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+        dated(&app, acme, customer, reference, start, end).await;
     }
     let lee = app.login_as(Who::ResellerUser).await;
     let page = lee
@@ -833,6 +838,46 @@ async fn upcoming_entries_list_by_start_date() {
     );
     assert!(page.contains("by start date"));
     assert!(page.contains("3 entries"));
+}
+
+#[tokio::test]
+async fn the_last_page_of_active_entries_ends_with_the_longest_running_term() {
+    let app = spawn_app().await;
+    let customer = entries(&app, "Longterm Ltd", "LT", 0).await;
+    let acme = app.id_of_org("Acme Secure IT").await;
+    // Today is 2026-03-02. The running entry of five years ends after every other running
+    // one, and before an upcoming one: the list's walk back from the last end date a running
+    // entry can have (today plus the longest term) must reach it.
+    for (reference, start, end) in [
+        ("LT-00001", "2025-03-01", "2030-02-28"),
+        ("LT-00002", "2026-01-01", "2026-12-31"),
+        ("LT-00003", "2026-04-01", "2027-03-31"),
+        ("LT-00004", "2027-03-01", "2031-02-28"),
+        ("LT-00005", "2024-01-01", "2025-12-31"),
+    ] {
+        dated(&app, acme, customer, reference, start, end).await;
+    }
+    let lee = app.login_as(Who::ResellerUser).await;
+    let alex = app.login_as(Who::VendorAdmin).await;
+    for (who, client) in [("reseller", &lee), ("vendor", &alex)] {
+        for path in [
+            "/licenses?status=active&at=last",
+            "/licenses?status=active&family=EPIXAD&at=last",
+        ] {
+            let running = references(&client.text(path).await, "LT");
+            assert_eq!(
+                running.last().map(String::as_str),
+                Some("LT-00001"),
+                "{who}, {path}: the five-year entry ends the list"
+            );
+            assert!(
+                running.iter().all(|r| r == "LT-00001" || r == "LT-00002"),
+                "{who}, {path}: only running entries: {running:?}"
+            );
+        }
+    }
+    let page = lee.text("/licenses?status=active&at=last").await;
+    assert_eq!(references(&page, "LT"), vec!["LT-00002", "LT-00001"]);
 }
 
 #[tokio::test]

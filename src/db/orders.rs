@@ -576,8 +576,9 @@ async fn entries_where(
     let matched = vec![customers, resellers];
     let by_name = |i: usize| matches!(matched.get(i), Some(Some(Matches::Many)));
     let backend = super::sql::backend(pool);
+    let by_ids = matched.iter().any(|m| matches!(m, Some(Matches::Ids(_))));
     let read = match (
-        matched.iter().any(|m| matches!(m, Some(Matches::Ids(_)))),
+        by_ids,
         matched.iter().any(|m| matches!(m, Some(Matches::Many))),
         backend,
     ) {
@@ -691,10 +692,22 @@ async fn entries_where(
         }
         // Active includes expiring: an entry ending within 90 days runs today all the same.
         Some(EntryStatus::Active) => {
-            sql.push(" AND l.end_date >= ")
-                .date(today)
-                .push(" AND l.start_date <= ")
-                .date(today);
+            sql.push(" AND l.end_date >= ").date(today);
+            // It started by today, so it ends by today plus the longest term on the schedule
+            // (read from its index, migration 0041): a page read along the end dates (its
+            // last page walks back from there instead of past every upcoming entry that ends
+            // after the running ones, 83,000 at the large scale: `status=active&at=last`
+            // 13-22 ms, up to 200 ms on its first read from the disk -> 1-3 ms on both
+            // databases; with a family, along its index, 5-30 -> 1-5 ms). Not where ids
+            // are read by their own index, nor in a count: SQLite, without statistics,
+            // takes a range closed at both ends for a narrow one and walked it instead
+            // (`status=active&customer=cus&reseller=scale reseller 42` counted 1,000 end
+            // customers' entries in 9 ms, along the end dates in 90 ms).
+            if columns && !by_ids && filter.end_customer.is_none() {
+                sql.push(" AND l.end_date <= ")
+                    .push(&ends_by(backend, today));
+            }
+            sql.push(" AND l.start_date <= ").date(today);
         }
     }
     let family = filter.family.trim().to_uppercase();
@@ -734,6 +747,24 @@ async fn entries_where(
         sql.push(" AND l.created_at >= ").int(t);
     }
     Ok(Some((sql, read, walks)))
+}
+
+/// The last end date an entry that started by `today` can have: `today` plus the longest
+/// term on the schedule (the difference of an entry's end and start dates, whose index
+/// answers its largest at once; migration 0041), as ISO text. No entries: NULL, which
+/// matches nothing.
+fn ends_by(backend: super::Backend, today: NaiveDate) -> String {
+    let today = today.format("%Y-%m-%d");
+    match backend {
+        super::Backend::Sqlite => format!(
+            "date('{today}', '+' || (SELECT MAX(julianday(end_date) - julianday(start_date)) \
+             FROM license_entries) || ' days')"
+        ),
+        super::Backend::Postgres => format!(
+            "to_char(DATE '{today}' + (SELECT MAX(schedule_term_days(start_date, end_date)) \
+             FROM license_entries), 'YYYY-MM-DD')"
+        ),
+    }
 }
 
 /// The name of an end customer in scope, if it is one.
