@@ -721,8 +721,8 @@ async fn entries_where(
                 super::Backend::Postgres => scope == Scope::All && !customers_by_index,
             };
             if columns && keeps_plan && filter.end_customer.is_none() {
-                sql.push(" AND l.end_date <= ")
-                    .push(&ends_by(backend, today));
+                sql.push(" AND l.end_date <= ");
+                ends_by(&mut sql, backend, today);
             }
             sql.push(" AND l.start_date <= ").date(today);
         }
@@ -766,22 +766,21 @@ async fn entries_where(
     Ok(Some((sql, read, walks)))
 }
 
-/// The last end date an entry that started by `today` can have: `today` plus the longest
-/// term on the schedule (the difference of an entry's end and start dates, whose index
-/// answers its largest at once; migration 0041), as ISO text. No entries: NULL, which
+/// Appends the last end date an entry that started by `today` can have: `today` plus the
+/// longest term on the schedule (the difference of an entry's end and start dates, whose
+/// index answers its largest at once; migration 0041), as ISO text. No entries: NULL, which
 /// matches nothing.
-fn ends_by(backend: super::Backend, today: NaiveDate) -> String {
-    let today = today.format("%Y-%m-%d");
+fn ends_by(sql: &mut super::sql::Sql, backend: super::Backend, today: NaiveDate) {
     match backend {
-        super::Backend::Sqlite => format!(
-            "date('{today}', '+' || (SELECT MAX(julianday(end_date) - julianday(start_date)) \
-             FROM license_entries) || ' days')"
+        super::Backend::Sqlite => sql.push("date(").date(today).push(
+            ", '+' || (SELECT MAX(julianday(end_date) - julianday(start_date)) \
+             FROM license_entries) || ' days')",
         ),
-        super::Backend::Postgres => format!(
-            "to_char(DATE '{today}' + (SELECT MAX(schedule_term_days(start_date, end_date)) \
-             FROM license_entries), 'YYYY-MM-DD')"
+        super::Backend::Postgres => sql.push("to_char(DATE ").date(today).push(
+            " + (SELECT MAX(schedule_term_days(start_date, end_date)) FROM license_entries), \
+             'YYYY-MM-DD')",
         ),
-    }
+    };
 }
 
 /// The name of an end customer in scope, if it is one.
