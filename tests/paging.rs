@@ -859,10 +859,17 @@ async fn the_last_page_of_active_entries_ends_with_the_longest_running_term() {
     }
     let lee = app.login_as(Who::ResellerUser).await;
     let alex = app.login_as(Who::VendorAdmin).await;
-    for (who, client) in [("reseller", &lee), ("vendor", &alex)] {
+    let northwind = app.login_as(Who::DistributorAdmin).await;
+    for (who, client) in [
+        ("reseller", &lee),
+        ("vendor", &alex),
+        ("distributor", &northwind),
+    ] {
         for path in [
             "/licenses?status=active&at=last",
             "/licenses?status=active&family=EPIXAD&at=last",
+            "/licenses?status=active&customer=longterm&at=last",
+            "/licenses?status=active&customer=longterm&reseller=acme&at=last",
         ] {
             let running = references(&client.text(path).await, "LT");
             assert_eq!(

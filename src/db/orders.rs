@@ -644,7 +644,7 @@ async fn entries_where(
     }
     // Whether a part's ids are few enough to be read by their own index (not walked along the
     // list's order), and whether they are end customers'.
-    let (mut ids_by_index, mut customers_by_index) = (false, false);
+    let mut ids_by_index = false;
     for (i, (named, part, column, alias, _, walk_above)) in names.into_iter().enumerate() {
         match matched.get(i) {
             // Not named, or answered by the other part's ids.
@@ -658,10 +658,7 @@ async fn entries_where(
                 sql.push(&format!(" AND +{column} IN ")).ids(ids);
             }
             Some(Some(Matches::Ids(ids))) => {
-                if ids.len() <= walk_above {
-                    ids_by_index = true;
-                    customers_by_index |= matches!(named, Named::EndCustomers);
-                }
+                ids_by_index |= ids.len() <= walk_above;
                 sql.push(&format!(" AND {column} IN ")).ids(ids);
             }
             Some(Some(Matches::Many)) if kept_copy(named) => {
@@ -704,25 +701,26 @@ async fn entries_where(
             // last page walks back from there instead of past every upcoming entry that ends
             // after the running ones, 83,000 at the large scale: `status=active&at=last`
             // 13-22 ms, up to 200 ms on its first read from the disk -> 1-3 ms on both
-            // databases; with a family, along its index, 5-30 -> 1-5 ms; SQLite walking the
-            // entries of 1,000 resellers, `status=active&reseller=scale reseller 1&at=last`,
-            // 11-34 -> 2 ms, PostgreSQL 13 -> 0.4 ms). Only in a page, and only where the
-            // database keeps the plan it had, the range's other end being unknown when it
-            // plans: SQLite, without statistics, takes a range closed at both ends for a
-            // narrow one and walks it, so it is left out where ids are few enough to be read
-            // by their own index (it counted `status=active&customer=cus&reseller=scale
-            // reseller 42`, 1,000 end customers' entries, along the end dates: 9 -> 90 ms).
-            // PostgreSQL kept its plans for the vendor's whole list, with or without
-            // resellers' ids, but read one reseller's 40 end customers in a family along the
-            // family's end dates (0.2 -> 10 ms) and a distributor's resellers' entries by a
-            // bitmap of their index (its first page 2 -> 6 ms).
+            // databases; a distributor's on PostgreSQL, 0.3-0.4 s -> 15 ms; with a family,
+            // along its index, 5-30 -> 1-5 ms; SQLite walking the entries of 1,000
+            // resellers, `status=active&reseller=scale reseller 1&at=last`, 11-34 -> 2 ms,
+            // PostgreSQL 13 -> 0.4 ms). The date is written into the statement, so that
+            // PostgreSQL plans with the range it is (as a subquery, unknown when it planned,
+            // it read 40 to 300 end customers' entries along the end dates instead of by their
+            // index, 0.2-2 -> 7-139 ms, and left the bound out of a distributor's list). Only
+            // in a page: SQLite, without statistics, takes a range closed at both ends for a
+            // narrow one whatever its dates, and walks it, so it is left out there where ids
+            // are few enough to be read by their own index (it counted
+            // `status=active&customer=cus&reseller=scale reseller 42`, 1,000 end customers'
+            // entries, along the end dates: 9 -> 90 ms).
             let keeps_plan = match backend {
                 super::Backend::Sqlite => !ids_by_index,
-                super::Backend::Postgres => scope == Scope::All && !customers_by_index,
+                super::Backend::Postgres => true,
             };
             if columns && keeps_plan && filter.end_customer.is_none() {
-                sql.push(" AND l.end_date <= ");
-                ends_by(&mut sql, backend, today);
+                if let Some(last) = last_running_end(pool, backend, today).await? {
+                    sql.push(" AND l.end_date <= ").date(last);
+                }
             }
             sql.push(" AND l.start_date <= ").date(today);
         }
@@ -766,21 +764,28 @@ async fn entries_where(
     Ok(Some((sql, read, walks)))
 }
 
-/// Appends the last end date an entry that started by `today` can have: `today` plus the
-/// longest term on the schedule (the difference of an entry's end and start dates, whose
-/// index answers its largest at once; migration 0041), as ISO text. No entries: NULL, which
-/// matches nothing.
-fn ends_by(sql: &mut super::sql::Sql, backend: super::Backend, today: NaiveDate) {
-    match backend {
-        super::Backend::Sqlite => sql.push("date(").date(today).push(
-            ", '+' || (SELECT MAX(julianday(end_date) - julianday(start_date)) \
-             FROM license_entries) || ' days')",
-        ),
-        super::Backend::Postgres => sql.push("to_char(DATE ").date(today).push(
-            " + (SELECT MAX(schedule_term_days(start_date, end_date)) FROM license_entries), \
-             'YYYY-MM-DD')",
-        ),
+/// The last end date an entry that started by `today` can have: `today` plus the longest term
+/// on the schedule (the difference of an entry's end and start dates, whose index answers its
+/// largest at once; migration 0041). None when there are no entries. Read before the page's
+/// statement and written into it, so that the database plans with the range it is. (An entry
+/// written between the two with a longer term than any before it shows from the next page
+/// asked.)
+async fn last_running_end(
+    pool: &AnyPool,
+    backend: super::Backend,
+    today: NaiveDate,
+) -> Result<Option<NaiveDate>, sqlx::Error> {
+    let longest = match backend {
+        super::Backend::Sqlite => {
+            "SELECT MAX(julianday(end_date) - julianday(start_date)) FROM license_entries"
+        }
+        super::Backend::Postgres => {
+            "SELECT CAST(MAX(schedule_term_days(start_date, end_date)) AS DOUBLE PRECISION) \
+             FROM license_entries"
+        }
     };
+    let days: Option<f64> = sqlx::query_scalar(longest).fetch_one(pool).await?;
+    Ok(days.and_then(|d| today.checked_add_days(chrono::Days::new(d.max(0.0) as u64))))
 }
 
 /// The name of an end customer in scope, if it is one.
