@@ -576,9 +576,11 @@ async fn entries_where(
     let matched = vec![customers, resellers];
     let by_name = |i: usize| matches!(matched.get(i), Some(Some(Matches::Many)));
     let backend = super::sql::backend(pool);
+    // Whether a part's names are many, checked on each entry.
+    let some_many = matched.iter().any(|m| matches!(m, Some(Matches::Many)));
     let read = match (
         matched.iter().any(|m| matches!(m, Some(Matches::Ids(_)))),
-        matched.iter().any(|m| matches!(m, Some(Matches::Many))),
+        some_many,
         backend,
     ) {
         // Ids of one part (and the names of the other checked on each entry) are read by
@@ -652,10 +654,11 @@ async fn entries_where(
     // of another index to walk (by ids, upcoming was 7 -> 18 ms, expiring 8 -> 14 ms), and
     // a part of the end customer's name checked on each entry may match few of them
     // (`customer=customer 1&reseller=scale` read a million entries: 12 -> 379 ms).
+    let family = filter.family.trim().to_uppercase();
     let count_by_ids = !columns
         && matches!(filter.status, None | Some(EntryStatus::Expired))
-        && filter.family.trim().is_empty()
-        && !matched.iter().any(|m| matches!(m, Some(Matches::Many)));
+        && family.is_empty()
+        && !some_many;
     for (i, (named, part, column, alias, _, walk_above)) in names.into_iter().enumerate() {
         match matched.get(i) {
             // Not named, or answered by the other part's ids.
@@ -736,7 +739,6 @@ async fn entries_where(
             sql.push(" AND l.start_date <= ").date(today);
         }
     }
-    let family = filter.family.trim().to_uppercase();
     if !family.is_empty() {
         // The entries of a few end customers (up to a thousand names) or of a few resellers
         // (up to 140, as many as a page sorts) in a family: SQLite, without statistics,
